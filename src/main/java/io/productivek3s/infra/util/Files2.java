@@ -1,0 +1,125 @@
+package io.productivek3s.infra.util;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/** File helpers the JDK lacks: private modes, atomic replace, recursive delete without following links. */
+public final class Files2 {
+    public static final Set<PosixFilePermission> DIR_PRIVATE = PosixFilePermissions.fromString("rwx------");
+    public static final Set<PosixFilePermission> FILE_PRIVATE = PosixFilePermissions.fromString("rw-------");
+    public static final Set<PosixFilePermission> FILE_PRIVATE_EXEC = PosixFilePermissions.fromString("rwx------");
+    public static final Set<PosixFilePermission> FILE_PUBLIC_EXEC = PosixFilePermissions.fromString("rwxr-xr-x");
+    public static final Set<PosixFilePermission> FILE_PUBLIC = PosixFilePermissions.fromString("rw-r--r--");
+
+    private Files2() {
+    }
+
+    /** Creates {@code dir} and missing parents; directories created here get mode 0700. */
+    public static Path createPrivateDirectories(Path dir) throws IOException {
+        Path absolute = dir.toAbsolutePath().normalize();
+        if (Files.isDirectory(absolute)) {
+            return absolute;
+        }
+        Path parent = absolute.getParent();
+        if (parent != null && !Files.isDirectory(parent)) {
+            createPrivateDirectories(parent);
+        }
+        try {
+            Files.createDirectory(absolute, PosixFilePermissions.asFileAttribute(DIR_PRIVATE));
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            if (!Files.isDirectory(absolute)) {
+                throw e;
+            }
+        }
+        Files.setPosixFilePermissions(absolute, DIR_PRIVATE);
+        return absolute;
+    }
+
+    /** Writes {@code content} to a temp file beside {@code target} with {@code mode}, then renames it over target. */
+    public static void writeAtomically(Path target, byte[] content, Set<PosixFilePermission> mode) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp",
+                PosixFilePermissions.asFileAttribute(FILE_PRIVATE));
+        try {
+            Files.write(tmp, content);
+            Files.setPosixFilePermissions(tmp, mode);
+            moveAtomically(tmp, target);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    public static void writeAtomically(Path target, String content, Set<PosixFilePermission> mode) throws IOException {
+        writeAtomically(target, content.getBytes(StandardCharsets.UTF_8), mode);
+    }
+
+    /** Rename that replaces the target; atomic where the filesystem allows it. */
+    public static void moveAtomically(Path source, Path target) throws IOException {
+        try {
+            Files.move(source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(source, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** Deletes a tree; symbolic links are removed, never followed. Missing paths are ignored. */
+    public static void deleteRecursively(Path root) throws IOException {
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+            Files.deleteIfExists(root);
+            return;
+        }
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.deleteIfExists(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException exc) throws IOException {
+                if (exc instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE;
+                }
+                throw exc;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+                if (exc != null && !(exc instanceof NoSuchFileException)) {
+                    throw exc;
+                }
+                // A directory without write/exec bits (e.g. extracted 0500) must still be removable.
+                dir.toFile().setWritable(true, true);
+                Files.deleteIfExists(dir);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    /** Best-effort delete for cleanup paths, where a failure must not mask the primary error. */
+    public static void deleteQuietly(Path root) {
+        if (root == null) {
+            return;
+        }
+        try {
+            deleteRecursively(root);
+        } catch (IOException | RuntimeException ignored) {
+            // cleanup is best effort; the caller already has its result
+        }
+    }
+}
