@@ -14,7 +14,7 @@ public final class LockHolder {
         try (FileChannel channel = FileChannel.open(Path.of(args[0]), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE);
              FileLock lock = channel.lock()) {
-            System.out.println("locked");
+            System.out.println(lock.isValid() ? "locked" : "not locked");
             System.out.flush();
             while (System.in.read() >= 0) {
                 // hold the lock until the parent closes our stdin

@@ -75,6 +75,7 @@ class StateLockTest {
             assertThat(attempt.get(30, TimeUnit.SECONDS))
                     .isInstanceOf(EngineException.class)
                     .hasMessage("profile state for 'p1' is locked by another run: " + stateDir.resolve("p1.lock"));
+            assertThat(held.name()).isEqualTo("p1");
         }
     }
 
