@@ -1,0 +1,26 @@
+package io.productivek3s.infra.state;
+
+import io.productivek3s.infra.EngineException;
+import java.util.regex.Pattern;
+
+/** Profile names as state keys (contract §8.4, D10): one safe path segment, whatever the backend. */
+public final class StateNames {
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+
+    private StateNames() {
+    }
+
+    /** Returns {@code name} if it is a valid profile name, else exit 4 {@code profile package metadata.name is invalid}. */
+    public static String requireValid(String name) {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw invalid(name);
+        }
+        return name;
+    }
+
+    static EngineException invalid(String name) {
+        // The name comes from a package; keep the ERROR line on one line whatever it contains.
+        String shown = name == null ? "" : name.replaceAll("\\p{Cntrl}", "?");
+        return EngineException.invalid("profile package metadata.name is invalid: " + shown);
+    }
+}

@@ -1,0 +1,443 @@
+package io.productivek3s.infra.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.productivek3s.infra.EngineException;
+import io.productivek3s.infra.state.EngineState.Result;
+import io.productivek3s.infra.util.Files2;
+import io.productivek3s.infra.util.Json;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LocalStateStoreTest {
+    private static final String NAME = "multipass-1";
+    private static final String STALE = "0123456789abcdef";
+
+    @TempDir
+    Path tmp;
+
+    Path stateDir;
+    Path scenario;
+    final List<String> warnings = new ArrayList<>();
+    LocalStateStore store;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        stateDir = Files2.createPrivateDirectories(tmp.resolve("state"));
+        scenario = Files.createDirectories(tmp.resolve("run/scenario"));
+        store = new LocalStateStore(stateDir, warnings::add);
+    }
+
+    // ---- persist -------------------------------------------------------------------------------------------
+
+    @Test
+    void persistPublishesClusterJsonWithKeyPathAndTheRuntimeTree() throws IOException {
+        Path original = SharedFixtures.infraFixture("cluster.multipass.json");
+        generated("cluster.json", Files.readString(original));
+        generated("ssh/id_ed25519", "PRIVATE");
+        generated("ssh/id_ed25519.pub", "PUBLIC");
+        generated("hosts.yml", "all: {}\n");
+        generated("logs/install.log", "log\n");
+
+        PersistResult result = store.persist(NAME, scenario, metadata(Result.SUCCESS));
+
+        Path runtime = stateDir.resolve(NAME + ".runtime");
+        Path clusterFile = stateDir.resolve(NAME + ".json");
+        assertThat(result).isEqualTo(new PersistResult(java.util.Optional.of(clusterFile), runtime));
+        assertThat(store.clusterFile(NAME)).isEqualTo(clusterFile);
+        assertThat(store.runtimeDir(NAME)).isEqualTo(runtime);
+
+        String keyPath = runtime.resolve("generated/ssh/id_ed25519").toString();
+        JsonNode published = Json.parse(Files.readString(clusterFile));
+        assertThat(published.get("ssh").get("key_path").asText()).isEqualTo(keyPath);
+        assertThat(Files.readString(runtime.resolve("generated/ssh/id_ed25519"))).isEqualTo("PRIVATE");
+        assertThat(Files.readString(runtime.resolve("generated/cluster.json"))).isEqualTo(Files.readString(clusterFile));
+        ((com.fasterxml.jackson.databind.node.ObjectNode) published).remove("ssh");
+        assertThat(published).isEqualTo(Json.parse(Files.readString(original)));
+        assertThat(Files.readString(runtime.resolve("generated/logs/install.log"))).isEqualTo("log\n");
+        assertThat(store.readEngineState(NAME)).contains(metadata(Result.SUCCESS));
+        assertThat(warnings).isEmpty();
+        assertThat(names(stateDir)).containsExactlyInAnyOrder(NAME + ".json", NAME + ".runtime");
+    }
+
+    @Test
+    void keyPathRewriteKeepsStringPortAndKeyOrder() throws IOException {
+        generated("cluster.json", Files.readString(SharedFixtures.infraFixture("cluster.remote-compact.json")));
+        generated("ssh/id_ed25519", "K");
+
+        store.persist(NAME, scenario, metadata(Result.SUCCESS));
+
+        String text = Files.readString(stateDir.resolve(NAME + ".json"));
+        JsonNode ssh = Json.parse(text).get("ssh");
+        assertThat(ssh.get("port").isTextual()).isTrue();
+        assertThat(ssh.get("port").asText()).isEqualTo("2222");
+        assertThat(text).containsSubsequence("\"server\"", "\"server_url\"", "\"telemetry\"", "\"ssh\"", "\"user\"",
+                "\"port\"", "\"key_path\"", "\"extra_opts\"", "\"agents\"", "\"nodes\"");
+    }
+
+    @Test
+    void withoutPrivateKeyClusterJsonIsCopiedByteForByte() throws IOException {
+        String compact = Files.readString(SharedFixtures.infraFixture("cluster.remote-compact.json"));
+        generated("cluster.json", compact);
+
+        store.persist(NAME, scenario, metadata(Result.SUCCESS));
+
+        assertThat(Files.readString(stateDir.resolve(NAME + ".json"))).isEqualTo(compact);
+        assertThat(Files.readString(stateDir.resolve(NAME + ".runtime/generated/cluster.json"))).isEqualTo(compact);
+    }
+
+    @Test
+    void invalidClusterJsonIsKeptIntactWithAWarning() throws IOException {
+        generated("cluster.json", "{\"ssh\": {\"user\": \"ubuntu\",");
+        generated("ssh/id_ed25519", "K");
+
+        PersistResult result = store.persist(NAME, scenario, metadata(Result.SUCCESS));
+
+        assertThat(result.clusterFile()).isPresent();
+        assertThat(Files.readString(stateDir.resolve(NAME + ".json"))).isEqualTo("{\"ssh\": {\"user\": \"ubuntu\",");
+        assertThat(Files.readString(stateDir.resolve(NAME + ".runtime/generated/cluster.json")))
+                .isEqualTo("{\"ssh\": {\"user\": \"ubuntu\",");
+        assertThat(warnings).singleElement().asString().contains("cluster.json").contains("unchanged");
+    }
+
+    @Test
+    void statePermissionsArePrivate() throws IOException {
+        generated("cluster.json", "{}");
+        generated("ssh/id_ed25519", "K");
+        Path script = generated("bin/refresh.sh", "#!/bin/sh\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(scenario.resolve("generated/ssh/id_ed25519"),
+                PosixFilePermissions.fromString("rw-r--r--"));
+        Files.setPosixFilePermissions(scenario.resolve("generated/bin"), PosixFilePermissions.fromString("rwxrwxrwx"));
+        tofu(".terraform.lock.hcl", "lock");
+
+        store.persist(NAME, scenario, metadata(Result.SUCCESS));
+
+        Path runtime = stateDir.resolve(NAME + ".runtime");
+        assertThat(mode(stateDir.resolve(NAME + ".json"))).isEqualTo("rw-------");
+        assertThat(mode(runtime.resolve("engine-state.json"))).isEqualTo("rw-------");
+        try (Stream<Path> all = Files.walk(runtime)) {
+            for (Path p : all.toList()) {
+                String expected = Files.isDirectory(p) || p.getFileName().toString().equals("refresh.sh")
+                        ? "rwx------" : "rw-------";
+                assertThat(mode(p)).as(p.toString()).isEqualTo(expected);
+            }
+        }
+    }
+
+    @Test
+    void symlinksInsideAreKeptAndOutsideAreSkipped() throws IOException {
+        generated("cluster.json", "{}");
+        generated("logs/run-1.log", "one");
+        Path outside = Files.writeString(tmp.resolve("secret.txt"), "outside");
+        Path gen = scenario.resolve("generated");
+        Files.createSymbolicLink(gen.resolve("latest.log"), Path.of("logs/run-1.log"));
+        Files.createSymbolicLink(gen.resolve("absolute.log"), gen.resolve("logs/run-1.log").toAbsolutePath());
+        Files.createSymbolicLink(gen.resolve("escape"), outside);
+        Files.createSymbolicLink(gen.resolve("logs/up"), Path.of("../../../secret.txt"));
+
+        store.persist(NAME, scenario, metadata(Result.SUCCESS));
+
+        Path saved = stateDir.resolve(NAME + ".runtime/generated");
+        assertThat(Files.isSymbolicLink(saved.resolve("latest.log"))).isTrue();
+        assertThat(Files.readSymbolicLink(saved.resolve("latest.log"))).isEqualTo(Path.of("logs/run-1.log"));
+        assertThat(Files.readSymbolicLink(saved.resolve("absolute.log"))).isEqualTo(Path.of("logs/run-1.log"));
+        assertThat(Files.readString(saved.resolve("absolute.log"))).isEqualTo("one");
+        assertThat(saved.resolve("escape")).doesNotExist();
+        assertThat(Files.exists(saved.resolve("escape"), LinkOption.NOFOLLOW_LINKS)).isFalse();
+        assertThat(Files.exists(saved.resolve("logs/up"), LinkOption.NOFOLLOW_LINKS)).isFalse();
+        assertThat(warnings).hasSize(2).allSatisfy(w -> assertThat(w).contains("points outside"));
+    }
+
+    @Test
+    void persistWithoutGeneratedCreatesRuntimeAndKeepsOldClusterFile() throws IOException {
+        Path clusterFile = Files.writeString(stateDir.resolve(NAME + ".json"), "{\"old\": true}");
+
+        PersistResult result = store.persist(NAME, scenario, metadata(Result.FAILED));
+
+        assertThat(result.clusterFile()).isEmpty();
+        assertThat(Files.readString(clusterFile)).isEqualTo("{\"old\": true}");
+        assertThat(names(result.runtimeDir())).containsExactly("engine-state.json");
+        assertThat(mode(result.runtimeDir())).isEqualTo("rwx------");
+        assertThat(store.readEngineState(NAME).orElseThrow().lastAction().result()).isEqualTo(Result.FAILED);
+    }
+
+    @Test
+    void persistCreatesAMissingStateDir() throws IOException {
+        LocalStateStore fresh = new LocalStateStore(tmp.resolve("new/state"), warnings::add);
+        generated("cluster.json", "{}");
+        fresh.persist(NAME, scenario, metadata(Result.SUCCESS));
+        assertThat(tmp.resolve("new/state/" + NAME + ".json")).isRegularFile();
+        assertThat(mode(tmp.resolve("new/state"))).isEqualTo("rwx------");
+    }
+
+    @Test
+    void persistReplacesThePreviousTreeCompletely() throws IOException {
+        generated("cluster.json", "{}");
+        generated("old-only.txt", "x");
+        store.persist(NAME, scenario, metadata(Result.SUCCESS));
+        Files.delete(scenario.resolve("generated/old-only.txt"));
+        generated("new-only.txt", "y");
+
+        store.persist(NAME, scenario, metadata(Result.FAILED));
+
+        Path saved = stateDir.resolve(NAME + ".runtime/generated");
+        assertThat(names(saved)).containsExactlyInAnyOrder("cluster.json", "new-only.txt");
+        assertThat(names(stateDir)).containsExactlyInAnyOrder(NAME + ".json", NAME + ".runtime");
+    }
+
+    // ---- restore -------------------------------------------------------------------------------------------
+
+    @Test
+    void roundTripRestoresGeneratedAndOpenTofuItems() throws IOException {
+        generated("cluster.json", Files.readString(SharedFixtures.infraFixture("cluster.remote.json")));
+        generated("ssh/id_ed25519", "K");
+        generated("server-token.txt", "token");
+        tofu("terraform.tfstate", "{\"serial\": 3}");
+        tofu("terraform.tfstate.backup", "{\"serial\": 2}");
+        tofu(".terraform.lock.hcl", "provider lock");
+        tofu(".terraform/terraform.tfstate", "backend");
+        Path provider = tofu(".terraform/providers/registry.opentofu.org/hashicorp/aws/5.0.0/linux_amd64/bin", "ELF");
+        Files.setPosixFilePermissions(provider, PosixFilePermissions.fromString("rwxr-xr-x"));
+        tofu("main.tf", "# package file, not state");
+        store.persist(NAME, scenario, metadata(Result.SUCCESS));
+        Path runtime = stateDir.resolve(NAME + ".runtime");
+        String providerRel = ".terraform/providers/registry.opentofu.org/hashicorp/aws/5.0.0/linux_amd64/bin";
+        assertThat(runtime.resolve("opentofu/main.tf")).doesNotExist();
+        assertThat(inode(runtime.resolve("opentofu").resolve(providerRel))).isEqualTo(inode(provider));
+        assertThat(inode(runtime.resolve("opentofu/.terraform/terraform.tfstate")))
+                .isNotEqualTo(inode(scenario.resolve("opentofu/.terraform/terraform.tfstate")));
+
+        Path next = Files.createDirectories(tmp.resolve("run2/scenario"));
+        Files.createDirectories(next.resolve("generated"));
+        Files.writeString(next.resolve("generated/stale.txt"), "from the package");
+
+        store.restore(NAME, next);
+
+        assertThat(names(next.resolve("generated")))
+                .containsExactlyInAnyOrder("cluster.json", "ssh", "server-token.txt");
+        assertThat(Files.readString(next.resolve("generated/cluster.json")))
+                .isEqualTo(Files.readString(stateDir.resolve(NAME + ".json")));
+        assertThat(Files.readString(next.resolve("opentofu/terraform.tfstate"))).isEqualTo("{\"serial\": 3}");
+        assertThat(Files.readString(next.resolve("opentofu/terraform.tfstate.backup"))).isEqualTo("{\"serial\": 2}");
+        assertThat(Files.readString(next.resolve("opentofu/.terraform.lock.hcl"))).isEqualTo("provider lock");
+        assertThat(Files.readString(next.resolve("opentofu/.terraform/terraform.tfstate"))).isEqualTo("backend");
+        assertThat(Files.readString(next.resolve("opentofu").resolve(providerRel))).isEqualTo("ELF");
+        assertThat(Files.isExecutable(next.resolve("opentofu").resolve(providerRel))).isTrue();
+        assertThat(next.resolve("opentofu/main.tf")).doesNotExist();
+        assertThat(Files.readString(stateDir.resolve(NAME + ".runtime/generated/ssh/id_ed25519"))).isEqualTo("K");
+    }
+
+    @Test
+    void restoreWithoutStateLeavesTheScenarioAlone() throws IOException {
+        generated("cluster.json", "{\"package\": true}");
+        store.restore(NAME, scenario);
+        assertThat(Files.readString(scenario.resolve("generated/cluster.json"))).isEqualTo("{\"package\": true}");
+        assertThat(scenario.resolve("opentofu")).doesNotExist();
+        assertThat(names(stateDir)).isEmpty();
+    }
+
+    @Test
+    void restoreCreatesOpenTofuDirForAnyScenarioThatHasStateOrNeedsIt() throws IOException {
+        tofu("terraform.tfstate", "s");
+        store.persist(NAME, scenario, metadata(Result.SUCCESS));
+
+        Path bare = Files.createDirectories(tmp.resolve("bare"));
+        store.restore(NAME, bare);
+        assertThat(Files.readString(bare.resolve("opentofu/terraform.tfstate"))).isEqualTo("s");
+
+        store.persist("other", Files.createDirectories(tmp.resolve("empty")), metadata(Result.SUCCESS));
+        Path withTofu = Files.createDirectories(tmp.resolve("pkg/opentofu")).getParent();
+        store.restore("other", withTofu);
+        assertThat(withTofu.resolve("opentofu")).isDirectory();
+    }
+
+    @Test
+    void clusterFileIsNeverRestored() throws IOException {
+        Files.writeString(stateDir.resolve(NAME + ".json"), "{\"from\": \"state\"}");
+        store.persist(NAME, scenario, metadata(Result.SUCCESS));
+        store.restore(NAME, scenario);
+        assertThat(scenario.resolve("generated")).doesNotExist();
+    }
+
+    // ---- crash leftovers -----------------------------------------------------------------------------------
+
+    @Test
+    void staleTempAndOldTreesNextToACompleteRuntimeAreDeleted() throws IOException {
+        generated("cluster.json", "{\"v\": 1}");
+        store.persist(NAME, scenario, metadata(Result.SUCCESS));
+        Files.createDirectories(stateDir.resolve(NAME + ".runtime.tmp-" + STALE + "/generated"));
+        Files.createDirectories(stateDir.resolve(NAME + ".runtime.old-fedcba9876543210/generated"));
+        Files.writeString(stateDir.resolve("." + NAME + ".json.12345.tmp"), "{half");
+        // Another profile whose files merely start like our leftovers must survive.
+        String lookalike = NAME + ".runtime.tmp-" + STALE;
+        Files.createDirectories(stateDir.resolve(lookalike + ".runtime"));
+        Files.writeString(stateDir.resolve(lookalike + ".json"), "{}");
+
+        store.lock(NAME).close();
+
+        assertThat(names(stateDir)).containsExactlyInAnyOrder(NAME + ".json", NAME + ".runtime", NAME + ".lock",
+                lookalike + ".runtime", lookalike + ".json");
+        assertThat(warnings).isEmpty();
+    }
+
+    @Test
+    void aTreeMovedAsideByAnInterruptedSwapIsRecovered() throws IOException {
+        generated("cluster.json", "{\"v\": 1}");
+        store.persist(NAME, scenario, metadata(Result.SUCCESS));
+        // Crash between "runtime -> old" and "tmp -> runtime": both trees exist, no runtime dir.
+        Files.move(stateDir.resolve(NAME + ".runtime"), stateDir.resolve(NAME + ".runtime.old-" + STALE));
+        Files.createDirectories(stateDir.resolve(NAME + ".runtime.tmp-fedcba9876543210/generated"));
+
+        Path next = Files.createDirectories(tmp.resolve("next"));
+        store.restore(NAME, next);
+
+        assertThat(Files.readString(next.resolve("generated/cluster.json"))).isEqualTo("{\"v\": 1}");
+        assertThat(names(stateDir)).containsExactlyInAnyOrder(NAME + ".json", NAME + ".runtime");
+        assertThat(warnings).singleElement().asString().contains("interrupted run");
+    }
+
+    @Test
+    void persistSucceedsOverLeftoversFromACrash() throws IOException {
+        Files.createDirectories(stateDir.resolve(NAME + ".runtime.tmp-" + STALE));
+        Files.createDirectories(stateDir.resolve(NAME + ".runtime.del-" + STALE + "/generated"));
+        generated("cluster.json", "{}");
+        store.persist(NAME, scenario, metadata(Result.SUCCESS));
+        assertThat(names(stateDir)).containsExactlyInAnyOrder(NAME + ".json", NAME + ".runtime");
+    }
+
+    // ---- remove --------------------------------------------------------------------------------------------
+
+    @Test
+    void removeDeletesOnlyThisProfilesStateAndNeverFollowsLinks() throws IOException {
+        Path outside = Files.createDirectories(tmp.resolve("precious"));
+        Files.writeString(outside.resolve("keep.txt"), "keep");
+        generated("cluster.json", "{}");
+        store.persist(NAME, scenario, metadata(Result.SUCCESS));
+        store.persist("neighbour", scenario, metadata(Result.SUCCESS));
+        Files.createSymbolicLink(stateDir.resolve(NAME + ".runtime/generated/link"), outside);
+
+        store.remove(NAME);
+
+        assertThat(names(stateDir)).containsExactlyInAnyOrder("neighbour.json", "neighbour.runtime");
+        assertThat(outside.resolve("keep.txt")).hasContent("keep");
+        store.remove(NAME);
+        store.remove("never-persisted");
+    }
+
+    @Test
+    void removeOfARuntimeSymlinkDeletesTheLinkOnly() throws IOException {
+        Path outside = Files.createDirectories(tmp.resolve("precious"));
+        Files.writeString(outside.resolve("keep.txt"), "keep");
+        Files.createSymbolicLink(stateDir.resolve(NAME + ".runtime"), outside);
+        Files.createSymbolicLink(stateDir.resolve(NAME + ".json"), outside.resolve("keep.txt"));
+
+        store.remove(NAME);
+
+        assertThat(names(stateDir)).isEmpty();
+        assertThat(outside.resolve("keep.txt")).hasContent("keep");
+    }
+
+    // ---- names ---------------------------------------------------------------------------------------------
+
+    @Test
+    void invalidNamesAreRejectedBeforeAnyFileIsTouched() throws IOException {
+        Path victim = Files.createDirectories(tmp.resolve("x.runtime"));
+        Files.writeString(tmp.resolve("x.json"), "{}");
+        generated("cluster.json", "{}");
+        List<String> bad = new ArrayList<>(List.of("../x", "a/b", "", ".hidden", "-dash", "a b", "x\n", "..",
+                "/abs", "a".repeat(129)));
+        bad.add(null);
+        for (String name : bad) {
+            List<ThrowingCall> calls = List.of(() -> store.clusterFile(name), () -> store.runtimeDir(name),
+                    () -> store.lock(name), () -> store.restore(name, scenario),
+                    () -> store.persist(name, scenario, metadata(Result.SUCCESS)), () -> store.remove(name),
+                    () -> store.readEngineState(name));
+            for (ThrowingCall call : calls) {
+                assertThatThrownBy(call::run).as(String.valueOf(name))
+                        .isInstanceOfSatisfying(EngineException.class,
+                                e -> assertThat(e.exitCode()).isEqualTo(EngineException.INVALID))
+                        .hasMessageStartingWith("profile package metadata.name is invalid: ")
+                        .hasMessageNotContaining("\n");
+            }
+        }
+        assertThat(names(stateDir)).isEmpty();
+        assertThat(victim).isDirectory();
+        assertThat(tmp.resolve("x.json")).exists();
+    }
+
+    @Test
+    void longestAndDottedValidNamesWork() throws IOException {
+        for (String name : List.of("a".repeat(128), "A1.b_c-d", "9..x")) {
+            assertThat(store.persist(name, scenario, metadata(Result.SUCCESS)).runtimeDir())
+                    .isEqualTo(stateDir.resolve(name + ".runtime"));
+        }
+    }
+
+    // ---- engine state --------------------------------------------------------------------------------------
+
+    @Test
+    void engineStateIsEmptyWhenAbsentOrMalformed() throws IOException {
+        assertThat(store.readEngineState(NAME)).isEmpty();
+        store.persist(NAME, scenario, metadata(Result.INTERRUPTED));
+        assertThat(store.readEngineState(NAME)).contains(metadata(Result.INTERRUPTED));
+        Path file = stateDir.resolve(NAME + ".runtime/engine-state.json");
+        for (String bad : List.of("{", "[]", "", "{\"last_action\": {\"result\": \"weird\"}}")) {
+            Files.writeString(file, bad);
+            assertThat(store.readEngineState(NAME)).as(bad).isEmpty();
+        }
+        Files.write(file, new byte[] {(byte) 0xff, (byte) 0xfe});
+        assertThat(store.readEngineState(NAME)).isEmpty();
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------------------
+
+    interface ThrowingCall {
+        void run() throws Exception;
+    }
+
+    static EngineState metadata(Result result) {
+        return EngineStateTest.sample("1.0.0", "abc", result);
+    }
+
+    private Path generated(String relative, String content) throws IOException {
+        return write(scenario.resolve("generated").resolve(relative), content);
+    }
+
+    private Path tofu(String relative, String content) throws IOException {
+        return write(scenario.resolve("opentofu").resolve(relative), content);
+    }
+
+    private static Path write(Path file, String content) throws IOException {
+        Files.createDirectories(file.getParent());
+        return Files.writeString(file, content);
+    }
+
+    static List<String> names(Path dir) throws IOException {
+        try (Stream<Path> list = Files.list(dir)) {
+            return list.map(p -> p.getFileName().toString()).toList();
+        }
+    }
+
+    static String mode(Path path) throws IOException {
+        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS);
+        return PosixFilePermissions.toString(perms);
+    }
+
+    private static Object inode(Path path) throws IOException {
+        return Files.getAttribute(path, "unix:ino");
+    }
+}

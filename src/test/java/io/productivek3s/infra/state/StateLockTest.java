@@ -1,0 +1,118 @@
+package io.productivek3s.infra.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.productivek3s.infra.EngineException;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StateLockTest {
+    @TempDir
+    Path tmp;
+
+    Path stateDir;
+    final List<String> warnings = new ArrayList<>();
+    LocalStateStore store;
+
+    @BeforeEach
+    void setUp() {
+        stateDir = tmp.resolve("state");
+        store = new LocalStateStore(stateDir, warnings::add);
+    }
+
+    @Test
+    void lockIsExclusiveAndReleasedOnClose() throws IOException {
+        Path lockFile = stateDir.resolve("p1.lock");
+        try (StateLock lock = store.lock("p1")) {
+            assertThat(lock.name()).isEqualTo("p1");
+            assertThat(LocalStateStoreTest.mode(lockFile)).isEqualTo("rw-------");
+            assertThat(LocalStateStoreTest.mode(stateDir)).isEqualTo("rwx------");
+            assertLocked(() -> store.lock("p1"), "p1", lockFile);
+            // A different profile is independent.
+            store.lock("p2").close();
+        }
+        try (StateLock again = store.lock("p1")) {
+            assertThat(again.name()).isEqualTo("p1");
+        }
+        assertThat(lockFile).exists();
+    }
+
+    @Test
+    void closeIsIdempotent() throws IOException {
+        StateLock lock = store.lock("p1");
+        lock.close();
+        StateLock second = store.lock("p1");
+        lock.close(); // must not release the second holder
+        assertLocked(() -> store.lock("p1"), "p1", stateDir.resolve("p1.lock"));
+        second.close();
+    }
+
+    @Test
+    void aSecondStoreInTheSameJvmSeesTheLockAsHeld() throws Exception {
+        LocalStateStore other = new LocalStateStore(stateDir, warnings::add);
+        try (StateLock held = store.lock("p1")) {
+            // From another thread, as a concurrent run inside one JVM would: OverlappingFileLockException → exit 4.
+            CompletableFuture<Throwable> attempt = CompletableFuture.supplyAsync(() -> {
+                try {
+                    other.lock("p1").close();
+                    return null;
+                } catch (Throwable t) {
+                    return t;
+                }
+            });
+            assertThat(attempt.get(30, TimeUnit.SECONDS))
+                    .isInstanceOf(EngineException.class)
+                    .hasMessage("profile state for 'p1' is locked by another run: " + stateDir.resolve("p1.lock"));
+            assertThat(held.name()).isEqualTo("p1");
+        }
+    }
+
+    @Test
+    void staleLockFilesAreReused() throws IOException {
+        Files.createDirectories(stateDir);
+        Files.writeString(stateDir.resolve("p1.lock"), "left by a crashed run");
+        store.lock("p1").close();
+    }
+
+    @Test
+    void aLockHeldByAnotherProcessIsExitFour() throws Exception {
+        Files.createDirectories(stateDir);
+        Path lockFile = stateDir.resolve("p1.lock");
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Path classes = Path.of(LockHolder.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Process child = new ProcessBuilder(java.toString(), "-cp", classes.toString(), LockHolder.class.getName(),
+                lockFile.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
+                    StandardCharsets.UTF_8));
+            assertThat(out.readLine()).isEqualTo("locked");
+
+            assertLocked(() -> store.lock("p1"), "p1", lockFile);
+
+            child.getOutputStream().close();
+            assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            store.lock("p1").close();
+        } finally {
+            child.destroyForcibly();
+        }
+    }
+
+    private static void assertLocked(LocalStateStoreTest.ThrowingCall call, String name, Path lockFile) {
+        assertThatThrownBy(call::run)
+                .isInstanceOfSatisfying(EngineException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(EngineException.INVALID))
+                .hasMessage("profile state for '" + name + "' is locked by another run: " + lockFile);
+    }
+}
