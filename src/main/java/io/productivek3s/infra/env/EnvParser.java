@@ -145,7 +145,7 @@ final class EnvParser {
         if (c == '+' && peek(1) == '=') {
             throw construct(name + "+=…");
         }
-        if (c == '[' && firstWord().contains("]=") || c == '[' && firstWord().contains("]+=")) {
+        if (c == '[' && (firstWord().contains("]=") || firstWord().contains("]+="))) {
             throw construct(name + "[…]=…");
         }
         if (c == '(') {
