@@ -1,0 +1,17 @@
+package io.productivek3s.infra.env;
+
+import java.util.Locale;
+
+/** Where a value comes from (contract §10.4); later layers win over earlier ones. */
+public enum Layer {
+    PROCESS,
+    RELEASE,
+    PACKAGE,
+    OVERRIDE,
+    SOURCE;
+
+    /** Lower-case word used in provenance texts, e.g. {@code override}. */
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}
