@@ -1,0 +1,287 @@
+package io.productivek3s.infra.pkg;
+
+import io.productivek3s.infra.EngineException;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+
+/**
+ * One streaming pass over a {@code profile.tgz}: validates every member (contract §8.3), feeds accepted members
+ * to a sink, then locates the package root (§8.2). Errors come in the §8.6 order: archive readable → safe
+ * entries → package root. An unsafe member is therefore remembered while the rest of the stream is still read
+ * (and discarded) to establish that the archive is readable.
+ */
+final class ArchiveWalk {
+    static final String MANIFEST = "profile.yaml";
+    static final String PROFILE_ENV = "profile.env";
+    /** profile.yaml / profile.env are held in memory; bigger ones are not plausible packages. */
+    static final int MAX_METADATA_BYTES = 4 * 1024 * 1024;
+    static final int MAX_HEADER_BYTES = 1024 * 1024;
+
+    private final Path tgz;
+    private final String displayPath;
+    private final ExtractionLimits limits;
+    private final ArchiveSink sink;
+
+    private final ArchiveModel model = new ArchiveModel();
+    private final Map<String, Long> fileSizes = new HashMap<>();
+    private final Map<String, byte[]> captured = new HashMap<>();
+    private final Set<String> oversized = new HashSet<>();
+    private BoundedCountingInputStream counted;
+    private long copiedBytes;
+    private EngineException firstUnsafe;
+
+    private ArchiveWalk(Path tgz, String displayPath, ExtractionLimits limits, ArchiveSink sink) {
+        this.tgz = tgz;
+        this.displayPath = displayPath;
+        this.limits = limits;
+        this.sink = sink;
+    }
+
+    /** Runs the pass; returns the listing (root prefix decided, metadata captured). */
+    static PackageListing run(Path tgz, String displayPath, ExtractionLimits limits, ArchiveSink sink) {
+        return new ArchiveWalk(tgz, displayPath, limits, sink).run();
+    }
+
+    private PackageListing run() {
+        try (InputStream file = Files.newInputStream(tgz)) {
+            GzipCompressorInputStream gzip = GzipCompressorInputStream.builder()
+                    .setInputStream(new BufferedInputStream(file))
+                    .setDecompressConcatenated(true)
+                    .get();
+            counted = new BoundedCountingInputStream(gzip, limits.maxBytes(), MAX_HEADER_BYTES);
+            readMembers(new TarArchiveInputStream(counted, StandardCharsets.UTF_8.name()));
+            // The tar reader stops at the end-of-archive marker; reading on to the gzip trailer is what
+            // verifies the CRC and detects a truncated download.
+            counted.transferTo(OutputStream.nullOutputStream());
+        } catch (EngineException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw unreadable();
+        }
+        if (firstUnsafe != null) {
+            throw firstUnsafe;
+        }
+        model.verifyLinks();
+        return listing();
+    }
+
+    private void readMembers(TarArchiveInputStream tar) throws IOException {
+        long entries = 0;
+        byte[] buffer = new byte[64 * 1024];
+        while (true) {
+            counted.beginHeader();
+            TarArchiveEntry entry = tar.getNextEntry();
+            counted.endHeader();
+            if (entry == null) {
+                return;
+            }
+            if (++entries > limits.maxEntries()) {
+                throw limitsExceeded("more than " + limits.maxEntries() + " entries");
+            }
+            if (firstUnsafe == null) {
+                accept(entry, tar, buffer);
+            }
+            // Whatever the member was, its data is consumed here, outside the header bound.
+            tar.transferTo(OutputStream.nullOutputStream());
+        }
+    }
+
+    private void accept(TarArchiveEntry entry, TarArchiveInputStream tar, byte[] buffer) throws IOException {
+        Optional<ArchiveModel.Member> admitted;
+        try {
+            admitted = model.admit(entry.getName(), typeOf(entry), entry.getLinkName(), entry.getMode());
+        } catch (EngineException unsafe) {
+            firstUnsafe = unsafe;
+            return;
+        }
+        if (admitted.isEmpty()) {
+            return;
+        }
+        ArchiveModel.Member member = admitted.get();
+        if (model.topLevelDirectories().size() > 1) {
+            // A wrapper directory is no longer possible: only root-level metadata can matter.
+            captured.keySet().removeIf(p -> p.indexOf('/') >= 0);
+            oversized.removeIf(p -> p.indexOf('/') >= 0);
+        }
+        switch (member.type()) {
+            case DIRECTORY -> sink.directory(member);
+            case SYMLINK -> sink.symlink(member);
+            case FILE -> readFile(member, tar, buffer);
+            case HARDLINK -> linkFile(member);
+            default -> throw new IllegalStateException(member.type().name());
+        }
+    }
+
+    private void readFile(ArchiveModel.Member member, TarArchiveInputStream tar, byte[] buffer) throws IOException {
+        boolean capture = isMetadataCandidate(member.path());
+        ByteArrayOutputStream metadata = capture ? new ByteArrayOutputStream() : null;
+        long size = 0;
+        OutputStream out = sink.openFile(member);
+        int n;
+        while ((n = tar.read(buffer)) > 0) {
+            out.write(buffer, 0, n);
+            size += n;
+            if (metadata != null && metadata.size() <= MAX_METADATA_BYTES) {
+                metadata.write(buffer, 0, (int) Math.min(n, MAX_METADATA_BYTES + 1L - metadata.size()));
+            }
+        }
+        out.close();
+        sink.closeFile(member);
+        fileSizes.put(member.path(), size);
+        forgetMetadata(member.path());
+        if (metadata != null) {
+            if (metadata.size() > MAX_METADATA_BYTES) {
+                oversized.add(member.path());
+            } else {
+                captured.put(member.path(), metadata.toByteArray());
+            }
+        }
+    }
+
+    private void linkFile(ArchiveModel.Member member) {
+        long size = fileSizes.getOrDefault(member.linkTarget(), 0L);
+        // Each hard link is written as a copy, so its bytes count like any other content.
+        copiedBytes += size;
+        if (counted.count() + copiedBytes > limits.maxBytes()) {
+            throw limitsExceeded("more than " + limits.maxBytes() + " bytes");
+        }
+        sink.hardLink(member);
+        fileSizes.put(member.path(), size);
+        forgetMetadata(member.path());
+        if (isMetadataCandidate(member.path())) {
+            byte[] bytes = captured.get(member.linkTarget());
+            if (bytes != null) {
+                captured.put(member.path(), bytes);
+            } else if (oversized.contains(member.linkTarget())) {
+                oversized.add(member.path());
+            }
+        }
+    }
+
+    private void forgetMetadata(String path) {
+        captured.remove(path);
+        oversized.remove(path);
+    }
+
+    /** profile.yaml / profile.env at the archive root, or inside what can still become the wrapper directory. */
+    private boolean isMetadataCandidate(String path) {
+        String name = path.substring(path.lastIndexOf('/') + 1);
+        if (!name.equals(MANIFEST) && !name.equals(PROFILE_ENV)) {
+            return false;
+        }
+        long depth = path.chars().filter(c -> c == '/').count();
+        return depth == 0 || (depth == 1 && model.topLevelDirectories().size() == 1);
+    }
+
+    private static ArchiveModel.MemberType typeOf(TarArchiveEntry entry) {
+        if (entry.isDirectory()) {
+            return ArchiveModel.MemberType.DIRECTORY;
+        }
+        if (entry.isSymbolicLink()) {
+            return ArchiveModel.MemberType.SYMLINK;
+        }
+        if (entry.isLink()) {
+            return ArchiveModel.MemberType.HARDLINK;
+        }
+        byte flag = entry.getLinkFlag();
+        boolean regular = flag == TarConstants.LF_NORMAL || flag == TarConstants.LF_OLDNORM
+                || flag == TarConstants.LF_CONTIG;
+        // Sparse members expand beyond their stored bytes; devices, FIFOs and anything unknown are refused.
+        if (regular && !entry.isSparse()) {
+            return ArchiveModel.MemberType.FILE;
+        }
+        throw ArchiveModel.unsafe(entry.getName());
+    }
+
+    private PackageListing listing() {
+        String prefix = packageRootPrefix();
+        byte[] manifest = metadata(prefix + MANIFEST)
+                .orElseThrow(() -> EngineException.invalid("profile package is missing profile.yaml"));
+        Optional<byte[]> env = metadata(prefix + PROFILE_ENV);
+        Set<String> files = new TreeSet<>();
+        Set<String> directories = new TreeSet<>();
+        Map<String, String> symlinks = new TreeMap<>();
+        model.nodes().forEach((path, node) -> {
+            if (!path.startsWith(prefix) || path.length() == prefix.length()) {
+                return;
+            }
+            String rel = path.substring(prefix.length());
+            switch (node.kind()) {
+                case FILE -> files.add(rel);
+                case DIRECTORY -> directories.add(rel);
+                case SYMLINK -> symlinks.put(rel, node.linkTarget());
+                default -> throw new IllegalStateException(node.kind().name());
+            }
+        });
+        return new PackageListing(prefix, manifest, env, files, directories, symlinks);
+    }
+
+    /** Contract §8.2: root profile.yaml, else a single top-level directory holding one. */
+    private String packageRootPrefix() {
+        if (isPresentNonDirectory(MANIFEST)) {
+            return "";
+        }
+        Set<String> tops = model.topLevelDirectories();
+        if (tops.size() == 1) {
+            String top = tops.iterator().next();
+            if (isPresentNonDirectory(top + "/" + MANIFEST)) {
+                return top + "/";
+            }
+        }
+        throw EngineException.invalid("profile package is missing profile.yaml");
+    }
+
+    private boolean isPresentNonDirectory(String path) {
+        ArchiveModel.Node node = model.get(path);
+        return node != null && node.kind() != ArchiveModel.Kind.DIRECTORY;
+    }
+
+    /** Bytes of a metadata file at the package root; empty when absent (or a directory of that name). */
+    private Optional<byte[]> metadata(String path) {
+        String name = path.substring(path.lastIndexOf('/') + 1);
+        if (!isPresentNonDirectory(path)) {
+            return Optional.empty();
+        }
+        if (oversized.contains(path)) {
+            throw limitsExceeded(name + " is larger than " + MAX_METADATA_BYTES + " bytes");
+        }
+        byte[] bytes = captured.get(path);
+        if (bytes == null) {
+            // A symlink (or a hard link to a file not kept in memory) cannot be read in a streaming scan.
+            throw EngineException.invalid("profile package " + name + " must be a regular file, not a link");
+        }
+        return Optional.of(bytes);
+    }
+
+    private EngineException limitsExceeded(String detail) {
+        if (firstUnsafe != null) {
+            return firstUnsafe;
+        }
+        return EngineException.invalid("profile package exceeds extraction limits: " + detail);
+    }
+
+    private EngineException unreadable() {
+        String exceeded = counted == null ? null : counted.exceeded();
+        if (exceeded != null) {
+            return limitsExceeded(exceeded);
+        }
+        return EngineException.invalid("could not extract tgz package: " + displayPath);
+    }
+}

@@ -1,0 +1,17 @@
+package io.productivek3s.infra.pkg;
+
+import java.util.List;
+
+/**
+ * The {@code compatibility} block (contract §8.7). Every field is null when absent; versions that are present
+ * have been checked to be {@code X.Y.Z} and each window to be non-empty.
+ */
+public record CompatibilitySpec(String contract, String minEngineVersion, String maxEngineVersionExclusive,
+                                String coreMinVersion, String coreMaxVersionExclusive,
+                                List<TestedWith> testedWith) {
+    public static final String PROFILE_V1 = "profile/v1";
+
+    public CompatibilitySpec {
+        testedWith = List.copyOf(testedWith);
+    }
+}
