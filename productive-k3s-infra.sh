@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Productive K3S Infra launcher: finds Java, builds the engine on first use in a source checkout, and runs it.
+# Prints nothing itself on success; arguments, stdio, environment and exit status pass through unchanged.
+set -u
+
+pk3s_die() { printf '[pk3s-infra] ERROR %s\n' "$1" >&2; exit "${2:-1}"; }
+
+# Real location of this script, following symlinks without GNU readlink -f.
+pk3s_self="${BASH_SOURCE[0]}"
+while [ -L "$pk3s_self" ]; do
+  pk3s_link="$(readlink "$pk3s_self")"
+  case "$pk3s_link" in
+    /*) pk3s_self="$pk3s_link" ;;
+    *) pk3s_self="$(cd -P "$(dirname "$pk3s_self")" && pwd)/$pk3s_link" ;;
+  esac
+done
+pk3s_dir="$(cd -P "$(dirname "$pk3s_self")" && pwd)"
+case "$pk3s_dir" in
+  */scripts) [ -f "$pk3s_dir/../productive-k3s-infra.sh" ] && pk3s_dir="$(cd -P "$pk3s_dir/.." && pwd)" ;;
+esac
+pk3s_root="${PRODUCTIVE_K3S_INFRA_REPO_DIR:-$pk3s_dir}"
+pk3s_home="$pk3s_dir"
+
+pk3s_min_java=17
+
+# Major version of a java binary: from the JDK's release file when possible (no JVM start), else from -version.
+pk3s_java_major() {
+  local bin="$1" real="$1" link home line ver=""
+  while [ -L "$real" ]; do
+    link="$(readlink "$real")"
+    case "$link" in /*) real="$link" ;; *) real="$(dirname "$real")/$link" ;; esac
+  done
+  home="${real%/bin/java}"
+  if [ "$home" != "$real" ] && [ -r "$home/release" ]; then
+    while IFS= read -r line; do
+      case "$line" in JAVA_VERSION=*) ver="${line#JAVA_VERSION=}"; ver="${ver//\"/}" ;; esac
+    done < "$home/release"
+  fi
+  if [ -z "$ver" ]; then
+    line="$("$bin" -version 2>&1)" || return 1
+    line="${line#*version \"}"
+    ver="${line%%\"*}"
+  fi
+  ver="${ver#1.}"
+  ver="${ver%%[.+-]*}"
+  case "$ver" in ''|*[!0-9]*) return 1 ;; esac
+  printf '%s\n' "$ver"
+}
+
+pk3s_java=""
+for pk3s_candidate in "$pk3s_home/runtime/bin/java" "${JAVA_HOME:+$JAVA_HOME/bin/java}" "$(command -v java 2>/dev/null || true)"; do
+  [ -n "$pk3s_candidate" ] && [ -x "$pk3s_candidate" ] || continue
+  pk3s_major="$(pk3s_java_major "$pk3s_candidate")" || continue
+  if [ "$pk3s_major" -ge "$pk3s_min_java" ]; then pk3s_java="$pk3s_candidate"; break; fi
+done
+[ -n "$pk3s_java" ] || pk3s_die "missing dependency: java" 5
+
+# Engine location, next to this launcher (PRODUCTIVE_K3S_INFRA_REPO_DIR moves the install root, not the engine):
+# a release/export bundle ships lib/; a source checkout builds target/lib/ with Maven.
+if [ -f "$pk3s_home/lib/productive-k3s-infra.jar" ]; then
+  pk3s_lib="$pk3s_home/lib"
+elif [ -f "$pk3s_home/pom.xml" ]; then
+  pk3s_lib="$pk3s_home/target/lib"
+  pk3s_jar="$pk3s_lib/productive-k3s-infra.jar"
+  pk3s_stale() {
+    [ -f "$pk3s_jar" ] || return 0
+    [ -n "$(find "$pk3s_home/pom.xml" "$pk3s_home/src/main" -newer "$pk3s_jar" -print -quit 2>/dev/null)" ]
+  }
+  if pk3s_stale; then
+    command -v mvn >/dev/null 2>&1 || pk3s_die "missing dependency: mvn (needed once to build the engine)" 5
+    pk3s_lock="$pk3s_home/target/.build-lock"
+    mkdir -p "$pk3s_home/target"
+    pk3s_waited=0
+    until mkdir "$pk3s_lock" 2>/dev/null; do  # another launcher is building: wait for it, at most 10 minutes
+      sleep 1; pk3s_waited=$((pk3s_waited + 1))
+      [ "$pk3s_waited" -lt 600 ] || pk3s_die "engine build lock is stuck: $pk3s_lock (remove it and retry)" 1
+    done
+    trap 'rmdir "$pk3s_lock" 2>/dev/null' EXIT
+    if pk3s_stale; then
+      printf '[pk3s-infra] INFO  Building the engine with Maven (first use or sources changed)...\n' >&2
+      pk3s_log="$pk3s_home/target/engine-build.log"
+      if ! JAVA_HOME="${pk3s_java%/bin/java}" mvn -B -q -f "$pk3s_home/pom.xml" -DskipTests package >"$pk3s_log" 2>&1; then
+        cat "$pk3s_log" >&2
+        pk3s_die "engine build failed; see $pk3s_log" 1
+      fi
+    fi
+    rmdir "$pk3s_lock" 2>/dev/null
+    trap - EXIT
+  fi
+else
+  pk3s_die "engine not found under $pk3s_home (expected lib/ or a source checkout with pom.xml)" 1
+fi
+
+exec "$pk3s_java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto \
+  -Dpk3s.install.root="$pk3s_root" \
+  -cp "$pk3s_lib/*" io.productivek3s.infra.Main "$@"

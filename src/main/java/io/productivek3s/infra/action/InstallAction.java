@@ -1,0 +1,42 @@
+package io.productivek3s.infra.action;
+
+import io.productivek3s.infra.exec.ChildProcess;
+import io.productivek3s.infra.pkg.InstallScriptPath;
+import io.productivek3s.infra.state.EngineState;
+import java.nio.file.Path;
+
+/**
+ * {@code profile install} / {@code profile apply} (contract §13.1): runs the package's install script with bash,
+ * then persists state whatever the result, so a half-built cluster stays destroyable. {@code --dry-run} switches to
+ * plan and touches nothing (§13.5).
+ */
+public final class InstallAction implements PackageAction {
+    private final boolean dryRun;
+    private final String command;
+
+    public InstallAction(String command, boolean dryRun) {
+        this.command = command;
+        this.dryRun = dryRun;
+    }
+
+    @Override
+    public boolean emitsTelemetry() {
+        return !dryRun;
+    }
+
+    @Override
+    public int execute(PackageRun run) {
+        if (dryRun) {
+            run.log().info("Dry-run requested; switching " + command + " to plan");
+            return new PlanAction().execute(run);
+        }
+        String installScript = run.prepared().manifest().installScript();
+        Path script = InstallScriptPath.resolveInside(run.prepared().packageRoot(), installScript);
+        run.log().info("Executing packaged profile installer: " + installScript);
+        ChildProcess.Result result = run.runInstaller(script);
+        EngineState.Result outcome = result.interrupted() ? EngineState.Result.INTERRUPTED
+                : result.exitCode() == 0 ? EngineState.Result.SUCCESS : EngineState.Result.FAILED;
+        run.persist(outcome, result.engineExitCode());
+        return ChildFailure.report(run.log(), result, "packaged profile installer");
+    }
+}

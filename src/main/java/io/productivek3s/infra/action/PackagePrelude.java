@@ -1,0 +1,208 @@
+package io.productivek3s.infra.action;
+
+import io.productivek3s.infra.EngineException;
+import io.productivek3s.infra.core.CoreDefaults;
+import io.productivek3s.infra.core.CoreSettings;
+import io.productivek3s.infra.core.Release;
+import io.productivek3s.infra.env.EnvFile;
+import io.productivek3s.infra.env.EnvStack;
+import io.productivek3s.infra.env.EnvValue;
+import io.productivek3s.infra.env.Layer;
+import io.productivek3s.infra.env.Origin;
+import io.productivek3s.infra.log.Log;
+import io.productivek3s.infra.pkg.CompatibilityGate;
+import io.productivek3s.infra.pkg.ExtractionLimits;
+import io.productivek3s.infra.pkg.GateResult;
+import io.productivek3s.infra.pkg.ManifestParser;
+import io.productivek3s.infra.pkg.ProfileArchive;
+import io.productivek3s.infra.pkg.ProfileInput;
+import io.productivek3s.infra.pkg.ProfileManifest;
+import io.productivek3s.infra.log.Redactor;
+import io.productivek3s.infra.scenario.Scenario;
+import io.productivek3s.infra.scenario.ScenarioResolver;
+import io.productivek3s.infra.util.Digests;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The common prelude of {@code profile install|apply|status|plan|destroy} (contract §13): extract, validate,
+ * compatibility gate, merge {@code profile.env} with the override file, resolve the scenario and Core settings,
+ * check required inputs. Everything before the first side effect; any failure is one exit-coded error.
+ */
+public final class PackagePrelude {
+    private final EngineContext context;
+    private final Log log;
+
+    public PackagePrelude(EngineContext context) {
+        this.context = context;
+        this.log = context.log();
+    }
+
+    public PreparedPackage prepare(PackageRequest request, PackageSource.Resolved source, Path workDir) {
+        context.events().step("profile.package.extract", "running", "extracting " + request.tgz());
+        Path root = ProfileArchive.extract(source.file(), request.tgz(), workDir, ExtractionLimits.fromEnv(context.env()));
+        ProfileManifest manifest = ManifestParser.parse(readManifest(root));
+        manifest.warnings().forEach(log::warn);
+        context.events().subject(manifest.name());
+        context.events().step("profile.package.validate", "success", "package " + manifest.name() + " is structurally valid");
+
+        Path profileEnv = root.resolve("profile.env");
+        if (!Files.isRegularFile(profileEnv)) {
+            throw EngineException.invalid("profile package is missing profile.env");
+        }
+        Optional<String> overrideArg = overrideArgument(request);
+        Optional<Path> overridePath = overrideArg.map(arg -> {
+            Path path = context.paths().resolveExisting(arg);
+            if (!Files.isRegularFile(path)) {
+                throw EngineException.invalid("override env file not found: " + arg);
+            }
+            return path;
+        });
+
+        context.events().step("profile.env.merge", "running", "merging profile.env and local overrides");
+        Optional<String> bound = context.release().boundCore();
+        EnvStack stack = new EnvStack(context.env(), log::warn, "bash".equals(context.env().get("PK3S_INFRA_ENV_EVAL")));
+        Map<String, String> packageValues = new LinkedHashMap<>();
+        stack.setGuard((name, value, origin) -> allow(name, value, origin, bound, packageValues));
+        if (bound.isPresent()) {
+            Origin binding = new Origin(Layer.RELEASE, Release.RELEASE_ENV, 0);
+            stack.pin("PRODUCTIVE_K3S_SOURCE", "remote", binding);
+            stack.pin("PRODUCTIVE_K3S_VERSION", bound.get(), binding);
+        }
+        EnvFile packageFile = stack.load(profileEnv, "profile.env", Layer.PACKAGE);
+        packageValues.putAll(packageFile.values());
+        Optional<EnvFile> override = overridePath.map(path -> stack.load(path, overrideArg.get(), Layer.OVERRIDE));
+        Map<String, String> fileValues = new LinkedHashMap<>();
+        for (Map.Entry<String, EnvValue> entry : stack.fileValues().entrySet()) {
+            fileValues.put(entry.getKey(), entry.getValue().value());
+        }
+        registerSecrets(manifest, fileValues, context.log().redactor());
+
+        Scenario scenario = new ScenarioResolver("profile.env")
+                .resolve(manifest.scenarioType(), packageValues, manifest.category(), "unsupported packaged profile scenario: ");
+        Path scenarioDir = root.resolve(scenario.path()).normalize();
+        if (!scenarioDir.startsWith(root) || !Files.isDirectory(scenarioDir)) {
+            throw EngineException.invalid("profile package scenario directory not found: " + scenario.path());
+        }
+
+        CoreSettings core = CoreSettings.resolve(bound, name -> Optional.ofNullable(fileValues.get(name)),
+                context.env(), CoreDefaults.from(context.env())).validate();
+        checkCompatibility(request, manifest, core);
+        Path coreRepo = coreRepo(root);
+        if (core.source().equals("local") && !CoreSettings.looksLikeCoreCheckout(coreRepo)) {
+            String message = "productive-k3s-core checkout not usable for PRODUCTIVE_K3S_SOURCE=local: " + coreRepo;
+            if (request.installLike() && !request.dryRun()) {
+                throw EngineException.invalid(message);
+            }
+            log.warn(message);
+        }
+        String sha256 = Digests.sha256(source.file());
+        Map<String, String> childEnv = childEnvironment(root, manifest, scenario, fileValues, core, coreRepo);
+        return new PreparedPackage(source, sha256, root, manifest, scenario, scenarioDir, override, fileValues, core, childEnv);
+    }
+
+    /** Required inputs and the no-override warning (§11), run after command-specific checks. */
+    public void checkInputs(PreparedPackage prepared) {
+        context.events().step("profile.inputs.check", "running", "checking required inputs");
+        InputCheck.check(prepared.manifest().inputs(), prepared.override(),
+                name -> Optional.ofNullable(prepared.childEnv().get(name)));
+        boolean declaresLocalOverride = prepared.manifest().inputs().stream()
+                .anyMatch(input -> input.source() == io.productivek3s.infra.pkg.InputSource.LOCAL_OVERRIDE);
+        if (prepared.override().isEmpty() && !prepared.scenario().local() && declaresLocalOverride) {
+            log.warn("Running packaged profile '" + prepared.name() + "' without local overrides; embedded profile.env defaults will be used as-is.");
+            log.warn("For real cloud and on-prem installs, pass installation-specific values from the invoking machine with --env-file <file>.");
+        }
+    }
+
+    private Optional<String> overrideArgument(PackageRequest request) {
+        if (request.envFile() != null) {
+            return Optional.of(request.envFile());
+        }
+        String fromEnv = context.env().getOrDefault("PK3S_PROFILE_OVERRIDE_ENV_FILE", "");
+        return fromEnv.isEmpty() ? Optional.empty() : Optional.of(fromEnv);
+    }
+
+    /** File assignments the engine refuses (§10.5): bound Core values, structural overrides, package telemetry. */
+    private boolean allow(String name, String value, Origin origin, Optional<String> bound, Map<String, String> packageValues) {
+        if (bound.isPresent() && (name.equals("PRODUCTIVE_K3S_SOURCE") || name.equals("PRODUCTIVE_K3S_VERSION"))) {
+            String forced = name.equals("PRODUCTIVE_K3S_SOURCE") ? "remote" : bound.get();
+            if (!Release.stripV(value).equals(forced)) {
+                log.warn("release " + context.engineVersion() + " is bound to productive-k3s " + bound.get()
+                        + "; ignoring " + name + "=" + value + " from " + origin.file());
+            }
+            return false;
+        }
+        if (origin.layer() == Layer.PACKAGE && name.equals("TELEMETRY_ENABLED")) {
+            log.warn("ignoring TELEMETRY_ENABLED from package profile.env; telemetry consent comes from the invoking user");
+            return false;
+        }
+        if (origin.layer() == Layer.OVERRIDE && ScenarioResolver.STRUCTURAL_KEYS.contains(name)
+                && !value.equals(packageValues.get(name))) {
+            log.warn("override env file cannot change " + name + "; using the package value");
+            return false;
+        }
+        return true;
+    }
+
+    private void checkCompatibility(PackageRequest request, ProfileManifest manifest, CoreSettings core) {
+        if (manifest.compatibility().isEmpty()) {
+            return;
+        }
+        GateResult gate = CompatibilityGate.evaluate(manifest, context.engineVersion(), context.release().infraSemver(),
+                context.release().boundCore().or(core::comparableVersion));
+        gate.warnings().forEach(log::warn);
+        boolean enforced = request.command().equals("install") || request.command().equals("apply") || request.command().equals("plan");
+        for (String violation : gate.violations()) {
+            if (enforced) {
+                throw EngineException.invalid(violation);
+            }
+            log.warn(violation);
+        }
+    }
+
+    private Path coreRepo(Path root) {
+        String fromPackage = context.env().getOrDefault("PK3S_PROFILE_PACKAGE_PRODUCTIVE_K3S_REPO", "");
+        return fromPackage.isEmpty() ? root : context.paths().resolve(fromPackage);
+    }
+
+    private Map<String, String> childEnvironment(Path root, ProfileManifest manifest, Scenario scenario,
+            Map<String, String> fileValues, CoreSettings core, Path coreRepo) {
+        Map<String, String> env = new LinkedHashMap<>(context.env());
+        env.putAll(fileValues);
+        env.put("REPO_ROOT", root.toString());
+        env.put("PRODUCTIVE_K3S_REPO", coreRepo.toString());
+        env.put("PRODUCTIVE_K3S_SOURCE", core.source());
+        env.put("PRODUCTIVE_K3S_VERSION", core.version());
+        env.put("PRODUCTIVE_K3S_RELEASE_REPO", core.releaseRepo());
+        String profileName = fileValues.getOrDefault("PK3S_INFRA_PROFILE_NAME", "");
+        env.put("PK3S_INFRA_PROFILE_NAME", profileName.isEmpty() ? manifest.name() : profileName);
+        scenario.envFileVariable().ifPresent(variable -> env.put(variable, root.resolve("profile.env").toString()));
+        return env;
+    }
+
+    private static void registerSecrets(ProfileManifest manifest, Map<String, String> values, Redactor redactor) {
+        for (ProfileInput input : manifest.inputs()) {
+            if (input.sensitive()) {
+                redactor.addSecret(values.get(input.name()));
+            }
+        }
+        values.forEach((name, value) -> {
+            if (Redactor.isSecretName(name)) {
+                redactor.addSecret(value);
+            }
+        });
+    }
+
+    private static byte[] readManifest(Path root) {
+        try {
+            return Files.readAllBytes(root.resolve("profile.yaml"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package io.productivek3s.infra.action;
+
+import io.productivek3s.infra.EngineException;
+import io.productivek3s.infra.env.NormalizedEnvFile;
+import io.productivek3s.infra.exec.Binaries;
+import io.productivek3s.infra.exec.ChildProcess;
+import io.productivek3s.infra.log.Log;
+import io.productivek3s.infra.state.EngineState;
+import io.productivek3s.infra.state.PersistResult;
+import io.productivek3s.infra.state.StateStore;
+import io.productivek3s.infra.telemetry.TelemetryRun;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A prepared package with its state store locked and runtime state restored: what a package action works with.
+ * Offers the three child kinds of contract §12.2 and the state operations of §14.
+ */
+public final class PackageRun {
+    private final EngineContext context;
+    private final PackageRequest request;
+    private final PreparedPackage prepared;
+    private final StateStore store;
+    private final Map<String, String> childEnv;
+    private final Instant startedAt;
+
+    PackageRun(EngineContext context, PackageRequest request, PreparedPackage prepared, StateStore store,
+            TelemetryRun telemetry, Instant startedAt) {
+        this.context = context;
+        this.request = request;
+        this.prepared = prepared;
+        this.store = store;
+        this.startedAt = startedAt;
+        Map<String, String> env = new LinkedHashMap<>(prepared.childEnv());
+        telemetry.childVariables(prepared.childEnv(), context.env()).forEach((name, value) -> {
+            if (value == null) {
+                env.remove(name);
+            } else {
+                env.put(name, value);
+            }
+        });
+        this.childEnv = env;
+    }
+
+    public PreparedPackage prepared() {
+        return prepared;
+    }
+
+    public PackageRequest request() {
+        return request;
+    }
+
+    public Log log() {
+        return context.log();
+    }
+
+    public StateStore store() {
+        return store;
+    }
+
+    /** Rewrites {@code <package root>/profile.env} as the make-safe normalized file (§10.7) children will read. */
+    void writeNormalizedEnv() {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (String name : prepared.fileValues().keySet()) {
+            String value = childEnv.get(name);
+            if (value != null) {
+                values.put(name, value);
+            }
+        }
+        try {
+            NormalizedEnvFile.write(prepared.packageRoot().resolve("profile.env"), values);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@code bash <root>/<installScript>} from the package root. */
+    public ChildProcess.Result runInstaller(Path script) {
+        Path bash = new Binaries(childEnv).require("bash");
+        return run(List.of(bash.toString(), script.toString()));
+    }
+
+    /** {@code <make> [-n] -C <scenario dir> <target>} from the package root. */
+    public ChildProcess.Result runMake(String target, boolean dryRun) {
+        Binaries binaries = new Binaries(childEnv);
+        String make = binaries.packageMakeName();
+        Path bin = binaries.require(make);
+        List<String> argv = new ArrayList<>();
+        argv.add(bin.toString());
+        if (dryRun) {
+            argv.add("-n");
+        }
+        argv.add("-C");
+        argv.add(prepared.scenarioDir().toString());
+        argv.add(target);
+        return run(argv);
+    }
+
+    /** {@code <tofu> -chdir=<dir> <args…>} from the package root. */
+    public ChildProcess.Result runTofu(Path tofu, Path chdir, String... args) {
+        List<String> argv = new ArrayList<>();
+        argv.add(tofu.toString());
+        argv.add("-chdir=" + chdir);
+        argv.addAll(List.of(args));
+        return run(argv);
+    }
+
+    public Binaries binaries() {
+        return new Binaries(childEnv);
+    }
+
+    private ChildProcess.Result run(List<String> argv) {
+        debugEnvironment();
+        return new ChildProcess(context.log()).run(argv, prepared.packageRoot(), childEnv);
+    }
+
+    private void debugEnvironment() {
+        Log log = context.log();
+        if (!log.debugEnabled()) {
+            return;
+        }
+        for (String name : prepared.fileValues().keySet()) {
+            log.debug("env " + name + "=" + log.redactor().display(name, childEnv.get(name)));
+        }
+    }
+
+    /** Copies the scenario's runtime output into the state store and logs what was written. */
+    public void persist(EngineState.Result result, int exitCode) {
+        context.events().step("profile.state.persist", "running", "persisting profile state");
+        try {
+            PersistResult written = store.persist(prepared.name(), prepared.scenarioDir(), engineState(result, exitCode));
+            written.clusterFile().ifPresent(path -> context.log().info("Persisted profile state: " + path));
+            context.log().info("Persisted profile runtime state: " + written.runtimeDir());
+        } catch (IOException e) {
+            throw EngineException.runtime("could not persist profile state for '" + prepared.name() + "': " + e.getMessage());
+        }
+    }
+
+    /** Removes the profile's state after a successful destroy. */
+    public void remove() {
+        context.events().step("profile.state.remove", "running", "removing profile state");
+        try {
+            store.remove(prepared.name());
+        } catch (IOException e) {
+            throw EngineException.runtime("could not remove profile state for '" + prepared.name() + "': " + e.getMessage());
+        }
+        context.log().info("Removed profile state: " + store.clusterFile(prepared.name()));
+    }
+
+    private EngineState engineState(EngineState.Result result, int exitCode) {
+        return identity(context, prepared, new EngineState.LastAction(request.command(), result, exitCode, startedAt,
+                Instant.now(context.clock())));
+    }
+
+    /** The engine-state record of this package; {@code lastAction} may be null when only the identity matters. */
+    static EngineState identity(EngineContext context, PreparedPackage prepared, EngineState.LastAction lastAction) {
+        var manifest = prepared.manifest();
+        return EngineState.of(
+                new EngineState.Profile(manifest.name(), manifest.version(), prepared.scenario().type(), manifest.engineType()),
+                new EngineState.PackageRef(prepared.sha256(), prepared.source().reference()),
+                EngineState.Engine.java(context.engineVersion()),
+                lastAction);
+    }
+}

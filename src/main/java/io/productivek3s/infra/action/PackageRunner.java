@@ -1,0 +1,110 @@
+package io.productivek3s.infra.action;
+
+import io.productivek3s.infra.EngineException;
+import io.productivek3s.infra.state.EngineState;
+import io.productivek3s.infra.state.LocalStateStore;
+import io.productivek3s.infra.state.StateDirResolver;
+import io.productivek3s.infra.state.StateLock;
+import io.productivek3s.infra.state.StateStore;
+import io.productivek3s.infra.telemetry.ConsentResolver;
+import io.productivek3s.infra.telemetry.TelemetryRun;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * Runs a package action through the whole pipeline of contract §13: prelude, command checks, inputs, state lock,
+ * telemetry, restore, action, and cleanup on every path. Operation events bracket the run.
+ */
+public final class PackageRunner {
+    private final EngineContext context;
+    private final PackageSource source;
+
+    public PackageRunner(EngineContext context, PackageSource source) {
+        this.context = context;
+        this.source = source;
+    }
+
+    public int run(PackageRequest request, PackageAction action) {
+        if (request.tgz() == null) {
+            throw EngineException.missing("the 'profile " + request.command() + "' command requires --tgz <file>");
+        }
+        context.release().checkBinding();
+        PackageSource.Resolved resolved = source.resolve(request.tgz());
+        Instant startedAt = Instant.now(context.clock());
+        try (Workspace workspace = Workspace.create(context.env())) {
+            PackagePrelude prelude = new PackagePrelude(context);
+            PreparedPackage prepared = prelude.prepare(request, resolved, workspace.subdir("package"));
+            action.precheck(prepared);
+            prelude.checkInputs(prepared);
+
+            StateStore store = openStore();
+            try (StateLock lock = lock(store, prepared.name())) {
+                warnOnIdentityChange(store, prepared);
+
+                TelemetryRun telemetry = telemetry(prepared, action.emitsTelemetry());
+                context.events().step("profile.state.restore", "running", "restoring runtime state");
+                restore(store, prepared, telemetry);
+                PackageRun run = new PackageRun(context, request, prepared, store, telemetry, startedAt);
+                run.writeNormalizedEnv();
+                context.events().step(stepFor(request), "running", "running " + request.command());
+                return action.execute(run);
+            } catch (IOException e) {
+                throw EngineException.runtime("could not read profile state for '" + prepared.name() + "': " + e.getMessage());
+            }
+        }
+    }
+
+    private static StateLock lock(StateStore store, String name) {
+        try {
+            return store.lock(name);
+        } catch (IOException e) {
+            throw EngineException.runtime("could not lock profile state for '" + name + "': " + e.getMessage());
+        }
+    }
+
+    private StateStore openStore() {
+        Path dir = new StateDirResolver(context.env(), context.paths().baseDir(), context.log()::warn).resolve();
+        context.log().debug("state dir: " + dir);
+        return new LocalStateStore(dir, context.log()::warn);
+    }
+
+    private void restore(StateStore store, PreparedPackage prepared, TelemetryRun telemetry) {
+        try {
+            store.restore(prepared.name(), prepared.scenarioDir());
+        } catch (IOException e) {
+            throw EngineException.runtime("could not restore profile state for '" + prepared.name() + "': " + e.getMessage());
+        }
+        if (telemetry.emitting() && telemetry.enabled().isPresent()) {
+            try {
+                StateStore.alignTelemetry(prepared.scenarioDir(), telemetry.enabled().get());
+            } catch (IOException e) {
+                context.log().warn("could not align telemetry.enabled in the restored cluster.json: " + e.getMessage());
+            }
+        }
+    }
+
+    private TelemetryRun telemetry(PreparedPackage prepared, boolean emitting) {
+        Optional<String> userValue = prepared.override().flatMap(file -> file.value("TELEMETRY_ENABLED"));
+        Optional<Boolean> decision = new ConsentResolver(context.log())
+                .explicit(context.env().get("TELEMETRY_ENABLED"), userValue);
+        if (emitting && decision.isEmpty()) {
+            decision = Optional.of(false);
+        }
+        context.log().debug("telemetry: " + (emitting ? "emitting command" : "read-only command") + ", enabled=" + decision.map(String::valueOf).orElse("unset"));
+        return TelemetryRun.create(decision, context.env(), emitting);
+    }
+
+    private void warnOnIdentityChange(StateStore store, PreparedPackage prepared) throws IOException {
+        Optional<EngineState> previous = store.readEngineState(prepared.name());
+        if (previous.isPresent()) {
+            PackageRun.identity(context, prepared, null).identityWarning(previous.get()).ifPresent(context.log()::warn);
+        }
+    }
+
+    private static String stepFor(PackageRequest request) {
+        return request.installLike() && !request.dryRun() ? "profile.install.run" : "profile.make.run";
+    }
+
+}

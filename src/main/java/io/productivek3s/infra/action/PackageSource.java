@@ -1,0 +1,28 @@
+package io.productivek3s.infra.action;
+
+import io.productivek3s.infra.EngineException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Turns a {@code --tgz} value into a local archive path. Local files only here; catalog references and URLs are
+ * resolved by the catalog package when it is wired in.
+ */
+public interface PackageSource {
+    /** A local archive the engine may read, plus the reference as the user typed it. */
+    record Resolved(Path file, String reference) {
+    }
+
+    Resolved resolve(String tgz);
+
+    /** Plain local paths, resolved against the caller's directory (§10.6); missing → exit 3. */
+    static PackageSource localFiles(EngineContext context) {
+        return tgz -> {
+            Path file = context.paths().resolveExisting(tgz);
+            if (!Files.isRegularFile(file)) {
+                throw EngineException.missing("tgz package not found: " + tgz);
+            }
+            return new Resolved(file, tgz);
+        };
+    }
+}

@@ -1,0 +1,39 @@
+package io.productivek3s.infra.action;
+
+import io.productivek3s.infra.EngineException;
+import io.productivek3s.infra.exec.ChildProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * {@code profile plan} (contract §13.3): OpenTofu {@code init -backend=false} then {@code plan} (only after a
+ * successful init) for opentofu packages, {@code make -n <apply target>} otherwise. Never persists state.
+ */
+public final class PlanAction implements PackageAction {
+    @Override
+    public boolean emitsTelemetry() {
+        return false;
+    }
+
+    @Override
+    public int execute(PackageRun run) {
+        PreparedPackage prepared = run.prepared();
+        if (prepared.manifest().engineType().equals("opentofu")) {
+            Path dir = prepared.scenarioDir().resolve("opentofu");
+            if (!Files.isDirectory(dir)) {
+                throw EngineException.runtime("opentofu directory not found: " + dir);
+            }
+            Path tofu = run.binaries().requireTofu();
+            run.log().info("Executing packaged profile plan through embedded OpenTofu scenario");
+            run.log().info("Running OpenTofu plan in " + dir);
+            ChildProcess.Result init = run.runTofu(tofu, dir, "init", "-backend=false");
+            if (init.exitCode() != 0 || init.interrupted()) {
+                return ChildFailure.report(run.log(), init, "OpenTofu init");
+            }
+            return ChildFailure.report(run.log(), run.runTofu(tofu, dir, "plan"), "OpenTofu plan");
+        }
+        run.log().info("Executing packaged profile plan via scenario make dry-run");
+        String target = prepared.scenario().applyTarget();
+        return ChildFailure.report(run.log(), run.runMake(target, true), "scenario make target '" + target + "'");
+    }
+}

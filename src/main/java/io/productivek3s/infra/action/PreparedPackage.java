@@ -1,0 +1,32 @@
+package io.productivek3s.infra.action;
+
+import io.productivek3s.infra.core.CoreSettings;
+import io.productivek3s.infra.env.EnvFile;
+import io.productivek3s.infra.pkg.ProfileManifest;
+import io.productivek3s.infra.scenario.Scenario;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A package that passed the whole execution prelude (contract §13): extracted, validated, merged, resolved.
+ *
+ * @param fileValues  effective values of every variable the package and override files assign (after guards)
+ * @param childEnv    environment for the package's children, before telemetry variables are applied
+ */
+public record PreparedPackage(
+        PackageSource.Resolved source,
+        String sha256,
+        Path packageRoot,
+        ProfileManifest manifest,
+        Scenario scenario,
+        Path scenarioDir,
+        Optional<EnvFile> override,
+        Map<String, String> fileValues,
+        CoreSettings core,
+        Map<String, String> childEnv) {
+
+    public String name() {
+        return manifest.name();
+    }
+}

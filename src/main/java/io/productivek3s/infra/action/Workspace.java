@@ -1,0 +1,60 @@
+package io.productivek3s.infra.action;
+
+import io.productivek3s.infra.util.Files2;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+
+/**
+ * One private (0700) temp directory per run under {@code $TMPDIR} (else {@code /tmp}) for the extracted package and
+ * the normalized env file. Removed on close and, as a safety net, by a shutdown hook when the JVM is stopped by a
+ * signal between children (contract §8.3, D13).
+ */
+public final class Workspace implements AutoCloseable {
+    private final Path dir;
+    private final Thread hook;
+
+    private Workspace(Path dir) {
+        this.dir = dir;
+        this.hook = new Thread(() -> Files2.deleteQuietly(dir), "workspace-cleanup");
+        Runtime.getRuntime().addShutdownHook(hook);
+    }
+
+    public static Workspace create(Map<String, String> env) {
+        String tmp = env.getOrDefault("TMPDIR", "");
+        Path base = Path.of(tmp.isEmpty() ? "/tmp" : tmp);
+        try {
+            Files2.createPrivateDirectories(base);
+            return new Workspace(Files.createTempDirectory(base, "pk3s-infra-",
+                    PosixFilePermissions.asFileAttribute(Files2.DIR_PRIVATE)));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a private temp directory under " + base, e);
+        }
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** A fresh empty subdirectory, e.g. the extraction target. */
+    public Path subdir(String name) {
+        try {
+            return Files2.createPrivateDirectories(dir.resolve(name));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        Files2.deleteQuietly(dir);
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException ignored) {
+            // already shutting down: the hook runs anyway
+        }
+    }
+}

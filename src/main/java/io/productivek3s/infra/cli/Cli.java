@@ -1,0 +1,95 @@
+package io.productivek3s.infra.cli;
+
+import io.productivek3s.infra.EngineException;
+import io.productivek3s.infra.action.EngineContext;
+import io.productivek3s.infra.core.EngineBuild;
+import io.productivek3s.infra.core.Release;
+import io.productivek3s.infra.log.Log;
+import io.productivek3s.infra.log.OperationEvents;
+import io.productivek3s.infra.log.Redactor;
+import io.productivek3s.infra.paths.CallerPaths;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+
+/**
+ * The engine's front door: parse, surface gate, dispatch, and turn every failure into one ERROR line and the
+ * documented exit code (contract §2, §3, §5). Never lets a stack trace reach the user unless {@code --debug}.
+ */
+public final class Cli {
+    private final Map<String, String> env;
+    private final PrintStream out;
+    private final PrintStream err;
+    private final Path installRoot;
+    private final Clock clock;
+
+    public Cli(Map<String, String> env, PrintStream out, PrintStream err, Path installRoot, Clock clock) {
+        this.env = env;
+        this.out = out;
+        this.err = err;
+        this.installRoot = installRoot;
+        this.clock = clock;
+    }
+
+    public int run(String[] args) {
+        Log log = new Log(out, err, new Redactor());
+        log.redactor().addSecret(env.get("TELEMETRY_BEARER_TOKEN"));
+        if (args.length == 0) {
+            err.print(HelpText.render(surfaceFromEnvOnly()));
+            err.flush();
+            return EngineException.USAGE;
+        }
+        OperationEvents events = OperationEvents.disabled();
+        try {
+            Invocation invocation = new ArgumentParser().parse(args);
+            log.setDebug(invocation.debug());
+            if (invocation.events() != null && !invocation.eventsNdjson()) {
+                throw EngineException.usage("unsupported events format: " + invocation.events());
+            }
+            log.setEventsMode(invocation.eventsNdjson());
+            log.debug("COMMAND=" + (invocation.versionFlag() && invocation.positionals().isEmpty() ? "version" : invocation.command()));
+            log.debug("arguments: positionals=" + invocation.positionals() + " tgz=" + invocation.tgz() + " env-file="
+                    + invocation.envFile() + " output=" + invocation.output() + " profile=" + invocation.profile()
+                    + " dry-run=" + invocation.dryRun() + " json=" + invocation.json());
+            Release release = Release.load(installRoot, env, log::warn);
+            events = new OperationEvents(out, invocation.eventsNdjson(), clock, log.redactor());
+            CallerPaths paths = CallerPaths.from(env, log::debug);
+            EngineContext context = new EngineContext(release.baseEnvironment(), release, installRoot, paths, log, events,
+                    EngineBuild.current(), clock);
+            return new Dispatcher(context, invocation).dispatch();
+        } catch (EngineException e) {
+            log.error(e.getMessage());
+            events.completed(false, e.getMessage());
+            return e.exitCode();
+        } catch (UncheckedIOException e) {
+            return internalError(log, events, e.getMessage() + (e.getCause() != null ? ": " + e.getCause().getMessage() : ""), e);
+        } catch (RuntimeException e) {
+            return internalError(log, events, e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
+        }
+    }
+
+    private int internalError(Log log, OperationEvents events, String summary, RuntimeException e) {
+        log.error("internal error: " + summary);
+        if (log.debugEnabled()) {
+            StringWriter trace = new StringWriter();
+            e.printStackTrace(new PrintWriter(trace));
+            for (String line : trace.toString().split("\n")) {
+                log.debug(line);
+            }
+        }
+        events.completed(false, "internal error");
+        return EngineException.RUNTIME;
+    }
+
+    private boolean surfaceFromEnvOnly() {
+        try {
+            return Release.load(installRoot, env, message -> { }).packageOnly();
+        } catch (RuntimeException e) {
+            return "package-only".equals(env.get("PK3S_INFRA_RUNTIME_SURFACE"));
+        }
+    }
+}

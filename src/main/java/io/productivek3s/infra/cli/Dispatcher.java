@@ -1,0 +1,152 @@
+package io.productivek3s.infra.cli;
+
+import io.productivek3s.infra.EngineException;
+import io.productivek3s.infra.action.DestroyAction;
+import io.productivek3s.infra.action.DoctorAction;
+import io.productivek3s.infra.action.EngineContext;
+import io.productivek3s.infra.action.InfoDocuments;
+import io.productivek3s.infra.action.InstallAction;
+import io.productivek3s.infra.action.PackageAction;
+import io.productivek3s.infra.action.PackageRequest;
+import io.productivek3s.infra.action.PackageRunner;
+import io.productivek3s.infra.action.PackageSource;
+import io.productivek3s.infra.action.PlanAction;
+import io.productivek3s.infra.action.StatusAction;
+import io.productivek3s.infra.action.ValidateAction;
+import io.productivek3s.infra.log.OperationEvents;
+import io.productivek3s.infra.scenario.BuiltInScenario;
+import io.productivek3s.infra.util.Json;
+import java.io.PrintStream;
+import java.util.Set;
+
+/** Maps positionals to actions (contract §4) after the package-only surface gate (§3). */
+final class Dispatcher {
+    private static final Set<String> SOURCE_COMMANDS = Set.of("list-profiles", "validate-profile", "validate", "plan",
+            "apply", "destroy", "status", "export", "dev");
+
+    private final EngineContext context;
+    private final Invocation invocation;
+
+    Dispatcher(EngineContext context, Invocation invocation) {
+        this.context = context;
+        this.invocation = invocation;
+    }
+
+    int dispatch() {
+        String command = invocation.command();
+        if (invocation.positionals().isEmpty()) {
+            return invocation.versionFlag() ? version() : help(context.log().stdout());
+        }
+        String surface = context.release().surfaceValue();
+        if (!surface.isEmpty() && !surface.equals("package-only") && !surface.equals("source-plus-package")) {
+            context.log().warn("unknown PK3S_INFRA_RUNTIME_SURFACE '" + surface + "'; using source-plus-package");
+        }
+        if (context.release().packageOnly() && isSourceCommand(command)) {
+            throw EngineException.usage("the '" + command + "' command is not available in the package-only release surface; "
+                    + "use 'profile <validate|install|plan|apply|destroy|status> --tgz <file>' or a source checkout");
+        }
+        switch (command) {
+            case "help":
+            case "-h":
+            case "--help":
+                return help(context.log().stdout());
+            case "version":
+                return version();
+            case "bundle":
+                return bundle();
+            case "bom":
+                if (!invocation.json()) {
+                    throw EngineException.usage("bom requires --json");
+                }
+                context.log().stdout().print(Json.pretty(InfoDocuments.bom(context.release(), context.build())));
+                return 0;
+            case "doctor":
+                return new DoctorAction(context, packageSource(), sourceProfiles()).run(invocation.tgz(), invocation.profile(), invocation.envFile());
+            case "profile":
+                return profile();
+            default:
+                throw EngineException.usage("unsupported command: " + command);
+        }
+    }
+
+    private boolean isSourceCommand(String command) {
+        return SOURCE_COMMANDS.contains(command) || BuiltInScenario.lookup(command).isPresent();
+    }
+
+    private int help(PrintStream stream) {
+        stream.print(HelpText.render(context.release().packageOnly()));
+        stream.flush();
+        return 0;
+    }
+
+    private int version() {
+        if (invocation.json()) {
+            context.log().stdout().print(Json.pretty(InfoDocuments.bundleInfo(context.engineVersion())));
+        } else {
+            context.log().stdout().println(context.engineVersion());
+        }
+        return 0;
+    }
+
+    private int bundle() {
+        String sub = invocation.word(1);
+        if (!sub.equals("info")) {
+            throw EngineException.usage("unsupported bundle command: " + sub);
+        }
+        if (!invocation.json()) {
+            throw EngineException.usage("bundle info requires --json");
+        }
+        context.log().stdout().print(Json.pretty(InfoDocuments.bundleInfo(context.engineVersion())));
+        return 0;
+    }
+
+    private int profile() {
+        String sub = invocation.word(1);
+        PackageRequest request = new PackageRequest(sub, invocation.tgz(), invocation.envFile(), invocation.dryRun());
+        PackageAction action;
+        switch (sub) {
+            case "validate":
+                return withEvents(request, () -> new ValidateAction(context, packageSource()).run(invocation.tgz()));
+            case "install":
+            case "apply":
+                action = new InstallAction(sub, invocation.dryRun());
+                break;
+            case "status":
+                action = new StatusAction();
+                break;
+            case "plan":
+                action = new PlanAction();
+                break;
+            case "destroy":
+                action = new DestroyAction(invocation.dryRun());
+                break;
+            case "pack":
+                return new io.productivek3s.infra.action.PackAction(context).run(invocation.source(), invocation.output());
+            default:
+                throw EngineException.usage("unsupported profile command: " + sub);
+        }
+        PackageAction chosen = action;
+        return withEvents(request, () -> new PackageRunner(context, packageSource()).run(request, chosen));
+    }
+
+    private DoctorAction.SourceProfileCheck sourceProfiles() {
+        return profile -> {
+            throw EngineException.usage("unsupported command: doctor --profile");
+        };
+    }
+
+    private PackageSource packageSource() {
+        return PackageSource.localFiles(context);
+    }
+
+    /** Brackets a run with operation.started / operation.completed (§6.3). */
+    private int withEvents(PackageRequest request, java.util.function.IntSupplier body) {
+        OperationEvents events = context.events();
+        if (request.tgz() != null) {
+            events.started(request.operation(), request.tgz());
+        }
+        int code = body.getAsInt();
+        events.completed(code == 0, code == 0 ? request.command() + " succeeded" : request.command() + " failed with exit code " + code);
+        return code;
+    }
+}

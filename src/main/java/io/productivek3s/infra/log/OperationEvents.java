@@ -1,0 +1,87 @@
+package io.productivek3s.infra.log;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.productivek3s.infra.util.Json;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+
+/**
+ * Operation events for {@code --events ndjson} (contract §6.3): one compact JSON object per line on stdout.
+ * Disabled instances do nothing, so actions emit unconditionally. A run that emitted {@code operation.started}
+ * always ends with exactly one {@code operation.completed}.
+ */
+public final class OperationEvents {
+    public static final String SCHEMA = "productive-k3s-operation-event/v1";
+
+    private final PrintStream out;
+    private final boolean enabled;
+    private final Clock clock;
+    private final Redactor redactor;
+    private String operation;
+    private String subject = "";
+    private boolean open;
+
+    public OperationEvents(PrintStream out, boolean enabled, Clock clock, Redactor redactor) {
+        this.out = out;
+        this.enabled = enabled;
+        this.clock = clock;
+        this.redactor = redactor;
+    }
+
+    public static OperationEvents disabled() {
+        return new OperationEvents(new PrintStream(PrintStream.nullOutputStream()), false, Clock.systemUTC(), new Redactor());
+    }
+
+    public synchronized void started(String operation, String subject) {
+        if (open) {
+            return;
+        }
+        this.operation = operation;
+        this.subject = subject == null ? "" : subject;
+        this.open = true;
+        emit("operation.started", "running", "started " + operation);
+    }
+
+    public synchronized void subject(String subject) {
+        this.subject = subject;
+    }
+
+    public synchronized void step(String step, String status, String message) {
+        if (open) {
+            emit(step, status, message);
+        }
+    }
+
+    public synchronized void completed(boolean success, String message) {
+        if (!open) {
+            return;
+        }
+        emit("operation.completed", success ? "success" : "failed", message);
+        open = false;
+    }
+
+    public synchronized boolean isOpen() {
+        return open;
+    }
+
+    private void emit(String step, String status, String message) {
+        if (!enabled) {
+            return;
+        }
+        ObjectNode event = Json.object();
+        event.put("schema_version", SCHEMA);
+        event.put("component", "infra");
+        event.put("operation", operation);
+        event.put("step", step);
+        event.put("status", status);
+        event.put("message", redactor.redact(message == null ? "" : message));
+        event.put("subject", redactor.redact(subject));
+        event.put("emitted_at", Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString());
+        synchronized (out) {
+            out.print(Json.compact(event) + "\n");
+            out.flush();
+        }
+    }
+}
