@@ -15,8 +15,4 @@ final class ProfileFixtureManifests {
         }
         return DEFAULT.replaceFirst(java.util.regex.Pattern.quote(from), java.util.regex.Matcher.quoteReplacement(to));
     }
-
-    static String without(String from, String to) {
-        return replace(from, to);
-    }
 }

@@ -81,7 +81,7 @@ class ProfileValidateIT extends PackageTestBase {
 
     @Test
     void manifestErrorsFollowTheDocumentedOrder() throws Exception {
-        assertManifestError(ProfileFixtureManifests.without("metadata:\n  name: fixture-profile\n", "metadata:\n  version: 1.0.0\n"),
+        assertManifestError(ProfileFixtureManifests.replace("  name: fixture-profile\n", ""),
                 "profile package metadata.name is required");
         assertManifestError(ProfileFixtureManifests.replace("type: onprem-basic", "type: \"\""), "profile package spec.scenario.type is required");
         assertManifestError(ProfileFixtureManifests.replace("type: ansible", "type: puppet"), "unsupported profile package engine: puppet");
@@ -96,7 +96,11 @@ class ProfileValidateIT extends PackageTestBase {
 
     @Test
     void crlfAndFourSpaceIndentationParse() throws Exception {
-        fixture.manifest(ProfileFixtureManifests.DEFAULT.replace("\n", "\r\n").replace("  ", "    "));
+        String fourSpaces = "apiVersion: 'infra.productive-k3s.io/v1'   # quoted, with a comment\n"
+                + "kind: Profile\nmetadata:\n    name: \"fixture-profile\"\n    version: 1.0.0\nspec:\n    scenario:\n        type: onprem-basic\n"
+                + "    engine: {type: ansible}\n    execution:\n        installScript: scripts/install.sh\n    inputs:\n"
+                + "        -   name: ONPREM_SERVER_IP\n            required: true\n            source: local-override\n";
+        fixture.manifest(fourSpaces.replace("\n", "\r\n"));
         Engine.Result result = engine.run("profile", "validate", "--tgz", pack().toString());
         assertThat(result.exitCode()).as(result.toString()).isZero();
         assertThat(result.stdout()).contains("INFO  Engine: ansible\n");

@@ -31,7 +31,7 @@ public final class FakeTools {
     public FakeTools add(String tool) throws IOException {
         String upper = tool.toUpperCase().replace('-', '_');
         String script = "#!/usr/bin/env bash\n"
-                + "n=$(ls '" + records + "' | grep -c \"^" + tool + "-\" || true)\n"
+                + "n=$(ls '" + records + "' | grep -c \"^" + tool + "-[0-9]*\\.args$\" || true)\n"
                 + "rec='" + records + "'/" + tool + "-$((n + 1))\n"
                 + "{ printf 'cwd=%s\\n' \"$PWD\"; for a in \"$@\"; do printf 'arg=%s\\n' \"$a\"; done; } > \"$rec.args\"\n"
                 + "env -0 > \"$rec.env\"\n"
