@@ -6,7 +6,7 @@ import io.productivek3s.infra.state.LocalStateStore;
 import io.productivek3s.infra.state.StateDirResolver;
 import io.productivek3s.infra.state.StateLock;
 import io.productivek3s.infra.state.StateStore;
-import io.productivek3s.infra.telemetry.ConsentResolver;
+import io.productivek3s.infra.telemetry.Telemetry;
 import io.productivek3s.infra.telemetry.TelemetryRun;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -21,9 +21,12 @@ public final class PackageRunner {
     private final EngineContext context;
     private final PackageSource source;
 
-    public PackageRunner(EngineContext context, PackageSource source) {
+    private final Telemetry telemetry;
+
+    public PackageRunner(EngineContext context, PackageSource source, Telemetry telemetry) {
         this.context = context;
         this.source = source;
+        this.telemetry = telemetry;
     }
 
     public int run(PackageRequest request, PackageAction action) {
@@ -43,13 +46,24 @@ public final class PackageRunner {
             try (StateLock lock = lock(store, prepared.name())) {
                 warnOnIdentityChange(store, prepared);
 
-                TelemetryRun telemetry = telemetry(prepared, action.emitsTelemetry());
-                context.events().step("profile.state.restore", "running", "restoring runtime state");
-                restore(store, prepared, telemetry);
-                PackageRun run = new PackageRun(context, request, prepared, store, telemetry, startedAt);
-                run.writeNormalizedEnv();
-                context.events().step(stepFor(request), "running", "running " + request.command());
-                return action.execute(run);
+                Optional<String> userValue = prepared.override().flatMap(file -> file.value("TELEMETRY_ENABLED"));
+                TelemetryRun telemetryRun = telemetry.begin(new Telemetry.Command("profile", prepared.scenario().type()),
+                        userValue, action.emitsTelemetry());
+                int exitCode = EngineException.RUNTIME;
+                try {
+                    context.events().step("profile.state.restore", "running", "restoring runtime state");
+                    restore(store, prepared, telemetryRun);
+                    PackageRun run = new PackageRun(context, request, prepared, store, telemetryRun, startedAt);
+                    run.writeNormalizedEnv();
+                    context.events().step(stepFor(request), "running", "running " + request.command());
+                    exitCode = action.execute(run);
+                } catch (EngineException e) {
+                    exitCode = e.exitCode();
+                    throw e;
+                } finally {
+                    telemetry.end(telemetryRun, exitCode);
+                }
+                return exitCode;
             } catch (IOException e) {
                 throw EngineException.runtime("could not read profile state for '" + prepared.name() + "': " + e.getMessage());
             }
@@ -83,17 +97,6 @@ public final class PackageRunner {
                 context.log().warn("could not align telemetry.enabled in the restored cluster.json: " + e.getMessage());
             }
         }
-    }
-
-    private TelemetryRun telemetry(PreparedPackage prepared, boolean emitting) {
-        Optional<String> userValue = prepared.override().flatMap(file -> file.value("TELEMETRY_ENABLED"));
-        Optional<Boolean> decision = new ConsentResolver(context.log())
-                .explicit(context.env().get("TELEMETRY_ENABLED"), userValue);
-        if (emitting && decision.isEmpty()) {
-            decision = Optional.of(false);
-        }
-        context.log().debug("telemetry: " + (emitting ? "emitting command" : "read-only command") + ", enabled=" + decision.map(String::valueOf).orElse("unset"));
-        return TelemetryRun.create(decision, context.env(), emitting);
     }
 
     private void warnOnIdentityChange(StateStore store, PreparedPackage prepared) throws IOException {

@@ -14,6 +14,8 @@ import io.productivek3s.infra.action.PlanAction;
 import io.productivek3s.infra.action.StatusAction;
 import io.productivek3s.infra.action.ValidateAction;
 import io.productivek3s.infra.log.OperationEvents;
+import io.productivek3s.infra.telemetry.ExplicitConsentTelemetry;
+import io.productivek3s.infra.telemetry.Telemetry;
 import io.productivek3s.infra.scenario.BuiltInScenario;
 import io.productivek3s.infra.util.Json;
 import java.io.PrintStream;
@@ -126,13 +128,17 @@ final class Dispatcher {
                 throw EngineException.usage("unsupported profile command: " + sub);
         }
         PackageAction chosen = action;
-        return withEvents(request, () -> new PackageRunner(context, packageSource()).run(request, chosen));
+        return withEvents(request, () -> new PackageRunner(context, packageSource(), telemetry()).run(request, chosen));
     }
 
     private DoctorAction.SourceProfileCheck sourceProfiles() {
         return profile -> {
             throw EngineException.usage("unsupported command: doctor --profile");
         };
+    }
+
+    private Telemetry telemetry() {
+        return new ExplicitConsentTelemetry(context.env(), context.log());
     }
 
     private PackageSource packageSource() {
