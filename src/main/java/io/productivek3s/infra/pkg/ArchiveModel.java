@@ -2,8 +2,10 @@ package io.productivek3s.infra.pkg;
 
 import io.productivek3s.infra.EngineException;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -11,6 +13,9 @@ import java.util.Set;
 /**
  * The tree an archive would produce, built member by member so that every safety rule of contract §8.3 is
  * decided on names alone, before (and independently of) anything touching the disk.
+ *
+ * <p>Paths are kept twice: in archive order (for listings and deterministic error reporting) and as a tree of
+ * names, so that checking a member or resolving a symlink costs time linear in its own length.
  */
 final class ArchiveModel {
     enum Kind { DIRECTORY, FILE, SYMLINK }
@@ -28,13 +33,40 @@ final class ArchiveModel {
     record Member(String rawName, MemberType type, String path, String linkTarget, boolean executable) {
     }
 
+    private static final class TreeEntry {
+        private Node node;
+        private final Map<String, TreeEntry> children = new HashMap<>();
+
+        TreeEntry(Node node) {
+            this.node = node;
+        }
+    }
+
     private static final Node ROOT = new Node(Kind.DIRECTORY, null, "./");
 
     private final Map<String, Node> nodes = new LinkedHashMap<>();
+    private final TreeEntry tree = new TreeEntry(ROOT);
     private final Set<String> topLevelDirectories = new LinkedHashSet<>();
+    private final ArchivePaths.Namespace<TreeEntry> namespace = new ArchivePaths.Namespace<>() {
+        @Override
+        public TreeEntry root() {
+            return tree;
+        }
+
+        @Override
+        public TreeEntry child(TreeEntry dir, String name) {
+            return dir == null ? null : dir.children.get(name);
+        }
+
+        @Override
+        public String linkTarget(TreeEntry entry) {
+            return entry.node.kind() == Kind.SYMLINK ? entry.node.linkTarget() : null;
+        }
+    };
 
     static EngineException unsafe(String rawName) {
-        return EngineException.invalid("profile package contains an unsafe entry: " + OneLine.shown(rawName));
+        String shown = rawName.length() <= 1024 ? rawName : rawName.substring(0, 1024) + "...";
+        return EngineException.invalid("profile package contains an unsafe entry: " + OneLine.shown(shown));
     }
 
     /**
@@ -43,6 +75,9 @@ final class ArchiveModel {
      * @return the member, or empty for an entry naming the archive root itself ({@code ./})
      */
     Optional<Member> admit(String rawName, MemberType type, String linkName, int mode) {
+        if (rawName.length() > ArchivePaths.MAX_NAME) {
+            throw unsafe(rawName);
+        }
         String path = ArchivePaths.normalizeRelative(stripTrailingSlashes(rawName))
                 .orElseThrow(() -> unsafe(rawName));
         if (path.isEmpty()) {
@@ -51,28 +86,32 @@ final class ArchiveModel {
             }
             throw unsafe(rawName);
         }
-        requireParentsAreDirectories(path, rawName);
-        Node existing = nodes.get(path);
+        List<String> segments = ArchivePaths.segments(path);
+        String name = segments.get(segments.size() - 1);
+        TreeEntry parent = parentDirectory(path, segments, rawName);
+        TreeEntry existingEntry = parent.children.get(name);
+        Node existing = existingEntry == null ? null : existingEntry.node;
         String target = null;
+        Node node;
         switch (type) {
             case DIRECTORY -> {
                 if (existing != null && existing.kind() != Kind.DIRECTORY) {
                     throw unsafe(rawName);
                 }
-                put(path, new Node(Kind.DIRECTORY, null, rawName));
+                node = new Node(Kind.DIRECTORY, null, rawName);
             }
             case FILE -> {
                 requireReplaceableFile(existing, rawName);
-                put(path, new Node(Kind.FILE, null, rawName));
+                node = new Node(Kind.FILE, null, rawName);
             }
             case SYMLINK -> {
                 // Replacing anything with a symlink would redirect members already placed beneath or at it.
-                if (existing != null || linkName == null || linkName.isEmpty()
-                        || ArchivePaths.resolve(ArchivePaths.parentOf(path), linkName, this::linkTarget).isEmpty()) {
+                if (existing != null || linkName == null
+                        || ArchivePaths.resolve(namespace, ArchivePaths.parentOf(path), linkName).isEmpty()) {
                     throw unsafe(rawName);
                 }
                 target = linkName;
-                put(path, new Node(Kind.SYMLINK, linkName, rawName));
+                node = new Node(Kind.SYMLINK, linkName, rawName);
             }
             case HARDLINK -> {
                 requireReplaceableFile(existing, rawName);
@@ -83,10 +122,16 @@ final class ArchiveModel {
                 if (linked == null || linked.kind() != Kind.FILE) {
                     throw unsafe(rawName);
                 }
-                put(path, new Node(Kind.FILE, null, rawName));
+                node = new Node(Kind.FILE, null, rawName);
             }
             default -> throw unsafe(rawName);
         }
+        if (existingEntry == null) {
+            parent.children.put(name, new TreeEntry(node));
+        } else {
+            existingEntry.node = node;
+        }
+        record(path, node);
         return Optional.of(new Member(rawName, type, path, target, (mode & 0111) != 0));
     }
 
@@ -98,7 +143,7 @@ final class ArchiveModel {
         for (Map.Entry<String, Node> entry : nodes.entrySet()) {
             Node node = entry.getValue();
             if (node.kind() == Kind.SYMLINK && ArchivePaths.resolve(
-                    ArchivePaths.parentOf(entry.getKey()), node.linkTarget(), this::linkTarget).isEmpty()) {
+                    namespace, ArchivePaths.parentOf(entry.getKey()), node.linkTarget()).isEmpty()) {
                 throw unsafe(node.rawName());
             }
         }
@@ -106,6 +151,11 @@ final class ArchiveModel {
 
     Node get(String path) {
         return path.isEmpty() ? ROOT : nodes.get(path);
+    }
+
+    /** Paths recorded so far, directories implied by member names included. */
+    int size() {
+        return nodes.size();
     }
 
     Map<String, Node> nodes() {
@@ -116,24 +166,28 @@ final class ArchiveModel {
         return Collections.unmodifiableSet(topLevelDirectories);
     }
 
-    private String linkTarget(String path) {
-        Node node = nodes.get(path);
-        return node != null && node.kind() == Kind.SYMLINK ? node.linkTarget() : null;
-    }
-
-    /** Every proper prefix must be (or become, implicitly) a directory: never a symlink, never a file. */
-    private void requireParentsAreDirectories(String path, String rawName) {
-        int slash = path.indexOf('/');
-        while (slash >= 0) {
-            String prefix = path.substring(0, slash);
-            Node node = nodes.get(prefix);
-            if (node == null) {
-                put(prefix, new Node(Kind.DIRECTORY, null, rawName));
-            } else if (node.kind() != Kind.DIRECTORY) {
+    /**
+     * Walks to the parent directory of {@code path}; every proper prefix must be (or becomes, implicitly) a
+     * directory: never a symlink, never a file.
+     */
+    private TreeEntry parentDirectory(String path, List<String> segments, String rawName) {
+        TreeEntry entry = tree;
+        int end = -1;
+        for (int i = 0; i < segments.size() - 1; i++) {
+            String segment = segments.get(i);
+            end += segment.length() + 1;
+            TreeEntry child = entry.children.get(segment);
+            if (child == null) {
+                Node implied = new Node(Kind.DIRECTORY, null, rawName);
+                child = new TreeEntry(implied);
+                entry.children.put(segment, child);
+                record(path.substring(0, end), implied);
+            } else if (child.node.kind() != Kind.DIRECTORY) {
                 throw unsafe(rawName);
             }
-            slash = path.indexOf('/', slash + 1);
+            entry = child;
         }
+        return entry;
     }
 
     private static void requireReplaceableFile(Node existing, String rawName) {
@@ -142,7 +196,7 @@ final class ArchiveModel {
         }
     }
 
-    private void put(String path, Node node) {
+    private void record(String path, Node node) {
         nodes.put(path, node);
         if (node.kind() == Kind.DIRECTORY && path.indexOf('/') < 0) {
             topLevelDirectories.add(path);

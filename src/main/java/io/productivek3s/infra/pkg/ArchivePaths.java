@@ -11,6 +11,11 @@ import java.util.function.Function;
 final class ArchivePaths {
     /** Same bound as Linux MAXSYMLINKS: more expansions means a loop (or a hostile chain). */
     static final int MAX_LINK_EXPANSIONS = 40;
+    /** Linux refuses longer symlink targets (PATH_MAX - 1) and longer path names. */
+    static final int MAX_LINK_TARGET = 4095;
+    static final int MAX_NAME = 4096;
+    /** Real packages need a handful of steps; the bound keeps hostile archives linear. */
+    static final int MAX_RESOLUTION_STEPS = 8192;
 
     private ArchivePaths() {
     }
@@ -54,44 +59,87 @@ final class ArchivePaths {
         return parts;
     }
 
+    /** A directory tree that symlink resolution can walk one name at a time. */
+    interface Namespace<N> {
+        N root();
+
+        /** The entry {@code name} inside {@code dir}, or null when it does not exist (or {@code dir} is null). */
+        N child(N dir, String name);
+
+        /** The raw target when {@code node} is a symlink, else null. */
+        String linkTarget(N node);
+    }
+
     /**
      * Resolves {@code target} relative to directory {@code base} the way the kernel would, following the
-     * symlinks that {@code links} knows about (path → raw target). Empty when the walk leaves the root,
-     * meets an absolute link target or expands too many links.
+     * symlinks of {@code tree}. Empty when the walk leaves the root, meets an absolute or over-long link target,
+     * expands too many links or takes too many steps (a hostile chain).
      */
-    static Optional<String> resolve(String base, String target, Function<String, String> links) {
-        if (target.startsWith("/")) {
+    static <N> Optional<String> resolve(Namespace<N> tree, String base, String target) {
+        if (target.isEmpty() || target.startsWith("/") || target.length() > MAX_LINK_TARGET) {
             return Optional.empty();
         }
-        List<String> stack = new ArrayList<>(segments(base));
+        List<String> names = new ArrayList<>();
+        List<N> nodes = new ArrayList<>();
+        for (String segment : segments(base)) {
+            nodes.add(tree.child(nodes.isEmpty() ? tree.root() : nodes.get(nodes.size() - 1), segment));
+            names.add(segment);
+        }
         Deque<String> pending = new ArrayDeque<>(List.of(target.split("/")));
         int expansions = 0;
+        int steps = 0;
         while (!pending.isEmpty()) {
+            if (++steps > MAX_RESOLUTION_STEPS) {
+                return Optional.empty();
+            }
             String segment = pending.pollFirst();
             if (segment.isEmpty() || segment.equals(".")) {
                 continue;
             }
             if (segment.equals("..")) {
-                if (stack.isEmpty()) {
+                if (names.isEmpty()) {
                     return Optional.empty();
                 }
-                stack.remove(stack.size() - 1);
+                names.remove(names.size() - 1);
+                nodes.remove(nodes.size() - 1);
                 continue;
             }
-            stack.add(segment);
-            String link = links.apply(String.join("/", stack));
+            N node = tree.child(nodes.isEmpty() ? tree.root() : nodes.get(nodes.size() - 1), segment);
+            String link = node == null ? null : tree.linkTarget(node);
             if (link == null) {
+                names.add(segment);
+                nodes.add(node);
                 continue;
             }
-            if (++expansions > MAX_LINK_EXPANSIONS || link.isEmpty() || link.startsWith("/")) {
+            if (++expansions > MAX_LINK_EXPANSIONS || link.isEmpty() || link.startsWith("/")
+                    || link.length() > MAX_LINK_TARGET) {
                 return Optional.empty();
             }
-            stack.remove(stack.size() - 1);
             String[] linkSegments = link.split("/");
             for (int i = linkSegments.length - 1; i >= 0; i--) {
                 pending.addFirst(linkSegments[i]);
             }
         }
-        return Optional.of(String.join("/", stack));
+        return Optional.of(String.join("/", names));
+    }
+
+    /** Resolution over a flat map of symlink paths (path → raw target); fine for a few lookups. */
+    static Optional<String> resolve(String base, String target, Function<String, String> links) {
+        return resolve(new Namespace<String>() {
+            @Override
+            public String root() {
+                return "";
+            }
+
+            @Override
+            public String child(String dir, String name) {
+                return join(dir, name);
+            }
+
+            @Override
+            public String linkTarget(String node) {
+                return links.apply(node);
+            }
+        }, base, target);
     }
 }

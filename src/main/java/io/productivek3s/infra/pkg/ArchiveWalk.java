@@ -97,6 +97,10 @@ final class ArchiveWalk {
             }
             if (firstUnsafe == null) {
                 accept(entry, tar, buffer);
+                // Directories implied by member names cost memory like members do.
+                if (model.size() > limits.maxEntries()) {
+                    throw limitsExceeded("more than " + limits.maxEntries() + " entries");
+                }
             }
             // Whatever the member was, its data is consumed here, outside the header bound.
             tar.transferTo(OutputStream.nullOutputStream());

@@ -6,7 +6,8 @@ import java.util.Map;
  * Upper bounds for reading a {@code profile.tgz} (contract §8.3).
  *
  * @param maxBytes   total uncompressed size of the tar stream, headers included
- * @param maxEntries number of archive members
+ * @param maxEntries number of archive members, and of distinct paths they create (directories implied by
+ *                   member names included)
  */
 public record ExtractionLimits(long maxBytes, long maxEntries) {
     public static final long DEFAULT_MAX_BYTES = 1L << 30;

@@ -203,7 +203,41 @@ class ProfileArchiveScanTest {
         Path file = TgzBuilder.validPackage("").writeTo(tmp.resolve("p.tgz"));
         assertInvalid(() -> ProfileArchive.scan(file, "p.tgz", new ExtractionLimits(1 << 20, 3)),
                 "profile package exceeds extraction limits: more than 3 entries");
-        assertThat(ProfileArchive.scan(file, "p.tgz", new ExtractionLimits(1 << 20, 6)).files()).hasSize(4);
+        // 6 members create 8 paths: scenarios/, scenarios/edge/ and scenarios/edge/demo/ are implied
+        assertInvalid(() -> ProfileArchive.scan(file, "p.tgz", new ExtractionLimits(1 << 20, 7)),
+                "profile package exceeds extraction limits: more than 7 entries");
+        assertThat(ProfileArchive.scan(file, "p.tgz", new ExtractionLimits(1 << 20, 8)).files()).hasSize(4);
+    }
+
+    @Test
+    void directoriesImpliedByDeepNamesCountAsEntries() {
+        Path file = new TgzBuilder().file("profile.yaml", TgzBuilder.MINIMAL_MANIFEST)
+                .file("a/".repeat(2000) + "f", "x").writeTo(tmp.resolve("p.tgz"));
+        assertInvalid(() -> ProfileArchive.scan(file, "p.tgz", new ExtractionLimits(1 << 20, 1000)),
+                "profile package exceeds extraction limits: more than 1000 entries");
+    }
+
+    @Test
+    void overlongNamesAndLinkTargetsAreUnsafe() {
+        String longName = "n".repeat(5000);
+        assertInvalid(() -> scan(TgzBuilder.validPackage("").file(longName, "x")),
+                "profile package contains an unsafe entry: " + "n".repeat(1024) + "...");
+        assertInvalid(() -> scan(TgzBuilder.validPackage("").symlink("s", "./".repeat(2100) + "profile.yaml")),
+                "profile package contains an unsafe entry: s");
+    }
+
+    @Test
+    void longSymlinkChainsStayCheap() {
+        TgzBuilder archive = TgzBuilder.validPackage("").symlink("x", ".");
+        for (int i = 0; i < 2000; i++) {
+            archive.symlink("l" + i, "x/".repeat(39) + "scripts");
+        }
+        long start = System.nanoTime();
+        PackageListing listing = scan(archive);
+        assertThat(listing.hasDirectory("l1999")).isTrue();
+        assertThat(System.nanoTime() - start).isLessThan(10_000_000_000L);
+        assertInvalid(() -> scan(TgzBuilder.validPackage("").symlink("x", ".").symlink("y", "x/".repeat(41) + "s")),
+                "profile package contains an unsafe entry: y");
     }
 
     @Test
