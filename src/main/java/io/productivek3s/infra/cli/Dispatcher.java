@@ -14,6 +14,8 @@ import io.productivek3s.infra.action.PlanAction;
 import io.productivek3s.infra.action.StatusAction;
 import io.productivek3s.infra.action.ValidateAction;
 import io.productivek3s.infra.log.OperationEvents;
+import io.productivek3s.infra.source.SourceContract;
+import io.productivek3s.infra.source.SourcePack;
 import io.productivek3s.infra.telemetry.ExplicitConsentTelemetry;
 import io.productivek3s.infra.telemetry.Telemetry;
 import io.productivek3s.infra.scenario.BuiltInScenario;
@@ -67,6 +69,9 @@ final class Dispatcher {
             case "profile":
                 return profile();
             default:
+                if (SourceDispatcher.handles(command)) {
+                    return new SourceDispatcher(context, invocation, telemetry()).dispatch();
+                }
                 throw EngineException.usage("unsupported command: " + command);
         }
     }
@@ -123,6 +128,9 @@ final class Dispatcher {
                 action = new DestroyAction(invocation.dryRun());
                 break;
             case "pack":
+                if (invocation.profile() != null && invocation.source() == null) {
+                    return new SourcePack(context).run(invocation.profile(), invocation.output());
+                }
                 return new io.productivek3s.infra.action.PackAction(context).run(invocation.source(), invocation.output());
             default:
                 throw EngineException.usage("unsupported profile command: " + sub);
@@ -132,9 +140,7 @@ final class Dispatcher {
     }
 
     private DoctorAction.SourceProfileCheck sourceProfiles() {
-        return profile -> {
-            throw EngineException.usage("unsupported command: doctor --profile");
-        };
+        return SourceContract.doctorCheck(context);
     }
 
     private Telemetry telemetry() {
