@@ -29,11 +29,13 @@ import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
+import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 /**
  * The optional {@code <name>.package.yaml} beside a source profile (contract §21.4 step 2): an {@code inputs} list
  * and, in the 0.9.65 generation, a {@code compatibility} block. Both are kept as parsed YAML nodes so
- * normalization can embed them verbatim, and are validated with the package rules ({@link ManifestParser}).
+ * normalization can embed them verbatim (composed with the Core schema the emitter uses, so every scalar is
+ * written back as it reads), and are validated with the package rules ({@link ManifestParser}).
  *
  * @param displayPath the sidecar path derived from the profile path as the caller gave it
  */
@@ -113,6 +115,7 @@ public record Sidecar(String displayPath, Optional<Node> inputs, Optional<Node> 
                 .setCodePointLimit(Math.max(text.length() + 1, 1024))
                 .setMaxAliasesForCollections(50)
                 .setAllowRecursiveKeys(false)
+                .setSchema(new CoreSchema())
                 .build();
         try {
             Iterator<Node> documents = new Compose(settings).composeAllFromString(text).iterator();

@@ -4,6 +4,7 @@ import io.productivek3s.infra.pkg.ManifestParser;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.snakeyaml.engine.v2.api.Dump;
 import org.snakeyaml.engine.v2.api.DumpSettings;
 import org.snakeyaml.engine.v2.api.StreamDataWriter;
@@ -14,6 +15,7 @@ import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.Tag;
+import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 /**
  * The {@code profile.yaml} of a normalized source profile (contract §8.4, §21.4), written with the YAML emitter:
@@ -21,6 +23,12 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  * {@code compatibility} nodes are embedded as parsed, under {@code spec} (D21), keeping their scalar text.
  */
 final class SourceManifest {
+    /**
+     * Words YAML 1.1 readers take as booleans although YAML 1.2 does not: always quoted, so every consumer reads
+     * the same string (the Core schema already makes the emitter quote {@code true}, {@code null}, numbers).
+     */
+    private static final Pattern YAML11_BOOLEAN = Pattern.compile("y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF");
+
     /** The metadata and spec values the engine derives from the source profile. */
     record Fields(String name, String version, String category, String scenarioType, String engine, String installScript) {
     }
@@ -68,12 +76,13 @@ final class SourceManifest {
                 .setIndicatorIndent(2)
                 .setIndentWithIndicator(true)
                 .setSplitLines(false)
+                .setSchema(new CoreSchema())
                 .build();
     }
 
     /** A string scalar: the emitter picks plain style when the text reads back as this string, else quotes it. */
     private static ScalarNode text(String value) {
-        return new ScalarNode(Tag.STR, value, ScalarStyle.PLAIN);
+        return new ScalarNode(Tag.STR, value, YAML11_BOOLEAN.matcher(value).matches() ? ScalarStyle.SINGLE_QUOTED : ScalarStyle.PLAIN);
     }
 
     private static NodeTuple entry(String key, Node value) {
