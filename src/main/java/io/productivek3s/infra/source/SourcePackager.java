@@ -19,6 +19,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 import java.util.Set;
 
@@ -78,7 +79,7 @@ public final class SourcePackager {
             Path parent = Files2.createPrivateDirectories(target.toAbsolutePath().getParent());
             Path tmp = Files.createTempFile(parent, "." + target.getFileName(), ".tmp");
             try {
-                Files.copy(tgz, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(tgz, tmp, StandardCopyOption.REPLACE_EXISTING);
                 Files.setPosixFilePermissions(tmp, Files2.FILE_PUBLIC);
                 Files2.moveAtomically(tmp, target);
             } finally {
