@@ -8,6 +8,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
@@ -37,13 +38,38 @@ public final class ReproducibleTarGz {
      */
     public static void write(Path root, String prefix, Predicate<String> include, Predicate<String> executable, OutputStream target)
             throws IOException {
+        writeWithModes(root, prefix, include, (rel, file) -> executable != null && executable.test(rel) || Files.isExecutable(file)
+                ? 0755 : 0644, target);
+    }
+
+    /** Mode (permission bits) of a regular file's entry, from its path relative to root and the file itself. */
+    @FunctionalInterface
+    public interface FileMode {
+        int of(String rel, Path file) throws IOException;
+    }
+
+    /** Keeps each file's own permission bits: export bundles carry 0600 secrets and 0755 launchers as staged. */
+    public static final FileMode KEEP_MODE = (rel, file) -> {
+        int mode = 0;
+        for (PosixFilePermission permission : Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS)) {
+            mode |= 0400 >> permission.ordinal();
+        }
+        return mode;
+    };
+
+    /**
+     * Same as {@link #write} with an explicit mode per regular file. A prefix ending in {@code /} gets its own
+     * directory entry first ({@code ./} for packages, {@code bundle/} for export archives).
+     */
+    public static void writeWithModes(Path root, String prefix, Predicate<String> include, FileMode fileMode, OutputStream target)
+            throws IOException {
         List<Path> paths = collect(root, include);
         GZIPOutputStream gzip = new GZIPOutputStream(target, 64 * 1024);
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(gzip, "UTF-8")) {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-            if (prefix.equals("./")) {
-                tar.putArchiveEntry(directoryEntry("./"));
+            if (prefix.endsWith("/")) {
+                tar.putArchiveEntry(directoryEntry(prefix));
                 tar.closeArchiveEntry();
             }
             for (Path path : paths) {
@@ -59,8 +85,7 @@ public final class ReproducibleTarGz {
                     tar.closeArchiveEntry();
                 } else {
                     TarArchiveEntry entry = new TarArchiveEntry(prefix + rel);
-                    boolean exec = executable != null && executable.test(rel) || Files.isExecutable(path);
-                    normalize(entry, exec ? 0100755 : 0100644);
+                    normalize(entry, 0100000 | (fileMode.of(rel, path) & 07777));
                     entry.setSize(Files.size(path));
                     tar.putArchiveEntry(entry);
                     Files.copy(path, tar);
