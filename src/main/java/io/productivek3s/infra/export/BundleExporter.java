@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -73,8 +74,10 @@ public final class BundleExporter {
 
         EngineFiles files = engine.get();
         Path target = paths.resolve(request.output());
+        List<Path> inputs = new ArrayList<>(List.of(request.packageFile()));
+        override.ifPresent(file -> inputs.add(file.path()));
         OutputPlan plan = OutputPlan.decide(target, request.output(), request.force(),
-                ProtectedLocations.of(env, paths.baseDir(), installRoot, files));
+                ProtectedLocations.of(env, paths.baseDir(), installRoot, files, inputs));
 
         events.step("profile.export.write", "running", "writing bundle to " + request.output());
         BundleWriter writer = new BundleWriter(files, installRoot, release);

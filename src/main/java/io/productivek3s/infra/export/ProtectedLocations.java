@@ -13,10 +13,12 @@ import java.util.Optional;
  * Locations an export never writes or replaces, even with {@code --force} (contract §18.4, D14): {@code /}, the home
  * directory, the caller's directory, the install root, the running engine's launcher, {@code scripts/}, jars and
  * runtime, the profile state directory, and every ancestor of these (replacing an ancestor would delete them).
- * Nothing inside the engine's directories or the state directory may be written either. Paths are compared after resolving symbolic links, so a link cannot smuggle one in.
+ * Nothing inside the engine's directories or the state directory may be written either, and the export's own input
+ * files are never overwritten. Paths are compared after resolving symbolic links, so a link cannot smuggle one in.
  */
 final class ProtectedLocations {
-    private record Rule(Path path, boolean inside) {
+    /** A protected path; replacing any of its {@code ancestors} would delete it, and {@code inside} covers its content. */
+    private record Rule(Path path, boolean ancestors, boolean inside) {
     }
 
     private final List<Rule> rules;
@@ -29,22 +31,27 @@ final class ProtectedLocations {
      * @param env           the engine environment (HOME, PK3S_PROFILE_STATE_DIR, XDG_CACHE_HOME, TMPDIR)
      * @param callerBaseDir the caller base dir (§10.6)
      * @param installRoot   the install root (may differ from the engine home with PRODUCTIVE_K3S_INFRA_REPO_DIR)
+     * @param inputs        the files being exported (package, override): an output over them would destroy the
+     *                      originals; an output directory that contains them may be replaced, as they are copied first
      */
-    static ProtectedLocations of(Map<String, String> env, Path callerBaseDir, Path installRoot, EngineFiles engine) {
+    static ProtectedLocations of(Map<String, String> env, Path callerBaseDir, Path installRoot, EngineFiles engine, List<Path> inputs) {
         List<Rule> rules = new ArrayList<>();
-        rules.add(new Rule(Path.of("/"), false));
-        value(env, "HOME").flatMap(home -> path(callerBaseDir, home)).ifPresent(home -> rules.add(new Rule(canonical(home), false)));
-        rules.add(new Rule(canonical(callerBaseDir), false));
-        rules.add(new Rule(canonical(installRoot), false));
-        rules.add(new Rule(canonical(engine.home()), false));
+        rules.add(new Rule(Path.of("/"), true, false));
+        value(env, "HOME").flatMap(home -> path(callerBaseDir, home)).ifPresent(home -> rules.add(new Rule(canonical(home), true, false)));
+        rules.add(new Rule(canonical(callerBaseDir), true, false));
+        rules.add(new Rule(canonical(installRoot), true, false));
+        rules.add(new Rule(canonical(engine.home()), true, false));
         // the engine's own files: a forced export over them would break the engine that is running
-        rules.add(new Rule(canonical(engine.home().resolve(EngineFiles.LAUNCHER)), false));
-        rules.add(new Rule(canonical(engine.home().resolve("scripts")), true));
-        rules.add(new Rule(canonical(installRoot.resolve("scripts")), true));
-        rules.add(new Rule(canonical(engine.libDir()), true));
-        engine.runtime().ifPresent(runtime -> rules.add(new Rule(canonical(runtime), true)));
+        rules.add(new Rule(canonical(engine.home().resolve(EngineFiles.LAUNCHER)), true, false));
+        rules.add(new Rule(canonical(engine.home().resolve("scripts")), true, true));
+        rules.add(new Rule(canonical(installRoot.resolve("scripts")), true, true));
+        rules.add(new Rule(canonical(engine.libDir()), true, true));
+        engine.runtime().ifPresent(runtime -> rules.add(new Rule(canonical(runtime), true, true)));
+        for (Path input : inputs) {
+            rules.add(new Rule(canonical(input), false, false));
+        }
         for (Path stateDir : stateDirCandidates(env, callerBaseDir)) {
-            rules.add(new Rule(canonical(stateDir), true));
+            rules.add(new Rule(canonical(stateDir), true, true));
         }
         return new ProtectedLocations(rules);
     }
@@ -53,7 +60,8 @@ final class ProtectedLocations {
     boolean refuses(Path output) {
         Path target = canonicalTarget(output);
         for (Rule rule : rules) {
-            if (rule.path().startsWith(target) || rule.inside() && target.startsWith(rule.path())) {
+            if (rule.path().equals(target) || rule.ancestors() && rule.path().startsWith(target)
+                    || rule.inside() && target.startsWith(rule.path())) {
                 return true;
             }
         }

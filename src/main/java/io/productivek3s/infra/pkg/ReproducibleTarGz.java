@@ -20,27 +20,12 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
  * Writes a directory tree as a gzip tar that depends only on the tree's content: entries in byte order of their
- * path, fixed timestamp, uid/gid 0 with empty owner names, modes normalized to 0755/0644. The same sources give the
- * same bytes, so a package's sha256 identifies its content.
+ * path, fixed timestamp, uid/gid 0 with empty owner names, modes normalized to 0755/0644 (or chosen per file with
+ * {@link #writeWithModes}). The same sources give the same bytes, so a package's sha256 identifies its content.
  */
 public final class ReproducibleTarGz {
     /** 2026-01-01T00:00:00Z: fixed so archives do not change with checkout times. */
     public static final long FIXED_MTIME_MILLIS = 1_767_225_600_000L;
-
-    private ReproducibleTarGz() {
-    }
-
-    /**
-     * @param root   directory whose content becomes the archive
-     * @param prefix member name prefix, e.g. {@code "./"} for packages or {@code "bundle/"} for export archives
-     * @param include filter on the path relative to root ({@code /}-separated); excluded directories are pruned
-     * @param executable override for the execute bit, or null to take it from the file
-     */
-    public static void write(Path root, String prefix, Predicate<String> include, Predicate<String> executable, OutputStream target)
-            throws IOException {
-        writeWithModes(root, prefix, include, (rel, file) -> executable != null && executable.test(rel) || Files.isExecutable(file)
-                ? 0755 : 0644, target);
-    }
 
     /** Mode (permission bits) of a regular file's entry, from its path relative to root and the file itself. */
     @FunctionalInterface
@@ -56,6 +41,21 @@ public final class ReproducibleTarGz {
         }
         return mode;
     };
+
+    private ReproducibleTarGz() {
+    }
+
+    /**
+     * @param root   directory whose content becomes the archive
+     * @param prefix member name prefix, e.g. {@code "./"} for packages or {@code "bundle/"} for export archives
+     * @param include filter on the path relative to root ({@code /}-separated); excluded directories are pruned
+     * @param executable override for the execute bit, or null to take it from the file
+     */
+    public static void write(Path root, String prefix, Predicate<String> include, Predicate<String> executable, OutputStream target)
+            throws IOException {
+        writeWithModes(root, prefix, include, (rel, file) -> executable != null && executable.test(rel) || Files.isExecutable(file)
+                ? 0755 : 0644, target);
+    }
 
     /**
      * Same as {@link #write} with an explicit mode per regular file. A prefix ending in {@code /} gets its own

@@ -305,6 +305,12 @@ class ExportIT extends PackageTestBase {
         assertThat(bundle.resolve("override.env")).doesNotExist();
         assertThat(names(work())).containsExactlyInAnyOrder("bundle", "fixture.tgz", "site.env");
 
+        // re-export from the bundle's own package into the same bundle: the package is copied before the swap
+        Engine.Result fromItself = engine.run("profile", "export", "--tgz", "bundle/profile.tgz", "--output", "bundle");
+        assertOk(fromItself);
+        assertThat(bundle.resolve("profile.tgz")).hasSameBinaryContentAs(work().resolve("fixture.tgz"));
+        assertThat(JSON.readTree(bundle.resolve("manifest.json").toFile()).get("subject").get("ref").asText()).isEqualTo("bundle/profile.tgz");
+
         // a bundle of the bash engine (manifest with its trailing comma, D33) is recognised too
         Path bash = Files.createDirectories(work().resolve("bash-bundle"));
         Files.writeString(bash.resolve("manifest.json"), "{\n  \"schema_version\": \"1\",\n  \"command\": \"profile export\",\n"
@@ -385,6 +391,15 @@ class ExportIT extends PackageTestBase {
         assertThat(names(work())).containsExactlyInAnyOrder("alias", "fixture.tgz", "sub");
         assertThat(names(stateDir)).containsExactly("fixture-profile.runtime");
         assertThat(repo.resolve("target/lib/productive-k3s-infra.jar")).exists();
+
+        // the export's inputs are never overwritten, even by an archive of the same name
+        overrideFile("ONPREM_SERVER_IP=10.0.0.5\n");
+        assertError(engine.run("profile", "export", "--tgz", "fixture.tgz", "--output", "fixture.tgz"), 4,
+                "refusing to write export output to fixture.tgz");
+        assertError(engine.run("profile", "export", "--tgz", "fixture.tgz", "--env-file", "site.env", "--output", "site.env", "--force"), 4,
+                "refusing to write export output to site.env");
+        assertThat(work().resolve("site.env")).hasContent("ONPREM_SERVER_IP=10.0.0.5");
+        Files.delete(work().resolve("site.env"));
 
         // home is protected even when it is not above the caller's directory
         Path otherHome = Files.createDirectories(home.resolve("other-home"));
