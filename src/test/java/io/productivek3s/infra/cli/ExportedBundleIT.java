@@ -111,6 +111,18 @@ class ExportedBundleIT {
         assertThat(launcher.stderrLines()).containsExactly("[pk3s-infra] ERROR missing dependency: java");
     }
 
+    @Test
+    void bundleReExportsItselfWithTheSameReleaseIdentity() throws IOException {
+        Engine.Result result = onMachine(bundle.resolve("productive-k3s-infra.sh"))
+                .run("profile", "export", "--tgz", "./profile.tgz", "--env-file", "./override.env", "--output", "../copy");
+        assertThat(result.exitCode()).as(result.toString()).isZero();
+        Path copy = bundle.resolveSibling("copy");
+        for (String same : List.of("profile.tgz", "override.env", "scripts/release.env", "LICENSE", "productive-k3s-infra.sh",
+                "lib/productive-k3s-infra.jar")) {
+            assertThat(copy.resolve(same)).as(same).hasSameBinaryContentAs(bundle.resolve(same));
+        }
+    }
+
     private static Path copyTree(Path from, Path to) throws IOException {
         Files.walkFileTree(from, new SimpleFileVisitor<>() {
             @Override
