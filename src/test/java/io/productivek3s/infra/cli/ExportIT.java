@@ -77,8 +77,10 @@ class ExportIT extends PackageTestBase {
         assertThat(bundle.resolve("productive-k3s-infra.sh")).hasSameBinaryContentAs(Repo.root().resolve("productive-k3s-infra.sh"));
         assertThat(bundle.resolve("scripts/productive-k3s-infra.sh")).hasSameBinaryContentAs(Repo.root().resolve("scripts/productive-k3s-infra.sh"));
         Path engineLib = Repo.root().resolve("target/lib");
-        assertThat(names(bundle.resolve("lib"))).isEqualTo(names(engineLib)).contains("productive-k3s-infra.jar");
-        for (String jar : names(engineLib)) {
+        // only the jars: a class-data-sharing archive is tied to the exporting JVM
+        List<String> jars = names(engineLib).stream().filter(n -> n.endsWith(".jar")).toList();
+        assertThat(names(bundle.resolve("lib"))).isEqualTo(jars).contains("productive-k3s-infra.jar");
+        for (String jar : jars) {
             assertThat(bundle.resolve("lib").resolve(jar)).hasSameBinaryContentAs(engineLib.resolve(jar));
             assertThat(mode(bundle.resolve("lib").resolve(jar))).isEqualTo("rw-r--r--");
         }
