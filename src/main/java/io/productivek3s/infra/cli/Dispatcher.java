@@ -4,6 +4,7 @@ import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.action.DestroyAction;
 import io.productivek3s.infra.action.DoctorAction;
 import io.productivek3s.infra.action.EngineContext;
+import io.productivek3s.infra.action.ExportAction;
 import io.productivek3s.infra.action.InfoDocuments;
 import io.productivek3s.infra.action.InstallAction;
 import io.productivek3s.infra.action.PackageAction;
@@ -127,6 +128,9 @@ final class Dispatcher {
             case "destroy":
                 action = new DestroyAction(invocation.dryRun());
                 break;
+            case "export":
+                return withEvents(request, () -> new ExportAction(context, packageSource())
+                        .run(invocation.tgz(), invocation.output(), invocation.envFile(), invocation.force()));
             case "pack":
                 if (invocation.profile() != null && invocation.source() == null) {
                     return new SourcePack(context).run(invocation.profile(), invocation.output());
