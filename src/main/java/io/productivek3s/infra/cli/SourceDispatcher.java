@@ -2,18 +2,23 @@ package io.productivek3s.infra.cli;
 
 import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.action.EngineContext;
+import io.productivek3s.infra.action.ExportAction;
+import io.productivek3s.infra.export.ExportRequest;
+import io.productivek3s.infra.export.ExportResult;
+import io.productivek3s.infra.export.SubjectKind;
 import io.productivek3s.infra.scenario.BuiltInScenario;
 import io.productivek3s.infra.source.LegacyDispatch;
 import io.productivek3s.infra.source.ListProfiles;
 import io.productivek3s.infra.source.SourceCommand;
 import io.productivek3s.infra.source.SourceDispatch;
+import io.productivek3s.infra.source.SourceExport;
 import io.productivek3s.infra.telemetry.Telemetry;
 import java.util.Set;
 
 /**
  * Source-surface commands (contract §4.3): positionals → {@code source} actions. Runs after the package-only
- * gate in {@link Dispatcher}. {@code export --profile} and {@code dev profile export} enter through
- * {@code source.SourceExport}, which needs the export bundle writer, and are routed where that writer is.
+ * gate in {@link Dispatcher}. {@code export --profile} and {@code dev profile export} normalize the source profile
+ * ({@code source.SourceExport}) and hand the package to the same bundle exporter as {@code profile export}.
  */
 final class SourceDispatcher {
     private static final Set<String> DISPATCH = Set.of("validate", "plan", "apply", "destroy", "status");
@@ -31,7 +36,7 @@ final class SourceDispatcher {
     /** Whether {@code command} is a source command this class runs. */
     static boolean handles(String command) {
         return command.equals("list-profiles") || command.equals("validate-profile") || command.equals("dev")
-                || DISPATCH.contains(command) || BuiltInScenario.lookup(command).isPresent();
+                || command.equals("export") || DISPATCH.contains(command) || BuiltInScenario.lookup(command).isPresent();
     }
 
     int dispatch() {
@@ -45,6 +50,9 @@ final class SourceDispatcher {
         }
         if (DISPATCH.contains(command)) {
             return source.run(SourceCommand.direct(command), invocation.profile(), invocation.dryRun());
+        }
+        if (command.equals("export")) {
+            return export(false);
         }
         if (command.equals("dev")) {
             return dev(source);
@@ -64,6 +72,21 @@ final class SourceDispatcher {
         if (DISPATCH.contains(action)) {
             return source.run(SourceCommand.dev(action), invocation.profile(), invocation.dryRun());
         }
+        if (action.equals("export")) {
+            return export(true);
+        }
         throw EngineException.usage("unsupported dev profile command: " + action);
+    }
+
+    /** §18.1 for a source profile: the bundle's subject is the profile path as given. */
+    private int export(boolean dev) {
+        String profile = invocation.profile();
+        String output = invocation.output();
+        return new SourceExport(context).run(SourceExport.command(dev), profile, output, (packageFile, normalized) -> {
+            ExportResult result = ExportAction.exporter(context).export(new ExportRequest(packageFile, SubjectKind.SOURCE_PROFILE,
+                    profile, invocation.envFile(), output, invocation.force()));
+            ExportAction.report(context, result, output);
+            return 0;
+        });
     }
 }
