@@ -15,6 +15,8 @@ import io.productivek3s.infra.action.PlanAction;
 import io.productivek3s.infra.action.StatusAction;
 import io.productivek3s.infra.action.ValidateAction;
 import io.productivek3s.infra.log.OperationEvents;
+import io.productivek3s.infra.source.SourceContract;
+import io.productivek3s.infra.source.SourcePack;
 import io.productivek3s.infra.telemetry.ExplicitConsentTelemetry;
 import io.productivek3s.infra.telemetry.Telemetry;
 import io.productivek3s.infra.scenario.BuiltInScenario;
@@ -68,6 +70,9 @@ final class Dispatcher {
             case "profile":
                 return profile();
             default:
+                if (SourceDispatcher.handles(command)) {
+                    return new SourceDispatcher(context, invocation, telemetry()).dispatch();
+                }
                 throw EngineException.usage("unsupported command: " + command);
         }
     }
@@ -127,6 +132,9 @@ final class Dispatcher {
                 return withEvents(request, () -> new ExportAction(context, packageSource())
                         .run(invocation.tgz(), invocation.output(), invocation.envFile(), invocation.force()));
             case "pack":
+                if (invocation.profile() != null && invocation.source() == null) {
+                    return new SourcePack(context).run(invocation.profile(), invocation.output());
+                }
                 return new io.productivek3s.infra.action.PackAction(context).run(invocation.source(), invocation.output());
             default:
                 throw EngineException.usage("unsupported profile command: " + sub);
@@ -136,9 +144,7 @@ final class Dispatcher {
     }
 
     private DoctorAction.SourceProfileCheck sourceProfiles() {
-        return profile -> {
-            throw EngineException.usage("unsupported command: doctor --profile");
-        };
+        return SourceContract.doctorCheck(context);
     }
 
     private Telemetry telemetry() {
