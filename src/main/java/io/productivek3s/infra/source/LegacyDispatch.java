@@ -33,7 +33,7 @@ public final class LegacyDispatch {
 
     /**
      * @param positionals the whole command line's positionals: alias, optional target, make arguments
-     * @param dryRun      suppresses telemetry only; the legacy argv has no dry-run form
+     * @param dryRun      runs {@code make -n} and sends no telemetry: --dry-run never mutates (D31)
      */
     public int run(List<String> positionals, boolean dryRun) {
         String alias = positionals.get(0);
@@ -48,6 +48,10 @@ public final class LegacyDispatch {
         Binaries binaries = new Binaries(context.env());
         List<String> argv = new ArrayList<>();
         argv.add(binaries.require(binaries.sourceMakeName()).toString());
+        if (dryRun) {
+            context.log().info("Dry-run requested; running make -n for target: " + target);
+            argv.add("-n");
+        }
         argv.add("-C");
         argv.add(dir.toString());
         argv.add(target);

@@ -67,9 +67,11 @@ class LegacyAliasesIT extends SourceTestBase {
         engine.run("multipass", "destroy");
         engine.run("multipass", "down");
         engine.run("multipass", "status");
-        engine.run("multipass", "up", "--dry-run");
+        Engine.Result dry = engine.run("multipass", "up", "--dry-run");
+        assertThat(dry.stdout()).contains("INFO  Dry-run requested; running make -n for target: up");
         List<FakeTools.Call> calls = tools.calls("make");
         assertThat(calls).hasSize(6);
+        assertThat(calls.get(5).args()).startsWith("-n", "-C").contains("up");
         for (FakeTools.Call call : calls.subList(0, 4)) {
             assertThat(call.env().get("TELEMETRY_SESSION_ID")).matches("[0-9a-f]{16}");
             assertThat(call.env()).containsEntry("TELEMETRY_ENABLED", "false").containsEntry("TELEMETRY_RUN_ID", "");
