@@ -14,7 +14,8 @@ import io.productivek3s.infra.action.PlanAction;
 import io.productivek3s.infra.action.StatusAction;
 import io.productivek3s.infra.action.ValidateAction;
 import io.productivek3s.infra.log.OperationEvents;
-import io.productivek3s.infra.telemetry.ExplicitConsentTelemetry;
+import io.productivek3s.infra.telemetry.ConsentPrompt;
+import io.productivek3s.infra.telemetry.HttpTelemetry;
 import io.productivek3s.infra.telemetry.Telemetry;
 import io.productivek3s.infra.scenario.BuiltInScenario;
 import io.productivek3s.infra.util.Json;
@@ -138,7 +139,8 @@ final class Dispatcher {
     }
 
     private Telemetry telemetry() {
-        return new ExplicitConsentTelemetry(context.env(), context.log());
+        return new HttpTelemetry(context.env(), context.log(), context.clock(), context.engineVersion(),
+                context.paths().baseDir(), ConsentPrompt.system());
     }
 
     private PackageSource packageSource() {
