@@ -108,7 +108,8 @@ final class Deliveries {
             if (hooked) {
                 removeHook(hook);
             }
-            executor.shutdownNow();
+            // no interrupts: a worker may be writing an outbox record; idle daemon threads end with the process
+            executor.shutdown();
         }
     }
 
@@ -137,7 +138,6 @@ final class Deliveries {
     /** One event in flight; settled exactly once, by its delivery outcome or by the exit budget. */
     private final class Pending {
         private final EventDocument event;
-        private final String body;
         private final Map<String, String> statusExtra;
         private final CountDownLatch stop = new CountDownLatch(1);
         private final AtomicInteger attempts = new AtomicInteger();
@@ -146,13 +146,12 @@ final class Deliveries {
 
         Pending(EventDocument event, Map<String, String> statusExtra) {
             this.event = event;
-            this.body = event.body();
             this.statusExtra = statusExtra;
         }
 
         void run() {
             try {
-                finish(sender.send(body, stop, attempts::set));
+                finish(sender.send(event.body(), stop, attempts::set));
             } catch (RuntimeException e) {
                 finish(new DeliveryOutcome(false, Math.max(1, attempts.get()), DeliveryOutcome.OTHER, 0));
             } finally {
@@ -188,7 +187,7 @@ final class Deliveries {
             }
             Outbox box = outbox.get();
             quietly(() -> {
-                box.store(event.runId(), event.eventName(), body, outcome, statusExtra);
+                box.store(event.runId(), event.eventName(), event.body(), outcome, statusExtra);
                 log.debug("telemetry: " + event.eventName() + " recorded in the outbox " + box.directory());
             });
         }

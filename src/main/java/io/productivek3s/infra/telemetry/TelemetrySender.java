@@ -29,17 +29,29 @@ public final class TelemetrySender {
 
     private final TelemetryConfig config;
     private final URI endpoint;
-    private final HttpClient client;
+    private final Executor executor;
+    private HttpClient client;
 
     /** @param executor runs the HTTP client's work; daemon threads, so a hung request never holds the JVM open */
     public TelemetrySender(TelemetryConfig config, Executor executor) {
         this.config = config;
         this.endpoint = config.endpoint().orElseThrow(() -> new IllegalArgumentException("no telemetry endpoint"));
-        this.client = HttpClient.newBuilder()
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(config.connectTimeout())
-                .executor(executor)
-                .build();
+        this.executor = executor;
+    }
+
+    /**
+     * Built on first use, on a background thread: creating an HTTP client (TLS context included) takes a few hundred
+     * milliseconds of a cold JVM, which must not delay the command itself.
+     */
+    private synchronized HttpClient client() {
+        if (client == null) {
+            client = HttpClient.newBuilder()
+                    .followRedirects(HttpClient.Redirect.NEVER)
+                    .connectTimeout(config.connectTimeout())
+                    .executor(executor)
+                    .build();
+        }
+        return client;
     }
 
     /**
@@ -58,7 +70,7 @@ public final class TelemetrySender {
             attempt++;
             attemptStarted.accept(attempt);
             try {
-                HttpResponse<Void> response = client.send(request(body), HttpResponse.BodyHandlers.discarding());
+                HttpResponse<Void> response = client().send(request(body), HttpResponse.BodyHandlers.discarding());
                 status = response.statusCode();
                 if (status < 400) {
                     return DeliveryOutcome.delivered(attempt, status);
