@@ -50,7 +50,7 @@ final class Deliveries {
             if (lock.isEmpty()) {
                 return;
             }
-            try (FileChannel held = lock.get()) {
+            try {
                 for (Outbox.Record record : box.pending()) {
                     if (stopReplay.getCount() == 0) {
                         break;
@@ -71,6 +71,8 @@ final class Deliveries {
                 }
             } catch (IOException | RuntimeException e) {
                 log.debug("telemetry: outbox replay stopped: " + e.getMessage());
+            } finally {
+                release(lock.get());
             }
         }, executor);
     }
@@ -110,6 +112,14 @@ final class Deliveries {
             }
             // no interrupts: a worker may be writing an outbox record; idle daemon threads end with the process
             executor.shutdown();
+        }
+    }
+
+    private static void release(FileChannel lock) {
+        try {
+            lock.close();
+        } catch (IOException e) {
+            // the lock goes with the process at the latest
         }
     }
 

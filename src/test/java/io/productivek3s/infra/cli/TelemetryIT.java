@@ -158,6 +158,27 @@ class TelemetryIT extends PackageTestBase {
         }
     }
 
+    @Test
+    void aSignalDuringTheExitWaitStillRecordsTheEvents() throws Exception {
+        server.mode(TelemetryServer.Mode.HANG);
+        Process process = engine.env("TELEMETRY_ENABLED", "true").env("TELEMETRY_REQUEST_TIMEOUT_SECONDS", "30")
+                .start("profile", "install", "--tgz", "fixture.tgz", "--env-file", "site.env");
+        process.getOutputStream().close();
+        java.io.BufferedReader stdout = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        String line;
+        while ((line = stdout.readLine()) != null && !line.contains("Persisted profile runtime state")) {
+            // the last line before the engine starts waiting for deliveries
+        }
+        assertThat(line).as("the install finished").isNotNull();
+        Thread.sleep(500);
+        long start = System.nanoTime();
+        process.destroy(); // SIGTERM
+        assertThat(process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        assertThat(process.exitValue()).isEqualTo(143);
+        assertThat(payloadNames()).hasSize(2);
+    }
+
     @FunctionalInterface
     private interface EndpointSupplier {
         String get() throws IOException;

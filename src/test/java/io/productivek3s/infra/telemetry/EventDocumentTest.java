@@ -67,7 +67,7 @@ class EventDocumentTest {
 
     private static void collectLeaves(JsonNode node, List<JsonNode> leaves) {
         if (node.isObject()) {
-            for (Map.Entry<String, JsonNode> field : (Iterable<Map.Entry<String, JsonNode>>) node::fields) {
+            for (Map.Entry<String, JsonNode> field : node.properties()) {
                 collectLeaves(field.getValue(), leaves);
             }
         } else {
