@@ -32,8 +32,9 @@ import java.util.Set;
  *
  * <p>Only what decides the canonical scenario is read: {@code profile.yaml} and {@code profile.env} streamed from the
  * package (nothing unpacked), or the source profile file; override files, inputs and state play no part in the
- * events and are not looked at. Ids are those a real run would use: the inherited session (or a fresh one) and a
- * fresh run id.
+ * events and are not looked at. Failures that stop the command before it sends anything (missing flag, release
+ * binding, package, scenario, destroy target) fail the preview the same way. Ids are those a real run would use: the
+ * inherited session (or a fresh one) and a fresh run id.
  */
 public final class TelemetryPreviewAction {
     /** The previewed command line: its positionals and the flags that matter for events. */
@@ -85,6 +86,7 @@ public final class TelemetryPreviewAction {
         }
         Optional<BuiltInScenario> alias = BuiltInScenario.lookup(command);
         if (alias.isPresent() && LEGACY_EMITTING.contains(request.word(1))) {
+            context.release().checkBinding();
             return Optional.of(new Telemetry.Command(command, alias.get().type()));
         }
         return Optional.empty();
@@ -94,6 +96,7 @@ public final class TelemetryPreviewAction {
         if (tgz == null) {
             throw EngineException.missing("the 'profile " + sub + "' command requires --tgz <file>");
         }
+        context.release().checkBinding();
         PackageSource.Resolved resolved = packages.resolve(tgz);
         PackageListing listing = ProfileArchive.scan(resolved.file(), tgz, ExtractionLimits.fromEnv(context.env()));
         ProfileManifest manifest = ManifestParser.parse(listing.manifest());
@@ -112,6 +115,7 @@ public final class TelemetryPreviewAction {
         if (profile == null) {
             throw EngineException.missing("the '" + command + "' command requires --profile <file>");
         }
+        context.release().checkBinding();
         Path file = context.paths().resolveExisting(profile);
         if (!Files.isRegularFile(file)) {
             throw EngineException.missing("profile not found: " + profile);

@@ -353,6 +353,12 @@ class TelemetryIT extends PackageTestBase {
         assertThat(engine.run("telemetry", "preview", "onprem", "status").stdout()).isEqualTo("[]\n");
         assertError(engine.run("telemetry", "preview", "profile", "install", "--tgz", "nope.tgz"), 3, "tgz package not found: nope.tgz");
         assertError(engine.run("telemetry", "show"), 2, "unsupported telemetry command: show");
+        Path bound = Files.createDirectories(home.resolve("bound/scripts")).getParent();
+        Files.writeString(bound.resolve("scripts/release.env"), "PK3S_INFRA_RELEASE_TAG=0.9.65-0.9.6\nPK3S_CORE_SEMVER=0.9.6\n");
+        assertError(engine.env("PRODUCTIVE_K3S_INFRA_REPO_DIR", bound.toString()).env("PRODUCTIVE_K3S_VERSION", "0.9.5")
+                .run("telemetry", "preview", "profile", "install", "--tgz", "fixture.tgz"), 4,
+                "release 0.9.65-0.9.6 is bound to productive-k3s 0.9.6; refusing requested PRODUCTIVE_K3S_VERSION=0.9.5");
+        engine.unset("PRODUCTIVE_K3S_INFRA_REPO_DIR").unset("PRODUCTIVE_K3S_VERSION");
         assertThat(server.requests()).isEmpty();
         assertThat(outbox).doesNotExist();
         assertThat(stateDir.resolve("fixture-profile.json")).doesNotExist();
