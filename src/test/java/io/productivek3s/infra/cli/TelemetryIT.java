@@ -295,7 +295,8 @@ class TelemetryIT extends PackageTestBase {
         results.add(engine.run("--debug", "--events", "ndjson", "profile", "status", "--tgz", "fixture.tgz", "--env-file", "site.env"));
         results.add(engine.env("FIXTURE_INSTALL_EXIT", "3").run("--debug", "profile", "apply", "--tgz", "fixture.tgz", "--env-file", "site.env"));
         results.add(engine.run("--debug", "telemetry", "preview", "profile", "apply", "--tgz", "fixture.tgz", "--env-file", "site.env"));
-        assertThat(results).extracting(Engine.Result::exitCode).containsExactly(0, 0, 3, 0);
+        results.add(engine.run("--debug", "profile", "export", "--tgz", "fixture.tgz", "--env-file", "site.env", "--output", "bundle"));
+        assertThat(results).extracting(Engine.Result::exitCode).containsExactly(0, 0, 3, 0, 0);
         assertThat(payloadNames()).isNotEmpty();
         assertThat(results.get(0).stderr()).contains("DEBUG telemetry: enabled=true (TELEMETRY_ENABLED)", "SITE_TOKEN=****");
 
@@ -312,13 +313,18 @@ class TelemetryIT extends PackageTestBase {
         // every file the engine wrote: state, outbox, temp area (the inputs, the fixture and the children's own
         // environment dumps are excluded: they hold the values by design)
         List<Path> written = new ArrayList<>();
-        for (Path root : List.of(stateDir, outbox, home.resolve("tmp"), home.resolve(".cache"))) {
+        // (in the export bundle, override.env and profile.tgz are byte copies of the user's own inputs)
+        Path bundle = home.resolve("work/bundle");
+        for (Path root : List.of(stateDir, outbox, home.resolve("tmp"), home.resolve(".cache"), bundle)) {
             if (Files.exists(root)) {
                 try (Stream<Path> files = Files.walk(root)) {
-                    files.filter(Files::isRegularFile).forEach(written::add);
+                    files.filter(Files::isRegularFile)
+                            .filter(f -> !f.equals(bundle.resolve("override.env")) && !f.equals(bundle.resolve("profile.tgz")))
+                            .forEach(written::add);
                 }
             }
         }
+        assertThat(written).contains(bundle.resolve("manifest.json"), bundle.resolve("install-config.env"));
         assertThat(written).isNotEmpty();
         for (Path file : written) {
             String content = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
