@@ -27,7 +27,7 @@ class BashCompatibilityTest {
     @TestFactory
     Stream<DynamicTest> everyReferenceEnvFileMatchesBash() throws IOException {
         BashOracle.assumeBash();
-        Path profiles = SharedData.profilesOrSkip();
+        Path profiles = io.productivek3s.infra.testing.Repo.referenceData("productive-k3s-profiles");
         List<Path> files;
         try (Stream<Path> walk = Files.walk(profiles)) {
             files = walk.filter(Files::isRegularFile)
@@ -60,7 +60,7 @@ class BashCompatibilityTest {
     @Test
     void unquotedListIsTheRestOfTheLine() throws IOException, InterruptedException {
         BashOracle.assumeBash();
-        Path file = SharedData.profilesOrSkip().resolve(UNQUOTED_LIST);
+        Path file = io.productivek3s.infra.testing.Repo.referenceData("productive-k3s-profiles").resolve(UNQUOTED_LIST);
         List<String> warnings = new ArrayList<>();
         EnvStack stack = new EnvStack(BashOracle.ENV, warnings::add, false);
         EnvFile parsed = stack.load(file, UNQUOTED_LIST, Layer.OVERRIDE);

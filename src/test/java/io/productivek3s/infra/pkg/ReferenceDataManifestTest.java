@@ -34,7 +34,7 @@ class ReferenceDataManifestTest {
             """;
 
     private static List<Path> sidecars() throws IOException {
-        Path profiles = SharedData.referenceData("productive-k3s-profiles");
+        Path profiles = io.productivek3s.infra.testing.Repo.referenceData("productive-k3s-profiles");
         try (Stream<Path> walk = Files.walk(profiles)) {
             return walk.filter(p -> p.getFileName().toString().endsWith(".package.yaml")).sorted().toList();
         }
@@ -76,7 +76,7 @@ class ReferenceDataManifestTest {
 
     @Test
     void newerSidecarCarriesTheCompatibilityWindow() throws IOException {
-        Path sidecar = SharedData.referenceData(
+        Path sidecar = io.productivek3s.infra.testing.Repo.referenceData(
                 "productive-k3s-profiles/upstream-newer/profiles/local/multipass-single-node/basic.package.yaml");
         ProfileManifest m = ManifestParser.parse((HEAD + Files.readString(sidecar).indent(2))
                 .getBytes(StandardCharsets.UTF_8));
@@ -91,7 +91,7 @@ class ReferenceDataManifestTest {
     @Test
     @SuppressWarnings("unchecked")
     void catalogProfileEntriesParseAsSpecInputsAndCompatibility() throws IOException {
-        Path index = SharedData.referenceData("productive-k3s-catalogs/catalogs/0.9.65/index.yaml");
+        Path index = io.productivek3s.infra.testing.Repo.referenceData("productive-k3s-catalogs/catalogs/0.9.65/index.yaml");
         Map<String, Object> catalog = (Map<String, Object>) new Load(LoadSettings.builder().build())
                 .loadFromString(Files.readString(index));
         Dump dump = new Dump(DumpSettings.builder().build());

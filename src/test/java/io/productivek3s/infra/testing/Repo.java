@@ -31,8 +31,17 @@ public final class Repo {
         return Optional.empty();
     }
 
+    /** {@code shared/reference-data}, or a skipped (aborted) test saying where it was looked for. */
     public static Path referenceData() {
         return shared().map(s -> s.resolve("reference-data"))
-                .orElseThrow(() -> new org.opentest4j.TestAbortedException("shared/reference-data not found beside the checkout"));
+                .orElseThrow(() -> new org.opentest4j.TestAbortedException("shared/spec/CONTRACT.md not found in any parent of "
+                        + root() + "; the shared reference data must sit beside the repository"));
+    }
+
+    /** A path inside {@code shared/reference-data}, or a skipped test when it is missing. */
+    public static Path referenceData(String rel) {
+        Path path = referenceData().resolve(rel);
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(path), "missing " + path);
+        return path;
     }
 }
