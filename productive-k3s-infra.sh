@@ -91,6 +91,10 @@ else
   pk3s_die "engine not found under $pk3s_home (expected lib/ or a source checkout with pom.xml)" 1
 fi
 
+# Progress bars are drawn only on a terminal; Java cannot tell whether stderr is one.
+pk3s_tty=false
+[ -t 2 ] && pk3s_tty=true
+
 exec "$pk3s_java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto \
-  -Dpk3s.install.root="$pk3s_root" \
+  -Dpk3s.install.root="$pk3s_root" -Dpk3s.stderr.tty="$pk3s_tty" \
   -cp "$pk3s_lib/*" io.productivek3s.infra.Main "$@"
