@@ -42,11 +42,12 @@ public final class Downloader {
     static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(30);
     static final Duration STALL_TIMEOUT = Duration.ofSeconds(60);
 
-    private final HttpClient client;
+    private final Duration connectTimeout;
     private final String userAgent;
     private final Progress.Factory progress;
     private final Duration responseTimeout;
     private final Duration stallTimeout;
+    private HttpClient client;
 
     /** Validators of a cached copy for a conditional GET; both may be null. */
     public record Validators(String etag, String lastModified) {
@@ -63,11 +64,7 @@ public final class Downloader {
 
     Downloader(String userAgent, Progress.Factory progress, Duration connectTimeout, Duration responseTimeout,
             Duration stallTimeout) {
-        this.client = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NORMAL)
-                .connectTimeout(connectTimeout)
-                .build();
+        this.connectTimeout = connectTimeout;
         this.userAgent = userAgent;
         this.progress = progress;
         this.responseTimeout = responseTimeout;
@@ -96,7 +93,7 @@ public final class Downloader {
             }
             return Optional.of(bytes);
         } catch (IOException e) {
-            throw interrupted(uri, e.getMessage());
+            throw interrupted(uri, oneLine(e));
         }
     }
 
@@ -158,7 +155,7 @@ public final class Downloader {
             closeQuietly(body);
             throw new UncheckedIOException("could not create download file " + target, e);
         }
-        Progress bar = progress.start(shown(uri), announced);
+        Progress bar = progress.start(fileName(uri), announced);
         long size = 0;
         boolean complete = false;
         try (body; channel; OutputStream out = Channels.newOutputStream(channel)) {
@@ -192,7 +189,7 @@ public final class Downloader {
                 throw failure(uri, "the transfer from " + hostPort(uri) + " stalled for " + stallTimeout.toSeconds()
                         + " s after " + size + " bytes; try again");
             }
-            throw interrupted(uri, size + " bytes received, " + e.getMessage());
+            throw interrupted(uri, size + " bytes received, " + oneLine(e));
         } finally {
             watchdog.shutdownNow();
             bar.finish();
@@ -209,11 +206,23 @@ public final class Downloader {
         return builder;
     }
 
+    /** Built on first use: runs that read only local files or the cache never start the client's threads. */
+    private HttpClient client() {
+        if (client == null) {
+            client = HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .followRedirects(HttpClient.Redirect.NORMAL)
+                    .connectTimeout(connectTimeout)
+                    .build();
+        }
+        return client;
+    }
+
     private HttpResponse<InputStream> send(URI uri, HttpRequest request) {
         try {
-            return client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            return client().send(request, HttpResponse.BodyHandlers.ofInputStream());
         } catch (HttpConnectTimeoutException e) {
-            throw failure(uri, "could not connect to " + hostPort(uri) + " within " + CONNECT_TIMEOUT.toSeconds()
+            throw failure(uri, "could not connect to " + hostPort(uri) + " within " + connectTimeout.toSeconds()
                     + " s; check the network or proxy, or use --offline with a cached copy");
         } catch (HttpTimeoutException e) {
             throw failure(uri, hostPort(uri) + " did not answer within " + responseTimeout.toSeconds()
@@ -278,6 +287,12 @@ public final class Downloader {
     public static String shown(URI uri) {
         String path = uri.getRawPath() == null ? "" : uri.getRawPath();
         return uri.getScheme() + "://" + hostPort(uri) + path;
+    }
+
+    private static String fileName(URI uri) {
+        String path = uri.getPath() == null ? "" : uri.getPath();
+        String name = path.substring(path.lastIndexOf('/') + 1);
+        return name.isEmpty() ? hostPort(uri) : name;
     }
 
     static String hostPort(URI uri) {

@@ -19,7 +19,8 @@ public final class ProgressBar implements Progress {
     private final LongSupplier nanoTime;
     private final long started;
     private long lastDraw;
-    private boolean drawn;
+    private long latest;
+    private long drawnBytes = -1;
 
     ProgressBar(PrintStream stream, String label, long total, LongSupplier nanoTime) {
         this.stream = stream;
@@ -39,22 +40,32 @@ public final class ProgressBar implements Progress {
 
     @Override
     public void update(long bytes) {
+        latest = bytes;
         long now = nanoTime.getAsLong();
-        if (now - started < DELAY_NANOS || (drawn && now - lastDraw < REDRAW_NANOS)) {
+        if (now - started < DELAY_NANOS || (drawnBytes >= 0 && now - lastDraw < REDRAW_NANOS)) {
             return;
         }
         lastDraw = now;
-        drawn = true;
-        stream.print("\r" + render(bytes));
+        draw(bytes);
+    }
+
+    /** Shows the final count (a throttled last update would leave it behind), then ends the line. */
+    @Override
+    public void finish() {
+        if (drawnBytes < 0) {
+            return;
+        }
+        if (drawnBytes != latest) {
+            draw(latest);
+        }
+        stream.println();
         stream.flush();
     }
 
-    @Override
-    public void finish() {
-        if (drawn) {
-            stream.println();
-            stream.flush();
-        }
+    private void draw(long bytes) {
+        drawnBytes = bytes;
+        stream.print("\r" + render(bytes));
+        stream.flush();
     }
 
     String render(long bytes) {

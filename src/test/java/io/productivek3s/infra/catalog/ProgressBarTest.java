@@ -41,6 +41,16 @@ class ProgressBarTest {
     }
 
     @Test
+    void theFinalCountIsShownEvenWhenTheLastUpdateWasThrottled() {
+        ProgressBar bar = new ProgressBar(stream, "x", 2 * 1024 * 1024, now::get);
+        now.set(2_000_000_000L);
+        bar.update(1024 * 1024);
+        bar.update(2 * 1024 * 1024);
+        bar.finish();
+        assertThat(output()).endsWith("\rx [##############################] 100% 2.0/2.0 MiB" + System.lineSeparator());
+    }
+
+    @Test
     void unknownSizeShowsBytesOnly() {
         assertThat(new ProgressBar(stream, "x", -1, now::get).render(3 * 1024 * 1024 / 2)).isEqualTo("x 1.5 MiB");
     }
