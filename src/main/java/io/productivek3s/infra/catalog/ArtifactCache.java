@@ -1,12 +1,11 @@
 package io.productivek3s.infra.catalog;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.util.Digests;
 import io.productivek3s.infra.util.Files2;
-import io.productivek3s.infra.util.Json;
 import java.io.IOException;
+import java.io.Reader;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.channels.FileChannel;
@@ -20,12 +19,13 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.UUID;
 import java.util.function.Consumer;
 
 /**
  * Downloaded artifacts, keyed by the sha256 of their URL (contract §22.2 step 6):
- * {@code <cache>/artifacts/<key>/<file name>} plus {@code artifact.json} (digest, size, HTTP validators), with the
+ * {@code <cache>/artifacts/<key>/<file name>} plus {@code artifact.properties} (digest, size, HTTP validators), with the
  * entry's lock file {@code <key>.lock} beside it.
  *
  * <p>A download goes to a temp file on the same filesystem, is hashed on the way, forced to disk, verified against
@@ -35,7 +35,7 @@ import java.util.function.Consumer;
  * GET, or used as-is with {@code --offline}.
  */
 public final class ArtifactCache {
-    private static final String META = "artifact.json";
+    private static final String META = "artifact.properties";
     private static final String PART_SUFFIX = ".part";
 
     private final CacheDir cacheDir;
@@ -163,22 +163,23 @@ public final class ArtifactCache {
 
     private Optional<Meta> readMeta(Path dir) {
         Path file = dir.resolve(META);
-        if (!Files.isRegularFile(file)) {
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
             return Optional.empty();
         }
-        try {
-            JsonNode node = Json.parse(Files.readString(file));
-            Optional<String> sha = Sha256Line.digest(node.path("sha256").asText(null));
-            String name = node.path("file").asText("");
-            if (sha.isEmpty() || name.isEmpty()) {
-                return Optional.empty();
-            }
-            return Optional.of(new Meta(name, sha.get(), node.path("verified").asBoolean(false), new Downloader.Validators(
-                    node.path("etag").asText(null), node.path("last_modified").asText(null))));
-        } catch (IOException | RuntimeException e) {
+        Properties meta = new Properties();
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            meta.load(reader);
+        } catch (IOException | IllegalArgumentException e) {
             debug.accept("ignoring unreadable cache metadata " + file + ": " + e.getMessage());
             return Optional.empty();
         }
+        Optional<String> sha = Sha256Line.digest(meta.getProperty("sha256"));
+        String name = meta.getProperty("file", "");
+        if (sha.isEmpty() || name.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new Meta(name, sha.get(), Boolean.parseBoolean(meta.getProperty("verified")),
+                new Downloader.Validators(meta.getProperty("etag"), meta.getProperty("last_modified"))));
     }
 
     /** The file's digest when it still matches what was recorded at download time. */
@@ -190,21 +191,24 @@ public final class ArtifactCache {
         return actual.equals(meta.sha256()) ? Optional.of(actual) : Optional.empty();
     }
 
+    /** A properties file, not JSON: reading it must stay cheap on the cached path, which runs on every command. */
     private void writeMeta(Path dir, Request request, Path file, Downloader.Transfer transfer) throws IOException {
-        ObjectNode node = Json.object();
-        node.put("url", Downloader.shown(request.url()));
-        node.put("file", file.getFileName().toString());
-        node.put("sha256", transfer.sha256());
-        node.put("size", transfer.size());
-        node.put("verified", request.sha256().isPresent());
+        Properties meta = new Properties();
+        meta.setProperty("url", Downloader.shown(request.url()));
+        meta.setProperty("file", file.getFileName().toString());
+        meta.setProperty("sha256", transfer.sha256());
+        meta.setProperty("size", Long.toString(transfer.size()));
+        meta.setProperty("verified", Boolean.toString(request.sha256().isPresent()));
         if (transfer.validators().etag() != null) {
-            node.put("etag", transfer.validators().etag());
+            meta.setProperty("etag", transfer.validators().etag());
         }
         if (transfer.validators().lastModified() != null) {
-            node.put("last_modified", transfer.validators().lastModified());
+            meta.setProperty("last_modified", transfer.validators().lastModified());
         }
-        node.put("fetched_at", Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString());
-        Files2.writeAtomically(dir.resolve(META), Json.pretty(node), Files2.FILE_PRIVATE);
+        meta.setProperty("fetched_at", Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString());
+        StringWriter text = new StringWriter();
+        meta.store(text, "productive-k3s-infra download cache entry");
+        Files2.writeAtomically(dir.resolve(META), text.toString(), Files2.FILE_PRIVATE);
     }
 
     /** Temp files of a run that died mid-download; safe to delete while holding the entry's lock. */
