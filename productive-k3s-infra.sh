@@ -23,8 +23,9 @@ pk3s_home="$pk3s_dir"
 
 pk3s_min_java=17
 
-# Major version of a java binary: from the JDK's release file when possible (no JVM start), else from -version.
-pk3s_java_major() {
+# Java version of a binary, from the JDK's release file when possible (no JVM start), else from -version.
+# Sets pk3s_java_full (e.g. 17.0.15) and pk3s_major (17); fails when the version cannot be read.
+pk3s_java_version() {
   local bin="$1" real="$1" link home line ver=""
   while [ -L "$real" ]; do
     link="$(readlink "$real")"
@@ -41,19 +42,34 @@ pk3s_java_major() {
     line="${line#*version \"}"
     ver="${line%%\"*}"
   fi
+  pk3s_java_full="$ver"
   ver="${ver#1.}"
-  ver="${ver%%[.+-]*}"
-  case "$ver" in ''|*[!0-9]*) return 1 ;; esac
-  printf '%s\n' "$ver"
+  pk3s_major="${ver%%[.+-]*}"
+  case "$pk3s_major" in ''|*[!0-9]*) return 1 ;; esac
 }
 
 pk3s_java=""
 for pk3s_candidate in "$pk3s_home/runtime/bin/java" "${JAVA_HOME:+$JAVA_HOME/bin/java}" "$(command -v java 2>/dev/null || true)"; do
   [ -n "$pk3s_candidate" ] && [ -x "$pk3s_candidate" ] || continue
-  pk3s_major="$(pk3s_java_major "$pk3s_candidate")" || continue
+  pk3s_java_version "$pk3s_candidate" || continue
   if [ "$pk3s_major" -ge "$pk3s_min_java" ]; then pk3s_java="$pk3s_candidate"; break; fi
 done
 [ -n "$pk3s_java" ] || pk3s_die "missing dependency: java" 5
+
+# Class-data sharing archive for this exact JVM: cuts start-up time (docs/performance.md). A JVM only uses an
+# archive made by its own build, so the file name carries the Java version; CDS log output is silenced.
+pk3s_cds_archive() { printf '%s/engine-%s.jsa' "$pk3s_lib" "${pk3s_java_full:-unknown}"; }
+pk3s_train_cds() {
+  local archive tmp
+  archive="$(pk3s_cds_archive)"
+  tmp="$archive.tmp.$$"
+  rm -f "$pk3s_lib"/engine-*.jsa
+  if [ -f "$pk3s_home/examples/local-demo.tgz" ]; then
+    "$pk3s_java" -XX:ArchiveClassesAtExit="$tmp" -Xlog:cds=off -Xlog:cds+dynamic=off -cp "$pk3s_lib/*" \
+      -Dpk3s.install.root="$pk3s_home" io.productivek3s.infra.Main profile validate --tgz "$pk3s_home/examples/local-demo.tgz" >/dev/null 2>&1
+  fi
+  if [ -s "$tmp" ]; then mv -f "$tmp" "$archive"; else rm -f "$tmp"; fi
+}
 
 # Engine location, next to this launcher (PRODUCTIVE_K3S_INFRA_REPO_DIR moves the install root, not the engine):
 # a release/export bundle ships lib/; a source checkout builds target/lib/ with Maven.
@@ -79,10 +95,12 @@ elif [ -f "$pk3s_home/pom.xml" ]; then
     if pk3s_stale; then
       printf '[pk3s-infra] INFO  Building the engine with Maven (first use or sources changed)...\n' >&2
       pk3s_log="$pk3s_home/target/engine-build.log"
+      rm -rf "$pk3s_lib"  # no stale dependency jars on the class path after a dependency change
       if ! JAVA_HOME="${pk3s_java%/bin/java}" mvn -B -q -f "$pk3s_home/pom.xml" -DskipTests package >"$pk3s_log" 2>&1; then
         cat "$pk3s_log" >&2
         pk3s_die "engine build failed; see $pk3s_log" 1
       fi
+      pk3s_train_cds
     fi
     rmdir "$pk3s_lock" 2>/dev/null
     trap - EXIT
@@ -91,10 +109,14 @@ else
   pk3s_die "engine not found under $pk3s_home (expected lib/ or a source checkout with pom.xml)" 1
 fi
 
+pk3s_cds=()
+pk3s_archive="$(pk3s_cds_archive)"
+[ -f "$pk3s_archive" ] && pk3s_cds=(-XX:SharedArchiveFile="$pk3s_archive" -Xlog:cds=off -Xlog:cds+dynamic=off)
+
 # Progress bars are drawn only on a terminal; Java cannot tell whether stderr is one.
 pk3s_tty=false
 [ -t 2 ] && pk3s_tty=true
 
-exec "$pk3s_java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto \
+exec "$pk3s_java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto "${pk3s_cds[@]}" \
   -Dpk3s.install.root="$pk3s_root" -Dpk3s.stderr.tty="$pk3s_tty" \
   -cp "$pk3s_lib/*" io.productivek3s.infra.Main "$@"

@@ -4,11 +4,11 @@ import io.productivek3s.infra.exec.ChildProcess;
 import io.productivek3s.infra.log.Log;
 
 /** The one ERROR line printed after a failed child (contract §6.2); returns the exit code to propagate. */
-final class ChildFailure {
+public final class ChildFailure {
     private ChildFailure() {
     }
 
-    static int report(Log log, ChildProcess.Result result, String what) {
+    public static int report(Log log, ChildProcess.Result result, String what) {
         if (result.interrupted()) {
             log.error(what + " was interrupted by signal " + (result.engineSignal() == 2 ? "SIGINT" : "SIGTERM"));
             return result.engineExitCode();

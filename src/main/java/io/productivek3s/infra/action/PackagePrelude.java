@@ -45,7 +45,9 @@ public final class PackagePrelude {
 
     public PreparedPackage prepare(PackageRequest request, PackageSource.Resolved source, Path workDir) {
         context.events().step("profile.package.extract", "running", "extracting " + request.tgz());
+        log.debug("package: " + source.file());
         Path root = ProfileArchive.extract(source.file(), request.tgz(), workDir, ExtractionLimits.fromEnv(context.env()));
+        log.debug("package root: " + root);
         ProfileManifest manifest = ManifestParser.parse(readManifest(root));
         manifest.warnings().forEach(log::warn);
         context.events().subject(manifest.name());
@@ -61,6 +63,7 @@ public final class PackagePrelude {
             if (!Files.isRegularFile(path)) {
                 throw EngineException.invalid("override env file not found: " + arg);
             }
+            log.debug("override env file: " + path);
             return path;
         });
 
@@ -90,8 +93,10 @@ public final class PackagePrelude {
             throw EngineException.invalid("profile package scenario directory not found: " + scenario.path());
         }
 
+        log.debug("scenario: " + scenario.type() + " at " + scenarioDir);
         CoreSettings core = CoreSettings.resolve(bound, name -> Optional.ofNullable(fileValues.get(name)),
                 context.env(), CoreDefaults.from(context.env())).validate();
+        log.debug("core: source=" + core.source() + " version=" + core.version() + " repo=" + core.releaseRepo());
         checkCompatibility(request, manifest, core);
         Path coreRepo = coreRepo(root);
         if (core.source().equals("local") && !CoreSettings.looksLikeCoreCheckout(coreRepo)) {

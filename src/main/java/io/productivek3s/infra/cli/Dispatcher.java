@@ -9,6 +9,7 @@ import io.productivek3s.infra.action.CoreInfoAction;
 import io.productivek3s.infra.action.DestroyAction;
 import io.productivek3s.infra.action.DoctorAction;
 import io.productivek3s.infra.action.EngineContext;
+import io.productivek3s.infra.action.ExportAction;
 import io.productivek3s.infra.action.InfoDocuments;
 import io.productivek3s.infra.action.InstallAction;
 import io.productivek3s.infra.action.PackageAction;
@@ -17,13 +18,18 @@ import io.productivek3s.infra.action.PackageRunner;
 import io.productivek3s.infra.action.PackageSource;
 import io.productivek3s.infra.action.PlanAction;
 import io.productivek3s.infra.action.StatusAction;
+import io.productivek3s.infra.action.TelemetryPreviewAction;
 import io.productivek3s.infra.action.ValidateAction;
 import io.productivek3s.infra.log.OperationEvents;
-import io.productivek3s.infra.telemetry.ExplicitConsentTelemetry;
+import io.productivek3s.infra.source.SourceContract;
+import io.productivek3s.infra.source.SourcePack;
+import io.productivek3s.infra.telemetry.ConsentPrompt;
+import io.productivek3s.infra.telemetry.HttpTelemetry;
 import io.productivek3s.infra.telemetry.Telemetry;
 import io.productivek3s.infra.scenario.BuiltInScenario;
 import io.productivek3s.infra.util.Json;
 import java.io.PrintStream;
+import java.util.List;
 import java.util.Set;
 
 /** Maps positionals to actions (contract §4) after the package-only surface gate (§3). */
@@ -48,10 +54,7 @@ final class Dispatcher {
         if (!surface.isEmpty() && !surface.equals("package-only") && !surface.equals("source-plus-package")) {
             context.log().warn("unknown PK3S_INFRA_RUNTIME_SURFACE '" + surface + "'; using source-plus-package");
         }
-        if (context.release().packageOnly() && isSourceCommand(command)) {
-            throw EngineException.usage("the '" + command + "' command is not available in the package-only release surface; "
-                    + "use 'profile <validate|install|plan|apply|destroy|status> --tgz <file>' or a source checkout");
-        }
+        checkSurface(command);
         switch (command) {
             case "help":
             case "-h":
@@ -71,12 +74,24 @@ final class Dispatcher {
                 return new DoctorAction(context, packageSource(), sourceProfiles()).run(invocation.tgz(), invocation.profile(), invocation.envFile());
             case "profile":
                 return profile();
+            case "telemetry":
+                return telemetryCommand();
             case "catalog":
                 return catalog();
             case "core":
                 return core();
             default:
+                if (SourceDispatcher.handles(command)) {
+                    return new SourceDispatcher(context, invocation, telemetry()).dispatch();
+                }
                 throw EngineException.usage("unsupported command: " + command);
+        }
+    }
+
+    private void checkSurface(String command) {
+        if (context.release().packageOnly() && isSourceCommand(command)) {
+            throw EngineException.usage("the '" + command + "' command is not available in the package-only release surface; "
+                    + "use 'profile <validate|install|plan|apply|destroy|status> --tgz <file>' or a source checkout");
         }
     }
 
@@ -131,7 +146,13 @@ final class Dispatcher {
             case "destroy":
                 action = new DestroyAction(invocation.dryRun());
                 break;
+            case "export":
+                return withEvents(request, () -> new ExportAction(context, packageSource())
+                        .run(invocation.tgz(), invocation.output(), invocation.envFile(), invocation.force()));
             case "pack":
+                if (invocation.profile() != null && invocation.source() == null) {
+                    return new SourcePack(context).run(invocation.profile(), invocation.output());
+                }
                 return new io.productivek3s.infra.action.PackAction(context).run(invocation.source(), invocation.output());
             default:
                 throw EngineException.usage("unsupported profile command: " + sub);
@@ -140,14 +161,29 @@ final class Dispatcher {
         return withEvents(request, () -> new PackageRunner(context, packageSource(), telemetry()).run(request, chosen));
     }
 
+    /** {@code telemetry preview <command line>}: the previewed command passes the same surface gate. */
+    private int telemetryCommand() {
+        String sub = invocation.word(1);
+        if (!sub.equals("preview")) {
+            throw EngineException.usage("unsupported telemetry command: " + sub);
+        }
+        List<String> previewed = invocation.positionals().subList(2, invocation.positionals().size());
+        if (previewed.isEmpty()) {
+            throw EngineException.missing("the 'telemetry preview' command requires a command line, e.g. "
+                    + "telemetry preview profile install --tgz <file>");
+        }
+        checkSurface(previewed.get(0));
+        return new TelemetryPreviewAction(context, packageSource()).run(new TelemetryPreviewAction.Request(previewed,
+                invocation.tgz(), invocation.profile(), invocation.dryRun()));
+    }
+
     private DoctorAction.SourceProfileCheck sourceProfiles() {
-        return profile -> {
-            throw EngineException.usage("unsupported command: doctor --profile");
-        };
+        return SourceContract.doctorCheck(context);
     }
 
     private Telemetry telemetry() {
-        return new ExplicitConsentTelemetry(context.env(), context.log());
+        return new HttpTelemetry(context.env(), context.log(), context.clock(), context.engineVersion(),
+                context.paths().baseDir(), ConsentPrompt.system());
     }
 
     private PackageSource packageSource() {

@@ -8,6 +8,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
@@ -19,12 +20,27 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
  * Writes a directory tree as a gzip tar that depends only on the tree's content: entries in byte order of their
- * path, fixed timestamp, uid/gid 0 with empty owner names, modes normalized to 0755/0644. The same sources give the
- * same bytes, so a package's sha256 identifies its content.
+ * path, fixed timestamp, uid/gid 0 with empty owner names, modes normalized to 0755/0644 (or chosen per file with
+ * {@link #writeWithModes}). The same sources give the same bytes, so a package's sha256 identifies its content.
  */
 public final class ReproducibleTarGz {
     /** 2026-01-01T00:00:00Z: fixed so archives do not change with checkout times. */
     public static final long FIXED_MTIME_MILLIS = 1_767_225_600_000L;
+
+    /** Mode (permission bits) of a regular file's entry, from its path relative to root and the file itself. */
+    @FunctionalInterface
+    public interface FileMode {
+        int of(String rel, Path file) throws IOException;
+    }
+
+    /** Keeps each file's own permission bits: export bundles carry 0600 secrets and 0755 launchers as staged. */
+    public static final FileMode KEEP_MODE = (rel, file) -> {
+        int mode = 0;
+        for (PosixFilePermission permission : Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS)) {
+            mode |= 0400 >> permission.ordinal();
+        }
+        return mode;
+    };
 
     private ReproducibleTarGz() {
     }
@@ -37,13 +53,23 @@ public final class ReproducibleTarGz {
      */
     public static void write(Path root, String prefix, Predicate<String> include, Predicate<String> executable, OutputStream target)
             throws IOException {
+        writeWithModes(root, prefix, include, (rel, file) -> executable != null && executable.test(rel) || Files.isExecutable(file)
+                ? 0755 : 0644, target);
+    }
+
+    /**
+     * Same as {@link #write} with an explicit mode per regular file. A prefix ending in {@code /} gets its own
+     * directory entry first ({@code ./} for packages, {@code bundle/} for export archives).
+     */
+    public static void writeWithModes(Path root, String prefix, Predicate<String> include, FileMode fileMode, OutputStream target)
+            throws IOException {
         List<Path> paths = collect(root, include);
         GZIPOutputStream gzip = new GZIPOutputStream(target, 64 * 1024);
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(gzip, "UTF-8")) {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-            if (prefix.equals("./")) {
-                tar.putArchiveEntry(directoryEntry("./"));
+            if (prefix.endsWith("/")) {
+                tar.putArchiveEntry(directoryEntry(prefix));
                 tar.closeArchiveEntry();
             }
             for (Path path : paths) {
@@ -59,8 +85,7 @@ public final class ReproducibleTarGz {
                     tar.closeArchiveEntry();
                 } else {
                     TarArchiveEntry entry = new TarArchiveEntry(prefix + rel);
-                    boolean exec = executable != null && executable.test(rel) || Files.isExecutable(path);
-                    normalize(entry, exec ? 0100755 : 0100644);
+                    normalize(entry, 0100000 | (fileMode.of(rel, path) & 07777));
                     entry.setSize(Files.size(path));
                     tar.putArchiveEntry(entry);
                     Files.copy(path, tar);

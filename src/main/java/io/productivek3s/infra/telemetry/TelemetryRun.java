@@ -19,6 +19,12 @@ public record TelemetryRun(Optional<Boolean> enabled, String sessionId, Optional
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    public TelemetryRun {
+        if (emitting && (enabled.isEmpty() || runId.isEmpty())) {
+            throw new IllegalArgumentException("an emitting run needs a consent decision and a run id");
+        }
+    }
+
     /**
      * @param enabled   the resolved decision (emitting commands) or the explicit choice without prompting (others)
      * @param incoming  the process environment as received

@@ -91,6 +91,15 @@ class ProfileValidateIT extends PackageTestBase {
         assertManifestError(ProfileFixtureManifests.replace("required: true\n      sensitive: false\n      source: local-override",
                 "required: yes\n      sensitive: false\n      source: local-override"), "profile package input 'ONPREM_SERVER_IP' has invalid required value: yes");
         assertManifestError(ProfileFixtureManifests.replace("apiVersion: infra.productive-k3s.io/v1", "apiVersion: v2"), "profile package apiVersion is unsupported: v2");
+        assertManifestError(ProfileFixtureManifests.replace("kind: Profile", "kind: Scenario"), "profile package kind is unsupported: Scenario");
+        assertManifestError(ProfileFixtureManifests.replace("type: ansible", "type: ''"), "profile package spec.engine.type is required");
+        assertManifestError(ProfileFixtureManifests.replace("installScript: scripts/install.sh", "installScript:"),
+                "profile package spec.execution.installScript is required");
+        assertManifestError(ProfileFixtureManifests.replace("- name: ONPREM_SSH_USER", "- name: ONPREM_SERVER_IP"),
+                "profile package input 'ONPREM_SERVER_IP' is declared more than once");
+        assertManifestError(ProfileFixtureManifests.replace("- name: ONPREM_SSH_USER", "- name: 1BAD"), "profile package input name is invalid: 1BAD");
+        assertManifestError(ProfileFixtureManifests.replace("source: package-default", "source: anywhere"),
+                "profile package input 'ONPREM_SSH_USER' has invalid source value: anywhere");
         assertManifestError("metadata: [unclosed\n", null);
     }
 

@@ -8,47 +8,48 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Effective Core settings (contract §17.6): binding → merged files → process → release default. */
 class CoreSettingsTest {
     private static final CoreDefaults DEFAULTS = CoreDefaults.from(Map.of());
 
-    private static Function<String, Optional<String>> files(Map<String, String> values) {
-        return name -> Optional.ofNullable(values.get(name));
+    @Test
+    void bindingWinsOverFilesAndProcess() {
+        CoreSettings settings = CoreSettings.resolve(Optional.of("0.9.6"), name -> Optional.of("local"),
+                Map.of("PRODUCTIVE_K3S_VERSION", "0.9.1"), DEFAULTS);
+        assertThat(settings.source()).isEqualTo("remote");
+        assertThat(settings.version()).isEqualTo("0.9.6");
     }
 
     @Test
-    void defaultsAreRemoteWithTheReleaseCoreVersion() {
-        CoreSettings settings = CoreSettings.resolve(Optional.empty(), files(Map.of()), Map.of(), DEFAULTS).validate();
-        assertThat(settings).isEqualTo(new CoreSettings("remote", "0.9.6", "productive-k3s/productive-k3s-core"));
-        assertThat(settings.comparableVersion()).hasValue("0.9.6");
-    }
-
-    @Test
-    void filesWinOverTheProcessWhichWinsOverDefaults() {
-        Map<String, String> process = Map.of("PRODUCTIVE_K3S_VERSION", "0.9.5", "PRODUCTIVE_K3S_RELEASE_REPO", "me/core");
-        assertThat(CoreSettings.resolve(Optional.empty(), files(Map.of()), process, DEFAULTS))
-                .isEqualTo(new CoreSettings("remote", "0.9.5", "me/core"));
-        assertThat(CoreSettings.resolve(Optional.empty(), files(Map.of("PRODUCTIVE_K3S_VERSION", "v0.9.7", "PRODUCTIVE_K3S_SOURCE", "")),
-                process, DEFAULTS)).isEqualTo(new CoreSettings("remote", "v0.9.7", "me/core"));
-        CoreSettings local = CoreSettings.resolve(Optional.empty(), files(Map.of("PRODUCTIVE_K3S_SOURCE", "local")), Map.of(), DEFAULTS);
+    void filesThenProcessThenDefaults() {
+        CoreSettings fromFiles = CoreSettings.resolve(Optional.empty(),
+                name -> name.equals("PRODUCTIVE_K3S_VERSION") ? Optional.of("v0.9.4") : Optional.empty(),
+                Map.of("PRODUCTIVE_K3S_VERSION", "0.9.1", "PRODUCTIVE_K3S_SOURCE", "remote"), DEFAULTS);
+        assertThat(fromFiles.version()).isEqualTo("v0.9.4");
+        assertThat(fromFiles.comparableVersion()).contains("0.9.4");
+        CoreSettings defaults = CoreSettings.resolve(Optional.empty(), name -> Optional.empty(), Map.of(), DEFAULTS);
+        assertThat(defaults).isEqualTo(new CoreSettings("remote", "0.9.6", "productive-k3s/productive-k3s-core"));
+        CoreSettings local = CoreSettings.resolve(Optional.empty(), name -> Optional.empty(), Map.of("PRODUCTIVE_K3S_SOURCE", "local"), DEFAULTS);
         assertThat(local.version()).isEmpty();
-        assertThat(local.validate().comparableVersion()).isEmpty();
-        assertThat(CoreSettings.resolve(Optional.empty(), files(Map.of()), Map.of(),
-                CoreDefaults.from(Map.of("PRODUCTIVE_K3S_CORE_VERSION_DEFAULT", "0.9.5", "PRODUCTIVE_K3S_GITHUB_OWNER_DEFAULT", "fork"))))
-                .isEqualTo(new CoreSettings("remote", "0.9.5", "fork/productive-k3s-core"));
+        assertThat(local.comparableVersion()).isEmpty();
     }
 
     @Test
-    void theBindingWinsOverEverything() {
-        CoreSettings bound = CoreSettings.resolve(Optional.of("0.9.6"),
-                files(Map.of("PRODUCTIVE_K3S_SOURCE", "local", "PRODUCTIVE_K3S_VERSION", "0.9.4")),
-                Map.of("PRODUCTIVE_K3S_SOURCE", "local"), DEFAULTS);
-        assertThat(bound.source()).isEqualTo("remote");
-        assertThat(bound.version()).isEqualTo("0.9.6");
+    void defaultsFollowTheirEnvironmentOverrides() {
+        CoreDefaults custom = CoreDefaults.from(Map.of("PRODUCTIVE_K3S_CORE_VERSION_DEFAULT", "1.0.0", "PRODUCTIVE_K3S_GITHUB_OWNER_DEFAULT", "acme"));
+        assertThat(custom.coreVersion()).isEqualTo("1.0.0");
+        assertThat(custom.releaseRepo()).isEqualTo("acme/productive-k3s-core");
+    }
+
+    @Test
+    void validationMessages() {
+        assertThatThrownBy(() -> new CoreSettings("git", "0.9.6", "r").validate())
+                .hasMessage("PRODUCTIVE_K3S_SOURCE must be 'local' or 'remote', got 'git'");
+        assertThatThrownBy(() -> new CoreSettings("remote", "latest", "r").validate()).hasMessage("invalid PRODUCTIVE_K3S_VERSION: latest");
+        new CoreSettings("remote", "v1.2.3-rc.1", "r").validate();
+        new CoreSettings("local", "", "r").validate();
     }
 
     @Test

@@ -85,6 +85,7 @@ public final class Engine {
     }
 
     public Result runWithInput(String stdin, String... args) {
+        checkTelemetryStaysLocal(env);
         List<String> argv = new ArrayList<>();
         argv.add(launcher.toString());
         argv.addAll(List.of(args));
@@ -115,6 +116,7 @@ public final class Engine {
 
     /** Starts the engine without waiting (signal tests). */
     public Process start(String... args) throws IOException {
+        checkTelemetryStaysLocal(env);
         List<String> argv = new ArrayList<>();
         argv.add(launcher.toString());
         argv.addAll(List.of(args));
@@ -123,6 +125,20 @@ public final class Engine {
         builder.environment().putAll(env);
         builder.environment().putIfAbsent("PWD", cwd.toString());
         return builder.start();
+    }
+
+    /**
+     * Tests must never reach the real telemetry endpoint: a run that could send events (telemetry not explicitly
+     * off) needs TELEMETRY_ENDPOINT set to empty or a loopback URL.
+     */
+    public static void checkTelemetryStaysLocal(Map<String, String> env) {
+        String endpoint = env.get("TELEMETRY_ENDPOINT");
+        String enabled = env.getOrDefault("TELEMETRY_ENABLED", "").trim().toLowerCase(java.util.Locale.ROOT);
+        boolean off = java.util.Set.of("", "0", "false", "no", "n", "off").contains(enabled);
+        if (endpoint == null ? !off : !endpoint.isBlank() && !endpoint.matches("https?://(127\\.0\\.0\\.1|localhost|\\[::1\\])(:[0-9]+)?(/.*)?")) {
+            throw new AssertionError("test would send telemetry off this machine: TELEMETRY_ENABLED=" + enabled
+                    + " TELEMETRY_ENDPOINT=" + endpoint);
+        }
     }
 
     private static CompletableFuture<String> drain(InputStream stream) {

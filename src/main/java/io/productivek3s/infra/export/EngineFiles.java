@@ -1,0 +1,80 @@
+package io.productivek3s.infra.export;
+
+import io.productivek3s.infra.EngineException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.CodeSource;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * The running engine's distribution, which a bundle embeds: the launchers next to it, every jar of its class path
+ * directory ({@code lib/} in a bundle, {@code target/lib/} in a source checkout; the launcher runs
+ * {@code java -cp <dir>/*}), its LICENSE, and {@code runtime/} when it ships a Java runtime.
+ *
+ * @param home    directory of the launcher that started this engine
+ * @param libDir  directory of the jar holding the main class
+ * @param jars    every {@code *.jar} in {@code libDir}, sorted
+ * @param runtime {@code home/runtime} when it holds an executable {@code bin/java}
+ */
+public record EngineFiles(Path home, Path libDir, List<Path> jars, Optional<Path> runtime) {
+    public static final String LAUNCHER = "productive-k3s-infra.sh";
+    public static final String SCRIPTS_LAUNCHER = "scripts/" + LAUNCHER;
+    /** Optional release-bundle helpers (contract §17.4) that bundles carry when the engine has them. */
+    public static final List<String> OPTIONAL_SCRIPTS = List.of("scripts/release-config.sh", "scripts/send-telemetry-event.sh");
+
+    public EngineFiles {
+        jars = List.copyOf(jars);
+    }
+
+    /** Locates the engine that runs {@code mainClass}; exit 1 when it is not a launcher-started jar installation. */
+    public static EngineFiles locate(Class<?> mainClass) {
+        Path jar = codeSource(mainClass);
+        if (!Files.isRegularFile(jar)) {
+            throw EngineException.runtime("cannot export: the running engine is not packaged as a jar: " + jar);
+        }
+        Path libDir = jar.getParent();
+        Path home = launcherHome(libDir);
+        List<Path> jars;
+        try (Stream<Path> entries = Files.list(libDir)) {
+            jars = entries.filter(p -> p.getFileName().toString().endsWith(".jar") && Files.isRegularFile(p)).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + libDir, e);
+        }
+        for (String required : List.of(LAUNCHER, SCRIPTS_LAUNCHER, "LICENSE")) {
+            if (!Files.isRegularFile(home.resolve(required))) {
+                throw EngineException.runtime("cannot export: the engine installation is incomplete: " + home.resolve(required) + " not found");
+            }
+        }
+        Path runtime = home.resolve("runtime");
+        return new EngineFiles(home, libDir, jars,
+                Files.isExecutable(runtime.resolve("bin/java")) ? Optional.of(runtime) : Optional.empty());
+    }
+
+    private static Path codeSource(Class<?> mainClass) {
+        CodeSource source = mainClass.getProtectionDomain().getCodeSource();
+        if (source == null || source.getLocation() == null) {
+            throw EngineException.runtime("cannot export: the running engine's jar cannot be located");
+        }
+        try {
+            return Path.of(source.getLocation().toURI()).toAbsolutePath().normalize();
+        } catch (URISyntaxException | IllegalArgumentException e) {
+            throw EngineException.runtime("cannot export: the running engine's jar cannot be located: " + source.getLocation());
+        }
+    }
+
+    /** The launcher sits beside {@code lib/} (bundles) or two levels above {@code target/lib/} (source checkouts). */
+    private static Path launcherHome(Path libDir) {
+        Path dir = libDir.getParent();
+        for (int level = 0; level < 2 && dir != null; level++, dir = dir.getParent()) {
+            if (Files.isRegularFile(dir.resolve(LAUNCHER))) {
+                return dir;
+            }
+        }
+        throw EngineException.runtime("cannot export: launcher " + LAUNCHER + " not found next to the engine in " + libDir.getParent());
+    }
+}

@@ -1,0 +1,63 @@
+package io.productivek3s.infra.source;
+
+import io.productivek3s.infra.action.ChildFailure;
+import io.productivek3s.infra.action.EngineContext;
+import io.productivek3s.infra.exec.ChildProcess;
+import io.productivek3s.infra.telemetry.TelemetryRun;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The children of a source or legacy command (contract §12.2), run in order from the caller's working directory
+ * until one fails. A failure is reported with the §6.2 line and its exit code is returned unchanged.
+ */
+final class Children {
+    /**
+     * @param argv absolute binary first
+     * @param step operation-event step ({@code profile.make.run}, {@code profile.tofu.run})
+     * @param what how a failure is named, e.g. {@code scenario make target 'up'}
+     */
+    record Child(List<String> argv, String step, String what) {
+        Child {
+            argv = List.copyOf(argv);
+        }
+    }
+
+    private final EngineContext context;
+
+    Children(EngineContext context) {
+        this.context = context;
+    }
+
+    int runAll(List<Child> children, Map<String, String> env) {
+        Path cwd = Path.of("").toAbsolutePath();
+        for (Child child : children) {
+            context.events().step(child.step(), "running", "running " + child.what());
+            ChildProcess.Result result = new ChildProcess(context.log()).run(child.argv(), cwd, env);
+            int code = ChildFailure.report(context.log(), result, child.what());
+            if (code != 0) {
+                return code;
+            }
+        }
+        return 0;
+    }
+
+    /** {@code base} with the 13 telemetry variables of §16.4 applied ({@code null} removes a variable). */
+    static Map<String, String> withTelemetry(Map<String, String> base, TelemetryRun run, Map<String, String> incoming) {
+        Map<String, String> env = new LinkedHashMap<>(base);
+        run.childVariables(base, incoming).forEach((name, value) -> {
+            if (value == null) {
+                env.remove(name);
+            } else {
+                env.put(name, value);
+            }
+        });
+        return env;
+    }
+
+    static String makeTarget(String target) {
+        return "scenario make target '" + target + "'";
+    }
+}

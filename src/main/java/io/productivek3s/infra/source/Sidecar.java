@@ -1,0 +1,181 @@
+package io.productivek3s.infra.source;
+
+import io.productivek3s.infra.EngineException;
+import io.productivek3s.infra.pkg.ManifestParser;
+import io.productivek3s.infra.pkg.ProfileInput;
+import io.productivek3s.infra.pkg.ProfileManifest;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.common.ScalarStyle;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
+import org.snakeyaml.engine.v2.schema.CoreSchema;
+
+/**
+ * The optional {@code <name>.package.yaml} beside a source profile (contract §21.4 step 2): an {@code inputs} list
+ * and, in the 0.9.65 generation, a {@code compatibility} block. Both are kept as parsed YAML nodes so
+ * normalization can embed them verbatim (composed with the Core schema the emitter uses, so every scalar is
+ * written back as it reads), and are validated with the package rules ({@link ManifestParser}).
+ *
+ * @param displayPath the sidecar path derived from the profile path as the caller gave it
+ */
+public record Sidecar(String displayPath, Optional<Node> inputs, Optional<Node> compatibility, List<ProfileInput> declaredInputs) {
+    private static final Set<String> NULL_SPELLINGS = Set.of("", "~", "null", "Null", "NULL");
+
+    public Sidecar {
+        declaredInputs = List.copyOf(declaredInputs);
+    }
+
+    /** The sidecar of {@code profileFile} if the profile ends in {@code .env} and the sidecar exists. */
+    public static Optional<Sidecar> forProfile(Path profileFile, String profileDisplay) {
+        String fileName = profileFile.getFileName().toString();
+        if (!fileName.endsWith(".env") || !profileDisplay.endsWith(".env")) {
+            return Optional.empty();
+        }
+        Path file = profileFile.resolveSibling(swapSuffix(fileName));
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        return Optional.of(load(file, swapSuffix(profileDisplay)));
+    }
+
+    /** {@code basic.env} → {@code basic.package.yaml}. */
+    static String swapSuffix(String envPath) {
+        return envPath.substring(0, envPath.length() - ".env".length()) + ".package.yaml";
+    }
+
+    static Sidecar load(Path file, String displayPath) {
+        String text = read(file, displayPath);
+        Node root = compose(text, displayPath);
+        Optional<Node> inputs = Optional.empty();
+        Optional<Node> compatibility = Optional.empty();
+        if (root != null && !isNull(root)) {
+            if (!(root instanceof MappingNode mapping)) {
+                throw notYaml(displayPath, "the top level is not a mapping");
+            }
+            rejectDuplicateKeys(mapping, displayPath);
+            inputs = value(mapping, "inputs");
+            compatibility = value(mapping, "compatibility");
+        }
+        return new Sidecar(displayPath, inputs, compatibility, validate(displayPath, inputs, compatibility));
+    }
+
+    /**
+     * Runs the package rules over the sidecar's blocks by placing them in a manifest with fixed metadata, so a
+     * sidecar that would yield an invalid {@code profile.yaml} is reported against the sidecar itself.
+     */
+    private static List<ProfileInput> validate(String displayPath, Optional<Node> inputs, Optional<Node> compatibility) {
+        String probe = SourceManifest.render(new SourceManifest.Fields("sidecar", "0.0.0", null, "sidecar", "shell",
+                "scripts/install.sh"), inputs, compatibility);
+        try {
+            ProfileManifest manifest = ManifestParser.parse(probe.getBytes(StandardCharsets.UTF_8));
+            return manifest.inputs();
+        } catch (EngineException e) {
+            String detail = e.getMessage().startsWith("profile package ") ? e.getMessage().substring("profile package ".length()) : e.getMessage();
+            throw EngineException.invalid("profile sidecar " + displayPath + ": " + detail);
+        }
+    }
+
+    private static Optional<Node> value(MappingNode mapping, String key) {
+        for (NodeTuple tuple : mapping.getValue()) {
+            if (tuple.getKeyNode() instanceof ScalarNode k && k.getValue().equals(key)) {
+                return isNull(tuple.getValueNode()) ? Optional.empty() : Optional.of(tuple.getValueNode());
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean isNull(Node node) {
+        return node instanceof ScalarNode s && s.getScalarStyle() == ScalarStyle.PLAIN && NULL_SPELLINGS.contains(s.getValue());
+    }
+
+    private static Node compose(String text, String displayPath) {
+        LoadSettings settings = LoadSettings.builder()
+                .setLabel(displayPath)
+                .setCodePointLimit(Math.max(text.length() + 1, 1024))
+                .setMaxAliasesForCollections(50)
+                .setAllowRecursiveKeys(false)
+                .setSchema(new CoreSchema())
+                .build();
+        try {
+            Iterator<Node> documents = new Compose(settings).composeAllFromString(text).iterator();
+            if (!documents.hasNext()) {
+                return null;
+            }
+            Node root = documents.next();
+            if (documents.hasNext()) {
+                throw notYaml(displayPath, "the file contains more than one YAML document");
+            }
+            return root;
+        } catch (YamlEngineException e) {
+            String message = e.getMessage() == null ? "unreadable document" : e.getMessage().lines().findFirst().orElse("unreadable document");
+            throw notYaml(displayPath, message);
+        } catch (StackOverflowError e) {
+            throw notYaml(displayPath, "nesting is too deep");
+        }
+    }
+
+    /** Duplicate keys are an error anywhere in the file, as in {@code profile.yaml}; aliases are walked once. */
+    private static void rejectDuplicateKeys(Node root, String displayPath) {
+        Set<Node> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        Deque<Node> pending = new ArrayDeque<>();
+        pending.push(root);
+        while (!pending.isEmpty()) {
+            Node node = pending.pop();
+            if (!seen.add(node)) {
+                continue;
+            }
+            if (node instanceof MappingNode mapping) {
+                Set<String> keys = new HashSet<>();
+                for (NodeTuple tuple : mapping.getValue()) {
+                    if (tuple.getKeyNode() instanceof ScalarNode key && !keys.add(key.getValue())) {
+                        throw notYaml(displayPath, "duplicate key '" + key.getValue() + "'");
+                    }
+                    pending.push(tuple.getValueNode());
+                }
+            } else if (node instanceof SequenceNode sequence) {
+                sequence.getValue().forEach(pending::push);
+            }
+        }
+    }
+
+    private static String read(Path file, String displayPath) {
+        try {
+            byte[] bytes = Files.readAllBytes(file);
+            int offset = bytes.length >= 3 && (bytes[0] & 0xff) == 0xef && (bytes[1] & 0xff) == 0xbb && (bytes[2] & 0xff) == 0xbf ? 3 : 0;
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes, offset, bytes.length - offset))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw notYaml(displayPath, "the file is not valid UTF-8");
+        } catch (IOException e) {
+            throw EngineException.invalid("profile sidecar " + displayPath + " cannot be read");
+        }
+    }
+
+    private static EngineException notYaml(String displayPath, String detail) {
+        return EngineException.invalid("profile sidecar " + displayPath + " is not valid YAML: " + detail.replace('\n', ' ').replace('\r', ' '));
+    }
+}

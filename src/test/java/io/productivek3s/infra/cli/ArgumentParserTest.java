@@ -1,0 +1,81 @@
+package io.productivek3s.infra.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.productivek3s.infra.EngineException;
+import org.junit.jupiter.api.Test;
+
+class ArgumentParserTest {
+    private Invocation parse(String... args) {
+        return new ArgumentParser().parse(args);
+    }
+
+    @Test
+    void flagsAnywhereAndPositionalsInOrder() {
+        Invocation inv = parse("--debug", "profile", "--tgz", "a.tgz", "install", "--env-file", "e.env", "--dry-run");
+        assertThat(inv.positionals()).containsExactly("profile", "install");
+        assertThat(inv.tgz()).isEqualTo("a.tgz");
+        assertThat(inv.envFile()).isEqualTo("e.env");
+        assertThat(inv.debug()).isTrue();
+        assertThat(inv.dryRun()).isTrue();
+    }
+
+    @Test
+    void theTokenAfterAValueFlagIsAlwaysItsValue() {
+        assertThat(parse("profile", "validate", "--tgz", "--debug").tgz()).isEqualTo("--debug");
+        assertThat(parse("profile", "validate", "--tgz", "--debug").debug()).isFalse();
+        assertThat(parse("--tgz", "--env-file", "x").tgz()).isEqualTo("--env-file");
+        assertThat(parse("--tgz", "-h").tgz()).isEqualTo("-h");
+    }
+
+    @Test
+    void lastOccurrenceWinsAndProfileSharesItsSlot() {
+        assertThat(parse("--tgz", "a", "--tgz", "b").tgz()).isEqualTo("b");
+        assertThat(parse("--profile-env", "p.env", "--profile", "q.env").profile()).isEqualTo("q.env");
+        assertThat(parse("--profile", "q.env", "--profile-env", "p.env").profile()).isEqualTo("p.env");
+    }
+
+    @Test
+    void equalsFormIsAcceptedAndEmptyIsAnError() {
+        assertThat(parse("--tgz=x.tgz", "--output=out dir").output()).isEqualTo("out dir");
+        assertThat(parse("--tgz=x.tgz").tgz()).isEqualTo("x.tgz");
+        assertThatThrownBy(() -> parse("--env-file=")).isInstanceOf(EngineException.class)
+                .hasMessage("--env-file requires a value").extracting(e -> ((EngineException) e).exitCode()).isEqualTo(2);
+        assertThatThrownBy(() -> parse("profile", "install", "--tgz")).hasMessage("--tgz requires a value");
+    }
+
+    @Test
+    void unknownDashTokensStayPositional() {
+        Invocation inv = parse("multipass", "up", "--foo", "-x", "TELEMETRY_ENABLED=false", "--", "--bar=1");
+        assertThat(inv.positionals()).containsExactly("multipass", "up", "--foo", "-x", "TELEMETRY_ENABLED=false", "--", "--bar=1");
+    }
+
+    @Test
+    void versionFlagIsTheVersionCommandExceptForCore() {
+        assertThat(parse("--version").versionFlag()).isTrue();
+        assertThat(parse("--version").positionals()).isEmpty();
+        Invocation core = parse("core", "fetch", "--version", "0.9.6");
+        assertThat(core.version()).isEqualTo("0.9.6");
+        assertThat(core.positionals()).containsExactly("core", "fetch");
+        assertThat(parse("core", "info", "--version=v0.9.5").version()).isEqualTo("v0.9.5");
+    }
+
+    @Test
+    void eventsAndBooleans() {
+        Invocation inv = parse("--events", "ndjson", "--json", "--yes", "--force", "--offline", "version");
+        assertThat(inv.eventsNdjson()).isTrue();
+        assertThat(inv.json()).isTrue();
+        assertThat(inv.yes()).isTrue();
+        assertThat(inv.force()).isTrue();
+        assertThat(inv.offline()).isTrue();
+        assertThat(parse("--events", "xml").eventsNdjson()).isFalse();
+    }
+
+    @Test
+    void valuesAreKeptVerbatim() {
+        assertThat(parse("--tgz", "@file").tgz()).isEqualTo("@file");
+        assertThat(parse("--tgz", "\"quoted\"").tgz()).isEqualTo("\"quoted\"");
+        assertThat(parse("--output", "").output()).isEmpty();
+    }
+}
