@@ -80,7 +80,7 @@ class LegacyAliasesIT extends SourceTestBase {
             assertThat(call.env()).doesNotContainKeys("TELEMETRY_SESSION_ID", "TELEMETRY_ENABLED").containsEntry("TELEMETRY_COMPONENT", "infra");
         }
         // the caller's explicit choice reaches make
-        engine.env("TELEMETRY_ENABLED", "YES").run("onprem", "up");
+        engine.env("TELEMETRY_ENABLED", "YES").env("TELEMETRY_ENDPOINT", "").run("onprem", "up");
         assertThat(tools.calls("make").get(6).env()).containsEntry("TELEMETRY_ENABLED", "true");
     }
 
