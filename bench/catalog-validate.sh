@@ -44,22 +44,28 @@ for _ in $(seq 50); do python3 -c "import socket; socket.create_connection(('127
 "$engine" help >/dev/null  # builds the engine first if the sources changed
 PK3S_CATALOG_URLS="$work/index.yaml" "$engine" profile validate --tgz local-demo >/dev/null  # primes the cache
 
-measure() {
-  local label="$1"; shift
-  local times=() start end
-  for _ in $(seq "$runs"); do
+# One run of each case per round, so load changes on a shared machine hit every case alike.
+labels=("local path (--tgz file.tgz)" "cached name, file catalog (--tgz local-demo)" "cached name, file catalog, --offline"
+  "cached name, HTTP catalog (revalidated)")
+run_case() {
+  case "$1" in
+    0) "$engine" profile validate --tgz "$work/local-demo-1.0.0.tgz" ;;
+    1) PK3S_CATALOG_URLS="$work/index.yaml" "$engine" profile validate --tgz local-demo ;;
+    2) PK3S_CATALOG_URLS="$work/index.yaml" "$engine" --offline profile validate --tgz local-demo ;;
+    3) PK3S_CATALOG_URLS="http://127.0.0.1:$port/index.yaml" "$engine" profile validate --tgz local-demo ;;
+  esac
+}
+for _ in $(seq "$runs"); do
+  for c in 0 1 2 3; do
     start="$EPOCHREALTIME"
-    "$@" >/dev/null
+    run_case "$c" >/dev/null
     end="$EPOCHREALTIME"
-    times+=("$(python3 -c "print(round(($end - $start) * 1000))")")
+    python3 -c "print(round(($end - $start) * 1000))" >> "$work/times-$c"
   done
-  printf '%s\n' "${times[@]}" | sort -n | python3 -c "
+done
+for c in 0 1 2 3; do
+  sort -n "$work/times-$c" | python3 -c "
 import sys
 t=[int(x) for x in sys.stdin]
-print(f'{sys.argv[1]:<52} median {t[len(t)//2]:>5} ms   min {t[0]:>5} ms   max {t[-1]:>5} ms   (n={len(t)})')" "$label"
-}
-
-measure "local path (--tgz file.tgz)" "$engine" profile validate --tgz "$work/local-demo-1.0.0.tgz"
-measure "cached name, file catalog (--tgz local-demo)" env PK3S_CATALOG_URLS="$work/index.yaml" "$engine" profile validate --tgz local-demo
-measure "cached name, file catalog, --offline" env PK3S_CATALOG_URLS="$work/index.yaml" "$engine" --offline profile validate --tgz local-demo
-measure "cached name, HTTP catalog (revalidated)" env PK3S_CATALOG_URLS="http://127.0.0.1:$port/index.yaml" "$engine" profile validate --tgz local-demo
+print(f'{sys.argv[1]:<48} median {t[len(t)//2]:>5} ms   min {t[0]:>5} ms   max {t[-1]:>5} ms   (n={len(t)})')" "${labels[$c]}"
+done
