@@ -11,7 +11,8 @@ import java.util.Optional;
 /**
  * {@code --tgz} as a local path, an {@code http(s)://} URL or a catalog reference {@code NAME[@VERSION]}
  * (contract §22). URLs and catalog artifacts come from the verified download cache; with {@code --offline} only
- * from what is already cached.
+ * from what is already cached. A digest is verified whenever one is known: the catalog's {@code artifact.sha256},
+ * a URL's {@code #sha256=<hex>}, or a {@code <url>.sha256} the server publishes.
  */
 public final class ArtifactPackageSource implements PackageSource {
     private final EngineContext context;
@@ -32,7 +33,10 @@ public final class ArtifactPackageSource implements PackageSource {
         long maxBytes = services.limits().maxBytes();
         ArtifactCache.Request request;
         if (argument instanceof TgzArgument.Url url) {
-            request = new ArtifactCache.Request(url.uri(), Optional.empty(), Downloader.shown(url.uri()), maxBytes);
+            // A digest pinned on the URL wins; otherwise one published beside the file is used when online.
+            Optional<String> digest = url.pinnedSha256().or(() -> offline ? Optional.empty()
+                    : services.cache().downloader().publishedSha256(url.uri()));
+            request = new ArtifactCache.Request(url.uri(), digest, Downloader.shown(url.uri()), maxBytes);
         } else {
             TgzArgument.Catalog reference = (TgzArgument.Catalog) argument;
             CatalogIndex index = services.catalogs().load();

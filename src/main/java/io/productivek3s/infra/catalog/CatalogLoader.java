@@ -117,20 +117,12 @@ public final class CatalogLoader {
         String display = Downloader.shown(uri);
         Optional<String> expected = Optional.empty();
         if (!cache.offline()) {
-            URI sidecar = sibling(uri);
-            expected = cache.downloader().fetchSmall(sidecar, MAX_CHECKSUM_BYTES, true, Map.of())
-                    .map(bytes -> Sha256Line.parseFile(bytes, Downloader.shown(sidecar)));
+            expected = cache.downloader().publishedSha256(uri);
             debug.accept(expected.isPresent() ? "catalog checksum published: " + expected.get()
                     : "no checksum file beside " + display);
         }
         ArtifactCache.Cached cached = cache.fetch(new ArtifactCache.Request(uri, expected, display, CatalogParser.MAX_BYTES));
         return CatalogParser.parse(read(cached.file(), CatalogParser.MAX_BYTES, display), display, cached.verified());
-    }
-
-    /** {@code <url>.sha256}: the same URL with the suffix on its path. */
-    private static URI sibling(URI uri) {
-        String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
-        return URI.create(uri.getScheme() + "://" + uri.getRawAuthority() + uri.getRawPath() + ".sha256" + query);
     }
 
     private Path path(String source) {

@@ -98,6 +98,16 @@ public final class Downloader {
     }
 
     /**
+     * The digest a server publishes beside a file as {@code <url>.sha256} (sha256sum format), when it does: the
+     * convention of versioned catalogs and release assets. A 404/410 means none; other failures stop the caller.
+     */
+    public Optional<String> publishedSha256(URI uri) {
+        String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
+        URI sidecar = URI.create(uri.getScheme() + "://" + uri.getRawAuthority() + uri.getRawPath() + ".sha256" + query);
+        return fetchSmall(sidecar, 64 * 1024, true, Map.of()).map(bytes -> Sha256Line.parseFile(bytes, shown(sidecar)));
+    }
+
+    /**
      * Streams the body of {@code uri} into {@code target} (which must not exist), hashing it on the way, and
      * forces it to disk. With validators, a 304 answer leaves {@code target} absent and reports not-modified.
      * On any failure a {@code target} this call created is deleted.

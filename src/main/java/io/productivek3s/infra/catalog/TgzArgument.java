@@ -7,11 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
  * What a {@code --tgz} value names (contract §22): an existing file is always a path; a value containing
- * {@code ://} is a URL; anything else is a catalog reference, except values that can only be meant as paths
+ * {@code ://} is a URL (optionally pinned with {@code #sha256=<hex>}); anything else is a catalog reference, except values that can only be meant as paths
  * (a {@code /}, a leading {@code .} or {@code ~}, a {@code .tgz}/{@code .tar.gz} suffix, an existing directory),
  * which keep the §4.2 answer {@code tgz package not found: <path>}.
  */
@@ -19,7 +20,8 @@ public sealed interface TgzArgument {
     record LocalFile(Path path) implements TgzArgument {
     }
 
-    record Url(URI uri) implements TgzArgument {
+    /** @param pinnedSha256 the digest given as {@code #sha256=<hex>} on the URL, if any */
+    record Url(URI uri, Optional<String> pinnedSha256) implements TgzArgument {
     }
 
     record Catalog(CatalogReference reference) implements TgzArgument {
@@ -56,7 +58,7 @@ public sealed interface TgzArgument {
                 if (uri.getHost() == null) {
                     throw EngineException.usage("invalid URL in --tgz: no host in " + Downloader.shown(uri));
                 }
-                return new Url(uri);
+                return pinned(uri);
             }
             case "file" -> {
                 Path file;
@@ -73,6 +75,20 @@ public sealed interface TgzArgument {
             default -> throw EngineException.usage("unsupported URL scheme in --tgz: " + scheme
                     + " (use http, https or file, or a catalog name)");
         }
+    }
+
+    /** A fragment is never sent to the server; {@code #sha256=<hex>} pins the digest the download must have. */
+    private static Url pinned(URI uri) {
+        String fragment = uri.getRawFragment();
+        if (fragment == null) {
+            return new Url(uri, Optional.empty());
+        }
+        Optional<String> digest = fragment.startsWith("sha256=") ? Sha256Line.digest(fragment.substring(7)) : Optional.empty();
+        if (digest.isEmpty()) {
+            throw EngineException.usage("unsupported URL fragment in --tgz: #" + fragment + " (use #sha256=<64 hex digits>)");
+        }
+        String value = uri.toString();
+        return new Url(URI.create(value.substring(0, value.indexOf('#'))), digest);
     }
 
     private static Path existingFile(String value, Function<String, Path> resolveExisting) {

@@ -35,7 +35,12 @@ class TgzArgumentTest {
     @Test
     void urls() throws Exception {
         assertThat(TgzArgument.classify("https://example.test/p.tgz", paths()))
-                .isEqualTo(new TgzArgument.Url(java.net.URI.create("https://example.test/p.tgz")));
+                .isEqualTo(new TgzArgument.Url(java.net.URI.create("https://example.test/p.tgz"), Optional.empty()));
+        assertThat(TgzArgument.classify("https://example.test/p.tgz?x=1#sha256=" + "AB".repeat(32), paths()))
+                .isEqualTo(new TgzArgument.Url(java.net.URI.create("https://example.test/p.tgz?x=1"), Optional.of("ab".repeat(32))));
+        assertThatThrownBy(() -> TgzArgument.classify("https://example.test/p.tgz#md5=abc", paths()))
+                .satisfies(e -> assertThat(exitCode(e)).isEqualTo(2))
+                .hasMessage("unsupported URL fragment in --tgz: #md5=abc (use #sha256=<64 hex digits>)");
         Path file = Files.writeString(dir.resolve("p.tgz"), "x");
         assertThat(TgzArgument.classify(file.toUri().toString(), paths())).isEqualTo(new TgzArgument.LocalFile(file));
         assertThatThrownBy(() -> TgzArgument.classify("file:///nonexistent/p.tgz", paths()))

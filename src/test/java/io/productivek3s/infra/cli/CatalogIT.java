@@ -248,8 +248,28 @@ class CatalogIT extends PackageTestBase {
         assertThat(engine.run("profile", "validate", "--tgz", url).exitCode()).isZero();
         assertThat(server.bodiesServed("/direct/fixture.tgz")).isEqualTo(1);
         assertThat(server.requests()).contains("GET /direct/fixture.tgz \"one\"");
+        assertThat(server.requests()).contains("GET /direct/fixture.tgz.sha256");
         assertError(engine.run("profile", "validate", "--tgz", "ftp://127.0.0.1/x.tgz"), 2,
                 "unsupported URL scheme in --tgz: ftp (use http, https or file, or a catalog name)");
+    }
+
+    @Test
+    void urlDigestsArePinnedWithAFragmentOrPublishedBesideTheFile() throws Exception {
+        server.route("/pinned/fixture.tgz", Response.ok(v1));
+        String wrong = "1".repeat(64);
+        assertError(engine.run("profile", "validate", "--tgz", server.url("/pinned/fixture.tgz") + "#sha256=" + wrong), 4,
+                "artifact checksum mismatch for " + server.url("/pinned/fixture.tgz") + ": expected " + wrong + ", got " + Digests.sha256(v1));
+        Engine.Result pinned = engine.run("profile", "validate", "--tgz", server.url("/pinned/fixture.tgz") + "#sha256=" + Digests.sha256(v1));
+        assertThat(pinned.exitCode()).as(pinned.toString()).isZero();
+        assertThat(server.requests()).doesNotContain("GET /pinned/fixture.tgz.sha256");
+
+        server.route("/published/fixture.tgz", Response.ok(v1));
+        server.route("/published/fixture.tgz.sha256", Response.ok(wrong + "  fixture.tgz\n"));
+        assertError(engine.run("profile", "validate", "--tgz", server.url("/published/fixture.tgz")), 4,
+                "artifact checksum mismatch for " + server.url("/published/fixture.tgz") + ": expected " + wrong + ", got " + Digests.sha256(v1));
+        server.route("/published/fixture.tgz.sha256", Response.ok(Digests.sha256(v1) + "  fixture.tgz\n"));
+        assertThat(engine.run("profile", "validate", "--tgz", server.url("/published/fixture.tgz")).exitCode()).isZero();
+        assertThat(cachedArtifacts()).hasSize(2);
     }
 
     @Test
