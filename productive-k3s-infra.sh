@@ -113,6 +113,10 @@ pk3s_cds=()
 pk3s_archive="$(pk3s_cds_archive)"
 [ -f "$pk3s_archive" ] && pk3s_cds=(-XX:SharedArchiveFile="$pk3s_archive" -Xlog:cds=off -Xlog:cds+dynamic=off)
 
+# Progress bars are drawn only on a terminal; Java cannot tell whether stderr is one.
+pk3s_tty=false
+[ -t 2 ] && pk3s_tty=true
+
 exec "$pk3s_java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto "${pk3s_cds[@]}" \
-  -Dpk3s.install.root="$pk3s_root" \
+  -Dpk3s.install.root="$pk3s_root" -Dpk3s.stderr.tty="$pk3s_tty" \
   -cp "$pk3s_lib/*" io.productivek3s.infra.Main "$@"

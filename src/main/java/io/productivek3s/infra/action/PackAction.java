@@ -40,6 +40,7 @@ public final class PackAction {
         if (output == null) {
             throw EngineException.missing("the 'profile pack' command requires --output <file.tgz>");
         }
+        context.release().checkBinding();
         Path dir = context.paths().resolveExisting(sourceDir);
         if (!Files.isDirectory(dir)) {
             throw EngineException.missing("profile source directory not found: " + sourceDir);

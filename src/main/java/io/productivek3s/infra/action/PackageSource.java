@@ -5,8 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Turns a {@code --tgz} value into a local archive path. Local files only here; catalog references and URLs are
- * resolved by the catalog package when it is wired in.
+ * Turns a {@code --tgz} value into a local archive path. {@link ArtifactPackageSource} is the engine's source (paths,
+ * URLs and catalog references, contract §22); {@link #localFiles} accepts plain paths only.
  */
 public interface PackageSource {
     /** A local archive the engine may read, plus the reference as the user typed it. */

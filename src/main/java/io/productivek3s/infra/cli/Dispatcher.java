@@ -1,6 +1,11 @@
 package io.productivek3s.infra.cli;
 
 import io.productivek3s.infra.EngineException;
+import io.productivek3s.infra.action.ArtifactPackageSource;
+import io.productivek3s.infra.action.CatalogListAction;
+import io.productivek3s.infra.action.CatalogShowAction;
+import io.productivek3s.infra.action.CoreFetchAction;
+import io.productivek3s.infra.action.CoreInfoAction;
 import io.productivek3s.infra.action.DestroyAction;
 import io.productivek3s.infra.action.DoctorAction;
 import io.productivek3s.infra.action.EngineContext;
@@ -71,6 +76,10 @@ final class Dispatcher {
                 return profile();
             case "telemetry":
                 return telemetryCommand();
+            case "catalog":
+                return catalog();
+            case "core":
+                return core();
             default:
                 if (SourceDispatcher.handles(command)) {
                     return new SourceDispatcher(context, invocation, telemetry()).dispatch();
@@ -178,7 +187,31 @@ final class Dispatcher {
     }
 
     private PackageSource packageSource() {
-        return PackageSource.localFiles(context);
+        return new ArtifactPackageSource(context, invocation.offline());
+    }
+
+    private int catalog() {
+        String sub = invocation.word(1);
+        switch (sub) {
+            case "list":
+                return new CatalogListAction(context, invocation.offline()).run(invocation.json());
+            case "show":
+                return new CatalogShowAction(context, invocation.offline()).run(invocation.word(2), invocation.json());
+            default:
+                throw EngineException.usage("unsupported catalog command: " + sub);
+        }
+    }
+
+    private int core() {
+        String sub = invocation.word(1);
+        switch (sub) {
+            case "fetch":
+                return new CoreFetchAction(context, invocation.offline()).run(invocation.version(), invocation.json());
+            case "info":
+                return new CoreInfoAction(context).run(invocation.version(), invocation.json());
+            default:
+                throw EngineException.usage("unsupported core command: " + sub);
+        }
     }
 
     /** Brackets a run with operation.started / operation.completed (§6.3). */

@@ -51,7 +51,19 @@ final class HelpText {
                 "--dry-run", "--json", "--force", "--events ndjson"}) {
             line(text, flag);
         }
+        artifactCommands(text);
         return text.toString();
+    }
+
+    /** [New] catalogs, URLs and Core bundles; a section of its own so the contract sections stay as they are. */
+    private static void artifactCommands(StringBuilder text) {
+        text.append("\nArtifact commands:\n");
+        line(text, "profile <command> --tgz <url|name|name@version>   (catalogs: PK3S_CATALOG_URLS)");
+        line(text, "catalog list [--json]");
+        line(text, "catalog show <name>[@<version>] [--json]");
+        line(text, "core fetch [--version <v>] [--json]");
+        line(text, "core info [--version <v>] [--json]");
+        line(text, "--offline   use only the download cache");
     }
 
     private static void line(StringBuilder text, String content) {

@@ -35,10 +35,15 @@ public record CoreSettings(String source, String version, String releaseRepo) {
         if (!source.equals("local") && !source.equals("remote")) {
             throw EngineException.invalid("PRODUCTIVE_K3S_SOURCE must be 'local' or 'remote', got '" + source + "'");
         }
-        if (source.equals("remote") && !VERSION.matcher(version).matches()) {
+        if (source.equals("remote") && !isValidVersion(version)) {
             throw EngineException.invalid("invalid PRODUCTIVE_K3S_VERSION: " + version);
         }
         return this;
+    }
+
+    /** A Core release version as §17.6 accepts it: {@code X.Y.Z}, optional {@code v} and suffix. */
+    public static boolean isValidVersion(String version) {
+        return version != null && VERSION.matcher(version).matches();
     }
 
     /** Core version without a leading {@code v}, for compatibility checks; empty for local sources. */

@@ -64,9 +64,14 @@ final class ArchiveModel {
         }
     };
 
-    static EngineException unsafe(String rawName) {
-        String shown = rawName.length() <= 1024 ? rawName : rawName.substring(0, 1024) + "...";
-        return EngineException.invalid("profile package contains an unsafe entry: " + OneLine.shown(shown));
+    private final ArchiveWording wording;
+
+    ArchiveModel(ArchiveWording wording) {
+        this.wording = wording;
+    }
+
+    EngineException unsafe(String rawName) {
+        return wording.unsafe(rawName);
     }
 
     /**
@@ -190,7 +195,7 @@ final class ArchiveModel {
         return entry;
     }
 
-    private static void requireReplaceableFile(Node existing, String rawName) {
+    private void requireReplaceableFile(Node existing, String rawName) {
         if (existing != null && existing.kind() != Kind.FILE) {
             throw unsafe(rawName);
         }

@@ -22,8 +22,8 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
- * One streaming pass over a {@code profile.tgz}: validates every member (contract §8.3), feeds accepted members
- * to a sink, then locates the package root (§8.2). Errors come in the §8.6 order: archive readable → safe
+ * One streaming pass over a gzip tar: validates every member (contract §8.3) and feeds accepted members to a
+ * sink; for a {@code profile.tgz} it then locates the package root (§8.2). Errors come in the §8.6 order: archive readable → safe
  * entries → package root. An unsafe member is therefore remembered while the rest of the stream is still read
  * (and discarded) to establish that the archive is readable.
  */
@@ -38,8 +38,10 @@ final class ArchiveWalk {
     private final String displayPath;
     private final ExtractionLimits limits;
     private final ArchiveSink sink;
+    private final ArchiveWording wording;
+    private final boolean profileMetadata;
 
-    private final ArchiveModel model = new ArchiveModel();
+    private final ArchiveModel model;
     private final Map<String, Long> fileSizes = new HashMap<>();
     private final Map<String, byte[]> captured = new HashMap<>();
     private final Set<String> oversized = new HashSet<>();
@@ -47,19 +49,32 @@ final class ArchiveWalk {
     private long copiedBytes;
     private EngineException firstUnsafe;
 
-    private ArchiveWalk(Path tgz, String displayPath, ExtractionLimits limits, ArchiveSink sink) {
+    private ArchiveWalk(Path tgz, String displayPath, ExtractionLimits limits, ArchiveSink sink, ArchiveWording wording,
+            boolean profileMetadata) {
         this.tgz = tgz;
         this.displayPath = displayPath;
         this.limits = limits;
         this.sink = sink;
+        this.wording = wording;
+        this.profileMetadata = profileMetadata;
+        this.model = new ArchiveModel(wording);
     }
 
-    /** Runs the pass; returns the listing (root prefix decided, metadata captured). */
+    /** Runs the pass over a profile package; returns the listing (root prefix decided, metadata captured). */
     static PackageListing run(Path tgz, String displayPath, ExtractionLimits limits, ArchiveSink sink) {
-        return new ArchiveWalk(tgz, displayPath, limits, sink).run();
+        ArchiveWalk walk = new ArchiveWalk(tgz, displayPath, limits, sink, ArchiveWording.PROFILE_PACKAGE, true);
+        walk.walk();
+        return walk.listing();
     }
 
-    private PackageListing run() {
+    /** Runs the pass over any archive: same member rules, no package-root or metadata expectations. */
+    static ArchiveTree run(Path tgz, String displayPath, ExtractionLimits limits, ArchiveSink sink, ArchiveWording wording) {
+        ArchiveWalk walk = new ArchiveWalk(tgz, displayPath, limits, sink, wording, false);
+        walk.walk();
+        return walk.tree();
+    }
+
+    private void walk() {
         try (InputStream file = Files.newInputStream(tgz)) {
             GzipCompressorInputStream gzip = GzipCompressorInputStream.builder()
                     .setInputStream(new BufferedInputStream(file))
@@ -79,7 +94,6 @@ final class ArchiveWalk {
             throw firstUnsafe;
         }
         model.verifyLinks();
-        return listing();
     }
 
     private void readMembers(TarArchiveInputStream tar) throws IOException {
@@ -186,6 +200,9 @@ final class ArchiveWalk {
 
     /** profile.yaml / profile.env at the archive root, or inside what can still become the wrapper directory. */
     private boolean isMetadataCandidate(String path) {
+        if (!profileMetadata) {
+            return false;
+        }
         String name = path.substring(path.lastIndexOf('/') + 1);
         if (!name.equals(MANIFEST) && !name.equals(PROFILE_ENV)) {
             return false;
@@ -194,7 +211,7 @@ final class ArchiveWalk {
         return depth == 0 || (depth == 1 && model.topLevelDirectories().size() == 1);
     }
 
-    private static ArchiveModel.MemberType typeOf(TarArchiveEntry entry) {
+    private ArchiveModel.MemberType typeOf(TarArchiveEntry entry) {
         if (entry.isDirectory()) {
             return ArchiveModel.MemberType.DIRECTORY;
         }
@@ -211,7 +228,22 @@ final class ArchiveWalk {
         if (regular && !entry.isSparse()) {
             return ArchiveModel.MemberType.FILE;
         }
-        throw ArchiveModel.unsafe(entry.getName());
+        throw model.unsafe(entry.getName());
+    }
+
+    private ArchiveTree tree() {
+        Set<String> files = new TreeSet<>();
+        Set<String> directories = new TreeSet<>();
+        Map<String, String> symlinks = new TreeMap<>();
+        model.nodes().forEach((path, node) -> {
+            switch (node.kind()) {
+                case FILE -> files.add(path);
+                case DIRECTORY -> directories.add(path);
+                case SYMLINK -> symlinks.put(path, node.linkTarget());
+                default -> throw new IllegalStateException(node.kind().name());
+            }
+        });
+        return new ArchiveTree(files, directories, symlinks, model.topLevelDirectories());
     }
 
     private PackageListing listing() {
@@ -278,7 +310,7 @@ final class ArchiveWalk {
         if (firstUnsafe != null) {
             return firstUnsafe;
         }
-        return EngineException.invalid("profile package exceeds extraction limits: " + detail);
+        return wording.limitsExceeded(detail);
     }
 
     private EngineException unreadable() {
@@ -286,6 +318,6 @@ final class ArchiveWalk {
         if (exceeded != null) {
             return limitsExceeded(exceeded);
         }
-        return EngineException.invalid("could not extract tgz package: " + displayPath);
+        return wording.unreadable(displayPath);
     }
 }

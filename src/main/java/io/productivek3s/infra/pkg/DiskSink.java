@@ -19,10 +19,16 @@ import java.util.Set;
  */
 final class DiskSink implements ArchiveSink {
     private final Path root;
+    private final ArchiveWording wording;
 
     /** @param root destination; must already be a real (canonical) path */
     DiskSink(Path root) {
+        this(root, ArchiveWording.PROFILE_PACKAGE);
+    }
+
+    DiskSink(Path root, ArchiveWording wording) {
         this.root = root;
+        this.wording = wording;
     }
 
     @Override
@@ -75,7 +81,7 @@ final class DiskSink implements ArchiveSink {
         run(member, () -> {
             if (!Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS)
                     || !source.toRealPath().equals(source)) {
-                throw ArchiveModel.unsafe(member.rawName());
+                throw wording.unsafe(member.rawName());
             }
             Files.copy(source, target, LinkOption.NOFOLLOW_LINKS);
             setMode(target, fileMode(member));
@@ -89,7 +95,7 @@ final class DiskSink implements ArchiveSink {
             Path target = parent.resolve(member.path().substring(member.path().lastIndexOf('/') + 1));
             if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
                 if (!Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)) {
-                    throw ArchiveModel.unsafe(member.rawName());
+                    throw wording.unsafe(member.rawName());
                 }
                 Files.delete(target);
             }
@@ -105,13 +111,13 @@ final class DiskSink implements ArchiveSink {
                 continue;
             }
             if (Files.exists(current, LinkOption.NOFOLLOW_LINKS)) {
-                throw ArchiveModel.unsafe(member.rawName());
+                throw wording.unsafe(member.rawName());
             }
             Files.createDirectory(current);
             setMode(current, Files2.DIR_PRIVATE);
         }
         if (!current.toRealPath().equals(current)) {
-            throw ArchiveModel.unsafe(member.rawName());
+            throw wording.unsafe(member.rawName());
         }
         return current;
     }

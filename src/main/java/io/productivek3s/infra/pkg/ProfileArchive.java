@@ -1,13 +1,7 @@
 package io.productivek3s.infra.pkg;
 
 import io.productivek3s.infra.EngineException;
-import io.productivek3s.infra.util.Files2;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * Reading {@code profile.tgz} packages (contract §8.1–§8.3, D11, D19).
@@ -39,39 +33,13 @@ public final class ProfileArchive {
      * @return the package root: {@code destination} (real path) or its single wrapper directory
      */
     public static Path extract(Path tgz, String displayPath, Path destination, ExtractionLimits limits) {
-        Path root = emptyDirectory(destination);
+        Path root = SafeArchive.emptyDirectory(destination);
         try {
             PackageListing listing = ArchiveWalk.run(tgz, displayPath, limits, new DiskSink(root));
             return listing.rootPrefix().isEmpty() ? root : root.resolve(listing.rootPrefix());
         } catch (RuntimeException e) {
-            clearContents(root);
+            SafeArchive.clearContents(root);
             throw e;
         }
-    }
-
-    private static Path emptyDirectory(Path destination) {
-        try {
-            Path real = destination.toRealPath();
-            if (Files.isDirectory(real, LinkOption.NOFOLLOW_LINKS)) {
-                try (Stream<Path> children = Files.list(real)) {
-                    if (children.findAny().isEmpty()) {
-                        return real;
-                    }
-                }
-            }
-        } catch (IOException e) {
-            // reported below
-        }
-        throw EngineException.runtime("extraction destination is not an empty directory: " + destination);
-    }
-
-    private static void clearContents(Path root) {
-        List<Path> children;
-        try (Stream<Path> list = Files.list(root)) {
-            children = list.toList();
-        } catch (IOException e) {
-            return;
-        }
-        children.forEach(Files2::deleteQuietly);
     }
 }

@@ -3,9 +3,13 @@ package io.productivek3s.infra.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.productivek3s.infra.EngineException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class CoreSettingsTest {
     private static final CoreDefaults DEFAULTS = CoreDefaults.from(Map.of());
@@ -46,5 +50,34 @@ class CoreSettingsTest {
         assertThatThrownBy(() -> new CoreSettings("remote", "latest", "r").validate()).hasMessage("invalid PRODUCTIVE_K3S_VERSION: latest");
         new CoreSettings("remote", "v1.2.3-rc.1", "r").validate();
         new CoreSettings("local", "", "r").validate();
+    }
+
+    @Test
+    void whatCannotWorkIsRejectedWithOneExit4Line() {
+        assertInvalid(new CoreSettings("git", "0.9.6", "r"), "PRODUCTIVE_K3S_SOURCE must be 'local' or 'remote', got 'git'");
+        assertInvalid(new CoreSettings("Remote", "0.9.6", "r"), "PRODUCTIVE_K3S_SOURCE must be 'local' or 'remote', got 'Remote'");
+        assertInvalid(new CoreSettings("remote", "latest", "r"), "invalid PRODUCTIVE_K3S_VERSION: latest");
+        assertInvalid(new CoreSettings("remote", "0.9", "r"), "invalid PRODUCTIVE_K3S_VERSION: 0.9");
+        assertInvalid(new CoreSettings("remote", "0.9.6/../x", "r"), "invalid PRODUCTIVE_K3S_VERSION: 0.9.6/../x");
+        for (String ok : new String[] {"0.9.6", "v0.9.6", "1.2.3-rc.1", "1.2.3.4"}) {
+            assertThat(CoreSettings.isValidVersion(ok)).as(ok).isTrue();
+        }
+        assertThat(new CoreSettings("local", "anything", "r").validate().source()).isEqualTo("local");
+    }
+
+    @Test
+    void aCoreCheckoutHasTheEntrypointAndApplyScript(@TempDir Path dir) throws Exception {
+        assertThat(CoreSettings.looksLikeCoreCheckout(dir)).isFalse();
+        assertThat(CoreSettings.looksLikeCoreCheckout(dir.resolve("missing"))).isFalse();
+        Files.writeString(dir.resolve("productive-k3s-core.sh"), "");
+        assertThat(CoreSettings.looksLikeCoreCheckout(dir)).isFalse();
+        Files.createDirectories(dir.resolve("scripts"));
+        Files.writeString(dir.resolve("scripts/apply.sh"), "");
+        assertThat(CoreSettings.looksLikeCoreCheckout(dir)).isTrue();
+    }
+
+    private static void assertInvalid(CoreSettings settings, String message) {
+        assertThatThrownBy(settings::validate).isInstanceOf(EngineException.class).hasMessage(message)
+                .satisfies(e -> assertThat(((EngineException) e).exitCode()).isEqualTo(4));
     }
 }

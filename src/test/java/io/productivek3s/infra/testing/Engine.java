@@ -17,6 +17,9 @@ import java.util.concurrent.TimeUnit;
  * controlled environment: a private HOME and TMPDIR, and PATH limited to the system plus test doubles.
  */
 public final class Engine {
+    /** A loopback address where nothing listens (the discard port). */
+    public static final String UNREACHABLE = "http://127.0.0.1:9";
+
     private final Path launcher;
     private final Map<String, String> env = new LinkedHashMap<>();
     private Path cwd;
@@ -32,6 +35,9 @@ public final class Engine {
         env.put("HOME", home.toString());
         env.put("TMPDIR", home.resolve("tmp").toString());
         env.put("LANG", "C.UTF-8");
+        // Catalog and Core release look-ups must never leave the machine: by default they hit a closed loopback port.
+        env.put("PK3S_CATALOG_URLS", UNREACHABLE + "/catalogs/index.yaml");
+        env.put("PRODUCTIVE_K3S_RELEASE_API_URL", UNREACHABLE);
         try {
             Files.createDirectories(home.resolve("tmp"));
         } catch (IOException e) {

@@ -1,0 +1,40 @@
+package io.productivek3s.infra.action;
+
+import io.productivek3s.infra.catalog.ArtifactCache;
+import io.productivek3s.infra.catalog.CacheDir;
+import io.productivek3s.infra.catalog.CatalogLoader;
+import io.productivek3s.infra.catalog.Downloader;
+import io.productivek3s.infra.catalog.ProgressBar;
+import io.productivek3s.infra.core.CoreDefaults;
+import io.productivek3s.infra.core.CoreRelease;
+import io.productivek3s.infra.core.CoreSettings;
+import io.productivek3s.infra.pkg.ExtractionLimits;
+import java.util.Optional;
+
+/**
+ * The download side of one run: one cache, one HTTP client, the catalog sources and Core releases, configured
+ * from the environment. Built only by commands that may download, so a local {@code --tgz} never pays for it.
+ */
+public record ArtifactServices(CacheDir cacheDir, ArtifactCache cache, CatalogLoader catalogs, ExtractionLimits limits) {
+    /** Set by the launcher when stderr is a terminal; progress bars are drawn only then. */
+    static final String TTY_PROPERTY = "pk3s.stderr.tty";
+
+    public static ArtifactServices create(EngineContext context, boolean offline) {
+        boolean terminal = Boolean.parseBoolean(System.getProperty(TTY_PROPERTY, "false"))
+                && !"dumb".equals(context.env().get("TERM")) && !context.log().eventsMode();
+        Downloader downloader = new Downloader("productive-k3s-infra/" + context.engineVersion(),
+                ProgressBar.factory(context.log().stderr(), terminal));
+        CacheDir cacheDir = CacheDir.from(context.env());
+        ArtifactCache cache = new ArtifactCache(cacheDir, downloader, offline, context.log()::debug, context.clock());
+        CatalogLoader catalogs = new CatalogLoader(context.env(), cache, context.paths()::resolveExisting, context.log()::debug);
+        return new ArtifactServices(cacheDir, cache, catalogs, ExtractionLimits.fromEnv(context.env()));
+    }
+
+    /** Core releases from the effective release repository (§17.6) and {@code PRODUCTIVE_K3S_RELEASE_API_URL}. */
+    public CoreRelease coreRelease(EngineContext context) {
+        CoreSettings settings = CoreSettings.resolve(context.release().boundCore(), name -> Optional.empty(), context.env(),
+                CoreDefaults.from(context.env())).validate();
+        return new CoreRelease(cacheDir, cache, CoreRelease.apiBase(context.env()), settings.releaseRepo(), limits,
+                context.log()::debug, context.clock());
+    }
+}

@@ -1,0 +1,120 @@
+package io.productivek3s.infra.catalog;
+
+import io.productivek3s.infra.EngineException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * What a {@code --tgz} value names (contract §22): an existing file is always a path; a value containing
+ * {@code ://} is a URL (optionally pinned with {@code #sha256=<hex>}); anything else is a catalog reference, except values that can only be meant as paths
+ * (a {@code /}, a leading {@code .} or {@code ~}, a {@code .tgz}/{@code .tar.gz} suffix, an existing directory),
+ * which keep the §4.2 answer {@code tgz package not found: <path>}.
+ */
+public sealed interface TgzArgument {
+    record LocalFile(Path path) implements TgzArgument {
+    }
+
+    /** @param pinnedSha256 the digest given as {@code #sha256=<hex>} on the URL, if any */
+    record Url(URI uri, Optional<String> pinnedSha256) implements TgzArgument {
+    }
+
+    record Catalog(CatalogReference reference) implements TgzArgument {
+    }
+
+    /**
+     * @param value           the {@code --tgz} value as given
+     * @param resolveExisting how the caller's relative paths resolve (§10.6)
+     */
+    static TgzArgument classify(String value, Function<String, Path> resolveExisting) {
+        Path file = existingFile(value, resolveExisting);
+        if (file != null) {
+            return new LocalFile(file);
+        }
+        if (value.contains("://")) {
+            return url(value, resolveExisting);
+        }
+        if (looksLikePath(value) || exists(value, resolveExisting)) {
+            throw notFound(value);
+        }
+        return new Catalog(CatalogReference.parse(value));
+    }
+
+    private static TgzArgument url(String value, Function<String, Path> resolveExisting) {
+        URI uri;
+        try {
+            uri = new URI(value);
+        } catch (URISyntaxException e) {
+            throw EngineException.usage("invalid URL in --tgz: " + e.getReason());
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        switch (scheme) {
+            case "http", "https" -> {
+                if (uri.getHost() == null) {
+                    throw EngineException.usage("invalid URL in --tgz: no host in " + Downloader.shown(uri));
+                }
+                return pinned(uri);
+            }
+            case "file" -> {
+                Path file;
+                try {
+                    file = Path.of(uri);
+                } catch (IllegalArgumentException e) {
+                    throw EngineException.usage("invalid file URL in --tgz: " + value);
+                }
+                if (!Files.isRegularFile(file)) {
+                    throw notFound(value);
+                }
+                return new LocalFile(file);
+            }
+            default -> throw EngineException.usage("unsupported URL scheme in --tgz: " + scheme
+                    + " (use http, https or file, or a catalog name)");
+        }
+    }
+
+    /** A fragment is never sent to the server; {@code #sha256=<hex>} pins the digest the download must have. */
+    private static Url pinned(URI uri) {
+        String fragment = uri.getRawFragment();
+        if (fragment == null) {
+            return new Url(uri, Optional.empty());
+        }
+        Optional<String> digest = fragment.startsWith("sha256=") ? Sha256Line.digest(fragment.substring(7)) : Optional.empty();
+        if (digest.isEmpty()) {
+            throw EngineException.usage("unsupported URL fragment in --tgz: #" + fragment + " (use #sha256=<64 hex digits>)");
+        }
+        String value = uri.toString();
+        return new Url(URI.create(value.substring(0, value.indexOf('#'))), digest);
+    }
+
+    private static Path existingFile(String value, Function<String, Path> resolveExisting) {
+        try {
+            Path path = resolveExisting.apply(value);
+            return Files.isRegularFile(path) ? path : null;
+        } catch (InvalidPathException e) {
+            return null;
+        }
+    }
+
+    private static boolean exists(String value, Function<String, Path> resolveExisting) {
+        try {
+            return Files.exists(resolveExisting.apply(value));
+        } catch (InvalidPathException e) {
+            return false;
+        }
+    }
+
+    private static boolean looksLikePath(String value) {
+        String lower = value.toLowerCase(Locale.ROOT);
+        return value.contains("/") || value.startsWith(".") || value.startsWith("~")
+                || lower.endsWith(".tgz") || lower.endsWith(".tar.gz");
+    }
+
+    private static EngineException notFound(String value) {
+        return EngineException.missing("tgz package not found: " + value);
+    }
+}
