@@ -64,6 +64,10 @@ final class HelpText {
         line(text, "core fetch [--version <v>] [--json]");
         line(text, "core info [--version <v>] [--json]");
         line(text, "--offline   use only the download cache");
+        text.append("\nAuthoring and diagnostics:\n");
+        line(text, "profile pack --source <dir> --output <file.tgz>   (reproducible package, prints its sha256)");
+        line(text, "profile pack --profile <file.env> --output <file.tgz>");
+        line(text, "telemetry preview <command line>   (prints the events a command would send; sends nothing)");
     }
 
     private static void line(StringBuilder text, String content) {
