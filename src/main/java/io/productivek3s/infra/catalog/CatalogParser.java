@@ -1,21 +1,15 @@
 package io.productivek3s.infra.catalog;
 
 import io.productivek3s.infra.EngineException;
+import io.productivek3s.infra.util.YamlDocument;
 import io.productivek3s.infra.util.Digests;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.common.ScalarStyle;
-import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
@@ -149,29 +143,8 @@ public final class CatalogParser {
     }
 
     private MappingNode load(String text) {
-        LoadSettings settings = LoadSettings.builder()
-                .setLabel(source)
-                .setCodePointLimit(Math.max(text.length() + 1, 1024))
-                .setMaxAliasesForCollections(50)
-                .setAllowRecursiveKeys(false)
-                .build();
-        Node root;
-        try {
-            Iterator<Node> documents = new Compose(settings).composeAllFromString(text).iterator();
-            if (!documents.hasNext()) {
-                throw notYaml("the file contains no YAML document");
-            }
-            root = documents.next();
-            if (documents.hasNext()) {
-                throw notYaml("the file contains more than one YAML document");
-            }
-        } catch (EngineException e) {
-            throw e;
-        } catch (StackOverflowError e) {
-            throw notYaml("nesting is too deep");
-        } catch (RuntimeException e) {
-            throw notYaml(detail(e));
-        }
+        Node root = YamlDocument.compose(text, LoadSettings.builder(), source, this::notYaml)
+                .orElseThrow(() -> notYaml("the file contains no YAML document"));
         if (!(root instanceof MappingNode mapping)) {
             throw notYaml("the top level is not a mapping");
         }
@@ -190,17 +163,7 @@ public final class CatalogParser {
     }
 
     private String decode(byte[] bytes) {
-        int offset = bytes.length >= 3 && (bytes[0] & 0xff) == 0xef && (bytes[1] & 0xff) == 0xbb
-                && (bytes[2] & 0xff) == 0xbf ? 3 : 0;
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes, offset, bytes.length - offset))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            throw notYaml("the file is not valid UTF-8");
-        }
+        return YamlDocument.decode(bytes, this::notYaml);
     }
 
     private static Node get(Node map, String key) {
@@ -280,18 +243,6 @@ public final class CatalogParser {
             values.add(scalar.getValue());
         }
         return values;
-    }
-
-    private static String detail(RuntimeException e) {
-        if (e instanceof MarkedYamlEngineException marked) {
-            String problem = marked.getProblem() != null ? marked.getProblem() : marked.getContext();
-            if (problem != null) {
-                return oneLine(problem + marked.getProblemMark().or(marked::getContextMark)
-                        .map(m -> " at line " + (m.getLine() + 1) + ", column " + (m.getColumn() + 1)).orElse(""));
-            }
-        }
-        String message = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
-        return message.isBlank() ? "unreadable document" : oneLine(message);
     }
 
     private static String oneLine(String text) {

@@ -1,6 +1,7 @@
 package io.productivek3s.infra.source;
 
 import io.productivek3s.infra.EngineException;
+import io.productivek3s.infra.util.YamlDocument;
 import io.productivek3s.infra.pkg.ManifestParser;
 import io.productivek3s.infra.pkg.ProfileInput;
 import io.productivek3s.infra.pkg.ProfileManifest;
@@ -11,24 +12,15 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.Collections;
-import java.util.Deque;
-import java.util.HashSet;
-import java.util.IdentityHashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.common.ScalarStyle;
-import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
-import org.snakeyaml.engine.v2.nodes.SequenceNode;
 import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 /**
@@ -73,7 +65,7 @@ public record Sidecar(String displayPath, Optional<Node> inputs, Optional<Node> 
             if (!(root instanceof MappingNode mapping)) {
                 throw notYaml(displayPath, "the top level is not a mapping");
             }
-            rejectDuplicateKeys(mapping, displayPath);
+            YamlDocument.rejectDuplicateKeys(mapping, detail -> notYaml(displayPath, detail));
             inputs = value(mapping, "inputs");
             compatibility = value(mapping, "compatibility");
         }
@@ -110,53 +102,8 @@ public record Sidecar(String displayPath, Optional<Node> inputs, Optional<Node> 
     }
 
     private static Node compose(String text, String displayPath) {
-        LoadSettings settings = LoadSettings.builder()
-                .setLabel(displayPath)
-                .setCodePointLimit(Math.max(text.length() + 1, 1024))
-                .setMaxAliasesForCollections(50)
-                .setAllowRecursiveKeys(false)
-                .setSchema(new CoreSchema())
-                .build();
-        try {
-            Iterator<Node> documents = new Compose(settings).composeAllFromString(text).iterator();
-            if (!documents.hasNext()) {
-                return null;
-            }
-            Node root = documents.next();
-            if (documents.hasNext()) {
-                throw notYaml(displayPath, "the file contains more than one YAML document");
-            }
-            return root;
-        } catch (YamlEngineException e) {
-            String message = e.getMessage() == null ? "unreadable document" : e.getMessage().lines().findFirst().orElse("unreadable document");
-            throw notYaml(displayPath, message);
-        } catch (StackOverflowError e) {
-            throw notYaml(displayPath, "nesting is too deep");
-        }
-    }
-
-    /** Duplicate keys are an error anywhere in the file, as in {@code profile.yaml}; aliases are walked once. */
-    private static void rejectDuplicateKeys(Node root, String displayPath) {
-        Set<Node> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-        Deque<Node> pending = new ArrayDeque<>();
-        pending.push(root);
-        while (!pending.isEmpty()) {
-            Node node = pending.pop();
-            if (!seen.add(node)) {
-                continue;
-            }
-            if (node instanceof MappingNode mapping) {
-                Set<String> keys = new HashSet<>();
-                for (NodeTuple tuple : mapping.getValue()) {
-                    if (tuple.getKeyNode() instanceof ScalarNode key && !keys.add(key.getValue())) {
-                        throw notYaml(displayPath, "duplicate key '" + key.getValue() + "'");
-                    }
-                    pending.push(tuple.getValueNode());
-                }
-            } else if (node instanceof SequenceNode sequence) {
-                sequence.getValue().forEach(pending::push);
-            }
-        }
+        return YamlDocument.compose(text, LoadSettings.builder().setSchema(new CoreSchema()), displayPath,
+                detail -> notYaml(displayPath, detail)).orElse(null);
     }
 
     private static String read(Path file, String displayPath) {

@@ -159,7 +159,7 @@ class SourceCommandsIT extends SourceTestBase {
                 "profile sidecar " + profile("profiles/cloud/hetzner-basic/basic.package.yaml") + ": input 'HETZNER_LOCATION' has invalid required value: yes");
         checkout.write("profiles/cloud/hetzner-basic/basic.package.yaml", "inputs:\n  - name: A\ninputs: []\n", false);
         assertOnlyError(engine.run("validate-profile", "--profile", profile(HETZNER)), 4,
-                "profile sidecar " + profile("profiles/cloud/hetzner-basic/basic.package.yaml") + " is not valid YAML: duplicate key 'inputs'");
+                "profile sidecar " + profile("profiles/cloud/hetzner-basic/basic.package.yaml") + " is not valid YAML: duplicate key 'inputs' at line 3, column 1");
     }
 
     // --- source dispatch (§21.3) ---

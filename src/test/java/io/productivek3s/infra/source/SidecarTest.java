@@ -87,7 +87,7 @@ class SidecarTest {
                 "profile sidecar s.package.yaml: compatibility has invalid version: 0.9");
         assertInvalid("- inputs\n", "profile sidecar s.package.yaml is not valid YAML: the top level is not a mapping");
         assertInvalid("inputs: []\n---\ninputs: []\n", "profile sidecar s.package.yaml is not valid YAML: the file contains more than one YAML document");
-        assertInvalid("inputs:\n  - name: A\n    name: B\n", "profile sidecar s.package.yaml is not valid YAML: duplicate key 'name'");
+        assertInvalid("inputs:\n  - name: A\n    name: B\n", "profile sidecar s.package.yaml is not valid YAML: duplicate key 'name' at line 3, column 5");
         assertInvalid("inputs: [\n", null);
     }
 
