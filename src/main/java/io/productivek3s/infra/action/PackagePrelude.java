@@ -81,8 +81,10 @@ public final class PackagePrelude {
         packageValues.putAll(packageFile.values());
         Optional<EnvFile> override = overridePath.map(path -> stack.load(path, overrideArg.get(), Layer.OVERRIDE));
         Map<String, String> fileValues = new LinkedHashMap<>();
+        Map<String, Origin> origins = new LinkedHashMap<>();
         for (Map.Entry<String, EnvValue> entry : stack.fileValues().entrySet()) {
             fileValues.put(entry.getKey(), entry.getValue().value());
+            origins.put(entry.getKey(), entry.getValue().origin());
         }
         registerSecrets(manifest, fileValues, context.log().redactor());
 
@@ -108,7 +110,7 @@ public final class PackagePrelude {
         }
         String sha256 = Digests.sha256(source.file());
         Map<String, String> childEnv = childEnvironment(root, manifest, scenario, fileValues, core, coreRepo);
-        return new PreparedPackage(source, sha256, root, manifest, scenario, scenarioDir, override, fileValues, core, childEnv);
+        return new PreparedPackage(source, sha256, root, manifest, scenario, scenarioDir, override, fileValues, core, childEnv, origins);
     }
 
     /** Required inputs and the no-override warning (§11), run after command-specific checks. */

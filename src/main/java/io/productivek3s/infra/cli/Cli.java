@@ -64,7 +64,7 @@ public final class Cli {
             return new Dispatcher(context, invocation).dispatch();
         } catch (EngineException e) {
             log.error(e.getMessage());
-            events.completed(false, e.getMessage());
+            events.completed(e.exitCode(), e.getMessage());
             return e.exitCode();
         } catch (UncheckedIOException e) {
             return internalError(log, events, e.getMessage() + (e.getCause() != null ? ": " + e.getCause().getMessage() : ""), e);
@@ -82,7 +82,7 @@ public final class Cli {
                 log.debug(line);
             }
         }
-        events.completed(false, "internal error");
+        events.completed(EngineException.RUNTIME, "internal error");
         return EngineException.RUNTIME;
     }
 
