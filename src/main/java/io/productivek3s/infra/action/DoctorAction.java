@@ -109,6 +109,8 @@ public final class DoctorAction {
             ok(checks, "Profile engine: " + manifest.engineType());
             manifest.compatibility().ifPresent(spec -> compatibility(checks, spec));
             checkEngineTools(checks, binaries, manifest.engineType(), prepared.scenario().local());
+            // the install's own tool check, with the package's environment (make/tofu overrides from its files)
+            new InstallAction("install", false).requireTools(new Binaries(prepared.childEnv()), prepared);
             prelude.checkInputs(prepared);
             ok(checks, "Required profile inputs are provided");
             ok(checks, "Core settings: source=" + prepared.core().source() + " version=" + prepared.core().version());
