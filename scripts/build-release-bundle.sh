@@ -122,9 +122,11 @@ directory, start-up caches to the user's cache directory. Licensed under Apache-
 EOF
 
 # ---- bundled Java runtime: only the modules the engine uses ----
+# jdeps on the engine jar alone: the libraries' optional integrations (java.sql, java.beans) are loaded only when
+# present and the engine never needs them. jdk.unsupported: sun.misc.Unsafe, used by the JSON library when present.
 modules=$("$jdk/bin/jdeps" --multi-release "$major" --ignore-missing-deps --print-module-deps \
-  -cp "$stage/lib/*" "$stage/lib/productive-k3s-infra.jar")
-modules="$modules,jdk.unsupported"                       # used reflectively by the JSON library
+  "$stage/lib/productive-k3s-infra.jar")
+modules="$modules,jdk.unsupported"
 [ "$major" -lt 22 ] && [ -d "$jdk/jmods" ] && [ -f "$jdk/jmods/jdk.crypto.ec.jmod" ] && modules="$modules,jdk.crypto.ec"  # TLS ECDHE before 22
 release_value() { sed -n "s/^$1=\"\{0,1\}\([^\"]*\)\"\{0,1\}\$/\1/p" "$jdk/release" | head -n1; }
 os_name=$(release_value OS_NAME); [ -n "$os_name" ] || os_name=$(uname -s)
