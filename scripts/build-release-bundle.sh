@@ -21,7 +21,9 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 commit=$(git -C "$repo" rev-parse --verify --quiet "refs/tags/$tag^{commit}" 2>/dev/null \
   || git -C "$repo" rev-parse --verify --quiet "$tag^{commit}" 2>/dev/null) \
   || die "unknown git ref: $tag" 2
-epoch=$(git -C "$repo" log -1 --format=%ct "$commit")
+# One fixed time for every file: the pom's outputTimestamp and the export archives' (pkg/ReproducibleTarGz) time,
+# so the start-up archive, which records the jars' mtimes, stays valid in bundles exported from this one.
+epoch=1767225600   # 2026-01-01T00:00:00Z
 
 owner_repo=productive-k3s/productive-k3s-infra
 download_base="https://github.com/$owner_repo/releases/download"
@@ -65,10 +67,13 @@ for required in productive-k3s-infra.sh scripts/productive-k3s-infra.sh scripts/
     LICENSE pom.xml; do
   [ -f "$src/$required" ] || die "ref $tag has no $required; cannot build a release bundle from it" 4
 done
+t0=$SECONDS
 if ! JAVA_HOME=$jdk SOURCE_DATE_EPOCH=$epoch mvn -B -q -f "$src/pom.xml" -DskipTests package >"$work/mvn.log" 2>&1; then
   cat "$work/mvn.log" >&2
   die "engine build failed" 1
 fi
+
+t_mvn=$((SECONDS - t0))
 
 # ---- release identity (§17.2, §17.3) ----
 core_default=$(sed -n 's/.*BUILT_IN_CORE_VERSION = "\([^"]*\)".*/\1/p' \
@@ -142,6 +147,8 @@ chmod 0755 "$stage/productive-k3s-infra.sh" "$stage/scripts/productive-k3s-infra
 [ -f "$stage/scripts/release-config.sh" ] && chmod 0644 "$stage/scripts/release-config.sh"
 find "$stage" -exec touch -h -d "@$epoch" {} +
 
+t_jlink=$((SECONDS - t0 - t_mvn))
+
 # ---- start-up archive: class lists of the common commands, merged into one static CDS archive ----
 # Relative class path at dump time keeps the build directory out of the archive (reproducible), and the JVM
 # accepts the archive at any install location with the same lib/ layout.
@@ -179,7 +186,9 @@ if [ -f "$demo" ]; then
   fi
 fi
 grep -q '^dev$\|^'"$tag"'$' "$train/version.log" || { cat "$train/version.log" >&2; die "the bundled runtime cannot run the engine" 1; }
-cat "$train"/*.classlist | sed -e '/^#/d' -e 's/ id: [0-9]*$//' | LC_ALL=C sort -u > "$stage/lib/engine.classlist"
+# Merged, sorted, without the per-run parts: "id:" numbers and "@cp" constant-pool hints (timing-dependent, so
+# two builds would differ; the archive does not need them).
+cat "$train"/*.classlist | sed -e '/^#/d' -e '/^@cp /d' -e 's/ id: [0-9]*$//' | LC_ALL=C sort -u > "$stage/lib/engine.classlist"
 (cd "$stage" && "$java_rt" -Xshare:dump -XX:SharedClassListFile=lib/engine.classlist \
   -XX:SharedArchiveFile=runtime/lib/pk3s-engine.jsa -cp "$rel_cp" >"$work/dump.log" 2>&1) \
   || { cat "$work/dump.log" >&2; die "start-up archive dump failed" 1; }
@@ -188,12 +197,14 @@ cat "$train"/*.classlist | sed -e '/^#/d' -e 's/ id: [0-9]*$//' | LC_ALL=C sort 
 chmod 0644 "$stage/lib/engine.classlist" "$stage/lib/engine.id" "$stage/runtime/lib/pk3s-engine.jsa"
 find "$stage" -exec touch -h -d "@$epoch" {} +
 
+t_train=$((SECONDS - t0 - t_mvn - t_jlink))
+
 # ---- the three assets ----
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 asset=$top.tar.gz
 tar --sort=name --format=gnu --mtime="@$epoch" --owner=0 --group=0 --numeric-owner \
-  -C "$work/stage" -cf - "$top" | gzip -n -9 > "$work/$asset"
+  -C "$work/stage" -cf - "$top" | gzip -n > "$work/$asset"
 (cd "$work" && sha256sum "$asset") > "$work/checksums.txt"
 sed -e "s|@VERSION@|$tag|g" -e "s|@REPO@|$owner_repo|g" -e "s|@CORE@|$core_semver|g" -e "s|@BASE_URL@|$download_base|g" \
   "$src/scripts/release/productive-k3s-infra-cli.sh.in" > "$work/productive-k3s-infra-cli.sh"
@@ -202,4 +213,5 @@ chmod 0644 "$work/$asset" "$work/checksums.txt"
 for f in "$asset" checksums.txt productive-k3s-infra-cli.sh; do
   mv -f "$work/$f" "$out/$f"
 done
+info "Timings: maven ${t_mvn}s, jlink ${t_jlink}s, start-up archive ${t_train}s, archive $((SECONDS - t0 - t_mvn - t_jlink - t_train))s"
 info "Wrote $out/$asset ($(du -k "$out/$asset" | cut -f1) KiB), $out/checksums.txt, $out/productive-k3s-infra-cli.sh"
