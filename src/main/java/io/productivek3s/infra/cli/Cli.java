@@ -50,7 +50,8 @@ public final class Cli {
             if (invocation.events() != null && !invocation.eventsNdjson()) {
                 throw EngineException.usage("unsupported events format: " + invocation.events());
             }
-            log.setEventsMode(invocation.eventsNdjson());
+            // stdout is reserved for machine output: ndjson events, or the --json document
+            log.setEventsMode(invocation.eventsNdjson() || invocation.json());
             log.debug("COMMAND=" + (invocation.versionFlag() && invocation.positionals().isEmpty() ? "version" : invocation.command()));
             log.debug("arguments: positionals=" + invocation.positionals() + " tgz=" + invocation.tgz() + " env-file="
                     + invocation.envFile() + " output=" + invocation.output() + " profile=" + invocation.profile()
