@@ -120,6 +120,20 @@ else
   pk3s_die "engine not found under $pk3s_home (expected lib/ or a source checkout with pom.xml)" 1
 fi
 
+# The JVM can name files only in its locale's charset (sun.jnu.encoding, fixed at start-up): under LANG=C it cannot
+# even create a valid UTF-8 package member name. Run it with a UTF-8 LC_CTYPE and hand the caller's locale over in
+# PK3S_INFRA_CALLER_LC_ALL / _LC_CTYPE ("unset" or "set:<value>"), which the engine restores for every child
+# (io.productivek3s.infra.exec.CallerLocale).
+case "${LC_ALL:-${LC_CTYPE:-${LANG:-}}}" in
+  *.UTF-8 | *.utf8 | *.UTF8 | *.utf-8) ;;
+  *)
+    export PK3S_INFRA_CALLER_LC_ALL="${LC_ALL+set:$LC_ALL}" PK3S_INFRA_CALLER_LC_CTYPE="${LC_CTYPE+set:$LC_CTYPE}"
+    : "${PK3S_INFRA_CALLER_LC_ALL:=unset}" "${PK3S_INFRA_CALLER_LC_CTYPE:=unset}"
+    unset LC_ALL
+    export LC_CTYPE=C.UTF-8
+    ;;
+esac
+
 pk3s_cds=()
 pk3s_archive="$(pk3s_cds_archive)"
 if { [ ! -f "$pk3s_archive" ] || [ "$pk3s_lib/productive-k3s-infra.jar" -nt "$pk3s_archive" ]; } && [ -w "$pk3s_lib" ]; then

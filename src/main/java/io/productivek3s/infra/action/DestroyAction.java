@@ -1,6 +1,7 @@
 package io.productivek3s.infra.action;
 
 import io.productivek3s.infra.EngineException;
+import io.productivek3s.infra.exec.Binaries;
 import io.productivek3s.infra.exec.ChildProcess;
 import io.productivek3s.infra.state.EngineState;
 
@@ -21,6 +22,11 @@ public final class DestroyAction implements PackageAction {
         if (prepared.scenario().destroyTarget().isEmpty()) {
             throw EngineException.usage("unsupported packaged profile command 'destroy' for scenario '" + prepared.scenario().type() + "'");
         }
+    }
+
+    @Override
+    public void requireTools(Binaries binaries, PreparedPackage prepared) {
+        binaries.require(binaries.packageMakeName());
     }
 
     @Override

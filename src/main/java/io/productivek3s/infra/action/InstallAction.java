@@ -1,5 +1,6 @@
 package io.productivek3s.infra.action;
 
+import io.productivek3s.infra.exec.Binaries;
 import io.productivek3s.infra.exec.ChildProcess;
 import io.productivek3s.infra.pkg.InstallScriptPath;
 import io.productivek3s.infra.state.EngineState;
@@ -17,6 +18,23 @@ public final class InstallAction implements PackageAction {
     public InstallAction(String command, boolean dryRun) {
         this.command = command;
         this.dryRun = dryRun;
+    }
+
+    /** §13.1 step 1, moved before the lock: a missing script is found before any side effect. */
+    @Override
+    public void precheck(PreparedPackage prepared) {
+        if (!dryRun) {
+            InstallScriptPath.resolveInside(prepared.packageRoot(), prepared.manifest().installScript());
+        }
+    }
+
+    @Override
+    public void requireTools(Binaries binaries, PreparedPackage prepared) {
+        if (dryRun) {
+            new PlanAction().requireTools(binaries, prepared);
+        } else {
+            binaries.require("bash");
+        }
     }
 
     @Override

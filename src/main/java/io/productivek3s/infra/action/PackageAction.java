@@ -6,6 +6,10 @@ public interface PackageAction {
     default void precheck(PreparedPackage prepared) {
     }
 
+    /** Host tools the action will run, looked up before the first side effect (exit 5, §12.1). */
+    default void requireTools(io.productivek3s.infra.exec.Binaries binaries, PreparedPackage prepared) {
+    }
+
     /** Whether this run sends telemetry and may ask for consent (§16.2). */
     boolean emitsTelemetry();
 

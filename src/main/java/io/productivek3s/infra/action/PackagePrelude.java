@@ -10,6 +10,7 @@ import io.productivek3s.infra.env.EnvStack;
 import io.productivek3s.infra.env.EnvValue;
 import io.productivek3s.infra.env.Layer;
 import io.productivek3s.infra.env.Origin;
+import io.productivek3s.infra.exec.ExecLimits;
 import io.productivek3s.infra.log.Log;
 import io.productivek3s.infra.pkg.CompatibilityGate;
 import io.productivek3s.infra.pkg.ExtractionLimits;
@@ -35,6 +36,9 @@ import java.util.Optional;
  * check required inputs. Everything before the first side effect; any failure is one exit-coded error.
  */
 public final class PackagePrelude {
+    /** Room kept for what PackageRun adds later: argv (absolute paths) and the telemetry variables (§16.4). */
+    private static final long CHILD_RESERVE = 32 * 1024;
+
     private final EngineContext context;
     private final Log log;
 
@@ -66,7 +70,9 @@ public final class PackagePrelude {
         Optional<Path> overridePath = overrideArg.map(arg -> {
             Path path = context.paths().resolveExisting(arg);
             if (!Files.isRegularFile(path)) {
-                throw EngineException.invalid("override env file not found: " + arg);
+                // a FIFO would block, /dev/zero never ends: only regular files are read
+                throw EngineException.invalid((Files.exists(path) ? "override env file is not a regular file: "
+                        : "override env file not found: ") + arg);
             }
             log.debug("override env file: " + path);
             return path;
@@ -113,6 +119,8 @@ public final class PackagePrelude {
         }
         String sha256 = extracted.sha256();
         Map<String, String> childEnv = childEnvironment(root, manifest, scenario, fileValues, core, coreRepo);
+        // Before any side effect: a child that the kernel would refuse to start (§12.3) is an input error now.
+        ExecLimits.current().check(java.util.List.of(), childEnv, CHILD_RESERVE);
         return new PreparedPackage(source, sha256, root, manifest, scenario, scenarioDir, override, fileValues, core, childEnv);
     }
 

@@ -4,6 +4,7 @@ import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.env.NormalizedEnvFile;
 import io.productivek3s.infra.exec.Binaries;
 import io.productivek3s.infra.exec.ChildProcess;
+import io.productivek3s.infra.exec.Interrupts;
 import io.productivek3s.infra.log.Log;
 import io.productivek3s.infra.state.EngineState;
 import io.productivek3s.infra.state.PersistResult;
@@ -29,10 +30,14 @@ public final class PackageRun {
     private final StateStore store;
     private final Map<String, String> childEnv;
     private final Instant startedAt;
+    private final Interrupts interrupts;
+    /** What the last persist recorded; null before any. */
+    private EngineState.Result persisted;
 
     PackageRun(EngineContext context, PackageRequest request, PreparedPackage prepared, StateStore store,
-            TelemetryRun telemetry, Instant startedAt) {
+            TelemetryRun telemetry, Instant startedAt, Interrupts interrupts) {
         this.context = context;
+        this.interrupts = interrupts;
         this.request = request;
         this.prepared = prepared;
         this.store = store;
@@ -117,7 +122,7 @@ public final class PackageRun {
 
     private ChildProcess.Result run(List<String> argv) {
         debugEnvironment();
-        return new ChildProcess(context.log()).run(argv, prepared.packageRoot(), childEnv);
+        return new ChildProcess(context.log(), interrupts).run(argv, prepared.packageRoot(), childEnv);
     }
 
     private void debugEnvironment() {
@@ -134,12 +139,38 @@ public final class PackageRun {
     public void persist(EngineState.Result result, int exitCode) {
         context.events().step("profile.state.persist", "running", "persisting profile state");
         try {
-            PersistResult written = store.persist(prepared.name(), prepared.scenarioDir(), engineState(result, exitCode));
+            PersistResult written = write(result, exitCode);
             written.clusterFile().ifPresent(path -> context.log().info("Persisted profile state: " + path));
             context.log().info("Persisted profile runtime state: " + written.runtimeDir());
         } catch (IOException e) {
             throw EngineException.runtime("could not persist profile state for '" + prepared.name() + "': " + e.getMessage());
         }
+    }
+
+    /**
+     * The signal this run ends with (0 if none). A signal that arrived while or after state was persisted
+     * re-records the run as {@code interrupted} (§12.4): the record never claims an undisturbed run when the exit
+     * code will say otherwise. Signals after this call no longer count.
+     */
+    int settleInterrupt() {
+        int signal = interrupts.received();
+        if (signal != 0 && persisted != null && persisted != EngineState.Result.INTERRUPTED) {
+            try {
+                write(EngineState.Result.INTERRUPTED, 128 + signal);
+            } catch (IOException e) {
+                throw EngineException.runtime("could not persist profile state for '" + prepared.name() + "': " + e.getMessage());
+            }
+        }
+        return signal;
+    }
+
+    private PersistResult write(EngineState.Result result, int exitCode) throws IOException {
+        int signal = interrupts.received();
+        EngineState.Result recorded = signal != 0 ? EngineState.Result.INTERRUPTED : result;
+        PersistResult written = store.persist(prepared.name(), prepared.scenarioDir(),
+                engineState(recorded, signal != 0 ? 128 + signal : exitCode));
+        persisted = recorded;
+        return written;
     }
 
     /** Removes the profile's state after a successful destroy. */

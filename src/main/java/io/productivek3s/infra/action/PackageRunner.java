@@ -1,6 +1,7 @@
 package io.productivek3s.infra.action;
 
 import io.productivek3s.infra.EngineException;
+import io.productivek3s.infra.exec.Interrupts;
 import io.productivek3s.infra.state.EngineState;
 import io.productivek3s.infra.state.LocalStateStore;
 import io.productivek3s.infra.state.StateDirResolver;
@@ -41,7 +42,9 @@ public final class PackageRunner {
             PreparedPackage prepared = prelude.prepare(request, resolved, workspace.subdir("package"));
             action.precheck(prepared);
             prelude.checkInputs(prepared);
+            action.requireTools(new io.productivek3s.infra.exec.Binaries(prepared.childEnv()), prepared);
 
+            // Every check is done; what follows has side effects (lock, state, prompt, telemetry, children).
             StateStore store = openStore();
             try (StateLock lock = lock(store, prepared.name())) {
                 warnOnIdentityChange(store, prepared);
@@ -50,13 +53,16 @@ public final class PackageRunner {
                 TelemetryRun telemetryRun = telemetry.begin(new Telemetry.Command("profile", prepared.scenario().type()),
                         userValue, action.emitsTelemetry());
                 int exitCode = EngineException.RUNTIME;
-                try {
+                // From here to the end a signal is recorded, not fatal: the run finishes its state handling (§12.4).
+                // (Before, during the consent prompt, Ctrl-C still simply ends the run: nothing has changed yet.)
+                try (Interrupts interrupts = Interrupts.install()) {
                     context.events().step("profile.state.restore", "running", "restoring runtime state");
                     restore(store, prepared, telemetryRun);
-                    PackageRun run = new PackageRun(context, request, prepared, store, telemetryRun, startedAt);
+                    PackageRun run = new PackageRun(context, request, prepared, store, telemetryRun, startedAt, interrupts);
                     run.writeNormalizedEnv();
                     context.events().step(stepFor(request), "running", "running " + request.command());
-                    exitCode = action.execute(run);
+                    int actionExit = action.execute(run);
+                    exitCode = interruptedExit(run.settleInterrupt(), actionExit);
                 } catch (EngineException e) {
                     exitCode = e.exitCode();
                     throw e;
@@ -68,6 +74,15 @@ public final class PackageRunner {
                 throw EngineException.runtime("could not read profile state for '" + prepared.name() + "': " + e.getMessage());
             }
         }
+    }
+
+    /** A run that succeeded but was signalled on the way (e.g. while persisting) exits 128+signal (§5, §12.4). */
+    private int interruptedExit(int signal, int exitCode) {
+        if (signal == 0 || exitCode != 0) {
+            return exitCode;
+        }
+        context.log().error("interrupted by " + (signal == 2 ? "SIGINT" : "SIGTERM"));
+        return 128 + signal;
     }
 
     private static StateLock lock(StateStore store, String name) {

@@ -20,7 +20,8 @@ public interface PackageSource {
         return tgz -> {
             Path file = context.paths().resolveExisting(tgz);
             if (!Files.isRegularFile(file)) {
-                throw EngineException.missing("tgz package not found: " + tgz);
+                throw Files.exists(file) ? io.productivek3s.infra.catalog.TgzArgument.notAFile(tgz, file)
+                        : EngineException.missing("tgz package not found: " + tgz);
             }
             return new Resolved(file, tgz);
         };

@@ -1,6 +1,7 @@
 package io.productivek3s.infra.action;
 
 import io.productivek3s.infra.EngineException;
+import io.productivek3s.infra.exec.Binaries;
 import io.productivek3s.infra.exec.ChildProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +11,15 @@ import java.nio.file.Path;
  * successful init) for opentofu packages, {@code make -n <apply target>} otherwise. Never persists state.
  */
 public final class PlanAction implements PackageAction {
+    @Override
+    public void requireTools(Binaries binaries, PreparedPackage prepared) {
+        if (prepared.manifest().engineType().equals("opentofu")) {
+            binaries.requireTofu();
+        } else {
+            binaries.require(binaries.packageMakeName());
+        }
+    }
+
     @Override
     public boolean emitsTelemetry() {
         return false;

@@ -1,6 +1,7 @@
 package io.productivek3s.infra.catalog;
 
 import io.productivek3s.infra.EngineException;
+import io.productivek3s.infra.util.DidYouMean;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.LinkedHashSet;
@@ -23,7 +24,9 @@ public final class CatalogResolver {
     public static CatalogEntry find(CatalogIndex index, CatalogReference reference) {
         List<CatalogEntry> named = index.ofKind(PROFILE_KIND).stream().filter(entry -> entry.answersTo(reference.name())).toList();
         if (named.isEmpty()) {
-            throw EngineException.missing("catalog has no profile '" + reference.name() + "'");
+            List<String> names = index.ofKind(PROFILE_KIND).stream().map(CatalogEntry::name).filter(n -> n != null).toList();
+            throw EngineException.missing("catalog has no profile '" + reference.name() + "'" + DidYouMean.closest(reference.name(), names)
+                    .map(name -> " (did you mean '" + name + "'?)").orElse(""));
         }
         if (reference.version().isEmpty()) {
             return named.get(0);

@@ -39,7 +39,10 @@ public sealed interface TgzArgument {
         if (value.contains("://")) {
             return url(value, resolveExisting);
         }
-        if (looksLikePath(value) || exists(value, resolveExisting)) {
+        if (exists(value, resolveExisting)) {
+            throw notAFile(value, resolveExisting.apply(value));
+        }
+        if (looksLikePath(value)) {
             throw notFound(value);
         }
         return new Catalog(CatalogReference.parse(value));
@@ -68,7 +71,7 @@ public sealed interface TgzArgument {
                     throw EngineException.usage("invalid file URL in --tgz: " + value);
                 }
                 if (!Files.isRegularFile(file)) {
-                    throw notFound(value);
+                    throw Files.exists(file) ? notAFile(value, file) : notFound(value);
                 }
                 return new LocalFile(file);
             }
@@ -112,6 +115,25 @@ public sealed interface TgzArgument {
         String lower = value.toLowerCase(Locale.ROOT);
         return value.contains("/") || value.startsWith(".") || value.startsWith("~")
                 || lower.endsWith(".tgz") || lower.endsWith(".tar.gz");
+    }
+
+    /**
+     * An existing path that is not a regular file: named for what it is, and never opened (a FIFO would block the
+     * run, {@code /dev/zero} never ends). Exit 3 like a missing package: there is no package file at that path.
+     */
+    public static EngineException notAFile(String value, Path path) {
+        String kind = Files.isDirectory(path) ? "a directory"
+                : isFifo(path) ? "a FIFO" : "a device or other special file";
+        return EngineException.missing("tgz package is not a regular file: " + value + " (" + kind + ")");
+    }
+
+    private static boolean isFifo(Path path) {
+        try {
+            Object fifo = Files.readAttributes(path, "unix:mode").get("mode");
+            return fifo instanceof Integer mode && (mode & 0170000) == 0010000;
+        } catch (java.io.IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private static EngineException notFound(String value) {

@@ -2,35 +2,45 @@ package io.productivek3s.infra.cli;
 
 import io.productivek3s.infra.EngineException;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Parses the engine's command line by the bash engine's rules (contract §2.2): flags anywhere, the token after a
  * value flag is always its value (even {@code --debug}), the last occurrence wins, {@code --flag=value} accepted and
- * {@code --flag=} an error, unknown dash-tokens kept as positionals, {@code --} not special.
+ * {@code --flag=} an error, unknown dash-tokens kept as positionals, {@code --} not special. The flags come from the
+ * {@link CommandTable}; {@code --version} takes a value only for commands that declare it so (core), elsewhere it
+ * is the version command.
  *
  * <p>Hand-written on purpose: these rules contradict a general-purpose parser's model (picocli needed its values
  * shielded to accept them) and picocli's initialisation cost ~200 ms per run, 75% of {@code version}'s wall time
  * (docs/performance.md).
  */
 public final class ArgumentParser {
-    /** Value flags and the {@link Invocation} slot they fill; --profile and --profile-env share one. */
-    private static final Map<String, String> VALUE_FLAGS = Map.of(
-            "--tgz", "tgz", "--env-file", "envFile", "--output", "output", "--profile", "profile",
-            "--profile-env", "profile", "--events", "events", "--source", "source");
-    private static final List<String> BOOLEAN_FLAGS = List.of("--debug", "--yes", "--dry-run", "--json", "--force", "--offline");
+    /** --profile-env fills the --profile slot (§2.2). */
+    private static final Map<String, String> SHARED_SLOTS = Map.of("--profile-env", "--profile");
 
     public Invocation parse(String[] args) {
-        boolean coreCommand = firstPositionalIs(args, "core");
-        Values values = new Values();
+        Map<String, Flag> known = new HashMap<>();
+        CommandTable.flags().forEach(flag -> known.put(flag.name(), flag));
+        Set<String> valueFlags = new HashSet<>();
+        known.values().stream().filter(Flag::takesValue).map(Flag::name).forEach(valueFlags::add);
+        if (!firstCommandTakes(args, valueFlags, Flag.VERSION)) {
+            valueFlags.remove(Flag.VERSION.name());
+        }
+        Map<String, String> values = new HashMap<>();
+        Set<String> switches = new HashSet<>();
         List<String> positionals = new ArrayList<>();
+        List<String> unknown = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             int eq = arg.indexOf('=');
             String name = arg.startsWith("--") && eq > 0 ? arg.substring(0, eq) : arg;
             boolean inline = !name.equals(arg);
-            if (VALUE_FLAGS.containsKey(name) || (coreCommand && name.equals("--version"))) {
+            if (valueFlags.contains(name)) {
                 String value;
                 if (inline) {
                     value = arg.substring(eq + 1);
@@ -42,58 +52,29 @@ public final class ArgumentParser {
                 } else {
                     throw EngineException.usage(name + " requires a value");
                 }
-                values.set(name.equals("--version") ? "version" : VALUE_FLAGS.get(name), value);
-            } else if (!inline && BOOLEAN_FLAGS.contains(arg)) {
-                values.flags.add(arg);
-            } else if (!inline && arg.equals("--version")) {
-                values.flags.add(arg);
+                values.put(SHARED_SLOTS.getOrDefault(name, name), value);
+            } else if (!inline && (known.containsKey(arg) || arg.equals("--version"))) {
+                switches.add(arg);
             } else {
                 positionals.add(arg);
+                if (name.startsWith("--") && name.length() > 2 && !name.equals("--help") && !known.containsKey(name)) {
+                    unknown.add(name);
+                }
             }
         }
-        return new Invocation(positionals, values.tgz, values.envFile, values.output, values.profile, values.events,
-                values.source, values.version, values.has("--debug"), values.has("--yes"), values.has("--dry-run"),
-                values.has("--json"), values.has("--force"), values.has("--offline"), values.has("--version"));
+        return new Invocation(positionals, values, switches, unknown);
     }
 
-    /** Whether the first positional (skipping flags and their values) is {@code word}. */
-    private static boolean firstPositionalIs(String[] args, String word) {
+    /** Whether the command named by the first positional (skipping flags and their values) declares {@code flag}. */
+    private static boolean firstCommandTakes(String[] args, Set<String> valueFlags, Flag flag) {
         for (int i = 0; i < args.length; i++) {
-            if (VALUE_FLAGS.containsKey(args[i])) {
+            if (valueFlags.contains(args[i]) && !args[i].equals(flag.name())) {
                 i++;
             } else if (!args[i].startsWith("--")) {
-                return args[i].equals(word);
+                String word = args[i];
+                return CommandTable.all().stream().anyMatch(spec -> spec.words().get(0).equals(word) && spec.flags().contains(flag));
             }
         }
         return false;
-    }
-
-    /** Mutable accumulator local to one parse. */
-    private static final class Values {
-        String tgz;
-        String envFile;
-        String output;
-        String profile;
-        String events;
-        String source;
-        String version;
-        final List<String> flags = new ArrayList<>();
-
-        void set(String slot, String value) {
-            switch (slot) {
-                case "tgz" -> tgz = value;
-                case "envFile" -> envFile = value;
-                case "output" -> output = value;
-                case "profile" -> profile = value;
-                case "events" -> events = value;
-                case "source" -> source = value;
-                case "version" -> version = value;
-                default -> throw new IllegalArgumentException(slot);
-            }
-        }
-
-        boolean has(String flag) {
-            return flags.contains(flag);
-        }
     }
 }

@@ -50,7 +50,8 @@ public final class Cli {
             if (invocation.events() != null && !invocation.eventsNdjson()) {
                 throw EngineException.usage("unsupported events format: " + invocation.events());
             }
-            log.setEventsMode(invocation.eventsNdjson());
+            // stdout is reserved for machine output: ndjson events, or the --json document
+            log.setEventsMode(invocation.eventsNdjson() || invocation.json());
             log.debug("COMMAND=" + (invocation.versionFlag() && invocation.positionals().isEmpty() ? "version" : invocation.command()));
             log.debug("arguments: positionals=" + invocation.positionals() + " tgz=" + invocation.tgz() + " env-file="
                     + invocation.envFile() + " output=" + invocation.output() + " profile=" + invocation.profile()
@@ -69,7 +70,30 @@ public final class Cli {
             return internalError(log, events, e.getMessage() + (e.getCause() != null ? ": " + e.getCause().getMessage() : ""), e);
         } catch (RuntimeException e) {
             return internalError(log, events, e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
+        } catch (OutOfMemoryError e) {
+            // The failed allocation is unreachable once we are here: there is room again for one line.
+            return resourceError(log, events, OUT_OF_MEMORY + maxHeapMiB() + " MiB)");
+        } catch (StackOverflowError e) {
+            return resourceError(log, events, STACK_OVERFLOW);
         }
+    }
+
+    static final String OUT_OF_MEMORY = "internal error: the engine ran out of memory (heap limit ";
+    static final String STACK_OVERFLOW = "internal error: the input is nested too deeply for the engine (stack overflow)";
+
+    /** One ERROR line for an exhausted JVM resource, never a trace: the input, not the engine, is the likely cause. */
+    private static int resourceError(Log log, OperationEvents events, String message) {
+        log.error(message);
+        try {
+            events.completed(false, "internal error");
+        } catch (RuntimeException | Error ignored) {
+            // the ERROR line is what matters
+        }
+        return EngineException.RUNTIME;
+    }
+
+    static long maxHeapMiB() {
+        return Runtime.getRuntime().maxMemory() / (1024 * 1024);
     }
 
     private int internalError(Log log, OperationEvents events, String summary, RuntimeException e) {

@@ -3,6 +3,7 @@ package io.productivek3s.infra.cli;
 import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.action.ArtifactPackageSource;
 import io.productivek3s.infra.action.CatalogListAction;
+import io.productivek3s.infra.action.CatalogNamesAction;
 import io.productivek3s.infra.action.CatalogShowAction;
 import io.productivek3s.infra.action.CoreFetchAction;
 import io.productivek3s.infra.action.CoreInfoAction;
@@ -26,23 +27,54 @@ import io.productivek3s.infra.source.SourcePack;
 import io.productivek3s.infra.telemetry.ConsentPrompt;
 import io.productivek3s.infra.telemetry.HttpTelemetry;
 import io.productivek3s.infra.telemetry.Telemetry;
-import io.productivek3s.infra.scenario.BuiltInScenario;
 import io.productivek3s.infra.util.Json;
+import io.productivek3s.infra.util.DidYouMean;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.IntSupplier;
 
-/** Maps positionals to actions (contract §4) after the package-only surface gate (§3). */
+/**
+ * Maps positionals to actions (contract §4) after the package-only surface gate (§3). Every {@link CommandTable}
+ * row has exactly one handler here, keyed by the row's name.
+ */
 final class Dispatcher {
-    private static final Set<String> SOURCE_COMMANDS = Set.of("list-profiles", "validate-profile", "validate", "plan",
-            "apply", "destroy", "status", "export", "dev");
-
     private final EngineContext context;
     private final Invocation invocation;
+    private final Map<String, IntSupplier> handlers = new HashMap<>();
 
     Dispatcher(EngineContext context, Invocation invocation) {
         this.context = context;
         this.invocation = invocation;
+        handlers.put("help", () -> help(context.log().stdout()));
+        handlers.put("version", this::version);
+        handlers.put("bundle info", this::bundle);
+        handlers.put("bom", this::bom);
+        handlers.put("doctor", () -> new DoctorAction(context, packageSource(), sourceProfiles())
+                .run(invocation.tgz(), invocation.profile(), invocation.envFile()));
+        for (String sub : List.of("validate", "install", "apply", "status", "plan", "destroy", "export", "pack")) {
+            handlers.put("profile " + sub, this::profile);
+        }
+        handlers.put("telemetry preview", this::telemetryCommand);
+        handlers.put("catalog list", this::catalog);
+        handlers.put("catalog show", this::catalog);
+        handlers.put("core fetch", this::core);
+        handlers.put("core info", this::core);
+        handlers.put("completion", this::completion);
+        for (CommandSpec spec : CommandTable.all()) {
+            if (spec.surface() == CommandSpec.Surface.SOURCE) {
+                handlers.put(spec.name(), () -> new SourceDispatcher(context, invocation, telemetry()).dispatch());
+            }
+        }
+    }
+
+    /** Names of the commands this dispatcher runs; equal to the table's (checked by a test). */
+    Set<String> handled() {
+        return Set.copyOf(handlers.keySet());
     }
 
     int dispatch() {
@@ -54,49 +86,107 @@ final class Dispatcher {
         if (!surface.isEmpty() && !surface.equals("package-only") && !surface.equals("source-plus-package")) {
             context.log().warn("unknown PK3S_INFRA_RUNTIME_SURFACE '" + surface + "'; using source-plus-package");
         }
+        if (command.equals("-h") || command.equals("--help") || command.equals("help")) {
+            List<String> topic = invocation.positionals().subList(1, invocation.positionals().size());
+            return topic.isEmpty() ? help(context.log().stdout()) : commandHelp(topic);
+        }
         checkSurface(command);
-        switch (command) {
-            case "help":
-            case "-h":
-            case "--help":
-                return help(context.log().stdout());
-            case "version":
-                return version();
-            case "bundle":
-                return bundle();
-            case "bom":
-                if (!invocation.json()) {
-                    throw EngineException.usage("bom requires --json");
+        warnUnknownFlags(command);
+        Optional<CommandSpec> spec = CommandTable.find(invocation.positionals());
+        if (wantsHelp(spec)) {
+            return commandHelp(helpTopic());
+        }
+        if (spec.isEmpty()) {
+            throw unsupported(invocation.positionals());
+        }
+        return handlers.get(spec.get().name()).getAsInt();
+    }
+
+    private boolean wantsHelp(Optional<CommandSpec> spec) {
+        if (spec.isPresent() && CommandTable.forwardsArguments(spec.get().words().get(0))) {
+            String next = invocation.word(1);
+            return next.equals("--help") || next.equals("-h");
+        }
+        return invocation.wantsHelp();
+    }
+
+    /** The command words before --help/-h. */
+    private List<String> helpTopic() {
+        List<String> words = new ArrayList<>();
+        for (String word : invocation.positionals()) {
+            if (word.equals("--help") || word.equals("-h")) {
+                break;
+            }
+            words.add(word);
+        }
+        return words;
+    }
+
+    /** {@code help <words>} / {@code <words> --help}: one command's help, or the list under a group word. */
+    private int commandHelp(List<String> topic) {
+        checkSurface(topic.get(0));
+        PrintStream out = context.log().stdout();
+        Optional<CommandSpec> spec = CommandTable.find(topic).filter(found -> found.words().size() == topic.size()
+                || CommandTable.forwardsArguments(found.words().get(0)));
+        if (spec.isPresent()) {
+            out.print(HelpText.command(spec.get()));
+        } else {
+            List<CommandSpec> under = visible(CommandTable.under(topic));
+            if (under.isEmpty()) {
+                throw unsupported(topic);
+            }
+            out.print(HelpText.group(topic, under));
+        }
+        out.flush();
+        return 0;
+    }
+
+    private List<CommandSpec> visible(List<CommandSpec> specs) {
+        return specs.stream().filter(spec -> !context.release().packageOnly() || spec.surface() != CommandSpec.Surface.SOURCE).toList();
+    }
+
+    /** The contract's message for the first word that matches no command, with a did-you-mean when one is close. */
+    private EngineException unsupported(List<String> words) {
+        for (int depth = Math.min(words.size(), 2); depth >= 1; depth--) {
+            List<String> prefix = words.subList(0, depth);
+            List<CommandSpec> under = visible(CommandTable.under(prefix));
+            if (!under.isEmpty()) {
+                String typo = depth < words.size() ? words.get(depth) : "";
+                int position = depth;
+                List<String> candidates = under.stream().map(spec -> spec.words().get(position)).distinct().toList();
+                String label = String.join(" ", prefix);
+                if (label.equals("dev") && !typo.equals("profile")) {
+                    return EngineException.usage("unsupported dev command: " + typo + hint(typo, candidates));
                 }
-                context.log().stdout().print(Json.pretty(InfoDocuments.bom(context.release(), context.build())));
-                return 0;
-            case "doctor":
-                return new DoctorAction(context, packageSource(), sourceProfiles()).run(invocation.tgz(), invocation.profile(), invocation.envFile());
-            case "profile":
-                return profile();
-            case "telemetry":
-                return telemetryCommand();
-            case "catalog":
-                return catalog();
-            case "core":
-                return core();
-            default:
-                if (SourceDispatcher.handles(command)) {
-                    return new SourceDispatcher(context, invocation, telemetry()).dispatch();
-                }
-                throw EngineException.usage("unsupported command: " + command);
+                return EngineException.usage("unsupported " + label + " command: " + typo + hint(typo, candidates));
+            }
+        }
+        List<String> commands = visible(CommandTable.all()).stream().map(spec -> spec.words().get(0)).distinct().toList();
+        String typo = words.get(0);
+        return EngineException.usage("unsupported command: " + typo + hint(typo, commands));
+    }
+
+    private static String hint(String typo, List<String> candidates) {
+        return DidYouMean.closest(typo, candidates).map(word -> " (did you mean '" + word + "'?)").orElse("");
+    }
+
+    /** §2.2 keeps unknown dash tokens as positionals; say so, since a typo such as --evn-file otherwise vanishes. */
+    private void warnUnknownFlags(String command) {
+        if (CommandTable.forwardsArguments(command)) {
+            return;
+        }
+        List<String> known = CommandTable.flags().stream().map(Flag::name).toList();
+        for (String flag : invocation.unknownFlags()) {
+            context.log().warn("ignoring unknown flag " + flag + DidYouMean.closest(flag, known)
+                    .map(name -> " (did you mean " + name + "?)").orElse(""));
         }
     }
 
     private void checkSurface(String command) {
-        if (context.release().packageOnly() && isSourceCommand(command)) {
+        if (context.release().packageOnly() && CommandTable.sourceOnly(command)) {
             throw EngineException.usage("the '" + command + "' command is not available in the package-only release surface; "
                     + "use 'profile <validate|install|plan|apply|destroy|status> --tgz <file>' or a source checkout");
         }
-    }
-
-    private boolean isSourceCommand(String command) {
-        return SOURCE_COMMANDS.contains(command) || BuiltInScenario.lookup(command).isPresent();
     }
 
     private int help(PrintStream stream) {
@@ -114,11 +204,28 @@ final class Dispatcher {
         return 0;
     }
 
-    private int bundle() {
-        String sub = invocation.word(1);
-        if (!sub.equals("info")) {
-            throw EngineException.usage("unsupported bundle command: " + sub);
+    private int bom() {
+        if (!invocation.json()) {
+            throw EngineException.usage("bom requires --json");
         }
+        context.log().stdout().print(Json.pretty(InfoDocuments.bom(context.release(), context.build())));
+        return 0;
+    }
+
+    private int completion() {
+        String shell = invocation.word(1);
+        PrintStream out = context.log().stdout();
+        switch (shell) {
+            case "bash" -> out.print(Completion.bash(context.release().packageOnly()));
+            case "zsh" -> out.print(Completion.zsh(context.release().packageOnly()));
+            case "catalog-names" -> new CatalogNamesAction(context).names().forEach(name -> out.print(name + "\n"));
+            default -> throw EngineException.usage("unsupported completion shell: " + shell + " (bash or zsh)");
+        }
+        out.flush();
+        return 0;
+    }
+
+    private int bundle() {
         if (!invocation.json()) {
             throw EngineException.usage("bundle info requires --json");
         }

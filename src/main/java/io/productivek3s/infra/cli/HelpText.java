@@ -1,8 +1,20 @@
 package io.productivek3s.infra.cli;
 
-/** Usage text per runtime surface (contract §3.1); section headings are part of the contract. */
+import io.productivek3s.infra.cli.CommandSpec.Group;
+import io.productivek3s.infra.cli.CommandSpec.Surface;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Usage text rendered from the {@link CommandTable}. The top-level usage keeps the contract's sections and lines
+ * (§3.1; section headings and command lines are matched by pk3s users' scripts and our tests) and adds a one-line
+ * description under each command; {@link #command} renders {@code <command> --help}.
+ */
 final class HelpText {
-    private static final String CMD = "./productive-k3s-infra.sh";
+    static final String CMD = "./productive-k3s-infra.sh";
+    private static final String INDENT = "      ";
+    private static final List<Flag> GLOBAL_SECTION = List.of(Flag.PROFILE, Flag.PROFILE_ENV, Flag.TGZ, Flag.ENV_FILE,
+            Flag.OUTPUT, Flag.DEBUG, Flag.YES, Flag.DRY_RUN, Flag.JSON, Flag.FORCE, Flag.EVENTS);
 
     private HelpText() {
     }
@@ -20,54 +32,131 @@ final class HelpText {
             line(text, CMD + " <scenario> [command] [make-args...]");
         }
         text.append('\n').append(packageOnly ? "Package-oriented commands:\n" : "Profile-driven commands:\n");
-        for (String command : new String[] {"help", "version", "bundle info --json", "bom --json", "doctor"}) {
-            line(text, command);
-        }
+        commands(text, Group.PACKAGE, packageOnly);
+        commands(text, Group.INFO, packageOnly);
+        commands(text, Group.SOURCE, packageOnly);
         if (!packageOnly) {
-            line(text, "list-profiles");
-        }
-        for (String sub : new String[] {"validate", "install", "plan", "apply", "destroy", "status"}) {
-            line(text, "profile " + sub + " --tgz <file>");
-        }
-        line(text, "profile export --tgz <file> --output <file|dir>");
-        if (!packageOnly) {
-            line(text, "validate-profile --profile <file>");
-            for (String cmd : new String[] {"validate", "plan", "apply", "destroy", "status"}) {
-                line(text, cmd + " --profile <file>");
-            }
-            line(text, "export --profile <file> --output <file|dir>");
             text.append("\nLegacy compatibility:\n");
-            line(text, "multipass [command]");
-            line(text, "onprem | onprem-basic [command]");
-            line(text, "onprem-arm | onprem-basic-arm [command]");
-            line(text, "aws-single-node [command]");
+            commands(text, Group.LEGACY, false);
         }
         text.append("\nSupported global flags:\n");
-        if (!packageOnly) {
-            line(text, "--profile <file>");
-            line(text, "--profile-env <file>");
+        for (Flag flag : GLOBAL_SECTION) {
+            if (!packageOnly || (flag != Flag.PROFILE && flag != Flag.PROFILE_ENV)) {
+                described(text, flag.synopsis(), flag.description());
+            }
         }
-        for (String flag : new String[] {"--tgz <file>", "--env-file <file>", "--output <file|dir>", "--debug", "--yes",
-                "--dry-run", "--json", "--force", "--events ndjson"}) {
-            line(text, flag);
-        }
-        artifactCommands(text);
+        text.append("\nArtifact commands:\n");
+        line(text, "profile <command> --tgz <url|name|name@version>   (catalogs: PK3S_CATALOG_URLS)");
+        commands(text, Group.ARTIFACT, packageOnly);
+        line(text, "--offline   use only the download cache");
+        text.append("\nAuthoring and diagnostics:\n");
+        commands(text, Group.AUTHORING, packageOnly);
+        text.append("\nExit codes:\n");
+        exitCodes(text, Reference.EXIT_CODES.keySet().stream().toList(), true);
+        text.append("\nRun '").append(CMD).append(" <command> --help' (or 'help <command>') for a command's flags, examples, "
+                + "environment and exit codes.\n");
         return text.toString();
     }
 
-    /** [New] catalogs, URLs and Core bundles; a section of its own so the contract sections stay as they are. */
-    private static void artifactCommands(StringBuilder text) {
-        text.append("\nArtifact commands:\n");
-        line(text, "profile <command> --tgz <url|name|name@version>   (catalogs: PK3S_CATALOG_URLS)");
-        line(text, "catalog list [--json]");
-        line(text, "catalog show <name>[@<version>] [--json]");
-        line(text, "core fetch [--version <v>] [--json]");
-        line(text, "core info [--version <v>] [--json]");
-        line(text, "--offline   use only the download cache");
-        text.append("\nAuthoring and diagnostics:\n");
-        line(text, "profile pack --source <dir> --output <file.tgz>   (reproducible package, prints its sha256)");
-        line(text, "profile pack --profile <file.env> --output <file.tgz>");
-        line(text, "telemetry preview <command line>   (prints the events a command would send; sends nothing)");
+    /** {@code <command> --help}: usage, description, flags, examples, environment, exit codes. */
+    static String command(CommandSpec spec) {
+        StringBuilder text = new StringBuilder("Usage:\n");
+        line(text, CMD + " " + usageLine(spec));
+        text.append('\n').append(capitalized(spec.summary())).append(".\n");
+        if (!spec.details().isEmpty()) {
+            text.append(spec.details()).append('\n');
+        }
+        if (spec.surface() == Surface.SOURCE) {
+            text.append("Available on the source surface only (not in release or export bundles).\n");
+        }
+        text.append("\nFlags:\n");
+        for (Flag flag : spec.flags()) {
+            described(text, flag.synopsis(), flag.description());
+        }
+        text.append("Global flags: ").append(String.join(", ", Flag.GLOBAL.stream().map(Flag::synopsis).toList())).append('\n');
+        if (!spec.json().supported()) {
+            text.append("No --json form: ").append(spec.json().noResult()).append(".\n");
+        }
+        if (!spec.examples().isEmpty()) {
+            text.append("\nExamples:\n");
+            spec.examples().forEach(example -> line(text, CMD + " " + example));
+        }
+        if (!spec.envVars().isEmpty()) {
+            text.append("\nEnvironment:\n");
+            for (String name : spec.envVars()) {
+                described(text, name, Reference.ENV_VARS.getOrDefault(name, ""));
+            }
+        }
+        text.append("\nExit codes:\n");
+        exitCodes(text, spec.exitCodes(), spec.childCodes());
+        return text.toString();
+    }
+
+    /** {@code help profile}: the subcommands under a word. */
+    static String group(List<String> prefix, List<CommandSpec> specs) {
+        StringBuilder text = new StringBuilder("Usage:\n");
+        line(text, CMD + " " + String.join(" ", prefix) + " <command> [flags]");
+        text.append("\nCommands:\n");
+        for (CommandSpec spec : specs) {
+            described(text, String.join(" ", spec.words()), spec.summary());
+        }
+        text.append("\nRun '").append(CMD).append(' ').append(String.join(" ", prefix)).append(" <command> --help' for details.\n");
+        return text.toString();
+    }
+
+    /** The command with its flags: required value flags as given, the rest in brackets. */
+    static String usageLine(CommandSpec spec) {
+        StringBuilder usage = new StringBuilder(spec.name());
+        if (spec.words().equals(List.of("catalog", "show"))) {
+            usage.append(" <name>[@<version>]");
+        } else if (spec.words().equals(List.of("completion"))) {
+            usage.append(" <bash|zsh>");
+        } else if (spec.words().equals(List.of("telemetry", "preview"))) {
+            usage.append(" <command line>");
+        } else if (spec.group() == Group.LEGACY) {
+            usage.append(" [command] [make-args...]");
+        }
+        for (Flag flag : spec.flags()) {
+            usage.append(' ').append(required(spec, flag) ? flag.synopsis() : "[" + flag.synopsis() + "]");
+        }
+        return usage.toString();
+    }
+
+    private static boolean required(CommandSpec spec, Flag flag) {
+        String synopsis = spec.synopsis() == null ? "" : spec.synopsis();
+        return flag.takesValue() && synopsis.contains(flag.synopsis()) && !synopsis.contains("[" + flag.synopsis());
+    }
+
+    private static void commands(StringBuilder text, Group group, boolean packageOnly) {
+        for (CommandSpec spec : CommandTable.all()) {
+            if (spec.group() != group || spec.synopsis() == null || (packageOnly && spec.surface() == Surface.SOURCE)) {
+                continue;
+            }
+            spec.synopsis().lines().forEach(content -> line(text, content));
+            text.append(INDENT).append(spec.summary()).append('\n');
+        }
+    }
+
+    private static void exitCodes(StringBuilder text, List<Integer> codes, boolean childCodes) {
+        for (Map.Entry<Integer, String> code : Reference.EXIT_CODES.entrySet()) {
+            if (codes.contains(code.getKey())) {
+                line(text, String.format("%-6s %s", code.getKey(), code.getValue()));
+            }
+        }
+        if (childCodes) {
+            line(text, Reference.CHILD_CODES);
+        }
+    }
+
+    private static void described(StringBuilder text, String content, String description) {
+        line(text, content);
+        if (!description.isEmpty()) {
+            text.append(INDENT).append(description).append('\n');
+        }
+    }
+
+    private static String capitalized(String text) {
+        return text.isEmpty() ? text : Character.toUpperCase(text.charAt(0)) + text.substring(1);
     }
 
     private static void line(StringBuilder text, String content) {

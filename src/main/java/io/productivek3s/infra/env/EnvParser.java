@@ -47,9 +47,27 @@ final class EnvParser {
 
     /** Parses {@code raw} (as read from disk); throws {@link EnvSyntaxException} on the first problem. */
     static Parsed parse(String raw, String displayPath) {
-        EnvParser parser = new EnvParser(normalize(raw), displayPath);
+        String text = normalize(raw);
+        rejectControlCharacters(text, displayPath);
+        EnvParser parser = new EnvParser(text, displayPath);
         parser.file();
         return new Parsed(List.copyOf(parser.statements), List.copyOf(parser.warnings));
+    }
+
+    /**
+     * NUL cannot be passed to a child at all, and other control characters (except tab and newline) have no place in
+     * a profile (tab and CR, which bash keeps, excepted): both are refused up front with the line, before any value is formed.
+     */
+    private static void rejectControlCharacters(String text, String path) {
+        int line = 1;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\n') {
+                line++;
+            } else if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f) {
+                throw EnvSyntaxException.controlCharacter(path, line, c);
+            }
+        }
     }
 
     /** Drops a leading UTF-8 BOM and one trailing CR per line (files edited on Windows). */

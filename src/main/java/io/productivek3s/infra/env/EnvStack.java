@@ -29,6 +29,7 @@ public final class EnvStack {
     private final Consumer<String> warn;
     private final boolean bashEval;
     private final Map<String, EnvValue> scope = new LinkedHashMap<>();
+    private long scopeChars;
     private AssignmentGuard guard;
 
     /**
@@ -86,7 +87,7 @@ public final class EnvStack {
 
     /** Puts a value into the scope as if assigned, bypassing the guard (release binding re-imposes values, §17.2). */
     public void pin(String name, String value, Origin origin) {
-        scope.put(name, new EnvValue(name, value, origin));
+        put(new EnvValue(name, value, origin));
     }
 
     private EnvFile evaluate(String text, Path source, String displayPath, Layer layer) {
@@ -102,10 +103,15 @@ public final class EnvStack {
             throw e.toEngineException();
         }
         parsed.warnings().forEach(warn);
-        Expander expander = new Expander(this::lookup);
+        Expander expander = new Expander(this::lookup, EnvLimits.MAX_VALUE_CHARS);
         List<EnvValue> accepted = new ArrayList<>();
         for (EnvParser.Statement statement : parsed.statements()) {
-            String value = expander.expand(statement.value());
+            String value;
+            try {
+                value = expander.expand(statement.value());
+            } catch (Expander.TooLong e) {
+                throw tooLong(new Origin(layer, displayPath, statement.line()), statement.name());
+            }
             assign(new EnvValue(statement.name(), value, new Origin(layer, displayPath, statement.line())), accepted);
         }
         return new EnvFile(displayPath, layer, accepted, parsed.warnings());
@@ -138,11 +144,42 @@ public final class EnvStack {
     }
 
     private void assign(EnvValue value, List<EnvValue> accepted) {
+        if (value.value().length() > EnvLimits.MAX_VALUE_CHARS) {
+            throw tooLong(value.origin(), value.name()); // bash evaluation bypasses the expander's bound
+        }
         if (guard != null && !guard.allow(value.name(), value.value(), value.origin())) {
             return;
         }
-        scope.put(value.name(), value);
+        put(value);
         accepted.add(value);
+    }
+
+    /** Stores a value, keeping the running size of the scope within {@link EnvLimits#MAX_TOTAL_CHARS}. */
+    private void put(EnvValue value) {
+        EnvValue previous = scope.get(value.name());
+        long next = scopeChars - (previous == null ? 0 : size(previous)) + size(value);
+        if (next > EnvLimits.MAX_TOTAL_CHARS) {
+            throw EngineException.invalid(where(value.origin()) + "the variables from env files exceed "
+                    + EnvLimits.MAX_TOTAL_CHARS + " characters in all (at " + value.name() + ")");
+        }
+        scope.put(value.name(), value);
+        scopeChars = next;
+    }
+
+    private static long size(EnvValue value) {
+        return value.name().length() + 1L + value.value().length();
+    }
+
+    private static EngineException tooLong(Origin origin, String name) {
+        return EngineException.invalid(where(origin) + "value of " + name + " is longer than "
+                + EnvLimits.MAX_VALUE_CHARS + " characters after expansion");
+    }
+
+    private static String where(Origin origin) {
+        if (origin.file() == null || origin.file().isEmpty()) {
+            return "";
+        }
+        return "env file " + origin.file() + (origin.line() > 0 ? ":" + origin.line() : "") + ": ";
     }
 
     private String lookup(String name) {
@@ -152,10 +189,17 @@ public final class EnvStack {
 
     private static String read(Path file, String displayPath) {
         byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
+        // Only regular files: a FIFO would block, /dev/zero never ends, a directory cannot be read.
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            throw EngineException.invalid("env file " + displayPath + ": not a regular file");
+        }
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            bytes = in.readNBytes(EnvLimits.MAX_FILE_BYTES + 1);
         } catch (IOException e) {
             throw EngineException.invalid("env file " + displayPath + ": cannot be read");
+        }
+        if (bytes.length > EnvLimits.MAX_FILE_BYTES) {
+            throw EngineException.invalid("env file " + displayPath + ": larger than " + EnvLimits.MAX_FILE_BYTES + " bytes");
         }
         try {
             return StandardCharsets.UTF_8.newDecoder()

@@ -19,6 +19,11 @@ final class EnvSyntaxException extends RuntimeException {
         return new EnvSyntaxException("env file " + path + ":" + line + ": unterminated quote", false);
     }
 
+    static EnvSyntaxException controlCharacter(String path, int line, char c) {
+        return new EnvSyntaxException("env file " + path + ":" + line + ": control character "
+                + String.format("U+%04X", (int) c) + " is not allowed", false);
+    }
+
     /** {@code construct} is a fixed template or operator plus variable names, never value text. */
     static EnvSyntaxException construct(String path, int line, String construct) {
         return new EnvSyntaxException(

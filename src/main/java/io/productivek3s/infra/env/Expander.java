@@ -3,18 +3,34 @@ package io.productivek3s.infra.env;
 import java.util.List;
 import java.util.function.Function;
 
-/** Evaluates parsed segments against a lookup that returns null for unset names. */
+/**
+ * Evaluates parsed segments against a lookup that returns null for unset names. Output is bounded by
+ * {@code maxChars}: every stored value is itself bounded, so memory stays within a few times the bound however the
+ * values reference each other.
+ */
 final class Expander {
-    private final Function<String, String> lookup;
+    /** The expansion would exceed the bound; the caller words the error with the file, line and name. */
+    static final class TooLong extends RuntimeException {
+        TooLong() {
+            super(null, null, false, false);
+        }
+    }
 
-    Expander(Function<String, String> lookup) {
+    private final Function<String, String> lookup;
+    private final int maxChars;
+
+    Expander(Function<String, String> lookup, int maxChars) {
         this.lookup = lookup;
+        this.maxChars = maxChars;
     }
 
     String expand(List<Segment> segments) {
         StringBuilder out = new StringBuilder();
         for (Segment segment : segments) {
             out.append(expand(segment));
+            if (out.length() > maxChars) {
+                throw new TooLong();
+            }
         }
         return out.toString();
     }

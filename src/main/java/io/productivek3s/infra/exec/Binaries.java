@@ -23,6 +23,10 @@ public final class Binaries {
         if (command == null || command.isEmpty()) {
             return Optional.empty();
         }
+        if (command.indexOf('\0') >= 0 || pathVarHasNul()) {
+            // NUL cannot be part of a path; env files refuse it, this guards every other source
+            throw EngineException.invalid("invalid command name or PATH (contains a NUL character): " + command.replace('\0', '?'));
+        }
         if (command.contains("/")) {
             Path path = Path.of(command).toAbsolutePath();
             return executable(path) ? Optional.of(path) : Optional.empty();
@@ -35,6 +39,10 @@ public final class Binaries {
             }
         }
         return Optional.empty();
+    }
+
+    private boolean pathVarHasNul() {
+        return env.getOrDefault("PATH", "").indexOf('\0') >= 0;
     }
 
     public Path require(String command) {

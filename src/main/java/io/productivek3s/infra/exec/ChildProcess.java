@@ -19,10 +19,20 @@ import sun.misc.SignalHandler;
  * the engine waits for the child and reports the interruption so state can still be persisted (§12.4).
  */
 public final class ChildProcess {
+    /** How long a child that died of SIGINT/SIGTERM waits for the engine's own copy of the signal to be seen. */
+    private static final long SIGNAL_GRACE_MILLIS = 500;
+
     private final Log log;
+    private final Interrupts interrupts;
 
     public ChildProcess(Log log) {
+        this(log, null);
+    }
+
+    /** With {@code interrupts}, signals are recorded run-wide (package runs) instead of only while the child runs. */
+    public ChildProcess(Log log, Interrupts interrupts) {
         this.log = log;
+        this.interrupts = interrupts;
     }
 
     /** Outcome: the child's exit code, and the signal number the engine received while waiting (0 if none). */
@@ -39,6 +49,11 @@ public final class ChildProcess {
 
     public Result run(List<String> argv, Path workingDir, Map<String, String> environment) {
         log.debug("exec: " + String.join(" ", argv) + " (cwd " + workingDir + ")");
+        ExecLimits.current().check(argv, environment, 0);
+        if (interrupts != null && interrupts.received() != 0) {
+            int signal = interrupts.received(); // interrupted before the child could start: it never runs
+            return new Result(128 + signal, signal);
+        }
         ProcessBuilder builder = new ProcessBuilder(argv).directory(workingDir.toFile());
         builder.environment().clear();
         builder.environment().putAll(environment);
@@ -52,7 +67,15 @@ public final class ChildProcess {
         try {
             process = builder.start();
         } catch (IOException e) {
+            String reason = String.valueOf(e.getMessage());
+            if (reason.contains("error=7,")) { // E2BIG: the kernel refused the size, the tool is there
+                throw EngineException.invalid("could not start " + argv.get(0)
+                        + ": arguments and environment exceed the kernel's limits (E2BIG)");
+            }
             throw EngineException.dependency(argv.get(0));
+        }
+        if (interrupts != null) {
+            return runRecorded(process);
         }
         AtomicInteger received = new AtomicInteger();
         SignalHandler previousInt = install("INT", 2, process, received);
@@ -71,6 +94,31 @@ public final class ChildProcess {
         } finally {
             restore("INT", previousInt);
             restore("TERM", previousTerm);
+        }
+    }
+
+    private Result runRecorded(Process process) {
+        interrupts.forwardTo(name -> forward(process, name));
+        if (interrupts.received() != 0) {
+            forward(process, interrupts.received() == 2 ? "INT" : "TERM"); // arrived while the child was starting
+        }
+        Thread pump = log.eventsMode() ? pump(process.getInputStream(), log.stderr()) : null;
+        try {
+            int code = waitFor(process);
+            if (pump != null) {
+                pump.join(5_000);
+            }
+            int signal = interrupts.received();
+            if (signal == 0 && (code == 130 || code == 143)) {
+                signal = interrupts.awaitSignal(SIGNAL_GRACE_MILLIS);
+            }
+            return new Result(code, signal);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroy();
+            return new Result(130, 2);
+        } finally {
+            interrupts.forwardTo(null);
         }
     }
 

@@ -92,6 +92,9 @@ final class ArchiveModel {
             throw unsafe(rawName);
         }
         List<String> segments = ArchivePaths.segments(path);
+        if (segments.stream().anyMatch(ArchivePaths::tooLongForAFileName)) {
+            throw unsafe(rawName); // the file system could not create it: refused in validate as in install
+        }
         String name = segments.get(segments.size() - 1);
         TreeEntry parent = parentDirectory(path, segments, rawName);
         TreeEntry existingEntry = parent.children.get(name);

@@ -14,6 +14,8 @@ final class ArchivePaths {
     /** Linux refuses longer symlink targets (PATH_MAX - 1) and longer path names. */
     static final int MAX_LINK_TARGET = 4095;
     static final int MAX_NAME = 4096;
+    /** Linux NAME_MAX: the longest single path component, in bytes. */
+    static final int MAX_COMPONENT_BYTES = 255;
     /** Real packages need a handful of steps; the bound keeps hostile archives linear. */
     static final int MAX_RESOLUTION_STEPS = 8192;
 
@@ -38,6 +40,12 @@ final class ArchivePaths {
             }
         }
         return Optional.of(String.join("/", parts));
+    }
+
+    /** A component longer than NAME_MAX bytes (UTF-8, as written to disk). */
+    static boolean tooLongForAFileName(String segment) {
+        return segment.length() > MAX_COMPONENT_BYTES
+                || segment.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_COMPONENT_BYTES;
     }
 
     static String parentOf(String path) {

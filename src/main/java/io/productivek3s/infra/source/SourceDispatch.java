@@ -66,7 +66,12 @@ public final class SourceDispatch {
         ProfilesCheckout checkout = ProfilesCheckout.require(context, command.token());
         Path scenarioDir = checkout.scenarioDir(scenario.path());
         announce(profile);
+        log.ok("Profile validation passed"); // §7.5/§21.3: dispatch announces like validate-profile, as bash does
         List<Children.Child> children = children(command.action(), profile, scenarioDir, dryRun);
+        // Before the prompt, telemetry and children: an environment the kernel would refuse is an input error now.
+        Map<String, String> planned = new java.util.LinkedHashMap<>(context.env());
+        planned.putAll(profile.values());
+        io.productivek3s.infra.exec.ExecLimits.current().check(List.of(), planned, 32 * 1024);
 
         TelemetryRun telemetryRun = telemetry.begin(new Telemetry.Command(command.token(), scenario.type()),
                 profile.telemetryChoice(), command.emitsTelemetry(dryRun));

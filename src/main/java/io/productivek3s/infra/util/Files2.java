@@ -17,13 +17,19 @@ import java.util.Set;
 
 /** File helpers the JDK lacks: private modes, atomic replace, recursive delete without following links. */
 public final class Files2 {
-    public static final Set<PosixFilePermission> DIR_PRIVATE = PosixFilePermissions.fromString("rwx------");
-    public static final Set<PosixFilePermission> FILE_PRIVATE = PosixFilePermissions.fromString("rw-------");
-    public static final Set<PosixFilePermission> FILE_PRIVATE_EXEC = PosixFilePermissions.fromString("rwx------");
-    public static final Set<PosixFilePermission> FILE_PUBLIC_EXEC = PosixFilePermissions.fromString("rwxr-xr-x");
-    public static final Set<PosixFilePermission> FILE_PUBLIC = PosixFilePermissions.fromString("rw-r--r--");
+    // Immutable (Set.copyOf): a caller that widened a shared mode would widen it for every later file.
+    public static final Set<PosixFilePermission> DIR_PRIVATE = mode("rwx------");
+    public static final Set<PosixFilePermission> FILE_PRIVATE = mode("rw-------");
+    public static final Set<PosixFilePermission> FILE_PRIVATE_EXEC = mode("rwx------");
+    public static final Set<PosixFilePermission> FILE_PUBLIC_EXEC = mode("rwxr-xr-x");
+    public static final Set<PosixFilePermission> FILE_PUBLIC = mode("rw-r--r--");
 
     private Files2() {
+    }
+
+    /** An unmodifiable permission set from {@code rwxr-x---} notation. */
+    public static Set<PosixFilePermission> mode(String symbolic) {
+        return Set.copyOf(PosixFilePermissions.fromString(symbolic));
     }
 
     /** Creates {@code dir} and missing parents; directories created here get mode 0700. */

@@ -16,6 +16,11 @@ import java.util.Set;
 import java.util.function.Function;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.api.lowlevel.Parse;
+import org.snakeyaml.engine.v2.common.Anchor;
+import org.snakeyaml.engine.v2.events.AliasEvent;
+import org.snakeyaml.engine.v2.events.Event;
+import org.snakeyaml.engine.v2.events.NodeEvent;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
@@ -31,6 +36,13 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
  * file ("profile package profile.yaml is not valid YAML: ...").
  */
 public final class YamlDocument {
+    /** Largest document read, in characters (profile.yaml, sidecars, catalogs are a few KiB to tens of KiB). */
+    public static final int MAX_CHARS = 4 * 1024 * 1024;
+    /** Deepest nesting of mappings and sequences; real documents use fewer than 10 levels. */
+    public static final int MAX_DEPTH = 64;
+    /** Aliases in one document; upstream documents use none, so a small budget only serves hand-written ones. */
+    public static final int MAX_ALIASES = 20;
+
     private YamlDocument() {
     }
 
@@ -52,12 +64,16 @@ public final class YamlDocument {
     /** The single document of {@code text}; empty when the text holds none. More than one is an error. */
     public static Optional<Node> compose(String text, org.snakeyaml.engine.v2.api.LoadSettingsBuilder settings, String label,
             Function<String, EngineException> notYaml) {
+        if (text.length() > MAX_CHARS) {
+            throw notYaml.apply("the document is larger than " + MAX_CHARS + " characters");
+        }
         LoadSettings built = settings.setLabel(label)
                 .setCodePointLimit(Math.max(text.length() + 1, 1024))
-                .setMaxAliasesForCollections(50)
+                .setMaxAliasesForCollections(MAX_ALIASES)
                 .setAllowRecursiveKeys(false)
                 .build();
         try {
+            checkShape(text, built, notYaml);
             Iterator<Node> documents = new Compose(built).composeAllFromString(text).iterator();
             if (!documents.hasNext()) {
                 return Optional.empty();
@@ -73,6 +89,41 @@ public final class YamlDocument {
             throw notYaml.apply("nesting is too deep");
         } catch (RuntimeException e) {
             throw notYaml.apply(detail(e));
+        }
+    }
+
+    /**
+     * One pass over the parser's events before anything is composed (composing recurses per level): bounded depth
+     * and alias count, and no alias to a collection that is still open, i.e. no recursive structure.
+     */
+    private static void checkShape(String text, LoadSettings settings, Function<String, EngineException> notYaml) {
+        Deque<Optional<Anchor>> open = new ArrayDeque<>();
+        Set<String> openAnchors = new HashSet<>();
+        int aliases = 0;
+        for (Event event : new Parse(settings).parseString(text)) {
+            switch (event.getEventId()) {
+                case MappingStart, SequenceStart -> {
+                    Optional<Anchor> anchor = ((NodeEvent) event).getAnchor();
+                    open.push(anchor);
+                    anchor.ifPresent(a -> openAnchors.add(a.getValue()));
+                    if (open.size() > MAX_DEPTH) {
+                        throw notYaml.apply("nesting is deeper than " + MAX_DEPTH + " levels" + at(event.getStartMark()));
+                    }
+                }
+                case MappingEnd, SequenceEnd -> open.pop().ifPresent(a -> openAnchors.remove(a.getValue()));
+                case Alias -> {
+                    String name = ((AliasEvent) event).getAlias().getValue();
+                    if (openAnchors.contains(name)) {
+                        throw notYaml.apply("recursive alias *" + escaped(name) + at(event.getStartMark()));
+                    }
+                    if (++aliases > MAX_ALIASES) {
+                        throw notYaml.apply("more than " + MAX_ALIASES + " aliases" + at(event.getStartMark()));
+                    }
+                }
+                default -> {
+                    // scalars and document/stream markers carry no structure
+                }
+            }
         }
     }
 

@@ -10,7 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** The real upstream catalogs (shared/reference-data) and the §22.1 rules. */
+/** Catalogs shaped like the published ones (test fixtures) and the §22.1 rules. */
 class CatalogParserTest {
     static final String HEADER = """
             apiVersion: catalogs.productive-k3s.io/v1alpha1
@@ -35,7 +35,7 @@ class CatalogParserTest {
             """;
 
     private static Path catalogs() {
-        return Repo.referenceData().resolve("productive-k3s-catalogs");
+        return Repo.fixture("productive-k3s-catalogs");
     }
 
     private static CatalogIndex parse(Path file) throws Exception {
@@ -51,12 +51,12 @@ class CatalogParserTest {
         CatalogIndex index = parse(catalogs().resolve("catalogs/0.9.65/index.yaml"));
         assertThat(index.version()).isEqualTo("0.9.65");
         assertThat(index.generatedAt()).isEqualTo("2026-10-02T15:44:40Z");
-        assertThat(index.ofKind("profile")).hasSize(8).allSatisfy(entry -> {
+        assertThat(index.ofKind("profile")).hasSize(4).allSatisfy(entry -> {
             assertThat(entry.artifactSha256()).matches("[0-9a-f]{64}");
             assertThat(entry.downloadUrl()).hasValueSatisfying(url -> assertThat(url).startsWith("https://downloads.productive-k3s.io/infra/"));
         });
         CatalogEntry gcp = CatalogResolver.find(index, CatalogReference.parse("gcp-basic"));
-        assertThat(gcp.artifactSha256()).isEqualTo("a58630e4ebc516221005708f98a83492e7b171e00eefb0a38796999c8ea7aee2");
+        assertThat(gcp.artifactSha256()).isEqualTo("7ddd0cec655ce9eaff58a6b08737aa387a4142b267a61cf97a2128224b39fc2f");
         assertThat(gcp.install().requiresLocalOverrides()).isTrue();
         assertThat(gcp.install().inputs()).first().isEqualTo(new CatalogEntry.Input("GCP_PROJECT_ID", true, false,
                 "local-override", "Google Cloud project id used for provisioning"));

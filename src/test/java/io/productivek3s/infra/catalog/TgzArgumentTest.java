@@ -52,11 +52,28 @@ class TgzArgumentTest {
 
     @Test
     void missingPathsKeepTheirContractMessage() throws Exception {
-        Files.createDirectory(dir.resolve("somedir"));
-        for (String value : new String[] {"./missing.tgz", "missing.tgz", "dist/p.tar.gz", "../x", "~/p", "somedir"}) {
+        for (String value : new String[] {"./missing.tgz", "missing.tgz", "dist/p.tar.gz", "../x", "~/p"}) {
             assertThatThrownBy(() -> TgzArgument.classify(value, paths()))
                     .satisfies(e -> assertThat(exitCode(e)).isEqualTo(3))
                     .hasMessage("tgz package not found: " + value);
+        }
+    }
+
+    @Test
+    void existingPathsThatAreNoFileAreNamedAndNeverOpened() throws Exception {
+        Files.createDirectory(dir.resolve("somedir"));
+        Path fifo = dir.resolve("pipe.tgz");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        String[][] cases = {
+            {"somedir", "tgz package is not a regular file: somedir (a directory)"},
+            {"pipe.tgz", "tgz package is not a regular file: pipe.tgz (a FIFO)"},
+            {"/dev/zero", "tgz package is not a regular file: /dev/zero (a device or other special file)"},
+            {"file://" + fifo, "tgz package is not a regular file: file://" + fifo + " (a FIFO)"},
+        };
+        for (String[] c : cases) {
+            assertThatThrownBy(() -> TgzArgument.classify(c[0], paths()))
+                    .satisfies(e -> assertThat(exitCode(e)).isEqualTo(3))
+                    .hasMessage(c[1]);
         }
     }
 

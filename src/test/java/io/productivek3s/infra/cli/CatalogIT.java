@@ -333,12 +333,11 @@ class CatalogIT extends PackageTestBase {
 
     @Test
     void theRealCatalogsParseAndList() throws Exception {
-        Path catalogs = Repo.referenceData().resolve("productive-k3s-catalogs");
+        Path catalogs = Repo.fixture("productive-k3s-catalogs");
         Engine.Result versioned = engine.env("PK3S_CATALOG_URLS", catalogs.resolve("catalogs/0.9.65/index.yaml").toString()).run("catalog", "list");
         assertThat(versioned.exitCode()).as(versioned.toString()).isZero();
         assertThat(versioned.stdoutLines().get(0)).endsWith("(productive-k3s-catalog 0.9.65, generated 2026-10-02T15:44:40Z, checksum verified)");
-        assertThat(versioned.stdout()).contains("aws-single-node-basic", "gcp-basic", "hetzner-basic", "oci-arm", "on-prem-arm",
-                "on-prem-basic", "multipass-single-node", "multipass-1-server-2-agents");
+        assertThat(versioned.stdout()).contains("gcp-basic", "hetzner-basic", "on-prem-basic", "multipass-single-node");
         for (String file : new String[] {"catalogs/index.yaml", "history/index.7b4d314.yaml", "history/index.f1bd5d5.yaml"}) {
             Engine.Result list = engine.env("PK3S_CATALOG_URLS", "file://" + catalogs.resolve(file)).run("catalog", "list", "--json");
             assertThat(list.exitCode()).as(file + "\n" + list).isZero();
@@ -351,7 +350,7 @@ class CatalogIT extends PackageTestBase {
 
     @Test
     void aServedVersionedCatalogIsVerifiedAgainstItsSha256() throws Exception {
-        Path catalogs = Repo.referenceData().resolve("productive-k3s-catalogs/catalogs/0.9.65");
+        Path catalogs = Repo.fixture("productive-k3s-catalogs/catalogs/0.9.65");
         byte[] index = Files.readAllBytes(catalogs.resolve("index.yaml"));
         byte[] sidecar = Files.readAllBytes(catalogs.resolve("index.yaml.sha256"));
         server.route("/catalogs/0.9.65/index.yaml", Response.ok(index));

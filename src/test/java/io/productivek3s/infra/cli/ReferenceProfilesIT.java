@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class ReferenceProfilesIT extends PackageTestBase {
 
     private Path packageOf(String profile, String name, String scenarioType, String engineType, String scenarioPath) throws Exception {
-        Path ref = Repo.referenceData().resolve("productive-k3s-profiles/profiles");
+        Path ref = Repo.fixture("productive-k3s-profiles/profiles");
         String sidecar = Files.readString(ref.resolve(profile + ".package.yaml"));
         String nested = ("\n" + sidecar).replace("\n", "\n  ").stripTrailing() + "\n";
         fixture.manifest("apiVersion: infra.productive-k3s.io/v1\nkind: Profile\nmetadata:\n  name: " + name + "\n  version: exported\n"
@@ -30,7 +30,7 @@ class ReferenceProfilesIT extends PackageTestBase {
     }
 
     private Path example(String rel) {
-        return Repo.referenceData().resolve("productive-k3s-profiles/scenarios/" + rel);
+        return Repo.fixture("productive-k3s-profiles/scenarios/" + rel);
     }
 
     @Test

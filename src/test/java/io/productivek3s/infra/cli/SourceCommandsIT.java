@@ -172,7 +172,8 @@ class SourceCommandsIT extends SourceTestBase {
         assertThat(result.stdoutLines()).containsExactly(
                 "[pk3s-infra] INFO  Loading profile: ../profiles-checkout/" + ONPREM,
                 "[pk3s-infra] INFO  Scenario: onprem-basic",
-                "[pk3s-infra] INFO  Engine: ansible");
+                "[pk3s-infra] INFO  Engine: ansible",
+                "[pk3s-infra] OK    Profile validation passed"); // §7.5, §21.3: as bash prints it
 
         FakeTools.Call make = single("make");
         assertThat(make.args()).containsExactly("-C", checkout.path("scenarios/edge/onprem-basic").toString(), "up");

@@ -1,7 +1,6 @@
 package io.productivek3s.infra.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -392,7 +391,7 @@ class TelemetryIT extends PackageTestBase {
 
     @Test
     void aTerminalUserIsAskedOnceAndYesSends() throws Exception {
-        assumeTrue(Terminal.available(), "util-linux script is needed for a pseudo-terminal");
+        Terminal.require();
         Terminal.Result result = onTerminal("yes\n", "profile", "install", "--tgz", "fixture.tgz", "--env-file", "site.env");
         assertThat(result.exitCode()).as(result.transcript()).isZero();
         assertThat(result.count("Enable anonymous telemetry for this run? [Y/n]: ")).isEqualTo(1);
@@ -403,7 +402,7 @@ class TelemetryIT extends PackageTestBase {
 
     @Test
     void aTerminalUserCanSayNoOrGiveUp() throws Exception {
-        assumeTrue(Terminal.available(), "util-linux script is needed for a pseudo-terminal");
+        Terminal.require();
         Terminal.Result no = onTerminal("No\n", "profile", "install", "--tgz", "fixture.tgz", "--env-file", "site.env");
         assertThat(no.exitCode()).as(no.transcript()).isZero();
         assertThat(no.count("[Y/n]: ")).isEqualTo(1);
@@ -424,7 +423,7 @@ class TelemetryIT extends PackageTestBase {
 
     @Test
     void onATerminalNothingAsksUnlessAMutatingCommandIsAboutToAct() throws Exception {
-        assumeTrue(Terminal.available(), "util-linux script is needed for a pseudo-terminal");
+        Terminal.require();
         List<Terminal.Result> results = List.of(
                 onTerminal("yes\n", "profile", "status", "--tgz", "fixture.tgz", "--env-file", "site.env"),
                 onTerminal("yes\n", "profile", "install", "--dry-run", "--tgz", "fixture.tgz", "--env-file", "site.env"),

@@ -26,8 +26,15 @@ class BashCompatibilityTest {
 
     @TestFactory
     Stream<DynamicTest> everyReferenceEnvFileMatchesBash() throws IOException {
-        BashOracle.assumeBash();
-        Path profiles = io.productivek3s.infra.testing.Repo.referenceData("productive-k3s-profiles");
+        BashOracle.requireBash();
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Path root : io.productivek3s.infra.testing.Repo.shapeRoots()) {
+            tests.addAll(envFilesMatchBash(root.resolve("productive-k3s-profiles")));
+        }
+        return tests.stream();
+    }
+
+    private static List<DynamicTest> envFilesMatchBash(Path profiles) throws IOException {
         List<Path> files;
         try (Stream<Path> walk = Files.walk(profiles)) {
             files = walk.filter(Files::isRegularFile)
@@ -40,7 +47,7 @@ class BashCompatibilityTest {
                 .hasSizeGreaterThanOrEqualTo(8);
         return files.stream().map(file -> {
             String relative = profiles.relativize(file).toString();
-            return DynamicTest.dynamicTest(relative, () -> {
+            return DynamicTest.dynamicTest(profiles.getParent().getFileName() + ": " + relative, () -> {
                 List<String> warnings = new ArrayList<>();
                 EnvStack stack = new EnvStack(BashOracle.ENV, warnings::add, false);
                 stack.load(file, relative, Layer.SOURCE);
@@ -54,13 +61,13 @@ class BashCompatibilityTest {
                 assertThat(stack.effectiveEnvironment()).as(relative).isEqualTo(bash.environment());
                 assertThat(warnings).isEmpty();
             });
-        });
+        }).toList();
     }
 
     @Test
     void unquotedListIsTheRestOfTheLine() throws IOException, InterruptedException {
-        BashOracle.assumeBash();
-        Path file = io.productivek3s.infra.testing.Repo.referenceData("productive-k3s-profiles").resolve(UNQUOTED_LIST);
+        BashOracle.requireBash();
+        Path file = io.productivek3s.infra.testing.Repo.fixture("productive-k3s-profiles").resolve(UNQUOTED_LIST);
         List<String> warnings = new ArrayList<>();
         EnvStack stack = new EnvStack(BashOracle.ENV, warnings::add, false);
         EnvFile parsed = stack.load(file, UNQUOTED_LIST, Layer.OVERRIDE);
@@ -80,7 +87,7 @@ class BashCompatibilityTest {
 
     @TestFactory
     Stream<DynamicTest> trickySnippetsMatchBash() {
-        BashOracle.assumeBash();
+        BashOracle.requireBash();
         return Stream.of(
                 "A=plain\nB=\"double $HOME\"\nC='single $HOME'\n",
                 "A=\"${X:-'a b'}\"\nB=${X:-'a b'}\nC=\"${X:-\"a b\"}\"\nD=\"${X:-a\\}b}\"\nE=${X:-a\\}b}\n",

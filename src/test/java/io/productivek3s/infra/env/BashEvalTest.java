@@ -22,7 +22,7 @@ class BashEvalTest {
 
     @BeforeEach
     void requireBash() {
-        BashOracle.assumeBash();
+        BashOracle.requireBash();
     }
 
     private EnvStack stack(boolean bashEval) {

@@ -16,7 +16,7 @@ import org.snakeyaml.engine.v2.api.DumpSettings;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 
-/** Real upstream sidecars and catalog inputs, wrapped into manifests the way packages carry them. */
+/** Upstream-shaped sidecars and catalog inputs (fixtures, plus opt-in reference data), wrapped into manifests the way packages carry them. */
 class ReferenceDataManifestTest {
     private static final String HEAD = """
             apiVersion: infra.productive-k3s.io/v1
@@ -34,10 +34,13 @@ class ReferenceDataManifestTest {
             """;
 
     private static List<Path> sidecars() throws IOException {
-        Path profiles = io.productivek3s.infra.testing.Repo.referenceData("productive-k3s-profiles");
-        try (Stream<Path> walk = Files.walk(profiles)) {
-            return walk.filter(p -> p.getFileName().toString().endsWith(".package.yaml")).sorted().toList();
+        List<Path> all = new java.util.ArrayList<>();
+        for (Path root : io.productivek3s.infra.testing.Repo.shapeRoots()) {
+            try (Stream<Path> walk = Files.walk(root.resolve("productive-k3s-profiles"))) {
+                all.addAll(walk.filter(p -> p.getFileName().toString().endsWith(".package.yaml")).sorted().toList());
+            }
         }
+        return all;
     }
 
     private static int declaredItems(String sidecar) {
@@ -76,7 +79,7 @@ class ReferenceDataManifestTest {
 
     @Test
     void newerSidecarCarriesTheCompatibilityWindow() throws IOException {
-        Path sidecar = io.productivek3s.infra.testing.Repo.referenceData(
+        Path sidecar = io.productivek3s.infra.testing.Repo.fixture(
                 "productive-k3s-profiles/upstream-newer/profiles/local/multipass-single-node/basic.package.yaml");
         ProfileManifest m = ManifestParser.parse((HEAD + Files.readString(sidecar).indent(2))
                 .getBytes(StandardCharsets.UTF_8));
@@ -91,7 +94,7 @@ class ReferenceDataManifestTest {
     @Test
     @SuppressWarnings("unchecked")
     void catalogProfileEntriesParseAsSpecInputsAndCompatibility() throws IOException {
-        Path index = io.productivek3s.infra.testing.Repo.referenceData("productive-k3s-catalogs/catalogs/0.9.65/index.yaml");
+        Path index = io.productivek3s.infra.testing.Repo.fixture("productive-k3s-catalogs/catalogs/0.9.65/index.yaml");
         Map<String, Object> catalog = (Map<String, Object>) new Load(LoadSettings.builder().build())
                 .loadFromString(Files.readString(index));
         Dump dump = new Dump(DumpSettings.builder().build());

@@ -23,7 +23,7 @@ class SidecarTest {
 
     @Test
     void upstreamSidecarsBecomeSpecInputsAndCompatibility() throws Exception {
-        Path reference = Repo.referenceData().resolve("productive-k3s-profiles");
+        Path reference = Repo.fixture("productive-k3s-profiles");
         Path profile = Files.copy(reference.resolve("profiles/cloud/aws-single-node/basic.env"), dir.resolve("basic.env"));
         Files.copy(reference.resolve("upstream-newer/profiles/local/multipass-single-node/basic.package.yaml"), dir.resolve("basic.package.yaml"));
         Sidecar sidecar = Sidecar.forProfile(profile, "p/basic.env").orElseThrow();

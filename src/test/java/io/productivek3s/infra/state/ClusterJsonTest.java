@@ -20,7 +20,7 @@ class ClusterJsonTest {
 
     @Test
     void keyPathRewriteKeepsOrderTypesAndOtherFields() throws IOException {
-        String original = Files.readString(io.productivek3s.infra.testing.Repo.referenceData("productive-k3s-infra/test-fixtures/cluster.remote-compact.json"));
+        String original = Files.readString(io.productivek3s.infra.testing.Repo.fixture("productive-k3s-infra/test-fixtures/cluster.remote-compact.json"));
         String rewritten = ClusterJson.withSshKeyPath(original, "/state/x.runtime/generated/ssh/id_ed25519");
 
         var before = Json.parse(original);
@@ -36,7 +36,7 @@ class ClusterJsonTest {
 
     @Test
     void keyPathRewriteCreatesTheSshObjectAtTheEnd() throws IOException {
-        String original = Files.readString(io.productivek3s.infra.testing.Repo.referenceData("productive-k3s-infra/test-fixtures/cluster.multipass.json"));
+        String original = Files.readString(io.productivek3s.infra.testing.Repo.fixture("productive-k3s-infra/test-fixtures/cluster.multipass.json"));
         var after = Json.parse(ClusterJson.withSshKeyPath(original, "/k"));
         List<String> names = fieldNames(after);
         assertThat(names.get(names.size() - 1)).isEqualTo("ssh");
@@ -68,7 +68,7 @@ class ClusterJsonTest {
         assertThat(StateStore.alignTelemetry(scenario, false)).isFalse();
 
         Files.createDirectories(file.getParent());
-        Files.copy(io.productivek3s.infra.testing.Repo.referenceData("productive-k3s-infra/test-fixtures/cluster.remote.json"), file);
+        Files.copy(io.productivek3s.infra.testing.Repo.fixture("productive-k3s-infra/test-fixtures/cluster.remote.json"), file);
         Files.setPosixFilePermissions(file, Files2.FILE_PRIVATE);
         assertThat(StateStore.alignTelemetry(scenario, true)).isFalse();
         assertThat(StateStore.alignTelemetry(scenario, false)).isTrue();

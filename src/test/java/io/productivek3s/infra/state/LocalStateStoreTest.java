@@ -45,7 +45,7 @@ class LocalStateStoreTest {
 
     @Test
     void persistPublishesClusterJsonWithKeyPathAndTheRuntimeTree() throws IOException {
-        Path original = io.productivek3s.infra.testing.Repo.referenceData("productive-k3s-infra/test-fixtures/cluster.multipass.json");
+        Path original = io.productivek3s.infra.testing.Repo.fixture("productive-k3s-infra/test-fixtures/cluster.multipass.json");
         generated("cluster.json", Files.readString(original));
         generated("ssh/id_ed25519", "PRIVATE");
         generated("ssh/id_ed25519.pub", "PUBLIC");
@@ -75,7 +75,7 @@ class LocalStateStoreTest {
 
     @Test
     void keyPathRewriteKeepsStringPortAndKeyOrder() throws IOException {
-        generated("cluster.json", Files.readString(io.productivek3s.infra.testing.Repo.referenceData("productive-k3s-infra/test-fixtures/cluster.remote-compact.json")));
+        generated("cluster.json", Files.readString(io.productivek3s.infra.testing.Repo.fixture("productive-k3s-infra/test-fixtures/cluster.remote-compact.json")));
         generated("ssh/id_ed25519", "K");
 
         store.persist(NAME, scenario, metadata(Result.SUCCESS));
@@ -90,7 +90,7 @@ class LocalStateStoreTest {
 
     @Test
     void withoutPrivateKeyClusterJsonIsCopiedByteForByte() throws IOException {
-        String compact = Files.readString(io.productivek3s.infra.testing.Repo.referenceData("productive-k3s-infra/test-fixtures/cluster.remote-compact.json"));
+        String compact = Files.readString(io.productivek3s.infra.testing.Repo.fixture("productive-k3s-infra/test-fixtures/cluster.remote-compact.json"));
         generated("cluster.json", compact);
 
         store.persist(NAME, scenario, metadata(Result.SUCCESS));
@@ -203,7 +203,7 @@ class LocalStateStoreTest {
 
     @Test
     void roundTripRestoresGeneratedAndOpenTofuItems() throws IOException {
-        generated("cluster.json", Files.readString(io.productivek3s.infra.testing.Repo.referenceData("productive-k3s-infra/test-fixtures/cluster.remote.json")));
+        generated("cluster.json", Files.readString(io.productivek3s.infra.testing.Repo.fixture("productive-k3s-infra/test-fixtures/cluster.remote.json")));
         generated("ssh/id_ed25519", "K");
         generated("server-token.txt", "token");
         tofu("terraform.tfstate", "{\"serial\": 3}");

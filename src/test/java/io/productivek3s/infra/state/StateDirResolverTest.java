@@ -2,7 +2,6 @@ package io.productivek3s.infra.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.util.Files2;
@@ -114,17 +113,61 @@ class StateDirResolverTest {
     }
 
     @Test
-    void readOnlyXdgFallsBackToHome() throws IOException {
+    void readOnlyXdgFallsBackToHome() throws IOException, InterruptedException {
         Path xdg = Files.createDirectories(tmp.resolve("xdg-ro"));
-        Files.setPosixFilePermissions(xdg, PosixFilePermissions.fromString("r-x------"));
-        try {
-            assumeFalse(Files.isWritable(xdg), "running as root: permissions do not stop writes");
-            env.put("XDG_CACHE_HOME", xdg.toString());
+        try (ReadOnlyDir readOnly = ReadOnlyDir.of(xdg)) {
+            assertThat(Files.isWritable(readOnly.dir())).as("%s is read-only for this user", readOnly.dir()).isFalse();
+            env.put("XDG_CACHE_HOME", readOnly.dir().toString());
             Path dir = resolve();
             assertThat(dir).isEqualTo(home.resolve(".cache/pk3s/profiles"));
-            assertThat(warnings).containsExactly(fallback(xdg.resolve("pk3s/profiles"), dir));
-        } finally {
-            Files.setPosixFilePermissions(xdg, Files2.DIR_PRIVATE);
+            assertThat(warnings).containsExactly(fallback(readOnly.dir().resolve("pk3s/profiles"), dir));
+        }
+    }
+
+    /**
+     * A directory this user cannot write: mode bits for a normal user; for root (CI), whom mode bits do not stop,
+     * the immutable attribute ({@code chattr +i}) on the same directory, else a procfs directory, which refuses new
+     * entries to root as well.
+     */
+    private record ReadOnlyDir(Path dir, Runnable undo) implements AutoCloseable {
+        static ReadOnlyDir of(Path dir) throws IOException, InterruptedException {
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("r-x------"));
+            Runnable restore = () -> {
+                try {
+                    Files.setPosixFilePermissions(dir, Files2.DIR_PRIVATE);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            };
+            if (!Files.isWritable(dir)) {
+                return new ReadOnlyDir(dir, restore);
+            }
+            restore.run();
+            if (chattr("+i", dir) && !Files.isWritable(dir)) {
+                return new ReadOnlyDir(dir, () -> {
+                    try {
+                        chattr("-i", dir);
+                    } catch (IOException | InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+            }
+            return new ReadOnlyDir(Path.of("/proc/sys/kernel"), () -> { });
+        }
+
+        private static boolean chattr(String flag, Path dir) throws IOException, InterruptedException {
+            try {
+                Process p = new ProcessBuilder("chattr", flag, dir.toString()).redirectErrorStream(true).start();
+                p.getInputStream().readAllBytes();
+                return p.waitFor() == 0;
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
+        @Override
+        public void close() {
+            undo.run();
         }
     }
 

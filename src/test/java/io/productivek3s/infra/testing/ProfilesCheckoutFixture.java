@@ -77,7 +77,7 @@ public final class ProfilesCheckoutFixture {
 
     public ProfilesCheckoutFixture(Path root) throws IOException {
         this.root = Files.createDirectories(root);
-        Path reference = Repo.referenceData().resolve("productive-k3s-profiles");
+        Path reference = Repo.fixture("productive-k3s-profiles");
         for (String rel : new String[] {MULTIPASS, ONPREM, ONPREM_ARM, AWS}) {
             copy(reference.resolve(rel), rel);
             copy(reference.resolve(rel.replace(".env", ".package.yaml")), rel.replace(".env", ".package.yaml"));

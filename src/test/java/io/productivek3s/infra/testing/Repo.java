@@ -2,10 +2,17 @@ package io.productivek3s.infra.testing;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
+import java.util.ArrayList;
+import java.util.List;
 
-/** Locates the repository root and the shared reference data beside it. */
+/**
+ * Locates the repository root and the test fixtures it carries ({@code src/test/resources/fixtures}). A fresh clone
+ * has everything the tests need: nothing is looked up beside the checkout, so nothing is ever skipped for lack of it.
+ */
 public final class Repo {
+    /** Opt-in extra check: {@code -Dpk3s.referenceData=<dir>} adds the full upstream reference data to shape tests. */
+    public static final String REFERENCE_DATA_PROPERTY = "pk3s.referenceData";
+
     private Repo() {
     }
 
@@ -20,28 +27,34 @@ public final class Repo {
         return dir;
     }
 
-    /** {@code shared/} (spec and reference data): a sibling of the checkout, or any ancestor's child. */
-    public static Optional<Path> shared() {
-        for (Path dir = root(); dir != null; dir = dir.getParent()) {
-            Path candidate = dir.resolve("shared");
-            if (Files.isRegularFile(candidate.resolve("spec/CONTRACT.md"))) {
-                return Optional.of(candidate);
-            }
+    /** The fixture tree; its layout mirrors the upstream repositories (profiles, catalogs, infra test fixtures). */
+    public static Path fixtures() {
+        return root().resolve("src/test/resources/fixtures");
+    }
+
+    /** A file or directory of the fixture tree; a missing one fails the test (it is part of the repository). */
+    public static Path fixture(String rel) {
+        Path path = fixtures().resolve(rel);
+        if (!Files.exists(path)) {
+            throw new AssertionError("test fixture missing from the repository: " + path);
         }
-        return Optional.empty();
-    }
-
-    /** {@code shared/reference-data}, or a skipped (aborted) test saying where it was looked for. */
-    public static Path referenceData() {
-        return shared().map(s -> s.resolve("reference-data"))
-                .orElseThrow(() -> new org.opentest4j.TestAbortedException("shared/spec/CONTRACT.md not found in any parent of "
-                        + root() + "; the shared reference data must sit beside the repository"));
-    }
-
-    /** A path inside {@code shared/reference-data}, or a skipped test when it is missing. */
-    public static Path referenceData(String rel) {
-        Path path = referenceData().resolve(rel);
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(path), "missing " + path);
         return path;
+    }
+
+    /**
+     * Roots with the fixture layout that shape tests walk: our fixtures, plus the upstream reference data when the
+     * caller opted in with {@value #REFERENCE_DATA_PROPERTY} (a wrong path fails rather than quietly testing less).
+     */
+    public static List<Path> shapeRoots() {
+        List<Path> roots = new ArrayList<>(List.of(fixtures()));
+        String extra = System.getProperty(REFERENCE_DATA_PROPERTY, "");
+        if (!extra.isBlank()) {
+            Path dir = Path.of(extra).toAbsolutePath();
+            if (!Files.isDirectory(dir.resolve("productive-k3s-profiles"))) {
+                throw new AssertionError(REFERENCE_DATA_PROPERTY + " does not name a reference-data directory: " + dir);
+            }
+            roots.add(dir);
+        }
+        return roots;
     }
 }

@@ -20,8 +20,11 @@ public final class Terminal {
     private Terminal() {
     }
 
-    public static boolean available() {
-        return Files.isExecutable(Path.of("/usr/bin/script"));
+    /** util-linux {@code script} (Debian essential) gives the pseudo-terminal; missing, the test fails. */
+    public static void require() {
+        if (!Files.isExecutable(Path.of("/usr/bin/script"))) {
+            throw new AssertionError("util-linux script is needed for a pseudo-terminal: /usr/bin/script not found");
+        }
     }
 
     /** Exit code and the terminal transcript (everything the engine and its children showed, CR LF line ends). */

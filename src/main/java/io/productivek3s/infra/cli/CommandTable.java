@@ -1,0 +1,347 @@
+package io.productivek3s.infra.cli;
+
+import io.productivek3s.infra.cli.CommandSpec.Group;
+import io.productivek3s.infra.cli.CommandSpec.JsonForm;
+import io.productivek3s.infra.cli.CommandSpec.Surface;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Every command the engine knows, once. The parser's flag set, the package-only gate, the top-level usage,
+ * {@code <command> --help} and the completion scripts are all derived from these rows; the {@link Dispatcher}
+ * has one handler per row (a test keeps the two in agreement). Adding a command means adding a row here and its
+ * handler there.
+ */
+public final class CommandTable {
+    private static final String STATE_ENV = "PK3S_PROFILE_STATE_DIR";
+    private static final List<String> PACKAGE_ENV = List.of("PK3S_PROFILE_OVERRIDE_ENV_FILE", STATE_ENV, "PK3S_PROFILE_MAKE_BIN",
+            "PRODUCTIVE_K3S_SOURCE", "PRODUCTIVE_K3S_VERSION", "PK3S_CATALOG_URLS", "PK3S_INFRA_MAX_PACKAGE_BYTES");
+    private static final List<String> SOURCE_ENV = List.of("PRODUCTIVE_K3S_PROFILES_REPO_DIR", "PRODUCTIVE_K3S_INFRA_MAKE_BIN",
+            "PRODUCTIVE_K3S_SOURCE", "PRODUCTIVE_K3S_VERSION");
+    private static final JsonForm RUN_SUMMARY = JsonForm.none("streams the child's output; its result is the exit code");
+    private static final JsonForm STREAMS = JsonForm.none("streams make's output; its result is the exit code");
+
+    private static final List<CommandSpec> ROWS = build();
+
+    private CommandTable() {
+    }
+
+    public static List<CommandSpec> all() {
+        return ROWS;
+    }
+
+    /** The row whose words are the longest prefix of {@code positionals}. */
+    public static Optional<CommandSpec> find(List<String> positionals) {
+        CommandSpec best = null;
+        for (CommandSpec spec : ROWS) {
+            List<String> words = spec.words();
+            if (words.size() <= positionals.size() && positionals.subList(0, words.size()).equals(words)
+                    && (best == null || words.size() > best.words().size())) {
+                best = spec;
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    /** Rows whose words start with {@code prefix} (e.g. {@code profile} → all profile subcommands). */
+    public static List<CommandSpec> under(List<String> prefix) {
+        return ROWS.stream().filter(spec -> spec.words().size() > prefix.size()
+                && spec.words().subList(0, prefix.size()).equals(prefix)).toList();
+    }
+
+    /** Every flag any command takes, plus the global ones, each once. */
+    public static List<Flag> flags() {
+        Set<Flag> flags = new LinkedHashSet<>(Flag.GLOBAL);
+        ROWS.forEach(spec -> flags.addAll(spec.flags()));
+        return List.copyOf(flags);
+    }
+
+    /** First command words, each once, in table order. */
+    public static List<String> firstWords() {
+        return ROWS.stream().map(spec -> spec.words().get(0)).distinct().toList();
+    }
+
+    /** Whether the first word is a source-only command (contract §3: checked before anything else). */
+    public static boolean sourceOnly(String firstWord) {
+        return ROWS.stream().filter(spec -> spec.words().get(0).equals(firstWord)).anyMatch(spec -> spec.surface() == Surface.SOURCE);
+    }
+
+    /** Legacy scenario aliases: their extra arguments, dashes included, belong to make (§21.5). */
+    public static boolean forwardsArguments(String firstWord) {
+        return ROWS.stream().anyMatch(spec -> spec.group() == Group.LEGACY && spec.words().get(0).equals(firstWord));
+    }
+
+    private static List<CommandSpec> build() {
+        List<CommandSpec> rows = new ArrayList<>();
+        // Package commands lead the usage: they are what release and export bundles offer.
+        rows.add(row("profile validate").group(Group.PACKAGE).synopsis("profile validate --tgz <file>")
+                .summary("check a package's structure, reading the archive only; runs nothing")
+                .details("Reads profile.tgz as a stream and checks profile.yaml (contract §8.6). Problems that would stop an "
+                        + "install are reported as WARN lines; the exit code stays 0.")
+                .flags(Flag.TGZ, Flag.OFFLINE).examples("profile validate --tgz ./profile.tgz",
+                        "profile validate --tgz aws-single-node@1.2.0")
+                .env("PK3S_CATALOG_URLS", "PK3S_INFRA_MAX_PACKAGE_BYTES").exits(0, 3, 4).json(JsonForm.none("prints progress lines")).done());
+        for (String sub : List.of("install", "apply")) {
+            rows.add(row("profile " + sub).group(Group.PACKAGE).synopsis("profile " + sub + " --tgz <file>")
+                    .summary(sub.equals("install") ? "run the package's installer, then persist its state"
+                            : "the same as 'profile install'")
+                    .details("Validates the package, merges profile.env with the override env file, checks the required "
+                            + "inputs, locks the profile's state, restores it, runs the install script with bash and "
+                            + "persists the state whatever the result (contract §13.1). --dry-run switches to plan.")
+                    .flags(Flag.TGZ, Flag.ENV_FILE, Flag.DRY_RUN, Flag.OFFLINE)
+                    .examples("profile " + sub + " --tgz ./profile.tgz --env-file ./site.env",
+                            "profile " + sub + " --tgz ./profile.tgz --env-file ./site.env --dry-run")
+                    .env(PACKAGE_ENV).env("TELEMETRY_ENABLED").exits(0, 2, 3, 4, 5).childCodes().json(RUN_SUMMARY).done());
+        }
+        rows.add(row("profile plan").group(Group.PACKAGE).synopsis("profile plan --tgz <file>")
+                .summary("OpenTofu plan, or make -n of the apply target; never persists state")
+                .details("OpenTofu packages run 'init -backend=false' then 'plan'; ansible/shell packages run "
+                        + "'make -n <apply target>' (contract §13.3).")
+                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.OFFLINE).examples("profile plan --tgz ./profile.tgz --env-file ./site.env")
+                .env(PACKAGE_ENV).env("PRODUCTIVE_K3S_INFRA_TOFU_BIN").exits(0, 1, 3, 4, 5).childCodes().json(RUN_SUMMARY).done());
+        rows.add(row("profile status").group(Group.PACKAGE).synopsis("profile status --tgz <file>")
+                .summary("run the scenario's status target against the restored state")
+                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.OFFLINE).examples("profile status --tgz ./profile.tgz --env-file ./site.env")
+                .details("Restores the profile's state, runs make <status target> and persists the state on success (§13.2).")
+                .env(PACKAGE_ENV).exits(0, 3, 4, 5).childCodes().json(RUN_SUMMARY).done());
+        rows.add(row("profile destroy").group(Group.PACKAGE).synopsis("profile destroy --tgz <file>")
+                .summary("run the scenario's destroy target; remove the state on success")
+                .details("Success removes the profile's state; a failure keeps it so the destroy can be retried (§13.4). "
+                        + "--dry-run runs make -n and leaves state alone.")
+                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.DRY_RUN, Flag.OFFLINE)
+                .examples("profile destroy --tgz ./profile.tgz --env-file ./site.env")
+                .env(PACKAGE_ENV).env("TELEMETRY_ENABLED").exits(0, 2, 3, 4, 5).childCodes().json(RUN_SUMMARY).done());
+        rows.add(row("profile export").group(Group.PACKAGE).synopsis("profile export --tgz <file> --output <file|dir>")
+                .summary("write a self-contained installer bundle (directory or .tgz)")
+                .details("Validates the package and writes install.sh, the package, install-config.env, manifest.json and "
+                        + "the embedded engine to --output (contract §18). No state access, no telemetry.")
+                .flags(Flag.TGZ, Flag.OUTPUT, Flag.ENV_FILE, Flag.FORCE, Flag.OFFLINE)
+                .examples("profile export --tgz ./profile.tgz --output ./bundle", "profile export --tgz ./profile.tgz --output ./bundle.tgz --env-file ./site.env")
+                .env("TELEMETRY_ENABLED", "PK3S_PROFILE_OVERRIDE_ENV_FILE").exits(0, 3, 4).json(JsonForm.none("prints progress lines")).done());
+
+        rows.add(row("help").group(Group.INFO).synopsis("help").summary("this text; 'help <command>' for one command")
+                .details("Prints the usage. 'help <command>' and '<command> --help' print a command's flags, examples, "
+                        + "environment and exit codes.")
+                .examples("help", "help profile install").exits(0, 2).json(JsonForm.none("prints usage text")).done());
+        rows.add(row("version").group(Group.INFO).synopsis("version").summary("the engine version")
+                .details("Prints the engine version (contract §17.5); with --json the bundle-info document (§19.1).")
+                .flags(Flag.JSON).examples("version", "version --json").env("PRODUCTIVE_K3S_INFRA_VERSION").exits(0)
+                .json(JsonForm.of("bundle-info")).done());
+        rows.add(row("bundle info").group(Group.INFO).synopsis("bundle info --json").summary("bundle identity for pk3s (JSON only)")
+                .details("Prints the bundle-info document (contract §19.1); requires --json.")
+                .flags(Flag.JSON).examples("bundle info --json").exits(0, 2).json(JsonForm.of("bundle-info")).done());
+        rows.add(row("bom").group(Group.INFO).synopsis("bom --json").summary("bill of materials: requirements, scenarios (JSON only)")
+                .details("Prints the BOM document (contract §19.2); requires --json.")
+                .flags(Flag.JSON).examples("bom --json").exits(0, 2).json(JsonForm.of("bom")).done());
+        rows.add(row("doctor").group(Group.INFO).synopsis("doctor").summary("check this host (and a package or profile) before a run")
+                .details("Read-only: checks bash, make, Java and the release binding; with --tgz every check an install makes "
+                        + "before its first side effect; with --profile the source profile and its tools (contract §20).")
+                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.PROFILE, Flag.OFFLINE)
+                .examples("doctor", "doctor --tgz ./profile.tgz --env-file ./site.env")
+                .env(PACKAGE_ENV).env("PRODUCTIVE_K3S_PROFILES_REPO_DIR", "PRODUCTIVE_K3S_INFRA_TOFU_BIN").exits(0, 3, 4, 5)
+                .json(JsonForm.none("prints progress lines")).done());
+
+        rows.add(row("list-profiles").group(Group.SOURCE).surface(Surface.SOURCE).synopsis("list-profiles")
+                .summary("source profiles of the productive-k3s-profiles checkout")
+                .details("Prints profiles/<path>.env for every profile of the checkout, sorted (contract §21.1).")
+                .flags().examples("list-profiles").env("PRODUCTIVE_K3S_PROFILES_REPO_DIR").exits(0, 3)
+                .json(JsonForm.none("prints progress lines")).done());
+        rows.add(row("validate-profile").group(Group.SOURCE).surface(Surface.SOURCE).synopsis("validate-profile --profile <file>")
+                .summary("check a source profile against the contract; needs no checkout")
+                .details("Checks the source profile contract (§21.2) and prints the scenario and engine.")
+                .flags(Flag.PROFILE, Flag.PROFILE_ENV).examples("validate-profile --profile ./profiles/edge/on-prem/basic.env")
+                .exits(0, 3, 4).json(JsonForm.none("prints the contract's progress lines")).done());
+        for (String cmd : List.of("validate", "plan", "apply", "destroy", "status")) {
+            rows.add(row(cmd).group(Group.SOURCE).surface(Surface.SOURCE).synopsis(cmd + " --profile <file>")
+                    .summary(switch (cmd) {
+                        case "validate" -> "source profile: contract check, then make validate";
+                        case "plan" -> "source profile: OpenTofu plan or make -n";
+                        case "apply" -> "source profile: make <apply target> (--dry-run plans)";
+                        case "destroy" -> "source profile: make <destroy target>";
+                        default -> "source profile: make <status target>";
+                    })
+                    .details("Source dispatch (contract §21.3): contract check, checkout and scenario directory, then the "
+                            + "scenario's make target with the profile's variables.")
+                    .flags(cmd.equals("apply") || cmd.equals("destroy") ? List.of(Flag.PROFILE, Flag.PROFILE_ENV, Flag.DRY_RUN)
+                            : List.of(Flag.PROFILE, Flag.PROFILE_ENV))
+                    .examples(cmd + " --profile ./profiles/edge/on-prem/basic.env").env(SOURCE_ENV).exits(0, 1, 2, 3, 4, 5)
+                    .childCodes().json(STREAMS).done());
+        }
+        rows.add(row("export").group(Group.SOURCE).surface(Surface.SOURCE).synopsis("export --profile <file> --output <file|dir>")
+                .summary("normalize a source profile into a package and export a bundle")
+                .details("Normalizes the source profile to a profile.tgz (contract §21.4) and exports it like 'profile export'.")
+                .flags(Flag.PROFILE, Flag.PROFILE_ENV, Flag.OUTPUT, Flag.ENV_FILE, Flag.FORCE)
+                .examples("export --profile ./profiles/edge/on-prem/basic.env --output ./bundle")
+                .env(SOURCE_ENV).env("TELEMETRY_ENABLED").exits(0, 3, 4).json(JsonForm.none("prints the bundle location")).done());
+        for (String action : List.of("validate", "plan", "apply", "destroy", "status", "export")) {
+            rows.add(row("dev profile " + action).group(Group.SOURCE).surface(Surface.SOURCE)
+                    .summary("developer alias of '" + (action.equals("validate") ? "validate-profile" : action) + " --profile'")
+                    .details("Developer spelling (contract §4.3): 'validate' is validate-profile, 'export' is export, the "
+                            + "others are source dispatch.")
+                    .flags(action.equals("export") ? List.of(Flag.PROFILE_ENV, Flag.PROFILE, Flag.OUTPUT, Flag.ENV_FILE, Flag.FORCE)
+                            : action.equals("apply") || action.equals("destroy") ? List.of(Flag.PROFILE_ENV, Flag.PROFILE, Flag.DRY_RUN)
+                            : List.of(Flag.PROFILE_ENV, Flag.PROFILE))
+                    .examples("dev profile " + action + " --profile-env ./profiles/local/multipass/1-server-2-agents.env"
+                            + (action.equals("export") ? " --output ./bundle" : ""))
+                    .env(SOURCE_ENV).exits(0, 1, 2, 3, 4, 5).childCodes().json(STREAMS).done());
+        }
+
+        legacy(rows, "multipass", "multipass [command]");
+        legacy(rows, "onprem-basic", "onprem | onprem-basic [command]");
+        legacy(rows, "onprem", null);
+        legacy(rows, "on-prem", null);
+        legacy(rows, "onprem-basic-arm", "onprem-arm | onprem-basic-arm [command]");
+        legacy(rows, "onprem-arm", null);
+        legacy(rows, "on-prem-arm", null);
+        legacy(rows, "aws-single-node", "aws-single-node [command]");
+
+        rows.add(row("catalog list").group(Group.ARTIFACT).synopsis("catalog list [--json]")
+                .summary("profiles of the first catalog that loads")
+                .details("Loads the catalog index (PK3S_CATALOG_URLS, downloads verified and cached) and lists its profiles.")
+                .flags(Flag.JSON, Flag.OFFLINE).examples("catalog list", "catalog list --offline --json")
+                .env("PK3S_CATALOG_URLS", "XDG_CACHE_HOME").exits(0, 3, 4).json(JsonForm.of("catalog-list")).done());
+        rows.add(row("catalog show").group(Group.ARTIFACT).synopsis("catalog show <name>[@<version>] [--json]")
+                .summary("one catalog profile: versions, artifact, compatibility")
+                .details("Shows the catalog entry a name (or name@version) resolves to.")
+                .flags(Flag.JSON, Flag.OFFLINE).examples("catalog show aws-single-node", "catalog show aws-single-node@1.2.0 --json")
+                .env("PK3S_CATALOG_URLS", "XDG_CACHE_HOME").exits(0, 3, 4).json(JsonForm.of("catalog-show")).done());
+        rows.add(row("core fetch").group(Group.ARTIFACT).synopsis("core fetch [--version <v>] [--json]")
+                .summary("download and verify a Core release bundle into the cache")
+                .details("Downloads the Core bundle of the bound (or requested) version, verifies it and caches it for "
+                        + "air-gapped use.")
+                .flags(Flag.VERSION, Flag.JSON, Flag.OFFLINE).examples("core fetch", "core fetch --version 0.9.6 --json")
+                .env("PRODUCTIVE_K3S_VERSION", "XDG_CACHE_HOME").exits(0, 3, 4).json(JsonForm.of("core-bundle")).done());
+        rows.add(row("core info").group(Group.ARTIFACT).synopsis("core info [--version <v>] [--json]")
+                .summary("what the cache holds for a Core version; never downloads")
+                .flags(Flag.VERSION, Flag.JSON).examples("core info", "core info --version 0.9.6 --json")
+                .details("Prints the cached Core bundle of the bound (or requested) version.")
+                .env("PRODUCTIVE_K3S_VERSION", "XDG_CACHE_HOME").exits(0, 3, 4).json(JsonForm.of("core-bundle")).done());
+
+        rows.add(row("profile pack").group(Group.AUTHORING)
+                .synopsis("profile pack --source <dir> --output <file.tgz>   (reproducible package, prints its sha256)\n"
+                        + "profile pack --profile <file.env> --output <file.tgz>")
+                .summary("build a reproducible profile.tgz from a directory or a source profile")
+                .details("Packs --source <dir> (or normalizes --profile <file.env>) into a byte-reproducible profile.tgz "
+                        + "and prints its sha256.")
+                .flags(Flag.SOURCE, Flag.PROFILE, Flag.OUTPUT).examples("profile pack --source ./my-profile --output ./profile.tgz")
+                .exits(0, 3, 4).json(JsonForm.none("prints the package's sha256")).done());
+        rows.add(row("telemetry preview").group(Group.AUTHORING)
+                .synopsis("telemetry preview <command line>   (prints the events a command would send; sends nothing)")
+                .summary("the telemetry events a command line would send; sends nothing")
+                .details("Prints the telemetry events the given command would send, without running it.")
+                .flags(Flag.TGZ, Flag.PROFILE, Flag.DRY_RUN, Flag.OFFLINE).examples("telemetry preview profile install --tgz ./profile.tgz")
+                .env("TELEMETRY_ENABLED").exits(0, 2, 3, 4).json(JsonForm.none("prints the event documents themselves")).done());
+        rows.add(row("completion").group(Group.AUTHORING).synopsis("completion <bash|zsh>")
+                .summary("print a shell completion script")
+                .details("Prints a completion script for bash or zsh: commands, subcommands, flags, files for --tgz and "
+                        + "--env-file, catalog names from the download cache. Load it with: source <(./productive-k3s-infra.sh completion bash)")
+                .examples("completion bash > ~/.local/share/bash-completion/completions/productive-k3s-infra.sh", "completion zsh")
+                .exits(0, 2).json(JsonForm.none("prints a shell script")).done());
+        return List.copyOf(rows);
+    }
+
+    private static void legacy(List<CommandSpec> rows, String word, String synopsis) {
+        rows.add(row(word).group(Group.LEGACY).surface(Surface.SOURCE).synopsis(synopsis)
+                .summary("legacy scenario alias: make [target] [make-args...] in the scenario")
+                .details("Runs the scenario's make target (default: its apply target) in the checkout; extra arguments, "
+                        + "flags included, go to make (contract §21.5).")
+                .flags(Flag.DRY_RUN).examples(word + " status").env("PRODUCTIVE_K3S_PROFILES_REPO_DIR", "PRODUCTIVE_K3S_INFRA_MAKE_BIN")
+                .exits(0, 1, 2, 3, 5).childCodes().json(STREAMS).done());
+    }
+
+    private static Row row(String words) {
+        return new Row(Arrays.asList(words.split(" ")));
+    }
+
+    /** Builder for one row, so the table reads as a list of commands. */
+    private static final class Row {
+        private final List<String> words;
+        private Group group;
+        private Surface surface = Surface.BOTH;
+        private String synopsis;
+        private String summary;
+        private String details = "";
+        private List<Flag> flags = List.of();
+        private List<String> examples = List.of();
+        private final List<String> env = new ArrayList<>();
+        private List<Integer> exits = List.of(0);
+        private boolean childCodes;
+        private JsonForm json;
+
+        Row(List<String> words) {
+            this.words = words;
+        }
+
+        Row group(Group value) {
+            group = value;
+            return this;
+        }
+
+        Row surface(Surface value) {
+            surface = value;
+            return this;
+        }
+
+        Row synopsis(String value) {
+            synopsis = value;
+            return this;
+        }
+
+        Row summary(String value) {
+            summary = value;
+            return this;
+        }
+
+        Row details(String value) {
+            details = value;
+            return this;
+        }
+
+        Row flags(Flag... value) {
+            flags = List.of(value);
+            return this;
+        }
+
+        Row flags(List<Flag> value) {
+            flags = value;
+            return this;
+        }
+
+        Row examples(String... value) {
+            examples = List.of(value);
+            return this;
+        }
+
+        Row env(String... names) {
+            return env(List.of(names));
+        }
+
+        Row env(List<String> names) {
+            names.stream().filter(name -> !env.contains(name)).forEach(env::add);
+            return this;
+        }
+
+        Row exits(Integer... codes) {
+            exits = List.of(codes);
+            return this;
+        }
+
+        Row childCodes() {
+            childCodes = true;
+            return this;
+        }
+
+        Row json(JsonForm value) {
+            json = value;
+            return this;
+        }
+
+        CommandSpec done() {
+            return new CommandSpec(words, group, surface, synopsis, summary, details, flags, examples, env, exits, childCodes, json);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package io.productivek3s.infra.cli;
+
+import java.util.List;
+
+/**
+ * One command-line flag: its name, the placeholder of its value ({@code null} for a boolean flag) and a one-line
+ * description. The parser, help and completion all read flags from here, so a flag is declared once.
+ */
+public record Flag(String name, String value, String description, Completes completes) {
+    /** What the shell should offer for the flag's value. */
+    public enum Completes {
+        NOTHING, FILE, DIRECTORY, PACKAGE, WORDS
+    }
+
+    public static final Flag TGZ = new Flag("--tgz", "<file>",
+            "profile.tgz: a path, an http(s) URL, or a catalog NAME[@VERSION]", Completes.PACKAGE);
+    public static final Flag ENV_FILE = new Flag("--env-file", "<file>",
+            "override env file (wins over PK3S_PROFILE_OVERRIDE_ENV_FILE)", Completes.FILE);
+    public static final Flag OUTPUT = new Flag("--output", "<file|dir>",
+            "where to write: a .tgz/.tar.gz archive or a directory", Completes.FILE);
+    public static final Flag PROFILE = new Flag("--profile", "<file>", "source profile .env file", Completes.FILE);
+    public static final Flag PROFILE_ENV = new Flag("--profile-env", "<file>", "same as --profile (the dev commands' name)",
+            Completes.FILE);
+    public static final Flag EVENTS = new Flag("--events", "ndjson",
+            "operation events as JSON lines on stdout; logs move to stderr", Completes.WORDS);
+    public static final Flag SOURCE = new Flag("--source", "<dir>", "package source directory to pack", Completes.DIRECTORY);
+    public static final Flag VERSION = new Flag("--version", "<v>", "Core version (default: the bound or release default)",
+            Completes.NOTHING);
+    public static final Flag DEBUG = new Flag("--debug", null, "diagnostic trace on stderr (secrets masked)", Completes.NOTHING);
+    public static final Flag YES = new Flag("--yes", null, "accepted for compatibility; nothing asks for confirmation",
+            Completes.NOTHING);
+    public static final Flag DRY_RUN = new Flag("--dry-run", null, "show what would run; never mutates", Completes.NOTHING);
+    public static final Flag JSON = new Flag("--json", null, "print the result as JSON on stdout (logs go to stderr)",
+            Completes.NOTHING);
+    public static final Flag FORCE = new Flag("--force", null, "allow replacing a non-empty --output directory",
+            Completes.NOTHING);
+    public static final Flag OFFLINE = new Flag("--offline", null, "use only the download cache; never download",
+            Completes.NOTHING);
+
+    /** Accepted by every command. */
+    public static final List<Flag> GLOBAL = List.of(DEBUG, EVENTS, YES);
+
+    public boolean takesValue() {
+        return value != null;
+    }
+
+    /** {@code --tgz <file>} or {@code --debug}. */
+    public String synopsis() {
+        return takesValue() ? name + " " + value : name;
+    }
+}

@@ -1,0 +1,43 @@
+package io.productivek3s.infra.util;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The shared file modes cannot be widened by a caller, and still work wherever a mode is expected. */
+class Files2Test {
+    @TempDir
+    Path dir;
+
+    @Test
+    void sharedModesAreImmutable() {
+        for (Set<PosixFilePermission> mode : List.of(Files2.DIR_PRIVATE, Files2.FILE_PRIVATE, Files2.FILE_PRIVATE_EXEC,
+                Files2.FILE_PUBLIC, Files2.FILE_PUBLIC_EXEC)) {
+            assertThatThrownBy(() -> mode.add(PosixFilePermission.OTHERS_WRITE)).isInstanceOf(UnsupportedOperationException.class);
+            assertThatThrownBy(mode::clear).isInstanceOf(UnsupportedOperationException.class);
+        }
+        assertThat(PosixFilePermissions.toString(Files2.DIR_PRIVATE)).isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files2.FILE_PRIVATE)).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files2.FILE_PUBLIC)).isEqualTo("rw-r--r--");
+    }
+
+    @Test
+    void immutableModesApplyToFilesAndNewDirectories() throws IOException {
+        Path file = dir.resolve("f");
+        Files2.writeAtomically(file, "x", Files2.FILE_PRIVATE);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        Path nested = Files2.createPrivateDirectories(dir.resolve("a/b"));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(nested))).isEqualTo("rwx------");
+        Path created = Files.createDirectory(dir.resolve("c"), PosixFilePermissions.asFileAttribute(Files2.DIR_PRIVATE));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(created))).isEqualTo("rwx------");
+    }
+}
