@@ -327,7 +327,7 @@ public final class HostilePackages {
         return out.toString();
     }
 
-    /** Writes the cases to {@code args[0]} and prints one tab-separated line per case (for the memory bench). */
+    /** Writes the cases to {@code args[0]} and prints one {@code |}-separated line per case (for the memory bench). */
     public static void main(String[] args) throws IOException {
         Path dir = Path.of(args[0]).toAbsolutePath();
         Path outside = Path.of(args[1]).toAbsolutePath();
@@ -335,7 +335,7 @@ public final class HostilePackages {
             Map<String, String> env = new LinkedHashMap<>(c.env());
             StringBuilder assignments = new StringBuilder();
             env.forEach((k, v) -> assignments.append(k).append('=').append(v).append(' '));
-            System.out.println(c.id() + "\t" + c.command() + "\t" + c.tgz() + "\t" + assignments.toString().trim() + "\t" + c.exit());
+            System.out.println(c.id() + "|" + c.command() + "|" + c.tgz() + "|" + assignments.toString().trim() + "|" + c.exit());
         }
     }
 }
