@@ -1,6 +1,7 @@
 package io.productivek3s.infra.action;
 
 import io.productivek3s.infra.EngineException;
+import io.productivek3s.infra.catalog.PackageCache;
 import io.productivek3s.infra.core.CoreDefaults;
 import io.productivek3s.infra.core.CoreSettings;
 import io.productivek3s.infra.core.Release;
@@ -21,7 +22,6 @@ import io.productivek3s.infra.pkg.ProfileManifest;
 import io.productivek3s.infra.log.Redactor;
 import io.productivek3s.infra.scenario.Scenario;
 import io.productivek3s.infra.scenario.ScenarioResolver;
-import io.productivek3s.infra.util.Digests;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -50,7 +50,12 @@ public final class PackagePrelude {
     public PreparedPackage prepare(PackageRequest request, PackageSource.Resolved source, Path workDir) {
         context.events().step("profile.package.extract", "running", "extracting " + request.tgz());
         log.debug("package: " + source.file());
-        Path root = ProfileArchive.extract(source.file(), request.tgz(), workDir, ExtractionLimits.fromEnv(context.env()));
+        ExtractionLimits limits = ExtractionLimits.fromEnv(context.env());
+        // A package seen before is cloned from the verified cache instead of being inflated again.
+        ProfileArchive.Extracted extracted = PackageCache.open(context.env(), log::debug)
+                .map(cache -> cache.extract(source.file(), request.tgz(), workDir, limits))
+                .orElseGet(() -> ProfileArchive.extractWithDigest(source.file(), request.tgz(), workDir, limits));
+        Path root = extracted.root();
         log.debug("package root: " + root);
         ProfileManifest manifest = ManifestParser.parse(readManifest(root));
         manifest.warnings().forEach(log::warn);
@@ -112,7 +117,7 @@ public final class PackagePrelude {
             }
             log.warn(message);
         }
-        String sha256 = Digests.sha256(source.file());
+        String sha256 = extracted.sha256();
         Map<String, String> childEnv = childEnvironment(root, manifest, scenario, fileValues, core, coreRepo);
         // Before any side effect: a child that the kernel would refuse to start (§12.3) is an input error now.
         ExecLimits.current().check(java.util.List.of(), childEnv, CHILD_RESERVE);

@@ -1,6 +1,7 @@
 package io.productivek3s.infra.action;
 
 import io.productivek3s.infra.EngineException;
+import io.productivek3s.infra.catalog.PackageCache;
 import io.productivek3s.infra.env.EnvFile;
 import io.productivek3s.infra.env.EnvStack;
 import io.productivek3s.infra.env.Layer;
@@ -43,7 +44,11 @@ public final class ValidateAction {
         context.release().checkBinding();
         PackageSource.Resolved resolved = source.resolve(tgz);
         context.events().step("profile.package.extract", "running", "reading " + tgz);
-        PackageListing listing = ProfileArchive.scan(resolved.file(), tgz, ExtractionLimits.fromEnv(context.env()));
+        ExtractionLimits limits = ExtractionLimits.fromEnv(context.env());
+        // An unchanged package validated before is not read again (its scan is cached by digest).
+        PackageListing listing = PackageCache.open(context.env(), context.log()::debug)
+                .map(cache -> cache.scan(resolved.file(), tgz, limits).listing())
+                .orElseGet(() -> ProfileArchive.scan(resolved.file(), tgz, limits));
         ProfileManifest manifest = ManifestParser.parse(listing.manifest());
         context.events().subject(manifest.name());
         Log log = context.log();

@@ -6,6 +6,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -33,6 +34,22 @@ public final class CacheLock implements AutoCloseable {
         } catch (IOException e) {
             closeQuietly(channel);
             throw EngineException.runtime("could not lock cache entry " + lockFile + ": " + e.getMessage());
+        }
+    }
+
+    /** The lock when no other run holds it, else empty (for work that can be skipped, like eviction). */
+    public static Optional<CacheLock> tryAcquire(Path lockFile) {
+        FileChannel channel = null;
+        try {
+            channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            if (channel.tryLock() == null) {
+                closeQuietly(channel);
+                return Optional.empty();
+            }
+            return Optional.of(new CacheLock(channel));
+        } catch (IOException | java.nio.channels.OverlappingFileLockException e) {
+            closeQuietly(channel);
+            return Optional.empty();
         }
     }
 

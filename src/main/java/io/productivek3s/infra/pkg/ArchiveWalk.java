@@ -1,7 +1,7 @@
 package io.productivek3s.infra.pkg;
 
 import io.productivek3s.infra.EngineException;
-import java.io.BufferedInputStream;
+import io.productivek3s.infra.util.Digests;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,17 +9,20 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
  * One streaming pass over a gzip tar: validates every member (contract §8.3) and feeds accepted members to a
@@ -33,6 +36,8 @@ final class ArchiveWalk {
     /** profile.yaml / profile.env are held in memory; bigger ones are not plausible packages. */
     static final int MAX_METADATA_BYTES = 4 * 1024 * 1024;
     static final int MAX_HEADER_BYTES = 1024 * 1024;
+    /** Big reads keep the per-call overhead of inflating and hashing a 200 MB package small. */
+    static final int BUFFER = 256 * 1024;
 
     private final Path tgz;
     private final String displayPath;
@@ -40,6 +45,7 @@ final class ArchiveWalk {
     private final ArchiveSink sink;
     private final ArchiveWording wording;
     private final boolean profileMetadata;
+    private final MessageDigest digest = Digests.newDigest();
 
     private final ArchiveModel model;
     private final Map<String, Long> fileSizes = new HashMap<>();
@@ -48,6 +54,7 @@ final class ArchiveWalk {
     private BoundedCountingInputStream counted;
     private long copiedBytes;
     private EngineException firstUnsafe;
+    private long entries;
 
     private ArchiveWalk(Path tgz, String displayPath, ExtractionLimits limits, ArchiveSink sink, ArchiveWording wording,
             boolean profileMetadata) {
@@ -60,11 +67,16 @@ final class ArchiveWalk {
         this.model = new ArchiveModel(wording);
     }
 
+    /** A profile package read in one pass: its listing and the sha256 of the whole file. */
+    record Result(PackageListing listing, String sha256, long tarBytes, long members) {
+    }
+
     /** Runs the pass over a profile package; returns the listing (root prefix decided, metadata captured). */
-    static PackageListing run(Path tgz, String displayPath, ExtractionLimits limits, ArchiveSink sink) {
+    static Result run(Path tgz, String displayPath, ExtractionLimits limits, ArchiveSink sink) {
         ArchiveWalk walk = new ArchiveWalk(tgz, displayPath, limits, sink, ArchiveWording.PROFILE_PACKAGE, true);
         walk.walk();
-        return walk.listing();
+        return new Result(walk.listing(), HexFormat.of().formatHex(walk.digest.digest()),
+                walk.counted.count() + walk.copiedBytes, Math.max(walk.entries, walk.model.size()));
     }
 
     /** Runs the pass over any archive: same member rules, no package-root or metadata expectations. */
@@ -75,16 +87,17 @@ final class ArchiveWalk {
     }
 
     private void walk() {
-        try (InputStream file = Files.newInputStream(tgz)) {
-            GzipCompressorInputStream gzip = GzipCompressorInputStream.builder()
-                    .setInputStream(new BufferedInputStream(file))
-                    .setDecompressConcatenated(true)
-                    .get();
+        // One pass over the file: the digest sees the raw bytes on their way into the JDK's inflater (zlib, faster
+        // than a Java gzip reader), so nothing is read twice.
+        try (InputStream file = new DigestInputStream(Files.newInputStream(tgz), digest)) {
+            GZIPInputStream gzip = new GZIPInputStream(file, BUFFER);
             counted = new BoundedCountingInputStream(gzip, limits.maxBytes(), MAX_HEADER_BYTES);
             readMembers(new TarArchiveInputStream(counted, StandardCharsets.UTF_8.name()));
             // The tar reader stops at the end-of-archive marker; reading on to the gzip trailer is what
-            // verifies the CRC and detects a truncated download.
+            // verifies the CRC and detects a truncated download. Bytes after the last gzip member still count
+            // for the digest.
             counted.transferTo(OutputStream.nullOutputStream());
+            file.transferTo(OutputStream.nullOutputStream());
         } catch (EngineException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
@@ -97,8 +110,7 @@ final class ArchiveWalk {
     }
 
     private void readMembers(TarArchiveInputStream tar) throws IOException {
-        long entries = 0;
-        byte[] buffer = new byte[64 * 1024];
+        byte[] buffer = new byte[BUFFER];
         while (true) {
             counted.beginHeader();
             TarArchiveEntry entry = tar.getNextEntry();

@@ -16,12 +16,37 @@ public final class ProfileArchive {
     }
 
     /**
+     * A package read in one pass: what it contains and the sha256 of the whole file, hashed on the way.
+     *
+     * @param tarBytes uncompressed bytes as counted against {@link ExtractionLimits#maxBytes()}
+     * @param members  members and implied paths as counted against {@link ExtractionLimits#maxEntries()}
+     */
+    public record Scanned(PackageListing listing, String sha256, long tarBytes, long members) {
+        /** Whether a package of this size passes {@code limits} (the check a fresh read would make). */
+        public boolean within(ExtractionLimits limits) {
+            return tarBytes <= limits.maxBytes() && members <= limits.maxEntries();
+        }
+    }
+
+    /** A package extracted in one pass: its root on disk and what {@link #scanWithDigest} would return. */
+    public record Extracted(Path root, Scanned scanned) {
+        public String sha256() {
+            return scanned.sha256();
+        }
+    }
+
+    /**
      * Validates the package and lists it without writing anything to disk (what {@code profile validate} uses).
      *
      * @param displayPath the path as the caller gave it, for messages
      */
     public static PackageListing scan(Path tgz, String displayPath, ExtractionLimits limits) {
-        return ArchiveWalk.run(tgz, displayPath, limits, ArchiveSink.DISCARD);
+        return scanWithDigest(tgz, displayPath, limits).listing();
+    }
+
+    /** As {@link #scan}, plus the file's sha256 computed in the same read. */
+    public static Scanned scanWithDigest(Path tgz, String displayPath, ExtractionLimits limits) {
+        return scanned(ArchiveWalk.run(tgz, displayPath, limits, ArchiveSink.DISCARD));
     }
 
     /**
@@ -33,13 +58,23 @@ public final class ProfileArchive {
      * @return the package root: {@code destination} (real path) or its single wrapper directory
      */
     public static Path extract(Path tgz, String displayPath, Path destination, ExtractionLimits limits) {
+        return extractWithDigest(tgz, displayPath, destination, limits).root();
+    }
+
+    /** As {@link #extract}, plus the listing and the file's sha256, all from the one read that extracts. */
+    public static Extracted extractWithDigest(Path tgz, String displayPath, Path destination, ExtractionLimits limits) {
         Path root = SafeArchive.emptyDirectory(destination);
         try {
-            PackageListing listing = ArchiveWalk.run(tgz, displayPath, limits, new DiskSink(root));
-            return listing.rootPrefix().isEmpty() ? root : root.resolve(listing.rootPrefix());
+            ArchiveWalk.Result result = ArchiveWalk.run(tgz, displayPath, limits, new DiskSink(root));
+            String prefix = result.listing().rootPrefix();
+            return new Extracted(prefix.isEmpty() ? root : root.resolve(prefix), scanned(result));
         } catch (RuntimeException e) {
             SafeArchive.clearContents(root);
             throw e;
         }
+    }
+
+    private static Scanned scanned(ArchiveWalk.Result result) {
+        return new Scanned(result.listing(), result.sha256(), result.tarBytes(), result.members());
     }
 }

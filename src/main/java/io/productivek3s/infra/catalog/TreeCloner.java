@@ -1,0 +1,131 @@
+package io.productivek3s.infra.catalog;
+
+import io.productivek3s.infra.util.Files2;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Gives a run its private copy of a cached tree, checking every path against the {@link TreeRecord} on the way: one
+ * {@code stat} per path, so a tampered entry (any write, chmod, replacement, addition or removal changes a recorded
+ * ctime, mtime, size or inode) is noticed before the run sees a byte of it.
+ *
+ * <p>Never hard links: a scenario may rewrite any file of its tree in place (and as root nothing stops it), which
+ * through a link would rewrite the cache and every concurrent run's tree. Big files are cloned with
+ * {@code cp --reflink=always} where the filesystem shares blocks copy-on-write (btrfs, XFS; probed once per run,
+ * Java cannot issue FICLONE itself); everywhere else they are copied in the kernel ({@code sendfile}).
+ */
+final class TreeCloner {
+    /** Below this, a process per file costs more than copying the bytes. */
+    static final long REFLINK_MIN_BYTES = 8L * 1024 * 1024;
+
+    /** The cache entry changed since it was recorded. */
+    static final class TamperedException extends IOException {
+        TamperedException(String path) {
+            super("cached package tree changed since it was built: " + path);
+        }
+    }
+
+    private Boolean reflinks;
+    /** Per mode: whether creating with it yields it exactly (the umask strips no owner bit); checked once each. */
+    private final Map<Set<PosixFilePermission>, Boolean> modeExact = new HashMap<>();
+
+    /** Copies {@code record}'s tree from {@code source} into the existing empty directory {@code target}. */
+    void cloneTree(TreeRecord record, Path source, Path target) throws IOException {
+        for (TreeRecord.Node node : record.nodes()) {
+            Path from = source.resolve(node.path());
+            if (!FileIdentity.read(from).equals(node.identity())) {
+                throw new TamperedException(node.path());
+            }
+            Path to = target.resolve(node.path());
+            switch (node.kind()) {
+                case DIRECTORY -> {
+                    Files.createDirectory(to, PosixFilePermissions.asFileAttribute(Files2.DIR_PRIVATE));
+                    fixMode(to, Files2.DIR_PRIVATE);
+                }
+                case SYMLINK -> {
+                    if (!Files.readSymbolicLink(from).toString().equals(node.linkTarget())) {
+                        throw new TamperedException(node.path());
+                    }
+                    Files.createSymbolicLink(to, Path.of(node.linkTarget()));
+                }
+                case FILE -> copyFile(from, to, node.identity());
+                default -> throw new IllegalStateException(node.kind().name());
+            }
+        }
+    }
+
+    private void copyFile(Path from, Path to, FileIdentity identity) throws IOException {
+        Set<PosixFilePermission> mode = (identity.mode() & 0100) != 0 ? Files2.FILE_PRIVATE_EXEC : Files2.FILE_PRIVATE;
+        if (identity.size() >= REFLINK_MIN_BYTES && reflink(from, to)) {
+            Files.setPosixFilePermissions(to, mode);
+        } else {
+            try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+                 FileChannel out = FileChannel.open(to, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                         LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(mode))) {
+                long size = in.size();
+                long done = 0;
+                while (done < size) {
+                    long n = in.transferTo(done, size - done, out);
+                    if (n <= 0) {
+                        break;
+                    }
+                    done += n;
+                }
+            }
+            fixMode(to, mode);
+        }
+        // The bytes just copied must still be the recorded ones: a write racing the copy shows in the identity.
+        if (!FileIdentity.read(from).equals(identity)) {
+            throw new TamperedException(from.toString());
+        }
+    }
+
+    private void fixMode(Path path, Set<PosixFilePermission> mode) throws IOException {
+        Boolean exact = modeExact.get(mode);
+        if (exact == null) {
+            exact = Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS).equals(mode);
+            modeExact.put(mode, exact);
+        }
+        if (!exact) {
+            Files.setPosixFilePermissions(path, mode);
+        }
+    }
+
+    /** A copy-on-write clone; false (and nothing left at {@code to}) where the filesystem cannot share blocks. */
+    private boolean reflink(Path from, Path to) throws IOException {
+        if (Boolean.FALSE.equals(reflinks)) {
+            return false;
+        }
+        boolean cloned;
+        try {
+            Process cp = new ProcessBuilder("cp", "--reflink=always", "--no-dereference", "--", from.toString(),
+                    to.toString()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (cp.waitFor(60, TimeUnit.SECONDS)) {
+                cloned = cp.exitValue() == 0;
+            } else {
+                cp.destroyForcibly().waitFor();
+                cloned = false;
+            }
+        } catch (IOException e) {
+            cloned = false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while cloning " + from, e);
+        }
+        if (!cloned) {
+            Files.deleteIfExists(to);
+        }
+        reflinks = cloned;
+        return cloned;
+    }
+}
