@@ -72,7 +72,8 @@ public final class ArgumentParser {
                 i++;
             } else if (!args[i].startsWith("--")) {
                 String word = args[i];
-                return CommandTable.all().stream().anyMatch(spec -> spec.words().get(0).equals(word) && spec.flags().contains(flag));
+                return CommandTable.all().stream().anyMatch(spec -> spec.words().get(0).equals(word)
+                        && spec.flags().stream().anyMatch(declared -> declared.name().equals(flag.name())));
             }
         }
         return false;

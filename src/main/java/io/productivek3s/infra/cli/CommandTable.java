@@ -5,10 +5,10 @@ import io.productivek3s.infra.cli.CommandSpec.JsonForm;
 import io.productivek3s.infra.cli.CommandSpec.Surface;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Every command the engine knows, once. The parser's flag set, the package-only gate, the top-level usage,
@@ -55,9 +55,14 @@ public final class CommandTable {
 
     /** Every flag any command takes, plus the global ones, each once. */
     public static List<Flag> flags() {
-        Set<Flag> flags = new LinkedHashSet<>(Flag.GLOBAL);
-        ROWS.forEach(spec -> flags.addAll(spec.flags()));
-        return List.copyOf(flags);
+        // keyed by name, not by the Flag record: a record's first hashCode/equals bootstraps an invokedynamic call
+        // site (~10 ms on a cold JVM), and this runs on every command, version included
+        Map<String, Flag> flags = new LinkedHashMap<>();
+        Flag.GLOBAL.forEach(flag -> flags.putIfAbsent(flag.name(), flag));
+        for (CommandSpec spec : ROWS) {
+            spec.flags().forEach(flag -> flags.putIfAbsent(flag.name(), flag));
+        }
+        return List.copyOf(flags.values());
     }
 
     /** First command words, each once, in table order. */
