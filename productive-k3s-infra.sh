@@ -145,6 +145,6 @@ fi
 pk3s_tty=false
 [ -t 2 ] && pk3s_tty=true
 
-exec "$pk3s_java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto "${pk3s_cds[@]}" \
+exec "$pk3s_java" -XX:+UseSerialGC -Xmn8m -XX:Tier3InvocationThreshold=2000 -XX:Tier3MinInvocationThreshold=1000 -XX:Tier3CompileThreshold=20000 -XX:Tier3BackEdgeThreshold=600000 -Xshare:auto "${pk3s_cds[@]}" \
   -Dpk3s.install.root="$pk3s_root" -Dpk3s.stderr.tty="$pk3s_tty" \
   -cp "$pk3s_lib/*" io.productivek3s.infra.Main "$@"
