@@ -73,7 +73,7 @@ final class TreeCloner {
             try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
                  FileChannel out = FileChannel.open(to, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                          LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(mode))) {
-                long size = in.size();
+                long size = identity.size();   // just checked; no fstat per file
                 long done = 0;
                 while (done < size) {
                     long n = in.transferTo(done, size - done, out);
