@@ -1,102 +1,186 @@
 #!/usr/bin/env bash
-# Productive K3S Infra launcher: finds Java, builds the engine on first use in a source checkout, and runs it.
+# Productive K3S Infra launcher: finds Java and runs the engine (contract §1.1).
 # Prints nothing itself on success; arguments, stdio, environment and exit status pass through unchanged.
+#
+# Two layouts:
+#  - installed bundle (release or export, has lib/): READ-ONLY. Never calls Maven, never writes into its own
+#    directory. A start-up archive made at run time (only when the bundled one cannot serve this Java) goes to the
+#    user's cache directory. The common path (bundled runtime + bundled archive) forks nothing before exec.
+#  - source checkout (has pom.xml): builds target/lib with Maven on first use or after a source change, and keeps
+#    its start-up archive under target/ (a developer convenience).
+# Kept compatible with bash 3.2 (macOS /bin/bash): no ${x,,}, no associative arrays, no mapfile.
 set -u
 
 pk3s_die() { printf '[pk3s-infra] ERROR %s\n' "$1" >&2; exit "${2:-1}"; }
 
-# Real location of this script, following symlinks without GNU readlink -f.
-pk3s_self="${BASH_SOURCE[0]}"
-while [ -L "$pk3s_self" ]; do
-  pk3s_link="$(readlink "$pk3s_self")"
-  case "$pk3s_link" in
-    /*) pk3s_self="$pk3s_link" ;;
-    *) pk3s_self="$(cd -P "$(dirname "$pk3s_self")" && pwd)/$pk3s_link" ;;
-  esac
-done
-pk3s_dir="$(cd -P "$(dirname "$pk3s_self")" && pwd)"
-case "$pk3s_dir" in
-  */scripts) [ -f "$pk3s_dir/../productive-k3s-infra.sh" ] && pk3s_dir="$(cd -P "$pk3s_dir/.." && pwd)" ;;
-esac
-pk3s_root="${PRODUCTIVE_K3S_INFRA_REPO_DIR:-$pk3s_dir}"
-pk3s_home="$pk3s_dir"
-
+# ---- JVM flags: the one place they are set (docs/performance.md says why each one is here) --------------------
+# SerialGC: one core-friendly collector with the cheapest start-up. Tier3*Threshold: C1 compiles later, so a short
+# run costs what C1-only costs, while hashing a 200 MB package still reaches C2 (3x faster than C1-only). -Xmn8m:
+# a small young generation keeps peak RSS low for 100,000-file packages (docs/performance.md, "Big packages").
+# -Xmx384m: bounded memory (measured peak for the example install is far below it, docs/performance.md).
+# -UsePerfData: no hsperfdata file in /tmp and no mmap at start-up (jps/jcmd cannot list the engine).
+pk3s_jvm_flags=(-XX:+UseSerialGC -XX:Tier3InvocationThreshold=2000 -XX:Tier3MinInvocationThreshold=1000
+  -XX:Tier3CompileThreshold=20000 -XX:Tier3BackEdgeThreshold=600000 -Xmn8m -Xmx384m -XX:-UsePerfData)
+# Start-up archive (CDS) logging off: a mismatched archive is silently ignored, never printed on stdout.
+pk3s_cds_quiet=(-Xlog:cds=off -Xlog:cds+dynamic=off)
 pk3s_min_java=17
+# -----------------------------------------------------------------------------------------------------------------
 
-# Java version of a binary, from the JDK's release file when possible (no JVM start), else from -version.
-# Sets pk3s_java_full (e.g. 17.0.15) and pk3s_major (17); fails when the version cannot be read.
-pk3s_java_version() {
-  local bin="$1" real="$1" link home line ver=""
-  while [ -L "$real" ]; do
-    link="$(readlink "$real")"
-    case "$link" in /*) real="$link" ;; *) real="$(dirname "$real")/$link" ;; esac
-  done
-  home="${real%/bin/java}"
-  if [ "$home" != "$real" ] && [ -r "$home/release" ]; then
-    while IFS= read -r line; do
-      case "$line" in JAVA_VERSION=*) ver="${line#JAVA_VERSION=}"; ver="${ver//\"/}" ;; esac
-    done < "$home/release"
-  fi
-  if [ -z "$ver" ]; then
-    line="$("$bin" -version 2>&1)" || return 1
-    line="${line#*version \"}"
-    ver="${line%%\"*}"
-  fi
-  pk3s_java_full="$ver"
-  ver="${ver#1.}"
-  pk3s_major="${ver%%[.+-]*}"
-  case "$pk3s_major" in ''|*[!0-9]*) return 1 ;; esac
+# Real location of this script, following symlinks; fork-free unless the launcher is reached through a symlink.
+pk3s_self=${BASH_SOURCE[0]}
+case $pk3s_self in /*) ;; *) pk3s_self=$PWD/$pk3s_self ;; esac
+while [ -L "$pk3s_self" ]; do
+  pk3s_link=$(readlink "$pk3s_self")
+  case $pk3s_link in /*) pk3s_self=$pk3s_link ;; *) pk3s_self=${pk3s_self%/*}/$pk3s_link ;; esac
+done
+pk3s_home=${pk3s_self%/*}
+pk3s_home=${pk3s_home//\/.\//\/}
+pk3s_home=${pk3s_home%/.}
+pk3s_home=${pk3s_home%/scripts/..}   # reached through the scripts/ alias, which sources this file
+pk3s_root=${PRODUCTIVE_K3S_INFRA_REPO_DIR:-$pk3s_home}
+
+# Reads KEY="value" lines of a JDK release file into pk3s_rel_version / pk3s_rel_os / pk3s_rel_arch.
+pk3s_read_release() {
+  local line
+  pk3s_rel_version="" pk3s_rel_os="" pk3s_rel_arch=""
+  while IFS= read -r line || [ -n "$line" ]; do
+    line=${line//\"/}
+    case $line in
+      JAVA_VERSION=*) pk3s_rel_version=${line#JAVA_VERSION=} ;;
+      OS_NAME=*) pk3s_rel_os=${line#OS_NAME=} ;;
+      OS_ARCH=*) pk3s_rel_arch=${line#OS_ARCH=} ;;
+    esac
+  done < "$1"
 }
 
-pk3s_java=""
-for pk3s_candidate in "$pk3s_home/runtime/bin/java" "${JAVA_HOME:+$JAVA_HOME/bin/java}" "$(command -v java 2>/dev/null || true)"; do
-  [ -n "$pk3s_candidate" ] && [ -x "$pk3s_candidate" ] || continue
-  pk3s_java_version "$pk3s_candidate" || continue
-  if [ "$pk3s_major" -ge "$pk3s_min_java" ]; then pk3s_java="$pk3s_candidate"; break; fi
-done
+# Major version of a dotted Java version (1.8.0 -> 8, 17.0.15 -> 17); empty when unreadable.
+pk3s_major_of() {
+  local v=${1#1.}
+  v=${v%%[.+-]*}
+  case $v in ''|*[!0-9]*) v="" ;; esac
+  pk3s_major=$v
+}
+
+# Normalized OS and CPU names, so a JDK release file (OS_NAME="Linux", OS_ARCH="x86_64"/"amd64") compares with the
+# host. The host comes from bash's own OSTYPE/HOSTTYPE (what uname -s/-m report), which costs no fork.
+pk3s_norm_os() {
+  case $1 in [Ll]inux*) pk3s_norm=linux ;; [Dd]arwin*|[Mm]ac*) pk3s_norm=darwin ;; *) pk3s_norm=$1 ;; esac
+}
+pk3s_norm_arch() {
+  case $1 in x86_64|amd64|x64) pk3s_norm=x86_64 ;; aarch64|arm64) pk3s_norm=aarch64 ;; *) pk3s_norm=$1 ;; esac
+}
+
+# Java version of a host binary: from its JDK release file when there is one (no JVM start), else from -version.
+pk3s_host_java_version() {
+  local bin=$1 real=$1 link line home
+  while [ -L "$real" ]; do
+    link=$(readlink "$real")
+    case $link in /*) real=$link ;; *) real=${real%/*}/$link ;; esac
+  done
+  home=${real%/bin/java}
+  pk3s_rel_version=""
+  if [ "$home" != "$real" ] && [ -r "$home/release" ]; then
+    pk3s_read_release "$home/release"
+  fi
+  if [ -z "$pk3s_rel_version" ]; then
+    line=$("$bin" -version 2>&1) || return 1
+    line=${line#*version \"}
+    pk3s_rel_version=${line%%\"*}
+  fi
+  pk3s_major_of "$pk3s_rel_version"
+  [ -n "$pk3s_major" ] && [ "$pk3s_major" -ge "$pk3s_min_java" ]
+}
+
+# 1. the bundled runtime, only when it was built for this OS and CPU; 2. JAVA_HOME; 3. java on PATH.
+pk3s_java="" pk3s_java_version="" pk3s_bundled_java=false
+if [ -x "$pk3s_home/runtime/bin/java" ] && [ -r "$pk3s_home/runtime/release" ]; then
+  pk3s_read_release "$pk3s_home/runtime/release"
+  pk3s_norm_os "$pk3s_rel_os"; pk3s_rt_os=$pk3s_norm
+  pk3s_norm_arch "$pk3s_rel_arch"; pk3s_rt_arch=$pk3s_norm
+  pk3s_norm_os "${OSTYPE:-}"; pk3s_host_os=$pk3s_norm
+  pk3s_norm_arch "${HOSTTYPE:-}"; pk3s_host_arch=$pk3s_norm
+  if [ "$pk3s_rt_os" = "$pk3s_host_os" ] && [ "$pk3s_rt_arch" = "$pk3s_host_arch" ]; then
+    pk3s_java=$pk3s_home/runtime/bin/java
+    pk3s_java_version=$pk3s_rel_version
+    pk3s_bundled_java=true
+  fi
+fi
+if [ -z "$pk3s_java" ] && [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ] \
+    && pk3s_host_java_version "$JAVA_HOME/bin/java"; then
+  pk3s_java=$JAVA_HOME/bin/java
+  pk3s_java_version=$pk3s_rel_version
+fi
+if [ -z "$pk3s_java" ]; then
+  pk3s_ifs=$IFS; IFS=:
+  for pk3s_dir in ${PATH:-}; do
+    [ -n "$pk3s_dir" ] && [ -x "$pk3s_dir/java" ] && [ ! -d "$pk3s_dir/java" ] || continue
+    if pk3s_host_java_version "$pk3s_dir/java"; then
+      pk3s_java=$pk3s_dir/java
+      pk3s_java_version=$pk3s_rel_version
+    fi
+    break   # like command -v: the first java on PATH is the one, usable or not
+  done
+  IFS=$pk3s_ifs
+fi
 [ -n "$pk3s_java" ] || pk3s_die "missing dependency: java" 5
 
-# Class-data sharing archive for this exact JVM and engine jar: cuts start-up time by about a third
-# (docs/performance.md). A JVM only uses an archive made by its own build, so the file name carries the Java
-# version; a rebuilt jar makes the archive stale, so it is retrained. CDS log output is silenced.
-pk3s_cds_archive() { printf '%s/engine-%s.jsa' "$pk3s_lib" "${pk3s_java_full:-unknown}"; }
-pk3s_train_cds() {
-  local archive tmp sample
-  archive="$(pk3s_cds_archive)"
-  tmp="$archive.tmp.$$"
-  # a representative run: archive reading, YAML, JSON events
-  for sample in "$pk3s_home/examples/local-demo.tgz" "$pk3s_home/profile.tgz"; do
-    [ -f "$sample" ] && break
+# Explicit class path in a fixed (C-locale) order: a start-up archive only matches the class path it was made with.
+pk3s_class_path() {
+  local LC_ALL=C jar
+  pk3s_cp=""
+  for jar in "$1"/*.jar; do
+    [ -f "$jar" ] && pk3s_cp=${pk3s_cp:+$pk3s_cp:}$jar
   done
-  if [ -f "$sample" ]; then
-    set -- --events ndjson profile validate --tgz "$sample"
-  else
-    set -- bom --json
-  fi
-  "$pk3s_java" -XX:ArchiveClassesAtExit="$tmp" -Xlog:cds=off -Xlog:cds+dynamic=off -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
-    -cp "$pk3s_lib/*" -Dpk3s.install.root="$pk3s_home" io.productivek3s.infra.Main "$@" </dev/null >/dev/null 2>&1
-  if [ -s "$tmp" ]; then
-    rm -f "$pk3s_lib"/engine-*.jsa
-    mv -f "$tmp" "$archive"
-  else
-    rm -f "$tmp"
-  fi
 }
 
-# Engine location, next to this launcher (PRODUCTIVE_K3S_INFRA_REPO_DIR moves the install root, not the engine):
-# a release/export bundle ships lib/; a source checkout builds target/lib/ with Maven.
+pk3s_cds=()
 if [ -f "$pk3s_home/lib/productive-k3s-infra.jar" ]; then
-  pk3s_lib="$pk3s_home/lib"
+  # ---- installed bundle: read-only ----
+  pk3s_lib=$pk3s_home/lib
+  pk3s_class_path "$pk3s_lib"
+  pk3s_archive=$pk3s_home/runtime/lib/pk3s-engine.jsa
+  # The bundled archive serves the bundled runtime while the jars keep the archive's time stamps (the JVM rejects
+  # it otherwise; all bundle files share one fixed mtime, so neither is newer nor older when extraction kept them).
+  if $pk3s_bundled_java && [ -f "$pk3s_archive" ] \
+      && ! [ "$pk3s_lib/productive-k3s-infra.jar" -nt "$pk3s_archive" ] \
+      && ! [ "$pk3s_lib/productive-k3s-infra.jar" -ot "$pk3s_archive" ]; then
+    pk3s_cds=(-XX:SharedArchiveFile="$pk3s_archive" "${pk3s_cds_quiet[@]}")
+  elif [ -f "$pk3s_lib/engine.classlist" ] && [ -f "$pk3s_lib/engine.id" ]; then
+    # Any other Java (or extraction that lost the time stamps): an archive made once from the bundle's class list,
+    # in the user's cache, keyed by engine build and Java binary + version.
+    pk3s_cache=${XDG_CACHE_HOME:-}
+    [ -n "$pk3s_cache" ] || pk3s_cache=${HOME:+$HOME/.cache}
+    if [ -n "$pk3s_cache" ]; then
+      read -r pk3s_engine_id < "$pk3s_lib/engine.id" || pk3s_engine_id=""
+      pk3s_key=${pk3s_java//\//_}
+      pk3s_archive=$pk3s_cache/productive-k3s/infra/startup/engine-$pk3s_engine_id-java-$pk3s_java_version$pk3s_key.jsa
+      if [ ! -f "$pk3s_archive" ] && [ ! -f "$pk3s_archive.failed" ] && [ -n "$pk3s_engine_id" ]; then
+        # one-time, about a second: a static archive from the class list (no engine command runs)
+        if mkdir -p "${pk3s_archive%/*}" 2>/dev/null; then
+          pk3s_tmp=$pk3s_archive.$$.tmp
+          if "$pk3s_java" -Xshare:dump -XX:SharedClassListFile="$pk3s_lib/engine.classlist" \
+              -XX:SharedArchiveFile="$pk3s_tmp" -cp "$pk3s_cp" </dev/null >/dev/null 2>&1 && [ -s "$pk3s_tmp" ]; then
+            mv -f "$pk3s_tmp" "$pk3s_archive"
+          else
+            rm -f "$pk3s_tmp"
+            : > "$pk3s_archive.failed" 2>/dev/null   # this Java cannot use the list: do not retry on every run
+          fi
+        fi
+      fi
+      [ -f "$pk3s_archive" ] && pk3s_cds=(-XX:SharedArchiveFile="$pk3s_archive" "${pk3s_cds_quiet[@]}")
+    fi
+  fi
 elif [ -f "$pk3s_home/pom.xml" ]; then
-  pk3s_lib="$pk3s_home/target/lib"
-  pk3s_jar="$pk3s_lib/productive-k3s-infra.jar"
+  # ---- source checkout: build on first use / after changes; everything written stays under target/ ----
+  pk3s_lib=$pk3s_home/target/lib
+  pk3s_jar=$pk3s_lib/productive-k3s-infra.jar
   pk3s_stale() {
     [ -f "$pk3s_jar" ] || return 0
     [ -n "$(find "$pk3s_home/pom.xml" "$pk3s_home/src/main" -newer "$pk3s_jar" -print -quit 2>/dev/null)" ]
   }
   if pk3s_stale; then
     command -v mvn >/dev/null 2>&1 || pk3s_die "missing dependency: mvn (needed once to build the engine)" 5
-    pk3s_lock="$pk3s_home/target/.build-lock"
+    pk3s_lock=$pk3s_home/target/.build-lock
     mkdir -p "$pk3s_home/target"
     pk3s_waited=0
     until mkdir "$pk3s_lock" 2>/dev/null; do  # another launcher is building: wait for it, at most 10 minutes
@@ -106,7 +190,7 @@ elif [ -f "$pk3s_home/pom.xml" ]; then
     trap 'rmdir "$pk3s_lock" 2>/dev/null' EXIT
     if pk3s_stale; then
       printf '[pk3s-infra] INFO  Building the engine with Maven (first use or sources changed)...\n' >&2
-      pk3s_log="$pk3s_home/target/engine-build.log"
+      pk3s_log=$pk3s_home/target/engine-build.log
       rm -rf "$pk3s_lib"  # no stale dependency jars on the class path after a dependency change
       if ! JAVA_HOME="${pk3s_java%/bin/java}" mvn -B -q -f "$pk3s_home/pom.xml" -DskipTests package >"$pk3s_log" 2>&1; then
         cat "$pk3s_log" >&2
@@ -116,6 +200,24 @@ elif [ -f "$pk3s_home/pom.xml" ]; then
     rmdir "$pk3s_lock" 2>/dev/null
     trap - EXIT
   fi
+  pk3s_class_path "$pk3s_lib"
+  # Dynamic archive for this JVM, retrained when the jar is rebuilt, on a representative run (archive reading,
+  # YAML, JSON events).
+  pk3s_key=${pk3s_java//\//_}
+  pk3s_archive=$pk3s_home/target/engine-$pk3s_java_version$pk3s_key.jsa
+  if [ ! -f "$pk3s_archive" ] || [ "$pk3s_jar" -nt "$pk3s_archive" ]; then
+    pk3s_tmp=$pk3s_archive.$$.tmp
+    "$pk3s_java" -XX:ArchiveClassesAtExit="$pk3s_tmp" "${pk3s_cds_quiet[@]}" "${pk3s_jvm_flags[@]}" \
+      -cp "$pk3s_cp" -Dpk3s.install.root="$pk3s_home" io.productivek3s.infra.Main \
+      --events ndjson profile validate --tgz "$pk3s_home/examples/local-demo.tgz" </dev/null >/dev/null 2>&1
+    if [ -s "$pk3s_tmp" ]; then
+      rm -f "$pk3s_home"/target/engine-*.jsa
+      mv -f "$pk3s_tmp" "$pk3s_archive"
+    else
+      rm -f "$pk3s_tmp"
+    fi
+  fi
+  [ -f "$pk3s_archive" ] && pk3s_cds=(-XX:SharedArchiveFile="$pk3s_archive" "${pk3s_cds_quiet[@]}")
 else
   pk3s_die "engine not found under $pk3s_home (expected lib/ or a source checkout with pom.xml)" 1
 fi
@@ -134,17 +236,11 @@ case "${LC_ALL:-${LC_CTYPE:-${LANG:-}}}" in
     ;;
 esac
 
-pk3s_cds=()
-pk3s_archive="$(pk3s_cds_archive)"
-if { [ ! -f "$pk3s_archive" ] || [ "$pk3s_lib/productive-k3s-infra.jar" -nt "$pk3s_archive" ]; } && [ -w "$pk3s_lib" ]; then
-  pk3s_train_cds
-fi
-[ -f "$pk3s_archive" ] && pk3s_cds=(-XX:SharedArchiveFile="$pk3s_archive" -Xlog:cds=off -Xlog:cds+dynamic=off)
-
 # Progress bars are drawn only on a terminal; Java cannot tell whether stderr is one.
 pk3s_tty=false
 [ -t 2 ] && pk3s_tty=true
 
-exec "$pk3s_java" -XX:+UseSerialGC -Xmn8m -XX:Tier3InvocationThreshold=2000 -XX:Tier3MinInvocationThreshold=1000 -XX:Tier3CompileThreshold=20000 -XX:Tier3BackEdgeThreshold=600000 -Xshare:auto "${pk3s_cds[@]}" \
+# ${a[@]+"${a[@]}"}: an empty array under set -u on bash < 4.4
+exec "$pk3s_java" "${pk3s_jvm_flags[@]}" ${pk3s_cds[@]+"${pk3s_cds[@]}"} \
   -Dpk3s.install.root="$pk3s_root" -Dpk3s.stderr.tty="$pk3s_tty" \
-  -cp "$pk3s_lib/*" io.productivek3s.infra.Main "$@"
+  -cp "$pk3s_cp" io.productivek3s.infra.Main "$@"

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Alias launcher (contract §1.1): same engine, same install root as ../productive-k3s-infra.sh.
-pk3s_self="${BASH_SOURCE[0]}"
+# Alias launcher (contract §1.1): same engine, same install root as ../productive-k3s-infra.sh. It sources that
+# launcher (which ends in exec) instead of starting a second bash; fork-free unless reached through a symlink.
+pk3s_self=${BASH_SOURCE[0]}
+case $pk3s_self in /*) ;; *) pk3s_self=$PWD/$pk3s_self ;; esac
 while [ -L "$pk3s_self" ]; do
-  pk3s_link="$(readlink "$pk3s_self")"
-  case "$pk3s_link" in /*) pk3s_self="$pk3s_link" ;; *) pk3s_self="$(cd -P "$(dirname "$pk3s_self")" && pwd)/$pk3s_link" ;; esac
+  pk3s_link=$(readlink "$pk3s_self")
+  case $pk3s_link in /*) pk3s_self=$pk3s_link ;; *) pk3s_self=${pk3s_self%/*}/$pk3s_link ;; esac
 done
-exec "$(cd -P "$(dirname "$pk3s_self")/.." && pwd)/productive-k3s-infra.sh" "$@"
+. "${pk3s_self%/*}/../productive-k3s-infra.sh" "$@"

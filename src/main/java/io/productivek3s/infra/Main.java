@@ -2,12 +2,14 @@ package io.productivek3s.infra;
 
 import io.productivek3s.infra.cli.Cli;
 import io.productivek3s.infra.exec.CallerLocale;
-import java.io.FileOutputStream;
 import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
 
 /** Process entry point; the launcher passes the install root as {@code -Dpk3s.install.root}. */
 public final class Main {
@@ -28,10 +30,44 @@ public final class Main {
             }
         });
         String root = System.getProperty("pk3s.install.root", "");
-        Path installRoot = root.isEmpty() ? Path.of("").toAbsolutePath() : Path.of(root);
-        int code = new Cli(CallerLocale.restore(System.getenv()), out, err, installRoot, Clock.systemDefaultZone()).run(args);
+        // the launcher computes the root without forking, so it may carry "." or ".." segments
+        Path installRoot = (root.isEmpty() ? Path.of("") : Path.of(root)).toAbsolutePath().normalize();
+        int code = new Cli(CallerLocale.restore(System.getenv()), out, err, installRoot, new LazyZoneClock()).run(args);
         out.flush();
         err.flush();
         System.exit(code);
+    }
+
+    /**
+     * The system clock whose time zone is resolved on first use: loading the time-zone rules costs tens of
+     * milliseconds at start-up (docs/performance.md) and only local-time stamps (telemetry's sent_at) need them.
+     */
+    static final class LazyZoneClock extends Clock {
+        private volatile ZoneId zone;
+
+        @Override
+        public ZoneId getZone() {
+            ZoneId resolved = zone;
+            if (resolved == null) {
+                resolved = ZoneId.systemDefault();
+                zone = resolved;
+            }
+            return resolved;
+        }
+
+        @Override
+        public Clock withZone(ZoneId newZone) {
+            return Clock.system(newZone);
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(System.currentTimeMillis());
+        }
+
+        @Override
+        public long millis() {
+            return System.currentTimeMillis();
+        }
     }
 }

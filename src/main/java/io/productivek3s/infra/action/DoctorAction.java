@@ -1,28 +1,28 @@
 package io.productivek3s.infra.action;
 
 import io.productivek3s.infra.EngineException;
-import io.productivek3s.infra.env.EnvFile;
-import io.productivek3s.infra.env.EnvStack;
-import io.productivek3s.infra.env.Layer;
 import io.productivek3s.infra.exec.Binaries;
 import io.productivek3s.infra.log.Log;
-import io.productivek3s.infra.pkg.CompatibilityGate;
-import io.productivek3s.infra.pkg.ExtractionLimits;
-import io.productivek3s.infra.pkg.GateResult;
-import io.productivek3s.infra.pkg.ManifestParser;
-import io.productivek3s.infra.pkg.PackageListing;
-import io.productivek3s.infra.pkg.ProfileArchive;
-import io.productivek3s.infra.pkg.ProfileManifest;
+import io.productivek3s.infra.pkg.CompatibilitySpec;
 import io.productivek3s.infra.pkg.TestedWith;
-import io.productivek3s.infra.scenario.BuiltInScenario;
-import java.nio.charset.StandardCharsets;
+import io.productivek3s.infra.state.StateDirResolver;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
- * {@code doctor [--tgz P] [--profile F]} (contract §20): read-only host and package checks. Never modifies
- * anything, never prompts, sends no telemetry.
+ * {@code doctor [--tgz P [--env-file E]] [--profile F]} (contract §20): read-only host and package checks. With
+ * {@code --tgz} it runs the install's own prelude ({@link PackagePrelude}: extraction into a private temp dir,
+ * validation, compatibility, env merge, scenario, Core settings, required inputs) so it cannot pass a package the
+ * install would then refuse, and adds the tools, the state directory and the state lock. Each check is logged as
+ * it passes; the first failure ends the run with its exit code and is part of the {@link Report}. Never prompts,
+ * sends no telemetry, touches no state.
  */
 public final class DoctorAction {
     private final EngineContext context;
@@ -43,82 +43,126 @@ public final class DoctorAction {
         Summary check(String profile);
     }
 
-    public int run(String tgz, String profile, String envFile) {
+    /** One check: {@code ok}, {@code warn}, {@code info} or {@code fail} (the failure's exit code, else 0). */
+    public record Check(String status, String message, int exitCode) {
+    }
+
+    /** Every check in order; {@code failure} is the first failed check's error, after which nothing ran. */
+    public record Report(List<Check> checks, Optional<EngineException> failure) {
+        public Report {
+            checks = List.copyOf(checks);
+        }
+    }
+
+    public Report run(String tgz, String profile, String envFile) {
+        List<Check> checks = new ArrayList<>();
+        try {
+            runChecks(checks, tgz, profile, envFile);
+            return new Report(checks, Optional.empty());
+        } catch (EngineException e) {
+            checks.add(new Check("fail", e.getMessage(), e.exitCode()));
+            return new Report(checks, Optional.of(e));
+        }
+    }
+
+    private void runChecks(List<Check> checks, String tgz, String profile, String envFile) {
         Log log = context.log();
         Binaries binaries = new Binaries(context.env());
         binaries.require("bash");
         String make = binaries.packageMakeName();
         binaries.require(make);
         context.release().checkBinding();
-        log.ok("bash is available");
-        log.ok(make + " is available");
-        log.ok("java runtime " + context.build().javaVersion() + " is available");
+        ok(checks, "bash is available");
+        ok(checks, make + " is available");
+        ok(checks, "java runtime " + context.build().javaVersion() + " is available");
         String checkout = context.env().getOrDefault("PRODUCTIVE_K3S_PROFILES_REPO_DIR", "");
         if (!checkout.isEmpty() && Files.isDirectory(context.paths().resolve(checkout).resolve("profiles"))) {
-            log.ok("productive-k3s-profiles checkout found: " + checkout);
-        } else {
-            log.warn("productive-k3s-profiles checkout not configured; set PRODUCTIVE_K3S_PROFILES_REPO_DIR for source-based commands");
+            ok(checks, "productive-k3s-profiles checkout found: " + checkout);
+        } else if (!context.release().packageOnly() && (tgz == null || profile != null)) {
+            // the checkout matters only for source commands: a package check or a release bundle does not warn
+            checks.add(new Check("warn", "productive-k3s-profiles checkout not configured; set PRODUCTIVE_K3S_PROFILES_REPO_DIR "
+                    + "for source-based commands", 0));
+            log.warn(checks.get(checks.size() - 1).message());
         }
         if (profile != null) {
             SourceProfileCheck.Summary summary = sourceCheck.check(profile);
-            log.ok("Profile file is readable: " + profile);
-            log.ok("Profile scenario: " + summary.scenario());
-            log.ok("Profile engine: " + summary.engine());
-            checkEngineTools(binaries, summary.engine());
+            ok(checks, "Profile file is readable: " + profile);
+            ok(checks, "Profile scenario: " + summary.scenario());
+            ok(checks, "Profile engine: " + summary.engine());
+            checkEngineTools(checks, binaries, summary.engine(), false);
         }
         if (tgz != null) {
-            checkPackage(tgz, envFile, binaries);
+            checkPackage(checks, tgz, envFile, binaries);
         }
-        return 0;
     }
 
-    private void checkPackage(String tgz, String envFile, Binaries binaries) {
-        Log log = context.log();
+    /** The install prelude, then what the install needs around it: tools, the state directory, a free lock. */
+    private void checkPackage(List<Check> checks, String tgz, String envFile, Binaries binaries) {
+        PackageRequest request = new PackageRequest("install", tgz, envFile, false);
         PackageSource.Resolved resolved = source.resolve(tgz);
-        PackageListing listing = ProfileArchive.scan(resolved.file(), tgz, ExtractionLimits.fromEnv(context.env()));
-        ProfileManifest manifest = ManifestParser.parse(listing.manifest());
-        manifest.warnings().forEach(log::warn);
-        log.ok("Profile package: " + manifest.name() + " " + Optional.ofNullable(manifest.version()).orElse(""));
-        String scenario = BuiltInScenario.lookup(manifest.scenarioType()).map(BuiltInScenario::type).orElse(manifest.scenarioType());
-        log.ok("Profile scenario: " + scenario);
-        log.ok("Profile engine: " + manifest.engineType());
-        manifest.compatibility().ifPresent(spec -> {
-            Optional<String> core = context.release().boundCore()
-                    .or(() -> Optional.ofNullable(context.env().get("PRODUCTIVE_K3S_VERSION")).filter(v -> !v.isEmpty()));
-            GateResult gate = CompatibilityGate.evaluate(manifest, context.engineVersion(), context.release().infraSemver(), core);
-            gate.warnings().forEach(log::warn);
-            if (!gate.violations().isEmpty()) {
-                throw EngineException.invalid(gate.violations().get(0));
-            }
-            log.ok("Profile compatibility: " + (spec.contract() == null ? "profile/v1" : spec.contract()) + " satisfied");
-            for (TestedWith tested : spec.testedWith()) {
-                log.info("Tested with infra " + tested.release() + " and core " + tested.core());
-            }
-        });
-        checkEngineTools(binaries, manifest.engineType());
-        String override = envFile != null ? envFile : context.env().getOrDefault("PK3S_PROFILE_OVERRIDE_ENV_FILE", "");
-        if (!override.isEmpty()) {
-            Path path = context.paths().resolveExisting(override);
-            if (!Files.isRegularFile(path)) {
-                throw EngineException.invalid("override env file not found: " + override);
-            }
-            EnvStack stack = new EnvStack(context.env(), log::warn, false);
-            if (listing.profileEnv().isPresent()) {
-                stack.loadText(new String(listing.profileEnv().get(), StandardCharsets.UTF_8), "profile.env", Layer.PACKAGE);
-            }
-            EnvFile overrideFile = stack.load(path, override, Layer.OVERRIDE);
-            InputCheck.check(manifest.inputs(), Optional.of(overrideFile), stack::effective);
-            log.ok("Required profile inputs are provided");
+        try (Workspace workspace = Workspace.create(context.env())) {
+            PackagePrelude prelude = new PackagePrelude(context);
+            PreparedPackage prepared = prelude.prepare(request, resolved, workspace.subdir("package"));
+            var manifest = prepared.manifest();
+            ok(checks, "Profile package: " + manifest.name() + " " + Optional.ofNullable(manifest.version()).orElse(""));
+            ok(checks, "Profile scenario: " + prepared.scenario().type());
+            ok(checks, "Profile engine: " + manifest.engineType());
+            manifest.compatibility().ifPresent(spec -> compatibility(checks, spec));
+            checkEngineTools(checks, binaries, manifest.engineType(), prepared.scenario().local());
+            // the install's own tool check, with the package's environment (make/tofu overrides from its files)
+            new InstallAction("install", false).requireTools(new Binaries(prepared.childEnv()), prepared);
+            prelude.checkInputs(prepared);
+            ok(checks, "Required profile inputs are provided");
+            ok(checks, "Core settings: source=" + prepared.core().source() + " version=" + prepared.core().version());
+            Path stateDir = new StateDirResolver(context.env(), context.paths().baseDir(), context.log()::warn).resolve();
+            ok(checks, "Profile state directory is writable: " + stateDir);
+            checkLock(stateDir, prepared.name());
+            ok(checks, "Profile state for '" + prepared.name() + "' is not locked by another run");
         }
     }
 
-    private void checkEngineTools(Binaries binaries, String engine) {
+    private void compatibility(List<Check> checks, CompatibilitySpec spec) {
+        ok(checks, "Profile compatibility: " + (spec.contract() == null ? "profile/v1" : spec.contract()) + " satisfied");
+        for (TestedWith tested : spec.testedWith()) {
+            String message = "Tested with infra " + tested.release() + " and core " + tested.core();
+            checks.add(new Check("info", message, 0));
+            context.log().info(message);
+        }
+    }
+
+    /**
+     * Whether another run holds the profile's lock, probed with a shared lock on the existing lock file: it
+     * conflicts with the exclusive lock a run holds, and creates nothing.
+     */
+    private static void checkLock(Path stateDir, String name) {
+        Path lockFile = stateDir.resolve(name + ".lock");
+        if (!Files.isRegularFile(lockFile)) {
+            return;
+        }
+        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.READ)) {
+            FileLock probe = channel.tryLock(0, Long.MAX_VALUE, true);
+            if (probe == null) {
+                throw EngineException.invalid("profile state for '" + name + "' is locked by another run: " + lockFile);
+            }
+            probe.release();
+        } catch (IOException e) {
+            throw EngineException.invalid("cannot check the profile state lock " + lockFile + ": " + e.getMessage());
+        }
+    }
+
+    /** OpenTofu for opentofu packages; ssh for ansible/shell ones that reach a remote host (a local one needs none). */
+    private void checkEngineTools(List<Check> checks, Binaries binaries, String engine, boolean local) {
         if (engine.equals("opentofu")) {
             binaries.requireTofu();
-            context.log().ok("OpenTofu-compatible binary is available");
-        } else {
+            ok(checks, "OpenTofu-compatible binary is available");
+        } else if (!local) {
             binaries.require("ssh");
-            context.log().ok("ssh is available for remote-oriented profile validation");
+            ok(checks, "ssh is available for remote-oriented profile validation");
         }
+    }
+
+    private void ok(List<Check> checks, String message) {
+        checks.add(new Check("ok", message, 0));
+        context.log().ok(message);
     }
 }

@@ -21,7 +21,7 @@ public final class ExportAction {
         this.source = source;
     }
 
-    public int run(String tgz, String output, String envFile, boolean force) {
+    public ExportResult run(String tgz, String output, String envFile, boolean force) {
         if (tgz == null) {
             throw EngineException.missing("the 'profile export' command requires --tgz <file>");
         }
@@ -32,7 +32,7 @@ public final class ExportAction {
         PackageSource.Resolved resolved = source.resolve(tgz);
         ExportResult result = exporter(context).export(new ExportRequest(resolved.file(), SubjectKind.PROFILE_TGZ, tgz, envFile, output, force));
         report(context, result, output);
-        return 0;
+        return result;
     }
 
     /** The exporter for this engine run; source exports call it with their normalized package. */

@@ -92,8 +92,10 @@ public final class PackagePrelude {
         packageValues.putAll(packageFile.values());
         Optional<EnvFile> override = overridePath.map(path -> stack.load(path, overrideArg.get(), Layer.OVERRIDE));
         Map<String, String> fileValues = new LinkedHashMap<>();
+        Map<String, Origin> origins = new LinkedHashMap<>();
         for (Map.Entry<String, EnvValue> entry : stack.fileValues().entrySet()) {
             fileValues.put(entry.getKey(), entry.getValue().value());
+            origins.put(entry.getKey(), entry.getValue().origin());
         }
         registerSecrets(manifest, fileValues, context.log().redactor());
 
@@ -121,7 +123,7 @@ public final class PackagePrelude {
         Map<String, String> childEnv = childEnvironment(root, manifest, scenario, fileValues, core, coreRepo);
         // Before any side effect: a child that the kernel would refuse to start (§12.3) is an input error now.
         ExecLimits.current().check(java.util.List.of(), childEnv, CHILD_RESERVE);
-        return new PreparedPackage(source, sha256, root, manifest, scenario, scenarioDir, override, fileValues, core, childEnv);
+        return new PreparedPackage(source, sha256, root, manifest, scenario, scenarioDir, override, fileValues, core, childEnv, origins);
     }
 
     /** Required inputs and the no-override warning (§11), run after command-specific checks. */

@@ -33,6 +33,8 @@ public final class PackageRun {
     private final Interrupts interrupts;
     /** What the last persist recorded; null before any. */
     private EngineState.Result persisted;
+    /** What this run did to the profile's state, for the {@link RunSummary}. */
+    private String stateChange = "unchanged";
 
     PackageRun(EngineContext context, PackageRequest request, PreparedPackage prepared, StateStore store,
             TelemetryRun telemetry, Instant startedAt, Interrupts interrupts) {
@@ -140,6 +142,7 @@ public final class PackageRun {
         context.events().step("profile.state.persist", "running", "persisting profile state");
         try {
             PersistResult written = write(result, exitCode);
+            stateChange = "persisted";
             written.clusterFile().ifPresent(path -> context.log().info("Persisted profile state: " + path));
             context.log().info("Persisted profile runtime state: " + written.runtimeDir());
         } catch (IOException e) {
@@ -181,7 +184,17 @@ public final class PackageRun {
         } catch (IOException e) {
             throw EngineException.runtime("could not remove profile state for '" + prepared.name() + "': " + e.getMessage());
         }
+        stateChange = "removed";
         context.log().info("Removed profile state: " + store.clusterFile(prepared.name()));
+    }
+
+    /** The run's result once the action returned {@code exitCode}. */
+    RunSummary summary(int exitCode) {
+        var manifest = prepared.manifest();
+        String stateFile = stateChange.equals("unchanged") ? null : store.clusterFile(prepared.name()).toString();
+        return new RunSummary(request.command(), manifest.name(), manifest.version(), prepared.scenario().type(),
+                manifest.engineType(), prepared.sha256(), request.dryRun(), exitCode, stateChange, stateFile, startedAt,
+                Instant.now(context.clock()));
     }
 
     private EngineState engineState(EngineState.Result result, int exitCode) {

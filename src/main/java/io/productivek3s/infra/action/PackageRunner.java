@@ -31,6 +31,11 @@ public final class PackageRunner {
     }
 
     public int run(PackageRequest request, PackageAction action) {
+        return execute(request, action).exitCode();
+    }
+
+    /** Runs the pipeline and returns what happened; failures before the action ran are thrown. */
+    public RunSummary execute(PackageRequest request, PackageAction action) {
         if (request.tgz() == null) {
             throw EngineException.missing("the 'profile " + request.command() + "' command requires --tgz <file>");
         }
@@ -53,12 +58,13 @@ public final class PackageRunner {
                 TelemetryRun telemetryRun = telemetry.begin(new Telemetry.Command("profile", prepared.scenario().type()),
                         userValue, action.emitsTelemetry());
                 int exitCode = EngineException.RUNTIME;
+                PackageRun run = null;
                 // From here to the end a signal is recorded, not fatal: the run finishes its state handling (§12.4).
                 // (Before, during the consent prompt, Ctrl-C still simply ends the run: nothing has changed yet.)
                 try (Interrupts interrupts = Interrupts.install()) {
                     context.events().step("profile.state.restore", "running", "restoring runtime state");
                     restore(store, prepared, telemetryRun);
-                    PackageRun run = new PackageRun(context, request, prepared, store, telemetryRun, startedAt, interrupts);
+                    run = new PackageRun(context, request, prepared, store, telemetryRun, startedAt, interrupts);
                     run.writeNormalizedEnv();
                     context.events().step(stepFor(request), "running", "running " + request.command());
                     int actionExit = action.execute(run);
@@ -69,7 +75,7 @@ public final class PackageRunner {
                 } finally {
                     telemetry.end(telemetryRun, exitCode);
                 }
-                return exitCode;
+                return run.summary(exitCode);
             } catch (IOException e) {
                 throw EngineException.runtime("could not read profile state for '" + prepared.name() + "': " + e.getMessage());
             }

@@ -2,6 +2,7 @@ package io.productivek3s.infra.action;
 
 import io.productivek3s.infra.core.CoreSettings;
 import io.productivek3s.infra.env.EnvFile;
+import io.productivek3s.infra.env.Origin;
 import io.productivek3s.infra.pkg.ProfileManifest;
 import io.productivek3s.infra.scenario.Scenario;
 import java.nio.file.Path;
@@ -13,6 +14,7 @@ import java.util.Optional;
  *
  * @param fileValues  effective values of every variable the package and override files assign (after guards)
  * @param childEnv    environment for the package's children, before telemetry variables are applied
+ * @param origins     where each of {@code fileValues} was assigned (file and line, or the release binding)
  */
 public record PreparedPackage(
         PackageSource.Resolved source,
@@ -24,7 +26,8 @@ public record PreparedPackage(
         Optional<EnvFile> override,
         Map<String, String> fileValues,
         CoreSettings core,
-        Map<String, String> childEnv) {
+        Map<String, String> childEnv,
+        Map<String, Origin> origins) {
 
     public String name() {
         return manifest.name();

@@ -37,7 +37,16 @@ public final class ValidateAction {
         this.source = source;
     }
 
-    public int run(String tgz) {
+    /** What {@code profile validate} found; {@code problems} would stop an install of the package as-is. */
+    public record Result(String name, String version, String scenario, String engine, String installScript,
+            List<String> warnings, List<String> problems) {
+        public Result {
+            warnings = List.copyOf(warnings);
+            problems = List.copyOf(problems);
+        }
+    }
+
+    public Result run(String tgz) {
         if (tgz == null) {
             throw EngineException.missing("the 'profile validate' command requires --tgz <file>");
         }
@@ -52,20 +61,23 @@ public final class ValidateAction {
         ProfileManifest manifest = ManifestParser.parse(listing.manifest());
         context.events().subject(manifest.name());
         Log log = context.log();
+        List<String> warnings = new ArrayList<>(manifest.warnings());
         manifest.warnings().forEach(log::warn);
         log.info("Profile package: " + manifest.name());
         log.info("Scenario: " + manifest.scenarioType());
         log.info("Engine: " + manifest.engineType());
         log.info("Install script: " + manifest.installScript());
-        for (String problem : executabilityProblems(listing, manifest)) {
+        List<String> problems = executabilityProblems(listing, manifest, warnings);
+        for (String problem : problems) {
             log.warn("package is not executable as-is: " + problem);
         }
         context.events().step("profile.package.validate", "success", "package " + manifest.name() + " is structurally valid");
         log.ok("Profile package validation passed");
-        return 0;
+        return new Result(manifest.name(), manifest.version(), manifest.scenarioType(), manifest.engineType(),
+                manifest.installScript(), warnings, problems);
     }
 
-    private List<String> executabilityProblems(PackageListing listing, ProfileManifest manifest) {
+    private List<String> executabilityProblems(PackageListing listing, ProfileManifest manifest, List<String> warnings) {
         List<String> problems = new ArrayList<>();
         Map<String, String> envValues = Map.of();
         if (listing.profileEnv().isEmpty()) {
@@ -103,6 +115,7 @@ public final class ValidateAction {
                     .or(() -> Optional.ofNullable(context.env().get("PRODUCTIVE_K3S_VERSION")).filter(v -> !v.isEmpty()));
             GateResult gate = CompatibilityGate.evaluate(manifest, context.engineVersion(), context.release().infraSemver(), core);
             gate.warnings().forEach(context.log()::warn);
+            warnings.addAll(gate.warnings());
             problems.addAll(gate.violations());
         });
         if (listing.profileEnv().isPresent()) {

@@ -11,7 +11,8 @@ import java.util.Map;
 /**
  * One private (0700) temp directory per run under {@code $TMPDIR} (else {@code /tmp}) for the extracted package and
  * the normalized env file. Removed on close and, as a safety net, by a shutdown hook when the JVM is stopped by a
- * signal between children (contract §8.3, D13).
+ * signal between children (contract §8.3, D13). A run killed outright (SIGKILL) cannot clean up: its directory is
+ * named after its process, and the next run removes it once that process is gone ({@link DeadRunTemp}).
  */
 public final class Workspace implements AutoCloseable {
     private final Path dir;
@@ -28,8 +29,11 @@ public final class Workspace implements AutoCloseable {
         Path base = Path.of(tmp.isEmpty() ? "/tmp" : tmp);
         try {
             Files2.createPrivateDirectories(base);
-            return new Workspace(Files.createTempDirectory(base, "pk3s-infra-",
-                    PosixFilePermissions.asFileAttribute(Files2.DIR_PRIVATE)));
+            Path dir = Files.createTempDirectory(base, DeadRunTemp.prefixForThisProcess(),
+                    PosixFilePermissions.asFileAttribute(Files2.DIR_PRIVATE));
+            Workspace workspace = new Workspace(dir);
+            DeadRunTemp.sweep(dir);
+            return workspace;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a private temp directory under " + base, e);
         }

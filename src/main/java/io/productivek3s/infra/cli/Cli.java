@@ -64,7 +64,7 @@ public final class Cli {
             return new Dispatcher(context, invocation).dispatch();
         } catch (EngineException e) {
             log.error(e.getMessage());
-            events.completed(false, e.getMessage());
+            events.completed(e.exitCode(), e.getMessage());
             return e.exitCode();
         } catch (UncheckedIOException e) {
             return internalError(log, events, e.getMessage() + (e.getCause() != null ? ": " + e.getCause().getMessage() : ""), e);
@@ -85,7 +85,7 @@ public final class Cli {
     private static int resourceError(Log log, OperationEvents events, String message) {
         log.error(message);
         try {
-            events.completed(false, "internal error");
+            events.completed(EngineException.RUNTIME, "internal error");
         } catch (RuntimeException | Error ignored) {
             // the ERROR line is what matters
         }
@@ -105,7 +105,7 @@ public final class Cli {
                 log.debug(line);
             }
         }
-        events.completed(false, "internal error");
+        events.completed(EngineException.RUNTIME, "internal error");
         return EngineException.RUNTIME;
     }
 

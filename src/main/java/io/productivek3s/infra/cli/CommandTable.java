@@ -22,7 +22,7 @@ public final class CommandTable {
             "PRODUCTIVE_K3S_SOURCE", "PRODUCTIVE_K3S_VERSION", "PK3S_CATALOG_URLS", "PK3S_INFRA_MAX_PACKAGE_BYTES");
     private static final List<String> SOURCE_ENV = List.of("PRODUCTIVE_K3S_PROFILES_REPO_DIR", "PRODUCTIVE_K3S_INFRA_MAKE_BIN",
             "PRODUCTIVE_K3S_SOURCE", "PRODUCTIVE_K3S_VERSION");
-    private static final JsonForm RUN_SUMMARY = JsonForm.none("streams the child's output; its result is the exit code");
+    private static final JsonForm RUN_SUMMARY = JsonForm.of("run");
     private static final JsonForm STREAMS = JsonForm.none("streams make's output; its result is the exit code");
 
     private static final List<CommandSpec> ROWS = build();
@@ -82,9 +82,9 @@ public final class CommandTable {
                 .summary("check a package's structure, reading the archive only; runs nothing")
                 .details("Reads profile.tgz as a stream and checks profile.yaml (contract §8.6). Problems that would stop an "
                         + "install are reported as WARN lines; the exit code stays 0.")
-                .flags(Flag.TGZ, Flag.OFFLINE).examples("profile validate --tgz ./profile.tgz",
-                        "profile validate --tgz aws-single-node@1.2.0")
-                .env("PK3S_CATALOG_URLS", "PK3S_INFRA_MAX_PACKAGE_BYTES").exits(0, 3, 4).json(JsonForm.none("prints progress lines")).done());
+                .flags(Flag.TGZ, Flag.JSON, Flag.OFFLINE).examples("profile validate --tgz ./profile.tgz",
+                        "profile validate --tgz aws-single-node@1.2.0 --json")
+                .env("PK3S_CATALOG_URLS", "PK3S_INFRA_MAX_PACKAGE_BYTES").exits(0, 3, 4).json(JsonForm.of("validate")).done());
         for (String sub : List.of("install", "apply")) {
             rows.add(row("profile " + sub).group(Group.PACKAGE).synopsis("profile " + sub + " --tgz <file>")
                     .summary(sub.equals("install") ? "run the package's installer, then persist its state"
@@ -92,7 +92,7 @@ public final class CommandTable {
                     .details("Validates the package, merges profile.env with the override env file, checks the required "
                             + "inputs, locks the profile's state, restores it, runs the install script with bash and "
                             + "persists the state whatever the result (contract §13.1). --dry-run switches to plan.")
-                    .flags(Flag.TGZ, Flag.ENV_FILE, Flag.DRY_RUN, Flag.OFFLINE)
+                    .flags(Flag.TGZ, Flag.ENV_FILE, Flag.DRY_RUN, Flag.JSON, Flag.OFFLINE)
                     .examples("profile " + sub + " --tgz ./profile.tgz --env-file ./site.env",
                             "profile " + sub + " --tgz ./profile.tgz --env-file ./site.env --dry-run")
                     .env(PACKAGE_ENV).env("TELEMETRY_ENABLED").exits(0, 2, 3, 4, 5).childCodes().json(RUN_SUMMARY).done());
@@ -101,27 +101,27 @@ public final class CommandTable {
                 .summary("OpenTofu plan, or make -n of the apply target; never persists state")
                 .details("OpenTofu packages run 'init -backend=false' then 'plan'; ansible/shell packages run "
                         + "'make -n <apply target>' (contract §13.3).")
-                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.OFFLINE).examples("profile plan --tgz ./profile.tgz --env-file ./site.env")
+                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.JSON, Flag.OFFLINE).examples("profile plan --tgz ./profile.tgz --env-file ./site.env")
                 .env(PACKAGE_ENV).env("PRODUCTIVE_K3S_INFRA_TOFU_BIN").exits(0, 1, 3, 4, 5).childCodes().json(RUN_SUMMARY).done());
         rows.add(row("profile status").group(Group.PACKAGE).synopsis("profile status --tgz <file>")
                 .summary("run the scenario's status target against the restored state")
-                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.OFFLINE).examples("profile status --tgz ./profile.tgz --env-file ./site.env")
+                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.JSON, Flag.OFFLINE).examples("profile status --tgz ./profile.tgz --env-file ./site.env")
                 .details("Restores the profile's state, runs make <status target> and persists the state on success (§13.2).")
                 .env(PACKAGE_ENV).exits(0, 3, 4, 5).childCodes().json(RUN_SUMMARY).done());
         rows.add(row("profile destroy").group(Group.PACKAGE).synopsis("profile destroy --tgz <file>")
                 .summary("run the scenario's destroy target; remove the state on success")
                 .details("Success removes the profile's state; a failure keeps it so the destroy can be retried (§13.4). "
                         + "--dry-run runs make -n and leaves state alone.")
-                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.DRY_RUN, Flag.OFFLINE)
+                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.DRY_RUN, Flag.JSON, Flag.OFFLINE)
                 .examples("profile destroy --tgz ./profile.tgz --env-file ./site.env")
                 .env(PACKAGE_ENV).env("TELEMETRY_ENABLED").exits(0, 2, 3, 4, 5).childCodes().json(RUN_SUMMARY).done());
         rows.add(row("profile export").group(Group.PACKAGE).synopsis("profile export --tgz <file> --output <file|dir>")
                 .summary("write a self-contained installer bundle (directory or .tgz)")
                 .details("Validates the package and writes install.sh, the package, install-config.env, manifest.json and "
                         + "the embedded engine to --output (contract §18). No state access, no telemetry.")
-                .flags(Flag.TGZ, Flag.OUTPUT, Flag.ENV_FILE, Flag.FORCE, Flag.OFFLINE)
+                .flags(Flag.TGZ, Flag.OUTPUT, Flag.ENV_FILE, Flag.FORCE, Flag.JSON, Flag.OFFLINE)
                 .examples("profile export --tgz ./profile.tgz --output ./bundle", "profile export --tgz ./profile.tgz --output ./bundle.tgz --env-file ./site.env")
-                .env("TELEMETRY_ENABLED", "PK3S_PROFILE_OVERRIDE_ENV_FILE").exits(0, 3, 4).json(JsonForm.none("prints progress lines")).done());
+                .env("TELEMETRY_ENABLED", "PK3S_PROFILE_OVERRIDE_ENV_FILE").exits(0, 3, 4).json(JsonForm.of("export")).done());
 
         rows.add(row("help").group(Group.INFO).synopsis("help").summary("this text; 'help <command>' for one command")
                 .details("Prints the usage. 'help <command>' and '<command> --help' print a command's flags, examples, "
@@ -140,16 +140,16 @@ public final class CommandTable {
         rows.add(row("doctor").group(Group.INFO).synopsis("doctor").summary("check this host (and a package or profile) before a run")
                 .details("Read-only: checks bash, make, Java and the release binding; with --tgz every check an install makes "
                         + "before its first side effect; with --profile the source profile and its tools (contract §20).")
-                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.PROFILE, Flag.OFFLINE)
-                .examples("doctor", "doctor --tgz ./profile.tgz --env-file ./site.env")
+                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.PROFILE, Flag.JSON, Flag.OFFLINE)
+                .examples("doctor", "doctor --tgz ./profile.tgz --env-file ./site.env --json")
                 .env(PACKAGE_ENV).env("PRODUCTIVE_K3S_PROFILES_REPO_DIR", "PRODUCTIVE_K3S_INFRA_TOFU_BIN").exits(0, 3, 4, 5)
-                .json(JsonForm.none("prints progress lines")).done());
+                .json(JsonForm.of("doctor")).done());
 
         rows.add(row("list-profiles").group(Group.SOURCE).surface(Surface.SOURCE).synopsis("list-profiles")
                 .summary("source profiles of the productive-k3s-profiles checkout")
                 .details("Prints profiles/<path>.env for every profile of the checkout, sorted (contract §21.1).")
-                .flags().examples("list-profiles").env("PRODUCTIVE_K3S_PROFILES_REPO_DIR").exits(0, 3)
-                .json(JsonForm.none("prints progress lines")).done());
+                .flags(Flag.JSON).examples("list-profiles").env("PRODUCTIVE_K3S_PROFILES_REPO_DIR").exits(0, 3)
+                .json(JsonForm.of("profiles")).done());
         rows.add(row("validate-profile").group(Group.SOURCE).surface(Surface.SOURCE).synopsis("validate-profile --profile <file>")
                 .summary("check a source profile against the contract; needs no checkout")
                 .details("Checks the source profile contract (§21.2) and prints the scenario and engine.")
@@ -229,6 +229,14 @@ public final class CommandTable {
                         + "and prints its sha256.")
                 .flags(Flag.SOURCE, Flag.PROFILE, Flag.OUTPUT).examples("profile pack --source ./my-profile --output ./profile.tgz")
                 .exits(0, 3, 4).json(JsonForm.none("prints the package's sha256")).done());
+        rows.add(row("profile show").group(Group.AUTHORING).synopsis("profile show --tgz <file> [--env-file <file>] [--json]")
+                .summary("manifest, declared inputs and the merged env with each value's origin; runs nothing")
+                .details("Reads the package and the override env file and shows what a run would see: the manifest, each "
+                        + "declared input (required, sensitive, source, satisfied) and every merged variable with where its "
+                        + "value comes from. Sensitive values are masked. Nothing runs; no state is touched.")
+                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.JSON, Flag.OFFLINE)
+                .examples("profile show --tgz ./profile.tgz --env-file ./site.env", "profile show --tgz ./profile.tgz --json")
+                .env("PK3S_PROFILE_OVERRIDE_ENV_FILE", "PK3S_CATALOG_URLS").exits(0, 3, 4).json(JsonForm.of("profile-show")).done());
         rows.add(row("telemetry preview").group(Group.AUTHORING)
                 .synopsis("telemetry preview <command line>   (prints the events a command would send; sends nothing)")
                 .summary("the telemetry events a command line would send; sends nothing")

@@ -16,6 +16,9 @@ import io.productivek3s.infra.action.InstallAction;
 import io.productivek3s.infra.action.PackageAction;
 import io.productivek3s.infra.action.PackageRequest;
 import io.productivek3s.infra.action.PackageRunner;
+import io.productivek3s.infra.action.ProfileShowAction;
+import io.productivek3s.infra.action.RunSummary;
+import io.productivek3s.infra.export.ExportResult;
 import io.productivek3s.infra.action.PackageSource;
 import io.productivek3s.infra.action.PlanAction;
 import io.productivek3s.infra.action.StatusAction;
@@ -54,11 +57,11 @@ final class Dispatcher {
         handlers.put("version", this::version);
         handlers.put("bundle info", this::bundle);
         handlers.put("bom", this::bom);
-        handlers.put("doctor", () -> new DoctorAction(context, packageSource(), sourceProfiles())
-                .run(invocation.tgz(), invocation.profile(), invocation.envFile()));
+        handlers.put("doctor", this::doctor);
         for (String sub : List.of("validate", "install", "apply", "status", "plan", "destroy", "export", "pack")) {
             handlers.put("profile " + sub, this::profile);
         }
+        handlers.put("profile show", this::profileShow);
         handlers.put("telemetry preview", this::telemetryCommand);
         handlers.put("catalog list", this::catalog);
         handlers.put("catalog show", this::catalog);
@@ -225,6 +228,29 @@ final class Dispatcher {
         return 0;
     }
 
+    /** The report goes out even when a check failed (stdout stays valid JSON); the failure is then the ERROR line. */
+    private int doctor() {
+        DoctorAction.Report report = new DoctorAction(context, packageSource(), sourceProfiles())
+                .run(invocation.tgz(), invocation.profile(), invocation.envFile());
+        printJson(() -> JsonResults.doctor(report));
+        if (report.failure().isPresent()) {
+            throw report.failure().get();
+        }
+        return 0;
+    }
+
+    private int profileShow() {
+        ProfileShowAction.Result result = new ProfileShowAction(context, packageSource()).run(invocation.tgz(), invocation.envFile());
+        PrintStream out = context.log().progressStream();
+        if (invocation.json()) {
+            printJson(() -> ProfileShowView.json(result));
+        } else {
+            out.print(ProfileShowView.text(result));
+            out.flush();
+        }
+        return 0;
+    }
+
     private int bundle() {
         if (!invocation.json()) {
             throw EngineException.usage("bundle info requires --json");
@@ -239,7 +265,11 @@ final class Dispatcher {
         PackageAction action;
         switch (sub) {
             case "validate":
-                return withEvents(request, () -> new ValidateAction(context, packageSource()).run(invocation.tgz()));
+                return withEvents(request, () -> {
+                    ValidateAction.Result result = new ValidateAction(context, packageSource()).run(invocation.tgz());
+                    printJson(() -> JsonResults.validate(result));
+                    return 0;
+                });
             case "install":
             case "apply":
                 action = new InstallAction(sub, invocation.dryRun());
@@ -254,8 +284,12 @@ final class Dispatcher {
                 action = new DestroyAction(invocation.dryRun());
                 break;
             case "export":
-                return withEvents(request, () -> new ExportAction(context, packageSource())
-                        .run(invocation.tgz(), invocation.output(), invocation.envFile(), invocation.force()));
+                return withEvents(request, () -> {
+                    ExportResult result = new ExportAction(context, packageSource())
+                            .run(invocation.tgz(), invocation.output(), invocation.envFile(), invocation.force());
+                    printJson(() -> JsonResults.export(result, invocation.output()));
+                    return 0;
+                });
             case "pack":
                 if (invocation.profile() != null && invocation.source() == null) {
                     return new SourcePack(context).run(invocation.profile(), invocation.output());
@@ -265,7 +299,23 @@ final class Dispatcher {
                 throw EngineException.usage("unsupported profile command: " + sub);
         }
         PackageAction chosen = action;
-        return withEvents(request, () -> new PackageRunner(context, packageSource(), telemetry()).run(request, chosen));
+        return withEvents(request, () -> {
+            RunSummary summary = new PackageRunner(context, packageSource(), telemetry()).execute(request, chosen);
+            printJson(() -> JsonResults.run(summary));
+            return summary.exitCode();
+        });
+    }
+
+    /**
+     * With {@code --json}, the result document on stdout (the log lines already went to stderr). With
+     * {@code --events ndjson} stdout belongs to the events, so no document is printed.
+     */
+    private void printJson(java.util.function.Supplier<com.fasterxml.jackson.databind.JsonNode> document) {
+        if (invocation.json() && !invocation.eventsNdjson()) {
+            PrintStream out = context.log().stdout();
+            out.print(Json.pretty(document.get()));
+            out.flush();
+        }
     }
 
     /** {@code telemetry preview <command line>}: the previewed command passes the same surface gate. */
@@ -328,7 +378,7 @@ final class Dispatcher {
             events.started(request.operation(), request.tgz());
         }
         int code = body.getAsInt();
-        events.completed(code == 0, code == 0 ? request.command() + " succeeded" : request.command() + " failed with exit code " + code);
+        events.completed(code, code == 0 ? request.command() + " succeeded" : request.command() + " failed with exit code " + code);
         return code;
     }
 }

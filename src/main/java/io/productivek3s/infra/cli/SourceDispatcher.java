@@ -13,6 +13,8 @@ import io.productivek3s.infra.source.SourceCommand;
 import io.productivek3s.infra.source.SourceDispatch;
 import io.productivek3s.infra.source.SourceExport;
 import io.productivek3s.infra.telemetry.Telemetry;
+import io.productivek3s.infra.util.Json;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -43,6 +45,12 @@ final class SourceDispatcher {
         String command = invocation.command();
         SourceDispatch source = new SourceDispatch(context, telemetry);
         if (command.equals("list-profiles")) {
+            if (invocation.json()) {
+                List<String> profiles = new ListProfiles(context).profiles();
+                context.log().stdout().print(Json.pretty(JsonResults.profiles(profiles)));
+                context.log().stdout().flush();
+                return 0;
+            }
             return new ListProfiles(context).run();
         }
         if (command.equals("validate-profile")) {

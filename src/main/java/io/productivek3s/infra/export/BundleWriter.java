@@ -16,6 +16,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
@@ -75,8 +77,11 @@ final class BundleWriter {
         }
 
         Path lib = directory(dir.resolve("lib"));
-        for (Path jar : engine.jars()) {
-            copy(jar, lib.resolve(jar.getFileName().toString()), Files2.FILE_PUBLIC);
+        // times kept: the runtime's start-up archive records the jars' mtimes and is ignored when they change
+        for (Path file : concat(engine.jars(), engine.startupData())) {
+            Path to = lib.resolve(file.getFileName().toString());
+            Files.copy(file, to, StandardCopyOption.COPY_ATTRIBUTES);
+            Files.setPosixFilePermissions(to, Files2.FILE_PUBLIC);
         }
         if (engine.runtime().isPresent()) {
             copyTree(engine.runtime().get(), dir.resolve("runtime"));
@@ -97,6 +102,12 @@ final class BundleWriter {
         }
         release.boundCore().ifPresent(core -> text.append("PK3S_CORE_SEMVER=").append(core).append('\n'));
         return text.toString();
+    }
+
+    private static List<Path> concat(List<Path> first, List<Path> second) {
+        List<Path> all = new ArrayList<>(first);
+        all.addAll(second);
+        return all;
     }
 
     private static Path directory(Path dir) throws IOException {

@@ -27,8 +27,16 @@ public record EngineFiles(Path home, Path libDir, List<Path> jars, Optional<Path
     /** Optional release-bundle helpers (contract §17.4) that bundles carry when the engine has them. */
     public static final List<String> OPTIONAL_SCRIPTS = List.of("scripts/release-config.sh", "scripts/send-telemetry-event.sh");
 
+    /** Start-up data of a release bundle's lib/: the class list and engine id the launcher makes an archive from. */
+    public static final List<String> STARTUP_DATA = List.of("engine.classlist", "engine.id");
+
     public EngineFiles {
         jars = List.copyOf(jars);
+    }
+
+    /** The {@link #STARTUP_DATA} files this engine's lib/ has (release bundles; not source checkouts). */
+    public List<Path> startupData() {
+        return STARTUP_DATA.stream().map(libDir::resolve).filter(Files::isRegularFile).toList();
     }
 
     /** Locates the engine that runs {@code mainClass}; exit 1 when it is not a launcher-started jar installation. */

@@ -54,11 +54,12 @@ public final class OperationEvents {
         }
     }
 
-    public synchronized void completed(boolean success, String message) {
+    /** Ends the run; the event carries the exit code the engine is about to return, 0 on success. */
+    public synchronized void completed(int exitCode, String message) {
         if (!open) {
             return;
         }
-        emit("operation.completed", success ? "success" : "failed", message);
+        emit("operation.completed", exitCode == 0 ? "success" : "failed", message, exitCode);
         open = false;
     }
 
@@ -67,6 +68,10 @@ public final class OperationEvents {
     }
 
     private void emit(String step, String status, String message) {
+        emit(step, status, message, null);
+    }
+
+    private void emit(String step, String status, String message, Integer exitCode) {
         if (!enabled) {
             return;
         }
@@ -79,6 +84,9 @@ public final class OperationEvents {
         event.put("message", redactor.redact(message == null ? "" : message));
         event.put("subject", redactor.redact(subject));
         event.put("emitted_at", Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString());
+        if (exitCode != null) {
+            event.put("exit_code", exitCode);
+        }
         synchronized (out) {
             out.print(Json.compact(event) + "\n");
             out.flush();

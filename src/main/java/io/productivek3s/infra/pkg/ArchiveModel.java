@@ -80,8 +80,9 @@ final class ArchiveModel {
      * @return the member, or empty for an entry naming the archive root itself ({@code ./})
      */
     Optional<Member> admit(String rawName, MemberType type, String linkName, int mode) {
-        if (rawName.length() > ArchivePaths.MAX_NAME) {
-            throw unsafe(rawName);
+        if (rawName.length() > ArchivePaths.MAX_NAME || ArchivePaths.hasControlCharacter(rawName)
+                || (linkName != null && ArchivePaths.hasControlCharacter(linkName))) {
+            throw unsafe(rawName); // no package needs a newline or escape sequence in a file name
         }
         String path = ArchivePaths.normalizeRelative(stripTrailingSlashes(rawName))
                 .orElseThrow(() -> unsafe(rawName));

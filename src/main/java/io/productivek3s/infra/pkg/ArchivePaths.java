@@ -42,6 +42,17 @@ final class ArchivePaths {
         return Optional.of(String.join("/", parts));
     }
 
+    /** C0 controls (NUL, newline, escape...) and DEL. */
+    static boolean hasControlCharacter(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** A component longer than NAME_MAX bytes (UTF-8, as written to disk). */
     static boolean tooLongForAFileName(String segment) {
         return segment.length() > MAX_COMPONENT_BYTES

@@ -121,6 +121,10 @@ final class ArchiveWalk {
             if (++entries > limits.maxEntries()) {
                 throw limitsExceeded("more than " + limits.maxEntries() + " entries");
             }
+            if (entry.getSize() > limits.maxBytes() - counted.count()) {
+                // The header already says the bound will be crossed: refuse now instead of inflating a bomb first.
+                throw limitsExceeded("more than " + limits.maxBytes() + " bytes");
+            }
             if (firstUnsafe == null) {
                 accept(entry, tar, buffer);
                 // Directories implied by member names cost memory like members do.

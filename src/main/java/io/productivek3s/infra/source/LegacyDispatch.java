@@ -74,7 +74,7 @@ public final class LegacyDispatch {
         } finally {
             telemetry.end(telemetryRun, exitCode);
         }
-        context.events().completed(exitCode == 0, exitCode == 0 ? target + " succeeded" : target + " failed with exit code " + exitCode);
+        context.events().completed(exitCode, exitCode == 0 ? target + " succeeded" : target + " failed with exit code " + exitCode);
         return exitCode;
     }
 }

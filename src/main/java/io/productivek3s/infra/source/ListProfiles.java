@@ -25,14 +25,19 @@ public final class ListProfiles {
     }
 
     public int run() {
-        context.release().checkBinding();
-        Path profiles = ProfilesCheckout.require(context, "list-profiles").profilesDir();
         PrintStream out = context.log().stdout();
-        for (String rel : list(profiles)) {
-            out.print("profiles/" + rel + "\n");
+        for (String profile : profiles()) {
+            out.print(profile + "\n");
         }
         out.flush();
         return 0;
+    }
+
+    /** {@code profiles/<relative path>} of every source profile, in byte order. */
+    public List<String> profiles() {
+        context.release().checkBinding();
+        Path profiles = ProfilesCheckout.require(context, "list-profiles").profilesDir();
+        return list(profiles).stream().map(rel -> "profiles/" + rel).toList();
     }
 
     static List<String> list(Path profiles) {

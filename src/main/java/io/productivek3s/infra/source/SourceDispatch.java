@@ -47,7 +47,7 @@ public final class SourceDispatch {
         SourceProfile profile = new SourceContract(context).load(profileArg);
         announce(profile);
         log.ok("Profile validation passed");
-        context.events().completed(true, "profile validation passed");
+        context.events().completed(0, "profile validation passed");
         return 0;
     }
 
@@ -86,7 +86,7 @@ public final class SourceDispatch {
         } finally {
             telemetry.end(telemetryRun, exitCode);
         }
-        context.events().completed(exitCode == 0, exitCode == 0
+        context.events().completed(exitCode, exitCode == 0
                 ? command.action() + " succeeded" : command.action() + " failed with exit code " + exitCode);
         return exitCode;
     }

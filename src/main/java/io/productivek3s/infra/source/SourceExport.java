@@ -54,7 +54,7 @@ public final class SourceExport {
             NormalizedPackage normalized = packager.write(sources, packageFile);
             exitCode = writer.write(packageFile, normalized);
         }
-        context.events().completed(exitCode == 0, exitCode == 0 ? "export succeeded" : "export failed with exit code " + exitCode);
+        context.events().completed(exitCode, exitCode == 0 ? "export succeeded" : "export failed with exit code " + exitCode);
         return exitCode;
     }
 

@@ -38,9 +38,9 @@ class CompletionIT extends PackageTestBase {
     void completesCommandsSubcommandsAndFlags() throws Exception {
         assertThat(complete("bash", "pro")).containsExactly("profile");
         assertThat(complete("bash", "profile", "")).containsExactly("validate", "install", "apply", "plan", "status", "destroy",
-                "export", "pack");
+                "export", "pack", "show");
         assertThat(complete("bash", "--debug", "profile", "--tgz", "x.tgz", "inst")).containsExactly("install");
-        assertThat(complete("bash", "profile", "install", "--")).contains("--tgz", "--env-file", "--dry-run", "--help")
+        assertThat(complete("bash", "profile", "install", "--")).contains("--tgz", "--env-file", "--dry-run", "--json", "--help")
                 .doesNotContain("--output", "--profile");
         assertThat(complete("bash", "dev", "profile", "")).contains("validate", "export").doesNotContain("install");
         assertThat(complete("bash", "help", "catalog", "")).containsExactly("list", "show");
@@ -111,7 +111,7 @@ class CompletionIT extends PackageTestBase {
     @Test
     void zshCompletesThroughTheSameFunction() throws Exception {
         assertThat(complete("zsh", "profile", "")).containsExactly("validate", "install", "apply", "plan", "status", "destroy",
-                "export", "pack");
+                "export", "pack", "show");
         assertThat(complete("zsh", "profile", "destroy", "--dr")).containsExactly("--dry-run");
     }
 

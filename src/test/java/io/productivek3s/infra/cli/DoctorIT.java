@@ -33,7 +33,11 @@ class DoctorIT extends PackageTestBase {
     @Test
     void checksAPackageItsToolsAndItsInputs() throws Exception {
         Path tgz = pack();
-        Engine.Result result = engine.run("doctor", "--tgz", tgz.toString());
+        // issue 8: doctor runs the install's own input check, so a package that needs --env-file fails without one
+        assertError(engine.run("doctor", "--tgz", tgz.toString()), 4,
+                "required packaged profile inputs must be provided through --env-file: ONPREM_SERVER_IP");
+        Path complete = overrideFile("ONPREM_SERVER_IP=10.0.0.5\n");
+        Engine.Result result = engine.run("doctor", "--tgz", tgz.toString(), "--env-file", complete.toString());
         assertThat(result.exitCode()).as(result.toString()).isZero();
         assertThat(result.stdout()).contains("OK    Profile package: fixture-profile 1.0.0", "OK    Profile scenario: onprem-basic",
                 "OK    Profile engine: ansible", "OK    ssh is available for remote-oriented profile validation");
@@ -42,7 +46,8 @@ class DoctorIT extends PackageTestBase {
                 "required packaged profile inputs must be provided through --env-file: ONPREM_SERVER_IP");
         Files.delete(tools.bin().resolve("ssh"));
         Path bin = minimalPath(true);
-        assertError(engine.env("PATH", tools.bin() + ":" + bin).run("doctor", "--tgz", tgz.toString()), 5, "missing dependency: ssh");
+        assertError(engine.env("PATH", tools.bin() + ":" + bin).run("doctor", "--tgz", tgz.toString(), "--env-file", site.toString()), 5,
+                "missing dependency: ssh");
     }
 
     @Test
@@ -50,7 +55,9 @@ class DoctorIT extends PackageTestBase {
         fixture.manifest(ProfileFixtureManifests.DEFAULT + "  compatibility:\n    requires:\n      infra: {contract: profile/v1, minEngineVersion: 0.9.65, maxEngineVersionExclusive: 0.10.0}\n"
                 + "    testedWith:\n      infra:\n        - {release: 0.9.65-0.9.6, core: 0.9.6}\n");
         Path tgz = pack();
-        Engine.Result ok = engine.env("PRODUCTIVE_K3S_INFRA_VERSION", "0.9.65-0.9.6").run("doctor", "--tgz", tgz.toString());
+        Path site = overrideFile("ONPREM_SERVER_IP=10.0.0.5\n");
+        Engine.Result ok = engine.env("PRODUCTIVE_K3S_INFRA_VERSION", "0.9.65-0.9.6").run("doctor", "--tgz", tgz.toString(),
+                "--env-file", site.toString());
         assertThat(ok.exitCode()).as(ok.toString()).isZero();
         assertThat(ok.stdout()).contains("Tested with infra 0.9.65-0.9.6 and core 0.9.6");
         assertError(engine.env("PRODUCTIVE_K3S_INFRA_VERSION", "0.10.1").run("doctor", "--tgz", tgz.toString()), 4,

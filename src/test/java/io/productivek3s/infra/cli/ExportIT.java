@@ -31,7 +31,7 @@ class ExportIT extends PackageTestBase {
             + "SITE_TOKEN; protect or remove it before sharing the bundle";
     private static final List<String> BUNDLE_FILES = List.of("LICENSE", "README.md", "install-config.env", "install.sh", "lib",
             "manifest.json", "override.env", "productive-k3s-infra.sh", "profile.tgz", "scripts", "scripts/productive-k3s-infra.sh",
-            "scripts/release.env");
+            "scripts/release-config.sh", "scripts/release.env", "scripts/send-telemetry-event.sh");
 
     private Path work() {
         return home.resolve("work");

@@ -158,6 +158,30 @@ class HardeningIT extends PackageTestBase {
         }
     }
 
+    @Test
+    void theTempDirOfAKilledRunIsRemovedByTheNextRun() throws Exception {
+        fixture.file("scripts/install.sh", ProfileFixture.DEFAULT_INSTALLER.replace("echo \"fixture installer ran\"",
+                "echo started > \"$FIXTURE_RECORD_DIR/started\"\nsleep 60"), true);
+        Path tgz = pack();
+        Process engineProcess = engine.start("profile", "install", "--tgz", tgz.toString(), "--env-file", overrideFile(SITE).toString());
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!Files.exists(records.resolve("started")) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(records.resolve("started")).as("installer started").exists();
+        java.util.List<ProcessHandle> children = engineProcess.descendants().toList();
+        engineProcess.destroyForcibly().waitFor(); // SIGKILL: no cleanup can run
+        children.forEach(ProcessHandle::destroyForcibly);
+        try (var left = Files.list(home.resolve("tmp"))) {
+            assertThat(left.map(p -> p.getFileName().toString()).toList()).as("the killed run left its temp dir")
+                    .anySatisfy(name -> assertThat(name).startsWith("pk3s-infra-" + engineProcess.pid() + "-"));
+        }
+        fixture.file("scripts/install.sh", ProfileFixture.DEFAULT_INSTALLER, true);
+        Engine.Result next = engine.run("profile", "status", "--tgz", pack().toString(), "--env-file", overrideFile(SITE).toString());
+        assertThat(next.exitCode()).as(next.toString()).isZero();
+        assertNoTempLeft();
+    }
+
     private Map<String, String> lastAction() throws Exception {
         var node = Json.parse(Files.readString(stateDir.resolve("fixture-profile.runtime/engine-state.json"))).path("last_action");
         Map<String, String> fields = new LinkedHashMap<>();

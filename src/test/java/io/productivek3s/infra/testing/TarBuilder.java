@@ -44,6 +44,21 @@ public final class TarBuilder {
         return this;
     }
 
+    public TarBuilder file(String name, byte[] content, int mode) {
+        members.add(new Member(name, TarConstants.LF_NORMAL, content, mode, null));
+        return this;
+    }
+
+    public TarBuilder charDevice(String name) {
+        members.add(new Member(name, TarConstants.LF_CHR, new byte[0], 0644, null));
+        return this;
+    }
+
+    public TarBuilder blockDevice(String name) {
+        members.add(new Member(name, TarConstants.LF_BLK, new byte[0], 0644, null));
+        return this;
+    }
+
     public TarBuilder fifo(String name) {
         members.add(new Member(name, TarConstants.LF_FIFO, new byte[0], 0644, null));
         return this;
@@ -86,7 +101,7 @@ public final class TarBuilder {
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(target))) {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             for (Member member : members) {
-                TarArchiveEntry entry = new TarArchiveEntry(member.name(), member.type(), false);
+                TarArchiveEntry entry = new TarArchiveEntry(member.name(), member.type(), true); // names exactly as given, absolute ones too
                 entry.setMode(member.mode());
                 if (member.link() != null) {
                     entry.setLinkName(member.link());

@@ -1,0 +1,25 @@
+package io.productivek3s.infra.action;
+
+import java.time.Instant;
+
+/**
+ * The result of a package run ({@code profile install|apply|plan|status|destroy}): which package ran, how it ended
+ * and what happened to its state. The exit code is the engine's (a child's code propagated unchanged).
+ *
+ * @param state      {@code persisted}, {@code removed} or {@code unchanged}
+ * @param stateFile  {@code <state>/<name>.json} when state was persisted or removed, else null
+ */
+public record RunSummary(
+        String command,
+        String profile,
+        String version,
+        String scenario,
+        String engine,
+        String packageSha256,
+        boolean dryRun,
+        int exitCode,
+        String state,
+        String stateFile,
+        Instant startedAt,
+        Instant finishedAt) {
+}

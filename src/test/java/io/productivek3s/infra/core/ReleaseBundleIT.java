@@ -1,0 +1,409 @@
+package io.productivek3s.infra.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.productivek3s.infra.testing.Repo;
+import io.productivek3s.infra.testing.TestHttpServer;
+import io.productivek3s.infra.testing.TestHttpServer.Response;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The release as users and {@code pk3s} get it (contract §17.3, §17.4, §17.8): {@code scripts/build-release-bundle.sh}
+ * run twice on a throwaway repository with a temporary release tag, the three assets served from a loopback HTTP
+ * server in the GitHub download layout, the rendered installer run with a PATH that has no java, javac or mvn.
+ */
+class ReleaseBundleIT {
+    private static final String TAG = "0.9.65-0.9.6";
+    private static final String TOP = "productive-k3s-infra-" + TAG;
+    private static final String ARCHIVE = TOP + ".tar.gz";
+    private static final String DOWNLOAD = "/productive-k3s/productive-k3s-infra/releases/download";
+
+    @TempDir
+    static Path shared;
+    static Path repo;
+    static Path assets;
+    static String firstBuildSha;
+    static String secondBuildSha;
+    static String secondBuildLog;
+    static Path noJavaPath;
+    static TestHttpServer server;
+    static byte[] archive;
+
+    @TempDir
+    Path home;
+
+    @BeforeAll
+    static void buildTheReleaseTwice() throws Exception {
+        repo = throwawayRepository(shared.resolve("repo"));
+        Path first = shared.resolve("out-1");
+        Path second = shared.resolve("out-2");
+        Run one = run(repo, Map.of("TMPDIR", mkdirs(shared.resolve("tmp-1")).toString()), 900,
+                repo.resolve("scripts/build-release-bundle.sh").toString(), TAG, first.toString());
+        assertThat(one.exit()).as(one.toString()).isZero();
+        Run two = run(repo, Map.of("TMPDIR", mkdirs(shared.resolve("tmp-2")).toString()), 900,
+                repo.resolve("scripts/build-release-bundle.sh").toString(), TAG, second.toString());
+        assertThat(two.exit()).as(two.toString()).isZero();
+        secondBuildLog = two.stderr();
+        firstBuildSha = sha256(Files.readAllBytes(first.resolve(ARCHIVE)));
+        secondBuildSha = sha256(Files.readAllBytes(second.resolve(ARCHIVE)));
+        assets = first;
+        archive = Files.readAllBytes(assets.resolve(ARCHIVE));
+        noJavaPath = pathWithoutJava(mkdirs(shared.resolve("no-java-bin")));
+        server = new TestHttpServer();
+        serve(archive, Files.readAllBytes(assets.resolve("checksums.txt")));
+    }
+
+    @AfterAll
+    static void stopServer() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void twoBuildsOfTheSameTagAreByteIdentical() throws Exception {
+        assertThat(secondBuildSha).isEqualTo(firstBuildSha);
+        assertThat(Files.readString(assets.resolve("checksums.txt")))
+                .isEqualTo(firstBuildSha + "  " + ARCHIVE + "\n");
+        assertThat(secondBuildLog).contains("[pk3s-release] INFO  Wrote ");
+    }
+
+    @Test
+    void unknownRefIsOneClearLine() throws Exception {
+        Run result = run(repo, Map.of(), 60, repo.resolve("scripts/build-release-bundle.sh").toString(), "9.9.9-9.9.9",
+                home.resolve("out").toString());
+        assertThat(result.exit()).isNotZero();
+        assertThat(result.stderr().strip()).isEqualTo("[pk3s-release] ERROR unknown git ref: 9.9.9-9.9.9");
+        assertThat(home.resolve("out")).doesNotExist();
+    }
+
+    @Test
+    void archiveHasExactlyTheContractLayout() throws Exception {
+        Map<String, TarArchiveEntry> entries = new LinkedHashMap<>();
+        try (TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(new java.io.ByteArrayInputStream(archive)))) {
+            for (TarArchiveEntry entry = tar.getNextEntry(); entry != null; entry = tar.getNextEntry()) {
+                entries.put(entry.getName(), entry);
+            }
+        }
+        assertThat(new ArrayList<>(entries.keySet())).as("sorted entries").isSorted();
+        Set<Long> times = new TreeSet<>();
+        for (TarArchiveEntry entry : entries.values()) {
+            assertThat(entry.getName()).startsWith(TOP + "/");
+            assertThat(entry.getLongUserId()).isZero();
+            assertThat(entry.getLongGroupId()).isZero();
+            times.add(entry.getModTime().getTime());
+        }
+        assertThat(times).as("one fixed time for every entry").hasSize(1);
+        assertThat(entries.get(TOP + "/productive-k3s-infra.sh").getMode() & 0777).isEqualTo(0755);
+        assertThat(entries.get(TOP + "/scripts/productive-k3s-infra.sh").getMode() & 0777).isEqualTo(0755);
+        assertThat(entries).containsKeys(TOP + "/scripts/release.env", TOP + "/scripts/release-config.sh",
+                TOP + "/scripts/send-telemetry-event.sh", TOP + "/lib/productive-k3s-infra.jar", TOP + "/LICENSE",
+                TOP + "/README.md", TOP + "/runtime/bin/java", TOP + "/runtime/release", TOP + "/runtime/lib/pk3s-engine.jsa");
+        Set<String> topLevel = new TreeSet<>();
+        Set<String> scripts = new TreeSet<>();
+        for (String name : entries.keySet()) {
+            String rest = name.substring(TOP.length() + 1);
+            if (!rest.isEmpty()) {
+                topLevel.add(rest.split("/")[0]);
+            }
+            if (rest.startsWith("scripts/") && rest.length() > "scripts/".length()) {
+                scripts.add(rest.substring("scripts/".length()));
+            }
+        }
+        assertThat(topLevel).containsExactlyInAnyOrder("productive-k3s-infra.sh", "scripts", "lib", "runtime", "LICENSE", "README.md");
+        assertThat(scripts).as("no developer wrappers or build scripts")
+                .containsExactlyInAnyOrder("productive-k3s-infra.sh", "release.env", "release-config.sh", "send-telemetry-event.sh");
+    }
+
+    @Test
+    void installerWithoutJavaInstallsShowsStatusAndDestroysTheExample() throws Exception {
+        Path state = home.resolve("state");
+        Map<String, String> env = installerEnv(home);
+        env.put("PK3S_PROFILE_STATE_DIR", state.toString());
+        String tgz = Repo.root().resolve("examples/local-demo.tgz").toString();
+        String site = Repo.root().resolve("examples/local-demo/site.env.example").toString();
+        Path installer = assets.resolve("productive-k3s-infra-cli.sh");
+
+        Run install = runEnv(home, env, 300, "bash", installer.toString(), "profile", "install", "--tgz", tgz, "--env-file", site);
+        assertThat(install.exit()).as(install.toString()).isZero();
+        assertThat(install.stderr()).contains("[pk3s-infra-installer] Downloading productive-k3s/productive-k3s-infra " + TAG
+                + " (bound to productive-k3s 0.9.6)", "[pk3s-infra-installer] Checksum verified for " + ARCHIVE);
+        assertThat(install.stdout()).contains("local-demo: hello from demo; cluster 'demo' at site 'my-laptop' with 3 node(s)");
+        assertThat(state.resolve("local-demo.json")).exists();
+
+        Run status = runEnv(home, env, 300, "bash", installer.toString(), "profile", "status", "--tgz", tgz, "--env-file", site);
+        assertThat(status.exit()).as(status.toString()).isZero();
+        assertThat(status.stdout()).contains("local-demo: cluster 'demo' is up");
+
+        Run destroy = runEnv(home, env, 300, "bash", installer.toString(), "profile", "destroy", "--tgz", tgz, "--env-file", site);
+        assertThat(destroy.exit()).as(destroy.toString()).isZero();
+        assertThat(destroy.stdout()).contains("local-demo: destroyed");
+        assertThat(state.resolve("local-demo.json")).doesNotExist();
+
+        Run after = runEnv(home, env, 300, "bash", installer.toString(), "profile", "status", "--tgz", tgz, "--env-file", site);
+        assertThat(after.exit()).as("the engine's exit status comes through the installer").isEqualTo(2);
+        assertThat(after.stderr()).contains("local-demo: not installed");
+        try (Stream<Path> left = Files.list(home.resolve("tmp"))) {
+            assertThat(left.filter(p -> p.getFileName().toString().startsWith("pk3s-infra-installer"))).as("work dirs removed").isEmpty();
+        }
+    }
+
+    @Test
+    void tamperedArchiveIsRefusedAndSkipChecksumProceedsWithAWarning() throws Exception {
+        byte[] tampered = archive.clone();
+        tampered[tampered.length / 2] ^= 0x5a;
+        Path state = home.resolve("state");
+        Map<String, String> env = installerEnv(home);
+        env.put("PK3S_PROFILE_STATE_DIR", state.toString());
+        Path installer = assets.resolve("productive-k3s-infra-cli.sh");
+        try {
+            serve(tampered, Files.readAllBytes(assets.resolve("checksums.txt")));
+            Run refused = runEnv(home, env, 300, "bash", installer.toString(), "version");
+            assertThat(refused.exit()).isEqualTo(1);
+            assertThat(refused.stderr()).contains("[pk3s-infra-installer] ERROR Checksum verification failed for " + ARCHIVE);
+            assertThat(refused.stdout()).isEmpty();
+
+            serve(archive, ("0".repeat(64) + "  " + ARCHIVE + "\n").getBytes(StandardCharsets.UTF_8));
+            env.put("PK3S_INFRA_SKIP_CHECKSUM", "true");
+            Run skipped = runEnv(home, env, 300, "bash", installer.toString(), "version");
+            assertThat(skipped.exit()).as(skipped.toString()).isZero();
+            assertThat(skipped.stderr()).contains("[pk3s-infra-installer] WARN  Skipping checksum verification of " + ARCHIVE);
+            assertThat(skipped.stdout()).isEqualTo(TAG + "\n");
+        } finally {
+            serve(archive, Files.readAllBytes(assets.resolve("checksums.txt")));
+        }
+    }
+
+    @Test
+    void installedBundleIsPackageOnlyBoundAndReadOnly() throws Exception {
+        Path kept = home.resolve("kept");
+        Map<String, String> env = installerEnv(home);
+        env.put("PK3S_INFRA_HOME", kept.toString());
+        Run version = runEnv(home, env, 300, "bash", assets.resolve("productive-k3s-infra-cli.sh").toString(), "version");
+        assertThat(version.exit()).as(version.toString()).isZero();
+        Path bundle = kept.resolve(TOP);
+        List<String> before = listing(bundle);
+        Path launcher = bundle.resolve("productive-k3s-infra.sh");
+        Map<String, String> direct = installerEnv(home);
+        direct.put("XDG_CACHE_HOME", home.resolve("cache").toString());
+
+        Run source = runEnv(home, direct, 120, launcher.toString(), "validate", "--profile", "x.env");
+        assertThat(source.exit()).isEqualTo(2);
+        assertThat(source.stderr()).contains("the 'validate' command is not available in the package-only release surface");
+        Run dev = runEnv(home, direct, 120, bundle.resolve("scripts/productive-k3s-infra.sh").toString(), "dev", "profile", "validate");
+        assertThat(dev.exit()).isEqualTo(2);
+        assertThat(dev.stderr()).contains("the 'dev' command is not available in the package-only release surface");
+
+        String tgz = Repo.root().resolve("examples/local-demo.tgz").toString();
+        direct.put("PRODUCTIVE_K3S_VERSION", "0.9.5");
+        Run conflicting = runEnv(home, direct, 120, launcher.toString(), "profile", "validate", "--tgz", tgz);
+        assertThat(conflicting.exit()).isEqualTo(4);
+        assertThat(conflicting.stderr().strip()).isEqualTo("[pk3s-infra] ERROR release " + TAG
+                + " is bound to productive-k3s 0.9.6; refusing requested PRODUCTIVE_K3S_VERSION=0.9.5");
+        direct.put("PRODUCTIVE_K3S_VERSION", "v0.9.6");
+        Run same = runEnv(home, direct, 120, launcher.toString(), "profile", "validate", "--tgz", tgz);
+        assertThat(same.exit()).as(same.toString()).isZero();
+        assertThat(listing(bundle)).as("the engine wrote nothing into its installed bundle").isEqualTo(before);
+    }
+
+    @Test
+    void foreignRuntimeFallsBackToHostJavaWithTheStartupArchiveInTheUserCache() throws Exception {
+        Path bundle = home.resolve(TOP);
+        run(home, Map.of(), 120, "tar", "-xzf", assets.resolve(ARCHIVE).toString(), "-C", home.toString());
+        Path release = bundle.resolve("runtime/release");
+        Files.writeString(release, Files.readString(release).replace("OS_ARCH=x86_64", "OS_ARCH=sparcv9"));
+        List<String> before = listing(bundle);
+        Path launcher = bundle.resolve("productive-k3s-infra.sh");
+
+        Map<String, String> noJava = installerEnv(home);
+        Run missing = runEnv(home, noJava, 120, launcher.toString(), "version");
+        assertThat(missing.exit()).isEqualTo(5);
+        assertThat(missing.stderr().strip()).isEqualTo("[pk3s-infra] ERROR missing dependency: java");
+
+        Map<String, String> hostJava = installerEnv(home);
+        hostJava.put("JAVA_HOME", System.getProperty("java.home"));
+        hostJava.put("XDG_CACHE_HOME", home.resolve("cache").toString());
+        Run version = runEnv(home, hostJava, 180, launcher.toString(), "version", "--json");
+        assertThat(version.exit()).as(version.toString()).isZero();
+        assertThat(version.stdout()).contains("\"" + TAG + "\"");
+        assertThat(version.stderr()).isEmpty();
+        try (Stream<Path> files = Files.walk(home.resolve("cache/productive-k3s/infra/startup"))) {
+            assertThat(files.filter(p -> p.getFileName().toString().endsWith(".jsa")))
+                    .as("start-up archive for the host Java, in the user's cache").hasSize(1);
+        }
+        Run again = runEnv(home, hostJava, 120, launcher.toString(), "bundle", "info", "--json");
+        assertThat(again.exit()).as(again.toString()).isZero();
+        assertThat(again.stderr()).isEmpty();
+        assertThat(listing(bundle)).isEqualTo(before);
+    }
+
+    // ---- helpers ----
+
+    private static void serve(byte[] archiveBytes, byte[] checksums) throws IOException {
+        server.route(DOWNLOAD + "/" + TAG + "/" + ARCHIVE, Response.ok(archiveBytes));
+        server.route(DOWNLOAD + "/" + TAG + "/checksums.txt", Response.ok(checksums));
+    }
+
+    private static Map<String, String> installerEnv(Path home) throws IOException {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("PATH", noJavaPath.toString());
+        env.put("HOME", home.toString());
+        env.put("TMPDIR", mkdirs(home.resolve("tmp")).toString());
+        env.put("LANG", "C.UTF-8");
+        env.put("TELEMETRY_ENABLED", "false");
+        env.put("TELEMETRY_ENDPOINT", "");
+        env.put("PK3S_CATALOG_URLS", "http://127.0.0.1:9/catalogs/index.yaml");
+        env.put("PRODUCTIVE_K3S_RELEASE_API_URL", "http://127.0.0.1:9");
+        env.put("PK3S_INFRA_DOWNLOAD_BASE_URL", server.url(DOWNLOAD));
+        return env;
+    }
+
+    /** A directory of symlinks to every command on this machine except Java and Maven tools. */
+    private static Path pathWithoutJava(Path dir) throws IOException {
+        Set<String> excluded = Set.of("java", "javac", "mvn", "mvnDebug", "jar", "jlink", "jshell", "jdeps", "javap");
+        for (String entry : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+            Path bin = Path.of(entry.isEmpty() ? "." : entry);
+            if (!bin.isAbsolute() || !Files.isDirectory(bin)) {
+                continue;
+            }
+            try (Stream<Path> tools = Files.list(bin)) {
+                for (Path tool : tools.toList()) {
+                    String name = tool.getFileName().toString();
+                    Path link = dir.resolve(name);
+                    if (excluded.contains(name) || Files.exists(link, LinkOption.NOFOLLOW_LINKS) || !Files.isExecutable(tool)
+                            || Files.isDirectory(tool)) {
+                        continue;
+                    }
+                    Path real = tool.toRealPath();
+                    if (real.startsWith("/usr/lib/jvm") || real.toString().contains("maven")) {
+                        continue;
+                    }
+                    Files.createSymbolicLink(link, real);
+                }
+            }
+        }
+        for (String needed : List.of("bash", "curl", "tar", "gzip", "sha256sum", "make", "mktemp")) {
+            assertThat(dir.resolve(needed)).as("tool for the installer test: " + needed).exists();
+        }
+        assertThat(dir.resolve("java")).doesNotExist();
+        return dir;
+    }
+
+    /** A copy of the work tree (without build output) committed to a fresh repository and tagged there. */
+    private static Path throwawayRepository(Path dir) throws Exception {
+        Path root = Repo.root();
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path file : files.toList()) {
+                Path rel = root.relativize(file);
+                String first = rel.getNameCount() == 0 ? "" : rel.getName(0).toString();
+                if (first.equals("target") || first.equals(".git") || first.equals(".idea")) {
+                    continue;
+                }
+                Path target = dir.resolve(rel.toString());
+                if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.createDirectories(target);
+                } else if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.copy(file, target, StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+        Map<String, String> git = Map.of("GIT_AUTHOR_NAME", "release-test", "GIT_AUTHOR_EMAIL", "release-test@localhost",
+                "GIT_COMMITTER_NAME", "release-test", "GIT_COMMITTER_EMAIL", "release-test@localhost",
+                "GIT_CONFIG_NOSYSTEM", "1", "HOME", dir.getParent().toString());
+        for (String[] command : List.of(new String[] {"git", "init", "-q"}, new String[] {"git", "add", "-A"},
+                new String[] {"git", "commit", "-q", "-m", "release test"}, new String[] {"git", "tag", TAG})) {
+            Run result = run(dir, git, 120, command);
+            assertThat(result.exit()).as(result.toString()).isZero();
+        }
+        return dir;
+    }
+
+    private static List<String> listing(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.map(p -> {
+                try {
+                    return dir.relativize(p) + " " + Files.size(p) + " " + Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toMillis()
+                            + " " + (Files.isSymbolicLink(p) ? "link" : PosixFilePermissions.toString(Files.getPosixFilePermissions(p)));
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }).sorted().toList();
+        }
+    }
+
+    private static Path mkdirs(Path dir) throws IOException {
+        return Files.createDirectories(dir);
+    }
+
+    private static String sha256(byte[] bytes) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    }
+
+    record Run(int exit, String stdout, String stderr) {
+        @Override
+        public String toString() {
+            return "exit=" + exit + "\n--- stdout\n" + stdout + "--- stderr\n" + stderr;
+        }
+    }
+
+    /** Runs with this process's environment plus {@code extra}. */
+    private static Run run(Path cwd, Map<String, String> extra, int timeoutSeconds, String... argv) throws Exception {
+        Map<String, String> env = new LinkedHashMap<>(System.getenv());
+        env.putAll(extra);
+        return runEnv(cwd, env, timeoutSeconds, argv);
+    }
+
+    /** Runs with exactly {@code env}. */
+    private static Run runEnv(Path cwd, Map<String, String> env, int timeoutSeconds, String... argv) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(argv).directory(cwd.toFile());
+        builder.environment().clear();
+        builder.environment().putAll(env);
+        builder.environment().put("PWD", cwd.toString());
+        Process process = builder.start();
+        process.getOutputStream().close();
+        CompletableFuture<String> out = drain(process.getInputStream());
+        CompletableFuture<String> err = drain(process.getErrorStream());
+        if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            throw new AssertionError("did not finish within " + timeoutSeconds + " s: " + List.of(argv) + "\n" + err.getNow(""));
+        }
+        return new Run(process.exitValue(), out.get(), err.get());
+    }
+
+    private static CompletableFuture<String> drain(InputStream stream) {
+        // one thread per stream: the common pool may have a single worker on a 2-core machine
+        return CompletableFuture.supplyAsync(() -> {
+            try (stream) {
+                return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "";
+            }
+        }, task -> new Thread(task, "drain").start());
+    }
+}
