@@ -19,8 +19,7 @@ pk3s_die() { printf '[pk3s-infra] ERROR %s\n' "$1" >&2; exit "${2:-1}"; }
 # a small young generation keeps peak RSS low for 100,000-file packages (docs/performance.md, "Big packages").
 # -Xmx384m: bounded memory (measured peak for the example install is far below it, docs/performance.md).
 # -UsePerfData: no hsperfdata file in /tmp and no mmap at start-up (jps/jcmd cannot list the engine).
-pk3s_jvm_flags=(-XX:+UseSerialGC -XX:Tier3InvocationThreshold=2000 -XX:Tier3MinInvocationThreshold=1000
-  -XX:Tier3CompileThreshold=20000 -XX:Tier3BackEdgeThreshold=600000 -Xmn8m -Xmx384m -XX:-UsePerfData)
+pk3s_jvm_flags=(-XX:+UseSerialGC -XX:Tier3InvocationThreshold=2000 -XX:Tier3MinInvocationThreshold=1000 -XX:Tier3CompileThreshold=20000 -XX:Tier3BackEdgeThreshold=600000 -Xmn8m -Xmx384m -XX:-UsePerfData)
 # Start-up archive (CDS) logging off: a mismatched archive is silently ignored, never printed on stdout.
 pk3s_cds_quiet=(-Xlog:cds=off -Xlog:cds+dynamic=off)
 pk3s_min_java=17
