@@ -1,6 +1,7 @@
 package io.productivek3s.infra.export;
 
 import io.productivek3s.infra.EngineException;
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
@@ -24,6 +25,7 @@ import java.util.stream.Stream;
 public record EngineFiles(Path home, Path libDir, List<Path> jars, Optional<Path> runtime) {
     public static final String LAUNCHER = "productive-k3s-infra.sh";
     public static final String SCRIPTS_LAUNCHER = "scripts/" + LAUNCHER;
+    public static final String ENGINE_JAR = "productive-k3s-infra.jar";
     /** Optional release-bundle helpers (contract §17.4) that bundles carry when the engine has them. */
     public static final List<String> OPTIONAL_SCRIPTS = List.of("scripts/release-config.sh", "scripts/send-telemetry-event.sh");
 
@@ -63,16 +65,30 @@ public record EngineFiles(Path home, Path libDir, List<Path> jars, Optional<Path
                 Files.isExecutable(runtime.resolve("bin/java")) ? Optional.of(runtime) : Optional.empty());
     }
 
+    /**
+     * The jar holding {@code mainClass}. Classes mapped from the release's start-up (CDS) archive get their code
+     * source from the archive's build-time class path, which is relative (for a reproducible archive) and so resolves
+     * against the current directory; the launcher's explicit class path names the real engine jar.
+     */
     private static Path codeSource(Class<?> mainClass) {
         CodeSource source = mainClass.getProtectionDomain().getCodeSource();
-        if (source == null || source.getLocation() == null) {
-            throw EngineException.runtime("cannot export: the running engine's jar cannot be located");
+        if (source != null && source.getLocation() != null) {
+            try {
+                Path jar = Path.of(source.getLocation().toURI()).toAbsolutePath().normalize();
+                if (Files.isRegularFile(jar) || Files.isDirectory(jar)) { // a directory: unpacked classes, refused by locate
+                    return jar;
+                }
+            } catch (URISyntaxException | IllegalArgumentException e) {
+                // fall through to the class path
+            }
         }
-        try {
-            return Path.of(source.getLocation().toURI()).toAbsolutePath().normalize();
-        } catch (URISyntaxException | IllegalArgumentException e) {
-            throw EngineException.runtime("cannot export: the running engine's jar cannot be located: " + source.getLocation());
+        for (String entry : System.getProperty("java.class.path", "").split(File.pathSeparator)) {
+            if (entry.endsWith("/" + ENGINE_JAR) && Files.isRegularFile(Path.of(entry))) {
+                return Path.of(entry).toAbsolutePath().normalize();
+            }
         }
+        throw EngineException.runtime("cannot export: the running engine's jar cannot be located"
+                + (source == null || source.getLocation() == null ? "" : ": " + source.getLocation()));
     }
 
     /** The launcher sits beside {@code lib/} (bundles) or two levels above {@code target/lib/} (source checkouts). */

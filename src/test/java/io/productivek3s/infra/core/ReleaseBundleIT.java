@@ -232,6 +232,35 @@ class ReleaseBundleIT {
     }
 
     @Test
+    void exportFromTheReleaseCarriesTheRuntimeSoTheTargetNeedsNoJava() throws Exception {
+        Path kept = home.resolve("kept");
+        Map<String, String> env = installerEnv(home);
+        env.put("PK3S_INFRA_HOME", kept.toString());
+        Path exported = home.resolve("exported");
+        String tgz = Repo.root().resolve("examples/local-demo.tgz").toString();
+        String site = Repo.root().resolve("examples/local-demo/site.env.example").toString();
+        Run export = runEnv(home, env, 300, "bash", assets.resolve("productive-k3s-infra-cli.sh").toString(),
+                "profile", "export", "--tgz", tgz, "--env-file", site, "--output", exported.toString());
+        assertThat(export.exit()).as(export.toString()).isZero();
+        Path bundle = kept.resolve(TOP);
+        for (String same : List.of("runtime/bin/java", "runtime/release", "runtime/lib/pk3s-engine.jsa", "lib/engine.classlist",
+                "lib/engine.id", "lib/productive-k3s-infra.jar", "scripts/release.env")) {
+            assertThat(exported.resolve(same)).as(same).hasSameBinaryContentAs(bundle.resolve(same));
+        }
+        assertThat(Files.getLastModifiedTime(exported.resolve("lib/productive-k3s-infra.jar")))
+                .as("jar times kept: the start-up archive checks them").isEqualTo(Files.getLastModifiedTime(bundle.resolve("lib/productive-k3s-infra.jar")));
+
+        Map<String, String> target = installerEnv(home);
+        target.put("PK3S_PROFILE_STATE_DIR", home.resolve("target-state").toString());
+        Run install = runEnv(home, target, 300, exported.resolve("install.sh").toString());
+        assertThat(install.exit()).as(install.toString()).isZero();
+        assertThat(install.stdout()).contains("local-demo: hello from demo");
+        Run destroy = runEnv(home, target, 300, exported.resolve("productive-k3s-infra.sh").toString(), "profile", "destroy",
+                "--tgz", exported.resolve("profile.tgz").toString(), "--env-file", exported.resolve("override.env").toString());
+        assertThat(destroy.exit()).as(destroy.toString()).isZero();
+    }
+
+    @Test
     void foreignRuntimeFallsBackToHostJavaWithTheStartupArchiveInTheUserCache() throws Exception {
         Path bundle = home.resolve(TOP);
         run(home, Map.of(), 120, "tar", "-xzf", assets.resolve(ARCHIVE).toString(), "-C", home.toString());
