@@ -14,12 +14,10 @@ set -u
 pk3s_die() { printf '[pk3s-infra] ERROR %s\n' "$1" >&2; exit "${2:-1}"; }
 
 # ---- JVM flags: the one place they are set (docs/performance.md says why each one is here) --------------------
-# SerialGC: one core-friendly collector with the cheapest start-up. Tier3*Threshold: C1 compiles later, so a short
-# run costs what C1-only costs, while hashing a 200 MB package still reaches C2 (3x faster than C1-only). -Xmn8m:
-# a small young generation keeps peak RSS low for 100,000-file packages (docs/performance.md, "Big packages").
+# SerialGC: one core-friendly collector with the cheapest start-up. TieredStopAtLevel=1: C1 only, short runs.
 # -Xmx384m: bounded memory (measured peak for the example install is far below it, docs/performance.md).
 # -UsePerfData: no hsperfdata file in /tmp and no mmap at start-up (jps/jcmd cannot list the engine).
-pk3s_jvm_flags=(-XX:+UseSerialGC -XX:Tier3InvocationThreshold=2000 -XX:Tier3MinInvocationThreshold=1000 -XX:Tier3CompileThreshold=20000 -XX:Tier3BackEdgeThreshold=600000 -Xmn8m -Xmx384m -XX:-UsePerfData)
+pk3s_jvm_flags=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx384m -XX:-UsePerfData)
 # Start-up archive (CDS) logging off: a mismatched archive is silently ignored, never printed on stdout.
 pk3s_cds_quiet=(-Xlog:cds=off -Xlog:cds+dynamic=off)
 pk3s_min_java=17
