@@ -1,5 +1,7 @@
 package io.productivek3s.infra.action;
 
+import io.productivek3s.infra.run.EngineContext;
+
 import io.productivek3s.infra.catalog.ArtifactCache;
 import io.productivek3s.infra.catalog.CacheDir;
 import io.productivek3s.infra.catalog.CatalogLoader;

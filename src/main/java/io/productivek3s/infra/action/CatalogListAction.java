@@ -1,5 +1,7 @@
 package io.productivek3s.infra.action;
 
+import io.productivek3s.infra.run.EngineContext;
+
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.productivek3s.infra.catalog.CatalogEntry;

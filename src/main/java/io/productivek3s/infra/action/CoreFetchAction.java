@@ -1,5 +1,7 @@
 package io.productivek3s.infra.action;
 
+import io.productivek3s.infra.run.EngineContext;
+
 import io.productivek3s.infra.core.CoreRelease;
 import io.productivek3s.infra.log.Log;
 

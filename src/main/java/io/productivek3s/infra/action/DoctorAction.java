@@ -1,5 +1,8 @@
 package io.productivek3s.infra.action;
 
+import io.productivek3s.infra.run.EngineContext;
+import io.productivek3s.infra.run.Workspace;
+
 import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.exec.Binaries;
 import io.productivek3s.infra.log.Log;

@@ -1,7 +1,8 @@
 package io.productivek3s.infra.action;
 
+import io.productivek3s.infra.run.EngineContext;
+
 import io.productivek3s.infra.EngineException;
-import io.productivek3s.infra.Main;
 import io.productivek3s.infra.export.BundleExporter;
 import io.productivek3s.infra.export.EngineFiles;
 import io.productivek3s.infra.export.ExportRequest;
@@ -38,7 +39,7 @@ public final class ExportAction {
     /** The exporter for this engine run; source exports call it with their normalized package. */
     public static BundleExporter exporter(EngineContext context) {
         return new BundleExporter(context.env(), context.release(), context.installRoot(), context.paths(), context.events(),
-                context.clock(), context.log()::warn, () -> EngineFiles.locate(Main.class));
+                context.clock(), context.log()::warn, () -> EngineFiles.locate(ExportAction.class)); // any class of the engine jar; no dependency on Main
     }
 
     /** The closing lines of every export command (§7.5): the secrets WARN when it applies, then the OK line. */

@@ -1,5 +1,8 @@
 package io.productivek3s.infra.action;
 
+import io.productivek3s.infra.run.ChildCommands;
+import io.productivek3s.infra.run.EngineContext;
+
 import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.env.NormalizedEnvFile;
 import io.productivek3s.infra.exec.Binaries;
@@ -44,15 +47,7 @@ public final class PackageRun {
         this.prepared = prepared;
         this.store = store;
         this.startedAt = startedAt;
-        Map<String, String> env = new LinkedHashMap<>(prepared.childEnv());
-        telemetry.childVariables(prepared.childEnv(), context.env()).forEach((name, value) -> {
-            if (value == null) {
-                env.remove(name);
-            } else {
-                env.put(name, value);
-            }
-        });
-        this.childEnv = env;
+        this.childEnv = ChildCommands.withTelemetry(prepared.childEnv(), telemetry, context.env());
     }
 
     public PreparedPackage prepared() {
@@ -96,26 +91,13 @@ public final class PackageRun {
     /** {@code <make> [-n] -C <scenario dir> <target>} from the package root. */
     public ChildProcess.Result runMake(String target, boolean dryRun) {
         Binaries binaries = new Binaries(childEnv);
-        String make = binaries.packageMakeName();
-        Path bin = binaries.require(make);
-        List<String> argv = new ArrayList<>();
-        argv.add(bin.toString());
-        if (dryRun) {
-            argv.add("-n");
-        }
-        argv.add("-C");
-        argv.add(prepared.scenarioDir().toString());
-        argv.add(target);
-        return run(argv);
+        Path bin = binaries.require(binaries.packageMakeName());
+        return run(ChildCommands.make(bin, dryRun, prepared.scenarioDir(), target, List.of()).argv());
     }
 
-    /** {@code <tofu> -chdir=<dir> <args…>} from the package root. */
-    public ChildProcess.Result runTofu(Path tofu, Path chdir, String... args) {
-        List<String> argv = new ArrayList<>();
-        argv.add(tofu.toString());
-        argv.add("-chdir=" + chdir);
-        argv.addAll(List.of(args));
-        return run(argv);
+    /** One shared child step ({@link ChildCommands}) from the package root. */
+    public ChildProcess.Result run(ChildCommands.Step step) {
+        return run(step.argv());
     }
 
     public Binaries binaries() {

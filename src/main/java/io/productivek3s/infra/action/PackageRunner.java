@@ -1,5 +1,9 @@
 package io.productivek3s.infra.action;
 
+import io.productivek3s.infra.run.EngineContext;
+import io.productivek3s.infra.run.TelemetryBracket;
+import io.productivek3s.infra.run.Workspace;
+
 import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.exec.Interrupts;
 import io.productivek3s.infra.state.EngineState;
@@ -55,27 +59,20 @@ public final class PackageRunner {
                 warnOnIdentityChange(store, prepared);
 
                 Optional<String> userValue = prepared.override().flatMap(file -> file.value("TELEMETRY_ENABLED"));
-                TelemetryRun telemetryRun = telemetry.begin(new Telemetry.Command("profile", prepared.scenario().type()),
-                        userValue, action.emitsTelemetry());
-                int exitCode = EngineException.RUNTIME;
-                PackageRun run = null;
-                // From here to the end a signal is recorded, not fatal: the run finishes its state handling (§12.4).
+                // From the restore to the end a signal is recorded, not fatal: the run finishes its state handling (§12.4).
                 // (Before, during the consent prompt, Ctrl-C still simply ends the run: nothing has changed yet.)
-                try (Interrupts interrupts = Interrupts.install()) {
-                    context.events().step("profile.state.restore", "running", "restoring runtime state");
-                    restore(store, prepared, telemetryRun);
-                    run = new PackageRun(context, request, prepared, store, telemetryRun, startedAt, interrupts);
-                    run.writeNormalizedEnv();
-                    context.events().step(stepFor(request), "running", "running " + request.command());
-                    int actionExit = action.execute(run);
-                    exitCode = interruptedExit(run.settleInterrupt(), actionExit);
-                } catch (EngineException e) {
-                    exitCode = e.exitCode();
-                    throw e;
-                } finally {
-                    telemetry.end(telemetryRun, exitCode);
-                }
-                return run.summary(exitCode);
+                return TelemetryBracket.around(telemetry, new Telemetry.Command("profile", prepared.scenario().type()), userValue,
+                        action.emitsTelemetry(), telemetryRun -> {
+                            try (Interrupts interrupts = Interrupts.install()) {
+                                context.events().step("profile.state.restore", "running", "restoring runtime state");
+                                restore(store, prepared, telemetryRun);
+                                PackageRun run = new PackageRun(context, request, prepared, store, telemetryRun, startedAt, interrupts);
+                                run.writeNormalizedEnv();
+                                context.events().step(stepFor(request), "running", "running " + request.command());
+                                int actionExit = action.execute(run);
+                                return run.summary(interruptedExit(run.settleInterrupt(), actionExit));
+                            }
+                        }, RunSummary::exitCode);
             } catch (IOException e) {
                 throw EngineException.runtime("could not read profile state for '" + prepared.name() + "': " + e.getMessage());
             }

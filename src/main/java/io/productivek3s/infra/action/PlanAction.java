@@ -1,5 +1,8 @@
 package io.productivek3s.infra.action;
 
+import io.productivek3s.infra.run.ChildCommands;
+import io.productivek3s.infra.run.ChildFailure;
+
 import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.exec.Binaries;
 import io.productivek3s.infra.exec.ChildProcess;
@@ -29,21 +32,20 @@ public final class PlanAction implements PackageAction {
     public int execute(PackageRun run) {
         PreparedPackage prepared = run.prepared();
         if (prepared.manifest().engineType().equals("opentofu")) {
-            Path dir = prepared.scenarioDir().resolve("opentofu");
-            if (!Files.isDirectory(dir)) {
-                throw EngineException.runtime("opentofu directory not found: " + dir);
-            }
+            Path dir = ChildCommands.tofuDirectory(prepared.scenarioDir());
             Path tofu = run.binaries().requireTofu();
             run.log().info("Executing packaged profile plan through embedded OpenTofu scenario");
             run.log().info("Running OpenTofu plan in " + dir);
-            ChildProcess.Result init = run.runTofu(tofu, dir, "init", "-backend=false");
-            if (init.exitCode() != 0 || init.interrupted()) {
-                return ChildFailure.report(run.log(), init, "OpenTofu init");
+            for (ChildCommands.Step step : ChildCommands.tofuPlan(tofu, dir)) {
+                int code = ChildFailure.report(run.log(), run.run(step), step.what());
+                if (code != 0) {
+                    return code;
+                }
             }
-            return ChildFailure.report(run.log(), run.runTofu(tofu, dir, "plan"), "OpenTofu plan");
+            return 0;
         }
         run.log().info("Executing packaged profile plan via scenario make dry-run");
         String target = prepared.scenario().applyTarget();
-        return ChildFailure.report(run.log(), run.runMake(target, true), "scenario make target '" + target + "'");
+        return ChildFailure.report(run.log(), run.runMake(target, true), ChildCommands.makeTarget(target));
     }
 }

@@ -1,5 +1,7 @@
 package io.productivek3s.infra.action;
 
+import io.productivek3s.infra.run.ChildFailure;
+
 import io.productivek3s.infra.exec.Binaries;
 import io.productivek3s.infra.exec.ChildProcess;
 import io.productivek3s.infra.state.EngineState;

@@ -1,5 +1,7 @@
 package io.productivek3s.infra.action;
 
+import io.productivek3s.infra.run.EngineContext;
+
 import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.catalog.PackageCache;
 import io.productivek3s.infra.env.EnvFile;

@@ -1,7 +1,7 @@
 package io.productivek3s.infra.cli;
 
 import io.productivek3s.infra.EngineException;
-import io.productivek3s.infra.action.EngineContext;
+import io.productivek3s.infra.run.EngineContext;
 import io.productivek3s.infra.core.EngineBuild;
 import io.productivek3s.infra.core.Release;
 import io.productivek3s.infra.log.Log;

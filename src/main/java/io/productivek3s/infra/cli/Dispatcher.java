@@ -9,7 +9,7 @@ import io.productivek3s.infra.action.CoreFetchAction;
 import io.productivek3s.infra.action.CoreInfoAction;
 import io.productivek3s.infra.action.DestroyAction;
 import io.productivek3s.infra.action.DoctorAction;
-import io.productivek3s.infra.action.EngineContext;
+import io.productivek3s.infra.run.EngineContext;
 import io.productivek3s.infra.action.ExportAction;
 import io.productivek3s.infra.action.InfoDocuments;
 import io.productivek3s.infra.action.InstallAction;
@@ -26,6 +26,7 @@ import io.productivek3s.infra.action.TelemetryPreviewAction;
 import io.productivek3s.infra.action.ValidateAction;
 import io.productivek3s.infra.log.OperationEvents;
 import io.productivek3s.infra.source.SourceContract;
+import io.productivek3s.infra.source.SourceProfile;
 import io.productivek3s.infra.source.SourcePack;
 import io.productivek3s.infra.telemetry.ConsentPrompt;
 import io.productivek3s.infra.telemetry.HttpTelemetry;
@@ -334,8 +335,12 @@ final class Dispatcher {
                 invocation.tgz(), invocation.profile(), invocation.dryRun()));
     }
 
+    /** The source-profile check behind {@code doctor --profile} (§20 step 5): the source contract itself. */
     private DoctorAction.SourceProfileCheck sourceProfiles() {
-        return SourceContract.doctorCheck(context);
+        return profile -> {
+            SourceProfile loaded = new SourceContract(context).load(profile);
+            return new DoctorAction.SourceProfileCheck.Summary(loaded.scenario().type(), loaded.engine());
+        };
     }
 
     private Telemetry telemetry() {

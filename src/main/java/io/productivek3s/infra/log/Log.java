@@ -84,11 +84,30 @@ public final class Log {
     }
 
     private void write(PrintStream stream, String level, String message) {
-        String text = redactor.redact(message == null ? "" : message).replace("\r\n", " ").replace('\n', ' ').replace('\r', ' ');
+        String text = escapeControls(redactor.redact(message == null ? "" : message).replace("\r\n", " ").replace('\n', ' ').replace('\r', ' '));
         String line = PREFIX + String.format("%-5s", level) + " " + text;
         synchronized (stream) {
             stream.println(line);
             stream.flush();
         }
+    }
+
+    /**
+     * Echoed user input (a path, a name) must not reach the terminal as an escape sequence: other control characters
+     * than tab are shown as {@code \xHH}.
+     */
+    static String escapeControls(String text) {
+        StringBuilder out = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean control = (c < 0x20 && c != '\t') || c == 0x7f;
+            if (control && out == null) {
+                out = new StringBuilder(text.substring(0, i));
+            }
+            if (out != null) {
+                out.append(control ? String.format("\\x%02x", (int) c) : String.valueOf(c));
+            }
+        }
+        return out == null ? text : out.toString();
     }
 }

@@ -1,11 +1,10 @@
 package io.productivek3s.infra.source;
 
-import io.productivek3s.infra.action.ChildFailure;
-import io.productivek3s.infra.action.EngineContext;
+import io.productivek3s.infra.run.ChildCommands;
+import io.productivek3s.infra.run.ChildFailure;
+import io.productivek3s.infra.run.EngineContext;
 import io.productivek3s.infra.exec.ChildProcess;
-import io.productivek3s.infra.telemetry.TelemetryRun;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -44,20 +43,8 @@ final class Children {
         return 0;
     }
 
-    /** {@code base} with the 13 telemetry variables of §16.4 applied ({@code null} removes a variable). */
-    static Map<String, String> withTelemetry(Map<String, String> base, TelemetryRun run, Map<String, String> incoming) {
-        Map<String, String> env = new LinkedHashMap<>(base);
-        run.childVariables(base, incoming).forEach((name, value) -> {
-            if (value == null) {
-                env.remove(name);
-            } else {
-                env.put(name, value);
-            }
-        });
-        return env;
-    }
-
-    static String makeTarget(String target) {
-        return "scenario make target '" + target + "'";
+    /** A shared child step, reported under {@code step} in operation events. */
+    static Child of(ChildCommands.Step command, String step) {
+        return new Child(command.argv(), step, command.what());
     }
 }

@@ -1,7 +1,9 @@
 package io.productivek3s.infra.source;
 
 import io.productivek3s.infra.EngineException;
-import io.productivek3s.infra.action.EngineContext;
+import io.productivek3s.infra.run.ChildCommands;
+import io.productivek3s.infra.run.EngineContext;
+import io.productivek3s.infra.run.TelemetryBracket;
 import io.productivek3s.infra.exec.Binaries;
 import io.productivek3s.infra.scenario.BuiltInScenario;
 import io.productivek3s.infra.telemetry.Telemetry;
@@ -46,34 +48,24 @@ public final class LegacyDispatch {
         ProfilesCheckout checkout = ProfilesCheckout.require(context, alias);
         Path dir = checkout.scenarioDir(scenario.path());
         Binaries binaries = new Binaries(context.env());
-        List<String> argv = new ArrayList<>();
-        argv.add(binaries.require(binaries.sourceMakeName()).toString());
+        Path makeBin = binaries.require(binaries.sourceMakeName());
         if (dryRun) {
             context.log().info("Dry-run requested; running make -n for target: " + target);
-            argv.add("-n");
         }
-        argv.add("-C");
-        argv.add(dir.toString());
-        argv.add(target);
-        argv.addAll(positionals.subList(Math.min(2, positionals.size()), positionals.size()));
+        ChildCommands.Step make = ChildCommands.make(makeBin, dryRun, dir, target,
+                positionals.subList(Math.min(2, positionals.size()), positionals.size()));
 
         boolean emitting = !dryRun && (given.isEmpty() || EMITTING_TARGETS.contains(target));
-        TelemetryRun telemetryRun = telemetry.begin(new Telemetry.Command(alias, scenario.type()), Optional.empty(), emitting);
-        int exitCode = EngineException.RUNTIME;
-        try {
-            Map<String, String> env = new LinkedHashMap<>(context.env());
-            context.release().boundCore().ifPresent(bound -> {
-                env.put("PRODUCTIVE_K3S_SOURCE", "remote");
-                env.put("PRODUCTIVE_K3S_VERSION", bound);
-            });
-            exitCode = new Children(context).runAll(List.of(new Children.Child(argv, "profile.make.run", Children.makeTarget(target))),
-                    Children.withTelemetry(env, telemetryRun, context.env()));
-        } catch (EngineException e) {
-            exitCode = e.exitCode();
-            throw e;
-        } finally {
-            telemetry.end(telemetryRun, exitCode);
-        }
+        int exitCode = TelemetryBracket.around(telemetry, new Telemetry.Command(alias, scenario.type()), Optional.empty(), emitting,
+                telemetryRun -> {
+                    Map<String, String> env = new LinkedHashMap<>(context.env());
+                    context.release().boundCore().ifPresent(bound -> {
+                        env.put("PRODUCTIVE_K3S_SOURCE", "remote");
+                        env.put("PRODUCTIVE_K3S_VERSION", bound);
+                    });
+                    return new Children(context).runAll(List.of(Children.of(make, "profile.make.run")),
+                            ChildCommands.withTelemetry(env, telemetryRun, context.env()));
+                });
         context.events().completed(exitCode, exitCode == 0 ? target + " succeeded" : target + " failed with exit code " + exitCode);
         return exitCode;
     }

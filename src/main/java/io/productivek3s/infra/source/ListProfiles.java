@@ -1,6 +1,6 @@
 package io.productivek3s.infra.source;
 
-import io.productivek3s.infra.action.EngineContext;
+import io.productivek3s.infra.run.EngineContext;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;

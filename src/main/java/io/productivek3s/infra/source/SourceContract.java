@@ -1,8 +1,7 @@
 package io.productivek3s.infra.source;
 
 import io.productivek3s.infra.EngineException;
-import io.productivek3s.infra.action.DoctorAction;
-import io.productivek3s.infra.action.EngineContext;
+import io.productivek3s.infra.run.EngineContext;
 import io.productivek3s.infra.core.Release;
 import io.productivek3s.infra.env.EnvStack;
 import io.productivek3s.infra.env.EnvValue;
@@ -74,14 +73,6 @@ public final class SourceContract {
         registerSecrets(values, sidecar, context.log().redactor());
         return new SourceProfile(profileArg, file, values, checked.name(), checked.engine(), checked.scenario(),
                 checked.installScript(), sidecar);
-    }
-
-    /** The check behind {@code doctor --profile} (§20 step 5). */
-    public static DoctorAction.SourceProfileCheck doctorCheck(EngineContext context) {
-        return profile -> {
-            SourceProfile loaded = new SourceContract(context).load(profile);
-            return new DoctorAction.SourceProfileCheck.Summary(loaded.scenario().type(), loaded.engine());
-        };
     }
 
     /**

@@ -1,8 +1,10 @@
 package io.productivek3s.infra.source;
 
 import io.productivek3s.infra.EngineException;
-import io.productivek3s.infra.action.EngineContext;
-import io.productivek3s.infra.action.Workspace;
+import io.productivek3s.infra.run.ChildCommands;
+import io.productivek3s.infra.run.EngineContext;
+import io.productivek3s.infra.run.TelemetryBracket;
+import io.productivek3s.infra.run.Workspace;
 import io.productivek3s.infra.core.CoreDefaults;
 import io.productivek3s.infra.core.CoreSettings;
 import io.productivek3s.infra.env.NormalizedEnvFile;
@@ -73,19 +75,14 @@ public final class SourceDispatch {
         planned.putAll(profile.values());
         io.productivek3s.infra.exec.ExecLimits.current().check(List.of(), planned, 32 * 1024);
 
-        TelemetryRun telemetryRun = telemetry.begin(new Telemetry.Command(command.token(), scenario.type()),
-                profile.telemetryChoice(), command.emitsTelemetry(dryRun));
-        int exitCode = EngineException.RUNTIME;
-        try (Workspace workspace = Workspace.create(context.env())) {
-            Map<String, String> env = childEnvironment(profile, core, telemetryRun, workspace.dir());
-            debugEnvironment(profile, env);
-            exitCode = new Children(context).runAll(children, env);
-        } catch (EngineException e) {
-            exitCode = e.exitCode();
-            throw e;
-        } finally {
-            telemetry.end(telemetryRun, exitCode);
-        }
+        int exitCode = TelemetryBracket.around(telemetry, new Telemetry.Command(command.token(), scenario.type()),
+                profile.telemetryChoice(), command.emitsTelemetry(dryRun), telemetryRun -> {
+                    try (Workspace workspace = Workspace.create(context.env())) {
+                        Map<String, String> env = childEnvironment(profile, core, telemetryRun, workspace.dir());
+                        debugEnvironment(profile, env);
+                        return new Children(context).runAll(children, env);
+                    }
+                });
         context.events().completed(exitCode, exitCode == 0
                 ? command.action() + " succeeded" : command.action() + " failed with exit code " + exitCode);
         return exitCode;
@@ -130,28 +127,16 @@ public final class SourceDispatch {
             log.info("Plan mode delegates to 'make -n' for the current remote backend contract");
             return List.of(child);
         }
-        Path tofuDir = dir.resolve("opentofu");
-        if (!Files.isDirectory(tofuDir)) {
-            throw EngineException.runtime("opentofu directory not found: " + tofuDir);
-        }
-        String tofu = new Binaries(context.env()).requireTofu().toString();
+        Path tofuDir = ChildCommands.tofuDirectory(dir);
+        Path tofu = new Binaries(context.env()).requireTofu();
         log.info("Running OpenTofu plan in " + tofuDir);
-        return List.of(
-                new Children.Child(List.of(tofu, "-chdir=" + tofuDir, "init", "-backend=false"), "profile.tofu.run", "OpenTofu init"),
-                new Children.Child(List.of(tofu, "-chdir=" + tofuDir, "plan"), "profile.tofu.run", "OpenTofu plan"));
+        return ChildCommands.tofuPlan(tofu, tofuDir).stream().map(step -> Children.of(step, "profile.tofu.run")).toList();
     }
 
     private Children.Child make(Path dir, String target, boolean dryRun) {
         Binaries binaries = new Binaries(context.env());
-        List<String> argv = new ArrayList<>();
-        argv.add(binaries.require(binaries.sourceMakeName()).toString());
-        if (dryRun) {
-            argv.add("-n");
-        }
-        argv.add("-C");
-        argv.add(dir.toString());
-        argv.add(target);
-        return new Children.Child(argv, "profile.make.run", Children.makeTarget(target));
+        return Children.of(ChildCommands.make(binaries.require(binaries.sourceMakeName()), dryRun, dir, target, List.of()),
+                "profile.make.run");
     }
 
     /**
@@ -168,7 +153,7 @@ public final class SourceDispatch {
         }
         env.put("PRODUCTIVE_K3S_RELEASE_REPO", core.releaseRepo());
         env.put("PK3S_INFRA_PROFILE_NAME", profile.name());
-        env = Children.withTelemetry(env, telemetryRun, context.env());
+        env = ChildCommands.withTelemetry(env, telemetryRun, context.env());
         Optional<String> variable = profile.scenario().envFileVariable();
         if (variable.isPresent()) {
             Path normalized = workDir.resolve(profile.file().getFileName().toString());

@@ -1,7 +1,7 @@
 package io.productivek3s.infra.source;
 
 import io.productivek3s.infra.EngineException;
-import io.productivek3s.infra.action.EngineContext;
+import io.productivek3s.infra.run.EngineContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 

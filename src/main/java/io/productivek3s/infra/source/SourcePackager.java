@@ -1,8 +1,8 @@
 package io.productivek3s.infra.source;
 
 import io.productivek3s.infra.EngineException;
-import io.productivek3s.infra.action.EngineContext;
-import io.productivek3s.infra.action.Workspace;
+import io.productivek3s.infra.run.EngineContext;
+import io.productivek3s.infra.run.Workspace;
 import io.productivek3s.infra.pkg.ExtractionLimits;
 import io.productivek3s.infra.pkg.ManifestParser;
 import io.productivek3s.infra.pkg.PackageListing;

@@ -1,6 +1,6 @@
 package io.productivek3s.infra.source;
 
-import io.productivek3s.infra.action.EngineContext;
+import io.productivek3s.infra.run.EngineContext;
 import io.productivek3s.infra.core.EngineBuild;
 import io.productivek3s.infra.core.Release;
 import io.productivek3s.infra.log.Log;

@@ -1,4 +1,4 @@
-package io.productivek3s.infra.action;
+package io.productivek3s.infra.run;
 
 import io.productivek3s.infra.exec.ChildProcess;
 import io.productivek3s.infra.log.Log;

@@ -1,4 +1,4 @@
-package io.productivek3s.infra.action;
+package io.productivek3s.infra.run;
 
 import io.productivek3s.infra.core.EngineBuild;
 import io.productivek3s.infra.core.Release;

@@ -1,4 +1,4 @@
-package io.productivek3s.infra.action;
+package io.productivek3s.infra.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,0 +1,59 @@
+package io.productivek3s.infra;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The layering of docs/architecture.md: {@code cli} → {@code action} → focused packages, with the per-run context
+ * and shared run steps in {@code run}. Nothing below {@code cli} reaches up, nothing depends on {@code Main}, and
+ * the packages form no cycle.
+ */
+class LayeringTest {
+    private static final String ROOT = "io.productivek3s.infra";
+    private static final String[] LIBRARIES = {ROOT + ".pkg..", ROOT + ".env..", ROOT + ".state..", ROOT + ".exec..",
+        ROOT + ".core..", ROOT + ".catalog..", ROOT + ".telemetry..", ROOT + ".export..", ROOT + ".source..",
+        ROOT + ".scenario..", ROOT + ".log..", ROOT + ".paths..", ROOT + ".util..", ROOT + ".run.."};
+
+    private static JavaClasses classes;
+
+    @BeforeAll
+    static void importEngine() {
+        classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages(ROOT);
+    }
+
+    @Test
+    void onlyTheEntryPointUsesTheCli() {
+        noClasses().that().resideOutsideOfPackage(ROOT + ".cli..").and().doNotHaveFullyQualifiedName(ROOT + ".Main")
+                .should().dependOnClassesThat().resideInAPackage(ROOT + ".cli..").check(classes);
+    }
+
+    @Test
+    void nothingDependsOnMain() {
+        noClasses().that().doNotHaveFullyQualifiedName(ROOT + ".Main")
+                .should().dependOnClassesThat().haveFullyQualifiedName(ROOT + ".Main").check(classes);
+    }
+
+    @Test
+    void librariesDoNotReachUpIntoActions() {
+        noClasses().that().resideInAnyPackage(LIBRARIES)
+                .should().dependOnClassesThat().resideInAnyPackage(ROOT + ".action..", ROOT + ".cli..").check(classes);
+    }
+
+    @Test
+    void theRunContextAndSharedStepsDependOnlyOnLibraries() {
+        noClasses().that().resideInAPackage(ROOT + ".run..")
+                .should().dependOnClassesThat().resideInAnyPackage(ROOT + ".source..", ROOT + ".export..", ROOT + ".catalog..")
+                .check(classes);
+    }
+
+    @Test
+    void packagesAreFreeOfCycles() {
+        slices().matching(ROOT + ".(*)..").should().beFreeOfCycles().check(classes);
+    }
+}
