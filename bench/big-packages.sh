@@ -6,7 +6,9 @@
 #   BIG_BENCH_DIR  where packages, caches and state live (default: a fresh temp dir; reuse it to skip the build)
 #   BASH_ENGINE    the bash engine's entrypoint script, run with bash
 #                  (default: /work/bash-engine/scripts/productive-k3s-infra.sh when present)
+#                  (BASH_ENGINE=none: this engine only)
 #   BIG_BENCH_ONLY space-separated subset of: validate status files state rss
+#   BIG_BENCH_FILES file counts for the "files" case (default: 100 1000 10000 100000)
 #
 # Packages are built reproducibly by bench/big-packages-build.py. Each engine gets its own HOME, cache and state
 # dir per package. "first validate" empties this engine's package cache before every run (the bash engine keeps
@@ -21,6 +23,7 @@ bash_engine="${BASH_ENGINE:-}"
 if [ -z "$bash_engine" ] && [ -f /work/bash-engine/READY ] && [ -f /work/bash-engine/scripts/productive-k3s-infra.sh ]; then
   bash_engine=/work/bash-engine/scripts/productive-k3s-infra.sh
 fi
+[ "$bash_engine" = none ] && bash_engine=""
 command -v hyperfine >/dev/null || { echo "needs hyperfine (apt-get install hyperfine)" >&2; exit 2; }
 
 mkdir -p "$dir/pkgs" "$dir/results"
@@ -98,7 +101,7 @@ if [[ " $only " == *" status "* ]]; then
   done
 fi
 if [[ " $only " == *" files "* ]]; then
-  for n in 100 1000 10000 100000; do
+  for n in ${BIG_BENCH_FILES:-100 1000 10000 100000}; do
     status_case "files-$n" "$dir/pkgs/files-$n.tgz" "$site"
   done
 fi

@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 final class TreeCloner {
     /** Below this, a process per file costs more than copying the bytes. */
     static final long REFLINK_MIN_BYTES = 8L * 1024 * 1024;
+    static final long RECHECK_MIN_BYTES = 1024 * 1024;
 
     /** The cache entry changed since it was recorded. */
     static final class TamperedException extends IOException {
@@ -72,7 +73,7 @@ final class TreeCloner {
             try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
                  FileChannel out = FileChannel.open(to, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                          LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(mode))) {
-                long size = in.size();
+                long size = identity.size();   // just checked; no fstat per file
                 long done = 0;
                 while (done < size) {
                     long n = in.transferTo(done, size - done, out);
@@ -84,8 +85,9 @@ final class TreeCloner {
             }
             fixMode(to, mode);
         }
-        // The bytes just copied must still be the recorded ones: a write racing the copy shows in the identity.
-        if (!FileIdentity.read(from).equals(identity)) {
+        // The bytes just copied must still be the recorded ones: a write racing a long copy shows in the identity.
+        // (Small files are copied in one call right after their check; a second stat would double the per-file cost.)
+        if (identity.size() >= RECHECK_MIN_BYTES && !FileIdentity.read(from).equals(identity)) {
             throw new TamperedException(from.toString());
         }
     }
