@@ -7,7 +7,9 @@ import io.productivek3s.infra.run.Workspace;
 import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.exec.Interrupts;
 import io.productivek3s.infra.state.EngineState;
-import io.productivek3s.infra.state.LocalStateStore;
+import io.productivek3s.infra.state.LocalIdentity;
+import io.productivek3s.infra.state.LockRequest;
+import io.productivek3s.infra.state.StateBackends;
 import io.productivek3s.infra.state.StateDirResolver;
 import io.productivek3s.infra.state.StateLock;
 import io.productivek3s.infra.state.StateStore;
@@ -54,8 +56,9 @@ public final class PackageRunner {
             action.requireTools(new io.productivek3s.infra.exec.Binaries(prepared.childEnv()), prepared);
 
             // Every check is done; what follows has side effects (lock, state, prompt, telemetry, children).
-            StateStore store = openStore();
-            try (StateLock lock = lock(store, prepared.name())) {
+            try (StateStore store = openStore();
+                    StateLock lock = lock(store, prepared.name(), LockRequest.now(
+                            LocalIdentity.holder(context.env(), request.operation().replace('.', ' '), startedAt)))) {
                 warnOnIdentityChange(store, prepared);
 
                 Optional<String> userValue = prepared.override().flatMap(file -> file.value("TELEMETRY_ENABLED"));
@@ -88,9 +91,9 @@ public final class PackageRunner {
         return 128 + signal;
     }
 
-    private static StateLock lock(StateStore store, String name) {
+    private static StateLock lock(StateStore store, String name, LockRequest request) {
         try {
-            return store.lock(name);
+            return store.lock(name, request);
         } catch (IOException e) {
             throw EngineException.runtime("could not lock profile state for '" + name + "': " + e.getMessage());
         }
@@ -99,7 +102,7 @@ public final class PackageRunner {
     private StateStore openStore() {
         Path dir = new StateDirResolver(context.env(), context.paths().baseDir(), context.log()::warn).resolve();
         context.log().debug("state dir: " + dir);
-        return new LocalStateStore(dir, context.log()::warn);
+        return StateBackends.open(context.env(), dir, context.log()::warn);
     }
 
     private void restore(StateStore store, PreparedPackage prepared, TelemetryRun telemetry) {

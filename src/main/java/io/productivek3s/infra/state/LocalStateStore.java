@@ -78,7 +78,7 @@ public final class LocalStateStore implements StateStore {
     }
 
     @Override
-    public StateLock lock(String name) throws IOException {
+    public StateLock lock(String name, LockRequest request) throws IOException {
         Path file = entry(name, ".lock");
         if (!held.add(name)) {
             throw locked(name, file);
@@ -197,6 +197,31 @@ public final class LocalStateStore implements StateStore {
         } catch (IOException malformed) {
             return Optional.empty();
         }
+    }
+
+    @Override
+    public List<ClusterInfo> list() throws IOException {
+        throw new UnsupportedOperationException("state list: local history not built yet");
+    }
+
+    @Override
+    public List<RevisionInfo> history(String name) throws IOException {
+        throw new UnsupportedOperationException("state history: local history not built yet");
+    }
+
+    @Override
+    public RevisionInfo pull(String name, java.util.OptionalLong revision, Path outputDir) throws IOException {
+        throw new UnsupportedOperationException("state pull: local history not built yet");
+    }
+
+    @Override
+    public RevisionInfo rollback(String name, long revision, LockHolder holder) throws IOException {
+        throw new UnsupportedOperationException("state rollback: local history not built yet");
+    }
+
+    @Override
+    public Optional<LockHolder> forceUnlock(String name) throws IOException {
+        throw new UnsupportedOperationException("state unlock: not built yet");
     }
 
     /** Builds the new runtime tree in {@code tmp}; returns the {@code cluster.json} bytes to publish, if any. */

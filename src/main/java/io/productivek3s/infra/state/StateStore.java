@@ -2,7 +2,9 @@ package io.productivek3s.infra.state;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Per-profile runtime state (contract §14), keyed by a validated {@code metadata.name}.
@@ -10,9 +12,13 @@ import java.util.Optional;
  * <p>{@link #clusterFile} and {@link #runtimeDir} are local paths because {@code pk3s} and the scenarios read them
  * there; a shared backend materializes them locally. All other operations are backend-neutral. Every method rejects
  * an invalid name with exit 4 before touching anything. {@link #restore}, {@link #persist} and {@link #remove} expect
- * the caller to hold {@link #lock} for the name.
+ * the caller to hold {@link #lock} for the name, and so do {@link #rollback}.
+ *
+ * <p>Backends (chosen by {@code PK3S_STATE_BACKEND}, see {@link StateBackends}): the local directory (the default,
+ * layout of §14.2) and a shared PostgreSQL database, which also keeps that local layout up to date as a mirror
+ * because {@code pk3s} reads it. Every persist and remove is a new revision; history is kept per name.
  */
-public interface StateStore {
+public interface StateStore extends AutoCloseable {
     /** Where this store keeps state, for messages and for {@code pk3s}-visible paths. */
     Path location();
 
@@ -23,11 +29,12 @@ public interface StateStore {
     Path runtimeDir(String name);
 
     /**
-     * Takes the exclusive per-profile lock without waiting; held elsewhere → exit 4
-     * {@code profile state for '<name>' is locked by another run: <lock>}. Leftovers of an interrupted run are
-     * repaired once the lock is held.
+     * Takes the exclusive per-profile lock for {@code request.holder()}, waiting up to {@code request.timeout()};
+     * still held elsewhere → exit 4 {@code profile state for '<name>' is locked by another run: <lock>} followed by
+     * the holder's {@link LockHolder#describe()} when known. Leftovers of an interrupted run are repaired once the
+     * lock is held.
      */
-    StateLock lock(String name) throws IOException;
+    StateLock lock(String name, LockRequest request) throws IOException;
 
     /** Copies persisted state into {@code scenarioDir} (§14.4); a profile without state leaves it untouched. */
     void restore(String name, Path scenarioDir) throws IOException;
@@ -40,6 +47,33 @@ public interface StateStore {
 
     /** The profile's {@code engine-state.json}; empty when absent or malformed. */
     Optional<EngineState> readEngineState(String name) throws IOException;
+
+    /** Every cluster that has current state (a removed one is not listed), sorted by name. */
+    List<ClusterInfo> list() throws IOException;
+
+    /** The name's revisions, oldest first; empty when it never had state. */
+    List<RevisionInfo> history(String name) throws IOException;
+
+    /**
+     * Writes revision {@code revision} (default: the current one) of {@code name} to {@code outputDir} in the
+     * runtime layout ({@code <name>.json} beside {@code <name>.runtime/}), verifying every file's digest. Unknown
+     * name or revision → exit 3. Needs no lock: revisions are immutable.
+     */
+    RevisionInfo pull(String name, OptionalLong revision, Path outputDir) throws IOException;
+
+    /**
+     * Makes revision {@code revision}'s tree current again as a new revision written by {@code holder} with
+     * command {@code state rollback}; the infrastructure itself is untouched. Unknown revision → exit 3.
+     */
+    RevisionInfo rollback(String name, long revision, LockHolder holder) throws IOException;
+
+    /** Breaks the name's lock whoever holds it; returns the holder it broke, empty when it was not locked. */
+    Optional<LockHolder> forceUnlock(String name) throws IOException;
+
+    /** Releases connections; a local store has nothing to release. */
+    @Override
+    default void close() throws IOException {
+    }
 
     /**
      * Aligns {@code telemetry.enabled} in the restored {@code <scenarioDir>/generated/cluster.json} with the run's

@@ -2,7 +2,7 @@ package io.productivek3s.infra.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.productivek3s.infra.state.LockHolder;
+import io.productivek3s.infra.state.ForeignLockProcess;
 import io.productivek3s.infra.testing.Engine;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -49,7 +49,7 @@ class DoctorTruthIT extends PackageTestBase {
         Files.createDirectories(stateDir);
         Path lockFile = stateDir.resolve("fixture-profile.lock");
         Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("java.class.path"), LockHolder.class.getName(), lockFile.toString()).start();
+                System.getProperty("java.class.path"), ForeignLockProcess.class.getName(), lockFile.toString()).start();
         try {
             BufferedReader reader = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
             assertThat(reader.readLine()).isEqualTo("locked");

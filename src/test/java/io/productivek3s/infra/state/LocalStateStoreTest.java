@@ -287,7 +287,7 @@ class LocalStateStoreTest {
         Files.createDirectories(stateDir.resolve(lookalike + ".runtime"));
         Files.writeString(stateDir.resolve(lookalike + ".json"), "{}");
 
-        store.lock(NAME).close();
+        store.lock(NAME, TestLocks.NOW).close();
 
         assertThat(names(stateDir)).containsExactlyInAnyOrder(NAME + ".json", NAME + ".runtime", NAME + ".lock",
                 lookalike + ".runtime", lookalike + ".json");
@@ -363,7 +363,7 @@ class LocalStateStoreTest {
         bad.add(null);
         for (String name : bad) {
             List<ThrowingCall> calls = List.of(() -> store.clusterFile(name), () -> store.runtimeDir(name),
-                    () -> store.lock(name), () -> store.restore(name, scenario),
+                    () -> store.lock(name, TestLocks.NOW), () -> store.restore(name, scenario),
                     () -> store.persist(name, scenario, metadata(Result.SUCCESS)), () -> store.remove(name),
                     () -> store.readEngineState(name));
             for (ThrowingCall call : calls) {

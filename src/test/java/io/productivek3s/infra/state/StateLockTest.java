@@ -35,15 +35,15 @@ class StateLockTest {
     @Test
     void lockIsExclusiveAndReleasedOnClose() throws IOException {
         Path lockFile = stateDir.resolve("p1.lock");
-        try (StateLock lock = store.lock("p1")) {
+        try (StateLock lock = store.lock("p1", TestLocks.NOW)) {
             assertThat(lock.name()).isEqualTo("p1");
             assertThat(LocalStateStoreTest.mode(lockFile)).isEqualTo("rw-------");
             assertThat(LocalStateStoreTest.mode(stateDir)).isEqualTo("rwx------");
-            assertLocked(() -> store.lock("p1"), "p1", lockFile);
+            assertLocked(() -> store.lock("p1", TestLocks.NOW), "p1", lockFile);
             // A different profile is independent.
-            store.lock("p2").close();
+            store.lock("p2", TestLocks.NOW).close();
         }
-        try (StateLock again = store.lock("p1")) {
+        try (StateLock again = store.lock("p1", TestLocks.NOW)) {
             assertThat(again.name()).isEqualTo("p1");
         }
         assertThat(lockFile).exists();
@@ -51,22 +51,22 @@ class StateLockTest {
 
     @Test
     void closeIsIdempotent() throws IOException {
-        StateLock lock = store.lock("p1");
+        StateLock lock = store.lock("p1", TestLocks.NOW);
         lock.close();
-        StateLock second = store.lock("p1");
+        StateLock second = store.lock("p1", TestLocks.NOW);
         lock.close(); // must not release the second holder
-        assertLocked(() -> store.lock("p1"), "p1", stateDir.resolve("p1.lock"));
+        assertLocked(() -> store.lock("p1", TestLocks.NOW), "p1", stateDir.resolve("p1.lock"));
         second.close();
     }
 
     @Test
     void aSecondStoreInTheSameJvmSeesTheLockAsHeld() throws Exception {
         LocalStateStore other = new LocalStateStore(stateDir, warnings::add);
-        try (StateLock held = store.lock("p1")) {
+        try (StateLock held = store.lock("p1", TestLocks.NOW)) {
             // From another thread, as a concurrent run inside one JVM would: OverlappingFileLockException → exit 4.
             CompletableFuture<Throwable> attempt = CompletableFuture.supplyAsync(() -> {
                 try {
-                    other.lock("p1").close();
+                    other.lock("p1", TestLocks.NOW).close();
                     return null;
                 } catch (Throwable t) {
                     return t;
@@ -83,7 +83,7 @@ class StateLockTest {
     void staleLockFilesAreReused() throws IOException {
         Files.createDirectories(stateDir);
         Files.writeString(stateDir.resolve("p1.lock"), "left by a crashed run");
-        store.lock("p1").close();
+        store.lock("p1", TestLocks.NOW).close();
     }
 
     @Test
@@ -91,19 +91,19 @@ class StateLockTest {
         Files.createDirectories(stateDir);
         Path lockFile = stateDir.resolve("p1.lock");
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Path classes = Path.of(LockHolder.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        Process child = new ProcessBuilder(java.toString(), "-cp", classes.toString(), LockHolder.class.getName(),
+        Path classes = Path.of(ForeignLockProcess.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Process child = new ProcessBuilder(java.toString(), "-cp", classes.toString(), ForeignLockProcess.class.getName(),
                 lockFile.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
                     StandardCharsets.UTF_8));
             assertThat(out.readLine()).isEqualTo("locked");
 
-            assertLocked(() -> store.lock("p1"), "p1", lockFile);
+            assertLocked(() -> store.lock("p1", TestLocks.NOW), "p1", lockFile);
 
             child.getOutputStream().close();
             assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            store.lock("p1").close();
+            store.lock("p1", TestLocks.NOW).close();
         } finally {
             child.destroyForcibly();
         }

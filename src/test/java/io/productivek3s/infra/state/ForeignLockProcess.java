@@ -6,8 +6,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /** Child-process helper for lock tests: locks args[0], prints "locked", holds until stdin closes. JDK classes only. */
-public final class LockHolder {
-    private LockHolder() {
+public final class ForeignLockProcess {
+    private ForeignLockProcess() {
     }
 
     public static void main(String[] args) throws Exception {

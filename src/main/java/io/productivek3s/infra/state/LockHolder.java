@@ -1,0 +1,27 @@
+package io.productivek3s.infra.state;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * Who holds (or asks for) a profile's state lock: shown in every "locked" message, in {@code state unlock --force}
+ * and recorded as the author of a revision ({@code user@host}).
+ */
+public record LockHolder(String user, String host, long pid, String command, Instant startedAt) {
+    public LockHolder {
+        Objects.requireNonNull(user, "user");
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(command, "command");
+        Objects.requireNonNull(startedAt, "startedAt");
+    }
+
+    /** {@code user@host}, the author recorded with a revision. */
+    public String who() {
+        return user + "@" + host;
+    }
+
+    /** {@code user@host pid 123 (profile install) since 2026-11-28T10:00:00Z}, for messages. */
+    public String describe() {
+        return who() + " pid " + pid + " (" + command + ") since " + startedAt;
+    }
+}

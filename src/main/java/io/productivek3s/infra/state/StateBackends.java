@@ -1,0 +1,29 @@
+package io.productivek3s.infra.state;
+
+import io.productivek3s.infra.EngineException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Opens the state store {@code PK3S_STATE_BACKEND} names: unset, empty or {@code local} → the local directory
+ * (§14.2); {@code postgresql://user[:password]@host[:port]/db} → the shared PostgreSQL backend, which mirrors every
+ * cluster into {@code localDir} for {@code pk3s}. Anything else → exit 4. Never falls back silently.
+ */
+public final class StateBackends {
+    public static final String VARIABLE = "PK3S_STATE_BACKEND";
+
+    private StateBackends() {
+    }
+
+    public static StateStore open(Map<String, String> env, Path localDir, Consumer<String> warn) {
+        String backend = env.getOrDefault(VARIABLE, "").trim();
+        if (backend.isEmpty() || backend.equals("local")) {
+            return new LocalStateStore(localDir, warn);
+        }
+        if (backend.startsWith("postgresql://") || backend.startsWith("postgres://")) {
+            throw EngineException.invalid(VARIABLE + " names a PostgreSQL backend, which this build does not support yet");
+        }
+        throw EngineException.invalid(VARIABLE + " must be 'local' or a postgresql://user@host:port/db URL");
+    }
+}
