@@ -220,6 +220,11 @@ public final class LocalStateStore implements StateStore {
     }
 
     @Override
+    public RevisionInfo importRevision(RevisionInfo meta, Path pulledDir) throws IOException {
+        throw new UnsupportedOperationException("state migrate: local history not built yet");
+    }
+
+    @Override
     public Optional<LockHolder> forceUnlock(String name) throws IOException {
         throw new UnsupportedOperationException("state unlock: not built yet");
     }

@@ -67,6 +67,15 @@ public interface StateStore extends AutoCloseable {
      */
     RevisionInfo rollback(String name, long revision, LockHolder holder) throws IOException;
 
+    /**
+     * Copies one revision from another store ({@code state migrate}): {@code pulledDir} holds what
+     * {@link #pull} wrote for it, {@code meta} its record, whose number, author, time, command and outcome are kept.
+     * Revisions are imported oldest first; the last one imported becomes current (or removed, if it was). Idempotent:
+     * a revision with the same number and tree digest already present is returned unchanged; the same number with
+     * another digest → exit 4. The caller holds the lock for the name.
+     */
+    RevisionInfo importRevision(RevisionInfo meta, Path pulledDir) throws IOException;
+
     /** Breaks the name's lock whoever holds it; returns the holder it broke, empty when it was not locked. */
     Optional<LockHolder> forceUnlock(String name) throws IOException;
 
