@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -25,7 +24,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
-import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -43,23 +41,17 @@ import java.util.regex.Pattern;
  */
 public final class LocalStateStore implements StateStore {
     private static final String RUNTIME = ".runtime";
-    private static final String GENERATED = "generated";
-    private static final String OPENTOFU = "opentofu";
-    private static final String ENGINE_STATE = "engine-state.json";
-    private static final List<String> TOFU_ITEMS =
-            List.of(".terraform", "terraform.tfstate", "terraform.tfstate.backup", ".terraform.lock.hcl");
-    /** Provider binaries are large and never edited in place; other {@code .terraform} files are (backend state). */
-    private static final Path TOFU_PROVIDERS = Path.of(".terraform", "providers");
+    private static final String ENGINE_STATE = SnapshotPolicy.ENGINE_STATE;
 
     private final Path dir;
     private final Consumer<String> warn;
-    private final TreeCopier copier;
+    private final SnapshotPolicy policy;
     private final Set<String> held = ConcurrentHashMap.newKeySet();
 
     public LocalStateStore(Path stateDir, Consumer<String> warn) {
         this.dir = stateDir.toAbsolutePath().normalize();
         this.warn = Objects.requireNonNull(warn, "warn");
-        this.copier = new TreeCopier(warn);
+        this.policy = new SnapshotPolicy(warn);
     }
 
     @Override
@@ -118,30 +110,37 @@ public final class LocalStateStore implements StateStore {
 
     @Override
     public void restore(String name, Path scenarioDir) throws IOException {
-        Path runtime = runtimeDir(name);
         recover(name);
-        if (!Files.isDirectory(runtime, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        if (Files.isDirectory(runtime.resolve(GENERATED), LinkOption.NOFOLLOW_LINKS)) {
-            Path generated = scenarioDir.resolve(GENERATED);
-            Files2.deleteRecursively(generated);
-            copier.copy(runtime.resolve(GENERATED), "", generated, TreeCopier.Links.CONFINED, p -> false);
-        }
-        Path savedTofu = runtime.resolve(OPENTOFU);
-        Path scenarioTofu = scenarioDir.resolve(OPENTOFU);
-        boolean hasSaved = Files.isDirectory(savedTofu, LinkOption.NOFOLLOW_LINKS);
-        if (hasSaved || Files.isDirectory(scenarioTofu)) {
-            Files2.createPrivateDirectories(scenarioTofu);
-            if (hasSaved) {
-                copyTofuItems(savedTofu, scenarioTofu, true);
-            }
-        }
+        policy.restore(runtimeDir(name), scenarioDir);
     }
 
     @Override
     public PersistResult persist(String name, Path scenarioDir, EngineState metadata) throws IOException {
+        return persist(name, scenarioDir, metadata, staged -> { });
+    }
+
+    /**
+     * Persists like {@link #persist(String, Path, EngineState)}, calling {@code beforePublish} once the new tree is
+     * staged and before it becomes current. A shared backend commits the staged tree there, so a failed remote
+     * commit (an exception from the hook) leaves this local copy exactly as it was.
+     */
+    public PersistResult persist(String name, Path scenarioDir, EngineState metadata, StagedHook beforePublish)
+            throws IOException {
         Objects.requireNonNull(metadata, "metadata");
+        Path runtime = runtimeDir(name);
+        return publish(name, staging -> {
+            Optional<byte[]> cluster = policy.capture(scenarioDir, staging, runtime, metadata);
+            beforePublish.staged(new Staged(staging, cluster));
+            return cluster;
+        });
+    }
+
+    /**
+     * Makes a tree built by {@code filler} in a private staging directory the name's current runtime tree, and the
+     * {@code cluster.json} bytes it returns {@code <name>.json} (none: {@code <name>.json} is left as it is). Used
+     * by persist, and by backends that materialize a stored revision locally (mirror, rollback, import).
+     */
+    public PersistResult publish(String name, StagedTree filler) throws IOException {
         Path runtime = runtimeDir(name);
         Path clusterFile = clusterFile(name);
         Files2.createPrivateDirectories(dir);
@@ -150,8 +149,7 @@ public final class LocalStateStore implements StateStore {
         Files.createDirectory(tmp, PosixFilePermissions.asFileAttribute(Files2.DIR_PRIVATE));
         try {
             Files.setPosixFilePermissions(tmp, Files2.DIR_PRIVATE);
-            Optional<byte[]> cluster = build(scenarioDir, tmp, runtime);
-            Files2.writeAtomically(tmp.resolve(ENGINE_STATE), metadata.toJson(), Files2.FILE_PRIVATE);
+            Optional<byte[]> cluster = filler.fill(tmp);
             swapIn(name, tmp, runtime);
             if (cluster.isEmpty()) {
                 return new PersistResult(Optional.empty(), runtime);
@@ -161,6 +159,27 @@ public final class LocalStateStore implements StateStore {
         } finally {
             Files2.deleteQuietly(tmp);
         }
+    }
+
+    /** The snapshot policy this store applies; shared backends stage and restore through the same one. */
+    public SnapshotPolicy policy() {
+        return policy;
+    }
+
+    /** A staged runtime tree and the {@code <name>.json} bytes that go with it. */
+    public record Staged(Path tree, Optional<byte[]> clusterJson) {
+    }
+
+    /** Called with a staged tree before it is published. */
+    @FunctionalInterface
+    public interface StagedHook {
+        void staged(Staged staged) throws IOException;
+    }
+
+    /** Fills an empty private staging directory; returns the {@code <name>.json} bytes to publish, if any. */
+    @FunctionalInterface
+    public interface StagedTree {
+        Optional<byte[]> fill(Path staging) throws IOException;
     }
 
     @Override
@@ -227,58 +246,6 @@ public final class LocalStateStore implements StateStore {
     @Override
     public Optional<LockHolder> forceUnlock(String name) throws IOException {
         throw new UnsupportedOperationException("state unlock: not built yet");
-    }
-
-    /** Builds the new runtime tree in {@code tmp}; returns the {@code cluster.json} bytes to publish, if any. */
-    private Optional<byte[]> build(Path scenarioDir, Path tmp, Path runtime) throws IOException {
-        Path generated = scenarioDir.resolve(GENERATED);
-        if (Files.isDirectory(generated)) {
-            copier.copy(generated, "", tmp.resolve(GENERATED), TreeCopier.Links.CONFINED, p -> false);
-        }
-        Path tofu = scenarioDir.resolve(OPENTOFU);
-        if (Files.isDirectory(tofu)) {
-            Path savedTofu = tmp.resolve(OPENTOFU);
-            Files.createDirectory(savedTofu, PosixFilePermissions.asFileAttribute(Files2.DIR_PRIVATE));
-            Files.setPosixFilePermissions(savedTofu, Files2.DIR_PRIVATE);
-            copyTofuItems(tofu, savedTofu, false);
-        }
-        Path cluster = tmp.resolve(GENERATED).resolve("cluster.json");
-        if (!Files.isRegularFile(cluster)) {
-            return Optional.empty();
-        }
-        byte[] content = Files.readAllBytes(cluster);
-        if (!Files.isRegularFile(tmp.resolve(GENERATED).resolve("ssh").resolve("id_ed25519"))) {
-            return Optional.of(content);
-        }
-        // The final location, not the temporary tree: this is the path pk3s will use.
-        String keyPath = runtime.resolve(GENERATED).resolve("ssh").resolve("id_ed25519").toString();
-        byte[] rewritten;
-        try {
-            rewritten = ClusterJson.withSshKeyPath(ClusterJson.decode(content), keyPath)
-                    .getBytes(StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            warn.accept(generated.resolve("cluster.json") + " is not a valid JSON object; persisting it unchanged"
-                    + " without setting ssh.key_path");
-            return Optional.of(content);
-        }
-        // Replaces a kept in-tree symlink with a plain file instead of writing through it.
-        Files.delete(cluster);
-        Files2.writeAtomically(cluster, rewritten, Files2.FILE_PRIVATE);
-        return Optional.of(rewritten);
-    }
-
-    private void copyTofuItems(Path from, Path to, boolean replace) throws IOException {
-        Predicate<Path> providers = p -> p.startsWith(TOFU_PROVIDERS);
-        for (String item : TOFU_ITEMS) {
-            if (!Files.exists(from.resolve(item), LinkOption.NOFOLLOW_LINKS)) {
-                continue;
-            }
-            Path target = to.resolve(item);
-            if (replace) {
-                Files2.deleteRecursively(target);
-            }
-            copier.copy(from, item, target, TreeCopier.Links.KEEP_EXTERNAL, providers);
-        }
     }
 
     /** Renames {@code tmp} over {@code runtime}; at every instant one complete tree is reachable (see recover). */

@@ -1,0 +1,138 @@
+package io.productivek3s.infra.state;
+
+import io.productivek3s.infra.util.Files2;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * What a profile's state is (contract §14.2–14.4), whatever stores it: the scenario's {@code generated/} tree and the
+ * OpenTofu items of {@code opentofu/}, plus the engine's {@code engine-state.json}, with {@code ssh.key_path} in
+ * {@code cluster.json} rewritten to where the key will live. Backends store the trees this class stages and hand
+ * them back to {@link #restore}; none of them decides what is captured.
+ */
+public final class SnapshotPolicy {
+    public static final String GENERATED = "generated";
+    public static final String OPENTOFU = "opentofu";
+    public static final String ENGINE_STATE = "engine-state.json";
+    private static final List<String> TOFU_ITEMS =
+            List.of(".terraform", "terraform.tfstate", "terraform.tfstate.backup", ".terraform.lock.hcl");
+    /** Provider binaries are large and never edited in place; other {@code .terraform} files are (backend state). */
+    private static final Path TOFU_PROVIDERS = Path.of(".terraform", "providers");
+
+    private final Consumer<String> warn;
+    private final TreeCopier copier;
+
+    public SnapshotPolicy(Consumer<String> warn) {
+        this.warn = warn;
+        this.copier = new TreeCopier(warn);
+    }
+
+    /**
+     * Stages {@code scenarioDir}'s state into {@code staging} (an existing, empty, private directory) with
+     * {@code metadata} as its engine-state.json. {@code finalRuntimeDir} is where the tree will be current: the
+     * {@code ssh.key_path} written into {@code cluster.json} points there, because that is the path {@code pk3s}
+     * will use. Returns the {@code cluster.json} bytes to publish as {@code <name>.json}, if the scenario made one.
+     */
+    public Optional<byte[]> capture(Path scenarioDir, Path staging, Path finalRuntimeDir, EngineState metadata)
+            throws IOException {
+        Path generated = scenarioDir.resolve(GENERATED);
+        if (Files.isDirectory(generated)) {
+            copier.copy(generated, "", staging.resolve(GENERATED), TreeCopier.Links.CONFINED, p -> false);
+        }
+        Path tofu = scenarioDir.resolve(OPENTOFU);
+        if (Files.isDirectory(tofu)) {
+            Path savedTofu = staging.resolve(OPENTOFU);
+            Files.createDirectory(savedTofu, PosixFilePermissions.asFileAttribute(Files2.DIR_PRIVATE));
+            Files.setPosixFilePermissions(savedTofu, Files2.DIR_PRIVATE);
+            copyTofuItems(tofu, savedTofu, false);
+        }
+        Files2.writeAtomically(staging.resolve(ENGINE_STATE), metadata.toJson(), Files2.FILE_PRIVATE);
+        Path cluster = staging.resolve(GENERATED).resolve("cluster.json");
+        if (!Files.isRegularFile(cluster)) {
+            return Optional.empty();
+        }
+        byte[] content = Files.readAllBytes(cluster);
+        if (!Files.isRegularFile(staging.resolve(GENERATED).resolve("ssh").resolve("id_ed25519"))) {
+            return Optional.of(content);
+        }
+        String keyPath = finalRuntimeDir.resolve(GENERATED).resolve("ssh").resolve("id_ed25519").toString();
+        byte[] rewritten;
+        try {
+            rewritten = ClusterJson.withSshKeyPath(ClusterJson.decode(content), keyPath)
+                    .getBytes(StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            warn.accept(generated.resolve("cluster.json") + " is not a valid JSON object; persisting it unchanged"
+                    + " without setting ssh.key_path");
+            return Optional.of(content);
+        }
+        // Replaces a kept in-tree symlink with a plain file instead of writing through it.
+        Files.delete(cluster);
+        Files2.writeAtomically(cluster, rewritten, Files2.FILE_PRIVATE);
+        return Optional.of(rewritten);
+    }
+
+    /**
+     * The {@code <name>.json} bytes for a stored runtime tree whose {@code ssh.key_path} must point into
+     * {@code finalRuntimeDir} (a tree pulled elsewhere, rolled back or mirrored from a shared backend).
+     */
+    public Optional<byte[]> clusterFileFor(Path tree, Path finalRuntimeDir) throws IOException {
+        Path cluster = tree.resolve(GENERATED).resolve("cluster.json");
+        if (!Files.isRegularFile(cluster, LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.empty();
+        }
+        byte[] content = Files.readAllBytes(cluster);
+        if (!Files.isRegularFile(tree.resolve(GENERATED).resolve("ssh").resolve("id_ed25519"), LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.of(content);
+        }
+        String keyPath = finalRuntimeDir.resolve(GENERATED).resolve("ssh").resolve("id_ed25519").toString();
+        try {
+            return Optional.of(ClusterJson.withSshKeyPath(ClusterJson.decode(content), keyPath)
+                    .getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            return Optional.of(content);
+        }
+    }
+
+    /** Copies a stored runtime tree into {@code scenarioDir} (§14.4); OpenTofu items replace the scenario's. */
+    public void restore(Path runtime, Path scenarioDir) throws IOException {
+        if (!Files.isDirectory(runtime, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (Files.isDirectory(runtime.resolve(GENERATED), LinkOption.NOFOLLOW_LINKS)) {
+            Path generated = scenarioDir.resolve(GENERATED);
+            Files2.deleteRecursively(generated);
+            copier.copy(runtime.resolve(GENERATED), "", generated, TreeCopier.Links.CONFINED, p -> false);
+        }
+        Path savedTofu = runtime.resolve(OPENTOFU);
+        Path scenarioTofu = scenarioDir.resolve(OPENTOFU);
+        boolean hasSaved = Files.isDirectory(savedTofu, LinkOption.NOFOLLOW_LINKS);
+        if (hasSaved || Files.isDirectory(scenarioTofu)) {
+            Files2.createPrivateDirectories(scenarioTofu);
+            if (hasSaved) {
+                copyTofuItems(savedTofu, scenarioTofu, true);
+            }
+        }
+    }
+
+    private void copyTofuItems(Path from, Path to, boolean replace) throws IOException {
+        Predicate<Path> providers = p -> p.startsWith(TOFU_PROVIDERS);
+        for (String item : TOFU_ITEMS) {
+            if (!Files.exists(from.resolve(item), LinkOption.NOFOLLOW_LINKS)) {
+                continue;
+            }
+            Path target = to.resolve(item);
+            if (replace) {
+                Files2.deleteRecursively(target);
+            }
+            copier.copy(from, item, target, TreeCopier.Links.KEEP_EXTERNAL, providers);
+        }
+    }
+}
