@@ -102,7 +102,7 @@ public final class PackageRunner {
     private StateStore openStore() {
         Path dir = new StateDirResolver(context.env(), context.paths().baseDir(), context.log()::warn).resolve();
         context.log().debug("state dir: " + dir);
-        return StateBackends.open(context.env(), dir, context.log()::warn);
+        return StateBackends.open(context.env(), dir, context.log()::warn, context.log()::debug);
     }
 
     private void restore(StateStore store, PreparedPackage prepared, TelemetryRun telemetry) {

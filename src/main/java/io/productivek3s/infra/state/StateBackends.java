@@ -1,6 +1,7 @@
 package io.productivek3s.infra.state;
 
 import io.productivek3s.infra.EngineException;
+import io.productivek3s.infra.state.pg.PostgresStateStore;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -17,12 +18,18 @@ public final class StateBackends {
     }
 
     public static StateStore open(Map<String, String> env, Path localDir, Consumer<String> warn) {
+        return open(env, localDir, warn, message -> { });
+    }
+
+    /** As {@link #open(Map, Path, Consumer)}, with {@code debug} receiving --debug lines (never a password). */
+    public static StateStore open(Map<String, String> env, Path localDir, Consumer<String> warn,
+            Consumer<String> debug) {
         String backend = env.getOrDefault(VARIABLE, "").trim();
         if (backend.isEmpty() || backend.equals("local")) {
             return new LocalStateStore(localDir, warn);
         }
         if (backend.startsWith("postgresql://") || backend.startsWith("postgres://")) {
-            throw EngineException.invalid(VARIABLE + " names a PostgreSQL backend, which this build does not support yet");
+            return PostgresStateStore.open(backend, env, localDir, warn, debug);
         }
         throw EngineException.invalid(VARIABLE + " must be 'local' or a postgresql://user@host:port/db URL");
     }

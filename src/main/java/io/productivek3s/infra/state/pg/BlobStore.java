@@ -1,0 +1,166 @@
+package io.productivek3s.infra.state.pg;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.Set;
+
+/**
+ * File contents keyed by sha256 in {@code pk3s_blobs} / {@code pk3s_blob_chunks}, streamed in {@link #CHUNK}-sized
+ * bytea rows both ways, so a provider binary of hundreds of MB never sits in the heap. A blob is uploaded only when
+ * the database lacks its sha256; two runs uploading the same new blob meet on the primary key and the second one
+ * waits for the first and skips it ({@code ON CONFLICT DO NOTHING}).
+ */
+final class BlobStore {
+    static final int CHUNK = 1 << 20;
+
+    /** What an upload sent, for the --debug line and the benchmark. */
+    record Upload(long blobs, long bytes) {
+        Upload plus(Upload other) {
+            return new Upload(blobs + other.blobs, bytes + other.bytes);
+        }
+    }
+
+    private BlobStore() {
+    }
+
+    /** The digests among {@code sha256s} that the database does not hold. */
+    static Set<String> missing(Connection c, Collection<String> sha256s) throws SQLException {
+        Set<String> missing = new HashSet<>(sha256s);
+        if (missing.isEmpty()) {
+            return missing;
+        }
+        Array array = c.createArrayOf("text", missing.toArray());
+        try (PreparedStatement ps = c.prepareStatement("SELECT sha256 FROM pk3s_blobs WHERE sha256 = ANY (?)")) {
+            ps.setArray(1, array);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    missing.remove(rs.getString(1));
+                }
+            }
+        } finally {
+            array.free();
+        }
+        return missing;
+    }
+
+    /**
+     * Uploads {@code file} as blob {@code sha256} inside the caller's transaction, checking while streaming that the
+     * content still has that digest. Returns what was sent (nothing when another run stored it meanwhile).
+     */
+    static Upload upload(Connection c, String sha256, long size, Path file) throws SQLException, IOException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO pk3s_blobs (sha256, size) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING")) {
+            ps.setString(1, sha256);
+            ps.setLong(2, size);
+            if (ps.executeUpdate() == 0) {
+                return new Upload(0, 0);
+            }
+        }
+        MessageDigest md = sha256();
+        long sent = 0;
+        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS);
+                PreparedStatement ps = c.prepareStatement(
+                        "INSERT INTO pk3s_blob_chunks (sha256, seq, data) VALUES (?, ?, ?)")) {
+            byte[] buffer = new byte[CHUNK];
+            for (int seq = 0; ; seq++) {
+                int n = in.readNBytes(buffer, 0, CHUNK);
+                if (n == 0) {
+                    break;
+                }
+                md.update(buffer, 0, n);
+                ps.setString(1, sha256);
+                ps.setInt(2, seq);
+                ps.setBytes(3, n == CHUNK ? buffer : java.util.Arrays.copyOf(buffer, n));
+                ps.executeUpdate();
+                sent += n;
+            }
+        }
+        if (sent != size || !HexFormat.of().formatHex(md.digest()).equals(sha256)) {
+            throw new IOException(file + " changed while it was being stored");
+        }
+        return new Upload(1, sent);
+    }
+
+    /** Streams blob {@code sha256} chunk by chunk (one query per chunk: the driver would buffer a whole result). */
+    static InputStream open(Connection c, String sha256) {
+        return new ChunkStream(c, sha256);
+    }
+
+    private static final class ChunkStream extends InputStream {
+        private final Connection c;
+        private final String sha256;
+        private byte[] chunk = new byte[0];
+        private int pos;
+        private int seq;
+        private boolean done;
+
+        ChunkStream(Connection c, String sha256) {
+            this.c = c;
+            this.sha256 = sha256;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            while (pos >= chunk.length) {
+                if (done || !fetch()) {
+                    done = true;
+                    return -1;
+                }
+            }
+            int n = Math.min(len, chunk.length - pos);
+            System.arraycopy(chunk, pos, b, off, n);
+            pos += n;
+            return n;
+        }
+
+        private boolean fetch() throws IOException {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT data FROM pk3s_blob_chunks WHERE sha256 = ? AND seq = ?")) {
+                ps.setString(1, sha256);
+                ps.setInt(2, seq);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return false;
+                    }
+                    chunk = null; // let the previous chunk go before the next one is decoded
+                    chunk = rs.getBytes(1);
+                    pos = 0;
+                    seq++;
+                    return true;
+                }
+            } catch (SQLException e) {
+                throw new IOException("could not read stored blob " + sha256 + ": " + PgErrors.oneLine(e.getMessage()), e);
+            }
+        }
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every JVM", e);
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package io.productivek3s.infra.state.pg;
+
+import io.productivek3s.infra.EngineException;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Where the PostgreSQL state backend lives, parsed from {@code PK3S_STATE_BACKEND}
+ * ({@code postgresql://user[:password]@host[:port]/db[?param=value&...]}), and the password to use: the URL's, else
+ * {@code PGPASSWORD}, else the matching line of {@code PGPASSFILE} or {@code $HOME/.pgpass}. The password is resolved
+ * here rather than by pgjdbc because pgjdbc never reads {@code PGPASSWORD} and looks for {@code .pgpass} under Java's
+ * {@code user.home} (the passwd entry), not under the {@code HOME} the engine was started with.
+ * {@link #description()} and {@link #redact} are the only forms that reach messages: the password never does.
+ */
+public record PgConnectionSpec(String user, String host, int port, String database, Optional<String> password,
+        Map<String, String> parameters, int connectTimeoutSeconds) {
+    public static final String CONNECT_TIMEOUT_VARIABLE = "PK3S_STATE_CONNECT_TIMEOUT";
+    static final int DEFAULT_CONNECT_TIMEOUT = 5;
+    private static final Pattern URL = Pattern.compile(
+            "(?:postgresql|postgres)://(?:([^:@/?#]*)(?::([^@/?#]*))?@)?(\\[[0-9A-Fa-f:.]+\\]|[^:/?#\\[\\]@]+)"
+                    + "(?::([0-9]{1,5}))?/([^/?#]+)(?:\\?([^#]*))?");
+
+    public PgConnectionSpec {
+        Objects.requireNonNull(user, "user");
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(database, "database");
+        Objects.requireNonNull(password, "password");
+        parameters = Map.copyOf(parameters);
+    }
+
+    /** Parses {@code url} (exit 4 when malformed, without echoing it: it may hold a password). */
+    public static PgConnectionSpec parse(String url, Map<String, String> env, Consumer<String> warn) {
+        Matcher m = URL.matcher(url.trim());
+        if (!m.matches() || m.group(1) == null || m.group(1).isEmpty()) {
+            throw EngineException.invalid("PK3S_STATE_BACKEND is not a valid postgresql://user@host:port/db URL: "
+                    + redactUrl(url));
+        }
+        String user = decode(m.group(1), url);
+        String host = m.group(3);
+        int port = 5432;
+        if (m.group(4) != null) {
+            port = Integer.parseInt(m.group(4));
+            if (port < 1 || port > 65535) {
+                throw EngineException.invalid("PK3S_STATE_BACKEND has an invalid port: " + redactUrl(url));
+            }
+        }
+        String database = decode(m.group(5), url);
+        Map<String, String> parameters = new LinkedHashMap<>();
+        if (m.group(6) != null && !m.group(6).isEmpty()) {
+            for (String pair : m.group(6).split("&")) {
+                int eq = pair.indexOf('=');
+                if (eq <= 0) {
+                    throw EngineException.invalid("PK3S_STATE_BACKEND has a malformed parameter: " + redactUrl(url));
+                }
+                parameters.put(decode(pair.substring(0, eq), url), decode(pair.substring(eq + 1), url));
+            }
+        }
+        if (parameters.containsKey("password") || parameters.containsKey("user")) {
+            throw EngineException.invalid("PK3S_STATE_BACKEND: put the user before '@' and the password in PGPASSWORD"
+                    + " or ~/.pgpass, not in URL parameters: " + redactUrl(url));
+        }
+        Optional<String> password = m.group(2) != null ? Optional.of(decode(m.group(2), url)) : Optional.empty();
+        PgConnectionSpec partial = new PgConnectionSpec(user, host, port, database, password, parameters,
+                connectTimeout(env));
+        if (password.isPresent()) {
+            return partial;
+        }
+        String fromEnv = env.get("PGPASSWORD");
+        if (fromEnv != null && !fromEnv.isEmpty()) {
+            return partial.withPassword(fromEnv);
+        }
+        return PgPass.lookup(PgPass.file(env), partial.bareHost(), port, database, user, warn)
+                .map(partial::withPassword).orElse(partial);
+    }
+
+    /** {@code postgresql://user@host:port/db}: how messages name the backend (never with the password). */
+    public String description() {
+        return "postgresql://" + user + "@" + host + ":" + port + "/" + database;
+    }
+
+    /** {@code text} with the password (raw and URL-encoded) masked. */
+    public String redact(String text) {
+        if (text == null) {
+            return "";
+        }
+        if (password.isEmpty() || password.get().isEmpty()) {
+            return text;
+        }
+        String result = text.replace(password.get(), "****");
+        String encoded = URLEncoder.encode(password.get(), StandardCharsets.UTF_8);
+        return result.replace(encoded, "****");
+    }
+
+    String jdbcUrl() {
+        return "jdbc:postgresql://" + host + ":" + port + "/" + URLEncoder.encode(database, StandardCharsets.UTF_8);
+    }
+
+    Properties properties() {
+        Properties p = new Properties();
+        parameters.forEach(p::setProperty);
+        p.setProperty("user", user);
+        password.ifPresent(pw -> p.setProperty("password", pw));
+        p.putIfAbsent("connectTimeout", Integer.toString(connectTimeoutSeconds));
+        p.putIfAbsent("loginTimeout", Integer.toString(connectTimeoutSeconds));
+        p.putIfAbsent("ApplicationName", "pk3s");
+        p.putIfAbsent("tcpKeepAlive", "true");
+        return p;
+    }
+
+    private PgConnectionSpec withPassword(String value) {
+        return new PgConnectionSpec(user, host, port, database, Optional.of(value), parameters, connectTimeoutSeconds);
+    }
+
+    /** The host without IPv6 brackets, as .pgpass spells it. */
+    private String bareHost() {
+        return host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+    }
+
+    private static int connectTimeout(Map<String, String> env) {
+        String value = env.getOrDefault(CONNECT_TIMEOUT_VARIABLE, "").trim();
+        if (value.isEmpty()) {
+            return DEFAULT_CONNECT_TIMEOUT;
+        }
+        try {
+            int seconds = Integer.parseInt(value);
+            if (seconds >= 1 && seconds <= 3600) {
+                return seconds;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw EngineException.invalid(CONNECT_TIMEOUT_VARIABLE + " must be a whole number of seconds from 1 to 3600: "
+                + value);
+    }
+
+    private static String decode(String value, String url) {
+        try {
+            return URLDecoder.decode(value.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw EngineException.invalid("PK3S_STATE_BACKEND has a malformed %-escape: " + redactUrl(url));
+        }
+    }
+
+    /** The URL with anything between "//user:" and "@" masked, for the malformed-URL message. */
+    static String redactUrl(String url) {
+        return url.replaceAll("(//[^:@/?#]*:)[^@/]*@", "$1****@").replaceAll("\\p{Cntrl}", "?");
+    }
+}
