@@ -132,6 +132,10 @@ EOF
 modules=$("$jdk/bin/jdeps" --multi-release "$major" --ignore-missing-deps --print-module-deps \
   "$stage/lib/productive-k3s-infra.jar")
 modules="$modules,jdk.unsupported"
+# java.sql: the PostgreSQL state backend (PK3S_STATE_BACKEND=postgresql://...) and its JDBC driver. The driver's other
+# optional modules (java.naming for JNDI data sources, java.management, java.desktop, java.security.jgss for Kerberos)
+# are not on the password/SCRAM/TLS connection path the engine uses.
+case ",$modules," in *,java.sql,*) ;; *) modules="$modules,java.sql" ;; esac
 [ "$major" -lt 22 ] && [ -d "$jdk/jmods" ] && [ -f "$jdk/jmods/jdk.crypto.ec.jmod" ] && modules="$modules,jdk.crypto.ec"  # TLS ECDHE before 22
 release_value() { sed -n "s/^$1=\"\{0,1\}\([^\"]*\)\"\{0,1\}\$/\1/p" "$jdk/release" | head -n1; }
 os_name=$(release_value OS_NAME); [ -n "$os_name" ] || os_name=$(uname -s)
@@ -158,10 +162,12 @@ train=$work/train
 mkdir -p "$train/home" "$train/state" "$train/tmp"
 java_rt=$stage/runtime/bin/java
 jvm_flags=$(sed -n 's/^pk3s_jvm_flags=(\(.*\))$/\1/p' "$stage/productive-k3s-infra.sh")
+train_backend=""   # set around the one training run of the PostgreSQL backend
 run_training() { # <name> <engine args...>
   local name=$1; shift
   # shellcheck disable=SC2086
   (cd "$stage" && env -i PATH="$PATH" HOME="$train/home" TMPDIR="$train/tmp" LANG=C.UTF-8 TELEMETRY_ENABLED=false \
+    ${train_backend:+PK3S_STATE_BACKEND="$train_backend"} \
     PK3S_PROFILE_STATE_DIR="$train/state" PK3S_CATALOG_URLS=http://127.0.0.1:9/index.yaml \
     "$java_rt" $jvm_flags -Xshare:off -XX:DumpLoadedClassList="$train/$name.classlist" \
     -Dpk3s.install.root="$stage" -Dpk3s.stderr.tty=false -cp "$rel_cp" io.productivek3s.infra.Main "$@" \
@@ -181,6 +187,11 @@ if [ -f "$demo" ]; then
     run_training install profile install --tgz "$demo" --env-file "$site"
     run_training status profile status --tgz "$demo" --env-file "$site"
     run_training destroy profile destroy --tgz "$demo" --env-file "$site"
+    # The PostgreSQL backend's driver and connection path up to the socket (nothing listens on port 9): its classes
+    # in the archive cut its start-up cost (docs/performance.md "State backends").
+    train_backend=postgresql://train@127.0.0.1:9/train
+    run_training pgstate profile status --tgz "$demo" --env-file "$site"
+    train_backend=""
   else
     info "WARN  make or the example env file missing: start-up archive not trained on install/status/destroy"
   fi
