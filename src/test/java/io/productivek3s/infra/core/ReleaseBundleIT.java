@@ -173,6 +173,31 @@ class ReleaseBundleIT {
         }
     }
 
+    /** The bundled runtime (jlink) carries java.sql and the driver: the PostgreSQL state backend works without a host Java. */
+    @Test
+    void bundledRuntimeRunsThePostgresqlStateBackend() throws Exception {
+        io.productivek3s.infra.testing.PostgresServer pg = io.productivek3s.infra.testing.PostgresServer.shared();
+        String database = pg.createDatabase("bundle");
+        Map<String, String> env = installerEnv(home);
+        env.put("PK3S_PROFILE_STATE_DIR", home.resolve("state").toString());
+        env.put("PK3S_STATE_BACKEND", pg.url(database));
+        env.put("PGPASSWORD", io.productivek3s.infra.testing.PostgresServer.PASSWORD);
+        String tgz = Repo.root().resolve("examples/local-demo.tgz").toString();
+        String site = Repo.root().resolve("examples/local-demo/site.env.example").toString();
+        Path installer = assets.resolve("productive-k3s-infra-cli.sh");
+
+        Run install = runEnv(home, env, 300, "bash", installer.toString(), "profile", "install", "--tgz", tgz, "--env-file", site);
+        assertThat(install.exit()).as(install.toString()).isZero();
+        Run status = runEnv(home, env, 300, "bash", installer.toString(), "profile", "status", "--tgz", tgz, "--env-file", site);
+        assertThat(status.exit()).as(status.toString()).isZero();
+        assertThat(status.stdout()).contains("local-demo: cluster 'demo' is up");
+        try (java.sql.Connection c = pg.connect(database); java.sql.Statement s = c.createStatement();
+                java.sql.ResultSet rs = s.executeQuery("SELECT count(*) FROM pk3s_revisions WHERE name = 'local-demo'")) {
+            rs.next();
+            assertThat(rs.getInt(1)).isEqualTo(2);
+        }
+    }
+
     @Test
     void tamperedArchiveIsRefusedAndSkipChecksumProceedsWithAWarning() throws Exception {
         byte[] tampered = archive.clone();

@@ -43,7 +43,7 @@ final class Migrations {
                     """
                     CREATE TABLE pk3s_revisions (
                         name text NOT NULL REFERENCES pk3s_clusters (name),
-                        revision bigint NOT NULL CHECK (revision >= 1),
+                        revision bigint NOT NULL CHECK (revision >= 0), -- 0: state migrated from before history existed
                         created_at timestamptz NOT NULL,
                         who text NOT NULL,
                         command text NOT NULL,

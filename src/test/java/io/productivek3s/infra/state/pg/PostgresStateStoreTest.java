@@ -276,6 +276,23 @@ class PostgresStateStoreTest {
     }
 
     @Test
+    void stateFromBeforeHistoryImportsAsRevisionZeroAndTheNextPersistIsOne() throws Exception {
+        try (PostgresStateStore store = open(tmp.resolve("zero"))) {
+            Path pulled = Files.createDirectories(tmp.resolve("zero-pulled/old.runtime/opentofu"));
+            Files.writeString(pulled.resolve("terraform.tfstate"), "{\"serial\":7}");
+            String digest = TreeManifest.scan(pulled.getParent(), TreeManifest.KnownDigests.NONE).digest();
+            RevisionInfo zero = new RevisionInfo("old", 0, Instant.now(), "dave@ws-d", "profile install", "success", 0,
+                    "demo", "1.0.0", null, digest, 1, 13, false);
+            LockHolder dave = new LockHolder("dave", "ws-d", 1, "state migrate", Instant.now());
+            try (StateLock lock = store.lock("old", LockRequest.now(dave))) {
+                assertThat(store.importRevision(zero, tmp.resolve("zero-pulled")).revision()).isZero();
+                store.persist("old", scenario("8", new byte[1]), meta("status"));
+            }
+            assertThat(store.history("old")).extracting(RevisionInfo::revision).containsExactly(0L, 1L);
+        }
+    }
+
+    @Test
     void migrationsAreRecordedOnceAndANewerSchemaIsRefused() throws Exception {
         String db = server.createDatabase("migrations");
         for (int i = 0; i < 2; i++) {
