@@ -45,7 +45,7 @@ pg_env=(env PK3S_PROFILE_STATE_DIR="$work/pg-state" PK3S_STATE_BACKEND="postgres
 
 echo
 echo "== profile status of examples/local-demo.tgz, local vs PostgreSQL (loopback) =="
-"${pg_env[@]}" "${pk3s[@]}" --debug 2>&1 | grep -o 'state backend .*: connected and schema checked in [0-9]* ms' \
+"${pg_env[@]}" "${pk3s[@]}" --debug 2>&1 | grep -o 'state backend .*: connected in [0-9]* ms, schema checked in [0-9]* ms' \
   | sed "s/$pw/****/g" || true
 if command -v hyperfine >/dev/null 2>&1; then
   hyperfine --warmup 3 --runs "$runs" --style basic \

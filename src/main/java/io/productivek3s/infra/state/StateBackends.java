@@ -24,13 +24,30 @@ public final class StateBackends {
     /** As {@link #open(Map, Path, Consumer)}, with {@code debug} receiving --debug lines (never a password). */
     public static StateStore open(Map<String, String> env, Path localDir, Consumer<String> warn,
             Consumer<String> debug) {
+        return prepare(env, warn, debug).open(localDir);
+    }
+
+    /**
+     * Starts opening the backend before its local directory is known: a PostgreSQL connection is made in the
+     * background meanwhile (start-up cost, docs/performance.md "State backends"). Every error, including an unknown
+     * backend, is thrown by {@link Prepared#open}, so callers keep their order of checks.
+     */
+    public static Prepared prepare(Map<String, String> env, Consumer<String> warn, Consumer<String> debug) {
         String backend = env.getOrDefault(VARIABLE, "").trim();
         if (backend.isEmpty() || backend.equals("local")) {
-            return new LocalStateStore(localDir, warn);
+            return dir -> new LocalStateStore(dir, warn);
         }
         if (backend.startsWith("postgresql://") || backend.startsWith("postgres://")) {
-            return PostgresStateStore.open(backend, env, localDir, warn, debug);
+            return PostgresStateStore.connectInBackground(backend, env, warn, debug)::open;
         }
-        throw EngineException.invalid(VARIABLE + " must be 'local' or a postgresql://user@host:port/db URL");
+        return dir -> {
+            throw EngineException.invalid(VARIABLE + " must be 'local' or a postgresql://user@host:port/db URL");
+        };
+    }
+
+    /** A backend being opened; {@link #open} returns the store mirroring into (or living in) {@code localDir}. */
+    @FunctionalInterface
+    public interface Prepared {
+        StateStore open(Path localDir);
     }
 }

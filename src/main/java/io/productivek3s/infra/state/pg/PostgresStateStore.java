@@ -74,16 +74,78 @@ public final class PostgresStateStore implements StateStore {
      */
     public static PostgresStateStore open(String url, Map<String, String> env, Path localDir, Consumer<String> warn,
             Consumer<String> debug) {
+        return connectInBackground(url, env, warn, debug).open(localDir);
+    }
+
+    /**
+     * Starts connecting on a daemon thread, so driver class loading, TLS and SCRAM overlap whatever the caller does
+     * before it needs the store (preparing the package); {@link Connecting#open} waits for it. Any failure (malformed
+     * URL, unreachable, authentication) surfaces from {@code open}, never earlier, so the run's own checks come first.
+     * A connection never opened closes with the process.
+     */
+    public static Connecting connectInBackground(String url, Map<String, String> env, Consumer<String> warn,
+            Consumer<String> debug) {
+        java.util.concurrent.CompletableFuture<Session> result = new java.util.concurrent.CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try {
+                result.complete(connect(url, env, warn, debug));
+            } catch (Throwable e) {
+                result.completeExceptionally(e);
+            }
+        }, "pk3s-state-connect");
+        thread.setDaemon(true);
+        thread.start();
+        return new Connecting(result, warn, debug);
+    }
+
+    /** A connection being opened; see {@link #connectInBackground}. */
+    public static final class Connecting {
+        private final java.util.concurrent.CompletableFuture<Session> session;
+        private final Consumer<String> warn;
+        private final Consumer<String> debug;
+
+        private Connecting(java.util.concurrent.CompletableFuture<Session> session, Consumer<String> warn,
+                Consumer<String> debug) {
+            this.session = session;
+            this.warn = warn;
+            this.debug = debug;
+        }
+
+        /** The store over the connection, mirroring into {@code localDir}; the connection's failure, if it failed. */
+        public PostgresStateStore open(Path localDir) {
+            Session s;
+            try {
+                s = session.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                if (e.getCause() instanceof Error err) {
+                    throw err;
+                }
+                throw e;
+            }
+            return new PostgresStateStore(s.connector(), s.db(), new LocalStateStore(localDir, warn), s.lease(), warn,
+                    debug);
+        }
+    }
+
+    private record Session(PgConnector connector, Connection db, Duration lease) {
+    }
+
+    private static Session connect(String url, Map<String, String> env, Consumer<String> warn,
+            Consumer<String> debug) {
         PgConnectionSpec spec = PgConnectionSpec.parse(url, env, warn);
         Duration lease = leaseDuration(env);
         long t0 = System.nanoTime();
         PgConnector connector = new PgConnector(spec);
         Connection db = connector.connect();
         try {
+            long t1 = System.nanoTime();
             int applied = Migrations.apply(db, spec);
-            debug.accept("state backend " + spec.description() + ": connected and schema checked in "
-                    + (System.nanoTime() - t0) / 1_000_000 + " ms" + (applied > 0 ? ", " + applied
-                    + " migration(s) applied" : "") + "; lease " + lease.toSeconds() + " s");
+            debug.accept("state backend " + spec.description() + ": connected in " + (t1 - t0) / 1_000_000
+                    + " ms, schema checked in " + (System.nanoTime() - t1) / 1_000_000 + " ms" + (applied > 0 ? ", "
+                    + applied + " migration(s) applied" : "") + "; lease " + lease.toSeconds() + " s");
         } catch (SQLException e) {
             closeQuietly(db);
             throw PgErrors.translate(spec, "checking its schema", e);
@@ -91,7 +153,7 @@ public final class PostgresStateStore implements StateStore {
             closeQuietly(db);
             throw e;
         }
-        return new PostgresStateStore(connector, db, new LocalStateStore(localDir, warn), lease, warn, debug);
+        return new Session(connector, db, lease);
     }
 
     static Duration leaseDuration(Map<String, String> env) {
