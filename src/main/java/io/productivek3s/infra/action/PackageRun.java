@@ -146,7 +146,7 @@ public final class PackageRun {
      * code will say otherwise. Signals after this call no longer count.
      */
     int settleInterrupt() {
-        int signal = interrupts.received();
+        int signal = interrupts.settle();
         if (signal != 0 && persisted != null && persisted != EngineState.Result.INTERRUPTED) {
             try {
                 write(EngineState.Result.INTERRUPTED, 128 + signal);

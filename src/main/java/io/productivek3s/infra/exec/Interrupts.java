@@ -12,9 +12,16 @@ import sun.misc.SignalHandler;
  * signal no longer stops the JVM; it is recorded, forwarded to the running child, and the run finishes its state
  * handling so the record says {@code interrupted} whatever the phase was (child, persist, removal). A second signal
  * ends the engine at once: the user insists, and state writes are each atomic.
+ *
+ * <p>Once the run has {@link #settle settled} (its record and exit code are decided), a first late signal is
+ * swallowed instead of handed to the JVM's default handling: that would exit 128+S while the record already says
+ * the run succeeded. A second signal still ends the engine at once.
  */
 public final class Interrupts implements AutoCloseable {
+    /** 0: none yet; 2 or 15: the first signal; {@link #SETTLED}: settled with none. */
     private final AtomicInteger received = new AtomicInteger();
+    private final AtomicInteger late = new AtomicInteger();
+    private static final int SETTLED = -1;
     private final CountDownLatch first = new CountDownLatch(1);
     private final SignalHandler previousInt;
     private final SignalHandler previousTerm;
@@ -32,7 +39,15 @@ public final class Interrupts implements AutoCloseable {
 
     /** The first signal received (2 or 15), 0 if none. */
     public int received() {
-        return received.get();
+        return Math.max(0, received.get());
+    }
+
+    /**
+     * Decides the run's outcome: returns the signal received so far (0 if none); from now on a first signal is
+     * late and swallowed, so the exit code cannot disagree with what the run recorded.
+     */
+    public int settle() {
+        return received.compareAndSet(0, SETTLED) ? 0 : received();
     }
 
     /**
@@ -46,7 +61,7 @@ public final class Interrupts implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return received.get();
+        return received();
     }
 
     /** Where signals go while a child runs; {@code null} when none does. */
@@ -57,6 +72,9 @@ public final class Interrupts implements AutoCloseable {
     private SignalHandler install(String name, int number) {
         try {
             return Signal.handle(new Signal(name), signal -> {
+                if (received.get() == SETTLED && late.getAndIncrement() == 0) {
+                    return; // the run is over and recorded; a second signal still ends the engine
+                }
                 if (!received.compareAndSet(0, number)) {
                     Runtime.getRuntime().exit(128 + number);
                     return;
@@ -71,6 +89,9 @@ public final class Interrupts implements AutoCloseable {
 
     @Override
     public void close() {
+        if (received.get() == SETTLED) {
+            return; // keep swallowing a first late signal until the process exits (see settle)
+        }
         restore("INT", previousInt);
         restore("TERM", previousTerm);
     }

@@ -135,11 +135,20 @@ class HardeningIT extends PackageTestBase {
         fixture.file("scripts/install.sh", ProfileFixture.DEFAULT_INSTALLER.replace("exit \"${FIXTURE_INSTALL_EXIT:-0}\"",
                 "kill -TERM \"$PPID\"\nexit 0"), true);
         Path tgz = pack();
-        for (int round = 0; round < 3; round++) {
+        // A signal the JVM's signal thread sees only after the run settled is swallowed (exit 0, success); one
+        // seen before is recorded (143, interrupted). Either way the two never disagree.
+        int interrupted = 0;
+        for (int round = 0; round < 5; round++) {
             Engine.Result result = engine.run("profile", "install", "--tgz", tgz.toString(), "--env-file", overrideFile(SITE).toString());
-            assertThat(result.exitCode()).as(result.toString()).isEqualTo(143);
-            assertThat(lastAction()).as(result.toString()).containsEntry("result", "interrupted").containsEntry("exit_code", "143");
+            assertThat(result.exitCode()).as(result.toString()).isIn(0, 143);
+            if (result.exitCode() == 143) {
+                interrupted++;
+                assertThat(lastAction()).as(result.toString()).containsEntry("result", "interrupted").containsEntry("exit_code", "143");
+            } else {
+                assertThat(lastAction()).as(result.toString()).containsEntry("result", "success").containsEntry("exit_code", "0");
+            }
         }
+        assertThat(interrupted).as("a signal sent before the installer exits is normally seen in the run").isPositive();
     }
 
     @Test
