@@ -232,6 +232,10 @@ final class Dispatcher {
             case "bash" -> out.print(Completion.bash(context.release().packageOnly()));
             case "zsh" -> out.print(Completion.zsh(context.release().packageOnly()));
             case "catalog-names" -> new CatalogNamesAction(context).names().forEach(name -> out.print(name + "\n"));
+            case "state-names" -> {
+                context.log().setEventsMode(true); // a WARN (e.g. about the state dir) must not become a candidate
+                new StateCommands(context, invocation).names().forEach(name -> out.print(name + "\n"));
+            }
             default -> throw EngineException.usage("unsupported completion shell: " + shell + " (bash or zsh)");
         }
         out.flush();

@@ -37,6 +37,15 @@ final class StateCommands {
         return print(() -> StateViews.listJson(command, listing), () -> StateViews.listText(listing));
     }
 
+    /** Cluster names for completion: a tab press never fails, so any problem means no names. */
+    java.util.List<String> names() {
+        try {
+            return new StateQueryAction(context, stores).list().clusters().stream().map(c -> c.name()).toList();
+        } catch (RuntimeException unavailable) {
+            return java.util.List.of();
+        }
+    }
+
     int show() {
         String name = ClusterNames.positional(invocation, "state show");
         StateQueryAction.Shown shown = new StateQueryAction(context, stores).show(name);
