@@ -45,9 +45,10 @@ public final class PackageRunner {
 
     /** Runs the pipeline and returns what happened; failures before the action ran are thrown. */
     public RunSummary execute(PackageRequest request, PackageAction action) {
+        // the missing-argument error comes first, as before #9; --name may stand in for --tgz (status/plan/destroy)
+        PackageSource.Resolved recorded = request.tgz() == null ? new RecordedPackage(context, source, stores).find(request) : null;
         context.release().checkBinding();
-        PackageSource.Resolved resolved = request.tgz() != null ? source.resolve(request.tgz())
-                : new RecordedPackage(context, source, stores).find(request);
+        PackageSource.Resolved resolved = recorded != null ? recorded : source.resolve(request.tgz());
         Instant startedAt = Instant.now(context.clock());
         try (Workspace workspace = Workspace.create(context.env())) {
             PackagePrelude prelude = new PackagePrelude(context);
