@@ -180,5 +180,9 @@ class ClusterNameIT extends PackageTestBase {
         }
         Engine.Result install = engine.run("help", "profile", "install");
         assertThat(install.stdout()).contains("  --name <name>\n", "  --lock-timeout <duration>\n");
+        // release bundles offer them too
+        Engine.Result packageOnly = engine.env("PK3S_INFRA_RUNTIME_SURFACE", "package-only").run("help");
+        assertThat(packageOnly.stdout()).contains("  state list [--json]\n", "  state migrate --to <backend>\n", "  profile list [--json]\n");
+        assertThat(engine.run("state", "unlock", "--help").exitCode()).isZero();
     }
 }
