@@ -78,6 +78,12 @@ public final class StateMigrateAction {
     private ClusterResult migrate(StateStore source, StateStore target, String name, LockRequest lock, Workspace workspace)
             throws IOException {
         List<RevisionInfo> revisions = source.history(name);
+        Path untracked = null;
+        if (revisions.isEmpty()) {
+            // state written before history existed: its current tree, which the source pulls as revision 0
+            untracked = workspace.subdir(name + "-current");
+            revisions = List.of(source.pull(name, OptionalLong.empty(), untracked));
+        }
         int copied = 0;
         int present = 0;
         try (StateLock held = target.lock(name, lock)) {
@@ -94,9 +100,9 @@ public final class StateMigrateAction {
                     present++;
                     continue;
                 }
-                Path pulled = workspace.subdir(name + "-" + revision.revision());
+                Path pulled = untracked != null ? untracked : workspace.subdir(name + "-" + revision.revision());
                 // a destroy's revision has no tree to pull: the import records the removal
-                if (!revision.removed()) {
+                if (!revision.removed() && untracked == null) {
                     source.pull(name, OptionalLong.of(revision.revision()), pulled);
                 }
                 RevisionInfo imported = target.importRevision(revision, pulled);

@@ -75,7 +75,8 @@ public final class StateQueryAction {
     public History history(String name) {
         try (StateStore store = stores.open()) {
             List<RevisionInfo> revisions = store.history(name);
-            if (revisions.isEmpty()) {
+            // state written before history existed has current state but no revisions yet
+            if (revisions.isEmpty() && store.list().stream().noneMatch(c -> c.name().equals(name))) {
                 throw unknown(store, name, revisions);
             }
             return new History(name, store.location().toString(), revisions);

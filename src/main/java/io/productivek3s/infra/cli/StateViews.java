@@ -75,6 +75,10 @@ final class StateViews {
     }
 
     static String historyText(StateQueryAction.History history) {
+        if (history.revisions().isEmpty()) {
+            return "No revisions recorded for '" + history.name() + "' yet: its state predates history; the next run that "
+                    + "writes it records one\n";
+        }
         List<List<String>> rows = new ArrayList<>();
         rows.add(List.of("REV", "WHEN", "WHO", "COMMAND", "RESULT", "EXIT", "VERSION", "TREE"));
         for (RevisionInfo r : history.revisions()) {

@@ -36,6 +36,8 @@ public final class MemoryStateStore implements StateStore {
     private final Path root;
     private final Map<String, List<Revision>> revisions = new ConcurrentHashMap<>();
     private final Map<String, LockHolder> locks = new ConcurrentHashMap<>();
+    /** Current state written before history existed: listed, no revisions, pulled as revision 0. */
+    private final Map<String, SortedMap<String, byte[]>> untracked = new ConcurrentHashMap<>();
     private final List<String> imports = new ArrayList<>();
 
     /** One stored revision: its record and its tree ({@code <name>.json} and the runtime files). */
@@ -55,6 +57,13 @@ public final class MemoryStateStore implements StateStore {
                 "alice@ws1", command, result, "fixture-profile", version, tree, false);
         list.add(new Revision(info, tree));
         return info;
+    }
+
+    /** State as an engine before history left it: current, with no revision recorded. */
+    public void writeUntracked(String name, Map<String, String> files) {
+        SortedMap<String, byte[]> tree = new TreeMap<>();
+        files.forEach((path, content) -> tree.put(path, content.getBytes(StandardCharsets.UTF_8)));
+        untracked.put(name, tree);
     }
 
     /** Records a destroy: the cluster is gone, its history stays. */
@@ -153,6 +162,7 @@ public final class MemoryStateStore implements StateStore {
     @Override
     public List<ClusterInfo> list() {
         List<ClusterInfo> clusters = new ArrayList<>();
+        untracked.keySet().forEach(name -> clusters.add(new ClusterInfo(name, null, null, null, null, null, 0, locks.get(name))));
         new TreeMap<>(revisions).forEach((name, list) -> {
             RevisionInfo last = list.get(list.size() - 1).info();
             if (!last.removed()) {
@@ -160,6 +170,7 @@ public final class MemoryStateStore implements StateStore {
                         last.createdAt(), last.revision(), locks.get(name)));
             }
         });
+        clusters.sort(java.util.Comparator.comparing(ClusterInfo::name));
         return clusters;
     }
 
@@ -233,6 +244,11 @@ public final class MemoryStateStore implements StateStore {
 
     private Revision find(String name, long revision) {
         List<Revision> list = revisions.getOrDefault(name, List.of());
+        if (list.isEmpty() && untracked.containsKey(name) && revision <= 0) {
+            SortedMap<String, byte[]> tree = untracked.get(name);
+            return new Revision(info(name, 0, Instant.parse("2026-11-27T09:00:00Z"), "unknown", "profile install", "success",
+                    null, null, tree, false), tree);
+        }
         if (list.isEmpty()) {
             throw EngineException.missing("no state named '" + name + "'");
         }

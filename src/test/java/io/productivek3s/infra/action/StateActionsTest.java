@@ -204,6 +204,18 @@ class StateActionsTest {
     }
 
     @Test
+    void stateFromBeforeHistoryIsListedHasNoRevisionsAndMigratesAsItsCurrentTree() {
+        source.writeUntracked("legacy", Map.of("legacy.json", "{\"old\":1}"));
+        StateQueryAction query = new StateQueryAction(context(), stores);
+        assertThat(query.list().clusters()).extracting(c -> c.name()).containsExactly("legacy", "siteA", "siteB");
+        assertThat(query.history("legacy").revisions()).isEmpty();
+        StateMigrateAction.Result result = new StateMigrateAction(context(), stores).run("postgresql://u@h/db", Duration.ZERO);
+        assertThat(result.clusters().get(0)).isEqualTo(new StateMigrateAction.ClusterResult("legacy", 1, 1, 0, 0));
+        assertThat(target.imports()).startsWith("legacy#0");
+        assertThat(target.history("legacy").get(0).files()).isEqualTo(1);
+    }
+
+    @Test
     void migrateRefusesToOverwriteADifferentRevisionAndTheBackendInUse() {
         target.write("siteA", "profile install", "success", "9.9.9", Map.of("siteA.json", "{\"other\":1}"));
         assertExit(() -> new StateMigrateAction(context(), stores).run("postgresql://u@h/db", Duration.ZERO), 4,
