@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Two workstations (separate mirrors: only the database lease can keep them apart) install one cluster at the same
  * time, 20 times. The installer appends start/end to a shared log and increments the OpenTofu serial it restored:
- * runs must never overlap, every loser fails naming the holder, and no revision (no increment) is lost.
+ * runs must never overlap; with {@code --lock-timeout} (even trials) the second waits and runs, without it (odd
+ * trials) a loser fails naming the holder; no revision (no increment) is lost.
  */
 class PostgresStateConcurrencyIT extends PostgresStateBaseIT {
     static final int TRIALS = 20;
@@ -46,14 +47,26 @@ class PostgresStateConcurrencyIT extends PostgresStateBaseIT {
         Path log = home.resolve("installer.log");
         Engine a = engine.env("PK3S_TEST_LOG", log.toString());
         Engine b = workstation(home.resolve("ws-b")).env("PK3S_TEST_LOG", log.toString());
-        String[] args = {"profile", "install", "--tgz", tgz.toString(), "--env-file", site.toString()};
+        String[] failFast = {"profile", "install", "--tgz", tgz.toString(), "--env-file", site.toString()};
+        String[] waiting = {"profile", "install", "--lock-timeout", "60s", "--tgz", tgz.toString(), "--env-file",
+                site.toString()};
 
         int successes = 0;
         int refusals = 0;
+        int waited = 0;
         for (int trial = 0; trial < TRIALS; trial++) {
+            // Even trials wait for the lock (--lock-timeout): both must run, one after the other.
+            String[] args = trial % 2 == 0 ? waiting : failFast;
             CompletableFuture<Engine.Result> first = CompletableFuture.supplyAsync(() -> a.run(args));
             CompletableFuture<Engine.Result> second = CompletableFuture.supplyAsync(() -> b.run(args));
             for (Engine.Result r : List.of(first.get(), second.get())) {
+                if (args == waiting) {
+                    assertThat(r.exitCode()).as(r.toString()).isZero();
+                    if (r.stdout().contains("waiting up to 60 s for the lock")
+                            || r.stderr().contains("waiting up to 60 s for the lock")) {
+                        waited++;
+                    }
+                }
                 if (r.exitCode() == 0) {
                     successes++;
                 } else {
@@ -65,7 +78,8 @@ class PostgresStateConcurrencyIT extends PostgresStateBaseIT {
             assertThat(first.get().exitCode() == 0 || second.get().exitCode() == 0).as("trial " + trial).isTrue();
         }
         System.out.println("PostgresStateConcurrencyIT: " + TRIALS + " trials, " + successes + " installs ran, "
-                + refusals + " refused naming the holder");
+                + refusals + " refused naming the holder, " + waited + " waited for the lock");
+        assertThat(successes).isGreaterThanOrEqualTo(TRIALS + TRIALS / 2);
 
         // Never two installers at once: the log is start/end pairs of one pid each.
         List<String> lines = Files.readAllLines(log);

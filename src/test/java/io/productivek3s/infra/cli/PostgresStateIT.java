@@ -41,14 +41,13 @@ class PostgresStateIT extends PostgresStateBaseIT {
                 .contains(stateB.resolve(NAME + ".runtime/generated/ssh/id_ed25519").toString());
         assertThat(stateB.resolve(NAME + ".runtime/opentofu/terraform.tfstate")).hasContent("{\"serial\": 1}");
 
-        try (StateStore listA = store(stateDir)) {
-            assertThat(listA.list()).extracting(ClusterInfo::name).containsExactly(NAME);
-        }
+        assertThat(listedNames(a)).containsExactly(NAME);
 
         Engine.Result destroy = b.run("profile", "destroy", "--tgz", tgz.toString(), "--env-file", site.toString());
         assertThat(destroy.exitCode()).as(destroy.toString()).isZero();
         assertThat(stateB.resolve(NAME + ".json")).doesNotExist();
 
+        assertThat(listedNames(a)).doesNotContain(NAME);
         try (StateStore listA = store(stateDir)) {
             assertThat(listA.list()).extracting(ClusterInfo::name).doesNotContain(NAME);
             assertThat(listA.history(NAME)).extracting(RevisionInfo::command, RevisionInfo::removed)
@@ -60,6 +59,16 @@ class PostgresStateIT extends PostgresStateBaseIT {
         Engine.Result statusA = a.run("profile", "status", "--tgz", tgz.toString(), "--env-file", site.toString());
         assertThat(statusA.exitCode()).as(statusA.toString()).isZero();
         assertThat(records.resolve("installer.env")).exists();
+    }
+
+    /** The names {@code state list --json} prints on workstation {@code e}. */
+    private static java.util.List<String> listedNames(Engine e) throws Exception {
+        Engine.Result list = e.run("state", "list", "--json");
+        assertThat(list.exitCode()).as(list.toString()).isZero();
+        java.util.List<String> names = new java.util.ArrayList<>();
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(list.stdout()).get("clusters")
+                .forEach(c -> names.add(c.get("name").asText()));
+        return names;
     }
 
     @Test

@@ -95,7 +95,7 @@ public final class PostgresStateStore implements StateStore {
         }, "pk3s-state-connect");
         thread.setDaemon(true);
         thread.start();
-        return new Connecting(result, warn, debug);
+        return new Connecting(result, url, env, warn, debug);
     }
 
     /** A connection being opened; see {@link #connectInBackground}. */
@@ -104,18 +104,27 @@ public final class PostgresStateStore implements StateStore {
         private final Consumer<String> warn;
         private final Consumer<String> debug;
 
-        private Connecting(java.util.concurrent.CompletableFuture<Session> session, Consumer<String> warn,
-                Consumer<String> debug) {
+        private final java.util.concurrent.atomic.AtomicBoolean handedOut = new java.util.concurrent.atomic.AtomicBoolean();
+        private final String url;
+        private final Map<String, String> env;
+
+        private Connecting(java.util.concurrent.CompletableFuture<Session> session, String url, Map<String, String> env,
+                Consumer<String> warn, Consumer<String> debug) {
             this.session = session;
+            this.url = url;
+            this.env = env;
             this.warn = warn;
             this.debug = debug;
         }
 
-        /** The store over the connection, mirroring into {@code localDir}; the connection's failure, if it failed. */
+        /**
+         * The store over the connection, mirroring into {@code localDir}; the connection's failure, if it failed.
+         * The background connection serves the first call; later calls (after that store was closed) connect anew.
+         */
         public PostgresStateStore open(Path localDir) {
             Session s;
             try {
-                s = session.join();
+                s = handedOut.getAndSet(true) ? connect(url, env, warn, debug) : session.join();
             } catch (java.util.concurrent.CompletionException e) {
                 if (e.getCause() instanceof RuntimeException r) {
                     throw r;

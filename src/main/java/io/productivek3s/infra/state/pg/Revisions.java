@@ -1,6 +1,7 @@
 package io.productivek3s.infra.state.pg;
 
 import io.productivek3s.infra.state.ClusterInfo;
+import io.productivek3s.infra.state.EngineState;
 import io.productivek3s.infra.state.LockHolder;
 import io.productivek3s.infra.state.RevisionInfo;
 import io.productivek3s.infra.state.TreeManifest;
@@ -165,7 +166,7 @@ final class Revisions {
     static List<ClusterInfo> list(Connection c) throws SQLException {
         List<ClusterInfo> result = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + ", l.holder_user, l.holder_host,"
-                + " l.holder_pid, l.command, l.started_at FROM pk3s_clusters c"
+                + " l.holder_pid, l.command, l.started_at, r.engine_state FROM pk3s_clusters c"
                 + " JOIN pk3s_revisions r ON r.name = c.name AND r.revision = c.current_revision"
                 + " LEFT JOIN pk3s_leases l ON l.name = c.name AND l.expires_at > clock_timestamp()"
                 + " ORDER BY c.name COLLATE \"C\"")) {
@@ -174,12 +175,28 @@ final class Revisions {
                     RevisionInfo info = info(rs);
                     LockHolder holder = rs.getString(15) == null ? null : new LockHolder(rs.getString(15),
                             rs.getString(16), rs.getLong(17), rs.getString(18), rs.getTimestamp(19).toInstant());
+                    // The last action as the engine recorded it (e.g. "install"), as the local backend lists it.
+                    EngineState.LastAction action = lastAction(rs.getString(20));
                     result.add(new ClusterInfo(info.name(), info.profileName(), info.profileVersion(),
-                            info.command(), info.result(), info.createdAt(), info.revision(), holder));
+                            action == null ? info.command() : action.command(),
+                            action == null || action.result() == null ? info.result() : action.result().wire(),
+                            action == null ? info.createdAt() : action.finishedAt() != null ? action.finishedAt()
+                                    : action.startedAt(), info.revision(), holder));
                 }
             }
         }
         return result;
+    }
+
+    private static EngineState.LastAction lastAction(String engineState) {
+        if (engineState == null) {
+            return null;
+        }
+        try {
+            return EngineState.fromJson(engineState).lastAction();
+        } catch (IOException malformed) {
+            return null;
+        }
     }
 
     private static RevisionInfo info(ResultSet rs) throws SQLException {
