@@ -11,7 +11,7 @@ import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 
-/** The engine as a process against a real PostgreSQL server (one database per test, 2 s leases). */
+/** The engine as a process against a real PostgreSQL server (one database per test, 3 s leases). */
 abstract class PostgresStateBaseIT extends PackageTestBase {
     static final String NAME = "fixture-profile";
     PostgresServer server;
@@ -31,7 +31,7 @@ abstract class PostgresStateBaseIT extends PackageTestBase {
     Engine usePostgres(Engine e) {
         return e.env("PK3S_STATE_BACKEND", url())
                 .env("PGPASSWORD", PostgresServer.PASSWORD)
-                .env("PK3S_STATE_LEASE_SECONDS", "2")
+                .env("PK3S_STATE_LEASE_SECONDS", "3")
                 .env("TELEMETRY_ENABLED", "false");
     }
 

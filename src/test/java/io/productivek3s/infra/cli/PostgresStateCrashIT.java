@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code kill -9} of the engine at many points of an install against PostgreSQL (before the installer, during it,
  * during the upload of an 8 MB provider, around the commit, during the mirror update): the database keeps either
- * the previous revision or one complete new one, the dead run's lease expires (2 s), and the next run proceeds.
+ * the previous revision or one complete new one, the dead run's lease expires (3 s), and the next run proceeds.
  */
 class PostgresStateCrashIT extends PostgresStateBaseIT {
     static final int TRIALS = 14;
@@ -65,7 +65,7 @@ class PostgresStateCrashIT extends PostgresStateBaseIT {
             Engine.Result next = engine.run(install);
             if (next.exitCode() == 4) {
                 assertThat(next.stderr()).as(next.toString()).contains("is locked by another run");
-                Thread.sleep(2600);
+                Thread.sleep(3600); // past the 3 s lease
                 next = engine.run(install);
                 assertThat(next.stdout() + next.stderr()).contains("took over the lock on profile state for '"
                         + NAME + "' from ");

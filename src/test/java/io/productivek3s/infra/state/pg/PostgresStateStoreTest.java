@@ -48,7 +48,7 @@ class PostgresStateStoreTest {
 
     Map<String, String> env(String... extra) {
         Map<String, String> env = new HashMap<>(Map.of("PGPASSWORD", PostgresServer.PASSWORD,
-                "PK3S_STATE_LEASE_SECONDS", "2", "HOME", tmp.toString()));
+                "PK3S_STATE_LEASE_SECONDS", "3", "HOME", tmp.toString()));
         for (int i = 0; i < extra.length; i += 2) {
             env.put(extra[i], extra[i + 1]);
         }
@@ -180,8 +180,8 @@ class PostgresStateStoreTest {
                         assertThat(e.getMessage()).startsWith("profile state for 'leased' is locked by another run: "
                                 + one.description() + "; held by alice@ws-a pid ");
                     });
-            // Renewal keeps it alive past the 2 s TTL.
-            Thread.sleep(3000);
+            // Renewal keeps it alive past the 3 s TTL.
+            Thread.sleep(4000);
             assertThatThrownBy(() -> two.lock("leased", request("bob", "ws-b", "profile install")))
                     .isInstanceOf(EngineException.class);
             // Waiting: released after 1 s, taken within the 10 s timeout.
