@@ -455,7 +455,7 @@ public final class PostgresStateStore implements StateStore {
     private RevisionInfo describe(String name, long number, TreeManifest manifest, EngineState metadata) {
         LockHolder author = author(name);
         EngineState.LastAction action = metadata.lastAction();
-        return new RevisionInfo(name, number, Instant.now(), author.who(), author.command(),
+        return new RevisionInfo(name, number, now(), author.who(), author.command(),
                 action == null || action.result() == null ? null : action.result().wire(),
                 action == null ? null : action.exitCode(),
                 metadata.profile() == null ? null : metadata.profile().name(),
@@ -537,7 +537,7 @@ public final class PostgresStateStore implements StateStore {
                 long last = Revisions.lockCluster(db, name);
                 LockHolder author = author(name);
                 EngineState.Profile profile = previous.map(EngineState::profile).orElse(null);
-                RevisionInfo info = new RevisionInfo(name, last + 1, Instant.now(), author.who(), author.command(),
+                RevisionInfo info = new RevisionInfo(name, last + 1, now(), author.who(), author.command(),
                         EngineState.Result.SUCCESS.wire(), 0, profile == null ? null : profile.name(),
                         profile == null ? null : profile.version(),
                         previous.map(EngineState::pkg).map(EngineState.PackageRef::sha256).orElse(null),
@@ -620,7 +620,7 @@ public final class PostgresStateStore implements StateStore {
         RevisionInfo t = target.info();
         RevisionInfo made = transaction("rolling back", () -> {
             long last = Revisions.lockCluster(db, name);
-            RevisionInfo info = new RevisionInfo(name, last + 1, Instant.now(), holder.who(), "state rollback",
+            RevisionInfo info = new RevisionInfo(name, last + 1, now(), holder.who(), "state rollback",
                     EngineState.Result.SUCCESS.wire(), 0, t.profileName(), t.profileVersion(), t.packageSha256(),
                     target.manifest().digest(), target.manifest().files(), target.manifest().bytes(), false);
             Revisions.insert(db, info, target.manifest(), target.clusterJson(), target.engineState());
@@ -660,9 +660,7 @@ public final class PostgresStateStore implements StateStore {
                 meta.result(), meta.exitCode(), meta.profileName(), meta.profileVersion(), meta.packageSha256(),
                 manifest == null ? null : manifest.digest(), manifest == null ? 0 : manifest.files(),
                 manifest == null ? 0 : manifest.bytes(), meta.removed());
-        // The mirror is left alone: during `state migrate` it is the very directory being migrated; the next run
-        // that needs it brings it to the current revision (reusing its files).
-        return transaction("importing a revision", () -> {
+        RevisionInfo imported = transaction("importing a revision", () -> {
             long last = Revisions.lockCluster(db, name);
             if (last > meta.revision()) {
                 throw EngineException.invalid("revision " + meta.revision() + " of profile state '" + name
@@ -672,6 +670,19 @@ public final class PostgresStateStore implements StateStore {
             Revisions.insert(db, stored, manifest, json, engineState);
             return stored;
         });
+        // The mirror follows only when it is this database's (or empty): during `state migrate` from the local
+        // backend it is the very directory being copied, whose files must stay the source's until the next run.
+        boolean mirrorHas = Files.exists(clusterFile(name), LinkOption.NOFOLLOW_LINKS)
+                || Files.exists(runtimeDir(name), LinkOption.NOFOLLOW_LINKS);
+        if (book.marker(name).isPresent() || !mirrorHas) {
+            if (imported.removed()) {
+                mirror.remove(name);
+                book.forget(name);
+            } else {
+                publish(name, new Revisions.Stored(imported, manifest, json, engineState));
+            }
+        }
+        return imported;
     }
 
     private Revisions.Stored stored(String name, OptionalLong revision) throws IOException {
@@ -728,6 +739,11 @@ public final class PostgresStateStore implements StateStore {
         } catch (SQLException ignored) {
             // the connection is gone: the server rolls back on its own
         }
+    }
+
+    /** The time a revision records, at the database's precision (microseconds), so records compare equal. */
+    private static Instant now() {
+        return Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
     }
 
     private static void sleep(long nanos) {

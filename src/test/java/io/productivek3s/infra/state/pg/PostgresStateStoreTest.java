@@ -262,6 +262,9 @@ class PostgresStateStoreTest {
                 Files.move(out.resolve("roll.json"), out.resolve("imported.json"));
                 RevisionInfo first = store.importRevision(imported, out);
                 assertThat(first.revision()).isEqualTo(5);
+                // An empty mirror follows the import (state migrate into a fresh workstation's view).
+                assertThat(store.runtimeDir("imported").resolve("opentofu/terraform.tfstate")).hasContent("{\"serial\":2}");
+                assertThat(store.clusterFile("imported")).exists();
                 assertThat(first.who()).isEqualTo("dave@ws-d");
                 assertThat(store.importRevision(imported, out)).isEqualTo(first);
                 RevisionInfo clash = new RevisionInfo("imported", 5, imported.createdAt(), "dave@ws-d",
@@ -290,6 +293,26 @@ class PostgresStateStoreTest {
             }
             assertThat(store.history("old")).extracting(RevisionInfo::revision).containsExactly(0L, 1L);
         }
+    }
+
+    @Test
+    void importLeavesLocalStateItDidNotWriteAlone() throws Exception {
+        // state migrate from the local backend: the mirror directory is the source being copied.
+        Path stateDir = Files.createDirectories(tmp.resolve("migrating"));
+        Files.writeString(stateDir.resolve("local.json"), "{\"source\":true}");
+        Path runtime = Files.createDirectories(stateDir.resolve("local.runtime/opentofu"));
+        Files.writeString(runtime.resolve("terraform.tfstate"), "{\"serial\":9}");
+        Path pulled = Files.createDirectories(tmp.resolve("older/local.runtime/opentofu"));
+        Files.writeString(pulled.resolve("terraform.tfstate"), "{\"serial\":1}");
+        String digest = TreeManifest.scan(pulled.getParent(), TreeManifest.KnownDigests.NONE).digest();
+        try (PostgresStateStore store = open(stateDir)) {
+            try (StateLock lock = store.lock("local", request("dave", "ws-d", "state migrate"))) {
+                store.importRevision(new RevisionInfo("local", 1, Instant.now(), "dave@ws-d", "profile install",
+                        "success", 0, "demo", "1.0.0", null, digest, 1, 13, false), tmp.resolve("older"));
+            }
+        }
+        assertThat(runtime.resolve("terraform.tfstate")).hasContent("{\"serial\":9}");
+        assertThat(stateDir.resolve("local.json")).hasContent("{\"source\":true}");
     }
 
     @Test
