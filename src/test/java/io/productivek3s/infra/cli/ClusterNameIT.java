@@ -130,6 +130,26 @@ class ClusterNameIT extends PackageTestBase {
     }
 
     @Test
+    void aDownloadedPackageIsFoundAgainInTheDownloadCache() throws Exception {
+        byte[] tgz = Files.readAllBytes(home.resolve("work/fixture.tgz"));
+        String url;
+        try (io.productivek3s.infra.testing.TestHttpServer server = new io.productivek3s.infra.testing.TestHttpServer()) {
+            server.route("/fixture.tgz", io.productivek3s.infra.testing.TestHttpServer.Response.ok(tgz));
+            url = server.url("/fixture.tgz") + "#sha256=" + Digests.sha256(tgz);
+            Engine.Result install = engine.run("profile", "install", "--tgz", url, "--env-file", "site-a.env", "--name", "siteC");
+            assertThat(install.exitCode()).as(install.toString()).isZero();
+        }
+        JsonNode pkg = JSON.readTree(stateDir.resolve("siteC.runtime/engine-state.json").toFile()).get("package");
+        assertThat(pkg.get("ref").asText()).isEqualTo(url);
+        Path cached = Path.of(pkg.get("path").asText());
+        assertThat(cached).startsWith(home).exists();
+        // the server is gone: the cache's verified copy is what the state recorded
+        Engine.Result status = engine.run("profile", "status", "--name", "siteC", "--env-file", "site-a.env");
+        assertThat(status.exitCode()).as(status.toString()).isZero();
+        assertThat(status.stdout()).contains("[pk3s-infra] INFO  Using the package recorded for 'siteC': " + cached);
+    }
+
+    @Test
     void aChangedOrMissingRecordedPackageIsTheContractErrorSayingWhy() throws Exception {
         assertThat(install("siteA", "site-a.env").exitCode()).isZero();
         Path tgz = home.resolve("work/fixture.tgz");
