@@ -186,6 +186,11 @@ class ClusterNameIT extends PackageTestBase {
         }
         assertThat(Files.exists(records.resolve("installer.env"))).isFalse();
         assertThat(Files.exists(stateDir)).isFalse();
+        // doctor probes the lock of the cluster --name names
+        Engine.Result doctor = engine.run("doctor", "--tgz", "fixture.tgz", "--env-file", "site-a.env", "--name", "siteA");
+        assertThat(doctor.exitCode()).as(doctor.toString()).isZero();
+        assertThat(doctor.stdout()).contains("Profile state for 'siteA' is not locked by another run");
+        assertThat(engine.run("doctor", "--tgz", "fixture.tgz", "--name", "a/b").exitCode()).isEqualTo(4);
         assertThat(install("siteA", "site-a.env", "--lock-timeout", "2s").exitCode()).isZero();
     }
 
