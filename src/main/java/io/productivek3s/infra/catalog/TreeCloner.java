@@ -40,11 +40,23 @@ final class TreeCloner {
     /** Per mode: whether creating with it yields it exactly (the umask strips no owner bit); checked once each. */
     private final Map<Set<PosixFilePermission>, Boolean> modeExact = new HashMap<>();
 
-    /** Copies {@code record}'s tree from {@code source} into the existing empty directory {@code target}. */
-    void cloneTree(TreeRecord record, Path source, Path target) throws IOException {
-        for (TreeRecord.Node node : record.nodes()) {
+    /**
+     * Copies the tree {@code record} lists (read on, path by path) from {@code source} into the existing empty
+     * directory {@code target}. A damaged record counts as tampering: the entry is rebuilt.
+     */
+    void cloneTree(TreeRecord.Reader record, Path source, Path target) throws IOException {
+        while (true) {
+            TreeRecord.Node node;
+            try {
+                node = record.next();
+            } catch (IOException e) {
+                throw new TamperedException("entry.bin (" + e.getMessage() + ")");
+            }
+            if (node == null) {
+                return;
+            }
             Path from = source.resolve(node.path());
-            if (!FileIdentity.read(from).equals(node.identity())) {
+            if (!identityOf(from, node.path()).equals(node.identity())) {
                 throw new TamperedException(node.path());
             }
             Path to = target.resolve(node.path());
@@ -62,6 +74,15 @@ final class TreeCloner {
                 case FILE -> copyFile(from, to, node.identity());
                 default -> throw new IllegalStateException(node.kind().name());
             }
+        }
+    }
+
+    /** A path of the entry that cannot be read (removed, or named by a damaged record) is tampering too. */
+    private static FileIdentity identityOf(Path from, String path) throws TamperedException {
+        try {
+            return FileIdentity.read(from);
+        } catch (IOException | RuntimeException e) {
+            throw new TamperedException(path);
         }
     }
 
