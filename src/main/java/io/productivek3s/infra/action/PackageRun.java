@@ -138,7 +138,8 @@ public final class PackageRun {
      * code will say otherwise. Signals after this call no longer count.
      */
     int settleInterrupt() {
-        int signal = interrupts.settle();
+        int signal = interrupts.settle(name -> context.log().warn("SIG" + name + " received after 'profile "
+                + request.command() + "' finished and its state was recorded; stopping"));
         if (signal != 0 && persisted != null && persisted != EngineState.Result.INTERRUPTED) {
             try {
                 write(EngineState.Result.INTERRUPTED, 128 + signal);
