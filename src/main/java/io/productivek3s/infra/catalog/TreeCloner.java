@@ -5,8 +5,10 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
@@ -28,6 +30,12 @@ final class TreeCloner {
     /** Below this, a process per file costs more than copying the bytes. */
     static final long REFLINK_MIN_BYTES = 8L * 1024 * 1024;
     static final long RECHECK_MIN_BYTES = 1024 * 1024;
+    // Built once, not per file: a 100,000-file tree is copied on every run.
+    private static final Set<OpenOption> READ = Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+    private static final Set<OpenOption> CREATE = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+            LinkOption.NOFOLLOW_LINKS);
+    private static final FileAttribute<?> PLAIN = PosixFilePermissions.asFileAttribute(Files2.FILE_PRIVATE);
+    private static final FileAttribute<?> EXEC = PosixFilePermissions.asFileAttribute(Files2.FILE_PRIVATE_EXEC);
 
     /** The cache entry changed since it was recorded. */
     static final class TamperedException extends IOException {
@@ -91,9 +99,8 @@ final class TreeCloner {
         if (identity.size() >= REFLINK_MIN_BYTES && reflink(from, to)) {
             Files.setPosixFilePermissions(to, mode);
         } else {
-            try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-                 FileChannel out = FileChannel.open(to, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                         LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(mode))) {
+            try (FileChannel in = FileChannel.open(from, READ);
+                 FileChannel out = FileChannel.open(to, CREATE, mode == Files2.FILE_PRIVATE_EXEC ? EXEC : PLAIN)) {
                 long size = identity.size();   // just checked; no fstat per file
                 long done = 0;
                 while (done < size) {
