@@ -45,6 +45,7 @@ public final class PackageRunner {
 
     /** Runs the pipeline and returns what happened; failures before the action ran are thrown. */
     public RunSummary execute(PackageRequest request, PackageAction action) {
+        stores.warmUp();
         // the missing-argument error comes first, as before #9; --name may stand in for --tgz (status/plan/destroy)
         PackageSource.Resolved recorded = request.tgz() == null ? new RecordedPackage(context, source, stores).find(request) : null;
         context.release().checkBinding();

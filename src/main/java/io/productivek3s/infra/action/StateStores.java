@@ -19,12 +19,27 @@ public interface StateStores {
     /** The backend {@code backend} names ({@code local} or a PostgreSQL URL), with the same local directory. */
     StateStore open(String backend);
 
+    /**
+     * Starts opening the current backend now, so a PostgreSQL connection is made while the caller prepares the
+     * package (docs/performance.md "State backends"); {@link #open()} then takes it over. Optional.
+     */
+    default void warmUp() {
+    }
+
     static StateStores of(EngineContext context) {
-        // Started now: a PostgreSQL connection is made while the package is prepared (docs/performance.md).
-        StateBackends.Prepared current = StateBackends.prepare(context.env(), context.log()::warn, context.log()::debug);
         return new StateStores() {
+            private StateBackends.Prepared current;
+
+            @Override
+            public synchronized void warmUp() {
+                if (current == null) {
+                    current = StateBackends.prepare(context.env(), context.log()::warn, context.log()::debug);
+                }
+            }
+
             @Override
             public StateStore open() {
+                warmUp();
                 return current.open(dir());
             }
 
