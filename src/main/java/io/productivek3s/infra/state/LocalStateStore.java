@@ -285,7 +285,7 @@ public final class LocalStateStore implements StateStore {
             throw e;
         }
         CrashPoints.reach("persist.committed");
-        rollForward(name, entry);
+        rollForward(name, entry, false);
         return new Committed(new PersistResult(cluster.isPresent() ? Optional.of(clusterFile) : Optional.empty(),
                 runtime), record.info());
     }
@@ -336,11 +336,15 @@ public final class LocalStateStore implements StateStore {
             throw e;
         }
         CrashPoints.reach("remove.committed");
-        rollForward(name, new CommitJournal.Entry(CommitJournal.Op.REMOVE, txn, revision));
+        rollForward(name, new CommitJournal.Entry(CommitJournal.Op.REMOVE, txn, revision), false);
     }
 
-    /** Completes a journalled change; every step checks whether it was already done, so it can be repeated. */
-    private void rollForward(String name, CommitJournal.Entry entry) throws IOException {
+    /**
+     * Completes a journalled change; every step checks whether it was already done, so it can be repeated. History
+     * is pruned and its garbage collected before the journal goes, so a crash there is finished by the next run
+     * ({@code recovering}: collect even when nothing is left to prune).
+     */
+    private void rollForward(String name, CommitJournal.Entry entry, boolean recovering) throws IOException {
         Path runtime = runtimeDir(name);
         Path clusterFile = clusterFile(name);
         history.publish(name, entry.revision(), entry.txn());
@@ -361,6 +365,7 @@ public final class LocalStateStore implements StateStore {
                 Files2.moveAtomically(stagedJson, clusterFile);
                 CrashPoints.reach("persist.json-published");
             }
+            pruneHistory(name, recovering);
             journal.delete(name);
             CrashPoints.reach("persist.marker-deleted");
             Files2.deleteQuietly(old);
@@ -375,13 +380,20 @@ public final class LocalStateStore implements StateStore {
                 Files.move(runtime, doomed, StandardCopyOption.ATOMIC_MOVE);
                 CrashPoints.reach("remove.runtime-moved");
             }
+            pruneHistory(name, recovering);
             journal.delete(name);
             CrashPoints.reach("remove.marker-deleted");
             Files2.deleteRecursively(doomed);
             CrashPoints.reach("remove.runtime-deleted");
         }
-        if (history.prune(name)) {
+    }
+
+    private void pruneHistory(String name, boolean recovering) throws IOException {
+        boolean pruned = history.prune(name);
+        if (pruned) {
             CrashPoints.reach("history.pruned");
+        }
+        if (pruned || recovering) {
             history.collectGarbage();
         }
     }
@@ -399,7 +411,7 @@ public final class LocalStateStore implements StateStore {
         }
         Optional<CommitJournal.Entry> pending = journal.read(name);
         if (pending.isPresent()) {
-            rollForward(name, pending.get());
+            rollForward(name, pending.get(), true);
             warn.accept("completed the " + (pending.get().op() == CommitJournal.Op.PERSIST ? "persist" : "removal")
                     + " of profile state that an interrupted run had committed: " + runtimeDir(name));
         }
@@ -427,11 +439,13 @@ public final class LocalStateStore implements StateStore {
             warn.accept("recovered profile runtime state left by an interrupted run: " + runtime);
         }
         garbage.addAll(olds);
+        boolean abandonedPersist = false;
         for (Path path : garbage) {
+            abandonedPersist |= path.getFileName().toString().startsWith(name + RUNTIME + ".tmp-");
             Files2.deleteRecursively(path);
         }
-        if (history.discardStaged(name)) {
-            history.collectGarbage(); // objects added for the discarded revision
+        if (history.discardStaged(name) || abandonedPersist) {
+            history.collectGarbage(); // objects added for a revision that was never committed
         }
     }
 
