@@ -55,6 +55,7 @@ public final class LocalStateStore implements StateStore {
     private final LocalHistory history;
     private final CommitJournal journal;
     private final HolderSidecar sidecar;
+    private final boolean keepsHistory;
     private final Map<String, LockHolder> holders = new ConcurrentHashMap<>();
 
     /** A store keeping the last {@code PK3S_STATE_HISTORY_LIMIT} (default 20) revisions; an invalid limit is exit 4. */
@@ -64,9 +65,23 @@ public final class LocalStateStore implements StateStore {
 
     /** A store keeping the last {@code historyLimit} (≥ 1) revisions per name. */
     public LocalStateStore(Path stateDir, Consumer<String> warn, int historyLimit) {
+        this(stateDir, warn, historyLimit, true);
         if (historyLimit < 1) {
             throw new IllegalArgumentException("history limit must be at least 1");
         }
+    }
+
+    /**
+     * The local layout as a mirror of a shared backend that keeps the history itself: same files, locks and commit
+     * journal, but no local revisions (no hashing, no object store). {@link #rollback} and {@link #importRevision}
+     * are not available on it; {@link #history} and {@link #pull} still read revisions a local backend left.
+     */
+    public static LocalStateStore mirror(Path stateDir, Consumer<String> warn) {
+        return new LocalStateStore(stateDir, warn, 1, false);
+    }
+
+    private LocalStateStore(Path stateDir, Consumer<String> warn, int historyLimit, boolean keepsHistory) {
+        this.keepsHistory = keepsHistory;
         this.dir = stateDir.toAbsolutePath().normalize();
         this.warn = Objects.requireNonNull(warn, "warn");
         this.policy = new SnapshotPolicy(warn);
@@ -243,37 +258,46 @@ public final class LocalStateStore implements StateStore {
         Files.createDirectory(tmp, PosixFilePermissions.asFileAttribute(Files2.DIR_PRIVATE));
         CommitJournal.Entry entry;
         Optional<byte[]> cluster;
-        RevisionRecord record;
+        RevisionRecord record = null;
         try {
             Files.setPosixFilePermissions(tmp, Files2.DIR_PRIVATE);
             cluster = filler.fill(tmp);
             CrashPoints.reach("persist.staged-tree");
-            Optional<RevisionRecord> previous = history.latest(name);
-            DigestMemo memo = new DigestMemo(tmp, previous);
-            Instant scannedAt = Instant.now();
-            TreeManifest manifest = TreeManifest.scan(tmp, memo);
-            CrashPoints.reach("persist.scanned");
-            hook.staged(new Staged(tmp, cluster));
-            long revision = number > 0 ? number : history.next(name);
-            byte[] effectiveJson = cluster.isPresent() ? cluster.get() : currentJson(clusterFile);
-            record = new RevisionRecord(describer.describe(revision, new Scanned(tmp, manifest)),
-                    manifest, effectiveJson, memo.observed(), scannedAt);
-            try (FileLocks.Held objects = history.objects().lock()) {
-                for (TreeManifest.Entry file : manifest.entries()) {
-                    if (file.kind() == TreeManifest.Kind.FILE) {
-                        history.objects().add(tmp.resolve(file.path()), file.sha256(), file.size());
-                    }
+            if (!keepsHistory) {
+                hook.staged(new Staged(tmp, cluster));
+                if (cluster.isPresent()) {
+                    writePrivate(stagedJson, cluster.get());
                 }
-                CrashPoints.reach("persist.objects-added");
-                history.stage(record, txn);
+                entry = new CommitJournal.Entry(CommitJournal.Op.PERSIST, txn, 0);
+                journal.write(name, entry);
+            } else {
+                Optional<RevisionRecord> previous = history.latest(name);
+                DigestMemo memo = new DigestMemo(tmp, previous);
+                Instant scannedAt = Instant.now();
+                TreeManifest manifest = TreeManifest.scan(tmp, memo);
+                CrashPoints.reach("persist.scanned");
+                hook.staged(new Staged(tmp, cluster));
+                long revision = number > 0 ? number : history.next(name);
+                byte[] effectiveJson = cluster.isPresent() ? cluster.get() : currentJson(clusterFile);
+                record = new RevisionRecord(describer.describe(revision, new Scanned(tmp, manifest)),
+                        manifest, effectiveJson, memo.observed(), scannedAt);
+                try (FileLocks.Held objects = history.objects().lock()) {
+                    for (TreeManifest.Entry file : manifest.entries()) {
+                        if (file.kind() == TreeManifest.Kind.FILE) {
+                            history.objects().add(tmp.resolve(file.path()), file.sha256(), file.size());
+                        }
+                    }
+                    CrashPoints.reach("persist.objects-added");
+                    history.stage(record, txn);
+                }
+                CrashPoints.reach("persist.record-staged");
+                if (cluster.isPresent()) {
+                    writePrivate(stagedJson, cluster.get());
+                    CrashPoints.reach("persist.json-staged");
+                }
+                entry = new CommitJournal.Entry(CommitJournal.Op.PERSIST, txn, revision);
+                journal.write(name, entry);
             }
-            CrashPoints.reach("persist.record-staged");
-            if (cluster.isPresent()) {
-                writePrivate(stagedJson, cluster.get());
-                CrashPoints.reach("persist.json-staged");
-            }
-            entry = new CommitJournal.Entry(CommitJournal.Op.PERSIST, txn, revision);
-            journal.write(name, entry);
         } catch (IOException | RuntimeException e) {
             Files2.deleteQuietly(tmp);
             Files2.deleteQuietly(stagedJson);
@@ -287,7 +311,7 @@ public final class LocalStateStore implements StateStore {
         CrashPoints.reach("persist.committed");
         rollForward(name, entry, false);
         return new Committed(new PersistResult(cluster.isPresent() ? Optional.of(clusterFile) : Optional.empty(),
-                runtime), record.info());
+                runtime), record == null ? null : record.info());
     }
 
     @Override
@@ -302,6 +326,12 @@ public final class LocalStateStore implements StateStore {
         boolean present = Files.exists(clusterFile, LinkOption.NOFOLLOW_LINKS)
                 || Files.exists(runtime, LinkOption.NOFOLLOW_LINKS);
         if (!present && latest.map(r -> r.info().removed()).orElse(true)) {
+            return;
+        }
+        if (!keepsHistory) {
+            String txn = txn();
+            journal.write(name, new CommitJournal.Entry(CommitJournal.Op.REMOVE, txn, 0));
+            rollForward(name, new CommitJournal.Entry(CommitJournal.Op.REMOVE, txn, 0), false);
             return;
         }
         long revision = history.next(name);
@@ -389,6 +419,9 @@ public final class LocalStateStore implements StateStore {
     }
 
     private void pruneHistory(String name, boolean recovering) throws IOException {
+        if (!keepsHistory) {
+            return;
+        }
         boolean pruned = history.prune(name);
         if (pruned) {
             CrashPoints.reach("history.pruned");
@@ -559,6 +592,7 @@ public final class LocalStateStore implements StateStore {
     @Override
     public RevisionInfo rollback(String name, long revision, LockHolder holder) throws IOException {
         StateNames.requireValid(name);
+        requireHistory();
         RevisionRecord target = stored(name, OptionalLong.of(revision));
         if (target.info().revision() == 0) {
             throw EngineException.missing("no revision 0 of profile state '" + name + "' to roll back to");
@@ -579,6 +613,7 @@ public final class LocalStateStore implements StateStore {
     @Override
     public RevisionInfo importRevision(RevisionInfo meta, Path pulledDir) throws IOException {
         String name = StateNames.requireValid(meta.name());
+        requireHistory();
         Optional<RevisionRecord> existing = history.read(name, meta.revision());
         if (existing.isPresent()) {
             RevisionInfo have = existing.get().info();
@@ -624,6 +659,12 @@ public final class LocalStateStore implements StateStore {
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------
+
+    private void requireHistory() {
+        if (!keepsHistory) {
+            throw new IllegalStateException("a local mirror keeps no history: " + dir);
+        }
+    }
 
     /** The stored record of {@code revision} (default: current), or the untracked current tree as revision 0. */
     private RevisionRecord stored(String name, OptionalLong revision) throws IOException {
