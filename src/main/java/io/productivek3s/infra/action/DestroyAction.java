@@ -50,7 +50,7 @@ public final class DestroyAction implements PackageAction {
             return 0;
         }
         run.persist(result.interrupted() ? EngineState.Result.INTERRUPTED : EngineState.Result.FAILED, result.engineExitCode());
-        run.log().warn("Keeping profile state after failed destroy: " + run.store().runtimeDir(run.prepared().name()));
+        run.log().warn("Keeping profile state after failed destroy: " + run.store().runtimeDir(run.stateName()));
         return ChildFailure.report(run.log(), result, "scenario make target '" + target + "'");
     }
 }

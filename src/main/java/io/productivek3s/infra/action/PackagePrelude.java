@@ -24,6 +24,8 @@ import io.productivek3s.infra.pkg.ProfileManifest;
 import io.productivek3s.infra.log.Redactor;
 import io.productivek3s.infra.scenario.Scenario;
 import io.productivek3s.infra.scenario.ScenarioResolver;
+import io.productivek3s.infra.state.EngineState;
+import io.productivek3s.infra.util.Digests;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -125,7 +127,11 @@ public final class PackagePrelude {
         Map<String, String> childEnv = childEnvironment(root, manifest, scenario, fileValues, core, coreRepo);
         // Before any side effect: a child that the kernel would refuse to start (§12.3) is an input error now.
         ExecLimits.current().check(java.util.List.of(), childEnv, CHILD_RESERVE);
-        return new PreparedPackage(source, sha256, root, manifest, scenario, scenarioDir, override, fileValues, core, childEnv, origins);
+        EngineState.Override overrideIdentity = overridePath
+                .map(path -> new EngineState.Override(Digests.sha256(path), path.toAbsolutePath().normalize().toString()))
+                .orElse(EngineState.Override.NONE);
+        return new PreparedPackage(source, sha256, root, manifest, scenario, scenarioDir, override, fileValues, core, childEnv,
+                origins, overrideIdentity);
     }
 
     /** Required inputs and the no-override warning (§11), run after command-specific checks. */

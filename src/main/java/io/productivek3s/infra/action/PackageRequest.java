@@ -1,16 +1,34 @@
 package io.productivek3s.infra.action;
 
+import java.time.Duration;
+import java.util.Objects;
+
 /**
  * What the user asked of a packaged profile: the command ({@code install}, {@code apply}, {@code status},
  * {@code plan}, {@code destroy}, {@code validate}, {@code export}), the {@code --tgz} and {@code --env-file} values as
- * typed (null when absent) and {@code --dry-run}.
+ * typed (null when absent), {@code --dry-run}, the validated {@code --name} that keys the state (null: the package's
+ * {@code metadata.name}) and how long to wait for the state lock ({@code --lock-timeout}, zero: not at all).
  */
-public record PackageRequest(String command, String tgz, String envFile, boolean dryRun) {
+public record PackageRequest(String command, String tgz, String envFile, boolean dryRun, String name, Duration lockTimeout) {
+    public PackageRequest {
+        Objects.requireNonNull(lockTimeout, "lockTimeout");
+    }
+
+    /** A request keyed by the package's own name that does not wait for the lock. */
+    public PackageRequest(String command, String tgz, String envFile, boolean dryRun) {
+        this(command, tgz, envFile, dryRun, null, Duration.ZERO);
+    }
+
     public boolean installLike() {
         return command.equals("install") || command.equals("apply");
     }
 
     public String operation() {
         return "profile." + command;
+    }
+
+    /** The same request for the package found at {@code tgz} (status/plan/destroy without --tgz). */
+    PackageRequest withTgz(String tgz) {
+        return new PackageRequest(command, tgz, envFile, dryRun, name, lockTimeout);
     }
 }

@@ -30,6 +30,8 @@ public final class PackageRun {
     private final EngineContext context;
     private final PackageRequest request;
     private final PreparedPackage prepared;
+    /** The state's key: {@code --name}, else the package's {@code metadata.name}. */
+    private final String stateName;
     private final StateStore store;
     private final Map<String, String> childEnv;
     private final Instant startedAt;
@@ -39,9 +41,10 @@ public final class PackageRun {
     /** What this run did to the profile's state, for the {@link RunSummary}. */
     private String stateChange = "unchanged";
 
-    PackageRun(EngineContext context, PackageRequest request, PreparedPackage prepared, StateStore store,
+    PackageRun(EngineContext context, PackageRequest request, PreparedPackage prepared, String stateName, StateStore store,
             TelemetryRun telemetry, Instant startedAt, Interrupts interrupts) {
         this.context = context;
+        this.stateName = stateName;
         this.interrupts = interrupts;
         this.request = request;
         this.prepared = prepared;
@@ -64,6 +67,11 @@ public final class PackageRun {
 
     public StateStore store() {
         return store;
+    }
+
+    /** The name the state is kept under. */
+    public String stateName() {
+        return stateName;
     }
 
     /** Rewrites {@code <package root>/profile.env} as the make-safe normalized file (§10.7) children will read. */
@@ -128,7 +136,7 @@ public final class PackageRun {
             written.clusterFile().ifPresent(path -> context.log().info("Persisted profile state: " + path));
             context.log().info("Persisted profile runtime state: " + written.runtimeDir());
         } catch (IOException e) {
-            throw EngineException.runtime("could not persist profile state for '" + prepared.name() + "': " + e.getMessage());
+            throw EngineException.runtime("could not persist profile state for '" + stateName + "': " + e.getMessage());
         }
     }
 
@@ -138,12 +146,13 @@ public final class PackageRun {
      * code will say otherwise. Signals after this call no longer count.
      */
     int settleInterrupt() {
-        int signal = interrupts.settle();
+        int signal = interrupts.settle(name -> context.log().warn("SIG" + name + " received after 'profile "
+                + request.command() + "' finished and its state was recorded; stopping"));
         if (signal != 0 && persisted != null && persisted != EngineState.Result.INTERRUPTED) {
             try {
                 write(EngineState.Result.INTERRUPTED, 128 + signal);
             } catch (IOException e) {
-                throw EngineException.runtime("could not persist profile state for '" + prepared.name() + "': " + e.getMessage());
+                throw EngineException.runtime("could not persist profile state for '" + stateName + "': " + e.getMessage());
             }
         }
         return signal;
@@ -152,7 +161,7 @@ public final class PackageRun {
     private PersistResult write(EngineState.Result result, int exitCode) throws IOException {
         int signal = interrupts.received();
         EngineState.Result recorded = signal != 0 ? EngineState.Result.INTERRUPTED : result;
-        PersistResult written = store.persist(prepared.name(), prepared.scenarioDir(),
+        PersistResult written = store.persist(stateName, prepared.scenarioDir(),
                 engineState(recorded, signal != 0 ? 128 + signal : exitCode));
         persisted = recorded;
         return written;
@@ -162,20 +171,20 @@ public final class PackageRun {
     public void remove() {
         context.events().step("profile.state.remove", "running", "removing profile state");
         try {
-            store.remove(prepared.name());
+            store.remove(stateName);
         } catch (IOException e) {
-            throw EngineException.runtime("could not remove profile state for '" + prepared.name() + "': " + e.getMessage());
+            throw EngineException.runtime("could not remove profile state for '" + stateName + "': " + e.getMessage());
         }
         stateChange = "removed";
-        context.log().info("Removed profile state: " + store.clusterFile(prepared.name()));
+        context.log().info("Removed profile state: " + store.clusterFile(stateName));
     }
 
     /** The run's result once the action returned {@code exitCode}. */
     RunSummary summary(int exitCode) {
         var manifest = prepared.manifest();
-        String stateFile = stateChange.equals("unchanged") ? null : store.clusterFile(prepared.name()).toString();
+        String stateFile = stateChange.equals("unchanged") ? null : store.clusterFile(stateName).toString();
         return new RunSummary(request.command(), manifest.name(), manifest.version(), prepared.scenario().type(),
-                manifest.engineType(), prepared.sha256(), request.dryRun(), exitCode, stateChange, stateFile, startedAt,
+                manifest.engineType(), prepared.sha256(), request.dryRun(), exitCode, stateName, stateChange, stateFile, startedAt,
                 Instant.now(context.clock()));
     }
 
@@ -189,8 +198,9 @@ public final class PackageRun {
         var manifest = prepared.manifest();
         return EngineState.of(
                 new EngineState.Profile(manifest.name(), manifest.version(), prepared.scenario().type(), manifest.engineType()),
-                new EngineState.PackageRef(prepared.sha256(), prepared.source().reference()),
+                new EngineState.PackageRef(prepared.sha256(), prepared.source().reference(),
+                        prepared.source().file().toAbsolutePath().normalize().toString()),
                 EngineState.Engine.java(context.engineVersion()),
-                lastAction);
+                lastAction).withOverride(prepared.overrideIdentity());
     }
 }

@@ -9,14 +9,11 @@ import io.productivek3s.infra.exec.Interrupts;
 import io.productivek3s.infra.state.EngineState;
 import io.productivek3s.infra.state.LocalIdentity;
 import io.productivek3s.infra.state.LockRequest;
-import io.productivek3s.infra.state.StateBackends;
-import io.productivek3s.infra.state.StateDirResolver;
 import io.productivek3s.infra.state.StateLock;
 import io.productivek3s.infra.state.StateStore;
 import io.productivek3s.infra.telemetry.Telemetry;
 import io.productivek3s.infra.telemetry.TelemetryRun;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -29,11 +26,17 @@ public final class PackageRunner {
     private final PackageSource source;
 
     private final Telemetry telemetry;
+    private final StateStores stores;
 
     public PackageRunner(EngineContext context, PackageSource source, Telemetry telemetry) {
+        this(context, source, telemetry, StateStores.of(context));
+    }
+
+    public PackageRunner(EngineContext context, PackageSource source, Telemetry telemetry, StateStores stores) {
         this.context = context;
         this.source = source;
         this.telemetry = telemetry;
+        this.stores = stores;
     }
 
     public int run(PackageRequest request, PackageAction action) {
@@ -42,11 +45,10 @@ public final class PackageRunner {
 
     /** Runs the pipeline and returns what happened; failures before the action ran are thrown. */
     public RunSummary execute(PackageRequest request, PackageAction action) {
-        if (request.tgz() == null) {
-            throw EngineException.missing("the 'profile " + request.command() + "' command requires --tgz <file>");
-        }
+        // the missing-argument error comes first, as before #9; --name may stand in for --tgz (status/plan/destroy)
+        PackageSource.Resolved recorded = request.tgz() == null ? new RecordedPackage(context, source, stores).find(request) : null;
         context.release().checkBinding();
-        PackageSource.Resolved resolved = source.resolve(request.tgz());
+        PackageSource.Resolved resolved = recorded != null ? recorded : source.resolve(request.tgz());
         Instant startedAt = Instant.now(context.clock());
         try (Workspace workspace = Workspace.create(context.env())) {
             PackagePrelude prelude = new PackagePrelude(context);
@@ -55,11 +57,17 @@ public final class PackageRunner {
             prelude.checkInputs(prepared);
             action.requireTools(new io.productivek3s.infra.exec.Binaries(prepared.childEnv()), prepared);
 
+            String stateName = request.name() != null ? request.name() : prepared.name();
+            if (!stateName.equals(prepared.name())) {
+                context.log().info("Using state '" + stateName + "' for profile '" + prepared.name() + "'");
+            }
+
             // Every check is done; what follows has side effects (lock, state, prompt, telemetry, children).
-            try (StateStore store = openStore();
-                    StateLock lock = lock(store, prepared.name(), LockRequest.now(
-                            LocalIdentity.holder(context.env(), request.operation().replace('.', ' '), startedAt)))) {
-                warnOnIdentityChange(store, prepared);
+            LockRequest lockRequest = new LockRequest(
+                    LocalIdentity.holder(context.env(), request.operation().replace('.', ' '), startedAt), request.lockTimeout());
+            try (StateStore store = stores.open();
+                    StateLock lock = lock(store, stateName, lockRequest)) {
+                warnOnIdentityChange(store, prepared, stateName);
 
                 Optional<String> userValue = prepared.override().flatMap(file -> file.value("TELEMETRY_ENABLED"));
                 // From the restore to the end a signal is recorded, not fatal: the run finishes its state handling (§12.4).
@@ -68,8 +76,9 @@ public final class PackageRunner {
                         action.emitsTelemetry(), telemetryRun -> {
                             try (Interrupts interrupts = Interrupts.install()) {
                                 context.events().step("profile.state.restore", "running", "restoring runtime state");
-                                restore(store, prepared, telemetryRun);
-                                PackageRun run = new PackageRun(context, request, prepared, store, telemetryRun, startedAt, interrupts);
+                                restore(store, prepared, stateName, telemetryRun);
+                                PackageRun run = new PackageRun(context, request, prepared, stateName, store, telemetryRun,
+                                        startedAt, interrupts);
                                 run.writeNormalizedEnv();
                                 context.events().step(stepFor(request), "running", "running " + request.command());
                                 int actionExit = action.execute(run);
@@ -77,7 +86,7 @@ public final class PackageRunner {
                             }
                         }, RunSummary::exitCode);
             } catch (IOException e) {
-                throw EngineException.runtime("could not read profile state for '" + prepared.name() + "': " + e.getMessage());
+                throw EngineException.runtime("could not read profile state for '" + stateName + "': " + e.getMessage());
             }
         }
     }
@@ -99,17 +108,11 @@ public final class PackageRunner {
         }
     }
 
-    private StateStore openStore() {
-        Path dir = new StateDirResolver(context.env(), context.paths().baseDir(), context.log()::warn).resolve();
-        context.log().debug("state dir: " + dir);
-        return StateBackends.open(context.env(), dir, context.log()::warn);
-    }
-
-    private void restore(StateStore store, PreparedPackage prepared, TelemetryRun telemetry) {
+    private void restore(StateStore store, PreparedPackage prepared, String stateName, TelemetryRun telemetry) {
         try {
-            store.restore(prepared.name(), prepared.scenarioDir());
+            store.restore(stateName, prepared.scenarioDir());
         } catch (IOException e) {
-            throw EngineException.runtime("could not restore profile state for '" + prepared.name() + "': " + e.getMessage());
+            throw EngineException.runtime("could not restore profile state for '" + stateName + "': " + e.getMessage());
         }
         if (telemetry.emitting() && telemetry.enabled().isPresent()) {
             try {
@@ -120,10 +123,11 @@ public final class PackageRunner {
         }
     }
 
-    private void warnOnIdentityChange(StateStore store, PreparedPackage prepared) throws IOException {
-        Optional<EngineState> previous = store.readEngineState(prepared.name());
+    /** One WARN when the state was last written from another package or another override file (§14.7, #9). */
+    private void warnOnIdentityChange(StateStore store, PreparedPackage prepared, String stateName) throws IOException {
+        Optional<EngineState> previous = store.readEngineState(stateName);
         if (previous.isPresent()) {
-            PackageRun.identity(context, prepared, null).identityWarning(previous.get()).ifPresent(context.log()::warn);
+            PackageRun.identity(context, prepared, null).runWarning(stateName, previous.get()).ifPresent(context.log()::warn);
         }
     }
 

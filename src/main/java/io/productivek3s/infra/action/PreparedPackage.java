@@ -5,6 +5,7 @@ import io.productivek3s.infra.env.EnvFile;
 import io.productivek3s.infra.env.Origin;
 import io.productivek3s.infra.pkg.ProfileManifest;
 import io.productivek3s.infra.scenario.Scenario;
+import io.productivek3s.infra.state.EngineState;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -15,6 +16,7 @@ import java.util.Optional;
  * @param fileValues  effective values of every variable the package and override files assign (after guards)
  * @param childEnv    environment for the package's children, before telemetry variables are applied
  * @param origins     where each of {@code fileValues} was assigned (file and line, or the release binding)
+ * @param overrideIdentity  digest and absolute path of the override env file ({@link EngineState.Override#NONE}: none)
  */
 public record PreparedPackage(
         PackageSource.Resolved source,
@@ -27,7 +29,8 @@ public record PreparedPackage(
         Map<String, String> fileValues,
         CoreSettings core,
         Map<String, String> childEnv,
-        Map<String, Origin> origins) {
+        Map<String, Origin> origins,
+        EngineState.Override overrideIdentity) {
 
     public String name() {
         return manifest.name();

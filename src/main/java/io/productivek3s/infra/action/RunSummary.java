@@ -6,6 +6,7 @@ import java.time.Instant;
  * The result of a package run ({@code profile install|apply|plan|status|destroy}): which package ran, how it ended
  * and what happened to its state. The exit code is the engine's (a child's code propagated unchanged).
  *
+ * @param stateName  the name the state is kept under ({@code --name}, else the package's name)
  * @param state      {@code persisted}, {@code removed} or {@code unchanged}
  * @param stateFile  {@code <state>/<name>.json} when state was persisted or removed, else null
  */
@@ -18,6 +19,7 @@ public record RunSummary(
         String packageSha256,
         boolean dryRun,
         int exitCode,
+        String stateName,
         String state,
         String stateFile,
         Instant startedAt,

@@ -48,7 +48,7 @@ public record CommandSpec(
 
     /** Sections of the top-level usage, in print order. */
     public enum Group {
-        PACKAGE, INFO, SOURCE, LEGACY, ARTIFACT, AUTHORING
+        PACKAGE, INFO, SOURCE, LEGACY, STATE, ARTIFACT, AUTHORING
     }
 
     /**

@@ -19,11 +19,16 @@ import java.util.Optional;
 public final class CommandTable {
     private static final String STATE_ENV = "PK3S_PROFILE_STATE_DIR";
     private static final List<String> PACKAGE_ENV = List.of("PK3S_PROFILE_OVERRIDE_ENV_FILE", STATE_ENV, "PK3S_PROFILE_MAKE_BIN",
-            "PRODUCTIVE_K3S_SOURCE", "PRODUCTIVE_K3S_VERSION", "PK3S_CATALOG_URLS", "PK3S_INFRA_MAX_PACKAGE_BYTES");
+            "PRODUCTIVE_K3S_SOURCE", "PRODUCTIVE_K3S_VERSION", "PK3S_CATALOG_URLS", "PK3S_INFRA_MAX_PACKAGE_BYTES", "PK3S_STATE_BACKEND");
+    private static final List<String> STATE_ENVS = List.of(STATE_ENV, "PK3S_STATE_BACKEND");
     private static final List<String> SOURCE_ENV = List.of("PRODUCTIVE_K3S_PROFILES_REPO_DIR", "PRODUCTIVE_K3S_INFRA_MAKE_BIN",
             "PRODUCTIVE_K3S_SOURCE", "PRODUCTIVE_K3S_VERSION");
     private static final JsonForm RUN_SUMMARY = JsonForm.of("run");
     private static final JsonForm STREAMS = JsonForm.none("streams make's output; its result is the exit code");
+
+    private static final String NO_TGZ = "--tgz may be omitted with --name when the cluster's state records a package "
+            + "that is still there with the same sha256 (its recorded path or the download cache); the override env file "
+            + "is never taken from the state.";
 
     private static final List<CommandSpec> ROWS = build();
 
@@ -96,29 +101,35 @@ public final class CommandTable {
                             : "the same as 'profile install'")
                     .details("Validates the package, merges profile.env with the override env file, checks the required "
                             + "inputs, locks the profile's state, restores it, runs the install script with bash and "
-                            + "persists the state whatever the result (contract §13.1). --dry-run switches to plan.")
-                    .flags(Flag.TGZ, Flag.ENV_FILE, Flag.DRY_RUN, Flag.JSON, Flag.OFFLINE)
+                            + "persists the state whatever the result (contract §13.1). --dry-run switches to plan. "
+                            + "--name keys the state (one package, several clusters); --lock-timeout waits for a run "
+                            + "holding the lock.")
+                    .flags(Flag.TGZ, Flag.ENV_FILE, Flag.NAME, Flag.LOCK_TIMEOUT, Flag.DRY_RUN, Flag.JSON, Flag.OFFLINE)
                     .examples("profile " + sub + " --tgz ./profile.tgz --env-file ./site.env",
+                            "profile " + sub + " --tgz ./profile.tgz --env-file ./site-b.env --name site-b --lock-timeout 5m",
                             "profile " + sub + " --tgz ./profile.tgz --env-file ./site.env --dry-run")
                     .env(PACKAGE_ENV).env("TELEMETRY_ENABLED").exits(0, 2, 3, 4, 5).childCodes().json(RUN_SUMMARY).done());
         }
         rows.add(row("profile plan").group(Group.PACKAGE).synopsis("profile plan --tgz <file>")
                 .summary("OpenTofu plan, or make -n of the apply target; never persists state")
                 .details("OpenTofu packages run 'init -backend=false' then 'plan'; ansible/shell packages run "
-                        + "'make -n <apply target>' (contract §13.3).")
-                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.JSON, Flag.OFFLINE).examples("profile plan --tgz ./profile.tgz --env-file ./site.env")
+                        + "'make -n <apply target>' (contract §13.3). " + NO_TGZ)
+                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.NAME, Flag.LOCK_TIMEOUT, Flag.JSON, Flag.OFFLINE)
+                .examples("profile plan --tgz ./profile.tgz --env-file ./site.env", "profile plan --name site-b --env-file ./site-b.env")
                 .env(PACKAGE_ENV).env("PRODUCTIVE_K3S_INFRA_TOFU_BIN").exits(0, 1, 3, 4, 5).childCodes().json(RUN_SUMMARY).done());
         rows.add(row("profile status").group(Group.PACKAGE).synopsis("profile status --tgz <file>")
                 .summary("run the scenario's status target against the restored state")
-                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.JSON, Flag.OFFLINE).examples("profile status --tgz ./profile.tgz --env-file ./site.env")
-                .details("Restores the profile's state, runs make <status target> and persists the state on success (§13.2).")
+                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.NAME, Flag.LOCK_TIMEOUT, Flag.JSON, Flag.OFFLINE)
+                .examples("profile status --tgz ./profile.tgz --env-file ./site.env", "profile status --name site-b --env-file ./site-b.env")
+                .details("Restores the profile's state, runs make <status target> and persists the state on success (§13.2). "
+                        + NO_TGZ)
                 .env(PACKAGE_ENV).exits(0, 3, 4, 5).childCodes().json(RUN_SUMMARY).done());
         rows.add(row("profile destroy").group(Group.PACKAGE).synopsis("profile destroy --tgz <file>")
                 .summary("run the scenario's destroy target; remove the state on success")
                 .details("Success removes the profile's state; a failure keeps it so the destroy can be retried (§13.4). "
-                        + "--dry-run runs make -n and leaves state alone.")
-                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.DRY_RUN, Flag.JSON, Flag.OFFLINE)
-                .examples("profile destroy --tgz ./profile.tgz --env-file ./site.env")
+                        + "--dry-run runs make -n and leaves state alone. " + NO_TGZ)
+                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.NAME, Flag.LOCK_TIMEOUT, Flag.DRY_RUN, Flag.JSON, Flag.OFFLINE)
+                .examples("profile destroy --tgz ./profile.tgz --env-file ./site.env", "profile destroy --name site-b --env-file ./site-b.env")
                 .env(PACKAGE_ENV).env("TELEMETRY_ENABLED").exits(0, 2, 3, 4, 5).childCodes().json(RUN_SUMMARY).done());
         rows.add(row("profile export").group(Group.PACKAGE).synopsis("profile export --tgz <file> --output <file|dir>")
                 .summary("write a self-contained installer bundle (directory or .tgz)")
@@ -127,6 +138,8 @@ public final class CommandTable {
                 .flags(Flag.TGZ, Flag.OUTPUT, Flag.ENV_FILE, Flag.FORCE, Flag.JSON, Flag.OFFLINE)
                 .examples("profile export --tgz ./profile.tgz --output ./bundle", "profile export --tgz ./profile.tgz --output ./bundle.tgz --env-file ./site.env")
                 .env("TELEMETRY_ENABLED", "PK3S_PROFILE_OVERRIDE_ENV_FILE").exits(0, 3, 4).json(JsonForm.of("export")).done());
+
+        stateRows(rows);
 
         rows.add(row("help").group(Group.INFO).synopsis("help").summary("this text; 'help <command>' for one command")
                 .details("Prints the usage. 'help <command>' and '<command> --help' print a command's flags, examples, "
@@ -255,6 +268,61 @@ public final class CommandTable {
                 .examples("completion bash > ~/.local/share/bash-completion/completions/productive-k3s-infra.sh", "completion zsh")
                 .exits(0, 2).json(JsonForm.none("prints a shell script")).done());
         return List.copyOf(rows);
+    }
+
+    /** {@code state …} and {@code profile list}: the clusters a state backend holds, their history and lock. */
+    private static void stateRows(List<CommandSpec> rows) {
+        String listDetails = "Every cluster (state name) with current state: name, profile, version, last action, result, "
+                + "when, and who holds its lock right now. A destroyed cluster is not listed; its history is kept.";
+        rows.add(row("profile list").group(Group.PACKAGE).synopsis("profile list [--json]")
+                .summary("every cluster with state: name, profile, version, last action, result, when")
+                .details(listDetails + " The same as 'state list'.").flags(Flag.JSON)
+                .examples("profile list", "profile list --json").env(STATE_ENVS).exits(0, 1, 4).json(JsonForm.of("state-list")).done());
+        rows.add(row("state list").group(Group.STATE).synopsis("state list [--json]")
+                .summary("every cluster with state: name, profile, version, last action, result, when")
+                .details(listDetails).flags(Flag.JSON)
+                .examples("state list", "state list --json").env(STATE_ENVS).exits(0, 1, 4).json(JsonForm.of("state-list")).done());
+        rows.add(row("state show").group(Group.STATE).synopsis("state show <name> [--json]")
+                .summary("one cluster: package, override file, last action, current revision, lock, files")
+                .details("Shows what the state of one cluster records (engine-state.json and the current revision) and "
+                        + "where its files are. Unknown name: exit 3.")
+                .flags(Flag.JSON).examples("state show site-b", "state show site-b --json").env(STATE_ENVS).exits(0, 1, 3, 4)
+                .json(JsonForm.of("state-show")).done());
+        rows.add(row("state history").group(Group.STATE).synopsis("state history <name> [--json]")
+                .summary("a cluster's revisions, oldest first: who, when, command, result, package, tree digest")
+                .details("Lists every revision the backend keeps for the cluster, including the one a destroy wrote. "
+                        + "Unknown name: exit 3.")
+                .flags(Flag.JSON).examples("state history site-b", "state history site-b --json").env(STATE_ENVS)
+                .exits(0, 1, 3, 4).json(JsonForm.of("state-history")).done());
+        rows.add(row("state pull").group(Group.STATE).synopsis("state pull <name> [--revision <n>] --output <dir>")
+                .summary("write a revision (default: the current one) to a directory, digests verified")
+                .details("Writes <name>.json beside <name>.runtime/ into --output (absent or empty), verifying every "
+                        + "file's digest. Needs no lock: revisions never change. Unknown name or revision: exit 3.")
+                .flags(Flag.REVISION, Flag.OUTPUT_DIR, Flag.JSON)
+                .examples("state pull site-b --output ./site-b-state", "state pull site-b --revision 3 --output ./r3 --json")
+                .env(STATE_ENVS).exits(0, 1, 2, 3, 4).json(JsonForm.of("state-pull")).done());
+        rows.add(row("state rollback").group(Group.STATE).synopsis("state rollback <name> --revision <n>")
+                .summary("make an older revision current again, as a new revision; infrastructure is untouched")
+                .details("Takes the cluster's lock (waiting up to --lock-timeout) and records revision <n>'s tree as a new "
+                        + "revision. Only the state changes: run 'profile status' or 'profile apply' to reconcile the "
+                        + "infrastructure with it. Unknown name or revision: exit 3.")
+                .flags(Flag.REVISION, Flag.LOCK_TIMEOUT, Flag.JSON)
+                .examples("state rollback site-b --revision 3", "state rollback site-b --revision 3 --lock-timeout 1m --json")
+                .env(STATE_ENVS).exits(0, 1, 2, 3, 4).json(JsonForm.of("state-rollback")).done());
+        rows.add(row("state unlock").group(Group.STATE).synopsis("state unlock <name> --force")
+                .summary("break a cluster's lock and say whose it was")
+                .details("For a lock whose holder is gone (a crashed run, a lost workstation). Requires --force: breaking "
+                        + "the lock of a run that is still working lets two runs change one cluster.")
+                .flags(Flag.FORCE_UNLOCK, Flag.JSON).examples("state unlock site-b --force", "state unlock site-b --force --json")
+                .env(STATE_ENVS).exits(0, 1, 2, 3, 4).json(JsonForm.of("state-unlock")).done());
+        rows.add(row("state migrate").group(Group.STATE).synopsis("state migrate --to <backend>")
+                .summary("copy every cluster with its history to another backend, digests verified; idempotent")
+                .details("Copies each cluster of the current backend (PK3S_STATE_BACKEND) to --to, revision by revision, "
+                        + "oldest first, under the target's lock, and checks each copied tree's digest. Revisions already "
+                        + "there are skipped, so it can be run again. The source is left as it is.")
+                .flags(Flag.TO, Flag.LOCK_TIMEOUT, Flag.JSON)
+                .examples("state migrate --to postgresql://pk3s@db.example:5432/pk3s", "state migrate --to local --json")
+                .env(STATE_ENVS).env("PGPASSWORD").exits(0, 1, 2, 3, 4).json(JsonForm.of("state-migrate")).done());
     }
 
     private static void legacy(List<CommandSpec> rows, String word, String synopsis) {

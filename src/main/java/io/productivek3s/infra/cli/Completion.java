@@ -55,9 +55,16 @@ final class Completion {
         String fileFlags = flagsCompleting(Flag.Completes.FILE);
         String dirFlags = flagsCompleting(Flag.Completes.DIRECTORY);
         String global = Flag.GLOBAL.stream().map(Flag::name).collect(Collectors.joining(" "));
+        // commands whose positional is a cluster name: offered from 'completion state-names'
+        String named = specs.stream().filter(spec -> spec.synopsis() != null && spec.synopsis().startsWith(spec.name() + " <name>"))
+                .map(spec -> quote(spec.name())).collect(Collectors.joining("|"));
         s.append("""
                 %1$s_catalog_names() {
                   "${COMP_WORDS[0]}" completion catalog-names 2>/dev/null
+                }
+
+                %1$s_state_names() {
+                  "${COMP_WORDS[0]}" completion state-names 2>/dev/null
                 }
 
                 # Keeps the candidates that start with the word being completed (zsh's compgen does not filter).
@@ -98,6 +105,9 @@ final class Completion {
                     --events)
                       %1$s_reply "$cur" $(compgen -W "ndjson" -- "$cur")
                       return 0 ;;
+                    --name)
+                      %1$s_reply "$cur" $(compgen -W "$(%1$s_state_names)" -- "$cur")
+                      return 0 ;;
                     --version)
                       [ "${pos[0]}" = core ] && return 0 ;;
                   esac
@@ -119,12 +129,17 @@ final class Completion {
                     %1$s_reply "$cur" $(compgen -W "$(%1$s_catalog_names)" -- "$cur")
                     return 0
                   fi
+                  case "$key" in
+                    %6$s)
+                      %1$s_reply "$cur" $(compgen -W "$(%1$s_state_names)" -- "$cur")
+                      return 0 ;;
+                  esac
                   %1$s_reply "$cur" $(compgen -W "$(%1$s_words "$key")" -- "$cur")
                   return 0
                 }
 
                 complete -F %1$s productive-k3s-infra.sh ./productive-k3s-infra.sh
-                """.formatted(FUNCTION, valueFlags, fileFlags, dirFlags, global));
+                """.formatted(FUNCTION, valueFlags, fileFlags, dirFlags, global, named));
         return s.toString();
     }
 

@@ -63,6 +63,15 @@ final class Dispatcher {
             handlers.put("profile " + sub, this::profile);
         }
         handlers.put("profile show", this::profileShow);
+        handlers.put("profile list", () -> new StateCommands(context, invocation).list("profile list"));
+        StateCommands state = new StateCommands(context, invocation);
+        handlers.put("state list", () -> state.list("state list"));
+        handlers.put("state show", state::show);
+        handlers.put("state history", state::history);
+        handlers.put("state pull", state::pull);
+        handlers.put("state rollback", state::rollback);
+        handlers.put("state unlock", state::unlock);
+        handlers.put("state migrate", state::migrate);
         handlers.put("telemetry preview", this::telemetryCommand);
         handlers.put("catalog list", this::catalog);
         handlers.put("catalog show", this::catalog);
@@ -223,6 +232,10 @@ final class Dispatcher {
             case "bash" -> out.print(Completion.bash(context.release().packageOnly()));
             case "zsh" -> out.print(Completion.zsh(context.release().packageOnly()));
             case "catalog-names" -> new CatalogNamesAction(context).names().forEach(name -> out.print(name + "\n"));
+            case "state-names" -> {
+                context.log().setEventsMode(true); // a WARN (e.g. about the state dir) must not become a candidate
+                new StateCommands(context, invocation).names().forEach(name -> out.print(name + "\n"));
+            }
             default -> throw EngineException.usage("unsupported completion shell: " + shell + " (bash or zsh)");
         }
         out.flush();
@@ -263,6 +276,12 @@ final class Dispatcher {
     private int profile() {
         String sub = invocation.word(1);
         PackageRequest request = new PackageRequest(sub, invocation.tgz(), invocation.envFile(), invocation.dryRun());
+        if (List.of("install", "apply", "status", "plan", "destroy").contains(sub)) {
+            // both checked before anything runs: a typo must not cost a package extraction
+            String name = invocation.name() == null ? null : ClusterNames.require("--name", invocation.name());
+            request = new PackageRequest(sub, invocation.tgz(), invocation.envFile(), invocation.dryRun(), name,
+                    Durations.lockTimeout(invocation.lockTimeout()));
+        }
         PackageAction action;
         switch (sub) {
             case "validate":
@@ -300,8 +319,9 @@ final class Dispatcher {
                 throw EngineException.usage("unsupported profile command: " + sub);
         }
         PackageAction chosen = action;
+        PackageRequest run = request;
         return withEvents(request, () -> {
-            RunSummary summary = new PackageRunner(context, packageSource(), telemetry()).execute(request, chosen);
+            RunSummary summary = new PackageRunner(context, packageSource(), telemetry()).execute(run, chosen);
             printJson(() -> JsonResults.run(summary));
             return summary.exitCode();
         });

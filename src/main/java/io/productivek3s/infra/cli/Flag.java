@@ -37,6 +37,19 @@ public record Flag(String name, String value, String description, Completes comp
     public static final Flag OFFLINE = new Flag("--offline", null, "use only the download cache; never download",
             Completes.NOTHING);
 
+    public static final Flag NAME = new Flag("--name", "<name>",
+            "cluster name that keys the state (default: the package's metadata.name)", Completes.NOTHING);
+    public static final Flag LOCK_TIMEOUT = new Flag("--lock-timeout", "<duration>",
+            "wait this long for the state lock: 30s, 5m, 1h, 500ms or seconds (default 0: fail at once)", Completes.NOTHING);
+    public static final Flag REVISION = new Flag("--revision", "<n>", "state revision number (see 'state history')",
+            Completes.NOTHING);
+    public static final Flag OUTPUT_DIR = new Flag("--output", "<dir>",
+            "directory to write <name>.json and <name>.runtime/ into (absent or empty)", Completes.DIRECTORY);
+    public static final Flag TO = new Flag("--to", "<backend>",
+            "target state backend: local or a postgresql://user@host:port/db URL", Completes.NOTHING);
+    public static final Flag FORCE_UNLOCK = new Flag("--force", null,
+            "break the lock whoever holds it (make sure no run is still working on the state)", Completes.NOTHING);
+
     /** Accepted by every command. */
     public static final List<Flag> GLOBAL = List.of(DEBUG, EVENTS, YES);
 

@@ -45,6 +45,8 @@ final class HelpText {
                 described(text, flag.synopsis(), flag.description());
             }
         }
+        text.append("\nState commands (PK3S_STATE_BACKEND: local or postgresql://user@host:port/db):\n");
+        commands(text, Group.STATE, packageOnly);
         text.append("\nArtifact commands:\n");
         line(text, "profile <command> --tgz <url|name|name@version>   (catalogs: PK3S_CATALOG_URLS)");
         commands(text, Group.ARTIFACT, packageOnly);

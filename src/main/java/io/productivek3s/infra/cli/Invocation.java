@@ -41,6 +41,23 @@ public record Invocation(List<String> positionals, Map<String, String> values, S
         return value("--output");
     }
 
+    /** {@code --name <cluster>}, the state name; null when absent. */
+    public String name() {
+        return value("--name");
+    }
+
+    public String lockTimeout() {
+        return value("--lock-timeout");
+    }
+
+    public String revision() {
+        return value("--revision");
+    }
+
+    public String to() {
+        return value("--to");
+    }
+
     /** {@code --profile} or {@code --profile-env}, whichever came last. */
     public String profile() {
         return value("--profile");

@@ -47,6 +47,7 @@ final class JsonResults {
         root.put("success", summary.exitCode() == 0);
         root.put("exit_code", summary.exitCode());
         ObjectNode state = root.putObject("state");
+        state.put("name", summary.stateName());
         state.put("change", summary.state());
         state.put("file", summary.stateFile());
         root.put("started_at", summary.startedAt().toString());

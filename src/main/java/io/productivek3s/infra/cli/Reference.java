@@ -9,8 +9,8 @@ final class Reference {
     static final Map<Integer, String> EXIT_CODES = ordered(
             0, "success",
             1, "runtime failure not caused by caller input (internal error, missing scenario/OpenTofu directory)",
-            2, "usage: unknown command or subcommand, flag without value, package-only surface, bad --events",
-            3, "missing required flag, file or directory (--tgz, --profile, --output, package, checkout)",
+            2, "usage: unknown command or subcommand, flag without value, package-only surface, bad --events or --lock-timeout",
+            3, "missing required flag, file or directory (--tgz, --profile, --output, package, checkout); unknown state name",
             4, "contract or validation: invalid package/profile, env-file syntax, missing inputs, binding, state lock held",
             5, "missing host dependency (bash, make, tofu or terraform, ssh, java)");
 
@@ -20,6 +20,8 @@ final class Reference {
             "PK3S_INFRA_RUNTIME_SURFACE", "package-only or source-plus-package (scripts/release.env wins)",
             "PK3S_PROFILE_OVERRIDE_ENV_FILE", "override env file used when --env-file is not given",
             "PK3S_PROFILE_STATE_DIR", "where profile state is kept (default: the user's state dir)",
+            "PK3S_STATE_BACKEND", "state backend: local (default) or postgresql://user@host:port/db",
+            "PGPASSWORD", "PostgreSQL password when the backend URL and ~/.pgpass give none",
             "PK3S_PROFILE_MAKE_BIN", "make binary for packaged profiles",
             "PRODUCTIVE_K3S_INFRA_MAKE_BIN", "make binary for source commands",
             "PRODUCTIVE_K3S_INFRA_TOFU_BIN", "OpenTofu binary (default: tofu, then terraform)",

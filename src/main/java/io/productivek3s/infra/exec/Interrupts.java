@@ -13,14 +13,14 @@ import sun.misc.SignalHandler;
  * handling so the record says {@code interrupted} whatever the phase was (child, persist, removal). A second signal
  * ends the engine at once: the user insists, and state writes are each atomic.
  *
- * <p>Once the run has {@link #settle settled} (its record and exit code are decided), a first late signal is
- * swallowed instead of handed to the JVM's default handling: that would exit 128+S while the record already says
- * the run succeeded. A second signal still ends the engine at once.
+ * <p>Once the run has {@link #settle settled} (its record is final), a signal still ends the engine at once (a
+ * Ctrl-C during the telemetry exit wait must work), but first says so: the exit code 128+S then stands beside a
+ * record that rightly says the run itself finished, and the line explains the difference.
  */
 public final class Interrupts implements AutoCloseable {
     /** 0: none yet; 2 or 15: the first signal; {@link #SETTLED}: settled with none. */
     private final AtomicInteger received = new AtomicInteger();
-    private final AtomicInteger late = new AtomicInteger();
+    private volatile Consumer<String> late = name -> { };
     private static final int SETTLED = -1;
     private final CountDownLatch first = new CountDownLatch(1);
     private final SignalHandler previousInt;
@@ -43,10 +43,11 @@ public final class Interrupts implements AutoCloseable {
     }
 
     /**
-     * Decides the run's outcome: returns the signal received so far (0 if none); from now on a first signal is
-     * late and swallowed, so the exit code cannot disagree with what the run recorded.
+     * Decides the run's outcome: returns the signal received so far (0 if none). A signal from now on is late: it
+     * ends the engine at once, after {@code onLate} has been told its name ({@code INT} or {@code TERM}).
      */
-    public int settle() {
+    public int settle(Consumer<String> onLate) {
+        late = onLate;
         return received.compareAndSet(0, SETTLED) ? 0 : received();
     }
 
@@ -72,8 +73,10 @@ public final class Interrupts implements AutoCloseable {
     private SignalHandler install(String name, int number) {
         try {
             return Signal.handle(new Signal(name), signal -> {
-                if (received.get() == SETTLED && late.getAndIncrement() == 0) {
-                    return; // the run is over and recorded; a second signal still ends the engine
+                if (received.get() == SETTLED) {
+                    late.accept(name);
+                    Runtime.getRuntime().exit(128 + number);
+                    return;
                 }
                 if (!received.compareAndSet(0, number)) {
                     Runtime.getRuntime().exit(128 + number);
@@ -90,7 +93,7 @@ public final class Interrupts implements AutoCloseable {
     @Override
     public void close() {
         if (received.get() == SETTLED) {
-            return; // keep swallowing a first late signal until the process exits (see settle)
+            return; // keep announcing late signals until the process exits (see settle)
         }
         restore("INT", previousInt);
         restore("TERM", previousTerm);

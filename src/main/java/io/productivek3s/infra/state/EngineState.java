@@ -16,15 +16,45 @@ import java.util.Optional;
  * versions, a package digest, a package reference and the last action's outcome. Any component may be null when
  * read from an older or partial file.
  */
-public record EngineState(String schemaVersion, Profile profile, PackageRef pkg, Engine engine, LastAction lastAction) {
+public record EngineState(String schemaVersion, Profile profile, PackageRef pkg, Engine engine, LastAction lastAction,
+        Override override) {
     public static final String SCHEMA_VERSION = "1";
+
+    /** A record without the {@code override} section (unknown: written by an older engine). */
+    public EngineState(String schemaVersion, Profile profile, PackageRef pkg, Engine engine, LastAction lastAction) {
+        this(schemaVersion, profile, pkg, engine, lastAction, null);
+    }
+
+    /**
+     * {@code override{sha256, path}}: the override env file the run used ({@link #NONE}: none), so a run with another
+     * site's file is noticed. The digest decides; the path is for the message. A record without the section (older
+     * engines) is {@code null}: unknown, never warned about.
+     */
+    public record Override(String sha256, String path) {
+        public static final Override NONE = new Override(null, null);
+
+        public boolean none() {
+            return sha256 == null;
+        }
+
+        String describe() {
+            return none() ? "no override file" : "override file " + path + " (sha256 " + sha256 + ")";
+        }
+    }
 
     /** {@code profile{name, version, scenario, engine}}: the package identity as declared in {@code profile.yaml}. */
     public record Profile(String name, String version, String scenario, String engine) {
     }
 
-    /** {@code package{sha256, ref}}: digest of the {@code profile.tgz} and how it was referenced (path or catalog name). */
-    public record PackageRef(String sha256, String ref) {
+    /**
+     * {@code package{sha256, ref, path}}: digest of the {@code profile.tgz}, how it was referenced (path, URL or
+     * catalog name, as typed) and the absolute local file that was read (a path or the download cache's copy), which
+     * lets {@code status|plan|destroy --name} find the package again. {@code path} is null in older records.
+     */
+    public record PackageRef(String sha256, String ref, String path) {
+        public PackageRef(String sha256, String ref) {
+            this(sha256, ref, null);
+        }
     }
 
     /** {@code engine{name, version, language}}. */
@@ -64,6 +94,11 @@ public record EngineState(String schemaVersion, Profile profile, PackageRef pkg,
         return new EngineState(SCHEMA_VERSION, profile, pkg, engine, lastAction);
     }
 
+    /** This record with the run's override file identity. */
+    public EngineState withOverride(Override value) {
+        return new EngineState(schemaVersion, profile, pkg, engine, lastAction, value);
+    }
+
     /** The document in the engine's JSON style; null components become JSON {@code null}. */
     public String toJson() {
         ObjectNode root = Json.object();
@@ -83,6 +118,9 @@ public record EngineState(String schemaVersion, Profile profile, PackageRef pkg,
             ObjectNode p = root.putObject("package");
             p.put("sha256", pkg.sha256());
             p.put("ref", pkg.ref());
+            if (pkg.path() != null) {
+                p.put("path", pkg.path());
+            }
         }
         if (engine == null) {
             root.putNull("engine");
@@ -102,6 +140,11 @@ public record EngineState(String schemaVersion, Profile profile, PackageRef pkg,
             a.put("started_at", lastAction.startedAt() == null ? null : lastAction.startedAt().toString());
             a.put("finished_at", lastAction.finishedAt() == null ? null : lastAction.finishedAt().toString());
         }
+        if (override != null) {
+            ObjectNode o = root.putObject("override");
+            o.put("sha256", override.sha256());
+            o.put("path", override.path());
+        }
         return Json.pretty(root);
     }
 
@@ -118,13 +161,17 @@ public record EngineState(String schemaVersion, Profile profile, PackageRef pkg,
         JsonNode k = section(root, "package");
         JsonNode e = section(root, "engine");
         JsonNode a = section(root, "last_action");
+        JsonNode o = section(root, "override");
+        Override override = o == null ? (root.has("override") ? Override.NONE : null)
+                : text(o, "sha256") == null ? Override.NONE : new Override(text(o, "sha256"), text(o, "path"));
         return new EngineState(
                 text(root, "schema_version"),
                 p == null ? null : new Profile(text(p, "name"), text(p, "version"), text(p, "scenario"), text(p, "engine")),
-                k == null ? null : new PackageRef(text(k, "sha256"), text(k, "ref")),
+                k == null ? null : new PackageRef(text(k, "sha256"), text(k, "ref"), text(k, "path")),
                 e == null ? null : new Engine(text(e, "name"), text(e, "version"), text(e, "language")),
                 a == null ? null : new LastAction(text(a, "command"), result(a), integer(a, "exit_code"),
-                        instant(a, "started_at"), instant(a, "finished_at")));
+                        instant(a, "started_at"), instant(a, "finished_at")),
+                override);
     }
 
     /**
@@ -152,6 +199,31 @@ public record EngineState(String schemaVersion, Profile profile, PackageRef pkg,
         }
         return Optional.of("profile '" + profile.name() + "' state was created from version " + old
                 + "; now running version " + now);
+    }
+
+    /**
+     * The one WARN of a run whose state {@code stateName} was last written from another package (the §14.7 text)
+     * and/or another override env file (by digest; a record that predates the override section is not compared).
+     * Both differences share one line, which ends by pointing at {@code --name}.
+     */
+    public Optional<String> runWarning(String stateName, EngineState previous) {
+        if (previous == null) {
+            return Optional.empty();
+        }
+        Optional<String> pkgChange = identityWarning(previous);
+        Override before = previous.override();
+        boolean overrideChanged = before != null && override != null && !Objects.equals(before.sha256(), override.sha256());
+        if (pkgChange.isEmpty() && !overrideChanged) {
+            return Optional.empty();
+        }
+        StringBuilder line = new StringBuilder();
+        pkgChange.ifPresent(line::append);
+        if (overrideChanged) {
+            line.append(line.length() == 0 ? "state '" + stateName + "' was last written from " : "; it was last written from ")
+                    .append(before.describe()).append("; this run uses ").append(override.none() ? "no override file"
+                            : override.path() + " (sha256 " + override.sha256() + ")");
+        }
+        return Optional.of(line.append("; use --name <cluster> to keep clusters apart").toString());
     }
 
     private static String display(String version) {

@@ -52,8 +52,10 @@ class TgzArgumentTest {
 
     @Test
     void missingPathsKeepTheirContractMessage() throws Exception {
+        // resolved one level below the temp dir, so "../x" stays inside it (a stray /tmp/x must not matter)
+        Function<String, Path> nested = value -> dir.resolve("cwd").resolve(value).normalize();
         for (String value : new String[] {"./missing.tgz", "missing.tgz", "dist/p.tar.gz", "../x", "~/p"}) {
-            assertThatThrownBy(() -> TgzArgument.classify(value, paths()))
+            assertThatThrownBy(() -> TgzArgument.classify(value, nested))
                     .satisfies(e -> assertThat(exitCode(e)).isEqualTo(3))
                     .hasMessage("tgz package not found: " + value);
         }

@@ -38,7 +38,7 @@ class CompletionIT extends PackageTestBase {
     void completesCommandsSubcommandsAndFlags() throws Exception {
         assertThat(complete("bash", "pro")).containsExactly("profile");
         assertThat(complete("bash", "profile", "")).containsExactly("validate", "install", "apply", "plan", "status", "destroy",
-                "export", "pack", "show");
+                "export", "list", "pack", "show");
         assertThat(complete("bash", "--debug", "profile", "--tgz", "x.tgz", "inst")).containsExactly("install");
         assertThat(complete("bash", "profile", "install", "--")).contains("--tgz", "--env-file", "--dry-run", "--json", "--help")
                 .doesNotContain("--output", "--profile");
@@ -111,7 +111,7 @@ class CompletionIT extends PackageTestBase {
     @Test
     void zshCompletesThroughTheSameFunction() throws Exception {
         assertThat(complete("zsh", "profile", "")).containsExactly("validate", "install", "apply", "plan", "status", "destroy",
-                "export", "pack", "show");
+                "export", "list", "pack", "show");
         assertThat(complete("zsh", "profile", "destroy", "--dr")).containsExactly("--dry-run");
     }
 

@@ -1,0 +1,43 @@
+package io.productivek3s.infra.action;
+
+import io.productivek3s.infra.run.EngineContext;
+import io.productivek3s.infra.state.StateBackends;
+import io.productivek3s.infra.state.StateDirResolver;
+import io.productivek3s.infra.state.StateStore;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Opens state stores: the one {@code PK3S_STATE_BACKEND} names, or another backend ({@code state migrate --to}).
+ * Both keep {@code pk3s}'s local files in the resolved state directory (§14.1). Tests substitute an in-memory store.
+ */
+public interface StateStores {
+    /** The current backend. */
+    StateStore open();
+
+    /** The backend {@code backend} names ({@code local} or a PostgreSQL URL), with the same local directory. */
+    StateStore open(String backend);
+
+    static StateStores of(EngineContext context) {
+        return new StateStores() {
+            @Override
+            public StateStore open() {
+                return StateBackends.open(context.env(), dir(), context.log()::warn);
+            }
+
+            @Override
+            public StateStore open(String backend) {
+                Map<String, String> env = new HashMap<>(context.env());
+                env.put(StateBackends.VARIABLE, backend);
+                return StateBackends.open(env, dir(), context.log()::warn);
+            }
+
+            private Path dir() {
+                Path dir = new StateDirResolver(context.env(), context.paths().baseDir(), context.log()::warn).resolve();
+                context.log().debug("state dir: " + dir);
+                return dir;
+            }
+        };
+    }
+}

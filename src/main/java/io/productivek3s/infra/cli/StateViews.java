@@ -1,0 +1,307 @@
+package io.productivek3s.infra.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.productivek3s.infra.action.StateChangeAction;
+import io.productivek3s.infra.action.StateMigrateAction;
+import io.productivek3s.infra.action.StateQueryAction;
+import io.productivek3s.infra.state.ClusterInfo;
+import io.productivek3s.infra.state.EngineState;
+import io.productivek3s.infra.state.LockHolder;
+import io.productivek3s.infra.state.RevisionInfo;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Text and {@code --json} renderings of the state commands' results (schemas in docs/state.md). */
+final class StateViews {
+    private StateViews() {
+    }
+
+    // ---- text
+
+    static String listText(StateQueryAction.Listing listing) {
+        if (listing.clusters().isEmpty()) {
+            return "No clusters in " + listing.location() + "\n";
+        }
+        boolean locks = listing.clusters().stream().anyMatch(c -> c.lockedBy() != null);
+        List<String> header = new ArrayList<>(List.of("NAME", "PROFILE", "VERSION", "LAST ACTION", "RESULT", "WHEN"));
+        if (locks) {
+            header.add("LOCKED BY");
+        }
+        List<List<String>> rows = new ArrayList<>();
+        rows.add(header);
+        for (ClusterInfo c : listing.clusters()) {
+            List<String> row = new ArrayList<>(List.of(text(c.name()), text(c.profile()), text(c.version()), text(c.lastAction()),
+                    text(c.result()), text(c.when())));
+            if (locks) {
+                row.add(c.lockedBy() == null ? "-" : c.lockedBy().describe());
+            }
+            rows.add(row);
+        }
+        return table(rows);
+    }
+
+    static String showText(StateQueryAction.Shown shown) {
+        ClusterInfo c = shown.cluster();
+        EngineState state = shown.engineState();
+        StringBuilder s = new StringBuilder();
+        field(s, "Cluster", c.name());
+        if (state != null && state.profile() != null) {
+            EngineState.Profile p = state.profile();
+            field(s, "Profile", text(p.name()) + " " + text(p.version()) + " (scenario " + text(p.scenario()) + ", engine "
+                    + text(p.engine()) + ")");
+        } else {
+            field(s, "Profile", text(c.profile()) + " " + text(c.version()));
+        }
+        if (state != null && state.pkg() != null) {
+            EngineState.PackageRef pkg = state.pkg();
+            field(s, "Package", text(pkg.ref()) + (pkg.path() == null || pkg.path().equals(pkg.ref()) ? "" : " (" + pkg.path() + ")")
+                    + ", sha256 " + text(pkg.sha256()));
+        }
+        if (state != null) {
+            EngineState.Override o = state.override();
+            field(s, "Override file", o == null ? "not recorded" : o.none() ? "none" : o.path() + " (sha256 " + o.sha256() + ")");
+        }
+        field(s, "Last action", text(c.lastAction()) + ": " + text(c.result()) + lastExit(state) + " at " + text(c.when()));
+        RevisionInfo r = shown.current();
+        field(s, "Revision", r == null ? text(c.revision()) : r.revision() + ", written by " + text(r.who()) + " at "
+                + text(r.createdAt()) + " (" + text(r.command()) + ")");
+        field(s, "Locked by", c.lockedBy() == null ? "nobody" : c.lockedBy().describe());
+        field(s, "State file", shown.clusterFile().toString());
+        field(s, "Runtime dir", shown.runtimeDir().toString());
+        field(s, "Backend", shown.location());
+        return s.toString();
+    }
+
+    static String historyText(StateQueryAction.History history) {
+        if (history.revisions().isEmpty()) {
+            return "No revisions recorded for '" + history.name() + "' yet: its state predates history; the next run that "
+                    + "writes it records one\n";
+        }
+        List<List<String>> rows = new ArrayList<>();
+        rows.add(List.of("REV", "WHEN", "WHO", "COMMAND", "RESULT", "EXIT", "VERSION", "TREE"));
+        for (RevisionInfo r : history.revisions()) {
+            rows.add(List.of(String.valueOf(r.revision()), text(r.createdAt()), text(r.who()), text(r.command()),
+                    text(r.result()) + (r.removed() ? " (removed)" : ""), text(r.exitCode()), text(r.profileVersion()),
+                    r.treeSha256() == null ? "-" : r.treeSha256().substring(0, Math.min(12, r.treeSha256().length()))));
+        }
+        return table(rows);
+    }
+
+    static String pullText(StateQueryAction.Pulled pulled) {
+        return "Pulled revision " + pulled.revision().revision() + " of '" + pulled.revision().name() + "' into " + pulled.output()
+                + " (digests verified): " + pulled.clusterFile().getFileName() + ", " + pulled.runtimeDir().getFileName() + "/\n";
+    }
+
+    static String rollbackText(StateChangeAction.RolledBack rolled) {
+        return "Rolled back state '" + rolled.name() + "' to revision " + rolled.target() + ", written as revision "
+                + rolled.created().revision() + " (was " + rolled.previous() + ").\n"
+                + "Infrastructure is untouched: run 'profile status --name " + rolled.name() + "' or 'profile apply' to "
+                + "reconcile it with this state.\n";
+    }
+
+    static String unlockText(StateChangeAction.Unlocked unlocked) {
+        return unlocked.broken().map(h -> "Broke the lock on '" + unlocked.name() + "' held by " + h.describe() + "\n")
+                .orElse("State '" + unlocked.name() + "' was not locked; nothing to break\n");
+    }
+
+    static String migrateText(StateMigrateAction.Result result) {
+        int copied = result.clusters().stream().mapToInt(StateMigrateAction.ClusterResult::copied).sum();
+        return "Migrated " + result.clusters().size() + " cluster(s) from " + result.source() + " to " + result.target() + ": "
+                + copied + " revision(s) copied, digests verified; the source is unchanged\n";
+    }
+
+    // ---- JSON
+
+    static ObjectNode listJson(String command, StateQueryAction.Listing listing) {
+        ObjectNode root = JsonResults.header(command);
+        root.put("location", listing.location());
+        ArrayNode clusters = root.putArray("clusters");
+        listing.clusters().forEach(c -> cluster(clusters.addObject(), c));
+        return root;
+    }
+
+    static ObjectNode showJson(StateQueryAction.Shown shown) {
+        ObjectNode root = JsonResults.header("state show");
+        root.put("location", shown.location());
+        cluster(root.putObject("cluster"), shown.cluster());
+        EngineState state = shown.engineState();
+        if (state == null || state.profile() == null) {
+            root.putNull("profile");
+        } else {
+            ObjectNode p = root.putObject("profile");
+            p.put("name", state.profile().name());
+            p.put("version", state.profile().version());
+            p.put("scenario", state.profile().scenario());
+            p.put("engine", state.profile().engine());
+        }
+        if (state == null || state.pkg() == null) {
+            root.putNull("package");
+        } else {
+            ObjectNode p = root.putObject("package");
+            p.put("sha256", state.pkg().sha256());
+            p.put("ref", state.pkg().ref());
+            p.put("path", state.pkg().path());
+        }
+        if (state == null || state.override() == null) {
+            root.putNull("override");
+        } else {
+            ObjectNode o = root.putObject("override");
+            o.put("sha256", state.override().sha256());
+            o.put("path", state.override().path());
+        }
+        if (state == null || state.lastAction() == null) {
+            root.putNull("last_action");
+        } else {
+            EngineState.LastAction a = state.lastAction();
+            ObjectNode o = root.putObject("last_action");
+            o.put("command", a.command());
+            o.put("result", a.result() == null ? null : a.result().wire());
+            o.put("exit_code", a.exitCode());
+            o.put("started_at", a.startedAt() == null ? null : a.startedAt().toString());
+            o.put("finished_at", a.finishedAt() == null ? null : a.finishedAt().toString());
+        }
+        if (shown.current() == null) {
+            root.putNull("current_revision");
+        } else {
+            revision(root.putObject("current_revision"), shown.current());
+        }
+        ObjectNode files = root.putObject("files");
+        files.put("cluster_file", shown.clusterFile().toString());
+        files.put("runtime_dir", shown.runtimeDir().toString());
+        return root;
+    }
+
+    static ObjectNode historyJson(StateQueryAction.History history) {
+        ObjectNode root = JsonResults.header("state history");
+        root.put("name", history.name());
+        root.put("location", history.location());
+        ArrayNode revisions = root.putArray("revisions");
+        history.revisions().forEach(r -> revision(revisions.addObject(), r));
+        return root;
+    }
+
+    static ObjectNode pullJson(StateQueryAction.Pulled pulled) {
+        ObjectNode root = JsonResults.header("state pull");
+        root.put("name", pulled.revision().name());
+        revision(root.putObject("revision"), pulled.revision());
+        root.put("output", pulled.output().toString());
+        root.put("cluster_file", pulled.clusterFile().toString());
+        root.put("runtime_dir", pulled.runtimeDir().toString());
+        return root;
+    }
+
+    static ObjectNode rollbackJson(StateChangeAction.RolledBack rolled) {
+        ObjectNode root = JsonResults.header("state rollback");
+        root.put("name", rolled.name());
+        root.put("target_revision", rolled.target());
+        root.put("previous_revision", rolled.previous());
+        revision(root.putObject("revision"), rolled.created());
+        root.put("infrastructure_changed", false);
+        return root;
+    }
+
+    static ObjectNode unlockJson(StateChangeAction.Unlocked unlocked) {
+        ObjectNode root = JsonResults.header("state unlock");
+        root.put("name", unlocked.name());
+        root.put("was_locked", unlocked.broken().isPresent());
+        if (unlocked.broken().isPresent()) {
+            holder(root.putObject("broken"), unlocked.broken().get());
+        } else {
+            root.putNull("broken");
+        }
+        return root;
+    }
+
+    static ObjectNode migrateJson(StateMigrateAction.Result result) {
+        ObjectNode root = JsonResults.header("state migrate");
+        root.put("source", result.source());
+        root.put("target", result.target());
+        ArrayNode clusters = root.putArray("clusters");
+        for (StateMigrateAction.ClusterResult c : result.clusters()) {
+            ObjectNode o = clusters.addObject();
+            o.put("name", c.name());
+            o.put("revisions", c.revisions());
+            o.put("copied", c.copied());
+            o.put("already_present", c.present());
+            o.put("current_revision", c.current());
+        }
+        return root;
+    }
+
+    private static void cluster(ObjectNode o, ClusterInfo c) {
+        o.put("name", c.name());
+        o.put("profile", c.profile());
+        o.put("version", c.version());
+        o.put("last_action", c.lastAction());
+        o.put("result", c.result());
+        o.put("when", c.when() == null ? null : c.when().toString());
+        o.put("revision", c.revision());
+        if (c.lockedBy() == null) {
+            o.putNull("locked_by");
+        } else {
+            holder(o.putObject("locked_by"), c.lockedBy());
+        }
+    }
+
+    private static void revision(ObjectNode o, RevisionInfo r) {
+        o.put("revision", r.revision());
+        o.put("created_at", r.createdAt() == null ? null : r.createdAt().toString());
+        o.put("who", r.who());
+        o.put("command", r.command());
+        o.put("result", r.result());
+        o.put("exit_code", r.exitCode());
+        o.put("profile_name", r.profileName());
+        o.put("profile_version", r.profileVersion());
+        o.put("package_sha256", r.packageSha256());
+        o.put("tree_sha256", r.treeSha256());
+        o.put("files", r.files());
+        o.put("bytes", r.bytes());
+        o.put("removed", r.removed());
+    }
+
+    private static void holder(ObjectNode o, LockHolder h) {
+        o.put("user", h.user());
+        o.put("host", h.host());
+        o.put("pid", h.pid());
+        o.put("command", h.command());
+        o.put("started_at", h.startedAt().toString());
+    }
+
+    private static String lastExit(EngineState state) {
+        return state == null || state.lastAction() == null || state.lastAction().exitCode() == null ? ""
+                : " (exit " + state.lastAction().exitCode() + ")";
+    }
+
+    private static void field(StringBuilder s, String label, String value) {
+        s.append(String.format("%-14s %s", label + ":", value)).append('\n');
+    }
+
+    private static String text(Object value) {
+        if (value == null) {
+            return "-";
+        }
+        return value instanceof Instant instant ? instant.toString() : String.valueOf(value).replaceAll("\\p{Cntrl}", "?");
+    }
+
+    /** Left-aligned columns, two spaces apart, no trailing blanks. */
+    private static String table(List<List<String>> rows) {
+        int columns = rows.get(0).size();
+        int[] widths = new int[columns];
+        for (List<String> row : rows) {
+            for (int i = 0; i < columns; i++) {
+                widths[i] = Math.max(widths[i], row.get(i).length());
+            }
+        }
+        StringBuilder s = new StringBuilder();
+        for (List<String> row : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < columns; i++) {
+                line.append(i == columns - 1 ? row.get(i) : String.format("%-" + widths[i] + "s  ", row.get(i)));
+            }
+            s.append(line.toString().stripTrailing()).append('\n');
+        }
+        return s.toString();
+    }
+}
