@@ -171,7 +171,10 @@ public final class LocalStateStore implements StateStore {
         if (mine != null) {
             return Optional.of(mine);
         }
-        return FileLocks.isHeld(entry(name, ".lock")) ? sidecar.read(name) : Optional.empty();
+        // Probe only when a holder is recorded: probing takes the lock for an instant, which must not make a
+        // concurrent run without --lock-timeout fail just because someone listed clusters.
+        Optional<LockHolder> recorded = sidecar.read(name);
+        return recorded.isPresent() && FileLocks.isHeld(entry(name, ".lock")) ? recorded : Optional.empty();
     }
 
     // ---- restore / persist / remove ------------------------------------------------------------------------
