@@ -58,9 +58,14 @@ public final class DoctorAction {
     }
 
     public Report run(String tgz, String profile, String envFile) {
+        return run(tgz, profile, envFile, null);
+    }
+
+    /** As {@link #run(String, String, String)}; {@code stateName} ({@code --name}) is the state whose lock is probed. */
+    public Report run(String tgz, String profile, String envFile, String stateName) {
         List<Check> checks = new ArrayList<>();
         try {
-            runChecks(checks, tgz, profile, envFile);
+            runChecks(checks, tgz, profile, envFile, stateName);
             return new Report(checks, Optional.empty());
         } catch (EngineException e) {
             checks.add(new Check("fail", e.getMessage(), e.exitCode()));
@@ -68,7 +73,7 @@ public final class DoctorAction {
         }
     }
 
-    private void runChecks(List<Check> checks, String tgz, String profile, String envFile) {
+    private void runChecks(List<Check> checks, String tgz, String profile, String envFile, String stateName) {
         Log log = context.log();
         Binaries binaries = new Binaries(context.env());
         binaries.require("bash");
@@ -95,12 +100,12 @@ public final class DoctorAction {
             checkEngineTools(checks, binaries, summary.engine(), false);
         }
         if (tgz != null) {
-            checkPackage(checks, tgz, envFile, binaries);
+            checkPackage(checks, tgz, envFile, stateName, binaries);
         }
     }
 
     /** The install prelude, then what the install needs around it: tools, the state directory, a free lock. */
-    private void checkPackage(List<Check> checks, String tgz, String envFile, Binaries binaries) {
+    private void checkPackage(List<Check> checks, String tgz, String envFile, String stateName, Binaries binaries) {
         PackageRequest request = new PackageRequest("install", tgz, envFile, false);
         PackageSource.Resolved resolved = source.resolve(tgz);
         try (Workspace workspace = Workspace.create(context.env())) {
@@ -119,8 +124,9 @@ public final class DoctorAction {
             ok(checks, "Core settings: source=" + prepared.core().source() + " version=" + prepared.core().version());
             Path stateDir = new StateDirResolver(context.env(), context.paths().baseDir(), context.log()::warn).resolve();
             ok(checks, "Profile state directory is writable: " + stateDir);
-            checkLock(stateDir, prepared.name());
-            ok(checks, "Profile state for '" + prepared.name() + "' is not locked by another run");
+            String name = stateName != null ? stateName : prepared.name();
+            checkLock(stateDir, name);
+            ok(checks, "Profile state for '" + name + "' is not locked by another run");
         }
     }
 

@@ -158,8 +158,9 @@ public final class CommandTable {
         rows.add(row("doctor").group(Group.INFO).synopsis("doctor").summary("check this host (and a package or profile) before a run")
                 .details("Read-only: checks bash, make, Java and the release binding; with --tgz every check an install makes "
                         + "before its first side effect; with --profile the source profile and its tools (contract §20).")
-                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.PROFILE, Flag.JSON, Flag.OFFLINE)
-                .examples("doctor", "doctor --tgz ./profile.tgz --env-file ./site.env --json")
+                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.NAME, Flag.PROFILE, Flag.JSON, Flag.OFFLINE)
+                .examples("doctor", "doctor --tgz ./profile.tgz --env-file ./site.env --json",
+                        "doctor --tgz ./profile.tgz --env-file ./site-b.env --name site-b")
                 .env(PACKAGE_ENV).env("PRODUCTIVE_K3S_PROFILES_REPO_DIR", "PRODUCTIVE_K3S_INFRA_TOFU_BIN").exits(0, 3, 4, 5)
                 .json(JsonForm.of("doctor")).done());
 

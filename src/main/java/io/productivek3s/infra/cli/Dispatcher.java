@@ -245,7 +245,8 @@ final class Dispatcher {
     /** The report goes out even when a check failed (stdout stays valid JSON); the failure is then the ERROR line. */
     private int doctor() {
         DoctorAction.Report report = new DoctorAction(context, packageSource(), sourceProfiles())
-                .run(invocation.tgz(), invocation.profile(), invocation.envFile());
+                .run(invocation.tgz(), invocation.profile(), invocation.envFile(),
+                        invocation.name() == null ? null : ClusterNames.require("--name", invocation.name()));
         printJson(() -> JsonResults.doctor(report));
         if (report.failure().isPresent()) {
             throw report.failure().get();

@@ -130,6 +130,26 @@ class ClusterNameIT extends PackageTestBase {
     }
 
     @Test
+    void aDownloadedPackageIsFoundAgainInTheDownloadCache() throws Exception {
+        byte[] tgz = Files.readAllBytes(home.resolve("work/fixture.tgz"));
+        String url;
+        try (io.productivek3s.infra.testing.TestHttpServer server = new io.productivek3s.infra.testing.TestHttpServer()) {
+            server.route("/fixture.tgz", io.productivek3s.infra.testing.TestHttpServer.Response.ok(tgz));
+            url = server.url("/fixture.tgz") + "#sha256=" + Digests.sha256(tgz);
+            Engine.Result install = engine.run("profile", "install", "--tgz", url, "--env-file", "site-a.env", "--name", "siteC");
+            assertThat(install.exitCode()).as(install.toString()).isZero();
+        }
+        JsonNode pkg = JSON.readTree(stateDir.resolve("siteC.runtime/engine-state.json").toFile()).get("package");
+        assertThat(pkg.get("ref").asText()).isEqualTo(url);
+        Path cached = Path.of(pkg.get("path").asText());
+        assertThat(cached).startsWith(home).exists();
+        // the server is gone: the cache's verified copy is what the state recorded
+        Engine.Result status = engine.run("profile", "status", "--name", "siteC", "--env-file", "site-a.env");
+        assertThat(status.exitCode()).as(status.toString()).isZero();
+        assertThat(status.stdout()).contains("[pk3s-infra] INFO  Using the package recorded for 'siteC': " + cached);
+    }
+
+    @Test
     void aChangedOrMissingRecordedPackageIsTheContractErrorSayingWhy() throws Exception {
         assertThat(install("siteA", "site-a.env").exitCode()).isZero();
         Path tgz = home.resolve("work/fixture.tgz");
@@ -166,6 +186,11 @@ class ClusterNameIT extends PackageTestBase {
         }
         assertThat(Files.exists(records.resolve("installer.env"))).isFalse();
         assertThat(Files.exists(stateDir)).isFalse();
+        // doctor probes the lock of the cluster --name names
+        Engine.Result doctor = engine.run("doctor", "--tgz", "fixture.tgz", "--env-file", "site-a.env", "--name", "siteA");
+        assertThat(doctor.exitCode()).as(doctor.toString()).isZero();
+        assertThat(doctor.stdout()).contains("Profile state for 'siteA' is not locked by another run");
+        assertThat(engine.run("doctor", "--tgz", "fixture.tgz", "--name", "a/b").exitCode()).isEqualTo(4);
         assertThat(install("siteA", "site-a.env", "--lock-timeout", "2s").exitCode()).isZero();
     }
 
