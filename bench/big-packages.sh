@@ -8,7 +8,9 @@
 #                  (default: /work/bash-engine/scripts/productive-k3s-infra.sh when present)
 #                  (BASH_ENGINE=none: this engine only)
 #   BIG_BENCH_ONLY space-separated subset of: validate status files state rss
-#   BIG_BENCH_FILES file counts for the "files" case (default: 100 1000 10000 100000)
+#   BIG_BENCH_FILES file counts for the "files" and "rss" cases (default: 100 1000 10000 100000)
+#   BIG_BENCH_FLOOR=1 also time "tar xzf + rm -rf" of each package in the same hyperfine run: the file-creation
+#                  floor any engine pays on this disk (a stand-in when the bash engine is not on the machine)
 #
 # Packages are built reproducibly by bench/big-packages-build.py. Each engine gets its own HOME, cache and state
 # dir per package. "first validate" empties this engine's package cache before every run (the bash engine keeps
@@ -81,6 +83,10 @@ status_case() {  # name package site
     quiet $(cmd "$engine" "$name" profile install --tgz "$pkg" --env-file "$s")
     cmds+=(--command-name "$engine status $name" "$(cmd "$engine" "$name" $(status_args "$pkg" "$s"))")
   done
+  if [ -n "${BIG_BENCH_FLOOR:-}" ]; then
+    cmds+=(--command-name "tar x + rm -rf $name" \
+      "sh -c 'd=\$(mktemp -d $dir/tmp/floor.XXXXXX) && tar xzf $pkg -C \$d && rm -rf \$d'")
+  fi
   hf "status-$name" "${cmds[@]}"
 }
 
@@ -113,12 +119,18 @@ if [[ " $only " == *" state "* ]]; then
   done
 fi
 if [[ " $only " == *" rss "* ]]; then
+  # Peak RSS and CPU of one run each (GNU time: %M = maximum resident set, KB); the package cache is warm.
   for engine in "${engines[@]}"; do
-    for c in "big:profile validate --tgz $big" "big:$(status_args "$big" "$site")" \
-             "files-100000:$(status_args "$dir/pkgs/files-100000.tgz" "$site")"; do
+    cases=("big:profile validate --tgz $big" "big:$(status_args "$big" "$site")")
+    for n in ${BIG_BENCH_FILES:-100 1000 10000 100000}; do
+      cases+=("files-$n:$(status_args "$dir/pkgs/files-$n.tgz" "$site")")
+    done
+    for c in "${cases[@]}"; do
       # shellcheck disable=SC2046
-      rss=$(/usr/bin/time -v $(cmd "$engine" "${c%%:*}" "${c#*:}") 2>&1 >/dev/null | awk -F': ' '/Maximum resident/ {print $2}')
-      echo "peak RSS ($engine, ${c%%:*}, ${c#*:}): ${rss} KB"
+      quiet $(cmd "$engine" "${c%%:*}" profile install --tgz "$dir/pkgs/${c%%:*}.tgz" --env-file "$site")
+      # shellcheck disable=SC2046
+      m=$(/usr/bin/time -f '%M KB, %e s wall, %U s user, %S s sys' $(cmd "$engine" "${c%%:*}" "${c#*:}") 2>&1 >/dev/null | tail -1)
+      echo "peak RSS ($engine, ${c%%:*}, ${c#*:}): $m"
     done
   done
 fi

@@ -96,9 +96,8 @@ public final class PackageCache {
         Optional<FileIdentity> identity = real.flatMap(FileIdentity::of);
         Optional<String> known = identity.flatMap(id -> memo.lookup(real.get(), id));
         if (known.isPresent()) {
-            Optional<ProfileArchive.Scanned> cached = readRecord(entries.resolve(known.get()).resolve(RECORD))
-                    .or(() -> readRecord(scans.resolve(known.get() + ".bin")))
-                    .map(TreeRecord::scanned)
+            Optional<ProfileArchive.Scanned> cached = readScanned(entries.resolve(known.get()).resolve(RECORD))
+                    .or(() -> readScanned(scans.resolve(known.get() + ".bin")))
                     .filter(s -> s.within(limits));
             if (cached.isPresent()) {
                 debug.accept("package " + known.get() + " already validated; not reading " + tgz);
@@ -108,7 +107,7 @@ public final class PackageCache {
         ProfileArchive.Scanned scanned = ProfileArchive.scanWithDigest(tgz, displayPath, limits);
         identity.ifPresent(id -> memo.remember(real.get(), id, scanned.sha256()));
         try {
-            writeAtomically(scans.resolve(scanned.sha256() + ".bin"), new TreeRecord(scanned, List.of()));
+            writeAtomically(scans.resolve(scanned.sha256() + ".bin"), out -> TreeRecord.writeScan(scanned, out));
         } catch (IOException e) {
             debug.accept("could not record the scan of " + tgz + ": " + e.getMessage());
         }
@@ -147,13 +146,24 @@ public final class PackageCache {
 
     private Optional<ProfileArchive.Extracted> reuse(String sha, Path target, ExtractionLimits limits) throws IOException {
         Path entry = entries.resolve(sha);
+        Path recordFile = entry.resolve(RECORD);
         try (CacheLock lock = CacheLock.acquire(entries.resolve(sha + ".lock"), debug)) {
-            Optional<TreeRecord> record = readRecord(entry.resolve(RECORD));
-            if (record.isEmpty() || !record.get().scanned().within(limits)) {
+            if (!Files.isRegularFile(recordFile, LinkOption.NOFOLLOW_LINKS)) {
                 return Optional.empty();
             }
-            try {
-                cloner.cloneTree(record.get(), entry.resolve(TREE), target);
+            ProfileArchive.Scanned scanned;
+            try (InputStream in = Files.newInputStream(recordFile)) {
+                TreeRecord.Reader record;
+                try {
+                    record = new TreeRecord.Reader(in);
+                } catch (IOException e) {
+                    return Optional.empty();   // an older or damaged record: rebuilt from the archive
+                }
+                scanned = record.scanned();
+                if (!scanned.within(limits)) {
+                    return Optional.empty();
+                }
+                cloner.cloneTree(record, entry.resolve(TREE), target);
             } catch (TreeCloner.TamperedException e) {
                 debug.accept(e.getMessage() + "; rebuilding the cache entry");
                 clearContents(target);
@@ -162,7 +172,7 @@ public final class PackageCache {
             }
             touch(sha);
             debug.accept("package " + sha + " reused from the cache");
-            return Optional.of(extracted(target, record.get()));
+            return Optional.of(extracted(target, scanned));
         }
     }
 
@@ -181,14 +191,15 @@ public final class PackageCache {
             }
             String sha = extracted.sha256();
             identity.ifPresent(i -> memo.remember(real.get(), i, sha));
-            TreeRecord record = TreeRecord.capture(extracted.scanned(), tree);
-            long bytes = record.fileBytes();
+            long[] captured = new long[1];
+            writeAtomically(building.resolve(RECORD),
+                    out -> captured[0] = TreeRecord.capture(extracted.scanned(), tree, out));
+            long bytes = captured[0];
             if (bytes > maxBytes) {
                 debug.accept("package " + sha + " is larger than the package cache (" + maxBytes + " bytes)");
-                cloner.cloneTree(record, tree, target);
-                return extracted(target, record);
+                cloneFromRecord(building.resolve(RECORD), tree, target);
+                return extracted(target, extracted.scanned());
             }
-            writeAtomically(building.resolve(RECORD), record);
             Files2.writeAtomically(building.resolve(SIZE), Long.toString(bytes), Files2.FILE_PRIVATE);
             Path entry = entries.resolve(sha);
             try (CacheLock lock = CacheLock.acquire(entries.resolve(sha + ".lock"), debug)) {
@@ -197,21 +208,28 @@ public final class PackageCache {
                     remove(entry);
                 }
                 Files.move(building, entry, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-                cloner.cloneTree(record, entry.resolve(TREE), target);
+                cloneFromRecord(entry.resolve(RECORD), entry.resolve(TREE), target);
                 touch(sha);
             }
             debug.accept("package " + sha + " added to the cache");
             evict(sha);
-            return extracted(target, record);
+            return extracted(target, extracted.scanned());
         } finally {
             Files2.deleteQuietly(building);
             Files.deleteIfExists(tmp.resolve(id + ".lock"));
         }
     }
 
-    private static ProfileArchive.Extracted extracted(Path target, TreeRecord record) {
-        String prefix = record.scanned().listing().rootPrefix();
-        return new ProfileArchive.Extracted(prefix.isEmpty() ? target : target.resolve(prefix), record.scanned());
+    /** Clones a tree whose record this run has just written (and still holds the lock of). */
+    private void cloneFromRecord(Path recordFile, Path tree, Path target) throws IOException {
+        try (InputStream in = Files.newInputStream(recordFile)) {
+            cloner.cloneTree(new TreeRecord.Reader(in), tree, target);
+        }
+    }
+
+    private static ProfileArchive.Extracted extracted(Path target, ProfileArchive.Scanned scanned) {
+        String prefix = scanned.listing().rootPrefix();
+        return new ProfileArchive.Extracted(prefix.isEmpty() ? target : target.resolve(prefix), scanned);
     }
 
     /**
@@ -328,22 +346,26 @@ public final class PackageCache {
         }
     }
 
-    private static Optional<TreeRecord> readRecord(Path file) {
+    private static Optional<ProfileArchive.Scanned> readScanned(Path file) {
         if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
             return Optional.empty();
         }
         try (InputStream in = Files.newInputStream(file)) {
-            return TreeRecord.read(in);
+            return TreeRecord.readScanned(in);
         } catch (IOException e) {
             return Optional.empty();
         }
     }
 
-    private static void writeAtomically(Path file, TreeRecord record) throws IOException {
+    private interface RecordWriter {
+        void write(OutputStream out) throws IOException;
+    }
+
+    private static void writeAtomically(Path file, RecordWriter writer) throws IOException {
         Path part = file.resolveSibling("." + file.getFileName() + "." + UUID.randomUUID() + ".part");
         try {
             try (OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                record.write(out);
+                writer.write(out);
             }
             Files.setPosixFilePermissions(part, Files2.FILE_PRIVATE);
             Files2.moveAtomically(part, file);

@@ -5,8 +5,10 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
@@ -28,6 +30,12 @@ final class TreeCloner {
     /** Below this, a process per file costs more than copying the bytes. */
     static final long REFLINK_MIN_BYTES = 8L * 1024 * 1024;
     static final long RECHECK_MIN_BYTES = 1024 * 1024;
+    // Built once, not per file: a 100,000-file tree is copied on every run.
+    private static final Set<OpenOption> READ = Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+    private static final Set<OpenOption> CREATE = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+            LinkOption.NOFOLLOW_LINKS);
+    private static final FileAttribute<?> PLAIN = PosixFilePermissions.asFileAttribute(Files2.FILE_PRIVATE);
+    private static final FileAttribute<?> EXEC = PosixFilePermissions.asFileAttribute(Files2.FILE_PRIVATE_EXEC);
 
     /** The cache entry changed since it was recorded. */
     static final class TamperedException extends IOException {
@@ -40,11 +48,23 @@ final class TreeCloner {
     /** Per mode: whether creating with it yields it exactly (the umask strips no owner bit); checked once each. */
     private final Map<Set<PosixFilePermission>, Boolean> modeExact = new HashMap<>();
 
-    /** Copies {@code record}'s tree from {@code source} into the existing empty directory {@code target}. */
-    void cloneTree(TreeRecord record, Path source, Path target) throws IOException {
-        for (TreeRecord.Node node : record.nodes()) {
+    /**
+     * Copies the tree {@code record} lists (read on, path by path) from {@code source} into the existing empty
+     * directory {@code target}. A damaged record counts as tampering: the entry is rebuilt.
+     */
+    void cloneTree(TreeRecord.Reader record, Path source, Path target) throws IOException {
+        while (true) {
+            TreeRecord.Node node;
+            try {
+                node = record.next();
+            } catch (IOException e) {
+                throw new TamperedException("entry.bin (" + e.getMessage() + ")");
+            }
+            if (node == null) {
+                return;
+            }
             Path from = source.resolve(node.path());
-            if (!FileIdentity.read(from).equals(node.identity())) {
+            if (!identityOf(from, node.path()).equals(node.identity())) {
                 throw new TamperedException(node.path());
             }
             Path to = target.resolve(node.path());
@@ -65,14 +85,22 @@ final class TreeCloner {
         }
     }
 
+    /** A path of the entry that cannot be read (removed, or named by a damaged record) is tampering too. */
+    private static FileIdentity identityOf(Path from, String path) throws TamperedException {
+        try {
+            return FileIdentity.read(from);
+        } catch (IOException | RuntimeException e) {
+            throw new TamperedException(path);
+        }
+    }
+
     private void copyFile(Path from, Path to, FileIdentity identity) throws IOException {
         Set<PosixFilePermission> mode = (identity.mode() & 0100) != 0 ? Files2.FILE_PRIVATE_EXEC : Files2.FILE_PRIVATE;
         if (identity.size() >= REFLINK_MIN_BYTES && reflink(from, to)) {
             Files.setPosixFilePermissions(to, mode);
         } else {
-            try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-                 FileChannel out = FileChannel.open(to, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                         LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(mode))) {
+            try (FileChannel in = FileChannel.open(from, READ);
+                 FileChannel out = FileChannel.open(to, CREATE, mode == Files2.FILE_PRIVATE_EXEC ? EXEC : PLAIN)) {
                 long size = identity.size();   // just checked; no fstat per file
                 long done = 0;
                 while (done < size) {

@@ -6,6 +6,7 @@ import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,12 +22,18 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * What a cached extraction must look like: the package's scan result (so {@code validate} needs no read) and every
- * path of the extracted tree with the {@link FileIdentity} it had when the entry was built, parents before children.
- * Stored as {@code entry.bin} next to the tree; a binary format because a 100,000-file record is read on every run.
+ * What a cached extraction must look like, stored as {@code entry.bin} next to the tree: the package's scan result
+ * (so {@code validate} needs no read of the archive) followed by every path of the extracted tree with the
+ * {@link FileIdentity} it had when the entry was built, parents before children.
+ *
+ * <p>Paths are written while the tree is walked and read back one at a time while it is cloned, never held as a
+ * list: a 100,000-file package would otherwise keep ~170 bytes per path alive for the whole copy. A binary format
+ * because the record of a big package is read on every run.
  */
-record TreeRecord(ProfileArchive.Scanned scanned, List<Node> nodes) {
-    private static final int FORMAT = 1;
+final class TreeRecord {
+    private static final int FORMAT = 2;
+    /** Ends the path list (kinds are 0..2). */
+    private static final int END = 0x7f;
 
     enum Kind { DIRECTORY, FILE, SYMLINK }
 
@@ -34,29 +41,37 @@ record TreeRecord(ProfileArchive.Scanned scanned, List<Node> nodes) {
     record Node(String path, Kind kind, FileIdentity identity, String linkTarget) {
     }
 
-    /** Bytes of regular files, what the entry costs on disk. */
-    long fileBytes() {
-        long total = 0;
-        for (Node node : nodes) {
-            if (node.kind() == Kind.FILE) {
-                total += node.identity().size();
-            }
-        }
-        return total;
+    private TreeRecord() {
     }
 
-    /** Records the freshly extracted {@code tree}, pre-order, without following links. */
-    static TreeRecord capture(ProfileArchive.Scanned scanned, Path tree) throws IOException {
-        List<Node> nodes = new ArrayList<>();
-        captureChildren(tree, "", nodes);
-        return new TreeRecord(scanned, nodes);
+    /** A record of a package only validated: its scan result and no tree. */
+    static void writeScan(ProfileArchive.Scanned scanned, OutputStream raw) throws IOException {
+        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(raw, 64 * 1024));
+        writeHead(out, scanned);
+        out.writeByte(END);
+        out.flush();
     }
 
-    private static void captureChildren(Path dir, String rel, List<Node> nodes) throws IOException {
+    /**
+     * Writes the record of the freshly extracted {@code tree} (pre-order, links not followed) to {@code raw}.
+     *
+     * @return bytes of regular files, what the entry costs on disk
+     */
+    static long capture(ProfileArchive.Scanned scanned, Path tree, OutputStream raw) throws IOException {
+        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(raw, 64 * 1024));
+        writeHead(out, scanned);
+        long bytes = captureChildren(tree, "", out);
+        out.writeByte(END);
+        out.flush();
+        return bytes;
+    }
+
+    private static long captureChildren(Path dir, String rel, DataOutputStream out) throws IOException {
         List<Path> children = new ArrayList<>();
         try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
             stream.forEach(children::add);
         }
+        long bytes = 0;
         for (Path child : children) {
             String path = rel.isEmpty() ? child.getFileName().toString() : rel + "/" + child.getFileName();
             FileIdentity identity = FileIdentity.read(child);
@@ -64,12 +79,15 @@ record TreeRecord(ProfileArchive.Scanned scanned, List<Node> nodes) {
             if (kind == null) {
                 throw new IOException("unexpected file type in an extracted package: " + child);
             }
-            String target = kind == Kind.SYMLINK ? Files.readSymbolicLink(child).toString() : null;
-            nodes.add(new Node(path, kind, identity, target));
-            if (kind == Kind.DIRECTORY) {
-                captureChildren(child, path, nodes);
+            writeNode(out, new Node(path, kind, identity,
+                    kind == Kind.SYMLINK ? Files.readSymbolicLink(child).toString() : null));
+            if (kind == Kind.FILE) {
+                bytes += identity.size();
+            } else if (kind == Kind.DIRECTORY) {
+                bytes += captureChildren(child, path, out);
             }
         }
+        return bytes;
     }
 
     static Kind kindOf(int mode) {
@@ -81,8 +99,61 @@ record TreeRecord(ProfileArchive.Scanned scanned, List<Node> nodes) {
         };
     }
 
-    void write(OutputStream raw) throws IOException {
-        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(raw, 64 * 1024));
+    /** The scan result alone (what validate needs), or empty when it is not one this version wrote. */
+    static Optional<ProfileArchive.Scanned> readScanned(InputStream raw) {
+        try {
+            return Optional.of(readHead(new DataInputStream(new BufferedInputStream(raw, 64 * 1024))));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Reads a record front to back: {@link #scanned()} first, then {@link #next()} path by path. */
+    static final class Reader {
+        private final DataInputStream in;
+        private final ProfileArchive.Scanned scanned;
+        private boolean done;
+
+        /** @throws IOException when the head is not one this version wrote */
+        Reader(InputStream raw) throws IOException {
+            this.in = new DataInputStream(new BufferedInputStream(raw, 64 * 1024));
+            try {
+                this.scanned = readHead(in);
+            } catch (RuntimeException e) {
+                throw new IOException("damaged record", e);
+            }
+        }
+
+        ProfileArchive.Scanned scanned() {
+            return scanned;
+        }
+
+        /** The next path, or null after the last one; damage (a truncated or extended record) is an IOException. */
+        Node next() throws IOException {
+            if (done) {
+                return null;
+            }
+            int tag = in.readUnsignedByte();
+            if (tag == END) {
+                done = true;
+                if (in.read() != -1) {
+                    throw new IOException("trailing bytes after the record");
+                }
+                return null;
+            }
+            Kind[] kinds = Kind.values();
+            if (tag >= kinds.length) {
+                throw new IOException("unknown path kind " + tag);
+            }
+            Kind kind = kinds[tag];
+            String path = in.readUTF();
+            FileIdentity id = new FileIdentity(in.readLong(), in.readLong(), in.readLong(), in.readLong(),
+                    in.readLong(), in.readInt());
+            return new Node(path, kind, id, kind == Kind.SYMLINK ? in.readUTF() : null);
+        }
+    }
+
+    private static void writeHead(DataOutputStream out, ProfileArchive.Scanned scanned) throws IOException {
         out.writeInt(FORMAT);
         PackageListing listing = scanned.listing();
         out.writeUTF(scanned.sha256());
@@ -101,62 +172,42 @@ record TreeRecord(ProfileArchive.Scanned scanned, List<Node> nodes) {
             out.writeUTF(link.getKey());
             out.writeUTF(link.getValue());
         }
-        out.writeInt(nodes.size());
-        for (Node node : nodes) {
-            out.writeUTF(node.path());
-            out.writeByte(node.kind().ordinal());
-            FileIdentity id = node.identity();
-            out.writeLong(id.device());
-            out.writeLong(id.inode());
-            out.writeLong(id.size());
-            out.writeLong(id.mtimeNanos());
-            out.writeLong(id.ctimeNanos());
-            out.writeInt(id.mode());
-            if (node.kind() == Kind.SYMLINK) {
-                out.writeUTF(node.linkTarget());
-            }
-        }
-        out.flush();
     }
 
-    /** The record, or empty when it is not one this version wrote (any damage reads as absent). */
-    static Optional<TreeRecord> read(InputStream raw) {
-        try {
-            DataInputStream in = new DataInputStream(new BufferedInputStream(raw, 64 * 1024));
-            if (in.readInt() != FORMAT) {
-                return Optional.empty();
-            }
-            String sha256 = in.readUTF();
-            long tarBytes = in.readLong();
-            long members = in.readLong();
-            String prefix = in.readUTF();
-            byte[] manifest = readBytes(in);
-            Optional<byte[]> env = in.readBoolean() ? Optional.of(readBytes(in)) : Optional.empty();
-            Set<String> files = readStrings(in);
-            Set<String> directories = readStrings(in);
-            int links = count(in);
-            Map<String, String> symlinks = new HashMap<>();
-            for (int i = 0; i < links; i++) {
-                symlinks.put(in.readUTF(), in.readUTF());
-            }
-            int size = count(in);
-            List<Node> nodes = new ArrayList<>(size);
-            Kind[] kinds = Kind.values();
-            for (int i = 0; i < size; i++) {
-                String path = in.readUTF();
-                Kind kind = kinds[in.readByte()];
-                FileIdentity id = new FileIdentity(in.readLong(), in.readLong(), in.readLong(), in.readLong(),
-                        in.readLong(), in.readInt());
-                nodes.add(new Node(path, kind, id, kind == Kind.SYMLINK ? in.readUTF() : null));
-            }
-            if (in.read() != -1) {
-                return Optional.empty();
-            }
-            PackageListing listing = new PackageListing(prefix, manifest, env, files, directories, symlinks);
-            return Optional.of(new TreeRecord(new ProfileArchive.Scanned(listing, sha256, tarBytes, members), nodes));
-        } catch (IOException | RuntimeException e) {
-            return Optional.empty();
+    private static void writeNode(DataOutputStream out, Node node) throws IOException {
+        out.writeByte(node.kind().ordinal());
+        out.writeUTF(node.path());
+        FileIdentity id = node.identity();
+        out.writeLong(id.device());
+        out.writeLong(id.inode());
+        out.writeLong(id.size());
+        out.writeLong(id.mtimeNanos());
+        out.writeLong(id.ctimeNanos());
+        out.writeInt(id.mode());
+        if (node.kind() == Kind.SYMLINK) {
+            out.writeUTF(node.linkTarget());
         }
+    }
+
+    private static ProfileArchive.Scanned readHead(DataInputStream in) throws IOException {
+        if (in.readInt() != FORMAT) {
+            throw new IOException("not a record of this version");
+        }
+        String sha256 = in.readUTF();
+        long tarBytes = in.readLong();
+        long members = in.readLong();
+        String prefix = in.readUTF();
+        byte[] manifest = readBytes(in);
+        Optional<byte[]> env = in.readBoolean() ? Optional.of(readBytes(in)) : Optional.empty();
+        Set<String> files = readStrings(in);
+        Set<String> directories = readStrings(in);
+        int links = count(in);
+        Map<String, String> symlinks = new HashMap<>();
+        for (int i = 0; i < links; i++) {
+            symlinks.put(in.readUTF(), in.readUTF());
+        }
+        PackageListing listing = new PackageListing(prefix, manifest, env, files, directories, symlinks);
+        return new ProfileArchive.Scanned(listing, sha256, tarBytes, members);
     }
 
     private static int count(DataInputStream in) throws IOException {
@@ -173,7 +224,12 @@ record TreeRecord(ProfileArchive.Scanned scanned, List<Node> nodes) {
     }
 
     private static byte[] readBytes(DataInputStream in) throws IOException {
-        return in.readNBytes(count(in));
+        int n = count(in);
+        byte[] bytes = in.readNBytes(n);
+        if (bytes.length != n) {
+            throw new EOFException();
+        }
+        return bytes;
     }
 
     private static void writeStrings(DataOutputStream out, Set<String> strings) throws IOException {

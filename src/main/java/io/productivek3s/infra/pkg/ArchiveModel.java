@@ -22,9 +22,16 @@ final class ArchiveModel {
 
     enum MemberType { DIRECTORY, FILE, SYMLINK, HARDLINK }
 
-    /** One path of the tree; {@code rawName} is the member name as written in the archive. */
+    /**
+     * One path of the tree; {@code rawName} is the member name as written in the archive, kept for symlinks only (the
+     * final re-check reports it). Files and directories share one node each: a 100,000-file package keeps no
+     * per-member object beyond its name.
+     */
     record Node(Kind kind, String linkTarget, String rawName) {
     }
+
+    private static final Node FILE_NODE = new Node(Kind.FILE, null, null);
+    private static final Node DIRECTORY_NODE = new Node(Kind.DIRECTORY, null, null);
 
     /**
      * An accepted member. {@code path} is normalized and relative to the archive root; {@code linkTarget} is
@@ -35,14 +42,26 @@ final class ArchiveModel {
 
     private static final class TreeEntry {
         private Node node;
-        private final Map<String, TreeEntry> children = new HashMap<>();
+        /** Created with the first child: files never have one. */
+        private Map<String, TreeEntry> children;
 
         TreeEntry(Node node) {
             this.node = node;
         }
+
+        TreeEntry child(String name) {
+            return children == null ? null : children.get(name);
+        }
+
+        void put(String name, TreeEntry child) {
+            if (children == null) {
+                children = new HashMap<>(4);
+            }
+            children.put(name, child);
+        }
     }
 
-    private static final Node ROOT = new Node(Kind.DIRECTORY, null, "./");
+    private static final Node ROOT = DIRECTORY_NODE;
 
     private final Map<String, Node> nodes = new LinkedHashMap<>();
     private final TreeEntry tree = new TreeEntry(ROOT);
@@ -55,7 +74,7 @@ final class ArchiveModel {
 
         @Override
         public TreeEntry child(TreeEntry dir, String name) {
-            return dir == null ? null : dir.children.get(name);
+            return dir == null ? null : dir.child(name);
         }
 
         @Override
@@ -98,7 +117,7 @@ final class ArchiveModel {
         }
         String name = segments.get(segments.size() - 1);
         TreeEntry parent = parentDirectory(path, segments, rawName);
-        TreeEntry existingEntry = parent.children.get(name);
+        TreeEntry existingEntry = parent.child(name);
         Node existing = existingEntry == null ? null : existingEntry.node;
         String target = null;
         Node node;
@@ -107,11 +126,11 @@ final class ArchiveModel {
                 if (existing != null && existing.kind() != Kind.DIRECTORY) {
                     throw unsafe(rawName);
                 }
-                node = new Node(Kind.DIRECTORY, null, rawName);
+                node = DIRECTORY_NODE;
             }
             case FILE -> {
                 requireReplaceableFile(existing, rawName);
-                node = new Node(Kind.FILE, null, rawName);
+                node = FILE_NODE;
             }
             case SYMLINK -> {
                 // Replacing anything with a symlink would redirect members already placed beneath or at it.
@@ -131,12 +150,12 @@ final class ArchiveModel {
                 if (linked == null || linked.kind() != Kind.FILE) {
                     throw unsafe(rawName);
                 }
-                node = new Node(Kind.FILE, null, rawName);
+                node = FILE_NODE;
             }
             default -> throw unsafe(rawName);
         }
         if (existingEntry == null) {
-            parent.children.put(name, new TreeEntry(node));
+            parent.put(name, new TreeEntry(node));
         } else {
             existingEntry.node = node;
         }
@@ -185,12 +204,11 @@ final class ArchiveModel {
         for (int i = 0; i < segments.size() - 1; i++) {
             String segment = segments.get(i);
             end += segment.length() + 1;
-            TreeEntry child = entry.children.get(segment);
+            TreeEntry child = entry.child(segment);
             if (child == null) {
-                Node implied = new Node(Kind.DIRECTORY, null, rawName);
-                child = new TreeEntry(implied);
-                entry.children.put(segment, child);
-                record(path.substring(0, end), implied);
+                child = new TreeEntry(DIRECTORY_NODE);
+                entry.put(segment, child);
+                record(path.substring(0, end), DIRECTORY_NODE);
             } else if (child.node.kind() != Kind.DIRECTORY) {
                 throw unsafe(rawName);
             }

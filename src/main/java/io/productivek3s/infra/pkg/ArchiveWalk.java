@@ -2,6 +2,7 @@ package io.productivek3s.infra.pkg;
 
 import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.util.Digests;
+import io.productivek3s.infra.util.OffThreadDigestStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,6 +39,8 @@ final class ArchiveWalk {
     static final int MAX_HEADER_BYTES = 1024 * 1024;
     /** Big reads keep the per-call overhead of inflating and hashing a 200 MB package small. */
     static final int BUFFER = 256 * 1024;
+    /** Below this, a second thread costs more than it saves. */
+    static final long OFF_THREAD_HASH_MIN_BYTES = 4L * 1024 * 1024;
 
     private final Path tgz;
     private final String displayPath;
@@ -45,7 +48,7 @@ final class ArchiveWalk {
     private final ArchiveSink sink;
     private final ArchiveWording wording;
     private final boolean profileMetadata;
-    private final MessageDigest digest = Digests.newDigest();
+    private byte[] sha256;
 
     private final ArchiveModel model;
     private final Map<String, Long> fileSizes = new HashMap<>();
@@ -75,7 +78,7 @@ final class ArchiveWalk {
     static Result run(Path tgz, String displayPath, ExtractionLimits limits, ArchiveSink sink) {
         ArchiveWalk walk = new ArchiveWalk(tgz, displayPath, limits, sink, ArchiveWording.PROFILE_PACKAGE, true);
         walk.walk();
-        return new Result(walk.listing(), HexFormat.of().formatHex(walk.digest.digest()),
+        return new Result(walk.listing(), HexFormat.of().formatHex(walk.sha256),
                 walk.counted.count() + walk.copiedBytes, Math.max(walk.entries, walk.model.size()));
     }
 
@@ -88,8 +91,10 @@ final class ArchiveWalk {
 
     private void walk() {
         // One pass over the file: the digest sees the raw bytes on their way into the JDK's inflater (zlib, faster
-        // than a Java gzip reader), so nothing is read twice.
-        try (InputStream file = new DigestInputStream(Files.newInputStream(tgz), digest)) {
+        // than a Java gzip reader), so nothing is read twice. A big package is hashed on a second thread while this
+        // one inflates: hashing 200 MB costs about as much as inflating it.
+        try (InputStream raw = Files.newInputStream(tgz);
+             InputStream file = hashedStream(raw)) {
             GZIPInputStream gzip = new GZIPInputStream(file, BUFFER);
             counted = new BoundedCountingInputStream(gzip, limits.maxBytes(), MAX_HEADER_BYTES);
             readMembers(new TarArchiveInputStream(counted, StandardCharsets.UTF_8.name()));
@@ -97,7 +102,7 @@ final class ArchiveWalk {
             // verifies the CRC and detects a truncated download. Bytes after the last gzip member still count
             // for the digest.
             counted.transferTo(OutputStream.nullOutputStream());
-            file.transferTo(OutputStream.nullOutputStream());
+            sha256 = file instanceof OffThreadDigestStream offThread ? offThread.digest() : digest(file);
         } catch (EngineException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
@@ -107,6 +112,19 @@ final class ArchiveWalk {
             throw firstUnsafe;
         }
         model.verifyLinks();
+    }
+
+    private InputStream hashedStream(InputStream raw) throws IOException {
+        MessageDigest digest = Digests.newDigest();
+        if (Files.size(tgz) >= OFF_THREAD_HASH_MIN_BYTES && Runtime.getRuntime().availableProcessors() > 1) {
+            return new OffThreadDigestStream(raw, digest, BUFFER);
+        }
+        return new DigestInputStream(raw, digest);
+    }
+
+    private static byte[] digest(InputStream file) throws IOException {
+        file.transferTo(OutputStream.nullOutputStream());
+        return ((DigestInputStream) file).getMessageDigest().digest();
     }
 
     private void readMembers(TarArchiveInputStream tar) throws IOException {

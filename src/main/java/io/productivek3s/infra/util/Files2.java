@@ -3,16 +3,22 @@ package io.productivek3s.infra.util;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 /** File helpers the JDK lacks: private modes, atomic replace, recursive delete without following links. */
@@ -89,6 +95,66 @@ public final class Files2 {
             Files.deleteIfExists(root);
             return;
         }
+        boolean emptied = false;
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(root)) {
+            if (stream instanceof SecureDirectoryStream<Path> secure) {
+                deleteContents(secure);
+                emptied = true;
+            }
+        }
+        if (!emptied) {
+            walkAndDelete(root);
+            return;
+        }
+        root.toFile().setWritable(true, true);
+        Files.deleteIfExists(root);
+    }
+
+    /**
+     * Empties a directory through its open handle (Linux): one {@code unlinkat} per file, relative to the directory,
+     * instead of a {@code stat} walk plus a {@code stat} and an {@code unlink} of the full path per file. Only a
+     * name that refuses to be unlinked is looked at (a directory, or no permission).
+     */
+    private static void deleteContents(SecureDirectoryStream<Path> dir) throws IOException {
+        List<Path> names = new ArrayList<>();
+        for (Path entry : dir) {
+            names.add(entry.getFileName());   // listed first: unlinking while reading may skip names
+        }
+        for (Path name : names) {
+            try {
+                dir.deleteFile(name);
+                continue;
+            } catch (NoSuchFileException gone) {
+                continue;
+            } catch (IOException notAFile) {
+                PosixFileAttributeView view = dir.getFileAttributeView(name, PosixFileAttributeView.class,
+                        LinkOption.NOFOLLOW_LINKS);
+                PosixFileAttributes attributes;
+                try {
+                    attributes = view.readAttributes();
+                } catch (NoSuchFileException gone) {
+                    continue;
+                }
+                if (!attributes.isDirectory()) {
+                    throw notAFile;
+                }
+                if (!attributes.permissions().containsAll(DIR_PRIVATE)) {
+                    // A directory without write/exec bits (e.g. extracted 0500) must still be emptied.
+                    view.setPermissions(DIR_PRIVATE);
+                }
+            }
+            try (SecureDirectoryStream<Path> child = dir.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS)) {
+                deleteContents(child);
+            }
+            try {
+                dir.deleteDirectory(name);
+            } catch (NoSuchFileException gone) {
+                // removed meanwhile
+            }
+        }
+    }
+
+    private static void walkAndDelete(Path root) throws IOException {
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {

@@ -234,4 +234,30 @@ class PackageCacheTest {
             return s.toList();
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"truncate", "extend", "garbage"})
+    void aDamagedRecordIsRebuiltAndTheRunStillGetsTheWholeTree(String damage) throws IOException {
+        String sha = extract(cache(1 << 30), tgz).sha256();
+        Path record = cache(1 << 30).entryDir(sha).resolve("entry.bin");
+        byte[] bytes = Files.readAllBytes(record);
+        switch (damage) {
+            case "truncate" -> Files.write(record, java.util.Arrays.copyOf(bytes, bytes.length - 20));
+            case "extend" -> Files.write(record, "x".getBytes(StandardCharsets.UTF_8), StandardOpenOption.APPEND);
+            case "garbage" -> {
+                bytes[bytes.length - 30] = (byte) 0x55;   // inside the last path's identity or name
+                Files.write(record, bytes);
+            }
+            default -> throw new IllegalArgumentException(damage);
+        }
+        debug.clear();
+        Path root = extract(cache(1 << 30), tgz).root();
+        assertThat(reused()).isFalse();
+        assertThat(root.resolve("scenarios/demo/data.txt")).hasContent("tf state");
+        assertThat(root.resolve("scenarios/demo/run.sh")).hasContent("#!/bin/sh\necho hi");
+        assertThat(Files.readSymbolicLink(root.resolve("scenarios/demo/link")).toString()).isEqualTo("data.txt");
+        debug.clear();
+        extract(cache(1 << 30), tgz);
+        assertThat(reused()).isTrue();
+    }
 }

@@ -323,4 +323,37 @@ class ProfileArchiveScanTest {
                 "could not extract tgz package: absent.tgz");
         assertInvalid(() -> ProfileArchive.scan(tmp, "dir", LIMITS), "could not extract tgz package: dir");
     }
+
+    @Test
+    void aBigPackageIsHashedOnASecondThreadToTheSameDigest() throws Exception {
+        // Incompressible content makes the file itself bigger than the off-thread threshold.
+        byte[] blob = new byte[(int) ArchiveWalk.OFF_THREAD_HASH_MIN_BYTES + 12_345];
+        new java.util.Random(7).nextBytes(blob);
+        Path tgz = TgzBuilder.validPackage("").file("scenarios/demo/blob.bin", blob, 0644)
+                .writeTo(tmp.resolve("big.tgz"));
+        assertThat(Files.size(tgz)).isGreaterThanOrEqualTo(ArchiveWalk.OFF_THREAD_HASH_MIN_BYTES);
+        ProfileArchive.Scanned scanned = ProfileArchive.scanWithDigest(tgz, "big.tgz", LIMITS);
+        assertThat(scanned.sha256()).isEqualTo(io.productivek3s.infra.util.Digests.sha256(tgz));
+        assertThat(scanned.listing().files()).contains("scenarios/demo/blob.bin");
+        Path out = Files.createDirectory(tmp.resolve("out"));
+        ProfileArchive.Extracted extracted = ProfileArchive.extractWithDigest(tgz, "big.tgz", out, LIMITS);
+        assertThat(extracted.sha256()).isEqualTo(scanned.sha256());
+        assertThat(Files.readAllBytes(extracted.root().resolve("scenarios/demo/blob.bin"))).isEqualTo(blob);
+    }
+
+    @Test
+    void aDamagedBigPackageIsUnreadableAndLeavesNoHasherBehind() throws Exception {
+        byte[] blob = new byte[(int) ArchiveWalk.OFF_THREAD_HASH_MIN_BYTES + 1];
+        new java.util.Random(8).nextBytes(blob);
+        Path tgz = TgzBuilder.validPackage("").file("scenarios/demo/blob.bin", blob, 0644)
+                .writeTo(tmp.resolve("big.tgz"));
+        byte[] bytes = Files.readAllBytes(tgz);
+        Files.write(tgz, java.util.Arrays.copyOf(bytes, bytes.length - 100));   // truncated download
+        assertInvalid(() -> ProfileArchive.scan(tgz, "big.tgz", LIMITS), "could not extract tgz package: big.tgz");
+        for (int i = 0; i < 100 && Thread.getAllStackTraces().keySet().stream()
+                .anyMatch(t -> t.getName().equals("package-digest")); i++) {
+            Thread.sleep(50);
+        }
+        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("package-digest"));
+    }
 }

@@ -40,4 +40,41 @@ class Files2Test {
         Path created = Files.createDirectory(dir.resolve("c"), PosixFilePermissions.asFileAttribute(Files2.DIR_PRIVATE));
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(created))).isEqualTo("rwx------");
     }
+
+    @Test
+    void deleteRecursivelyRemovesATreeWithoutFollowingLinks() throws IOException {
+        Path outside = Files.createDirectory(dir.resolve("outside"));
+        Files.writeString(outside.resolve("keep.txt"), "keep");
+        Path tree = dir.resolve("tree");
+        for (int d = 0; d < 3; d++) {
+            Path sub = Files.createDirectories(tree.resolve("d" + d + "/inner"));
+            for (int f = 0; f < 5; f++) {
+                Files.writeString(sub.resolve("f" + f), "x");
+            }
+        }
+        Files.createSymbolicLink(tree.resolve("link-to-outside"), outside);
+        Files.createSymbolicLink(tree.resolve("d0/inner/link-to-file"), outside.resolve("keep.txt"));
+        Files.createSymbolicLink(tree.resolve("dangling"), dir.resolve("nowhere"));
+        Files.createDirectories(tree.resolve("empty"));
+        // read-only directories (an extracted 0500 tree) are emptied too
+        Files.setPosixFilePermissions(tree.resolve("d1/inner"), PosixFilePermissions.fromString("r-x------"));
+        Files.setPosixFilePermissions(tree.resolve("d2"), PosixFilePermissions.fromString("r-x------"));
+
+        Files2.deleteRecursively(tree);
+
+        assertThat(tree).doesNotExist();
+        assertThat(outside.resolve("keep.txt")).hasContent("keep");
+        Files2.deleteRecursively(tree);   // missing: nothing to do
+    }
+
+    @Test
+    void deleteRecursivelyRemovesASingleFileOrLink() throws IOException {
+        Path file = Files.writeString(dir.resolve("file"), "x");
+        Path link = Files.createSymbolicLink(dir.resolve("link"), file);
+        Files2.deleteRecursively(link);
+        assertThat(link).doesNotExist();
+        assertThat(file).exists();
+        Files2.deleteRecursively(file);
+        assertThat(file).doesNotExist();
+    }
 }
