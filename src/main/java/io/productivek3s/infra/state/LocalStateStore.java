@@ -3,9 +3,6 @@ package io.productivek3s.infra.state;
 import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.util.Files2;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -14,13 +11,16 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
@@ -28,30 +28,66 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * State in a local directory (contract §14.2):
+ * State in a local directory (contract §14.2), plus hidden bookkeeping that {@code pk3s} never reads:
  * <pre>
- * &lt;dir&gt;/&lt;name&gt;.json      &lt;dir&gt;/&lt;name&gt;.lock      &lt;dir&gt;/&lt;name&gt;.runtime/{generated/, opentofu/, engine-state.json}
+ * &lt;dir&gt;/&lt;name&gt;.json   &lt;dir&gt;/&lt;name&gt;.lock   &lt;dir&gt;/&lt;name&gt;.runtime/{generated/, opentofu/, engine-state.json}
+ * &lt;dir&gt;/.locks/&lt;name&gt;.holder.json             who holds the lock (HolderSidecar)
+ * &lt;dir&gt;/.&lt;name&gt;.commit                       the commit journal of a change in progress (CommitJournal)
+ * &lt;dir&gt;/.history/revisions/&lt;name&gt;/&lt;n&gt;.json    the last N revisions (LocalHistory)
+ * &lt;dir&gt;/.history/objects/&lt;aa&gt;/&lt;sha256&gt;       file contents shared by every revision and name (ObjectStore)
  * </pre>
- * A runtime tree is replaced by building {@code <name>.runtime.tmp-<hex>} and swapping it in with renames, the old
- * tree passing through {@code <name>.runtime.old-<hex>}; removal goes through {@code <name>.runtime.del-<hex>}.
- * Leftovers of a crash are repaired on the next run, so the runtime dir is always the complete old or new tree.
+ * Every persist and removal is one commit point: everything is staged first ({@code <name>.runtime.tmp-<txn>},
+ * {@code .<name>.json.staged-<txn>}, the revision record), then the journal is created atomically, then the renames
+ * are done and the journal deleted. The next holder of the lock rolls a journalled change forward, and rolls back
+ * (deletes) what an unjournalled one staged, so the pair {@code pk3s} reads ends as the old or the new state and a
+ * half-done removal completes instead of resurrecting.
  *
- * <p>One instance per state directory per process: POSIX drops a process's lock when any descriptor of the lock
- * file is closed, so this instance remembers the names it holds instead of probing them with a second descriptor.
+ * <p>Any number of instances may share a directory, in one JVM or several processes (see {@link FileLocks}).
  */
 public final class LocalStateStore implements StateStore {
     private static final String RUNTIME = ".runtime";
     private static final String ENGINE_STATE = SnapshotPolicy.ENGINE_STATE;
+    private static final long LOCK_POLL_MILLIS = 100;
 
     private final Path dir;
     private final Consumer<String> warn;
     private final SnapshotPolicy policy;
-    private final Set<String> held = ConcurrentHashMap.newKeySet();
+    private final LocalHistory history;
+    private final CommitJournal journal;
+    private final HolderSidecar sidecar;
+    private final boolean keepsHistory;
+    private final Map<String, LockHolder> holders = new ConcurrentHashMap<>();
 
+    /** A store keeping the last {@code PK3S_STATE_HISTORY_LIMIT} (default 20) revisions; an invalid limit is exit 4. */
     public LocalStateStore(Path stateDir, Consumer<String> warn) {
+        this(stateDir, warn, LocalHistory.limit(System.getenv()));
+    }
+
+    /** A store keeping the last {@code historyLimit} (≥ 1) revisions per name. */
+    public LocalStateStore(Path stateDir, Consumer<String> warn, int historyLimit) {
+        this(stateDir, warn, historyLimit, true);
+        if (historyLimit < 1) {
+            throw new IllegalArgumentException("history limit must be at least 1");
+        }
+    }
+
+    /**
+     * The local layout as a mirror of a shared backend that keeps the history itself: same files, locks and commit
+     * journal, but no local revisions (no hashing, no object store). {@link #rollback} and {@link #importRevision}
+     * are not available on it; {@link #history} and {@link #pull} still read revisions a local backend left.
+     */
+    public static LocalStateStore mirror(Path stateDir, Consumer<String> warn) {
+        return new LocalStateStore(stateDir, warn, 1, false);
+    }
+
+    private LocalStateStore(Path stateDir, Consumer<String> warn, int historyLimit, boolean keepsHistory) {
+        this.keepsHistory = keepsHistory;
         this.dir = stateDir.toAbsolutePath().normalize();
         this.warn = Objects.requireNonNull(warn, "warn");
         this.policy = new SnapshotPolicy(warn);
+        this.history = new LocalHistory(dir, historyLimit);
+        this.journal = new CommitJournal(dir);
+        this.sidecar = new HolderSidecar(dir);
     }
 
     @Override
@@ -69,44 +105,79 @@ public final class LocalStateStore implements StateStore {
         return entry(name, RUNTIME);
     }
 
+    // ---- locks ---------------------------------------------------------------------------------------------
+
     @Override
     public StateLock lock(String name, LockRequest request) throws IOException {
         Path file = entry(name, ".lock");
-        if (!held.add(name)) {
-            throw locked(name, file);
-        }
-        try {
-            Files2.createPrivateDirectories(dir);
-            FileChannel channel = FileChannel.open(file,
-                    Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
-                    PosixFilePermissions.asFileAttribute(Files2.FILE_PRIVATE));
-            FileLock lock;
-            try {
-                lock = channel.tryLock();
-            } catch (OverlappingFileLockException e) {
-                // Another store in this JVM holds it: the same situation as another process holding it.
-                lock = null;
-            } catch (IOException | RuntimeException e) {
-                channel.close();
-                throw e;
-            }
-            if (lock == null) {
-                channel.close();
+        Files2.createPrivateDirectories(dir);
+        long deadline = System.nanoTime() + request.timeout().toNanos();
+        Optional<FileLocks.Held> taken;
+        while ((taken = FileLocks.tryLock(file)).isEmpty()) {
+            if (System.nanoTime() - deadline >= 0) {
                 throw locked(name, file);
             }
-            LocalLock result = new LocalLock(name, channel);
-            try {
-                recover(name);
-            } catch (IOException | RuntimeException e) {
-                result.close();
-                throw e;
-            }
-            return result;
+            FileLocks.pause(Math.min(LOCK_POLL_MILLIS, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+        }
+        LocalLock lock = new LocalLock(name, taken.get());
+        try {
+            // A sidecar left by a killed holder is simply replaced: the kernel released its lock.
+            sidecar.write(name, request.holder());
+            holders.put(name, request.holder());
+            CrashPoints.reach("lock.holder-written");
+            recover(name);
         } catch (IOException | RuntimeException e) {
-            held.remove(name);
+            lock.close();
             throw e;
         }
+        return lock;
     }
+
+    /**
+     * A local lock is an OS lock: it dies with its process, so there is never a lock to break. Free → a stale holder
+     * record is removed and the answer is empty. Held by a live process → exit 4 naming it: stop that process (its
+     * lock goes with it); killing it is not this command's business.
+     */
+    @Override
+    public Optional<LockHolder> forceUnlock(String name) throws IOException {
+        Path file = entry(name, ".lock");
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            sidecar.delete(name);
+            return Optional.empty();
+        }
+        Optional<FileLocks.Held> probe = FileLocks.tryLock(file);
+        if (probe.isPresent()) {
+            try (FileLocks.Held held = probe.get()) {
+                sidecar.delete(name);
+            }
+            return Optional.empty();
+        }
+        Optional<LockHolder> holder = sidecar.read(name);
+        throw EngineException.invalid("profile state for '" + name + "' is held by a live process "
+                + holder.map(LockHolder::describe).orElse("(holder not recorded: " + file + ")")
+                + "; stop it first");
+    }
+
+    private EngineException locked(String name, Path file) {
+        String message = "profile state for '" + name + "' is locked by another run: " + file;
+        Optional<LockHolder> holder = sidecar.read(name)
+                .filter(h -> HolderSidecar.alive(h, LocalIdentity.host(Map.of())));
+        return EngineException.invalid(holder.map(h -> message + "; held by " + h.describe()).orElse(message));
+    }
+
+    /** Who holds the name's lock right now; empty when nobody does or the holder is not recorded. */
+    private Optional<LockHolder> currentHolder(String name) throws IOException {
+        LockHolder mine = holders.get(name);
+        if (mine != null) {
+            return Optional.of(mine);
+        }
+        // Probe only when a holder is recorded: probing takes the lock for an instant, which must not make a
+        // concurrent run without --lock-timeout fail just because someone listed clusters.
+        Optional<LockHolder> recorded = sidecar.read(name);
+        return recorded.isPresent() && FileLocks.isHeld(entry(name, ".lock")) ? recorded : Optional.empty();
+    }
+
+    // ---- restore / persist / remove ------------------------------------------------------------------------
 
     @Override
     public void restore(String name, Path scenarioDir) throws IOException {
@@ -128,37 +199,19 @@ public final class LocalStateStore implements StateStore {
             throws IOException {
         Objects.requireNonNull(metadata, "metadata");
         Path runtime = runtimeDir(name);
-        return publish(name, staging -> {
-            Optional<byte[]> cluster = policy.capture(scenarioDir, staging, runtime, metadata);
-            beforePublish.staged(new Staged(staging, cluster));
-            return cluster;
-        });
+        return commit(name, staging -> policy.capture(scenarioDir, staging, runtime, metadata), beforePublish,
+                (revision, tree) -> describe(name, revision, tree, metadata), 0).result();
     }
 
     /**
      * Makes a tree built by {@code filler} in a private staging directory the name's current runtime tree, and the
-     * {@code cluster.json} bytes it returns {@code <name>.json} (none: {@code <name>.json} is left as it is). Used
-     * by persist, and by backends that materialize a stored revision locally (mirror, rollback, import).
+     * {@code cluster.json} bytes it returns {@code <name>.json} (none: {@code <name>.json} is left as it is), as one
+     * commit recorded as a new revision described by the staged {@code engine-state.json}. Used by persist, and by
+     * backends that materialize a stored revision locally (mirror, rollback, import).
      */
     public PersistResult publish(String name, StagedTree filler) throws IOException {
-        Path runtime = runtimeDir(name);
-        Path clusterFile = clusterFile(name);
-        Files2.createPrivateDirectories(dir);
-        recover(name);
-        Path tmp = sibling(name, "tmp");
-        Files.createDirectory(tmp, PosixFilePermissions.asFileAttribute(Files2.DIR_PRIVATE));
-        try {
-            Files.setPosixFilePermissions(tmp, Files2.DIR_PRIVATE);
-            Optional<byte[]> cluster = filler.fill(tmp);
-            swapIn(name, tmp, runtime);
-            if (cluster.isEmpty()) {
-                return new PersistResult(Optional.empty(), runtime);
-            }
-            Files2.writeAtomically(clusterFile, cluster.get(), Files2.FILE_PRIVATE);
-            return new PersistResult(Optional.of(clusterFile), runtime);
-        } finally {
-            Files2.deleteQuietly(tmp);
-        }
+        return commit(name, filler, staged -> { }, (revision, tree) -> describe(name, revision, tree,
+                readEngineState(tree.root().resolve(ENGINE_STATE)).orElse(null)), 0).result();
     }
 
     /** The snapshot policy this store applies; shared backends stage and restore through the same one. */
@@ -182,6 +235,88 @@ public final class LocalStateStore implements StateStore {
         Optional<byte[]> fill(Path staging) throws IOException;
     }
 
+    /** A staged tree and its manifest, for describing the revision it becomes. */
+    private record Scanned(Path root, TreeManifest manifest) {
+    }
+
+    /** What a commit published, and as which revision. */
+    private record Committed(PersistResult result, RevisionInfo revision) {
+    }
+
+    @FunctionalInterface
+    private interface Describer {
+        RevisionInfo describe(long revision, Scanned tree) throws IOException;
+    }
+
+    /** Stage, journal, rename: see the class comment. {@code number}: the revision number to use (0: the next). */
+    private Committed commit(String name, StagedTree filler, StagedHook hook, Describer describer, long number)
+            throws IOException {
+        Path runtime = runtimeDir(name);
+        Path clusterFile = clusterFile(name);
+        Files2.createPrivateDirectories(dir);
+        recover(name);
+        String txn = txn();
+        Path tmp = aside(name, "tmp", txn);
+        Path stagedJson = stagedJson(name, txn);
+        Files.createDirectory(tmp, PosixFilePermissions.asFileAttribute(Files2.DIR_PRIVATE));
+        CommitJournal.Entry entry;
+        Optional<byte[]> cluster;
+        RevisionRecord record = null;
+        try {
+            Files.setPosixFilePermissions(tmp, Files2.DIR_PRIVATE);
+            cluster = filler.fill(tmp);
+            CrashPoints.reach("persist.staged-tree");
+            if (!keepsHistory) {
+                hook.staged(new Staged(tmp, cluster));
+                if (cluster.isPresent()) {
+                    writePrivate(stagedJson, cluster.get());
+                }
+                entry = new CommitJournal.Entry(CommitJournal.Op.PERSIST, txn, 0);
+                journal.write(name, entry);
+            } else {
+                Optional<RevisionRecord> previous = history.latest(name);
+                DigestMemo memo = new DigestMemo(tmp, previous);
+                Instant scannedAt = Instant.now();
+                TreeManifest manifest = TreeManifest.scan(tmp, memo);
+                CrashPoints.reach("persist.scanned");
+                hook.staged(new Staged(tmp, cluster));
+                long revision = number > 0 ? number : history.next(name);
+                byte[] effectiveJson = cluster.isPresent() ? cluster.get() : currentJson(clusterFile);
+                record = new RevisionRecord(describer.describe(revision, new Scanned(tmp, manifest)),
+                        manifest, effectiveJson, memo.observed(), scannedAt);
+                try (FileLocks.Held objects = history.objects().lock()) {
+                    for (TreeManifest.Entry file : manifest.entries()) {
+                        if (file.kind() == TreeManifest.Kind.FILE) {
+                            history.objects().add(tmp.resolve(file.path()), file.sha256(), file.size());
+                        }
+                    }
+                    CrashPoints.reach("persist.objects-added");
+                    history.stage(record, txn);
+                }
+                CrashPoints.reach("persist.record-staged");
+                if (cluster.isPresent()) {
+                    writePrivate(stagedJson, cluster.get());
+                    CrashPoints.reach("persist.json-staged");
+                }
+                entry = new CommitJournal.Entry(CommitJournal.Op.PERSIST, txn, revision);
+                journal.write(name, entry);
+            }
+        } catch (IOException | RuntimeException e) {
+            Files2.deleteQuietly(tmp);
+            Files2.deleteQuietly(stagedJson);
+            try {
+                history.discardStaged(name);
+            } catch (IOException ignored) {
+                // the next recover() deletes it
+            }
+            throw e;
+        }
+        CrashPoints.reach("persist.committed");
+        rollForward(name, entry, false);
+        return new Committed(new PersistResult(cluster.isPresent() ? Optional.of(clusterFile) : Optional.empty(),
+                runtime), record == null ? null : record.info());
+    }
+
     @Override
     public void remove(String name) throws IOException {
         Path runtime = runtimeDir(name);
@@ -190,18 +325,174 @@ public final class LocalStateStore implements StateStore {
             return;
         }
         recover(name);
-        // <name>.json first: once the cluster is gone, pk3s must not find it even if the rest is interrupted.
-        Files.deleteIfExists(clusterFile);
-        if (Files.exists(runtime, LinkOption.NOFOLLOW_LINKS)) {
-            Path doomed = sibling(name, "del");
-            Files.move(runtime, doomed, StandardCopyOption.ATOMIC_MOVE);
+        Optional<RevisionRecord> latest = history.latest(name);
+        boolean present = Files.exists(clusterFile, LinkOption.NOFOLLOW_LINKS)
+                || Files.exists(runtime, LinkOption.NOFOLLOW_LINKS);
+        if (!present && latest.map(r -> r.info().removed()).orElse(true)) {
+            return;
+        }
+        if (!keepsHistory) {
+            String txn = txn();
+            journal.write(name, new CommitJournal.Entry(CommitJournal.Op.REMOVE, txn, 0));
+            rollForward(name, new CommitJournal.Entry(CommitJournal.Op.REMOVE, txn, 0), false);
+            return;
+        }
+        long revision = history.next(name);
+        Optional<EngineState> engineState = readEngineState(name);
+        RevisionInfo last = latest.map(RevisionRecord::info).orElse(null);
+        RevisionInfo info = new RevisionInfo(name, revision, Instant.now(), holder(name).who(),
+                holder(name).command(), EngineState.Result.SUCCESS.wire(), 0,
+                engineState.map(s -> s.profile() == null ? null : s.profile().name())
+                        .orElse(last == null ? null : last.profileName()),
+                engineState.map(s -> s.profile() == null ? null : s.profile().version())
+                        .orElse(last == null ? null : last.profileVersion()),
+                engineState.map(s -> s.pkg() == null ? null : s.pkg().sha256())
+                        .orElse(last == null ? null : last.packageSha256()),
+                null, 0, 0, true);
+        commitRemoval(name, info);
+    }
+
+    /** Stage the removal record, journal, delete: the removal's commit point is the journal. */
+    private void commitRemoval(String name, RevisionInfo info) throws IOException {
+        String txn = txn();
+        long revision = info.revision();
+        try {
+            history.stage(new RevisionRecord(info, new TreeManifest(List.of()), null, Map.of(), Instant.now()), txn);
+            CrashPoints.reach("remove.record-staged");
+            journal.write(name, new CommitJournal.Entry(CommitJournal.Op.REMOVE, txn, revision));
+        } catch (IOException | RuntimeException e) {
+            try {
+                history.discardStaged(name);
+            } catch (IOException ignored) {
+                // the next recover() deletes it
+            }
+            throw e;
+        }
+        CrashPoints.reach("remove.committed");
+        rollForward(name, new CommitJournal.Entry(CommitJournal.Op.REMOVE, txn, revision), false);
+    }
+
+    /**
+     * Completes a journalled change; every step checks whether it was already done, so it can be repeated. History
+     * is pruned and its garbage collected before the journal goes, so a crash there is finished by the next run
+     * ({@code recovering}: collect even when nothing is left to prune).
+     */
+    private void rollForward(String name, CommitJournal.Entry entry, boolean recovering) throws IOException {
+        Path runtime = runtimeDir(name);
+        Path clusterFile = clusterFile(name);
+        history.publish(name, entry.revision(), entry.txn());
+        if (entry.op() == CommitJournal.Op.PERSIST) {
+            CrashPoints.reach("persist.record-published");
+            Path tmp = aside(name, "tmp", entry.txn());
+            Path old = aside(name, "old", entry.txn());
+            if (Files.exists(tmp, LinkOption.NOFOLLOW_LINKS)) {
+                if (Files.exists(runtime, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.move(runtime, old, StandardCopyOption.ATOMIC_MOVE);
+                    CrashPoints.reach("persist.old-moved-aside");
+                }
+                Files.move(tmp, runtime, StandardCopyOption.ATOMIC_MOVE);
+                CrashPoints.reach("persist.runtime-swapped");
+            }
+            Path stagedJson = stagedJson(name, entry.txn());
+            if (Files.exists(stagedJson, LinkOption.NOFOLLOW_LINKS)) {
+                Files2.moveAtomically(stagedJson, clusterFile);
+                CrashPoints.reach("persist.json-published");
+            }
+            pruneHistory(name, recovering);
+            journal.delete(name);
+            CrashPoints.reach("persist.marker-deleted");
+            Files2.deleteQuietly(old);
+            CrashPoints.reach("persist.old-deleted");
+        } else {
+            CrashPoints.reach("remove.record-published");
+            // <name>.json first: once the cluster is gone, pk3s must not find it even while the rest completes.
+            Files.deleteIfExists(clusterFile);
+            CrashPoints.reach("remove.json-deleted");
+            Path doomed = aside(name, "del", entry.txn());
+            if (Files.exists(runtime, LinkOption.NOFOLLOW_LINKS)) {
+                Files.move(runtime, doomed, StandardCopyOption.ATOMIC_MOVE);
+                CrashPoints.reach("remove.runtime-moved");
+            }
+            pruneHistory(name, recovering);
+            journal.delete(name);
+            CrashPoints.reach("remove.marker-deleted");
             Files2.deleteRecursively(doomed);
+            CrashPoints.reach("remove.runtime-deleted");
         }
     }
 
+    private void pruneHistory(String name, boolean recovering) throws IOException {
+        if (!keepsHistory) {
+            return;
+        }
+        boolean pruned = history.prune(name);
+        if (pruned) {
+            CrashPoints.reach("history.pruned");
+        }
+        if (pruned || recovering) {
+            history.collectGarbage();
+        }
+    }
+
+    /**
+     * Repairs what an interrupted run left for {@code name}: a journalled change is completed; without a journal,
+     * staged trees, staged {@code <name>.json} files, staged revision records and trees being deleted are removed,
+     * and a runtime tree moved aside by an older engine's interrupted swap is moved back. The patterns are exact, so
+     * they never match another profile's files.
+     */
+    private void recover(String name) throws IOException {
+        StateNames.requireValid(name);
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        Optional<CommitJournal.Entry> pending = journal.read(name);
+        if (pending.isPresent()) {
+            rollForward(name, pending.get(), true);
+            warn.accept("completed the " + (pending.get().op() == CommitJournal.Op.PERSIST ? "persist" : "removal")
+                    + " of profile state that an interrupted run had committed: " + runtimeDir(name));
+        }
+        Pattern leftovers = Pattern.compile(Pattern.quote(name + RUNTIME + ".") + "(tmp|old|del)-[0-9a-f]{16}");
+        Pattern jsonTemp = Pattern.compile(Pattern.quote("." + name + ".json.") + "([0-9]+\\.tmp|staged-[0-9a-f]{16})");
+        Pattern journalTemp = journal.temps(name);
+        List<Path> garbage = new ArrayList<>();
+        List<Path> olds = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path entry : entries) {
+                String file = entry.getFileName().toString();
+                Matcher m = leftovers.matcher(file);
+                if (m.matches() && m.group(1).equals("old")) {
+                    olds.add(entry);
+                } else if (m.matches() || jsonTemp.matcher(file).matches() || journalTemp.matcher(file).matches()) {
+                    garbage.add(entry);
+                }
+            }
+        }
+        Path runtime = dir.resolve(name + RUNTIME);
+        if (!olds.isEmpty() && !Files.exists(runtime, LinkOption.NOFOLLOW_LINKS)) {
+            Path newest = olds.stream().max(Comparator.comparing(LocalStateStore::modified)).orElseThrow();
+            Files.move(newest, runtime, StandardCopyOption.ATOMIC_MOVE);
+            olds.remove(newest);
+            warn.accept("recovered profile runtime state left by an interrupted run: " + runtime);
+        }
+        garbage.addAll(olds);
+        boolean abandonedPersist = false;
+        for (Path path : garbage) {
+            abandonedPersist |= path.getFileName().toString().startsWith(name + RUNTIME + ".tmp-");
+            Files2.deleteRecursively(path);
+        }
+        if (history.discardStaged(name) || abandonedPersist) {
+            history.collectGarbage(); // objects added for a revision that was never committed
+        }
+    }
+
+    // ---- reading -------------------------------------------------------------------------------------------
+
     @Override
     public Optional<EngineState> readEngineState(String name) throws IOException {
-        Path file = runtimeDir(name).resolve(ENGINE_STATE);
+        return readEngineState(runtimeDir(name).resolve(ENGINE_STATE));
+    }
+
+    private static Optional<EngineState> readEngineState(Path file) throws IOException {
         if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
             return Optional.empty();
         }
@@ -218,92 +509,236 @@ public final class LocalStateStore implements StateStore {
         }
     }
 
+    /**
+     * Every name with current state: {@code <name>.json} or {@code <name>.runtime/} present and no removal pending.
+     * A state written before history existed shows revision 0, from its {@code engine-state.json}.
+     */
     @Override
     public List<ClusterInfo> list() throws IOException {
-        throw new UnsupportedOperationException("state list: local history not built yet");
+        List<ClusterInfo> clusters = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return clusters;
+        }
+        Map<String, Boolean> names = new HashMap<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path entry : entries) {
+                String file = entry.getFileName().toString();
+                String name = file.endsWith(".json") ? file.substring(0, file.length() - 5)
+                        : file.endsWith(RUNTIME) ? file.substring(0, file.length() - RUNTIME.length()) : null;
+                if (name != null && validName(name)) {
+                    names.put(name, true);
+                }
+            }
+        }
+        for (String name : names.keySet().stream().sorted().toList()) {
+            Optional<CommitJournal.Entry> pending = journal.read(name);
+            if (pending.isPresent() && pending.get().op() == CommitJournal.Op.REMOVE) {
+                continue;
+            }
+            Optional<EngineState> state = readEngineState(name);
+            Optional<RevisionRecord> latest = history.latest(name);
+            long revision = latest.filter(r -> !r.info().removed()).map(r -> r.info().revision()).orElse(0L);
+            EngineState.LastAction action = state.map(EngineState::lastAction).orElse(null);
+            clusters.add(new ClusterInfo(name,
+                    state.map(s -> s.profile() == null ? null : s.profile().name()).orElse(null),
+                    state.map(s -> s.profile() == null ? null : s.profile().version()).orElse(null),
+                    action == null ? null : action.command(),
+                    action == null || action.result() == null ? null : action.result().wire(),
+                    action == null ? null : action.finishedAt() != null ? action.finishedAt() : action.startedAt(),
+                    revision,
+                    currentHolder(name).orElse(null)));
+        }
+        return clusters;
     }
 
     @Override
     public List<RevisionInfo> history(String name) throws IOException {
-        throw new UnsupportedOperationException("state history: local history not built yet");
+        StateNames.requireValid(name);
+        List<RevisionInfo> revisions = new ArrayList<>();
+        for (long n : history.numbers(name)) {
+            history.read(name, n).ifPresent(r -> revisions.add(r.info()));
+        }
+        return revisions;
     }
 
+    /**
+     * Writes a stored revision (default: the current one) to {@code outputDir}. A state written before history
+     * existed has no stored revision; its current tree is pulled as revision 0.
+     */
     @Override
-    public RevisionInfo pull(String name, java.util.OptionalLong revision, Path outputDir) throws IOException {
-        throw new UnsupportedOperationException("state pull: local history not built yet");
+    public RevisionInfo pull(String name, OptionalLong revision, Path outputDir) throws IOException {
+        StateNames.requireValid(name);
+        Path outRuntime = outputDir.resolve(name + RUNTIME);
+        Path outJson = outputDir.resolve(name + ".json");
+        if (Files.exists(outRuntime, LinkOption.NOFOLLOW_LINKS) || Files.exists(outJson, LinkOption.NOFOLLOW_LINKS)) {
+            throw EngineException.invalid("refusing to overwrite " + outRuntime + " or " + outJson);
+        }
+        RevisionRecord record = stored(name, revision);
+        Files2.createPrivateDirectories(outputDir);
+        Path staging = outputDir.resolve("." + name + RUNTIME + ".pull-" + txn());
+        try {
+            materialize(record, staging);
+            Optional<byte[]> json = policy.clusterFileFor(staging, outRuntime);
+            if (json.isEmpty() && record.clusterJson() != null) {
+                json = Optional.of(record.clusterJson());
+            }
+            Files.move(staging, outRuntime, StandardCopyOption.ATOMIC_MOVE);
+            if (json.isPresent()) {
+                Files2.writeAtomically(outJson, json.get(), Files2.FILE_PRIVATE);
+            }
+        } finally {
+            Files2.deleteQuietly(staging);
+        }
+        return record.info();
     }
 
     @Override
     public RevisionInfo rollback(String name, long revision, LockHolder holder) throws IOException {
-        throw new UnsupportedOperationException("state rollback: local history not built yet");
+        StateNames.requireValid(name);
+        requireHistory();
+        RevisionRecord target = stored(name, OptionalLong.of(revision));
+        if (target.info().revision() == 0) {
+            throw EngineException.missing("no revision 0 of profile state '" + name + "' to roll back to");
+        }
+        Path runtime = runtimeDir(name);
+        return commit(name, staging -> {
+            materialize(target, staging);
+            Optional<byte[]> json = policy.clusterFileFor(staging, runtime);
+            return json.isPresent() ? json : Optional.ofNullable(target.clusterJson());
+        }, staged -> { }, (number, tree) -> {
+            RevisionInfo t = target.info();
+            return new RevisionInfo(name, number, Instant.now(), holder.who(), "state rollback",
+                    EngineState.Result.SUCCESS.wire(), 0, t.profileName(), t.profileVersion(), t.packageSha256(),
+                    tree.manifest().digest(), tree.manifest().files(), tree.manifest().bytes(), false);
+        }, 0).revision();
     }
 
     @Override
     public RevisionInfo importRevision(RevisionInfo meta, Path pulledDir) throws IOException {
-        throw new UnsupportedOperationException("state migrate: local history not built yet");
-    }
-
-    @Override
-    public Optional<LockHolder> forceUnlock(String name) throws IOException {
-        throw new UnsupportedOperationException("state unlock: not built yet");
-    }
-
-    /** Renames {@code tmp} over {@code runtime}; at every instant one complete tree is reachable (see recover). */
-    private void swapIn(String name, Path tmp, Path runtime) throws IOException {
-        Path old = null;
-        if (Files.exists(runtime, LinkOption.NOFOLLOW_LINKS)) {
-            old = sibling(name, "old");
-            Files.move(runtime, old, StandardCopyOption.ATOMIC_MOVE);
-        }
-        try {
-            Files.move(tmp, runtime, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            if (old != null) {
-                Files.move(old, runtime, StandardCopyOption.ATOMIC_MOVE);
+        String name = StateNames.requireValid(meta.name());
+        requireHistory();
+        Optional<RevisionRecord> existing = history.read(name, meta.revision());
+        if (existing.isPresent()) {
+            RevisionInfo have = existing.get().info();
+            if (have.removed() == meta.removed() && Objects.equals(have.treeSha256(), meta.treeSha256())) {
+                return have;
             }
-            throw e;
+            throw EngineException.invalid("revision " + meta.revision() + " of profile state '" + name
+                    + "' already exists with another tree");
         }
-        if (old != null) {
-            // A failure here only leaves garbage that the next run's recover() deletes.
-            Files2.deleteQuietly(old);
+        List<Long> numbers = history.numbers(name);
+        if (!numbers.isEmpty() && numbers.get(numbers.size() - 1) > meta.revision()) {
+            throw EngineException.invalid("revision " + meta.revision() + " of profile state '" + name
+                    + "' is older than the current revision " + numbers.get(numbers.size() - 1));
+        }
+        if (meta.removed()) {
+            Files2.createPrivateDirectories(dir);
+            recover(name);
+            commitRemoval(name, meta);
+            return meta;
+        }
+        Path pulledRuntime = pulledDir.resolve(name + RUNTIME);
+        TreeManifest pulled = TreeManifest.scan(pulledRuntime, TreeManifest.KnownDigests.NONE);
+        if (meta.treeSha256() != null && !pulled.digest().equals(meta.treeSha256())) {
+            throw EngineException.invalid("the tree pulled for revision " + meta.revision() + " of '" + name
+                    + "' does not match its digest " + meta.treeSha256());
+        }
+        Path runtime = runtimeDir(name);
+        Map<String, Path> bySha = new HashMap<>();
+        pulled.entries().stream().filter(e -> e.kind() == TreeManifest.Kind.FILE)
+                .forEach(e -> bySha.putIfAbsent(e.sha256(), pulledRuntime.resolve(e.path())));
+        Path pulledJson = pulledDir.resolve(name + ".json");
+        return commit(name, staging -> {
+            pulled.materialize(staging, (sha, size) -> Files.newInputStream(bySha.get(sha), LinkOption.NOFOLLOW_LINKS));
+            Optional<byte[]> json = policy.clusterFileFor(staging, runtime);
+            if (json.isEmpty() && Files.isRegularFile(pulledJson, LinkOption.NOFOLLOW_LINKS)) {
+                json = Optional.of(Files.readAllBytes(pulledJson));
+            }
+            return json;
+        }, staged -> { }, (number, tree) -> new RevisionInfo(name, meta.revision(), meta.createdAt(), meta.who(),
+                meta.command(), meta.result(), meta.exitCode(), meta.profileName(), meta.profileVersion(),
+                meta.packageSha256(), tree.manifest().digest(), tree.manifest().files(), tree.manifest().bytes(),
+                false), meta.revision()).revision();
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------------------
+
+    private void requireHistory() {
+        if (!keepsHistory) {
+            throw new IllegalStateException("a local mirror keeps no history: " + dir);
         }
     }
 
-    /**
-     * Repairs what an interrupted run left for {@code name}: a runtime tree moved aside but not replaced is moved
-     * back; unfinished new trees, trees being deleted and temporary {@code <name>.json} files are removed. The
-     * patterns are exact, so they can never match another profile's files.
-     */
-    private void recover(String name) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return;
+    /** The stored record of {@code revision} (default: current), or the untracked current tree as revision 0. */
+    private RevisionRecord stored(String name, OptionalLong revision) throws IOException {
+        List<Long> numbers = history.numbers(name);
+        if (revision.isPresent() && revision.getAsLong() != 0 || revision.isEmpty() && !numbers.isEmpty()) {
+            long wanted = revision.isPresent() ? revision.getAsLong() : numbers.get(numbers.size() - 1);
+            RevisionRecord record = history.read(name, wanted).orElseThrow(() -> EngineException.missing(
+                    "no revision " + wanted + " of profile state '" + name + "'"));
+            if (record.info().removed()) {
+                throw EngineException.missing("revision " + wanted + " of profile state '" + name
+                        + "' is its removal; it has no state to pull");
+            }
+            return record;
         }
-        Pattern leftovers = Pattern.compile(Pattern.quote(name + RUNTIME + ".") + "(tmp|old|del)-[0-9a-f]{16}");
-        Pattern jsonTemp = Pattern.compile(Pattern.quote("." + name + ".json.") + "[0-9]+\\.tmp");
-        List<Path> garbage = new ArrayList<>();
-        List<Path> olds = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-            for (Path entry : entries) {
-                String file = entry.getFileName().toString();
-                Matcher m = leftovers.matcher(file);
-                if (m.matches() && m.group(1).equals("old")) {
-                    olds.add(entry);
-                } else if (m.matches() || jsonTemp.matcher(file).matches()) {
-                    garbage.add(entry);
+        if (!numbers.isEmpty() || !Files.isDirectory(runtimeDir(name), LinkOption.NOFOLLOW_LINKS)) {
+            throw EngineException.missing("no " + (revision.isPresent() ? "revision 0 of " : "")
+                    + "profile state '" + name + "'");
+        }
+        return untracked(name);
+    }
+
+    /** The current tree of a state that has no history yet, as revision 0 (its files are added to the store). */
+    private RevisionRecord untracked(String name) throws IOException {
+        Path runtime = runtimeDir(name);
+        TreeManifest manifest = TreeManifest.scan(runtime, TreeManifest.KnownDigests.NONE);
+        try (FileLocks.Held objects = history.objects().lock()) {
+            for (TreeManifest.Entry file : manifest.entries()) {
+                if (file.kind() == TreeManifest.Kind.FILE && !history.objects().contains(file.sha256())) {
+                    history.objects().add(runtime.resolve(file.path()), file.sha256(), file.size());
                 }
             }
         }
-        Path runtime = dir.resolve(name + RUNTIME);
-        if (!olds.isEmpty() && !Files.exists(runtime, LinkOption.NOFOLLOW_LINKS)) {
-            Path newest = olds.stream().max(Comparator.comparing(LocalStateStore::modified)).orElseThrow();
-            Files.move(newest, runtime, StandardCopyOption.ATOMIC_MOVE);
-            olds.remove(newest);
-            warn.accept("recovered profile runtime state left by an interrupted run: " + runtime);
+        Optional<EngineState> state = readEngineState(name);
+        RevisionInfo info = describe(name, 0, new Scanned(runtime, manifest), state.orElse(null));
+        return new RevisionRecord(info, manifest, currentJson(clusterFile(name)), Map.of(), Instant.now());
+    }
+
+    private void materialize(RevisionRecord record, Path staging) throws IOException {
+        record.tree().materialize(staging, (sha, size) -> history.objects().open(sha));
+    }
+
+    private RevisionInfo describe(String name, long revision, Scanned tree, EngineState metadata) {
+        LockHolder holder = holder(name);
+        EngineState.LastAction action = metadata == null ? null : metadata.lastAction();
+        return new RevisionInfo(name, revision, Instant.now(), holder.who(),
+                holders.containsKey(name) || action == null ? holder.command() : action.command(),
+                action == null || action.result() == null ? null : action.result().wire(),
+                action == null ? null : action.exitCode(),
+                metadata == null || metadata.profile() == null ? null : metadata.profile().name(),
+                metadata == null || metadata.profile() == null ? null : metadata.profile().version(),
+                metadata == null || metadata.pkg() == null ? null : metadata.pkg().sha256(),
+                tree.manifest().digest(), tree.manifest().files(), tree.manifest().bytes(), false);
+    }
+
+    /** The author of a change: the lock holder, else this process. */
+    private LockHolder holder(String name) {
+        LockHolder held = holders.get(name);
+        return held != null ? held : LocalIdentity.holder(System.getenv(), "profile", Instant.now());
+    }
+
+    private static byte[] currentJson(Path clusterFile) throws IOException {
+        try {
+            return Files.isRegularFile(clusterFile, LinkOption.NOFOLLOW_LINKS) ? Files.readAllBytes(clusterFile) : null;
+        } catch (NoSuchFileException gone) {
+            return null;
         }
-        garbage.addAll(olds);
-        for (Path path : garbage) {
-            Files2.deleteRecursively(path);
-        }
+    }
+
+    private static void writePrivate(Path file, byte[] content) throws IOException {
+        Files.write(file, content, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        Files.setPosixFilePermissions(file, Files2.FILE_PRIVATE);
     }
 
     private static long modified(Path path) {
@@ -314,10 +749,27 @@ public final class LocalStateStore implements StateStore {
         }
     }
 
-    private Path sibling(String name, String kind) {
+    private static String txn() {
         byte[] random = new byte[8];
         ThreadLocalRandom.current().nextBytes(random);
-        return dir.resolve(name + RUNTIME + "." + kind + "-" + HexFormat.of().formatHex(random));
+        return HexFormat.of().formatHex(random);
+    }
+
+    private Path aside(String name, String kind, String txn) {
+        return dir.resolve(name + RUNTIME + "." + kind + "-" + txn);
+    }
+
+    private Path stagedJson(String name, String txn) {
+        return dir.resolve("." + name + ".json.staged-" + txn);
+    }
+
+    private static boolean validName(String name) {
+        try {
+            StateNames.requireValid(name);
+            return true;
+        } catch (EngineException e) {
+            return false;
+        }
     }
 
     /** {@code <dir>/<name><suffix>} for a valid name, checked to be a direct child of the state dir (D10). */
@@ -330,18 +782,14 @@ public final class LocalStateStore implements StateStore {
         return path;
     }
 
-    private static EngineException locked(String name, Path file) {
-        return EngineException.invalid("profile state for '" + name + "' is locked by another run: " + file);
-    }
-
     private final class LocalLock implements StateLock {
         private final String name;
-        private final FileChannel channel;
+        private final FileLocks.Held held;
         private boolean open = true;
 
-        LocalLock(String name, FileChannel channel) {
+        LocalLock(String name, FileLocks.Held held) {
             this.name = name;
-            this.channel = channel;
+            this.held = held;
         }
 
         @Override
@@ -355,13 +803,9 @@ public final class LocalStateStore implements StateStore {
                 return;
             }
             open = false;
-            try {
-                channel.close(); // releases the OS lock
-            } catch (IOException ignored) {
-                // the descriptor is gone either way, and process exit releases the lock at the latest
-            } finally {
-                held.remove(name);
-            }
+            holders.remove(name);
+            sidecar.delete(name); // before the OS lock goes, so it never names a holder that is gone
+            held.close();
         }
     }
 }

@@ -70,7 +70,7 @@ class LocalStateStoreTest {
         assertThat(Files.readString(runtime.resolve("generated/logs/install.log"))).isEqualTo("log\n");
         assertThat(store.readEngineState(NAME)).contains(metadata(Result.SUCCESS));
         assertThat(warnings).isEmpty();
-        assertThat(names(stateDir)).containsExactlyInAnyOrder(NAME + ".json", NAME + ".runtime");
+        assertThat(visible(stateDir)).containsExactlyInAnyOrder(NAME + ".json", NAME + ".runtime");
     }
 
     @Test
@@ -196,7 +196,7 @@ class LocalStateStoreTest {
 
         Path saved = stateDir.resolve(NAME + ".runtime/generated");
         assertThat(names(saved)).containsExactlyInAnyOrder("cluster.json", "new-only.txt");
-        assertThat(names(stateDir)).containsExactlyInAnyOrder(NAME + ".json", NAME + ".runtime");
+        assertThat(visible(stateDir)).containsExactlyInAnyOrder(NAME + ".json", NAME + ".runtime");
     }
 
     // ---- restore -------------------------------------------------------------------------------------------
@@ -247,7 +247,7 @@ class LocalStateStoreTest {
         store.restore(NAME, scenario);
         assertThat(Files.readString(scenario.resolve("generated/cluster.json"))).isEqualTo("{\"package\": true}");
         assertThat(scenario.resolve("opentofu")).doesNotExist();
-        assertThat(names(stateDir)).isEmpty();
+        assertThat(visible(stateDir)).isEmpty();
     }
 
     @Test
@@ -289,7 +289,7 @@ class LocalStateStoreTest {
 
         store.lock(NAME, TestLocks.NOW).close();
 
-        assertThat(names(stateDir)).containsExactlyInAnyOrder(NAME + ".json", NAME + ".runtime", NAME + ".lock",
+        assertThat(visible(stateDir)).containsExactlyInAnyOrder(NAME + ".json", NAME + ".runtime", NAME + ".lock",
                 lookalike + ".runtime", lookalike + ".json");
         assertThat(warnings).isEmpty();
     }
@@ -306,7 +306,7 @@ class LocalStateStoreTest {
         store.restore(NAME, next);
 
         assertThat(Files.readString(next.resolve("generated/cluster.json"))).isEqualTo("{\"v\": 1}");
-        assertThat(names(stateDir)).containsExactlyInAnyOrder(NAME + ".json", NAME + ".runtime");
+        assertThat(visible(stateDir)).containsExactlyInAnyOrder(NAME + ".json", NAME + ".runtime");
         assertThat(warnings).singleElement().asString().contains("interrupted run");
     }
 
@@ -316,7 +316,7 @@ class LocalStateStoreTest {
         Files.createDirectories(stateDir.resolve(NAME + ".runtime.del-" + STALE + "/generated"));
         generated("cluster.json", "{}");
         store.persist(NAME, scenario, metadata(Result.SUCCESS));
-        assertThat(names(stateDir)).containsExactlyInAnyOrder(NAME + ".json", NAME + ".runtime");
+        assertThat(visible(stateDir)).containsExactlyInAnyOrder(NAME + ".json", NAME + ".runtime");
     }
 
     // ---- remove --------------------------------------------------------------------------------------------
@@ -332,7 +332,7 @@ class LocalStateStoreTest {
 
         store.remove(NAME);
 
-        assertThat(names(stateDir)).containsExactlyInAnyOrder("neighbour.json", "neighbour.runtime");
+        assertThat(visible(stateDir)).containsExactlyInAnyOrder("neighbour.json", "neighbour.runtime");
         assertThat(outside.resolve("keep.txt")).hasContent("keep");
         store.remove(NAME);
         store.remove("never-persisted");
@@ -347,7 +347,7 @@ class LocalStateStoreTest {
 
         store.remove(NAME);
 
-        assertThat(names(stateDir)).isEmpty();
+        assertThat(visible(stateDir)).isEmpty();
         assertThat(outside.resolve("keep.txt")).hasContent("keep");
     }
 
@@ -374,7 +374,7 @@ class LocalStateStoreTest {
                         .hasMessageNotContaining("\n");
             }
         }
-        assertThat(names(stateDir)).isEmpty();
+        assertThat(visible(stateDir)).isEmpty();
         assertThat(victim).isDirectory();
         assertThat(tmp.resolve("x.json")).exists();
     }
@@ -430,6 +430,11 @@ class LocalStateStoreTest {
         try (Stream<Path> list = Files.list(dir)) {
             return list.map(p -> p.getFileName().toString()).toList();
         }
+    }
+
+    /** The state dir as pk3s sees it: the engine's hidden bookkeeping (.history, .locks) left out. */
+    static List<String> visible(Path dir) throws IOException {
+        return names(dir).stream().filter(n -> !n.startsWith(".")).toList();
     }
 
     static String mode(Path path) throws IOException {

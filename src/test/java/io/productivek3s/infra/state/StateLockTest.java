@@ -39,7 +39,7 @@ class StateLockTest {
             assertThat(lock.name()).isEqualTo("p1");
             assertThat(LocalStateStoreTest.mode(lockFile)).isEqualTo("rw-------");
             assertThat(LocalStateStoreTest.mode(stateDir)).isEqualTo("rwx------");
-            assertLocked(() -> store.lock("p1", TestLocks.NOW), "p1", lockFile);
+            assertLocked(() -> store.lock("p1", TestLocks.NOW), "p1", lockFile, "; held by " + TestLocks.NOW.holder().describe());
             // A different profile is independent.
             store.lock("p2", TestLocks.NOW).close();
         }
@@ -55,7 +55,7 @@ class StateLockTest {
         lock.close();
         StateLock second = store.lock("p1", TestLocks.NOW);
         lock.close(); // must not release the second holder
-        assertLocked(() -> store.lock("p1", TestLocks.NOW), "p1", stateDir.resolve("p1.lock"));
+        assertLocked(() -> store.lock("p1", TestLocks.NOW), "p1", stateDir.resolve("p1.lock"), "; held by " + TestLocks.NOW.holder().describe());
         second.close();
     }
 
@@ -74,7 +74,8 @@ class StateLockTest {
             });
             assertThat(attempt.get(30, TimeUnit.SECONDS))
                     .isInstanceOf(EngineException.class)
-                    .hasMessage("profile state for 'p1' is locked by another run: " + stateDir.resolve("p1.lock"));
+                    .hasMessage("profile state for 'p1' is locked by another run: " + stateDir.resolve("p1.lock")
+                            + "; held by " + TestLocks.NOW.holder().describe());
             assertThat(held.name()).isEqualTo("p1");
         }
     }
@@ -99,7 +100,8 @@ class StateLockTest {
                     StandardCharsets.UTF_8));
             assertThat(out.readLine()).isEqualTo("locked");
 
-            assertLocked(() -> store.lock("p1", TestLocks.NOW), "p1", lockFile);
+            // A foreign holder that recorded nobody: the message names the lock file only.
+            assertLocked(() -> store.lock("p1", TestLocks.NOW), "p1", lockFile, "");
 
             child.getOutputStream().close();
             assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -109,10 +111,11 @@ class StateLockTest {
         }
     }
 
-    private static void assertLocked(LocalStateStoreTest.ThrowingCall call, String name, Path lockFile) {
+    private static void assertLocked(LocalStateStoreTest.ThrowingCall call, String name, Path lockFile,
+            String heldBy) {
         assertThatThrownBy(call::run)
                 .isInstanceOfSatisfying(EngineException.class,
                         e -> assertThat(e.exitCode()).isEqualTo(EngineException.INVALID))
-                .hasMessage("profile state for '" + name + "' is locked by another run: " + lockFile);
+                .hasMessage("profile state for '" + name + "' is locked by another run: " + lockFile + heldBy);
     }
 }

@@ -1,0 +1,89 @@
+package io.productivek3s.infra.state;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.productivek3s.infra.util.Json;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One stored local revision, {@code .history/revisions/<name>/<revision>.json}: its {@link RevisionInfo}, the tree
+ * ({@link TreeManifest}; contents in the {@link ObjectStore}), the {@code <name>.json} bytes current after it (null:
+ * none) and the digest memo (size and mtime of every file when it was hashed, at {@code memoAt}) that lets the next
+ * persist skip hashing unchanged files.
+ */
+record RevisionRecord(RevisionInfo info, TreeManifest tree, byte[] clusterJson, Map<String, DigestMemo.Seen> memo,
+        Instant memoAt) {
+    static final int FORMAT = 1;
+
+    String toJson() throws IOException {
+        ObjectNode root = Json.object();
+        root.put("format", FORMAT);
+        root.put("name", info.name());
+        root.put("revision", info.revision());
+        root.put("created_at", info.createdAt().toString());
+        root.put("who", info.who());
+        root.put("command", info.command());
+        root.put("result", info.result());
+        if (info.exitCode() == null) {
+            root.putNull("exit_code");
+        } else {
+            root.put("exit_code", info.exitCode());
+        }
+        root.put("profile_name", info.profileName());
+        root.put("profile_version", info.profileVersion());
+        root.put("package_sha256", info.packageSha256());
+        root.put("tree_sha256", info.treeSha256());
+        root.put("files", info.files());
+        root.put("bytes", info.bytes());
+        root.put("removed", info.removed());
+        root.put("cluster_json_base64", clusterJson == null ? null : Base64.getEncoder().encodeToString(clusterJson));
+        root.set("tree", Json.parse(tree.toJson()));
+        root.put("memo_at", memoAt.toString());
+        ObjectNode seen = root.putObject("memo");
+        memo.forEach((path, s) -> seen.putArray(path).add(s.size()).add(s.mtimeNanos()));
+        return Json.compact(root);
+    }
+
+    static RevisionRecord fromJson(String text) throws IOException {
+        JsonNode root = Json.parse(text);
+        if (root == null || !root.isObject() || root.path("format").asInt(0) != FORMAT) {
+            throw new IOException("not a revision record of format " + FORMAT);
+        }
+        try {
+            RevisionInfo info = new RevisionInfo(
+                    root.path("name").asText(),
+                    root.path("revision").asLong(),
+                    Instant.parse(root.path("created_at").asText()),
+                    text(root, "who"),
+                    text(root, "command"),
+                    text(root, "result"),
+                    root.path("exit_code").isNumber() ? root.path("exit_code").asInt() : null,
+                    text(root, "profile_name"),
+                    text(root, "profile_version"),
+                    text(root, "package_sha256"),
+                    text(root, "tree_sha256"),
+                    root.path("files").asLong(),
+                    root.path("bytes").asLong(),
+                    root.path("removed").asBoolean(false));
+            String json = text(root, "cluster_json_base64");
+            TreeManifest tree = TreeManifest.fromJson(root.path("tree").toString());
+            Map<String, DigestMemo.Seen> memo = new LinkedHashMap<>();
+            root.path("memo").fields().forEachRemaining(e -> memo.put(e.getKey(),
+                    new DigestMemo.Seen(e.getValue().path(0).asLong(), e.getValue().path(1).asLong())));
+            return new RevisionRecord(info, tree, json == null ? null : Base64.getDecoder().decode(json), memo,
+                    Instant.parse(root.path("memo_at").asText()));
+        } catch (DateTimeParseException | IllegalArgumentException e) {
+            throw new IOException("malformed revision record: " + e.getMessage());
+        }
+    }
+
+    private static String text(JsonNode root, String field) {
+        JsonNode node = root.get(field);
+        return node == null || node.isNull() ? null : node.asText();
+    }
+}

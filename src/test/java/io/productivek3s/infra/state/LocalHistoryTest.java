@@ -1,0 +1,194 @@
+package io.productivek3s.infra.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.productivek3s.infra.EngineException;
+import io.productivek3s.infra.state.EngineState.Result;
+import io.productivek3s.infra.util.Files2;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What only the local backend does: the object store, the limit, the digest memo, older state, the mirror. */
+class LocalHistoryTest {
+    private static final String NAME = "site-a";
+
+    @TempDir
+    Path tmp;
+
+    Path stateDir;
+    Path scenario;
+    final List<String> warnings = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() throws IOException {
+        stateDir = Files2.createPrivateDirectories(tmp.resolve("state"));
+        scenario = tmp.resolve("scenario");
+        write("generated/cluster.json", "{\"ssh\":{\"user\":\"u\"}}");
+        write("generated/ssh/id_ed25519", "key");
+        write("opentofu/.terraform/providers/p/bin", "P".repeat((int) ObjectStore.LINK_MIN_BYTES + 10));
+    }
+
+    @Test
+    void anUnchangedTreeAddsNoObjectsAndBigFilesShareTheirInode() throws IOException {
+        LocalStateStore store = new LocalStateStore(stateDir, warnings::add, 20);
+        persist(store);
+        List<Path> before = objects();
+        persist(store);
+        persist(store);
+
+        assertThat(objects()).containsExactlyInAnyOrderElementsOf(before);
+        assertThat(store.history(NAME)).extracting(RevisionInfo::revision).containsExactly(1L, 2L, 3L);
+        Path provider = store.runtimeDir(NAME).resolve("opentofu/.terraform/providers/p/bin");
+        Path object = object(TreeManifest.sha256(provider));
+        assertThat(Files.getAttribute(object, "unix:ino")).isEqualTo(Files.getAttribute(provider, "unix:ino"));
+        Path key = object(TreeManifest.sha256(store.runtimeDir(NAME).resolve("generated/ssh/id_ed25519")));
+        assertThat(LocalStateStoreTest.mode(key)).isEqualTo("r--------");
+        assertThat(warnings).isEmpty();
+    }
+
+    @Test
+    void theLimitKeepsTheLastRevisionsAndCollectsTheRest() throws IOException {
+        LocalStateStore store = new LocalStateStore(stateDir, warnings::add, 2);
+        for (int i = 1; i <= 4; i++) {
+            write("generated/hosts.yml", "round " + i);
+            persist(store);
+        }
+        assertThat(store.history(NAME)).extracting(RevisionInfo::revision).containsExactly(3L, 4L);
+        String round1 = sha("round 1");
+        String round3 = sha("round 3");
+        assertThat(object(round1)).doesNotExist();
+        assertThat(object(round3)).exists();
+        assertExit(() -> store.pull(NAME, OptionalLong.of(1), tmp.resolve("out")), EngineException.MISSING);
+        assertThat(store.pull(NAME, OptionalLong.of(3), tmp.resolve("out")).revision()).isEqualTo(3);
+        assertThat(Files.readString(tmp.resolve("out/" + NAME + ".runtime/generated/hosts.yml"))).isEqualTo("round 3");
+    }
+
+    @Test
+    void theLimitComesFromTheEnvironmentAndIsChecked() {
+        assertThat(LocalHistory.limit(Map.of())).isEqualTo(20);
+        assertThat(LocalHistory.limit(Map.of("PK3S_STATE_HISTORY_LIMIT", " 5 "))).isEqualTo(5);
+        for (String bad : List.of("0", "-1", "x", "10001", "1e3")) {
+            assertThatThrownBy(() -> LocalHistory.limit(Map.of("PK3S_STATE_HISTORY_LIMIT", bad)))
+                    .isInstanceOfSatisfying(EngineException.class,
+                            e -> assertThat(e.exitCode()).isEqualTo(EngineException.INVALID))
+                    .hasMessage("PK3S_STATE_HISTORY_LIMIT must be an integer from 1 to 10000: " + bad);
+        }
+    }
+
+    @Test
+    void theMemoSkipsHashingUnchangedFilesButNotRacyOnes() throws IOException {
+        Path root = Files.createDirectories(tmp.resolve("tree"));
+        Path old = Files.writeString(root.resolve("old"), "old");
+        Files.setLastModifiedTime(old, FileTime.from(Instant.parse("2026-01-01T00:00:00Z")));
+        Path fresh = Files.writeString(root.resolve("fresh"), "fresh");
+        DigestMemo first = new DigestMemo(root, Optional.empty());
+        TreeManifest manifest = TreeManifest.scan(root, first);
+        RevisionRecord previous = new RevisionRecord(null, manifest, null, first.observed(), Instant.now());
+
+        DigestMemo second = new DigestMemo(root, Optional.of(previous));
+        TreeManifest again = TreeManifest.scan(root, second);
+        assertThat(again).isEqualTo(manifest);
+        assertThat(second.hits()).as("only the file older than the previous scan is trusted").isEqualTo(1);
+
+        Files.writeString(old, "OLD"); // same size, new mtime: hashed again
+        DigestMemo third = new DigestMemo(root, Optional.of(previous));
+        assertThat(TreeManifest.scan(root, third).digest()).isNotEqualTo(manifest.digest());
+        assertThat(third.hits()).isZero();
+        assertThat(fresh).exists();
+    }
+
+    @Test
+    void stateFromAnOlderEngineIsListedAsRevisionZeroAndItsFirstPersistIsRevisionOne() throws IOException {
+        Path runtime = Files.createDirectories(stateDir.resolve(NAME + ".runtime/generated"));
+        Files.writeString(runtime.resolve("cluster.json"), "{}");
+        Files.writeString(stateDir.resolve(NAME + ".json"), "{}");
+        Files.writeString(stateDir.resolve(NAME + ".runtime/engine-state.json"),
+                LocalStateStoreTest.metadata(Result.SUCCESS).toJson());
+        LocalStateStore store = new LocalStateStore(stateDir, warnings::add, 20);
+
+        assertThat(store.list()).singleElement().satisfies(c -> {
+            assertThat(c.revision()).isZero();
+            assertThat(c.version()).isEqualTo("1.0.0");
+        });
+        assertThat(store.history(NAME)).isEmpty();
+        RevisionInfo current = store.pull(NAME, OptionalLong.empty(), tmp.resolve("legacy"));
+        assertThat(current.revision()).isZero();
+        assertThat(tmp.resolve("legacy/" + NAME + ".runtime/generated/cluster.json")).hasContent("{}");
+
+        persist(store);
+        assertThat(store.history(NAME)).extracting(RevisionInfo::revision).containsExactly(1L);
+        assertThat(store.list()).singleElement().satisfies(c -> assertThat(c.revision()).isEqualTo(1));
+    }
+
+    @Test
+    void aMirrorKeepsTheLayoutWithoutHistory() throws IOException {
+        LocalStateStore mirror = LocalStateStore.mirror(stateDir, warnings::add);
+        persist(mirror);
+        persist(mirror);
+        try (StateLock lock = mirror.lock(NAME, TestLocks.NOW)) {
+            mirror.remove(NAME);
+        }
+        assertThat(LocalStateStoreTest.names(stateDir)).containsExactlyInAnyOrder(NAME + ".lock", ".locks");
+        assertThat(mirror.history(NAME)).isEmpty();
+        assertThatThrownBy(() -> mirror.rollback(NAME, 1, TestLocks.NOW.holder()))
+                .isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void forceUnlockClearsAStaleHolderRecord() throws IOException {
+        LocalStateStore store = new LocalStateStore(stateDir, warnings::add, 20);
+        store.lock(NAME, TestLocks.NOW).close();
+        Path sidecar = stateDir.resolve(".locks/" + NAME + ".holder.json");
+        new HolderSidecar(stateDir).write(NAME, TestLocks.NOW.holder()); // as a killed holder leaves it
+        assertThat(sidecar).exists();
+
+        assertThat(store.forceUnlock(NAME)).isEmpty();
+        assertThat(sidecar).doesNotExist();
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------------------
+
+    private void persist(LocalStateStore store) throws IOException {
+        try (StateLock lock = store.lock(NAME, TestLocks.NOW)) {
+            store.persist(NAME, scenario, LocalStateStoreTest.metadata(Result.SUCCESS));
+        }
+    }
+
+    private void write(String relative, String content) throws IOException {
+        Path file = scenario.resolve(relative);
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, content);
+    }
+
+    private String sha(String content) throws IOException {
+        return TreeManifest.sha256(Files.writeString(tmp.resolve("probe"), content));
+    }
+
+    private Path object(String sha) {
+        return stateDir.resolve(".history/objects").resolve(sha.substring(0, 2)).resolve(sha);
+    }
+
+    private List<Path> objects() throws IOException {
+        try (Stream<Path> walk = Files.walk(stateDir.resolve(".history/objects"))) {
+            return walk.filter(Files::isRegularFile).toList();
+        }
+    }
+
+    private static void assertExit(StateStoreContract.Call call, int code) {
+        assertThatThrownBy(call::run).isInstanceOfSatisfying(EngineException.class,
+                e -> assertThat(e.exitCode()).isEqualTo(code));
+    }
+}
