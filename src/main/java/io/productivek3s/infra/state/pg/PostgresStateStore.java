@@ -134,7 +134,7 @@ public final class PostgresStateStore implements StateStore {
                 }
                 throw e;
             }
-            return new PostgresStateStore(s.connector(), s.db(), new LocalStateStore(localDir, warn), s.lease(), warn,
+            return new PostgresStateStore(s.connector(), s.db(), LocalStateStore.mirror(localDir, warn), s.lease(), warn,
                     debug);
         }
     }
