@@ -1,5 +1,6 @@
 package io.productivek3s.infra.action;
 
+import io.productivek3s.infra.run.ChildCommands;
 import io.productivek3s.infra.run.EngineContext;
 
 import io.productivek3s.infra.EngineException;
@@ -200,7 +201,7 @@ public final class PackagePrelude {
 
     private Map<String, String> childEnvironment(Path root, ProfileManifest manifest, Scenario scenario,
             Map<String, String> fileValues, CoreSettings core, Path coreRepo) {
-        Map<String, String> env = new LinkedHashMap<>(context.env());
+        Map<String, String> env = ChildCommands.baseEnvironment(context.env());
         env.putAll(fileValues);
         env.put("REPO_ROOT", root.toString());
         env.put("PRODUCTIVE_K3S_REPO", coreRepo.toString());

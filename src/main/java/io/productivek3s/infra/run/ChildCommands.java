@@ -17,6 +17,26 @@ public final class ChildCommands {
     private ChildCommands() {
     }
 
+    /**
+     * The engine's environment as every child's base (§12.3), minus the state backend's credentials: with a
+     * PostgreSQL backend, {@code PGPASSWORD} and a {@code PK3S_STATE_BACKEND} that embeds a password are the engine's
+     * alone; a packaged scenario is someone else's code and never needs them (docs/state.md).
+     */
+    public static Map<String, String> baseEnvironment(Map<String, String> engineEnv) {
+        Map<String, String> env = new LinkedHashMap<>(engineEnv);
+        String backend = env.getOrDefault("PK3S_STATE_BACKEND", "").trim();
+        int scheme = backend.indexOf("://");
+        if (scheme > 0 && backend.substring(0, scheme).matches("postgres(ql)?")) {
+            env.remove("PGPASSWORD");
+            int at = backend.indexOf('@', scheme);
+            int slash = backend.indexOf('/', scheme + 3);
+            if (at > 0 && (slash < 0 || at < slash) && backend.substring(scheme + 3, at).contains(":")) {
+                env.remove("PK3S_STATE_BACKEND");
+            }
+        }
+        return env;
+    }
+
     /** One child: its argv (absolute binary first) and how a failure names it (§6.2). */
     public record Step(List<String> argv, String what) {
         public Step {

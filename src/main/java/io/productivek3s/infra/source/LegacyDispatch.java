@@ -58,7 +58,7 @@ public final class LegacyDispatch {
         boolean emitting = !dryRun && (given.isEmpty() || EMITTING_TARGETS.contains(target));
         int exitCode = TelemetryBracket.around(telemetry, new Telemetry.Command(alias, scenario.type()), Optional.empty(), emitting,
                 telemetryRun -> {
-                    Map<String, String> env = new LinkedHashMap<>(context.env());
+                    Map<String, String> env = ChildCommands.baseEnvironment(context.env());
                     context.release().boundCore().ifPresent(bound -> {
                         env.put("PRODUCTIVE_K3S_SOURCE", "remote");
                         env.put("PRODUCTIVE_K3S_VERSION", bound);

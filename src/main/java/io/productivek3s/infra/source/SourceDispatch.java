@@ -71,7 +71,7 @@ public final class SourceDispatch {
         log.ok("Profile validation passed"); // §7.5/§21.3: dispatch announces like validate-profile, as bash does
         List<Children.Child> children = children(command.action(), profile, scenarioDir, dryRun);
         // Before the prompt, telemetry and children: an environment the kernel would refuse is an input error now.
-        Map<String, String> planned = new java.util.LinkedHashMap<>(context.env());
+        Map<String, String> planned = ChildCommands.baseEnvironment(context.env());
         planned.putAll(profile.values());
         io.productivek3s.infra.exec.ExecLimits.current().check(List.of(), planned, 32 * 1024);
 
@@ -145,7 +145,7 @@ public final class SourceDispatch {
      * make {@code -include}s that file, so it never sees the raw one.
      */
     private Map<String, String> childEnvironment(SourceProfile profile, CoreSettings core, TelemetryRun telemetryRun, Path workDir) {
-        Map<String, String> env = new LinkedHashMap<>(context.env());
+        Map<String, String> env = ChildCommands.baseEnvironment(context.env());
         env.putAll(profile.values());
         env.put("PRODUCTIVE_K3S_SOURCE", core.source());
         if (!core.version().isEmpty()) {

@@ -58,9 +58,17 @@ public final class LocalStateStore implements StateStore {
     private final boolean keepsHistory;
     private final Map<String, LockHolder> holders = new ConcurrentHashMap<>();
 
-    /** A store keeping the last {@code PK3S_STATE_HISTORY_LIMIT} (default 20) revisions; an invalid limit is exit 4. */
+    /** A store keeping the default number of revisions (20); see {@link #fromEnv} for the configured one. */
     public LocalStateStore(Path stateDir, Consumer<String> warn) {
-        this(stateDir, warn, LocalHistory.limit(System.getenv()));
+        this(stateDir, warn, LocalHistory.limit(Map.of()));
+    }
+
+    /**
+     * A store keeping the last {@code PK3S_STATE_HISTORY_LIMIT} revisions of the engine's environment {@code env}
+     * (process + release.env, not only the process's); an invalid limit is exit 4.
+     */
+    public static LocalStateStore fromEnv(Path stateDir, Map<String, String> env, Consumer<String> warn) {
+        return new LocalStateStore(stateDir, warn, LocalHistory.limit(env));
     }
 
     /** A store keeping the last {@code historyLimit} (≥ 1) revisions per name. */

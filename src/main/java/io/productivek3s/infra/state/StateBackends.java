@@ -35,7 +35,7 @@ public final class StateBackends {
     public static Prepared prepare(Map<String, String> env, Consumer<String> warn, Consumer<String> debug) {
         String backend = env.getOrDefault(VARIABLE, "").trim();
         if (backend.isEmpty() || backend.equals("local")) {
-            return dir -> new LocalStateStore(dir, warn);
+            return dir -> LocalStateStore.fromEnv(dir, env, warn);
         }
         if (backend.startsWith("postgresql://") || backend.startsWith("postgres://")) {
             return PostgresStateStore.connectInBackground(backend, env, warn, debug)::open;

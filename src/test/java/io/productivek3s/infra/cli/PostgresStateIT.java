@@ -140,4 +140,38 @@ class PostgresStateIT extends PostgresStateBaseIT {
         assertThat(without.exitCode()).as(without.toString()).isEqualTo(4);
         assertThat(without.stderr()).contains("authentication failed for state backend");
     }
+
+    @Test
+    void theDatabasePasswordNeverReachesTheScenario() throws Exception {
+        Path tgz = pack();
+        Path site = overrideFile("ONPREM_SERVER_IP=10.0.0.5\n");
+        String withPassword = "postgresql://" + PostgresServer.USER + ":" + PostgresServer.PASSWORD + "@127.0.0.1:"
+                + server.port() + "/" + database;
+        Engine.Result result = engine.env("PK3S_STATE_BACKEND", withPassword)
+                .run("profile", "install", "--tgz", tgz.toString(), "--env-file", site.toString());
+        assertThat(result.exitCode()).as(result.toString()).isZero();
+        java.util.Map<String, String> seen = installerEnvironment();
+        assertThat(seen).doesNotContainKeys("PGPASSWORD", "PK3S_STATE_BACKEND");
+        assertThat(String.join("\n", seen.values())).doesNotContain(PostgresServer.PASSWORD);
+
+        // A URL without a password names the backend only: a nested engine may use it (with its own ~/.pgpass).
+        result = engine.env("PK3S_STATE_BACKEND", url())
+                .run("profile", "install", "--tgz", tgz.toString(), "--env-file", site.toString());
+        assertThat(result.exitCode()).as(result.toString()).isZero();
+        seen = installerEnvironment();
+        assertThat(seen).doesNotContainKey("PGPASSWORD").containsEntry("PK3S_STATE_BACKEND", url());
+        assertThat(String.join("\n", seen.values())).doesNotContain(PostgresServer.PASSWORD);
+    }
+
+    /** The environment the fixture installer recorded (NUL-separated {@code NAME=value} entries). */
+    private java.util.Map<String, String> installerEnvironment() throws java.io.IOException {
+        java.util.Map<String, String> env = new java.util.HashMap<>();
+        for (String entry : Files.readString(records.resolve("installer.env")).split("\0")) {
+            int eq = entry.indexOf('=');
+            if (eq > 0) {
+                env.put(entry.substring(0, eq), entry.substring(eq + 1));
+            }
+        }
+        return env;
+    }
 }

@@ -1,0 +1,37 @@
+package io.productivek3s.infra.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ChildCommandsTest {
+
+    @Test
+    void aPostgresqlBackendKeepsItsPasswordFromChildren() {
+        Map<String, String> env = ChildCommands.baseEnvironment(Map.of("PATH", "/bin",
+                "PK3S_STATE_BACKEND", "postgresql://pk3s:s3cret@db.example:5432/pk3s", "PGPASSWORD", "other"));
+        assertThat(env).containsOnlyKeys("PATH");
+    }
+
+    @Test
+    void aBackendUrlWithoutPasswordIsPassedOnButPgpasswordIsNot() {
+        Map<String, String> env = ChildCommands.baseEnvironment(Map.of("PK3S_STATE_BACKEND",
+                " postgres://pk3s@db.example/pk3s", "PGPASSWORD", "s3cret", "PGPASSFILE", "/home/u/.pgpass"));
+        assertThat(env).containsOnlyKeys("PK3S_STATE_BACKEND", "PGPASSFILE");
+    }
+
+    @Test
+    void anAtSignAfterTheHostIsNotAPassword() {
+        String url = "postgresql://db.example/pk3s?application_name=a:b@c";
+        assertThat(ChildCommands.baseEnvironment(Map.of("PK3S_STATE_BACKEND", url)))
+                .containsEntry("PK3S_STATE_BACKEND", url);
+    }
+
+    @Test
+    void withALocalBackendTheEnvironmentIsUntouched() {
+        Map<String, String> in = Map.of("PK3S_STATE_BACKEND", "local", "PGPASSWORD", "for-the-scenario");
+        assertThat(ChildCommands.baseEnvironment(in)).isEqualTo(in);
+        assertThat(ChildCommands.baseEnvironment(Map.of("PGPASSWORD", "x"))).containsOnlyKeys("PGPASSWORD");
+    }
+}
