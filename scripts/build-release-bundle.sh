@@ -201,7 +201,10 @@ grep -q '^dev$\|^'"$tag"'$' "$train/version.log" || { cat "$train/version.log" >
 # Merged, sorted, without the per-run parts: "id:" numbers and "@cp" constant-pool hints (timing-dependent, so
 # two builds would differ; the archive does not need them).
 cat "$train"/*.classlist | sed -e '/^#/d' -e '/^@cp /d' -e 's/ id: [0-9]*$//' | LC_ALL=C sort -u > "$stage/lib/engine.classlist"
-(cd "$stage" && "$java_rt" -Xshare:dump -XX:SharedClassListFile=lib/engine.classlist \
+# Serial GC and a fixed heap for the dump: with the default (G1, heap sized from the machine) about one dump in
+# five on a loaded machine wrote a few different bytes (GC worker threads racing the archiving of the heap); with
+# these, 14 of 14 dumps under the same load were identical (docs/release.md "Reproducible").
+(cd "$stage" && "$java_rt" -Xshare:dump -XX:+UseSerialGC -Xms128m -Xmx128m -XX:SharedClassListFile=lib/engine.classlist \
   -XX:SharedArchiveFile=runtime/lib/pk3s-engine.jsa -cp "$rel_cp" >"$work/dump.log" 2>&1) \
   || { cat "$work/dump.log" >&2; die "start-up archive dump failed" 1; }
 # Engine identity for archives made at run time by other JVMs (launcher cache key).
