@@ -14,14 +14,17 @@ set -u
 pk3s_die() { printf '[pk3s-infra] ERROR %s\n' "$1" >&2; exit "${2:-1}"; }
 
 # ---- JVM flags: the one place they are set (docs/performance.md says why each one is here) --------------------
-# SerialGC: one core-friendly collector with the cheapest start-up.
-# Tier3*: tiered compilation with C1 kept for everything a short command runs, but C2 for code that stays hot
-# (SHA-256 and inflating a 200 MB package: 2.45 s of CPU at C1 only, 0.97 s with C2; `version` unchanged).
+# SerialGC: one core-friendly collector with the cheapest start-up. TieredStopAtLevel=1: C1 only, short runs.
 # -Xmx384m: bounded memory. -Xmn8m: a young generation sized for our live set, not a third of the machine's RAM,
 # so peak RSS stays under 128 MB for any package (100,000 files: 165 MB -> 79 MB; docs/performance.md).
 # -UsePerfData: no hsperfdata file in /tmp and no mmap at start-up (jps/jcmd cannot list the engine).
 # (One line: scripts/build-release-bundle.sh trains the start-up archive with exactly these flags.)
-pk3s_jvm_flags=(-XX:+UseSerialGC -XX:Tier3InvocationThreshold=2000 -XX:Tier3MinInvocationThreshold=1000 -XX:Tier3CompileThreshold=20000 -XX:Tier3BackEdgeThreshold=600000 -Xmx384m -Xmn8m -XX:-UsePerfData)
+pk3s_jvm_flags=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx384m -Xmn8m -XX:-UsePerfData)
+# A local --tgz of pk3s_big_package bytes or more adds these: C2 for the hot loops (SHA-256 and inflating a 217 MB
+# package: 2.45 s of CPU at C1 only, 0.97 s with C2), C1 as before for the rest (high tier-3 thresholds). Not for
+# every command: starting C2 and interpreting longer cost a short command 15-20 ms (docs/performance.md "JIT").
+pk3s_jvm_flags_big=(-XX:TieredStopAtLevel=4 -XX:Tier3InvocationThreshold=2000 -XX:Tier3MinInvocationThreshold=1000 -XX:Tier3CompileThreshold=20000 -XX:Tier3BackEdgeThreshold=600000)
+pk3s_big_package=8388608
 # Start-up archive (CDS) logging off: a mismatched archive is silently ignored, never printed on stdout.
 pk3s_cds_quiet=(-Xlog:cds=off -Xlog:cds+dynamic=off)
 pk3s_min_java=17
@@ -240,6 +243,18 @@ esac
 # Progress bars are drawn only on a terminal; Java cannot tell whether stderr is one.
 pk3s_tty=false
 [ -t 2 ] && pk3s_tty=true
+
+# JIT for a big local package (see the flags block): one fork of wc, only when --tgz names a regular file.
+pk3s_prev=""
+for pk3s_arg in "$@"; do
+  if [ "$pk3s_prev" = --tgz ] && [ -f "$pk3s_arg" ]; then
+    pk3s_size=$(wc -c < "$pk3s_arg" 2>/dev/null) || pk3s_size=0
+    case $pk3s_size in *[!0-9\ ]* | '') pk3s_size=0 ;; esac
+    [ "$pk3s_size" -ge "$pk3s_big_package" ] && pk3s_jvm_flags+=("${pk3s_jvm_flags_big[@]}")
+    break
+  fi
+  pk3s_prev=$pk3s_arg
+done
 
 # ${a[@]+"${a[@]}"}: an empty array under set -u on bash < 4.4
 exec "$pk3s_java" "${pk3s_jvm_flags[@]}" ${pk3s_cds[@]+"${pk3s_cds[@]}"} \
