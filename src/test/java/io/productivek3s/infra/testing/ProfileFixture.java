@@ -58,6 +58,7 @@ public final class ProfileFixture {
             scenario="$root/${FIXTURE_SCENARIO_PATH:-scenarios/edge/onprem-basic}"
             env -0 > "${FIXTURE_RECORD_DIR:-/dev/null}/installer.env" 2>/dev/null || true
             pwd > "${FIXTURE_RECORD_DIR:-/dev/null}/installer.cwd" 2>/dev/null || true
+            tr '\\0' '\\n' < "/proc/$PPID/cmdline" > "${FIXTURE_RECORD_DIR:-/dev/null}/engine.cmdline" 2>/dev/null || true
             if [ "${FIXTURE_WRITE_STATE:-true}" = true ]; then
               mkdir -p "$scenario/generated/ssh" "$scenario/opentofu"
               printf '{"cluster_name":"fixture","ssh":{"user":"ubuntu","port":"2222"},"server_url":"https://192.0.2.1:6443"}' > "$scenario/generated/cluster.json"
