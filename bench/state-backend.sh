@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # State backends: `profile status` of the example with the PostgreSQL backend vs the local one (whole process,
 # launcher included), and the bytes a persist uploads when an unchanged 300 MB runtime tree is persisted again.
-# Usage: bench/state-backend.sh [runs]   (default 20). Starts a throwaway PostgreSQL server on 127.0.0.1 (initdb and
+# Usage: bench/state-backend.sh [runs]   (default 20). PK3S_BENCH_LAUNCHER: the launcher to measure (default: this
+# checkout's; give an installed release bundle's productive-k3s-infra.sh to measure what users run). Starts a throwaway PostgreSQL server on 127.0.0.1 (initdb and
 # pg_ctl from PATH or /usr/lib/postgresql/*/bin; as the postgres user when run as root). Uses hyperfine if present.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -35,8 +36,10 @@ echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$p
 
 export HOME=$work/home TMPDIR=$work/tmp TELEMETRY_ENABLED=false
 mkdir -p "$HOME" "$TMPDIR"
-pk3s=(./productive-k3s-infra.sh profile status --tgz examples/local-demo.tgz --env-file examples/local-demo/site.env.example)
-install=(./productive-k3s-infra.sh profile install --tgz examples/local-demo.tgz --env-file examples/local-demo/site.env.example)
+launcher=${PK3S_BENCH_LAUNCHER:-./productive-k3s-infra.sh}
+echo "launcher: $launcher"
+pk3s=("$launcher" profile status --tgz examples/local-demo.tgz --env-file examples/local-demo/site.env.example)
+install=("$launcher" profile install --tgz examples/local-demo.tgz --env-file examples/local-demo/site.env.example)
 local_env=(env PK3S_PROFILE_STATE_DIR="$work/local-state")
 pg_env=(env PK3S_PROFILE_STATE_DIR="$work/pg-state" PK3S_STATE_BACKEND="postgresql://bench@127.0.0.1:$port/bench"
   PGPASSWORD="$pw")
