@@ -199,8 +199,11 @@ if [ -f "$demo" ]; then
 fi
 grep -q '^dev$\|^'"$tag"'$' "$train/version.log" || { cat "$train/version.log" >&2; die "the bundled runtime cannot run the engine" 1; }
 # Merged, sorted, without the per-run parts: "id:" numbers and "@cp" constant-pool hints (timing-dependent, so
-# two builds would differ; the archive does not need them).
-cat "$train"/*.classlist | sed -e '/^#/d' -e '/^@cp /d' -e 's/ id: [0-9]*$//' | LC_ALL=C sort -u > "$stage/lib/engine.classlist"
+# two builds would differ; the archive does not need them). scripts/release/pg-state.classlist adds what a real
+# PostgreSQL login loads (committed, made by scripts/release/train-pg-classlist.sh: no server needed here).
+pg_list=$src/scripts/release/pg-state.classlist
+[ -f "$pg_list" ] || pg_list=/dev/null
+cat "$train"/*.classlist "$pg_list" | sed -e '/^#/d' -e '/^@cp /d' -e 's/ id: [0-9]*$//' | LC_ALL=C sort -u > "$stage/lib/engine.classlist"
 # Serial GC and a fixed heap for the dump: with the default (G1, heap sized from the machine) about one dump in
 # five on a loaded machine wrote a few different bytes (GC worker threads racing the archiving of the heap); with
 # these, 14 of 14 dumps under the same load were identical (docs/release.md "Reproducible").
