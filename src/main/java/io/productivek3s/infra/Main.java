@@ -2,6 +2,7 @@ package io.productivek3s.infra;
 
 import io.productivek3s.infra.cli.Cli;
 import io.productivek3s.infra.exec.CallerLocale;
+import io.productivek3s.infra.util.ShutdownHooks;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
@@ -35,7 +36,9 @@ public final class Main {
         int code = new Cli(CallerLocale.restore(System.getenv()), out, err, installRoot, new LazyZoneClock()).run(args);
         out.flush();
         err.flush();
-        System.exit(code);
+        System.out.flush(); // anything a library printed: halt, unlike exit, has no one else flush it
+        System.err.flush();
+        ShutdownHooks.end(code);
     }
 
     /**

@@ -52,6 +52,16 @@ class LayeringTest {
                 .check(classes);
     }
 
+    /** Main halts instead of exiting when no hook is pending; that holds only if every hook is counted. */
+    @Test
+    void shutdownHooksGoThroughTheCountingRegistry() {
+        noClasses().that().doNotHaveFullyQualifiedName(ROOT + ".util.ShutdownHooks")
+                .should().callMethod(Runtime.class, "addShutdownHook", Thread.class)
+                .orShould().callMethod(Runtime.class, "removeShutdownHook", Thread.class)
+                .orShould().callMethod(System.class, "exit", int.class)
+                .check(classes);
+    }
+
     @Test
     void packagesAreFreeOfCycles() {
         slices().matching(ROOT + ".(*)..").should().beFreeOfCycles().check(classes);

@@ -3,6 +3,7 @@ package io.productivek3s.infra.catalog;
 import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.util.Digests;
 import io.productivek3s.infra.util.Files2;
+import io.productivek3s.infra.util.ShutdownHooks;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringWriter;
@@ -124,7 +125,7 @@ public final class ArtifactCache {
     private Cached download(Request request, Path part, Path dir, Path file, Downloader.Validators validators,
             Optional<Meta> intact) {
         Thread cleanup = new Thread(() -> Files2.deleteQuietly(part), "download-cleanup");
-        Runtime.getRuntime().addShutdownHook(cleanup);
+        ShutdownHooks.add(cleanup);
         try {
             debug.accept("downloading " + Downloader.shown(request.url()) + " into " + dir);
             Downloader.Transfer transfer = downloader.download(request.url(), validators, part, request.maxBytes());
@@ -234,7 +235,7 @@ public final class ArtifactCache {
 
     private static void removeHook(Thread hook) {
         try {
-            Runtime.getRuntime().removeShutdownHook(hook);
+            ShutdownHooks.remove(hook);
         } catch (IllegalStateException ignored) {
             // already shutting down: the hook runs anyway
         }

@@ -14,6 +14,7 @@ import io.productivek3s.infra.pkg.ExtractionLimits;
 import io.productivek3s.infra.pkg.SafeArchive;
 import io.productivek3s.infra.util.Files2;
 import io.productivek3s.infra.util.Json;
+import io.productivek3s.infra.util.ShutdownHooks;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -226,7 +227,7 @@ public final class CoreRelease {
             throw new UncheckedIOException("could not create a staging directory in " + area, e);
         }
         Thread cleanup = new Thread(() -> Files2.deleteQuietly(staging), "core-unpack-cleanup");
-        Runtime.getRuntime().addShutdownHook(cleanup);
+        ShutdownHooks.add(cleanup);
         try {
             Path extracted = Files.createDirectory(staging.resolve("extract"));
             ArchiveTree tree = SafeArchive.extract(download.file(), archive, extracted, limits, WORDING);
@@ -256,7 +257,7 @@ public final class CoreRelease {
         } finally {
             Files2.deleteQuietly(staging);
             try {
-                Runtime.getRuntime().removeShutdownHook(cleanup);
+                ShutdownHooks.remove(cleanup);
             } catch (IllegalStateException ignored) {
                 // already shutting down: the hook runs anyway
             }

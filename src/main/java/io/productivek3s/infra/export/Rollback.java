@@ -1,6 +1,7 @@
 package io.productivek3s.infra.export;
 
 import io.productivek3s.infra.util.Files2;
+import io.productivek3s.infra.util.ShutdownHooks;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -24,7 +25,7 @@ final class Rollback implements AutoCloseable {
     private boolean finished;
 
     Rollback() {
-        Runtime.getRuntime().addShutdownHook(hook);
+        ShutdownHooks.add(hook);
     }
 
     /** Deleted when the publication ends, whatever the outcome (staging trees, temp files). */
@@ -93,7 +94,7 @@ final class Rollback implements AutoCloseable {
     public void close() {
         finish();
         try {
-            Runtime.getRuntime().removeShutdownHook(hook);
+            ShutdownHooks.remove(hook);
         } catch (IllegalStateException ignored) {
             // the JVM is already shutting down and runs the hook, which finds the work done
         }

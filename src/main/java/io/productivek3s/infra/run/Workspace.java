@@ -1,6 +1,7 @@
 package io.productivek3s.infra.run;
 
 import io.productivek3s.infra.util.Files2;
+import io.productivek3s.infra.util.ShutdownHooks;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -21,7 +22,7 @@ public final class Workspace implements AutoCloseable {
     private Workspace(Path dir) {
         this.dir = dir;
         this.hook = new Thread(() -> Files2.deleteQuietly(dir), "workspace-cleanup");
-        Runtime.getRuntime().addShutdownHook(hook);
+        ShutdownHooks.add(hook);
     }
 
     public static Workspace create(Map<String, String> env) {
@@ -56,7 +57,7 @@ public final class Workspace implements AutoCloseable {
     public void close() {
         Files2.deleteQuietly(dir);
         try {
-            Runtime.getRuntime().removeShutdownHook(hook);
+            ShutdownHooks.remove(hook);
         } catch (IllegalStateException ignored) {
             // already shutting down: the hook runs anyway
         }

@@ -1,6 +1,7 @@
 package io.productivek3s.infra.telemetry;
 
 import io.productivek3s.infra.log.Log;
+import io.productivek3s.infra.util.ShutdownHooks;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.time.Duration;
@@ -130,7 +131,7 @@ final class Deliveries {
 
     private static boolean addHook(Thread hook) {
         try {
-            Runtime.getRuntime().addShutdownHook(hook);
+            ShutdownHooks.add(hook);
             return true;
         } catch (IllegalStateException e) {
             return false; // already shutting down: the finally block records what is left
@@ -139,7 +140,7 @@ final class Deliveries {
 
     private static void removeHook(Thread hook) {
         try {
-            Runtime.getRuntime().removeShutdownHook(hook);
+            ShutdownHooks.remove(hook);
         } catch (IllegalStateException e) {
             // shutting down; the hook runs and finds everything settled
         }
