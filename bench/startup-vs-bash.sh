@@ -32,6 +32,13 @@ mkdir -p "$PK3S_PROFILE_STATE_DIR" "$HOME"
 cmds=()
 names=()
 add() { names+=("$1"); cmds+=("$2"); }
+# The floor any JVM engine pays: a hello world on the bundle's runtime, with the launcher's flags and the bundle's
+# start-up archive (its JDK part; the class path differs, so the app part is not used).
+mkdir -p "$work/hello"
+printf 'public class Hello { public static void main(String[] a) { System.out.println("dev"); } }\n' > "$work/hello/Hello.java"
+javac --release 17 -d "$work/hello" "$work/hello/Hello.java"
+flags=$(sed -n 's/^pk3s_jvm_flags=(\(.*\))$/\1/p' productive-k3s-infra.sh)
+add "release JVM: hello world" "$bundle/runtime/bin/java $flags -XX:SharedArchiveFile=$bundle/runtime/lib/pk3s-engine.jsa -Xlog:cds=off -cp $work/hello Hello"
 for args in "version" "profile validate --tgz $pkg"; do
   [ -f "$bash_engine" ] && add "bash: $args" "bash $bash_engine $args"
   add "release: $args" "$bundle/productive-k3s-infra.sh $args"
