@@ -10,28 +10,10 @@ repo=$PWD
 runs="${1:-20}"
 mb="${PK3S_BENCH_TREE_MB:-300}"
 
-bin=""
-if command -v initdb >/dev/null 2>&1; then bin=$(dirname "$(readlink -f "$(command -v initdb)")"); fi
-if [ -z "$bin" ]; then
-  for d in /usr/lib/postgresql/*/bin; do [ -x "$d/initdb" ] && bin=$d; done
-fi
-[ -n "$bin" ] || { echo "bench: initdb not found (apt-get install postgresql)" >&2; exit 5; }
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/pk3s-bench-state.XXXXXX")
-chmod 755 "$work"
-as_pg=()
-if [ "$(id -u)" = 0 ]; then as_pg=(runuser -u postgres --); chown postgres: "$work"; fi
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-pw=bench-pw-$$
-stop() { "${as_pg[@]}" "$bin/pg_ctl" -D "$work/data" -m immediate -w stop >/dev/null 2>&1 || true; rm -rf "$work"; }
-trap stop EXIT
-printf '%s\n' "$pw" > "$work/pw"; [ ${#as_pg[@]} -gt 0 ] && chown postgres: "$work/pw"
-"${as_pg[@]}" "$bin/initdb" -D "$work/data" -U postgres --pwfile="$work/pw" --auth-local=trust \
-  --auth-host=scram-sha-256 -E UTF8 --no-locale --no-sync >/dev/null
-"${as_pg[@]}" "$bin/pg_ctl" -D "$work/data" -l "$work/server.log" -w \
-  -o "-p $port -c listen_addresses=127.0.0.1 -k $work" start >/dev/null
-"${as_pg[@]}" "$bin/psql" -q -h "$work" -p "$port" -U postgres -d postgres \
-  -c "CREATE ROLE bench LOGIN PASSWORD '$pw'" -c "CREATE DATABASE bench OWNER bench" >/dev/null
+# shellcheck source=../scripts/lib/throwaway-postgres.sh
+. scripts/lib/throwaway-postgres.sh
+pg_throwaway_start bench-state bench
+work=$pg_work port=$pg_port pw=$pg_pw bin=$pg_bin as_pg=("${pg_as[@]}")
 echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (scram-sha-256)"
 
 export HOME=$work/home TMPDIR=$work/tmp TELEMETRY_ENABLED=false

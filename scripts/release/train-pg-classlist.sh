@@ -27,34 +27,16 @@ if [ -z "$jdk" ]; then
 fi
 [ -n "$jdk" ] && [ -x "$jdk/bin/java" ] || { echo "train: no JDK found (set PK3S_RELEASE_JDK)" >&2; exit 5; }
 
-bin=""
-if command -v initdb >/dev/null 2>&1; then bin=$(dirname "$(readlink -f "$(command -v initdb)")"); fi
-if [ -z "$bin" ]; then
-  for d in /usr/lib/postgresql/*/bin; do [ -x "$d/initdb" ] && bin=$d; done
-fi
-[ -n "$bin" ] || { echo "train: initdb not found (apt-get install postgresql)" >&2; exit 5; }
 
 ./productive-k3s-infra.sh version >/dev/null   # builds target/lib when the sources changed
 cp=$(for j in target/lib/*.jar; do printf '%s:' "$j"; done)
 cp=${cp%:}
 flags=$(sed -n 's/^pk3s_jvm_flags=(\(.*\))$/\1/p' productive-k3s-infra.sh)
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/pk3s-train-pg.XXXXXX")
-chmod 755 "$work"
-as_pg=()
-if [ "$(id -u)" = 0 ]; then as_pg=(runuser -u postgres --); chown postgres: "$work"; fi
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-pw=train-pw-$$
-stop() { "${as_pg[@]}" "$bin/pg_ctl" -D "$work/data" -m immediate -w stop >/dev/null 2>&1 || true; rm -rf "$work"; }
-trap stop EXIT
-printf '%s\n' "$pw" > "$work/pw"
-[ ${#as_pg[@]} -gt 0 ] && chown postgres: "$work/pw"
-"${as_pg[@]}" "$bin/initdb" -D "$work/data" -U postgres --pwfile="$work/pw" --auth-local=trust \
-  --auth-host=scram-sha-256 -E UTF8 --no-locale --no-sync >/dev/null
-"${as_pg[@]}" "$bin/pg_ctl" -D "$work/data" -l "$work/server.log" -w \
-  -o "-p $port -c listen_addresses=127.0.0.1 -k $work" start >/dev/null
-"${as_pg[@]}" "$bin/psql" -q -h "$work" -p "$port" -U postgres -d postgres \
-  -c "CREATE ROLE train LOGIN PASSWORD '$pw'" -c "CREATE DATABASE train OWNER train" >/dev/null
+# shellcheck source=../lib/throwaway-postgres.sh
+. scripts/lib/throwaway-postgres.sh
+pg_throwaway_start train-pg train
+work=$pg_work port=$pg_port pw=$pg_pw
 
 mkdir -p "$work/home" "$work/tmp"
 run() { # <backend> <name> <engine args...>
