@@ -1,6 +1,7 @@
 package io.productivek3s.infra.run;
 
 import io.productivek3s.infra.EngineException;
+import io.productivek3s.infra.state.StateBackends;
 import io.productivek3s.infra.telemetry.TelemetryRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,16 +25,7 @@ public final class ChildCommands {
      */
     public static Map<String, String> baseEnvironment(Map<String, String> engineEnv) {
         Map<String, String> env = new LinkedHashMap<>(engineEnv);
-        String backend = env.getOrDefault("PK3S_STATE_BACKEND", "").trim();
-        int scheme = backend.indexOf("://");
-        if (scheme > 0 && backend.substring(0, scheme).matches("postgres(ql)?")) {
-            env.remove("PGPASSWORD");
-            int at = backend.indexOf('@', scheme);
-            int slash = backend.indexOf('/', scheme + 3);
-            if (at > 0 && (slash < 0 || at < slash) && backend.substring(scheme + 3, at).contains(":")) {
-                env.remove("PK3S_STATE_BACKEND");
-            }
-        }
+        StateBackends.credentialVariables(engineEnv).forEach(env::remove);
         return env;
     }
 

@@ -1,6 +1,7 @@
 package io.productivek3s.infra.state;
 
 import io.productivek3s.infra.EngineException;
+import io.productivek3s.infra.state.pg.PgConnectionSpec;
 import io.productivek3s.infra.state.pg.PostgresStateStore;
 import java.nio.file.Path;
 import java.util.Map;
@@ -37,12 +38,31 @@ public final class StateBackends {
         if (backend.isEmpty() || backend.equals("local")) {
             return dir -> LocalStateStore.fromEnv(dir, env, warn);
         }
-        if (backend.startsWith("postgresql://") || backend.startsWith("postgres://")) {
+        if (isPostgres(backend)) {
             return PostgresStateStore.connectInBackground(backend, env, warn, debug)::open;
         }
         return dir -> {
             throw EngineException.invalid(VARIABLE + " must be 'local' or a postgresql://user@host:port/db URL");
         };
+    }
+
+    /** Whether {@code backend} (a {@value #VARIABLE} value) names the PostgreSQL backend. */
+    public static boolean isPostgres(String backend) {
+        String trimmed = backend.trim();
+        return trimmed.startsWith("postgresql://") || trimmed.startsWith("postgres://");
+    }
+
+    /**
+     * The variables of {@code env} that hold the PostgreSQL backend's password, which no child process gets:
+     * {@code PGPASSWORD}, and {@value #VARIABLE} itself when its URL embeds one. Empty for the local backend.
+     */
+    public static java.util.List<String> credentialVariables(Map<String, String> env) {
+        String backend = env.getOrDefault(VARIABLE, "");
+        if (!isPostgres(backend)) {
+            return java.util.List.of();
+        }
+        return PgConnectionSpec.embedsPassword(backend) ? java.util.List.of("PGPASSWORD", VARIABLE)
+                : java.util.List.of("PGPASSWORD");
     }
 
     /** A backend being opened; {@link #open} returns the store mirroring into (or living in) {@code localDir}. */

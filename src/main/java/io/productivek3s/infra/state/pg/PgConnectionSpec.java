@@ -83,6 +83,12 @@ public record PgConnectionSpec(String user, String host, int port, String databa
                 .map(partial::withPassword).orElse(partial);
     }
 
+    /** Whether {@code url}, a backend URL, carries a password before its '@' (whatever else is wrong with it). */
+    public static boolean embedsPassword(String url) {
+        Matcher m = URL.matcher(url.trim());
+        return m.matches() ? m.group(2) != null : redactUrl(url).contains("****@");
+    }
+
     /** {@code postgresql://user@host:port/db}: how messages name the backend (never with the password). */
     public String description() {
         return "postgresql://" + user + "@" + host + ":" + port + "/" + database;
