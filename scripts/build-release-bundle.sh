@@ -30,24 +30,8 @@ download_base="https://github.com/$owner_repo/releases/download"
 top="productive-k3s-infra-$tag"
 
 # ---- JDK: newest available (the runtime we ship is only as new as the JDK that links it) ----
-jdk_major() { # <java home> -> major version from its release file, 0 when unreadable
-  local v
-  v=$(sed -n 's/^JAVA_VERSION="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$1/release" 2>/dev/null | head -n1)
-  v=${v#1.}; v=${v%%[.+-]*}
-  case $v in ''|*[!0-9]*) echo 0 ;; *) echo "$v" ;; esac
-}
-pick_jdk() {
-  local best="" best_major=0 home major
-  if [ -n "${PK3S_RELEASE_JDK:-}" ]; then echo "$PK3S_RELEASE_JDK"; return; fi
-  for home in /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*/ "${JAVA_HOME:-}" \
-      "$(dirname "$(dirname "$(readlink -f "$(command -v java 2>/dev/null || echo /nonexistent)")")")"; do
-    home=${home%/}
-    [ -n "$home" ] && [ -x "$home/bin/jlink" ] && [ -x "$home/bin/javac" ] || continue
-    major=$(jdk_major "$home")
-    if [ "$major" -gt "$best_major" ]; then best=$home; best_major=$major; fi
-  done
-  echo "$best"
-}
+# shellcheck source=lib/release-jdk.sh
+. "$repo/scripts/lib/release-jdk.sh"
 jdk=$(pick_jdk)
 [ -n "$jdk" ] && [ -x "$jdk/bin/jlink" ] || die "missing dependency: a JDK 17+ with jlink (set PK3S_RELEASE_JDK)" 5
 major=$(jdk_major "$jdk")

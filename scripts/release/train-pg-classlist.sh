@@ -9,24 +9,17 @@
 # PgClassListTest fails when an engine or pgjdbc class in the list has gone, so the list is regenerated in time.
 #
 # Usage: scripts/release/train-pg-classlist.sh   (needs initdb/pg_ctl from PATH or /usr/lib/postgresql/*/bin;
-#        runs them as the postgres user when run as root; Java: PK3S_RELEASE_JDK, else the newest JDK under
-#        /usr/lib/jvm, as the release build picks it)
+#        runs them as the postgres user when run as root; Java: the one the release build picks,
+#        scripts/lib/release-jdk.sh)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 repo=$PWD
 out=scripts/release/pg-state.classlist
 
-jdk=${PK3S_RELEASE_JDK:-}
-if [ -z "$jdk" ]; then
-  for home in /usr/lib/jvm/*/; do
-    home=${home%/}
-    [ -x "$home/bin/java" ] && [ -x "$home/bin/jlink" ] || continue
-    v=$("$home/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/ *java.specification.version = //p')
-    if [ -z "$jdk" ] || [ "${v:-0}" -gt "${best:-0}" ]; then jdk=$home best=$v; fi
-  done
-fi
+# shellcheck source=../lib/release-jdk.sh
+. scripts/lib/release-jdk.sh
+jdk=$(pick_jdk)
 [ -n "$jdk" ] && [ -x "$jdk/bin/java" ] || { echo "train: no JDK found (set PK3S_RELEASE_JDK)" >&2; exit 5; }
-
 
 ./productive-k3s-infra.sh version >/dev/null   # builds target/lib when the sources changed
 cp=$(for j in target/lib/*.jar; do printf '%s:' "$j"; done)
