@@ -60,7 +60,7 @@ public final class LocalStateStore implements StateStore {
 
     /** A store keeping the default number of revisions (20); see {@link #fromEnv} for the configured one. */
     public LocalStateStore(Path stateDir, Consumer<String> warn) {
-        this(stateDir, warn, LocalHistory.limit(Map.of()));
+        this(stateDir, warn, LocalHistory.DEFAULT_LIMIT);
     }
 
     /**

@@ -4,6 +4,7 @@ import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.state.pg.PgConnectionSpec;
 import io.productivek3s.infra.state.pg.PostgresStateStore;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -56,13 +57,13 @@ public final class StateBackends {
      * The variables of {@code env} that hold the PostgreSQL backend's password, which no child process gets:
      * {@code PGPASSWORD}, and {@value #VARIABLE} itself when its URL embeds one. Empty for the local backend.
      */
-    public static java.util.List<String> credentialVariables(Map<String, String> env) {
+    public static List<String> credentialVariables(Map<String, String> env) {
         String backend = env.getOrDefault(VARIABLE, "");
         if (!isPostgres(backend)) {
-            return java.util.List.of();
+            return List.of();
         }
-        return PgConnectionSpec.embedsPassword(backend) ? java.util.List.of("PGPASSWORD", VARIABLE)
-                : java.util.List.of("PGPASSWORD");
+        return PgConnectionSpec.embedsPassword(backend) ? List.of("PGPASSWORD", VARIABLE)
+                : List.of("PGPASSWORD");
     }
 
     /** A backend being opened; {@link #open} returns the store mirroring into (or living in) {@code localDir}. */

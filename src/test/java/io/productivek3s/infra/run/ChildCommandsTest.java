@@ -34,4 +34,12 @@ class ChildCommandsTest {
         assertThat(ChildCommands.baseEnvironment(in)).isEqualTo(in);
         assertThat(ChildCommands.baseEnvironment(Map.of("PGPASSWORD", "x"))).containsOnlyKeys("PGPASSWORD");
     }
+
+    @Test
+    void aMalformedUrlWithAPasswordIsKeptFromChildrenToo() {
+        // Source dispatch never opens the backend, so nothing else would stop this one.
+        Map<String, String> env = ChildCommands.baseEnvironment(Map.of("PK3S_STATE_BACKEND",
+                "postgresql://bob:Very-Secret-99@/nodb", "HOME", "/home/bob"));
+        assertThat(env).containsOnlyKeys("HOME");
+    }
 }
