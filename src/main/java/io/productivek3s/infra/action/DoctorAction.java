@@ -110,7 +110,7 @@ public final class DoctorAction {
         PackageSource.Resolved resolved = source.resolve(tgz);
         try (Workspace workspace = Workspace.create(context.env())) {
             PackagePrelude prelude = new PackagePrelude(context);
-            PreparedPackage prepared = prelude.prepare(request, resolved, workspace.subdir("package"));
+            PreparedPackage prepared = prelude.prepare(request, resolved, workspace);
             var manifest = prepared.manifest();
             ok(checks, "Profile package: " + manifest.name() + " " + Optional.ofNullable(manifest.version()).orElse(""));
             ok(checks, "Profile scenario: " + prepared.scenario().type());

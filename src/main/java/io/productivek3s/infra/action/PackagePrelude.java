@@ -2,6 +2,7 @@ package io.productivek3s.infra.action;
 
 import io.productivek3s.infra.run.ChildCommands;
 import io.productivek3s.infra.run.EngineContext;
+import io.productivek3s.infra.run.Workspace;
 
 import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.catalog.PackageCache;
@@ -14,6 +15,7 @@ import io.productivek3s.infra.env.EnvValue;
 import io.productivek3s.infra.env.Layer;
 import io.productivek3s.infra.env.Origin;
 import io.productivek3s.infra.exec.ExecLimits;
+import io.productivek3s.infra.exec.LingeringProcesses;
 import io.productivek3s.infra.log.Log;
 import io.productivek3s.infra.pkg.CompatibilityGate;
 import io.productivek3s.infra.pkg.ExtractionLimits;
@@ -52,14 +54,10 @@ public final class PackagePrelude {
         this.log = context.log();
     }
 
-    public PreparedPackage prepare(PackageRequest request, PackageSource.Resolved source, Path workDir) {
+    public PreparedPackage prepare(PackageRequest request, PackageSource.Resolved source, Workspace workspace) {
         context.events().step("profile.package.extract", "running", "extracting " + request.tgz());
         log.debug("package: " + source.file());
-        ExtractionLimits limits = ExtractionLimits.fromEnv(context.env());
-        // A package seen before is cloned from the verified cache instead of being inflated again.
-        ProfileArchive.Extracted extracted = PackageCache.open(context.env(), log::debug)
-                .map(cache -> cache.extract(source.file(), request.tgz(), workDir, limits))
-                .orElseGet(() -> ProfileArchive.extractWithDigest(source.file(), request.tgz(), workDir, limits));
+        ProfileArchive.Extracted extracted = extract(source, request.tgz(), workspace);
         Path root = extracted.root();
         log.debug("package root: " + root);
         ProfileManifest manifest = ManifestParser.parse(readManifest(root));
@@ -133,6 +131,30 @@ public final class PackagePrelude {
                 .orElse(EngineState.Override.NONE);
         return new PreparedPackage(source, sha256, root, manifest, scenario, scenarioDir, override, fileValues, core, childEnv,
                 origins, overrideIdentity);
+    }
+
+    /**
+     * A package seen before comes from the verified cache instead of being inflated again: copied, or for a big one
+     * lent as it is and given back (if unchanged) when the workspace closes, after every child of the run has exited.
+     */
+    private ProfileArchive.Extracted extract(PackageSource.Resolved source, String displayPath, Workspace workspace) {
+        Path workDir = workspace.subdir("package");
+        ExtractionLimits limits = ExtractionLimits.fromEnv(context.env());
+        Optional<PackageCache> cache = PackageCache.open(context.env(), log::debug);
+        if (cache.isEmpty()) {
+            return ProfileArchive.extractWithDigest(source.file(), displayPath, workDir, limits);
+        }
+        PackageCache.Checkout checkout = cache.get().checkout(source.file(), displayPath, workDir, limits,
+                LingeringProcesses.supported());
+        checkout.loan().ifPresent(loan -> workspace.beforeRemoval(() -> {
+            Optional<Long> pid = LingeringProcesses.using(loan.tree());
+            if (pid.isPresent()) {
+                loan.forfeit("process " + pid.get() + ", started by this run, still uses it");
+            } else {
+                loan.giveBack();
+            }
+        }));
+        return checkout.extracted();
     }
 
     /** Required inputs and the no-override warning (§11), run after command-specific checks. */

@@ -53,7 +53,7 @@ public final class PackageRunner {
         Instant startedAt = Instant.now(context.clock());
         try (Workspace workspace = Workspace.create(context.env())) {
             PackagePrelude prelude = new PackagePrelude(context);
-            PreparedPackage prepared = prelude.prepare(request, resolved, workspace.subdir("package"));
+            PreparedPackage prepared = prelude.prepare(request, resolved, workspace);
             action.precheck(prepared);
             prelude.checkInputs(prepared);
             action.requireTools(new io.productivek3s.infra.exec.Binaries(prepared.childEnv()), prepared);

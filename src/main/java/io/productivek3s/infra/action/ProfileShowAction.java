@@ -67,7 +67,7 @@ public final class ProfileShowAction {
         PackageRequest request = new PackageRequest("show", tgz, envFile, false);
         PackageSource.Resolved resolved = source.resolve(tgz);
         try (Workspace workspace = Workspace.create(context.env())) {
-            PreparedPackage prepared = new PackagePrelude(context).prepare(request, resolved, workspace.subdir("package"));
+            PreparedPackage prepared = new PackagePrelude(context).prepare(request, resolved, workspace);
             Map<String, Variable> variables = new LinkedHashMap<>();
             prepared.fileValues().forEach((name, value) -> variables.put(name, variable(prepared, name, value,
                     prepared.origins().getOrDefault(name, Origin.process()))));

@@ -33,6 +33,14 @@ record FileIdentity(long device, long inode, long size, long mtimeNanos, long ct
                 nanos((FileTime) a.get("lastModifiedTime")), nanos((FileTime) a.get("ctime")), (Integer) a.get("mode"));
     }
 
+    /**
+     * How a directory is recorded: its times change whenever an entry is added or removed, also by a run that has
+     * put back what it found, so they are replaced by the number of entries and left out.
+     */
+    FileIdentity asDirectory(int entries) {
+        return new FileIdentity(device, inode, entries, 0, 0, mode);
+    }
+
     private static long nanos(FileTime time) {
         return time.to(TimeUnit.NANOSECONDS);
     }

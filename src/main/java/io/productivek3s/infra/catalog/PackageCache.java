@@ -48,8 +48,14 @@ import java.util.stream.Stream;
 public final class PackageCache {
     public static final String MAX_BYTES_VARIABLE = "PK3S_INFRA_PACKAGE_CACHE_BYTES";
     public static final long DEFAULT_MAX_BYTES = 2L << 30;
-    private static final String RECORD = "entry.bin";
-    private static final String TREE = "tree";
+    /** {@code auto} (the default), {@code always} or {@code never}: whether a run may borrow the entry's tree. */
+    public static final String LEND_VARIABLE = "PK3S_INFRA_PACKAGE_LEND";
+    /** With {@code auto}, packages from this many members or tar bytes up are lent; smaller ones copy in no time. */
+    static final long LEND_MIN_MEMBERS = 1000;
+    static final long LEND_MIN_BYTES = 64L << 20;
+    static final String RECORD = "entry.bin";
+    static final String TREE = "tree";
+    private static final String COPY_ONLY = ".copy-only";
     private static final String SIZE = "size";
 
     private final Path entries;
@@ -57,15 +63,43 @@ public final class PackageCache {
     private final Path tmp;
     private final DigestMemo memo;
     private final long maxBytes;
+    private final Lend lend;
     private final Consumer<String> debug;
     private final TreeCloner cloner = new TreeCloner();
 
+    /** When a run may borrow an entry's tree ({@link TreeLoan}) instead of getting a copy of it. */
+    enum Lend {
+        AUTO, ALWAYS, NEVER;
+
+        static Lend from(Map<String, String> env) {
+            return switch (env.getOrDefault(LEND_VARIABLE, "").trim()) {
+                case "always" -> ALWAYS;
+                case "never" -> NEVER;
+                default -> AUTO;
+            };
+        }
+
+        boolean lends(ProfileArchive.Scanned scanned) {
+            return this == ALWAYS
+                    || this == AUTO && (scanned.members() >= LEND_MIN_MEMBERS || scanned.tarBytes() >= LEND_MIN_BYTES);
+        }
+    }
+
+    /** What a run gets: its private tree and, when that is the cache's own tree lent to it, the loan to settle. */
+    public record Checkout(ProfileArchive.Extracted extracted, Optional<TreeLoan> loan) {
+    }
+
     PackageCache(Path area, long maxBytes, Consumer<String> debug) throws IOException {
+        this(area, maxBytes, Lend.NEVER, debug);
+    }
+
+    PackageCache(Path area, long maxBytes, Lend lend, Consumer<String> debug) throws IOException {
         this.entries = Files2.createPrivateDirectories(area.resolve("entries"));
         this.scans = Files2.createPrivateDirectories(area.resolve("scans"));
         this.tmp = Files2.createPrivateDirectories(area.resolve("tmp"));
         this.memo = new DigestMemo(Files2.createPrivateDirectories(area.resolve("digests")));
         this.maxBytes = maxBytes;
+        this.lend = lend;
         this.debug = debug;
     }
 
@@ -83,7 +117,7 @@ public final class PackageCache {
             return Optional.empty();
         }
         try {
-            return Optional.of(new PackageCache(CacheDir.from(env).area("packages"), max, debug));
+            return Optional.of(new PackageCache(CacheDir.from(env).area("packages"), max, Lend.from(env), debug));
         } catch (IOException | EngineException e) {
             debug.accept("package cache not used: " + e.getMessage());
             return Optional.empty();
@@ -119,6 +153,15 @@ public final class PackageCache {
      * a private copy of the package tree, from the cache when the package was seen before.
      */
     public ProfileArchive.Extracted extract(Path tgz, String displayPath, Path destination, ExtractionLimits limits) {
+        return checkout(tgz, displayPath, destination, limits, false).extracted();
+    }
+
+    /**
+     * As {@link #extract}, but when {@code mayLend} (the caller can tell when the run is really done with its tree) and
+     * the package is big, the cache's own verified tree is moved into {@code destination} and must be settled through
+     * the returned {@link TreeLoan} before {@code destination} is deleted.
+     */
+    public Checkout checkout(Path tgz, String displayPath, Path destination, ExtractionLimits limits, boolean mayLend) {
         Path target;
         try {
             target = destination.toRealPath();
@@ -128,30 +171,46 @@ public final class PackageCache {
         Optional<Path> real = realFile(tgz);
         Optional<FileIdentity> identity = real.flatMap(FileIdentity::of);
         Optional<String> known = identity.flatMap(id -> memo.lookup(real.get(), id));
+        boolean lending = mayLend && lend != Lend.NEVER && sameFileSystem(target);
         try {
             if (known.isPresent()) {
-                Optional<ProfileArchive.Extracted> reused = reuse(known.get(), target, limits);
+                Optional<Checkout> reused = reuse(known.get(), target, limits, lending);
                 if (reused.isPresent()) {
                     return reused.get();
                 }
             }
-            return populate(tgz, displayPath, target, limits, real, identity);
+            return populate(tgz, displayPath, target, limits, real, identity, lending);
         } catch (IOException | UncheckedIOException e) {
             // The cache is an optimization: when it fails for any reason the run extracts on its own, as before.
             debug.accept("package cache failed (" + e.getMessage() + "); extracting without it");
             clearContents(target);
-            return ProfileArchive.extractWithDigest(tgz, displayPath, target, limits);
+            return new Checkout(ProfileArchive.extractWithDigest(tgz, displayPath, target, limits), Optional.empty());
         }
     }
 
-    private Optional<ProfileArchive.Extracted> reuse(String sha, Path target, ExtractionLimits limits) throws IOException {
+    /** A rename works only within one filesystem; elsewhere (e.g. {@code $TMPDIR} on tmpfs) the tree is copied. */
+    private boolean sameFileSystem(Path target) {
+        try {
+            return Files.getAttribute(target, "unix:dev").equals(Files.getAttribute(entries, "unix:dev"));
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private Optional<Checkout> reuse(String sha, Path target, ExtractionLimits limits, boolean lending) throws IOException {
         Path entry = entries.resolve(sha);
         Path recordFile = entry.resolve(RECORD);
         try (CacheLock lock = CacheLock.acquire(entries.resolve(sha + ".lock"), debug)) {
             if (!Files.isRegularFile(recordFile, LinkOption.NOFOLLOW_LINKS)) {
                 return Optional.empty();
             }
+            if (!Files.exists(entry.resolve(TREE), LinkOption.NOFOLLOW_LINKS)) {
+                // Lent to a run that is still going (or died with it): this run builds its own entry.
+                debug.accept("package " + sha + " is lent to another run; extracting it again");
+                return Optional.empty();
+            }
             ProfileArchive.Scanned scanned;
+            Optional<TreeLoan> loan = Optional.empty();
             try (InputStream in = Files.newInputStream(recordFile)) {
                 TreeRecord.Reader record;
                 try {
@@ -163,7 +222,15 @@ public final class PackageCache {
                 if (!scanned.within(limits)) {
                     return Optional.empty();
                 }
-                cloner.cloneTree(record, entry.resolve(TREE), target);
+                if (lending && lend.lends(scanned) && !copyOnly(sha)) {
+                    TreeCloner.verify(record, entry.resolve(TREE));
+                    loan = lendTree(sha, target);
+                }
+                if (loan.isEmpty()) {
+                    try (InputStream again = Files.newInputStream(recordFile)) {
+                        cloner.cloneTree(new TreeRecord.Reader(again), entry.resolve(TREE), target);
+                    }
+                }
             } catch (TreeCloner.TamperedException e) {
                 debug.accept(e.getMessage() + "; rebuilding the cache entry");
                 clearContents(target);
@@ -171,13 +238,56 @@ public final class PackageCache {
                 return Optional.empty();
             }
             touch(sha);
-            debug.accept("package " + sha + " reused from the cache");
-            return Optional.of(extracted(target, scanned));
+            debug.accept("package " + sha + (loan.isPresent() ? " lent from the cache" : " reused from the cache"));
+            return Optional.of(new Checkout(extracted(target, scanned), loan));
         }
     }
 
-    private ProfileArchive.Extracted populate(Path tgz, String displayPath, Path target, ExtractionLimits limits,
-            Optional<Path> real, Optional<FileIdentity> identity) throws IOException {
+    /**
+     * Moves the entry's tree into {@code target} (an empty directory, replaced); empty when the rename fails and the
+     * caller copies instead. The caller holds the entry's lock and has verified the tree.
+     */
+    private Optional<TreeLoan> lendTree(String sha, Path target) throws IOException {
+        Path entry = entries.resolve(sha);
+        String id = UUID.randomUUID().toString();
+        Files2.writeAtomically(entry.resolve(TreeLoan.MARKER), id, Files2.FILE_PRIVATE);
+        if (!takeTree(entry.resolve(TREE), target)) {
+            Files.deleteIfExists(entry.resolve(TreeLoan.MARKER));
+            return Optional.empty();
+        }
+        return Optional.of(new TreeLoan(entry, entries.resolve(sha + ".lock"), sha, id, target, debug,
+                () -> markCopyOnly(sha), () -> touch(sha)));
+    }
+
+    /** Renames {@code tree} onto the empty directory {@code target}, which keeps mode 0700; false when it cannot. */
+    private boolean takeTree(Path tree, Path target) throws IOException {
+        Files.delete(target);
+        try {
+            Files.move(tree, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            debug.accept("could not move the package tree (" + e.getMessage() + "); copying it");
+            Files2.createPrivateDirectories(target);
+            return false;
+        }
+        Files.setPosixFilePermissions(target, Files2.DIR_PRIVATE);
+        return true;
+    }
+
+    /** A package whose lent tree once came back changed is copied from then on: lending it would rebuild every time. */
+    private void markCopyOnly(String sha) {
+        try {
+            Files2.writeAtomically(scans.resolve(sha + COPY_ONLY), "", Files2.FILE_PRIVATE);
+        } catch (IOException e) {
+            debug.accept("could not mark " + sha + " to be copied: " + e.getMessage());
+        }
+    }
+
+    private boolean copyOnly(String sha) {
+        return Files.exists(scans.resolve(sha + COPY_ONLY), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    private Checkout populate(Path tgz, String displayPath, Path target, ExtractionLimits limits,
+            Optional<Path> real, Optional<FileIdentity> identity, boolean lending) throws IOException {
         String id = UUID.randomUUID().toString();
         Path building = tmp.resolve(id);
         try (CacheLock buildLock = CacheLock.acquire(tmp.resolve(id + ".lock"), debug)) {
@@ -195,25 +305,32 @@ public final class PackageCache {
             writeAtomically(building.resolve(RECORD),
                     out -> captured[0] = TreeRecord.capture(extracted.scanned(), tree, out));
             long bytes = captured[0];
+            boolean lends = lending && lend.lends(extracted.scanned()) && !copyOnly(sha);
             if (bytes > maxBytes) {
                 debug.accept("package " + sha + " is larger than the package cache (" + maxBytes + " bytes)");
-                cloneFromRecord(building.resolve(RECORD), tree, target);
-                return extracted(target, extracted.scanned());
+                if (!lends || !takeTree(tree, target)) {   // nothing to give back: the run simply keeps the tree
+                    cloneFromRecord(building.resolve(RECORD), tree, target);
+                }
+                return new Checkout(extracted(target, extracted.scanned()), Optional.empty());
             }
             Files2.writeAtomically(building.resolve(SIZE), Long.toString(bytes), Files2.FILE_PRIVATE);
             Path entry = entries.resolve(sha);
+            Optional<TreeLoan> loan;
             try (CacheLock lock = CacheLock.acquire(entries.resolve(sha + ".lock"), debug)) {
                 if (Files.exists(entry, LinkOption.NOFOLLOW_LINKS)) {
                     // Another run built it meanwhile, or it is a damaged leftover: ours is known good.
                     remove(entry);
                 }
                 Files.move(building, entry, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-                cloneFromRecord(entry.resolve(RECORD), entry.resolve(TREE), target);
+                loan = lends ? lendTree(sha, target) : Optional.empty();
+                if (loan.isEmpty()) {
+                    cloneFromRecord(entry.resolve(RECORD), entry.resolve(TREE), target);
+                }
                 touch(sha);
             }
-            debug.accept("package " + sha + " added to the cache");
+            debug.accept("package " + sha + " added to the cache" + (loan.isPresent() ? " and lent" : ""));
             evict(sha);
-            return extracted(target, extracted.scanned());
+            return new Checkout(extracted(target, extracted.scanned()), loan);
         } finally {
             Files2.deleteQuietly(building);
             Files.deleteIfExists(tmp.resolve(id + ".lock"));

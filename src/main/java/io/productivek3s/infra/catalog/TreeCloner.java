@@ -1,5 +1,6 @@
 package io.productivek3s.infra.catalog;
 
+import io.productivek3s.infra.pkg.ProfileArchive;
 import io.productivek3s.infra.util.Files2;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -53,44 +54,84 @@ final class TreeCloner {
      * directory {@code target}. A damaged record counts as tampering: the entry is rebuilt.
      */
     void cloneTree(TreeRecord.Reader record, Path source, Path target) throws IOException {
-        while (true) {
-            TreeRecord.Node node;
-            try {
-                node = record.next();
-            } catch (IOException e) {
-                throw new TamperedException("entry.bin (" + e.getMessage() + ")");
-            }
-            if (node == null) {
-                return;
-            }
+        TreeRecord.Node node;
+        String env = envPath(record.scanned());
+        while ((node = next(record)) != null) {
             Path from = source.resolve(node.path());
-            if (!identityOf(from, node.path()).equals(node.identity())) {
-                throw new TamperedException(node.path());
-            }
+            check(node, from, env, record.scanned());
             Path to = target.resolve(node.path());
             switch (node.kind()) {
                 case DIRECTORY -> {
                     Files.createDirectory(to, PosixFilePermissions.asFileAttribute(Files2.DIR_PRIVATE));
                     fixMode(to, Files2.DIR_PRIVATE);
                 }
-                case SYMLINK -> {
-                    if (!Files.readSymbolicLink(from).toString().equals(node.linkTarget())) {
-                        throw new TamperedException(node.path());
-                    }
-                    Files.createSymbolicLink(to, Path.of(node.linkTarget()));
-                }
+                case SYMLINK -> Files.createSymbolicLink(to, Path.of(node.linkTarget()));
                 case FILE -> copyFile(from, to, node.identity());
                 default -> throw new IllegalStateException(node.kind().name());
             }
         }
     }
 
-    /** A path of the entry that cannot be read (removed, or named by a damaged record) is tampering too. */
-    private static FileIdentity identityOf(Path from, String path) throws TamperedException {
+    /**
+     * Checks that {@code tree} is exactly what {@code record} lists, nothing changed, added or removed, without
+     * copying it (a tree about to be lent to a run as it is).
+     */
+    static void verify(TreeRecord.Reader record, Path tree) throws IOException {
+        TreeRecord.Node node;
+        int topLevel = 0;
+        String env = envPath(record.scanned());
+        while ((node = next(record)) != null) {
+            check(node, tree.resolve(node.path()), env, record.scanned());
+            if (node.path().indexOf('/') < 0) {
+                topLevel++;
+            }
+        }
+        // the root itself is not recorded (a rename changes its times): its entries are counted here
+        if (TreeRecord.list(tree).size() != topLevel) {
+            throw new TamperedException(".");
+        }
+    }
+
+    private static TreeRecord.Node next(TreeRecord.Reader record) throws TamperedException {
         try {
-            return FileIdentity.read(from);
+            return record.next();
+        } catch (IOException e) {
+            throw new TamperedException("entry.bin (" + e.getMessage() + ")");
+        }
+    }
+
+    /**
+     * Where the package's {@code profile.env} is in the tree. The engine writes the normalized env file over it in
+     * every run (contract §10.7), so a lent tree comes back with it replaced ({@link TreeLoan} writes the package's
+     * bytes back) and it is checked by its content, which the record holds, instead of by its identity.
+     */
+    static String envPath(ProfileArchive.Scanned scanned) {
+        return scanned.listing().rootPrefix() + "profile.env";
+    }
+
+    /** One path of the entry against its record; one that cannot be read (removed, or named by a damaged record) is tampering too. */
+    private static void check(TreeRecord.Node node, Path from, String envPath, ProfileArchive.Scanned scanned)
+            throws TamperedException {
+        try {
+            FileIdentity live = FileIdentity.read(from);
+            if (node.kind() == TreeRecord.Kind.FILE && node.path().equals(envPath)) {
+                if (TreeRecord.kindOf(live.mode()) != TreeRecord.Kind.FILE || live.mode() != node.identity().mode()
+                        || !java.util.Arrays.equals(Files.readAllBytes(from), scanned.listing().profileEnv().orElse(null))) {
+                    throw new TamperedException(node.path());
+                }
+                return;
+            }
+            if (node.kind() == TreeRecord.Kind.DIRECTORY && TreeRecord.kindOf(live.mode()) == TreeRecord.Kind.DIRECTORY) {
+                live = live.asDirectory(TreeRecord.list(from).size());
+            }
+            if (!live.equals(node.identity())
+                    || node.kind() == TreeRecord.Kind.SYMLINK && !Files.readSymbolicLink(from).toString().equals(node.linkTarget())) {
+                throw new TamperedException(node.path());
+            }
+        } catch (TamperedException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
-            throw new TamperedException(path);
+            throw new TamperedException(node.path());
         }
     }
 

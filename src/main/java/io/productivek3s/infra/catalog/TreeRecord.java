@@ -24,14 +24,18 @@ import java.util.Set;
 /**
  * What a cached extraction must look like, stored as {@code entry.bin} next to the tree: the package's scan result
  * (so {@code validate} needs no read of the archive) followed by every path of the extracted tree with the
- * {@link FileIdentity} it had when the entry was built, parents before children.
+ * {@link FileIdentity} it had when the entry was built, parents before children. A directory's identity carries its
+ * number of entries in place of size and times ({@link FileIdentity#asDirectory}): an added or removed entry changes
+ * the count, a replaced one the inode of that entry.
  *
  * <p>Paths are written while the tree is walked and read back one at a time while it is cloned, never held as a
  * list: a 100,000-file package would otherwise keep ~170 bytes per path alive for the whole copy. A binary format
  * because the record of a big package is read on every run.
  */
 final class TreeRecord {
-    private static final int FORMAT = 2;
+    // 3: a directory is recorded by device, inode, mode and its number of entries, not by its times, so that a tree
+    // lent to a run (PackageCache) can be handed back after the run's own additions are removed, unrecorded.
+    private static final int FORMAT = 3;
     /** Ends the path list (kinds are 0..2). */
     private static final int END = 0x7f;
 
@@ -60,17 +64,21 @@ final class TreeRecord {
     static long capture(ProfileArchive.Scanned scanned, Path tree, OutputStream raw) throws IOException {
         DataOutputStream out = new DataOutputStream(new BufferedOutputStream(raw, 64 * 1024));
         writeHead(out, scanned);
-        long bytes = captureChildren(tree, "", out);
+        long bytes = captureChildren(list(tree), "", out);
         out.writeByte(END);
         out.flush();
         return bytes;
     }
 
-    private static long captureChildren(Path dir, String rel, DataOutputStream out) throws IOException {
+    static List<Path> list(Path dir) throws IOException {
         List<Path> children = new ArrayList<>();
         try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
             stream.forEach(children::add);
         }
+        return children;
+    }
+
+    private static long captureChildren(List<Path> children, String rel, DataOutputStream out) throws IOException {
         long bytes = 0;
         for (Path child : children) {
             String path = rel.isEmpty() ? child.getFileName().toString() : rel + "/" + child.getFileName();
@@ -79,12 +87,16 @@ final class TreeRecord {
             if (kind == null) {
                 throw new IOException("unexpected file type in an extracted package: " + child);
             }
-            writeNode(out, new Node(path, kind, identity,
-                    kind == Kind.SYMLINK ? Files.readSymbolicLink(child).toString() : null));
-            if (kind == Kind.FILE) {
-                bytes += identity.size();
-            } else if (kind == Kind.DIRECTORY) {
-                bytes += captureChildren(child, path, out);
+            if (kind == Kind.DIRECTORY) {
+                List<Path> entries = list(child);
+                writeNode(out, new Node(path, kind, identity.asDirectory(entries.size()), null));
+                bytes += captureChildren(entries, path, out);
+            } else {
+                writeNode(out, new Node(path, kind, identity,
+                        kind == Kind.SYMLINK ? Files.readSymbolicLink(child).toString() : null));
+                if (kind == Kind.FILE) {
+                    bytes += identity.size();
+                }
             }
         }
         return bytes;

@@ -7,6 +7,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -18,6 +20,7 @@ import java.util.Map;
 public final class Workspace implements AutoCloseable {
     private final Path dir;
     private final Thread hook;
+    private final List<Runnable> beforeRemoval = new ArrayList<>();
 
     private Workspace(Path dir) {
         this.dir = dir;
@@ -53,8 +56,17 @@ public final class Workspace implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code action} when the workspace is closed, before its directory is deleted (e.g. to give a lent package
+     * tree back). Not run when a signal ends the JVM: the directory is then simply deleted.
+     */
+    public void beforeRemoval(Runnable action) {
+        beforeRemoval.add(action);
+    }
+
     @Override
     public void close() {
+        beforeRemoval.forEach(Runnable::run);
         Files2.deleteQuietly(dir);
         try {
             ShutdownHooks.remove(hook);

@@ -8,6 +8,7 @@ import io.productivek3s.infra.pkg.ExtractionLimits;
 import io.productivek3s.infra.pkg.ProfileArchive;
 import io.productivek3s.infra.testing.TarBuilder;
 import io.productivek3s.infra.util.Digests;
+import io.productivek3s.infra.util.Files2;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -259,5 +260,188 @@ class PackageCacheTest {
         debug.clear();
         extract(cache(1 << 30), tgz);
         assertThat(reused()).isTrue();
+    }
+
+    // --- lending: the entry's own tree moved into the run and put back when unchanged ---
+
+    private PackageCache.Checkout borrow(Path archive) throws IOException {
+        Path target = Files.createDirectory(sandbox.resolve("run-" + ++runs),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        return new PackageCache(area, 1 << 30, PackageCache.Lend.ALWAYS, debug::add)
+                .checkout(archive, archive.getFileName().toString(), target, LIMITS, true);
+    }
+
+    private boolean said(String text) {
+        return debug.stream().anyMatch(line -> line.contains(text));
+    }
+
+    @Test
+    void aLentTreeComesBackWithoutWhatTheRunAddedAndIsLentAgain() throws IOException {
+        PackageCache.Checkout first = borrow(tgz);
+        assertThat(first.loan()).isPresent();
+        String sha = first.extracted().sha256();
+        Path entry = cache(1 << 30).entryDir(sha);
+        Path root = first.extracted().root();
+        assertThat(entry.resolve("tree")).doesNotExist();   // nobody else sees it while lent
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(first.loan().get().tree())))
+                .isEqualTo("rwx------");
+        assertThat(root.resolve("scenarios/demo/data.txt")).hasContent("tf state");
+        // what a run adds: restored state, generated files, a new top-level file, a whole new directory tree
+        Files.createDirectories(root.resolve("scenarios/demo/generated/many"));
+        Files.writeString(root.resolve("scenarios/demo/generated/many/f1"), "state");
+        Files.writeString(root.resolve("scenarios/demo/.terraform.lock.hcl"), "lock");
+        Files.writeString(root.resolve("top.txt"), "top");
+        Files.writeString(first.loan().get().tree().resolve("beside-root"), "x");
+        // and what the engine itself does: the normalized env file written over profile.env (contract §10.7)
+        Files2.writeAtomically(root.resolve("profile.env"), "# normalized\nA=1\nB=2\n", Files2.FILE_PRIVATE);
+
+        first.loan().get().giveBack();
+        assertThat(said("put back into the cache")).as(String.join("\n", debug)).isTrue();
+        assertThat(entry.resolve("tree/scenarios/demo/generated")).doesNotExist();
+        assertThat(entry.resolve("tree/top.txt")).doesNotExist();
+        assertThat(entry.resolve("tree/profile.env")).hasContent("A=1");
+        assertThat(entry.resolve("lent")).doesNotExist();
+
+        debug.clear();
+        PackageCache.Checkout second = borrow(tgz);
+        assertThat(said("lent from the cache")).isTrue();
+        assertThat(second.extracted().root().resolve("scenarios/demo/run.sh")).hasContent("#!/bin/sh\necho hi");
+        assertThat(second.extracted().root().resolve("scenarios/demo/generated")).doesNotExist();
+        assertThat(Files.readSymbolicLink(second.extracted().root().resolve("scenarios/demo/link"))).isEqualTo(Path.of("data.txt"));
+        second.loan().get().giveBack();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"rewrite", "append", "delete", "chmod", "replace", "touch-back", "dir-to-link", "rename"})
+    void aLentTreeChangedByTheRunNeverGoesBackAndThePackageIsCopiedFromThen(String change)
+            throws IOException, InterruptedException {
+        PackageCache.Checkout first = borrow(tgz);
+        Path root = first.extracted().root();
+        Thread.sleep(30);   // past the kernel's timestamp granularity
+        Path data = root.resolve("scenarios/demo/data.txt");
+        var mtime = Files.getLastModifiedTime(data);
+        switch (change) {
+            case "rewrite" -> {
+                try (var out = Files.newByteChannel(data, StandardOpenOption.WRITE)) {
+                    out.write(java.nio.ByteBuffer.wrap("EVIL".getBytes(StandardCharsets.UTF_8)));
+                }
+            }
+            case "append" -> Files.writeString(data, "evil\n", StandardOpenOption.APPEND);
+            case "delete" -> Files.delete(data);
+            case "chmod" -> Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxrwxrwx"));
+            case "replace" -> {
+                Files.delete(data);
+                Files.writeString(data, "tf state\n");
+            }
+            case "touch-back" -> {
+                try (var out = Files.newByteChannel(data, StandardOpenOption.WRITE)) {
+                    out.write(java.nio.ByteBuffer.wrap("TF".getBytes(StandardCharsets.UTF_8)));
+                }
+                Files.setLastModifiedTime(data, mtime);
+            }
+            case "dir-to-link" -> {
+                Files.move(root.resolve("scenarios/demo"), root.resolve("elsewhere"));
+                Files.createSymbolicLink(root.resolve("scenarios/demo"), root.resolve("elsewhere"));
+            }
+            case "rename" -> {   // renamed away and back: same bytes, same inode, but a new ctime
+                Files.move(data, root.resolve("moved"));
+                Files.move(root.resolve("moved"), data);
+            }
+            default -> throw new IllegalArgumentException(change);
+        }
+        first.loan().get().giveBack();
+        assertThat(said("not put back")).as(String.join("\n", debug)).isTrue();
+        assertThat(cache(1 << 30).entryDir(first.extracted().sha256())).doesNotExist();
+
+        debug.clear();
+        PackageCache.Checkout next = borrow(tgz);
+        assertThat(next.loan()).as("a package whose runs change it is copied, not lent").isEmpty();
+        assertThat(next.extracted().root().resolve("scenarios/demo/data.txt")).hasContent("tf state");
+        debug.clear();
+        PackageCache.Checkout third = borrow(tgz);
+        assertThat(said("reused from the cache")).isTrue();
+        assertThat(third.loan()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"add", "add-top", "rewrite", "remove-dir-entry", "env", "env-mode"})
+    void aTamperedEntryIsNeverLent(String tampering) throws IOException, InterruptedException {
+        PackageCache.Checkout first = borrow(tgz);
+        first.loan().get().giveBack();
+        Thread.sleep(30);
+        Path tree = cache(1 << 30).entryDir(first.extracted().sha256()).resolve("tree");
+        switch (tampering) {
+            case "add" -> Files.writeString(tree.resolve("scenarios/demo/evil.sh"), "evil");
+            case "add-top" -> Files.writeString(tree.resolve("evil.sh"), "evil");
+            case "rewrite" -> Files.writeString(tree.resolve("scenarios/demo/data.txt"), "EVIL\n");
+            case "remove-dir-entry" -> Files.delete(tree.resolve("scenarios/demo/link"));
+            case "env" -> Files.writeString(tree.resolve("profile.env"), "A=2\n");   // checked by content
+            case "env-mode" -> Files.setPosixFilePermissions(tree.resolve("profile.env"), PosixFilePermissions.fromString("rwxrwxrwx"));
+            default -> throw new IllegalArgumentException(tampering);
+        }
+        debug.clear();
+        PackageCache.Checkout next = borrow(tgz);
+        assertThat(said("changed since it was built")).as(String.join("\n", debug)).isTrue();
+        Path root = next.extracted().root();
+        assertThat(root.resolve("scenarios/demo/data.txt")).hasContent("tf state");
+        assertThat(root.resolve("scenarios/demo/evil.sh")).doesNotExist();
+        assertThat(root.resolve("evil.sh")).doesNotExist();
+        assertThat(root.resolve("scenarios/demo/link")).isSymbolicLink();
+        assertThat(root.resolve("profile.env")).hasContent("A=1");
+    }
+
+    @Test
+    void whileATreeIsLentAnotherRunGetsItsOwnAndOnlyTheNewerEntryStays() throws IOException {
+        PackageCache.Checkout first = borrow(tgz);
+        debug.clear();
+        PackageCache.Checkout second = borrow(tgz);
+        assertThat(said("is lent to another run")).isTrue();
+        assertThat(second.loan()).isPresent();
+        assertThat(second.extracted().root()).isNotEqualTo(first.extracted().root());
+        assertThat(second.extracted().root().resolve("scenarios/demo/data.txt")).hasContent("tf state");
+
+        debug.clear();
+        first.loan().get().giveBack();
+        assertThat(said("rebuilt or evicted while lent")).isTrue();
+        second.loan().get().giveBack();
+        assertThat(said("put back into the cache")).isTrue();
+        debug.clear();
+        PackageCache.Checkout third = borrow(tgz);
+        assertThat(said("lent from the cache")).isTrue();
+        assertThat(third.extracted().root().resolve("scenarios/demo/data.txt")).hasContent("tf state");
+    }
+
+    @Test
+    void aForfeitedLoanDropsTheEntryAndARunThatDiedWithItsLoanCostsOnlyARebuild() throws IOException {
+        PackageCache.Checkout first = borrow(tgz);
+        first.loan().get().forfeit("a process still uses it");
+        assertThat(said("not put back into the cache: a process still uses it")).isTrue();
+        assertThat(cache(1 << 30).entryDir(first.extracted().sha256())).doesNotExist();
+
+        // a run killed while holding a loan leaves the entry without its tree: the next run rebuilds it
+        Files.delete(area.resolve("scans").resolve(first.extracted().sha256() + ".copy-only"));
+        PackageCache.Checkout dead = borrow(tgz);
+        assertThat(dead.loan()).isPresent();
+        Files2.deleteRecursively(dead.loan().get().tree());
+        debug.clear();
+        PackageCache.Checkout next = borrow(tgz);
+        assertThat(said("is lent to another run")).isTrue();
+        assertThat(next.extracted().root().resolve("scenarios/demo/data.txt")).hasContent("tf state");
+        next.loan().get().giveBack();
+        assertThat(said("put back into the cache")).isTrue();
+    }
+
+    @Test
+    void onlyBigPackagesAreLentByDefault() throws IOException {
+        ProfileArchive.Scanned small = cache(1 << 30).scan(tgz, "one.tgz", LIMITS);
+        assertThat(PackageCache.Lend.AUTO.lends(small)).isFalse();
+        assertThat(PackageCache.Lend.AUTO.lends(new ProfileArchive.Scanned(small.listing(), small.sha256(),
+                small.tarBytes(), PackageCache.LEND_MIN_MEMBERS))).isTrue();
+        assertThat(PackageCache.Lend.AUTO.lends(new ProfileArchive.Scanned(small.listing(), small.sha256(),
+                PackageCache.LEND_MIN_BYTES, small.members()))).isTrue();
+        assertThat(PackageCache.Lend.NEVER.lends(new ProfileArchive.Scanned(small.listing(), small.sha256(),
+                PackageCache.LEND_MIN_BYTES, PackageCache.LEND_MIN_MEMBERS))).isFalse();
+        assertThat(PackageCache.Lend.from(java.util.Map.of(PackageCache.LEND_VARIABLE, "never"))).isEqualTo(PackageCache.Lend.NEVER);
+        assertThat(PackageCache.Lend.from(java.util.Map.of())).isEqualTo(PackageCache.Lend.AUTO);
     }
 }

@@ -55,7 +55,9 @@ class TreeRecordTest {
         List<String> paths = new ArrayList<>();
         for (TreeRecord.Node node = reader.next(); node != null; node = reader.next()) {
             paths.add(node.path());
-            assertThat(node.identity()).isEqualTo(FileIdentity.read(tree.resolve(node.path())));
+            FileIdentity live = FileIdentity.read(tree.resolve(node.path()));
+            // a directory by its number of entries, not its times (which change when a lent tree is put back)
+            assertThat(node.identity()).isEqualTo(node.kind() == TreeRecord.Kind.DIRECTORY ? live.asDirectory(2) : live);
             if (node.path().equals("d/l")) {
                 assertThat(node.kind()).isEqualTo(TreeRecord.Kind.SYMLINK);
                 assertThat(node.linkTarget()).isEqualTo("f");

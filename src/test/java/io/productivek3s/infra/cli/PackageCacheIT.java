@@ -11,7 +11,10 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
+import io.productivek3s.infra.catalog.PackageCache;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The package cache seen from outside: runs reuse one verified extraction, yet every run gets a private tree that
@@ -47,8 +50,15 @@ class PackageCacheIT extends PackageTestBase {
         return result.stdoutLines().stream().filter(line -> line.startsWith("seen: ")).toList();
     }
 
-    @Test
-    void aScenarioChangingItsTreeNeverChangesWhatTheNextRunSees() throws Exception {
+    /** "copy": every run gets a copy of the entry; "lend": runs borrow the entry's own tree (PackageCache.LEND_VARIABLE). */
+    private void mode(Engine target, String mode) {
+        target.env(PackageCache.LEND_VARIABLE, mode.equals("lend") ? "always" : "never");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"copy", "lend"})
+    void aScenarioChangingItsTreeNeverChangesWhatTheNextRunSees(String mode) throws Exception {
+        mode(engine, mode);
         Path tgz = mutatingPackage();
         overrideFile("ONPREM_SERVER_IP=10.0.0.9\n");
         for (int run = 0; run < 3; run++) {
@@ -62,13 +72,16 @@ class PackageCacheIT extends PackageTestBase {
         assertNoTempLeft();
     }
 
-    @Test
-    void twoConcurrentRunsOfOnePackageEachGetACorrectPrivateTree() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"copy", "lend"})
+    void twoConcurrentRunsOfOnePackageEachGetACorrectPrivateTree(String mode) throws Exception {
+        mode(engine, mode);
         Path tgz = mutatingPackage();
         overrideFile("ONPREM_SERVER_IP=10.0.0.9\n");
         Engine other = Engine.fromRepo(home).prependPath(tools.bin())
                 .env("PK3S_PROFILE_STATE_DIR", home.resolve("state-2").toString())
                 .cwd(home.resolve("work"));
+        mode(other, mode);
         CompletableFuture<Engine.Result> first = CompletableFuture.supplyAsync(
                 () -> engine.run("profile", "install", "--tgz", tgz.toString(), "--env-file", "site.env"));
         CompletableFuture<Engine.Result> second = CompletableFuture.supplyAsync(
@@ -77,8 +90,13 @@ class PackageCacheIT extends PackageTestBase {
             assertThat(result.exitCode()).as(result.toString()).isZero();
             assertThat(seen(result)).containsExactly("seen: original 700 gone.txt state.txt tool.sh ");
         }
-        assertThat(list(packages().resolve("entries")).stream().filter(Files::isDirectory).toList()).hasSize(1);
+        // copied: one entry; lent: a changed tree never goes back (the package is copied after the first such run,
+        // so a run that started late may have filled the cache again)
+        assertThat(list(packages().resolve("entries")).stream().filter(Files::isDirectory).toList())
+                .hasSizeBetween(mode.equals("copy") ? 1 : 0, 1);
         assertThat(list(packages().resolve("tmp"))).isEmpty();
+        Engine.Result after = engine.run("profile", "install", "--tgz", tgz.toString(), "--env-file", "site.env");
+        assertThat(seen(after)).containsExactly("seen: original 700 gone.txt state.txt tool.sh ");
     }
 
     @Test
@@ -111,6 +129,68 @@ class PackageCacheIT extends PackageTestBase {
         assertThat(seen(result)).containsExactly("seen: original 700 gone.txt provider.bin state.txt tool.sh ");
         assertThat(entry.resolve("tree/data/provider.bin")).hasBinaryContent(noise);
         assertThat(list(tmp)).isEmpty();
+    }
+
+    @Test
+    void aLentTreeGoesBackAfterEveryRunThatOnlyAddedToIt() throws Exception {
+        mode(engine, "lend");
+        Path tgz = pack();
+        overrideFile("ONPREM_SERVER_IP=10.0.0.9\n");
+        List<String[]> commands = List.of(
+                new String[] {"profile", "install", "--tgz", tgz.toString(), "--env-file", "site.env", "--debug"},
+                new String[] {"profile", "install", "--tgz", tgz.toString(), "--env-file", "site.env", "--debug"},
+                new String[] {"profile", "status", "--tgz", tgz.toString(), "--env-file", "site.env", "--debug"});
+        for (int run = 0; run < commands.size(); run++) {
+            Engine.Result result = engine.run(commands.get(run));
+            assertThat(result.exitCode()).as(result.toString()).isZero();
+            assertThat(result.stderr()).as(result.toString())
+                    .contains(run == 0 ? "added to the cache and lent" : "lent from the cache")
+                    .contains("put back into the cache");
+            // the state the installer wrote into the lent tree was persisted, then removed from the tree
+            assertThat(stateDir.resolve("fixture-profile.runtime/generated/cluster.json")).isRegularFile();
+        }
+        Path tree = packages().resolve("entries").resolve(Digests.sha256(tgz)).resolve("tree");
+        try (Stream<Path> all = Files.walk(tree)) {
+            assertThat(all.map(p -> tree.relativize(p).toString())).noneMatch(p -> p.contains("generated") || p.contains("opentofu"));
+        }
+        assertNoTempLeft();
+    }
+
+    @Test
+    void aProcessLeftRunningInTheTreeKeepsTheTreeOutOfTheCache() throws Exception {
+        mode(engine, "lend");
+        Path pidFile = home.resolve("daemon.pid");
+        fixture.file("scripts/install.sh", """
+                #!/usr/bin/env bash
+                set -eu
+                root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+                echo "seen: $(cat "$root/data/state.txt")"
+                if [ -n "${FIXTURE_DAEMON_PID:-}" ]; then
+                  (cd "$root/data" && exec sleep 600 </dev/null >/dev/null 2>&1) &
+                  echo $! > "$FIXTURE_DAEMON_PID"
+                fi
+                """, true).file("data/state.txt", "original\n", false);
+        Path tgz = pack();
+        overrideFile("ONPREM_SERVER_IP=10.0.0.9\n");
+        try {
+            Engine.Result first = engine.env("FIXTURE_DAEMON_PID", pidFile.toString())
+                    .run("profile", "install", "--tgz", tgz.toString(), "--env-file", "site.env", "--debug");
+            assertThat(first.exitCode()).as(first.toString()).isZero();
+            long daemon = Long.parseLong(Files.readString(pidFile).trim());
+            assertThat(first.stderr()).as(first.toString())
+                    .contains("not put back into the cache: process " + daemon + ", started by this run, still uses it");
+            assertThat(packages().resolve("entries").resolve(Digests.sha256(tgz))).doesNotExist();
+
+            Engine.Result second = engine.unset("FIXTURE_DAEMON_PID")
+                    .run("profile", "install", "--tgz", tgz.toString(), "--env-file", "site.env", "--debug");
+            assertThat(second.exitCode()).as(second.toString()).isZero();
+            assertThat(seen(second)).containsExactly("seen: original");
+            assertThat(second.stderr()).doesNotContain("lent from the cache").doesNotContain("and lent");   // copied from now on
+        } finally {
+            if (Files.exists(pidFile)) {
+                ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim())).ifPresent(ProcessHandle::destroyForcibly);
+            }
+        }
     }
 
     private static List<Path> list(Path dir) throws IOException {
