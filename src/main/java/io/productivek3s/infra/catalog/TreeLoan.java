@@ -116,7 +116,7 @@ public final class TreeLoan {
         Set<String> grown = new HashSet<>();
         int topLevel = 0;
         try (InputStream in = Files.newInputStream(entry.resolve(PackageCache.RECORD))) {
-            TreeRecord.Reader record = new TreeRecord.Reader(in);
+            TreeRecord.Reader record = TreeRecord.Reader.pathsOnly(in);
             String envPath = TreeCloner.envPath(record.scanned());
             TreeRecord.Node node;
             while ((node = record.next()) != null) {
@@ -164,7 +164,7 @@ public final class TreeLoan {
         Map<String, Set<String>> recorded = new HashMap<>();
         dirs.forEach(dir -> recorded.put(dir, new HashSet<>()));
         try (InputStream in = Files.newInputStream(entry.resolve(PackageCache.RECORD))) {
-            TreeRecord.Reader record = new TreeRecord.Reader(in);
+            TreeRecord.Reader record = TreeRecord.Reader.pathsOnly(in);
             TreeRecord.Node node;
             while ((node = record.next()) != null) {
                 int slash = node.path().lastIndexOf('/');

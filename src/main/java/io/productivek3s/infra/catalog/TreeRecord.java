@@ -114,7 +114,7 @@ final class TreeRecord {
     /** The scan result alone (what validate needs), or empty when it is not one this version wrote. */
     static Optional<ProfileArchive.Scanned> readScanned(InputStream raw) {
         try {
-            return Optional.of(readHead(new DataInputStream(new BufferedInputStream(raw, 64 * 1024))));
+            return Optional.of(readHead(new DataInputStream(new BufferedInputStream(raw, 64 * 1024)), true));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
@@ -128,12 +128,24 @@ final class TreeRecord {
 
         /** @throws IOException when the head is not one this version wrote */
         Reader(InputStream raw) throws IOException {
+            this(raw, true);
+        }
+
+        private Reader(InputStream raw, boolean listing) throws IOException {
             this.in = new DataInputStream(new BufferedInputStream(raw, 64 * 1024));
             try {
-                this.scanned = readHead(in);
+                this.scanned = readHead(in, listing);
             } catch (RuntimeException e) {
                 throw new IOException("damaged record", e);
             }
+        }
+
+        /**
+         * A reader for the paths only: its {@link #scanned()} keeps the digest, root prefix and {@code profile.env}
+         * but not the listing's file and directory sets (a 100,000-file package's sets are ~15 MB of strings).
+         */
+        static Reader pathsOnly(InputStream raw) throws IOException {
+            return new Reader(raw, false);
         }
 
         ProfileArchive.Scanned scanned() {
@@ -201,7 +213,7 @@ final class TreeRecord {
         }
     }
 
-    private static ProfileArchive.Scanned readHead(DataInputStream in) throws IOException {
+    private static ProfileArchive.Scanned readHead(DataInputStream in, boolean keepListing) throws IOException {
         if (in.readInt() != FORMAT) {
             throw new IOException("not a record of this version");
         }
@@ -211,8 +223,8 @@ final class TreeRecord {
         String prefix = in.readUTF();
         byte[] manifest = readBytes(in);
         Optional<byte[]> env = in.readBoolean() ? Optional.of(readBytes(in)) : Optional.empty();
-        Set<String> files = readStrings(in);
-        Set<String> directories = readStrings(in);
+        Set<String> files = readStrings(in, keepListing);
+        Set<String> directories = readStrings(in, keepListing);
         int links = count(in);
         Map<String, String> symlinks = new HashMap<>();
         for (int i = 0; i < links; i++) {
@@ -251,11 +263,15 @@ final class TreeRecord {
         }
     }
 
-    private static Set<String> readStrings(DataInputStream in) throws IOException {
+    private static Set<String> readStrings(DataInputStream in, boolean keep) throws IOException {
         int n = count(in);
         Set<String> set = new HashSet<>();
         for (int i = 0; i < n; i++) {
-            set.add(in.readUTF());
+            if (keep) {
+                set.add(in.readUTF());
+            } else {
+                in.skipNBytes(in.readUnsignedShort());   // readUTF's length prefix, then the bytes
+            }
         }
         return set;
     }
