@@ -69,6 +69,22 @@ class TreeRecordTest {
     }
 
     @Test
+    void aPathsOnlyReaderGivesTheSamePathsWithoutTheListing() throws IOException {
+        byte[] record = capture(new long[1]);
+        TreeRecord.Reader full = new TreeRecord.Reader(new ByteArrayInputStream(record));
+        TreeRecord.Reader paths = TreeRecord.Reader.pathsOnly(new ByteArrayInputStream(record));
+        assertThat(paths.scanned().listing().files()).isEmpty();
+        assertThat(full.scanned().listing().files()).isNotEmpty();
+        assertThat(paths.scanned().sha256()).isEqualTo(SCANNED.sha256());
+        assertThat(paths.scanned().listing().rootPrefix()).isEqualTo(SCANNED.listing().rootPrefix());
+        assertThat(paths.scanned().listing().profileEnv().get()).isEqualTo(SCANNED.listing().profileEnv().get());
+        for (TreeRecord.Node node = full.next(); node != null; node = full.next()) {
+            assertThat(paths.next()).isEqualTo(node);
+        }
+        assertThat(paths.next()).isNull();
+    }
+
+    @Test
     void aTruncatedOrExtendedRecordIsAnErrorNotAShorterTree() throws IOException {
         byte[] record = capture(new long[1]);
         for (byte[] damaged : List.of(Arrays.copyOf(record, record.length - 1), Arrays.copyOf(record, record.length + 1))) {
