@@ -193,6 +193,46 @@ class PackageCacheIT extends PackageTestBase {
         }
     }
 
+    @Test
+    void aRunKilledWhileItsTreeIsLentCostsTheNextRunOnlyARebuild() throws Exception {
+        mode(engine, "lend");
+        Path started = home.resolve("installer.started");
+        fixture.file("scripts/install.sh", """
+                #!/usr/bin/env bash
+                set -eu
+                root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+                echo "seen: $(cat "$root/data/state.txt")"
+                if [ -n "${FIXTURE_STARTED:-}" ]; then : > "$FIXTURE_STARTED"; exec sleep 600; fi
+                """, true).file("data/state.txt", "original\n", false);
+        Path tgz = pack();
+        overrideFile("ONPREM_SERVER_IP=10.0.0.9\n");
+        Path entry = packages().resolve("entries").resolve(Digests.sha256(tgz));
+
+        Process victim = engine.env("FIXTURE_STARTED", started.toString())
+                .start("profile", "install", "--tgz", tgz.toString(), "--env-file", "site.env");
+        for (int i = 0; i < 3000 && !Files.exists(started); i++) {
+            Thread.sleep(10);
+        }
+        assertThat(started).as("the installer ran with the tree lent").exists();
+        assertThat(entry.resolve("lent")).isRegularFile();
+        assertThat(entry.resolve("tree")).doesNotExist();
+        victim.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+        victim.destroyForcibly();   // SIGKILL: the tree is never given back
+        victim.waitFor();
+
+        for (int run = 0; run < 2; run++) {
+            Engine.Result result = engine.unset("FIXTURE_STARTED")
+                    .run("profile", "install", "--tgz", tgz.toString(), "--env-file", "site.env", "--debug");
+            assertThat(result.exitCode()).as(result.toString()).isZero();
+            assertThat(seen(result)).containsExactly("seen: original");
+            assertThat(result.stderr()).contains(run == 0 ? "is lent to another run" : "lent from the cache")
+                    .contains("put back into the cache");
+        }
+        assertThat(entry.resolve("tree/data/state.txt")).hasContent("original");
+        assertThat(entry.resolve("lent")).doesNotExist();
+        assertNoTempLeft();
+    }
+
     private static List<Path> list(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
             return s.toList();
