@@ -120,29 +120,11 @@ class PackageCacheTest {
         Thread.sleep(30);   // past the kernel's timestamp granularity, as any later tampering is
         Path entryTree = cache(1 << 30).entryDir(sha).resolve("tree");
         Path data = entryTree.resolve("scenarios/demo/data.txt");
-        var mtime = Files.getLastModifiedTime(data);
-        switch (tampering) {
-            case "rewrite" -> {
-                try (var out = Files.newByteChannel(data, StandardOpenOption.WRITE)) {
-                    out.write(java.nio.ByteBuffer.wrap("EVIL".getBytes(StandardCharsets.UTF_8)));
-                }
+        if (!changeFile(data, tampering)) {
+            if (!tampering.equals("add")) {
+                throw new IllegalArgumentException(tampering);
             }
-            case "append" -> Files.writeString(data, "evil\n", StandardOpenOption.APPEND);
-            case "delete" -> Files.delete(data);
-            case "chmod" -> Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxrwxrwx"));
-            case "add" -> Files.writeString(entryTree.resolve("scenarios/demo/evil.sh"), "evil");
-            case "replace" -> {
-                Files.delete(data);
-                Files.writeString(data, "tf state\n");
-            }
-            case "touch-back" -> {
-                // same size, mtime restored: only ctime can tell
-                try (var out = Files.newByteChannel(data, StandardOpenOption.WRITE)) {
-                    out.write(java.nio.ByteBuffer.wrap("TF".getBytes(StandardCharsets.UTF_8)));
-                }
-                Files.setLastModifiedTime(data, mtime);
-            }
-            default -> throw new IllegalArgumentException(tampering);
+            Files.writeString(entryTree.resolve("scenarios/demo/evil.sh"), "evil");
         }
         debug.clear();
         Path root = extract(cache(1 << 30), tgz).root();
@@ -319,35 +301,18 @@ class PackageCacheTest {
         Path root = first.extracted().root();
         Thread.sleep(30);   // past the kernel's timestamp granularity
         Path data = root.resolve("scenarios/demo/data.txt");
-        var mtime = Files.getLastModifiedTime(data);
-        switch (change) {
-            case "rewrite" -> {
-                try (var out = Files.newByteChannel(data, StandardOpenOption.WRITE)) {
-                    out.write(java.nio.ByteBuffer.wrap("EVIL".getBytes(StandardCharsets.UTF_8)));
+        if (!changeFile(data, change)) {
+            switch (change) {
+                case "dir-to-link" -> {
+                    Files.move(root.resolve("scenarios/demo"), root.resolve("elsewhere"));
+                    Files.createSymbolicLink(root.resolve("scenarios/demo"), root.resolve("elsewhere"));
                 }
-            }
-            case "append" -> Files.writeString(data, "evil\n", StandardOpenOption.APPEND);
-            case "delete" -> Files.delete(data);
-            case "chmod" -> Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxrwxrwx"));
-            case "replace" -> {
-                Files.delete(data);
-                Files.writeString(data, "tf state\n");
-            }
-            case "touch-back" -> {
-                try (var out = Files.newByteChannel(data, StandardOpenOption.WRITE)) {
-                    out.write(java.nio.ByteBuffer.wrap("TF".getBytes(StandardCharsets.UTF_8)));
+                case "rename" -> {   // renamed away and back: same bytes, same inode, but a new ctime
+                    Files.move(data, root.resolve("moved"));
+                    Files.move(root.resolve("moved"), data);
                 }
-                Files.setLastModifiedTime(data, mtime);
+                default -> throw new IllegalArgumentException(change);
             }
-            case "dir-to-link" -> {
-                Files.move(root.resolve("scenarios/demo"), root.resolve("elsewhere"));
-                Files.createSymbolicLink(root.resolve("scenarios/demo"), root.resolve("elsewhere"));
-            }
-            case "rename" -> {   // renamed away and back: same bytes, same inode, but a new ctime
-                Files.move(data, root.resolve("moved"));
-                Files.move(root.resolve("moved"), data);
-            }
-            default -> throw new IllegalArgumentException(change);
         }
         first.loan().get().giveBack();
         assertThat(said("not put back")).as(String.join("\n", debug)).isTrue();
@@ -443,5 +408,35 @@ class PackageCacheTest {
                 PackageCache.LEND_MIN_BYTES, PackageCache.LEND_MIN_MEMBERS))).isFalse();
         assertThat(PackageCache.Lend.from(java.util.Map.of(PackageCache.LEND_VARIABLE, "never"))).isEqualTo(PackageCache.Lend.NEVER);
         assertThat(PackageCache.Lend.from(java.util.Map.of())).isEqualTo(PackageCache.Lend.AUTO);
+    }
+
+    /** The ways a file can be changed in place or replaced; true when {@code how} was one of them. */
+    private static boolean changeFile(Path data, String how) throws IOException {
+        var mtime = Files.getLastModifiedTime(data);
+        switch (how) {
+            case "rewrite" -> {
+                try (var out = Files.newByteChannel(data, StandardOpenOption.WRITE)) {
+                    out.write(java.nio.ByteBuffer.wrap("EVIL".getBytes(StandardCharsets.UTF_8)));
+                }
+            }
+            case "append" -> Files.writeString(data, "evil\n", StandardOpenOption.APPEND);
+            case "delete" -> Files.delete(data);
+            case "chmod" -> Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxrwxrwx"));
+            case "replace" -> {
+                Files.delete(data);
+                Files.writeString(data, "tf state\n");
+            }
+            case "touch-back" -> {
+                // same size, mtime restored: only ctime can tell
+                try (var out = Files.newByteChannel(data, StandardOpenOption.WRITE)) {
+                    out.write(java.nio.ByteBuffer.wrap("TF".getBytes(StandardCharsets.UTF_8)));
+                }
+                Files.setLastModifiedTime(data, mtime);
+            }
+            default -> {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -34,6 +34,14 @@ class PackageCacheIT extends PackageTestBase {
             echo new > "$root/data/new.txt"
             """;
 
+    /** The start of an installer that prints what data/state.txt holds in its tree. */
+    private static final String SEES_STATE = """
+            #!/usr/bin/env bash
+            set -eu
+            root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+            echo "seen: $(cat "$root/data/state.txt")"
+            """;
+
     private Path packages() {
         return home.resolve(".cache/pk3s/packages");
     }
@@ -160,11 +168,7 @@ class PackageCacheIT extends PackageTestBase {
     void aProcessLeftRunningInTheTreeKeepsTheTreeOutOfTheCache() throws Exception {
         mode(engine, "lend");
         Path pidFile = home.resolve("daemon.pid");
-        fixture.file("scripts/install.sh", """
-                #!/usr/bin/env bash
-                set -eu
-                root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-                echo "seen: $(cat "$root/data/state.txt")"
+        fixture.file("scripts/install.sh", SEES_STATE + """
                 if [ -n "${FIXTURE_DAEMON_PID:-}" ]; then
                   (cd "$root/data" && exec sleep 600 </dev/null >/dev/null 2>&1) &
                   echo $! > "$FIXTURE_DAEMON_PID"
@@ -197,11 +201,7 @@ class PackageCacheIT extends PackageTestBase {
     void aRunKilledWhileItsTreeIsLentCostsTheNextRunOnlyARebuild() throws Exception {
         mode(engine, "lend");
         Path started = home.resolve("installer.started");
-        fixture.file("scripts/install.sh", """
-                #!/usr/bin/env bash
-                set -eu
-                root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-                echo "seen: $(cat "$root/data/state.txt")"
+        fixture.file("scripts/install.sh", SEES_STATE + """
                 if [ -n "${FIXTURE_STARTED:-}" ]; then : > "$FIXTURE_STARTED"; exec sleep 600; fi
                 """, true).file("data/state.txt", "original\n", false);
         Path tgz = pack();
