@@ -397,6 +397,21 @@ class PackageCacheTest {
     }
 
     @Test
+    void aPackageLargerThanTheCacheIsHandedToTheRunAsExtractedAndNotKept() throws IOException {
+        Path target = Files.createDirectory(sandbox.resolve("run-big"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        PackageCache.Checkout out = new PackageCache(area, 10, PackageCache.Lend.ALWAYS, debug::add)
+                .checkout(tgz, "one.tgz", target, LIMITS, true);
+        assertThat(said("larger than the package cache")).isTrue();
+        assertThat(out.loan()).isEmpty();
+        assertThat(out.extracted().root().resolve("scenarios/demo/data.txt")).hasContent("tf state");
+        assertThat(Files.readSymbolicLink(out.extracted().root().resolve("scenarios/demo/link"))).isEqualTo(Path.of("data.txt"));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(target))).isEqualTo("rwx------");
+        assertThat(cache(10).entryDir(out.extracted().sha256())).doesNotExist();
+        assertThat(list(area.resolve("tmp"))).isEmpty();
+    }
+
+    @Test
     void onlyBigPackagesAreLentByDefault() throws IOException {
         ProfileArchive.Scanned small = cache(1 << 30).scan(tgz, "one.tgz", LIMITS);
         assertThat(PackageCache.Lend.AUTO.lends(small)).isFalse();
