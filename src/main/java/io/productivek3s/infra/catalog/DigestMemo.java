@@ -14,14 +14,20 @@ import java.util.regex.Pattern;
  * again just to learn its digest: {@code <dir>/<sha256 of the real path>} holds the identity line and the digest.
  * A memo is written only when the identity did not change while the file was read, and used only when the identity
  * still matches exactly.
+ *
+ * <p>The same digest is also written to {@code <seen>/<dev>.<ino>.<size>.<mtime s>.<ctime s>}, a name the launcher
+ * computes with one {@code stat}: it gives C2 to a run over a big package only when the run will really hash or
+ * inflate it (docs/performance.md "JIT"). A hint only: a stale or missing one changes JIT flags, never a result.
  */
 final class DigestMemo {
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
     private final Path dir;
+    private final Path seen;
 
-    DigestMemo(Path dir) {
+    DigestMemo(Path dir, Path seen) {
         this.dir = dir;
+        this.seen = seen;
     }
 
     Optional<String> lookup(Path realFile, FileIdentity identity) {
@@ -48,9 +54,16 @@ final class DigestMemo {
         }
         try {
             Files2.writeAtomically(dir.resolve(key(realFile)), before.encode() + "\n" + sha256, Files2.FILE_PRIVATE);
+            Files2.writeAtomically(seen.resolve(seenName(before)), sha256 + "\n", Files2.FILE_PRIVATE);
         } catch (IOException e) {
             // the memo is an optimization; the next run hashes again
         }
+    }
+
+    /** As the launcher's {@code stat -L -c '%d.%i.%s.%Y.%Z'}: whole seconds, which is all a hint needs. */
+    static String seenName(FileIdentity id) {
+        return id.device() + "." + id.inode() + "." + id.size() + "." + Math.floorDiv(id.mtimeNanos(), 1_000_000_000L)
+                + "." + Math.floorDiv(id.ctimeNanos(), 1_000_000_000L);
     }
 
     private static String key(Path realFile) {

@@ -33,6 +33,7 @@ import java.util.stream.Stream;
  *
  * <pre>
  * packages/digests/&lt;sha256 of real path&gt;   identity + digest (DigestMemo)
+ * packages/seen/&lt;dev.ino.size.mtime.ctime&gt;  the digest again, named for the launcher's JIT choice
  * packages/entries/&lt;sha&gt;/tree/              the extracted archive, modes as for ProfileArchive.extract
  * packages/entries/&lt;sha&gt;/entry.bin           TreeRecord: scan result + identity of every path
  * packages/entries/&lt;sha&gt;/size                bytes of the entry's files, for eviction
@@ -61,6 +62,7 @@ public final class PackageCache {
     private final Path entries;
     private final Path scans;
     private final Path tmp;
+    private final Path seen;
     private final DigestMemo memo;
     private final long maxBytes;
     private final Lend lend;
@@ -97,7 +99,8 @@ public final class PackageCache {
         this.entries = Files2.createPrivateDirectories(area.resolve("entries"));
         this.scans = Files2.createPrivateDirectories(area.resolve("scans"));
         this.tmp = Files2.createPrivateDirectories(area.resolve("tmp"));
-        this.memo = new DigestMemo(Files2.createPrivateDirectories(area.resolve("digests")));
+        this.seen = Files2.createPrivateDirectories(area.resolve("seen"));
+        this.memo = new DigestMemo(Files2.createPrivateDirectories(area.resolve("digests")), seen);
         this.maxBytes = maxBytes;
         this.lend = lend;
         this.debug = debug;
@@ -403,13 +406,15 @@ public final class PackageCache {
         evictScans();
     }
 
-    /** Scan records are small; they are bounded by count so that validating many packages cannot fill the disk. */
+    /** Scan records and launcher hints are small; they are bounded by count so that many packages cannot fill the disk. */
     private void evictScans() {
-        try (Stream<Path> list = Files.list(scans)) {
-            List<Path> all = list.sorted(Comparator.comparing(PackageCache::modified).reversed()).toList();
-            all.stream().skip(256).forEach(Files2::deleteQuietly);
-        } catch (IOException e) {
-            debug.accept("could not list " + scans + ": " + e.getMessage());
+        for (Path dir : List.of(scans, seen)) {
+            try (Stream<Path> list = Files.list(dir)) {
+                List<Path> all = list.sorted(Comparator.comparing(PackageCache::modified).reversed()).toList();
+                all.stream().skip(256).forEach(Files2::deleteQuietly);
+            } catch (IOException e) {
+                debug.accept("could not list " + dir + ": " + e.getMessage());
+            }
         }
     }
 

@@ -53,6 +53,8 @@ public final class Cli {
             // stdout is reserved for machine output: ndjson events, or the --json document
             log.setEventsMode(invocation.eventsNdjson() || invocation.json());
             log.debug("COMMAND=" + (invocation.versionFlag() && invocation.positionals().isEmpty() ? "version" : invocation.command()));
+            // which JVM flags the launcher chose (a big package gets C2): /proc/self/cmdline, no management beans
+            log.debug("jvm: " + String.join(" ", ProcessHandle.current().info().arguments().orElse(new String[0])));
             log.debug("arguments: positionals=" + invocation.positionals() + " tgz=" + invocation.tgz() + " env-file="
                     + invocation.envFile() + " output=" + invocation.output() + " profile=" + invocation.profile()
                     + " dry-run=" + invocation.dryRun() + " json=" + invocation.json());
