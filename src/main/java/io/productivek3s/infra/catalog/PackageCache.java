@@ -28,8 +28,9 @@ import java.util.stream.Stream;
 /**
  * Verified extractions of profile packages, keyed by the package's sha256, in {@code <user cache>/pk3s/packages}:
  * a package already seen is not inflated again, and an unchanged file is not even re-read (its digest is memoized by
- * {@link FileIdentity}). Every run still gets its own private tree, cloned from the entry and checked path by path
- * against what was recorded when the entry was built ({@link TreeCloner}); a tampered entry is dropped and rebuilt.
+ * {@link FileIdentity}). Every run still gets its own private tree, checked path by path against what was recorded
+ * when the entry was built; a tampered entry is dropped and rebuilt. A small package's tree is copied
+ * ({@link TreeCloner}); a big one's is moved into the run and moved back afterwards if unchanged ({@link TreeLoan}).
  *
  * <pre>
  * packages/digests/&lt;sha256 of real path&gt;   identity + digest (DigestMemo)
@@ -37,8 +38,10 @@ import java.util.stream.Stream;
  * packages/entries/&lt;sha&gt;/tree/              the extracted archive, modes as for ProfileArchive.extract
  * packages/entries/&lt;sha&gt;/entry.bin           TreeRecord: scan result + identity of every path
  * packages/entries/&lt;sha&gt;/size                bytes of the entry's files, for eviction
+ * packages/entries/&lt;sha&gt;/lent                the loan's id while the tree is lent (then there is no tree/)
  * packages/entries/&lt;sha&gt;.lock               the entry's lock; its mtime is the last use (LRU)
  * packages/scans/&lt;sha&gt;.bin                  scan result of a package only validated, never extracted
+ * packages/scans/&lt;sha&gt;.copy-only            a package whose lent tree came back changed: copied from then on
  * packages/tmp/&lt;uuid&gt;/ + &lt;uuid&gt;.lock        an entry being built (or removed) by a live run
  * </pre>
  *

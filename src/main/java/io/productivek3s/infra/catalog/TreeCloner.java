@@ -19,8 +19,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Gives a run its private copy of a cached tree, checking every path against the {@link TreeRecord} on the way: one
- * {@code stat} per path, so a tampered entry (any write, chmod, replacement, addition or removal changes a recorded
- * ctime, mtime, size or inode) is noticed before the run sees a byte of it.
+ * {@code stat} per path and a listing per directory, so a tampered entry (any write, chmod, replacement, addition or
+ * removal changes a recorded ctime, mtime, size, inode or entry count) is noticed before the run sees a byte of it.
+ * {@link #verify} makes the same check without copying, for a tree lent as it is ({@link TreeLoan}).
  *
  * <p>Never hard links: a scenario may rewrite any file of its tree in place (and as root nothing stops it), which
  * through a link would rewrite the cache and every concurrent run's tree. Big files are cloned with
