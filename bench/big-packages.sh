@@ -11,6 +11,7 @@
 #   BIG_BENCH_FILES file counts for the "files" and "rss" cases (default: 100 1000 10000 100000)
 #   BIG_BENCH_FLOOR=1 also time "tar xzf + rm -rf" of each package in the same hyperfine run: the file-creation
 #                  floor any engine pays on this disk (a stand-in when the bash engine is not on the machine)
+#   PK3S_INFRA_PACKAGE_LEND=never  (passed through) times this engine copying cached trees instead of lending them
 #
 # Packages are built reproducibly by bench/big-packages-build.py. Each engine gets its own HOME, cache and state
 # dir per package. "first validate" empties this engine's package cache before every run (the bash engine keeps
