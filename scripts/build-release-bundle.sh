@@ -191,9 +191,34 @@ cat "$train"/*.classlist "$pg_list" | sed -e '/^#/d' -e '/^@cp /d' -e 's/ id: [0
 # Serial GC and a fixed heap for the dump: with the default (G1, heap sized from the machine) about one dump in
 # five on a loaded machine wrote a few different bytes (GC worker threads racing the archiving of the heap); with
 # these, 14 of 14 dumps under the same load were identical (docs/release.md "Reproducible").
-(cd "$stage" && "$java_rt" -Xshare:dump -XX:+UseSerialGC -Xms128m -Xmx128m -XX:SharedClassListFile=lib/engine.classlist \
-  -XX:SharedArchiveFile=runtime/lib/pk3s-engine.jsa -cp "$rel_cp" >"$work/dump.log" 2>&1) \
-  || { cat "$work/dump.log" >&2; die "start-up archive dump failed" 1; }
+# And one fixed directory: the dump's own Java code keys hash maps by absolute paths (java.home, the class path), so
+# where it runs decides whether one of them fills a bin, calls HashMap.treeifyBin and archives that call resolved.
+# Dumped under the random work dir, about one build in six differed by those bytes (the same tree dumped at six
+# paths: five agreed, one did not). So runtime/ and lib/ move to /tmp/pk3s-release-cds/<bundle> for the dump, one
+# build at a time.
+cds_dir=/tmp/pk3s-release-cds
+dump_archive() {
+  rm -rf "${cds_dir:?}/$top"
+  mkdir -p "$cds_dir/$top"
+  mv "$stage/runtime" "$stage/lib" "$cds_dir/$top/"
+  (cd "$cds_dir/$top" && runtime/bin/java -Xshare:dump -XX:+UseSerialGC -Xms128m -Xmx128m \
+    -XX:SharedClassListFile=lib/engine.classlist -XX:SharedArchiveFile=runtime/lib/pk3s-engine.jsa -cp "$rel_cp" \
+    >"$work/dump.log" 2>&1)
+  local status=$?
+  mv "$cds_dir/$top/runtime" "$cds_dir/$top/lib" "$stage/"
+  rm -rf "${cds_dir:?}/$top"
+  return $status
+}
+mkdir -p "$cds_dir"
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$cds_dir.lock"
+  flock 9
+fi
+dump_archive || { cat "$work/dump.log" >&2; die "start-up archive dump failed" 1; }
+if command -v flock >/dev/null 2>&1; then
+  flock -u 9
+  exec 9>&-
+fi
 # Engine identity for archives made at run time by other JVMs (launcher cache key).
 (cd "$stage/lib" && LC_ALL=C sha256sum ./*.jar) | sha256sum | cut -c1-16 > "$stage/lib/engine.id"
 chmod 0644 "$stage/lib/engine.classlist" "$stage/lib/engine.id" "$stage/runtime/lib/pk3s-engine.jsa"
