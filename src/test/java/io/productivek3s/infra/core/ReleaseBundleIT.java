@@ -50,6 +50,7 @@ class ReleaseBundleIT {
     static String firstBuildSha;
     static String secondBuildSha;
     static String secondBuildLog;
+    private static List<String> differingEntries = List.of();
     static Path noJavaPath;
     static TestHttpServer server;
     static byte[] archive;
@@ -71,6 +72,9 @@ class ReleaseBundleIT {
         secondBuildLog = two.stderr();
         firstBuildSha = sha256(Files.readAllBytes(first.resolve(ARCHIVE)));
         secondBuildSha = sha256(Files.readAllBytes(second.resolve(ARCHIVE)));
+        if (!firstBuildSha.equals(secondBuildSha)) {
+            differingEntries = differingEntries(first.resolve(ARCHIVE), second.resolve(ARCHIVE));
+        }
         assets = first;
         archive = Files.readAllBytes(assets.resolve(ARCHIVE));
         noJavaPath = pathWithoutJava(mkdirs(shared.resolve("no-java-bin")));
@@ -87,7 +91,7 @@ class ReleaseBundleIT {
 
     @Test
     void twoBuildsOfTheSameTagAreByteIdentical() throws Exception {
-        assertThat(secondBuildSha).isEqualTo(firstBuildSha);
+        assertThat(secondBuildSha).as("entries that differ: %s", differingEntries).isEqualTo(firstBuildSha);
         assertThat(Files.readString(assets.resolve("checksums.txt")))
                 .isEqualTo(firstBuildSha + "  " + ARCHIVE + "\n");
         assertThat(secondBuildLog).contains("[pk3s-release] INFO  Wrote ");
@@ -369,6 +373,33 @@ class ReleaseBundleIT {
     }
 
     /** A copy of the work tree (without build output) committed to a fresh repository and tagged there. */
+    /** Which entries of two release archives differ (name and the sha256 of each side), to say why they do. */
+    private static List<String> differingEntries(Path one, Path two) throws Exception {
+        Map<String, String> first = entryDigests(one);
+        Map<String, String> second = entryDigests(two);
+        Set<String> names = new TreeSet<>(first.keySet());
+        names.addAll(second.keySet());
+        List<String> differing = new ArrayList<>();
+        for (String name : names) {
+            if (!String.valueOf(first.get(name)).equals(String.valueOf(second.get(name)))) {
+                differing.add(name + " " + first.get(name) + " " + second.get(name));
+            }
+        }
+        return differing;
+    }
+
+    private static Map<String, String> entryDigests(Path archive) throws Exception {
+        Map<String, String> digests = new LinkedHashMap<>();
+        try (InputStream raw = Files.newInputStream(archive);
+             TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(raw))) {
+            for (TarArchiveEntry entry = tar.getNextEntry(); entry != null; entry = tar.getNextEntry()) {
+                digests.put(entry.getName(), sha256(tar.readAllBytes()).substring(0, 16) + " " + entry.getMode()
+                        + " " + entry.getModTime().getTime());
+            }
+        }
+        return digests;
+    }
+
     private static Path throwawayRepository(Path dir) throws Exception {
         Path root = Repo.root();
         try (Stream<Path> files = Files.walk(root)) {
