@@ -153,7 +153,11 @@ if command -v flock >/dev/null 2>&1; then
   flock 9
 fi
 rm -rf "${cds_dir:?}/$top" "${cds_dir:?}/train"
-mv "$stage" "$cds_dir/$top"
+# Re-created in name order, not moved: what the dump links also followed the order jlink and cp had created the
+# files in (the same tree gave one archive when extracted from the sorted tarball, the other when copied with cp -a).
+mkdir -p "$cds_dir/$top"
+tar -C "$stage" --sort=name -cf - . | tar -C "$cds_dir/$top" -xpf -
+rm -rf "$stage"
 built_stage=$stage
 stage=$cds_dir/$top
 train=$cds_dir/train
