@@ -142,25 +142,7 @@ t_jlink=$((SECONDS - t0 - t_mvn))
 # accepts the archive at any install location with the same lib/ layout.
 rel_cp=$(cd "$stage" && LC_ALL=C; for j in lib/*.jar; do printf '%s:' "$j"; done)
 rel_cp=${rel_cp%:}
-# Training and dump run in one fixed directory, one build at a time: JVMs key hash maps by absolute paths
-# (java.home, the class path, the working, home and state directories), and where a bin fills up decides what
-# gets linked. Dumped under the random work dir, about one build in six differed: HashMap.treeifyBin archived as
-# resolved in one and not the other (the same tree dumped at six paths: five agreed, the sixth never did).
-cds_dir=/tmp/pk3s-release-cds
-mkdir -p "$cds_dir"
-if command -v flock >/dev/null 2>&1; then
-  exec 9>"$cds_dir.lock"
-  flock 9
-fi
-rm -rf "${cds_dir:?}/$top" "${cds_dir:?}/train"
-# Re-created in name order, not moved: what the dump links also followed the order jlink and cp had created the
-# files in (the same tree gave one archive when extracted from the sorted tarball, the other when copied with cp -a).
-mkdir -p "$cds_dir/$top"
-tar -C "$stage" --sort=name -cf - . | tar -C "$cds_dir/$top" -xpf -
-rm -rf "$stage"
-built_stage=$stage
-stage=$cds_dir/$top
-train=$cds_dir/train
+train=$work/train
 mkdir -p "$train/home" "$train/state" "$train/tmp"
 java_rt=$stage/runtime/bin/java
 jvm_flags=$(sed -n 's/^pk3s_jvm_flags=(\(.*\))$/\1/p' "$stage/productive-k3s-infra.sh")
@@ -182,9 +164,6 @@ run_training bundle bundle info --json
 run_training doctor doctor
 demo=$src/examples/local-demo.tgz
 site=$src/examples/local-demo/site.env.example
-# the training inputs at fixed paths too (see cds_dir)
-[ -f "$demo" ] && cp "$demo" "$train/local-demo.tgz" && demo=$train/local-demo.tgz
-[ -f "$site" ] && cp "$site" "$train/site.env" && site=$train/site.env
 if [ -f "$demo" ]; then
   run_training validate profile validate --tgz "$demo"
   run_training events --events ndjson profile validate --tgz "$demo"
@@ -212,17 +191,9 @@ cat "$train"/*.classlist "$pg_list" | sed -e '/^#/d' -e '/^@cp /d' -e 's/ id: [0
 # Serial GC and a fixed heap for the dump: with the default (G1, heap sized from the machine) about one dump in
 # five on a loaded machine wrote a few different bytes (GC worker threads racing the archiving of the heap); with
 # these, 14 of 14 dumps under the same load were identical (docs/release.md "Reproducible").
-# -Xint: no compiler threads, whose number follows the load, during the dump.
-(cd "$stage" && "$java_rt" -Xshare:dump -Xint -XX:+UseSerialGC -Xms128m -Xmx128m -XX:SharedClassListFile=lib/engine.classlist \
+(cd "$stage" && "$java_rt" -Xshare:dump -XX:+UseSerialGC -Xms128m -Xmx128m -XX:SharedClassListFile=lib/engine.classlist \
   -XX:SharedArchiveFile=runtime/lib/pk3s-engine.jsa -cp "$rel_cp" >"$work/dump.log" 2>&1) \
   || { cat "$work/dump.log" >&2; die "start-up archive dump failed" 1; }
-mv "$stage" "$built_stage"
-stage=$built_stage
-rm -rf "${cds_dir:?}/train"
-if command -v flock >/dev/null 2>&1; then
-  flock -u 9
-  exec 9>&-
-fi
 # Engine identity for archives made at run time by other JVMs (launcher cache key).
 (cd "$stage/lib" && LC_ALL=C sha256sum ./*.jar) | sha256sum | cut -c1-16 > "$stage/lib/engine.id"
 chmod 0644 "$stage/lib/engine.classlist" "$stage/lib/engine.id" "$stage/runtime/lib/pk3s-engine.jsa"

@@ -51,6 +51,8 @@ class ReleaseBundleIT {
     static String secondBuildSha;
     static String secondBuildLog;
     private static List<String> differingEntries = List.of();
+    private static List<byte[]> startUpArchives = List.of();
+    private static final String START_UP_ARCHIVE = "/runtime/lib/pk3s-engine.jsa";
     static Path noJavaPath;
     static TestHttpServer server;
     static byte[] archive;
@@ -74,6 +76,8 @@ class ReleaseBundleIT {
         secondBuildSha = sha256(Files.readAllBytes(second.resolve(ARCHIVE)));
         if (!firstBuildSha.equals(secondBuildSha)) {
             differingEntries = differingEntries(first.resolve(ARCHIVE), second.resolve(ARCHIVE));
+            startUpArchives = List.of(entryBytes(first.resolve(ARCHIVE), START_UP_ARCHIVE),
+                    entryBytes(second.resolve(ARCHIVE), START_UP_ARCHIVE));
         }
         assets = first;
         archive = Files.readAllBytes(assets.resolve(ARCHIVE));
@@ -89,9 +93,26 @@ class ReleaseBundleIT {
         }
     }
 
+    /**
+     * Every file of two builds of one tag is byte-identical, the class list the start-up archive is dumped from
+     * included. The archive itself may differ by a few bytes: JDK 25's dump sometimes archives one constant-pool
+     * entry as resolved (HashMap.treeifyBin, 21 bytes with the header CRCs) and sometimes not, from the same class
+     * list and tree (docs/release.md "Reproducible"). Anything more than that (another class list, another JDK, a
+     * path inside) changes thousands of bytes and fails here.
+     */
     @Test
-    void twoBuildsOfTheSameTagAreByteIdentical() throws Exception {
-        assertThat(secondBuildSha).as("entries that differ: %s", differingEntries).isEqualTo(firstBuildSha);
+    void twoBuildsOfTheSameTagAreByteIdenticalButForTheDumpsOneUnsettledEntry() throws Exception {
+        assertThat(differingEntries).as("entries that differ").allMatch(line -> line.split(" ")[0].endsWith(START_UP_ARCHIVE));
+        if (!startUpArchives.isEmpty()) {
+            byte[] one = startUpArchives.get(0);
+            byte[] two = startUpArchives.get(1);
+            assertThat(two.length).isEqualTo(one.length);
+            int differing = 0;
+            for (int i = 0; i < one.length; i++) {
+                differing += one[i] != two[i] ? 1 : 0;
+            }
+            assertThat(differing).as("bytes that differ between the two start-up archives").isLessThanOrEqualTo(64);
+        }
         assertThat(Files.readString(assets.resolve("checksums.txt")))
                 .isEqualTo(firstBuildSha + "  " + ARCHIVE + "\n");
         assertThat(secondBuildLog).contains("[pk3s-release] INFO  Wrote ");
@@ -398,6 +419,18 @@ class ReleaseBundleIT {
             }
         }
         return digests;
+    }
+
+    private static byte[] entryBytes(Path archive, String suffix) throws Exception {
+        try (InputStream raw = Files.newInputStream(archive);
+             TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(raw))) {
+            for (TarArchiveEntry entry = tar.getNextEntry(); entry != null; entry = tar.getNextEntry()) {
+                if (entry.getName().endsWith(suffix)) {
+                    return tar.readAllBytes();
+                }
+            }
+        }
+        throw new AssertionError("no " + suffix + " in " + archive);
     }
 
     private static Path throwawayRepository(Path dir) throws Exception {
