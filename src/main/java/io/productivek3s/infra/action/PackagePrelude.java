@@ -147,9 +147,9 @@ public final class PackagePrelude {
         PackageCache.Checkout checkout = cache.get().checkout(source.file(), displayPath, workDir, limits,
                 LingeringProcesses.supported());
         checkout.loan().ifPresent(loan -> workspace.beforeRemoval(() -> {
-            Optional<Long> pid = LingeringProcesses.using(loan.tree());
-            if (pid.isPresent()) {
-                loan.forfeit("process " + pid.get() + ", started by this run, still uses it");
+            Optional<String> inUse = LingeringProcesses.using(loan.tree());
+            if (inUse.isPresent()) {
+                loan.forfeit(inUse.get());
             } else {
                 loan.giveBack();
             }

@@ -125,8 +125,7 @@ final class TreeCloner {
             if (node.kind() == TreeRecord.Kind.DIRECTORY && TreeRecord.kindOf(live.mode()) == TreeRecord.Kind.DIRECTORY) {
                 live = live.asDirectory(TreeRecord.list(from).size());
             }
-            if (!live.equals(node.identity())
-                    || node.kind() == TreeRecord.Kind.SYMLINK && !Files.readSymbolicLink(from).toString().equals(node.linkTarget())) {
+            if (!unchanged(node, from, live)) {
                 throw new TamperedException(node.path());
             }
         } catch (TamperedException e) {
@@ -134,6 +133,12 @@ final class TreeCloner {
         } catch (IOException | RuntimeException e) {
             throw new TamperedException(node.path());
         }
+    }
+
+    /** {@code live} (read from {@code from}) is the recorded identity, and a symlink still names its recorded target. */
+    static boolean unchanged(TreeRecord.Node node, Path from, FileIdentity live) throws IOException {
+        return live.equals(node.identity())
+                && (node.kind() != TreeRecord.Kind.SYMLINK || Files.readSymbolicLink(from).toString().equals(node.linkTarget()));
     }
 
     private void copyFile(Path from, Path to, FileIdentity identity) throws IOException {

@@ -128,18 +128,19 @@ public final class TreeLoan {
                     restoreEnv(path, node, record.scanned().listing().profileEnv().orElseThrow());
                     continue;
                 }
-                FileIdentity live = FileIdentity.of(path).orElseThrow(() -> new TreeCloner.TamperedException(path.toString()));
-                FileIdentity recorded = node.identity();
+                String name = node.path();
+                FileIdentity live = FileIdentity.of(path).orElseThrow(() -> new TreeCloner.TamperedException(name));
                 if (node.kind() == TreeRecord.Kind.DIRECTORY) {
-                    if (live.inode() != recorded.inode() || live.device() != recorded.device() || live.mode() != recorded.mode()) {
-                        throw new TreeCloner.TamperedException(node.path());
+                    // the same directory (device, inode, mode); its entries may have grown by what the run added
+                    int recordedEntries = (int) node.identity().size();
+                    if (!live.asDirectory(recordedEntries).equals(node.identity())) {
+                        throw new TreeCloner.TamperedException(name);
                     }
-                    if (TreeRecord.list(path).size() != recorded.size()) {
-                        grown.add(node.path());
+                    if (TreeRecord.list(path).size() != recordedEntries) {
+                        grown.add(name);
                     }
-                } else if (!live.equals(recorded)
-                        || node.kind() == TreeRecord.Kind.SYMLINK && !Files.readSymbolicLink(path).toString().equals(node.linkTarget())) {
-                    throw new TreeCloner.TamperedException(node.path());
+                } else if (!TreeCloner.unchanged(node, path, live)) {
+                    throw new TreeCloner.TamperedException(name);
                 }
             }
         }

@@ -24,8 +24,11 @@ public final class LingeringProcesses {
         return Files.isReadable(PROC.resolve("self/stat"));
     }
 
-    /** The pid of a process started after this one that uses {@code dir} or anything under it. */
-    public static Optional<Long> using(Path dir) {
+    /**
+     * Why {@code dir} is still in use, if it is: a process started after this one that uses it or anything under it
+     * ("process 123, started by this run, still uses it"), or that this cannot be told.
+     */
+    public static Optional<String> using(Path dir) {
         long self = ProcessHandle.current().pid();
         String root;
         long since;
@@ -33,7 +36,7 @@ public final class LingeringProcesses {
             root = dir.toRealPath().toString();
             since = startTicks(PROC.resolve(Long.toString(self)));
         } catch (IOException | RuntimeException e) {
-            return Optional.of(-1L);   // cannot tell: assume the worst
+            return Optional.of(cannotTell(e));   // assume the worst
         }
         try (DirectoryStream<Path> all = Files.newDirectoryStream(PROC)) {
             for (Path proc : all) {
@@ -43,16 +46,20 @@ public final class LingeringProcesses {
                 }
                 try {
                     if (startTicks(proc) >= since && uses(proc, root)) {
-                        return Optional.of(Long.parseLong(name));
+                        return Optional.of("process " + name + ", started by this run, still uses it");
                     }
                 } catch (IOException | RuntimeException e) {
                     // gone meanwhile, or another user's (which cannot reach a 0700 directory of ours)
                 }
             }
         } catch (IOException e) {
-            return Optional.of(-1L);
+            return Optional.of(cannotTell(e));
         }
         return Optional.empty();
+    }
+
+    private static String cannotTell(Exception e) {
+        return "cannot tell whether a process started by this run still uses it (" + e.getMessage() + ")";
     }
 
     private static boolean isPid(String name) {

@@ -34,6 +34,16 @@ class LingeringProcessesTest {
         return process;
     }
 
+    private static String user(Process process) {
+        return "process " + process.pid() + ", started by this run, still uses it";
+    }
+
+    @Test
+    void aMissingDirectoryCannotBeToldAndCountsAsInUse() {
+        assertThat(LingeringProcesses.using(sandbox.resolve("gone"))).hasValueSatisfying(
+                why -> assertThat(why).startsWith("cannot tell whether a process started by this run still uses it"));
+    }
+
     @Test
     void aProcessWorkingInsideTheTreeIsFoundAndNoLongerOnceItIsGone() throws Exception {
         Path tree = Files.createDirectories(sandbox.resolve("tree/scenario"));
@@ -41,7 +51,7 @@ class LingeringProcessesTest {
         assertThat(LingeringProcesses.using(sandbox.resolve("tree"))).isEmpty();
 
         Process daemon = start(tree, "sleep", "30");
-        assertThat(LingeringProcesses.using(sandbox.resolve("tree"))).contains(daemon.pid());
+        assertThat(LingeringProcesses.using(sandbox.resolve("tree"))).contains(user(daemon));
         daemon.destroyForcibly().waitFor();
         assertThat(LingeringProcesses.using(sandbox.resolve("tree"))).isEmpty();
     }
@@ -55,13 +65,13 @@ class LingeringProcessesTest {
         assertThat(LingeringProcesses.using(tree)).isEmpty();
 
         Process holder = start(elsewhere, "sh", "-c", "exec 3<'" + file + "'; exec sleep 30");
-        assertThat(LingeringProcesses.using(tree)).contains(holder.pid());
+        assertThat(LingeringProcesses.using(tree)).contains(user(holder));
         holder.destroyForcibly().waitFor();
 
         Path copy = Files.copy(Path.of("/bin/sleep"), tree.resolve("sleep"));
         copy.toFile().setExecutable(true);
         Process mapped = start(elsewhere, copy.toString(), "30");   // its binary is mapped from the tree
-        assertThat(LingeringProcesses.using(tree)).contains(mapped.pid());
+        assertThat(LingeringProcesses.using(tree)).contains(user(mapped));
     }
 
     @Test
