@@ -66,12 +66,16 @@ public final class Workspace implements AutoCloseable {
 
     @Override
     public void close() {
-        beforeRemoval.forEach(Runnable::run);
-        Files2.deleteQuietly(dir);
         try {
-            ShutdownHooks.remove(hook);
-        } catch (IllegalStateException ignored) {
-            // already shutting down: the hook runs anyway
+            beforeRemoval.forEach(Runnable::run);
+        } finally {
+            // whatever an action did, the directory goes (contract §8.3)
+            Files2.deleteQuietly(dir);
+            try {
+                ShutdownHooks.remove(hook);
+            } catch (IllegalStateException ignored) {
+                // already shutting down: the hook runs anyway
+            }
         }
     }
 }
