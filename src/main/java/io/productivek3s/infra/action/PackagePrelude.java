@@ -45,6 +45,7 @@ import java.util.Optional;
 public final class PackagePrelude {
     /** Room kept for what PackageRun adds later: argv (absolute paths) and the telemetry variables (§16.4). */
     private static final long CHILD_RESERVE = 32 * 1024;
+    private static final String CORE_REPO = "PK3S_PROFILE_PACKAGE_PRODUCTIVE_K3S_REPO";
 
     private final EngineContext context;
     private final Log log;
@@ -114,9 +115,10 @@ public final class PackagePrelude {
                 context.env(), CoreDefaults.from(context.env())).validate();
         log.debug("core: source=" + core.source() + " version=" + core.version() + " repo=" + core.releaseRepo());
         checkCompatibility(request, manifest, core);
-        Path coreRepo = coreRepo(root);
+        CoreCheckout checkout = coreCheckout(root, fileValues, origins);
+        Path coreRepo = checkout.path();
         if (core.source().equals("local") && !CoreSettings.looksLikeCoreCheckout(coreRepo)) {
-            String message = "productive-k3s-core checkout not usable for PRODUCTIVE_K3S_SOURCE=local: " + coreRepo;
+            String message = "productive-k3s-core checkout not usable for PRODUCTIVE_K3S_SOURCE=local: " + checkout.describe();
             if (request.installLike() && !request.dryRun()) {
                 throw EngineException.invalid(message);
             }
@@ -216,9 +218,34 @@ public final class PackagePrelude {
         }
     }
 
-    private Path coreRepo(Path root) {
-        String fromPackage = context.env().getOrDefault("PK3S_PROFILE_PACKAGE_PRODUCTIVE_K3S_REPO", "");
-        return fromPackage.isEmpty() ? root : context.paths().resolve(fromPackage);
+    /**
+     * The Core checkout handed to the scenario as {@code PRODUCTIVE_K3S_REPO}. The bash engine sourced the merged env
+     * file before reading {@value #CORE_REPO}, so a value in {@code profile.env} or the override file wins over the
+     * process environment (docs/cli.md "Engine settings from env files"); unset everywhere, it is the package root.
+     */
+    private CoreCheckout coreCheckout(Path root, Map<String, String> fileValues, Map<String, Origin> origins) {
+        String fromFiles = fileValues.getOrDefault(CORE_REPO, "");
+        if (!fromFiles.isEmpty()) {
+            Origin origin = origins.get(CORE_REPO);
+            return new CoreCheckout(context.paths().resolve(fromFiles), fromFiles,
+                    origin == null ? "the env files" : origin.describe());
+        }
+        String fromProcess = context.env().getOrDefault(CORE_REPO, "");
+        if (!fromProcess.isEmpty()) {
+            return new CoreCheckout(context.paths().resolve(fromProcess), fromProcess, Origin.process().describe());
+        }
+        return new CoreCheckout(root, null, null);
+    }
+
+    /** Where the Core checkout is and how the user named it, so an error never names only a temp dir. */
+    private record CoreCheckout(Path path, String given, String from) {
+        String describe() {
+            if (given == null) {
+                return "the package itself (" + CORE_REPO + " is not set in the env files or the environment)";
+            }
+            String shown = given.equals(path.toString()) ? given : given + " (" + path + ")";
+            return shown + " (" + CORE_REPO + " from " + from + ")";
+        }
     }
 
     private Map<String, String> childEnvironment(Path root, ProfileManifest manifest, Scenario scenario,

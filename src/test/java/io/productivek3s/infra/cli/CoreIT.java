@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * assets on 127.0.0.1 (contract §17.6, §17.7).
  */
 class CoreIT extends PackageTestBase {
+    private static final String FROM_PROCESS = " (PK3S_PROFILE_PACKAGE_PRODUCTIVE_K3S_REPO from process environment)";
     private TestHttpServer server;
     private byte[] archive;
     private Path bundleDir;
@@ -138,12 +139,12 @@ class CoreIT extends PackageTestBase {
         Path notCore = Files.createDirectories(home.resolve("not-core"));
         engine.env("PK3S_PROFILE_PACKAGE_PRODUCTIVE_K3S_REPO", notCore.toString());
         Engine.Result install = engine.run("profile", "install", "--tgz", pack().toString(), "--env-file", "site.env");
-        assertError(install, 4, "productive-k3s-core checkout not usable for PRODUCTIVE_K3S_SOURCE=local: " + notCore);
+        assertError(install, 4, "productive-k3s-core checkout not usable for PRODUCTIVE_K3S_SOURCE=local: " + notCore + FROM_PROCESS);
         assertThat(install.stderrLines()).hasSize(1);
         assertThat(records.resolve("installer.env")).doesNotExist();
         Engine.Result missing = engine.env("PK3S_PROFILE_PACKAGE_PRODUCTIVE_K3S_REPO", home.resolve("absent").toString())
                 .run("profile", "apply", "--tgz", pack().toString(), "--env-file", "site.env");
-        assertError(missing, 4, "productive-k3s-core checkout not usable for PRODUCTIVE_K3S_SOURCE=local: " + home.resolve("absent"));
+        assertError(missing, 4, "productive-k3s-core checkout not usable for PRODUCTIVE_K3S_SOURCE=local: " + home.resolve("absent") + FROM_PROCESS);
 
         engine.env("PK3S_PROFILE_PACKAGE_PRODUCTIVE_K3S_REPO", notCore.toString());
         Engine.Result dryRun = engine.run("profile", "install", "--dry-run", "--tgz", pack().toString(), "--env-file", "site.env");
@@ -152,6 +153,45 @@ class CoreIT extends PackageTestBase {
         Engine.Result status = engine.run("profile", "status", "--tgz", pack().toString(), "--env-file", "site.env");
         assertThat(status.exitCode()).as(status.toString()).isZero();
         assertThat(status.stdout()).contains("WARN  productive-k3s-core checkout not usable");
+        assertNoTempLeft();
+    }
+
+    /**
+     * The bash engine sourced the merged env file before reading PK3S_PROFILE_PACKAGE_PRODUCTIVE_K3S_REPO, so a Core
+     * checkout named in --env-file reaches every child as PRODUCTIVE_K3S_REPO and wins over the process environment;
+     * a checkout that is not usable is named as the user gave it, never as the run's temp dir.
+     */
+    @Test
+    void aCoreCheckoutNamedInTheEnvFileReachesTheScenario() throws Exception {
+        Path checkout = Files.createDirectories(home.resolve("core-checkout/scripts"));
+        Files.writeString(checkout.resolveSibling("productive-k3s-core.sh"), "#!/usr/bin/env bash\n");
+        Files.writeString(checkout.resolve("apply.sh"), "#!/usr/bin/env bash\n");
+        Path core = checkout.getParent();
+        Path elsewhere = Files.createDirectories(home.resolve("process-core"));
+        overrideFile("ONPREM_SERVER_IP=10.0.0.5\nPRODUCTIVE_K3S_SOURCE=local\nPK3S_PROFILE_PACKAGE_PRODUCTIVE_K3S_REPO=" + core + "\n");
+        engine.env("PK3S_PROFILE_PACKAGE_PRODUCTIVE_K3S_REPO", elsewhere.toString());
+        Path tgz = pack();
+        Engine.Result install = engine.run("profile", "install", "--tgz", tgz.toString(), "--env-file", "site.env");
+        assertThat(install.exitCode()).as(install.toString()).isZero();
+        assertThat(installerEnv()).containsEntry("PRODUCTIVE_K3S_REPO", core.toString());
+
+        Engine.Result status = engine.run("profile", "status", "--tgz", tgz.toString(), "--env-file", "site.env");
+        assertThat(status.exitCode()).as(status.toString()).isZero();
+        assertThat(status.stdout()).doesNotContain("checkout not usable");
+        assertThat(tools.calls("make")).last().satisfies(call ->
+                assertThat(call.env()).containsEntry("PRODUCTIVE_K3S_REPO", core.toString()));
+
+        overrideFile("ONPREM_SERVER_IP=10.0.0.5\nPRODUCTIVE_K3S_SOURCE=local\nPK3S_PROFILE_PACKAGE_PRODUCTIVE_K3S_REPO=../not-core\n");
+        Engine.Result bad = engine.run("profile", "apply", "--tgz", tgz.toString(), "--env-file", "site.env");
+        assertThat(bad.exitCode()).as(bad.toString()).isEqualTo(4);
+        assertThat(bad.stderr()).contains("checkout not usable for PRODUCTIVE_K3S_SOURCE=local: ../not-core (")
+                .contains("PK3S_PROFILE_PACKAGE_PRODUCTIVE_K3S_REPO from override site.env:3)")
+                .doesNotContain("pk3s-infra-");
+        engine.env("PK3S_PROFILE_PACKAGE_PRODUCTIVE_K3S_REPO", null);
+        overrideFile("ONPREM_SERVER_IP=10.0.0.5\nPRODUCTIVE_K3S_SOURCE=local\n");
+        Engine.Result unset = engine.run("profile", "apply", "--tgz", tgz.toString(), "--env-file", "site.env");
+        assertError(unset, 4, "productive-k3s-core checkout not usable for PRODUCTIVE_K3S_SOURCE=local: the package itself "
+                + "(PK3S_PROFILE_PACKAGE_PRODUCTIVE_K3S_REPO is not set in the env files or the environment)");
         assertNoTempLeft();
     }
 
