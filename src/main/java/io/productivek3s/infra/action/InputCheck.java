@@ -19,6 +19,12 @@ public final class InputCheck {
     }
 
     public static void check(List<ProfileInput> inputs, Optional<EnvFile> override, Function<String, Optional<String>> effective) {
+        check(inputs, override, effective, "");
+    }
+
+    /** As above; {@code overrideHint} ends the missing-override message (why a recorded file was not reused). */
+    public static void check(List<ProfileInput> inputs, Optional<EnvFile> override, Function<String, Optional<String>> effective,
+            String overrideHint) {
         List<String> missingOverride = new ArrayList<>();
         List<String> missingDefault = new ArrayList<>();
         for (ProfileInput input : inputs) {
@@ -34,7 +40,8 @@ public final class InputCheck {
             }
         }
         if (!missingOverride.isEmpty()) {
-            throw EngineException.invalid("required packaged profile inputs must be provided through --env-file: " + String.join(" ", missingOverride));
+            throw EngineException.invalid("required packaged profile inputs must be provided through --env-file: " + String.join(" ", missingOverride)
+                    + overrideHint);
         }
         if (!missingDefault.isEmpty()) {
             throw EngineException.invalid("required packaged profile inputs are missing from package defaults or local overrides: " + String.join(" ", missingDefault));

@@ -49,10 +49,18 @@ public final class PackagePrelude {
 
     private final EngineContext context;
     private final Log log;
+    private final Optional<RecordedOverride> recorded;
 
+    /** A prelude that never reuses a recorded override file (validate, show, doctor). */
     public PackagePrelude(EngineContext context) {
+        this(context, Optional.empty());
+    }
+
+    /** A prelude whose status/plan/destroy reuse the override file the cluster's state records, when unchanged. */
+    PackagePrelude(EngineContext context, Optional<RecordedOverride> recorded) {
         this.context = context;
         this.log = context.log();
+        this.recorded = recorded;
     }
 
     public PreparedPackage prepare(PackageRequest request, PackageSource.Resolved source, Workspace workspace) {
@@ -71,7 +79,19 @@ public final class PackagePrelude {
             throw EngineException.invalid("profile package is missing profile.env");
         }
         Optional<String> overrideArg = overrideArgument(request);
-        Optional<Path> overridePath = overrideArg.map(arg -> {
+        String overrideHint = "";
+        if (overrideArg.isEmpty() && recorded.isPresent() && RecordedOverride.reusedBy(request.command())) {
+            String stateName = request.name() != null ? request.name() : manifest.name();
+            RecordedOverride.Found found = recorded.get().find(stateName);
+            if (found instanceof RecordedOverride.Reusable reusable) {
+                log.info("Using the override env file recorded for '" + stateName + "': " + reusable.file());
+                overrideArg = Optional.of(reusable.file().toString());
+            } else if (found instanceof RecordedOverride.Unusable unusable) {
+                overrideHint = unusable.hint(stateName);
+            }
+        }
+        Optional<String> overrideGiven = overrideArg;
+        Optional<Path> overridePath = overrideGiven.map(arg -> {
             Path path = context.paths().resolveExisting(arg);
             if (!Files.isRegularFile(path)) {
                 // a FIFO would block, /dev/zero never ends: only regular files are read
@@ -94,7 +114,7 @@ public final class PackagePrelude {
         }
         EnvFile packageFile = stack.load(profileEnv, "profile.env", Layer.PACKAGE);
         packageValues.putAll(packageFile.values());
-        Optional<EnvFile> override = overridePath.map(path -> stack.load(path, overrideArg.get(), Layer.OVERRIDE));
+        Optional<EnvFile> override = overridePath.map(path -> stack.load(path, overrideGiven.get(), Layer.OVERRIDE));
         Map<String, String> fileValues = new LinkedHashMap<>();
         Map<String, Origin> origins = new LinkedHashMap<>();
         for (Map.Entry<String, EnvValue> entry : stack.fileValues().entrySet()) {
@@ -132,7 +152,7 @@ public final class PackagePrelude {
                 .map(path -> new EngineState.Override(Digests.sha256(path), path.toAbsolutePath().normalize().toString()))
                 .orElse(EngineState.Override.NONE);
         return new PreparedPackage(source, sha256, root, manifest, scenario, scenarioDir, override, fileValues, core, childEnv,
-                origins, overrideIdentity);
+                origins, overrideIdentity, overrideHint);
     }
 
     /**
@@ -163,7 +183,7 @@ public final class PackagePrelude {
     public void checkInputs(PreparedPackage prepared) {
         context.events().step("profile.inputs.check", "running", "checking required inputs");
         InputCheck.check(prepared.manifest().inputs(), prepared.override(),
-                name -> Optional.ofNullable(prepared.childEnv().get(name)));
+                name -> Optional.ofNullable(prepared.childEnv().get(name)), prepared.overrideHint());
         boolean declaresLocalOverride = prepared.manifest().inputs().stream()
                 .anyMatch(input -> input.source() == io.productivek3s.infra.pkg.InputSource.LOCAL_OVERRIDE);
         if (prepared.override().isEmpty() && !prepared.scenario().local() && declaresLocalOverride) {

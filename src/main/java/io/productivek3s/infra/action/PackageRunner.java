@@ -52,7 +52,7 @@ public final class PackageRunner {
         PackageSource.Resolved resolved = recorded != null ? recorded : source.resolve(request.tgz());
         Instant startedAt = Instant.now(context.clock());
         try (Workspace workspace = Workspace.create(context.env())) {
-            PackagePrelude prelude = new PackagePrelude(context);
+            PackagePrelude prelude = new PackagePrelude(context, Optional.of(new RecordedOverride(stores)));
             PreparedPackage prepared = prelude.prepare(request, resolved, workspace);
             action.precheck(prepared);
             prelude.checkInputs(prepared);

@@ -17,6 +17,7 @@ import java.util.Optional;
  * @param childEnv    environment for the package's children, before telemetry variables are applied
  * @param origins     where each of {@code fileValues} was assigned (file and line, or the release binding)
  * @param overrideIdentity  digest and absolute path of the override env file ({@link EngineState.Override#NONE}: none)
+ * @param overrideHint  appended to a missing-override-input error: why a recorded override file was not reused ("" if none)
  */
 public record PreparedPackage(
         PackageSource.Resolved source,
@@ -30,7 +31,8 @@ public record PreparedPackage(
         CoreSettings core,
         Map<String, String> childEnv,
         Map<String, Origin> origins,
-        EngineState.Override overrideIdentity) {
+        EngineState.Override overrideIdentity,
+        String overrideHint) {
 
     public String name() {
         return manifest.name();

@@ -103,15 +103,19 @@ class ClusterNameIT extends PackageTestBase {
 
     }
 
-    @Test
-    void statusAndDestroyFindTheRecordedPackageWithoutTgz() throws Exception {
-        // a data-driven scenario with a destroy target (onprem-basic has none)
+    /** A data-driven scenario with a destroy target (onprem-basic has none). */
+    private void useDestroyableScenario() throws java.io.IOException {
         fixture.manifest(ProfileFixtureManifests.replace("type: onprem-basic", "type: custom"))
                 .env(io.productivek3s.infra.testing.ProfileFixture.DEFAULT_ENV + "PK3S_INFRA_CATEGORY=edge\n"
                         + "PK3S_INFRA_SCENARIO_PATH=scenarios/edge/custom\nPK3S_INFRA_STATUS_TARGET=check\n"
                         + "PK3S_INFRA_DESTROY_TARGET=teardown\nPK3S_INFRA_ENV_FILE_VARIABLE=CUSTOM_ENV_FILE\n")
                 .file("scenarios/edge/custom/Makefile", "up:\n\t@echo up\n", false);
         engine.env("FIXTURE_SCENARIO_PATH", "scenarios/edge/custom");
+    }
+
+    @Test
+    void statusAndDestroyFindTheRecordedPackageWithoutTgz() throws Exception {
+        useDestroyableScenario();
         pack();
         assertThat(install("siteA", "site-a.env").exitCode()).isZero();
         Path elsewhere = Files.createDirectories(home.resolve("elsewhere"));
@@ -127,6 +131,41 @@ class ClusterNameIT extends PackageTestBase {
         assertThat(stateDir.resolve("siteA.json")).doesNotExist();
         assertError(engine.run("profile", "status", "--name", "siteA"), 3,
                 "the 'profile status' command requires --tgz <file>: no state named 'siteA' records a package");
+    }
+
+    /** status/plan/destroy of a cluster reuse the override file it was installed with, while that file is unchanged. */
+    @Test
+    void statusAndDestroyReuseTheRecordedOverrideFile() throws Exception {
+        useDestroyableScenario();
+        Path tgz = pack();
+        assertThat(install("siteA", "site-a.env").exitCode()).isZero();
+        Path elsewhere = Files.createDirectories(home.resolve("elsewhere"));
+        Engine.Result status = engine.cwd(elsewhere).run("profile", "status", "--name", "siteA", "--tgz", tgz.toString());
+        assertThat(status.exitCode()).as(status.toString()).isZero();
+        assertThat(status.stdout()).contains("[pk3s-infra] INFO  Using the override env file recorded for 'siteA': " + siteA)
+                .doesNotContain("WARN");
+        assertThat(tools.calls("make")).last().satisfies(call ->
+                assertThat(call.env()).containsEntry("ONPREM_SERVER_IP", "10.0.0.1"));
+        Engine.Result plan = engine.run("profile", "plan", "--name", "siteA");
+        assertThat(plan.exitCode()).as(plan.toString()).isZero();
+        assertThat(plan.stdout()).contains("Using the override env file recorded for 'siteA'", "Using the package recorded for 'siteA'");
+
+        // changed since: never guessed at; the contract's error names the recorded file
+        Files.writeString(siteA, "ONPREM_SERVER_IP=10.0.0.9\n");
+        assertError(engine.run("profile", "destroy", "--name", "siteA", "--tgz", tgz.toString()), 4,
+                "required packaged profile inputs must be provided through --env-file: ONPREM_SERVER_IP (cluster 'siteA' "
+                        + "was installed with " + siteA + ", which is gone or changed)");
+        assertThat(stateDir.resolve("siteA.json")).exists();
+        Files.delete(siteA);
+        assertThat(engine.run("profile", "status", "--name", "siteA", "--tgz", tgz.toString()).stderr())
+                .contains("was installed with " + siteA + ", which is gone or changed");
+        // install never reuses it
+        assertError(engine.run("profile", "install", "--name", "siteA", "--tgz", tgz.toString()), 4,
+                "required packaged profile inputs must be provided through --env-file: ONPREM_SERVER_IP");
+        // an explicit file always wins, with no INFO
+        Engine.Result destroy = engine.run("profile", "destroy", "--name", "siteA", "--tgz", tgz.toString(), "--env-file", siteB.toString());
+        assertThat(destroy.exitCode()).as(destroy.toString()).isZero();
+        assertThat(destroy.stdout()).doesNotContain("Using the override env file recorded");
     }
 
     @Test
