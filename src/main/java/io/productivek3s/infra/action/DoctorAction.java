@@ -8,7 +8,11 @@ import io.productivek3s.infra.exec.Binaries;
 import io.productivek3s.infra.log.Log;
 import io.productivek3s.infra.pkg.CompatibilitySpec;
 import io.productivek3s.infra.pkg.TestedWith;
+import io.productivek3s.infra.state.ClusterInfo;
+import io.productivek3s.infra.state.LockHolder;
+import io.productivek3s.infra.state.StateBackends;
 import io.productivek3s.infra.state.StateDirResolver;
+import io.productivek3s.infra.state.StateStore;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -23,7 +27,9 @@ import java.util.Optional;
  * {@code doctor [--tgz P [--env-file E]] [--profile F]} (contract §20): read-only host and package checks. With
  * {@code --tgz} it runs the install's own prelude ({@link PackagePrelude}: extraction into a private temp dir,
  * validation, compatibility, env merge, scenario, Core settings, required inputs) so it cannot pass a package the
- * install would then refuse, and adds the tools, the state directory and the state lock. Each check is logged as
+ * install would then refuse, and adds the tools, the state directory and the state lock. With a shared state backend
+ * (PostgreSQL) it connects as a run would and reads the clusters and their leases, so an unreachable database fails
+ * here (exit 5) rather than in the install. Each check is logged as
  * it passes; the first failure ends the run with its exit code and is part of the {@link Report}. Never prompts,
  * sends no telemetry, touches no state.
  */
@@ -31,11 +37,17 @@ public final class DoctorAction {
     private final EngineContext context;
     private final PackageSource source;
     private final SourceProfileCheck sourceCheck;
+    private final StateStores stores;
 
     public DoctorAction(EngineContext context, PackageSource source, SourceProfileCheck sourceCheck) {
+        this(context, source, sourceCheck, StateStores.of(context));
+    }
+
+    DoctorAction(EngineContext context, PackageSource source, SourceProfileCheck sourceCheck, StateStores stores) {
         this.context = context;
         this.source = source;
         this.sourceCheck = sourceCheck;
+        this.stores = stores;
     }
 
     /** Validates a source profile for doctor; returns its normalized scenario and engine. */
@@ -99,8 +111,26 @@ public final class DoctorAction {
             ok(checks, "Profile engine: " + summary.engine());
             checkEngineTools(checks, binaries, summary.engine(), false);
         }
+        checkSharedBackend(checks);
         if (tgz != null) {
             checkPackage(checks, tgz, envFile, stateName, binaries);
+        }
+    }
+
+    /**
+     * A shared backend is connected to, as a run would, and its clusters and leases are read: a doctor that passes
+     * while the install then fails with exit 5 would be worse than none. The local backend needs no connection.
+     */
+    private void checkSharedBackend(List<Check> checks) {
+        if (!sharedBackend()) {
+            return;
+        }
+        try (StateStore store = stores.open()) {
+            List<ClusterInfo> clusters = store.list();
+            ok(checks, "State backend is reachable: " + store.backendName() + " (" + clusters.size()
+                    + " cluster(s); revisions and leases readable)");
+        } catch (IOException e) {
+            throw EngineException.runtime("state backend check failed: " + e.getMessage());
         }
     }
 
@@ -126,7 +156,27 @@ public final class DoctorAction {
             ok(checks, "Profile state directory is writable: " + stateDir);
             String name = stateName != null ? stateName : prepared.name();
             checkLock(stateDir, name);
+            if (sharedBackend()) {
+                checkLease(name);
+            }
             ok(checks, "Profile state for '" + name + "' is not locked by another run");
+        }
+    }
+
+    private boolean sharedBackend() {
+        return StateBackends.isPostgres(context.env().getOrDefault(StateBackends.VARIABLE, ""));
+    }
+
+    /** The shared backend's lease of {@code name}, read without taking it (a first install's lease included). */
+    private void checkLease(String name) {
+        try (StateStore store = stores.open()) {
+            Optional<LockHolder> holder = store.lockHolder(name);
+            if (holder.isPresent()) {
+                throw EngineException.invalid("profile state for '" + name + "' is locked by another run: "
+                        + store.backendName() + "; held by " + holder.get().describe());
+            }
+        } catch (IOException e) {
+            throw EngineException.runtime("state backend check failed: " + e.getMessage());
         }
     }
 

@@ -173,6 +173,12 @@ public final class LocalStateStore implements StateStore {
         return EngineException.invalid(holder.map(h -> message + "; held by " + h.describe()).orElse(message));
     }
 
+    @Override
+    public Optional<LockHolder> lockHolder(String name) throws IOException {
+        StateNames.requireValid(name);
+        return currentHolder(name);
+    }
+
     /** Who holds the name's lock right now; empty when nobody does or the holder is not recorded. */
     private Optional<LockHolder> currentHolder(String name) throws IOException {
         LockHolder mine = holders.get(name);

@@ -22,6 +22,14 @@ public interface StateStore extends AutoCloseable {
     /** Where this store keeps state, for messages and for {@code pk3s}-visible paths. */
     Path location();
 
+    /**
+     * How messages name this backend: the state directory for local state, {@code postgresql://user@host:port/db}
+     * for a database (never with a password).
+     */
+    default String backendName() {
+        return location().toString();
+    }
+
     /** {@code <name>.json}, the copy of {@code cluster.json} that {@code pk3s} reads. */
     Path clusterFile(String name);
 
@@ -75,6 +83,9 @@ public interface StateStore extends AutoCloseable {
      * another digest → exit 4. The caller holds the lock for the name.
      */
     RevisionInfo importRevision(RevisionInfo meta, Path pulledDir) throws IOException;
+
+    /** Who holds the name's lock right now (read only: nothing is taken); empty when nobody does or it is unknown. */
+    Optional<LockHolder> lockHolder(String name) throws IOException;
 
     /** Breaks the name's lock whoever holds it; returns the holder it broke, empty when it was not locked. */
     Optional<LockHolder> forceUnlock(String name) throws IOException;

@@ -229,6 +229,12 @@ public final class MemoryStateStore implements StateStore {
     }
 
     @Override
+    public Optional<LockHolder> lockHolder(String name) {
+        StateNames.requireValid(name);
+        return Optional.ofNullable(locks.get(name));
+    }
+
+    @Override
     public Optional<LockHolder> forceUnlock(String name) {
         StateNames.requireValid(name);
         return Optional.ofNullable(locks.remove(name));

@@ -187,6 +187,11 @@ public final class PostgresStateStore implements StateStore {
     }
 
     @Override
+    public String backendName() {
+        return description();
+    }
+
+    @Override
     public Path location() {
         return mirror.location();
     }
@@ -246,6 +251,12 @@ public final class PostgresStateStore implements StateStore {
         held.put(name, lock);
         lock.renewer.start();
         return lock;
+    }
+
+    @Override
+    public Optional<LockHolder> lockHolder(String name) throws IOException {
+        StateNames.requireValid(name);
+        return sql("reading the lock", () -> Leases.current(db, name));
     }
 
     @Override
