@@ -68,7 +68,7 @@ public final class PackageRunner {
                     LocalIdentity.holder(context.env(), request.operation().replace('.', ' '), startedAt), request.lockTimeout());
             try (StateStore store = stores.open();
                     StateLock lock = lock(store, stateName, lockRequest)) {
-                warnOnIdentityChange(store, prepared, stateName);
+                checkOwnerAndWarnOnChange(store, request, prepared, stateName);
 
                 Optional<String> userValue = prepared.override().flatMap(file -> file.value("TELEMETRY_ENABLED"));
                 // From the restore to the end a signal is recorded, not fatal: the run finishes its state handling (§12.4).
@@ -124,12 +124,30 @@ public final class PackageRunner {
         }
     }
 
-    /** One WARN when the state was last written from another package or another override file (§14.7, #9). */
-    private void warnOnIdentityChange(StateStore store, PreparedPackage prepared, String stateName) throws IOException {
+    /**
+     * A cluster name belongs to the package that wrote its state (docs/state.md "Cluster names"): a package of another
+     * name is refused before anything runs, unless install/apply say {@code --replace}. Otherwise one WARN when the
+     * state was last written from another version, digest or override file.
+     */
+    private void checkOwnerAndWarnOnChange(StateStore store, PackageRequest request, PreparedPackage prepared,
+            String stateName) throws IOException {
         Optional<EngineState> previous = store.readEngineState(stateName);
-        if (previous.isPresent()) {
-            PackageRun.identity(context, prepared, null).runWarning(stateName, previous.get()).ifPresent(context.log()::warn);
+        if (previous.isEmpty()) {
+            return;
         }
+        EngineState.Profile owner = previous.get().profile();
+        if (owner != null && owner.name() != null && !owner.name().equals(prepared.name())) {
+            String held = "cluster '" + stateName + "' holds the state of profile '" + owner.name() + "'"
+                    + (owner.version() == null ? "" : " " + owner.version()) + "; this package is '" + prepared.name() + "'"
+                    + (prepared.manifest().version() == null ? "" : " " + prepared.manifest().version());
+            if (!(request.replace() && request.installLike())) {
+                throw EngineException.invalid(held + ": use another --name"
+                        + (request.installLike() ? ", or --replace to let '" + prepared.name() + "' take it over" : ""));
+            }
+            context.log().warn(held + "; --replace: '" + prepared.name() + "' takes it over");
+            return;
+        }
+        PackageRun.identity(context, prepared, null).runWarning(stateName, previous.get()).ifPresent(context.log()::warn);
     }
 
     private static String stepFor(PackageRequest request) {

@@ -104,8 +104,10 @@ public final class CommandTable {
                             + "inputs, locks the profile's state, restores it, runs the install script with bash and "
                             + "persists the state whatever the result (contract §13.1). --dry-run switches to plan. "
                             + "--name keys the state (one package, several clusters); --lock-timeout waits for a run "
-                            + "holding the lock.")
-                    .flags(Flag.TGZ, Flag.ENV_FILE, Flag.NAME, Flag.LOCK_TIMEOUT, Flag.DRY_RUN, Flag.JSON, Flag.OFFLINE)
+                            + "holding the lock. A cluster name belongs to the package that wrote its state: another "
+                            + "package is refused (exit 4) unless --replace is given.")
+                    .flags(Flag.TGZ, Flag.ENV_FILE, Flag.NAME, Flag.LOCK_TIMEOUT, Flag.REPLACE, Flag.DRY_RUN, Flag.JSON,
+                            Flag.OFFLINE)
                     .examples("profile " + sub + " --tgz ./profile.tgz --env-file ./site.env",
                             "profile " + sub + " --tgz ./profile.tgz --env-file ./site-b.env --name site-b --lock-timeout 5m",
                             "profile " + sub + " --tgz ./profile.tgz --env-file ./site.env --dry-run")

@@ -281,7 +281,7 @@ final class Dispatcher {
             // both checked before anything runs: a typo must not cost a package extraction
             String name = invocation.name() == null ? null : ClusterNames.require("--name", invocation.name());
             request = new PackageRequest(sub, invocation.tgz(), invocation.envFile(), invocation.dryRun(), name,
-                    Durations.lockTimeout(invocation.lockTimeout()));
+                    Durations.lockTimeout(invocation.lockTimeout()), invocation.replace());
         }
         PackageAction action;
         switch (sub) {

@@ -41,6 +41,8 @@ public record Flag(String name, String value, String description, Completes comp
             "cluster name that keys the state (default: the package's metadata.name)", Completes.NOTHING);
     public static final Flag LOCK_TIMEOUT = new Flag("--lock-timeout", "<duration>",
             "wait this long for the state lock: 30s, 5m, 1h, 500ms or seconds (default 0: fail at once)", Completes.NOTHING);
+    public static final Flag REPLACE = new Flag("--replace", null,
+            "let this package take over a cluster name whose state another package wrote", Completes.NOTHING);
     public static final Flag REVISION = new Flag("--revision", "<n>", "state revision number (see 'state history')",
             Completes.NOTHING);
     public static final Flag OUTPUT_DIR = new Flag("--output", "<dir>",

@@ -88,6 +88,10 @@ public record Invocation(List<String> positionals, Map<String, String> values, S
         return has("--dry-run");
     }
 
+    public boolean replace() {
+        return has("--replace");
+    }
+
     public boolean json() {
         return has("--json");
     }

@@ -66,7 +66,8 @@ final class StateViews {
         field(s, "Last action", text(c.lastAction()) + ": " + text(c.result()) + lastExit(state) + " at " + text(c.when()));
         RevisionInfo r = shown.current();
         field(s, "Revision", r == null ? text(c.revision()) : r.revision() + ", written by " + text(r.who()) + " at "
-                + text(r.createdAt()) + " (" + text(r.command()) + ")");
+                + text(r.createdAt()) + " (" + text(r.command()) + " of " + text(r.profileName()) + " "
+                + text(r.profileVersion()) + ")");
         field(s, "Locked by", c.lockedBy() == null ? "nobody" : c.lockedBy().describe());
         field(s, "State file", shown.clusterFile().toString());
         field(s, "Runtime dir", shown.runtimeDir().toString());
@@ -80,10 +81,11 @@ final class StateViews {
                     + "writes it records one\n";
         }
         List<List<String>> rows = new ArrayList<>();
-        rows.add(List.of("REV", "WHEN", "WHO", "COMMAND", "RESULT", "EXIT", "VERSION", "TREE"));
+        rows.add(List.of("REV", "WHEN", "WHO", "COMMAND", "RESULT", "EXIT", "PROFILE", "TREE"));
         for (RevisionInfo r : history.revisions()) {
             rows.add(List.of(String.valueOf(r.revision()), text(r.createdAt()), text(r.who()), text(r.command()),
-                    text(r.result()) + (r.removed() ? " (removed)" : ""), text(r.exitCode()), text(r.profileVersion()),
+                    text(r.result()) + (r.removed() ? " (removed)" : ""), text(r.exitCode()),
+                    text(r.profileName()) + " " + text(r.profileVersion()),
                     r.treeSha256() == null ? "-" : r.treeSha256().substring(0, Math.min(12, r.treeSha256().length()))));
         }
         return table(rows);

@@ -168,6 +168,40 @@ class ClusterNameIT extends PackageTestBase {
         assertThat(destroy.stdout()).doesNotContain("Using the override env file recorded");
     }
 
+    /** A cluster name belongs to the package that wrote its state: another package is refused unless --replace. */
+    @Test
+    void anotherPackageCannotTakeOverAClusterNameWithoutReplace() throws Exception {
+        assertThat(install("siteB", "site-b.env").exitCode()).isZero();
+        String before = Files.readString(stateDir.resolve("siteB.runtime/engine-state.json"));
+        fixture.manifest(ProfileFixtureManifests.replace("name: fixture-profile", "name: other-profile"));
+        Path other = fixture.tgz(home.resolve("work/other.tgz"));
+        for (String command : List.of("install", "apply", "status", "plan")) {
+            Engine.Result refused = engine.run("profile", command, "--tgz", other.toString(), "--env-file", "site-b.env",
+                    "--name", "siteB");
+            String expected = "cluster 'siteB' holds the state of profile 'fixture-profile' 1.0.0; this package is "
+                    + "'other-profile' 1.0.0: use another --name"
+                    + (command.equals("install") || command.equals("apply") ? ", or --replace to let 'other-profile' take it over" : "");
+            assertError(refused, 4, expected);
+        }
+        assertThat(tools.calls("make")).isEmpty();
+        assertThat(Files.readString(stateDir.resolve("siteB.runtime/engine-state.json"))).isEqualTo(before);
+        assertThat(engine.run("state", "history", "siteB").stdoutLines()).hasSize(2);
+
+        Engine.Result replaced = engine.run("profile", "install", "--tgz", other.toString(), "--env-file", "site-b.env",
+                "--name", "siteB", "--replace");
+        assertThat(replaced.exitCode()).as(replaced.toString()).isZero();
+        assertThat(replaced.stdout()).contains("WARN  cluster 'siteB' holds the state of profile 'fixture-profile' 1.0.0; this "
+                + "package is 'other-profile' 1.0.0; --replace: 'other-profile' takes it over");
+        Engine.Result history = engine.run("state", "history", "siteB");
+        assertThat(history.stdoutLines().get(0)).contains("PROFILE");
+        assertThat(history.stdoutLines().get(1)).contains("fixture-profile 1.0.0");
+        assertThat(history.stdoutLines().get(2)).contains("other-profile 1.0.0");
+        assertThat(engine.run("state", "show", "siteB").stdout()).contains("(profile install of other-profile 1.0.0)");
+        // now it is other-profile's: the first package is the one refused
+        assertThat(engine.run("profile", "status", "--tgz", "fixture.tgz", "--env-file", "site-b.env", "--name", "siteB")
+                .exitCode()).isEqualTo(4);
+    }
+
     @Test
     void aDownloadedPackageIsFoundAgainInTheDownloadCache() throws Exception {
         byte[] tgz = Files.readAllBytes(home.resolve("work/fixture.tgz"));

@@ -134,8 +134,8 @@ class StateCommandsTest {
     void historyTextAndJson() throws IOException {
         run("state", "history", "siteA");
         assertThat(stdout().lines().toList()).hasSize(3);
-        assertThat(stdout()).startsWith("REV  WHEN                  WHO        COMMAND          RESULT   EXIT  VERSION  TREE\n")
-                .contains("\n2    2026-11-28T10:01:00Z  alice@ws1  profile status   success  0     1.0.0    ");
+        assertThat(stdout()).startsWith("REV  WHEN                  WHO        COMMAND          RESULT   EXIT  PROFILE                "
+                + "TREE\n").contains("\n2    2026-11-28T10:01:00Z  alice@ws1  profile status   success  0     fixture-profile 1.0.0  ");
         out.reset();
         run("state", "history", "siteA", "--json");
         JsonNode doc = JSON.readTree(stdout());
@@ -150,7 +150,7 @@ class StateCommandsTest {
     void showPullRollbackUnlockMigrateRender() throws IOException {
         run("state", "show", "siteA");
         assertThat(stdout()).contains("Cluster:       siteA\n", "Revision:      2, written by alice@ws1 at 2026-11-28T10:01:00Z "
-                + "(profile status)\n", "Locked by:     nobody\n", "State file:    " + dir.resolve("state/siteA.json") + "\n");
+                + "(profile status of fixture-profile 1.0.0)\n", "Locked by:     nobody\n", "State file:    " + dir.resolve("state/siteA.json") + "\n");
         out.reset();
         run("state", "pull", "siteA", "--revision", "1", "--output", "pulled");
         assertThat(stdout()).isEqualTo("Pulled revision 1 of 'siteA' into " + dir.resolve("pulled")
