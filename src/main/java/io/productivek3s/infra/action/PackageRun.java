@@ -10,6 +10,8 @@ import io.productivek3s.infra.exec.ChildProcess;
 import io.productivek3s.infra.exec.Interrupts;
 import io.productivek3s.infra.log.Log;
 import io.productivek3s.infra.state.EngineState;
+import io.productivek3s.infra.state.ErroredCopies;
+import io.productivek3s.infra.state.SnapshotPolicy;
 import io.productivek3s.infra.state.PersistResult;
 import io.productivek3s.infra.state.StateStore;
 import io.productivek3s.infra.telemetry.TelemetryRun;
@@ -130,14 +132,10 @@ public final class PackageRun {
     /** Copies the scenario's runtime output into the state store and logs what was written. */
     public void persist(EngineState.Result result, int exitCode) {
         context.events().step("profile.state.persist", "running", "persisting profile state");
-        try {
-            PersistResult written = write(result, exitCode);
-            stateChange = "persisted";
-            written.clusterFile().ifPresent(path -> context.log().info("Persisted profile state: " + path));
-            context.log().info("Persisted profile runtime state: " + written.runtimeDir());
-        } catch (IOException e) {
-            throw EngineException.runtime("could not persist profile state for '" + stateName + "': " + e.getMessage());
-        }
+        PersistResult written = write(result, exitCode);
+        stateChange = "persisted";
+        written.clusterFile().ifPresent(path -> context.log().info("Persisted profile state: " + path));
+        context.log().info("Persisted profile runtime state: " + written.runtimeDir());
     }
 
     /**
@@ -149,22 +147,47 @@ public final class PackageRun {
         int signal = interrupts.settle(name -> context.log().warn("SIG" + name + " received after 'profile "
                 + request.command() + "' finished and its state was recorded; stopping"));
         if (signal != 0 && persisted != null && persisted != EngineState.Result.INTERRUPTED) {
-            try {
-                write(EngineState.Result.INTERRUPTED, 128 + signal);
-            } catch (IOException e) {
-                throw EngineException.runtime("could not persist profile state for '" + stateName + "': " + e.getMessage());
-            }
+            write(EngineState.Result.INTERRUPTED, 128 + signal);
         }
         return signal;
     }
 
-    private PersistResult write(EngineState.Result result, int exitCode) throws IOException {
+    private PersistResult write(EngineState.Result result, int exitCode) {
         int signal = interrupts.received();
         EngineState.Result recorded = signal != 0 ? EngineState.Result.INTERRUPTED : result;
-        PersistResult written = store.persist(stateName, prepared.scenarioDir(),
-                engineState(recorded, signal != 0 ? 128 + signal : exitCode));
+        EngineState metadata = engineState(recorded, signal != 0 ? 128 + signal : exitCode);
+        PersistResult written;
+        try {
+            written = store.persist(stateName, prepared.scenarioDir(), metadata);
+        } catch (IOException | RuntimeException e) {
+            throw keepUncommitted(metadata, e);
+        }
         persisted = recorded;
         return written;
+    }
+
+    /**
+     * The new revision could not be committed (backend unreachable, lease lost, local disk trouble): the run's state
+     * (real infrastructure, possibly) must not vanish with the workspace. It is kept as an errored copy beside the
+     * state (docs/state.md "When state cannot be committed"); the one ERROR line is the cause, with the cause's exit
+     * code (5 unreachable, 4 lease lost or authentication, else 1), followed by where the copy is and how to commit it.
+     */
+    private EngineException keepUncommitted(EngineState metadata, Exception cause) {
+        EngineException failure = cause instanceof EngineException engine ? engine
+                : EngineException.runtime("could not persist profile state for '" + stateName + "': "
+                        + (cause instanceof IOException ? cause.getMessage() : cause.toString()));
+        ErroredCopies copies = new ErroredCopies(store.location());
+        String next;
+        try {
+            Path kept = copies.keep(stateName, prepared.scenarioDir(), store.runtimeDir(stateName), metadata,
+                    new SnapshotPolicy(context.log()::warn), failure.getMessage(), Instant.now(context.clock()));
+            next = "; this run's state was not committed and is kept in " + kept + ": once that is fixed, run 'state push "
+                    + stateName + " --from " + kept + "'";
+        } catch (IOException | RuntimeException keepFailed) {
+            next = "; this run's state was not committed and could not be kept in " + copies.root(stateName) + " either: "
+                    + keepFailed.getMessage();
+        }
+        return new EngineException(failure.exitCode(), failure.getMessage() + next, cause);
     }
 
     /** Removes the profile's state after a successful destroy. */

@@ -7,6 +7,7 @@ import io.productivek3s.infra.run.Workspace;
 import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.exec.Interrupts;
 import io.productivek3s.infra.state.EngineState;
+import io.productivek3s.infra.state.ErroredCopies;
 import io.productivek3s.infra.state.LocalIdentity;
 import io.productivek3s.infra.state.LockRequest;
 import io.productivek3s.infra.state.StateLock;
@@ -68,6 +69,7 @@ public final class PackageRunner {
                     LocalIdentity.holder(context.env(), request.operation().replace('.', ' '), startedAt), request.lockTimeout());
             try (StateStore store = stores.open();
                     StateLock lock = lock(store, stateName, lockRequest)) {
+                new ErroredCopies(store.location()).warning(stateName).ifPresent(context.log()::warn);
                 checkOwnerAndWarnOnChange(store, request, prepared, stateName);
 
                 Optional<String> userValue = prepared.override().flatMap(file -> file.value("TELEMETRY_ENABLED"));

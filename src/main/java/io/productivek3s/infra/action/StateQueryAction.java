@@ -4,6 +4,7 @@ import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.run.EngineContext;
 import io.productivek3s.infra.state.ClusterInfo;
 import io.productivek3s.infra.state.EngineState;
+import io.productivek3s.infra.state.ErroredCopies;
 import io.productivek3s.infra.state.RevisionInfo;
 import io.productivek3s.infra.state.StateStore;
 import io.productivek3s.infra.util.Files2;
@@ -27,10 +28,11 @@ public final class StateQueryAction {
 
     /**
      * {@code state show}: the cluster's summary, its {@code engine-state.json} (null when absent or unreadable), its
-     * current revision (null when the backend has none to show) and the local files {@code pk3s} reads.
+     * current revision (null when the backend has none to show), the local files {@code pk3s} reads and the state of
+     * failed runs kept uncommitted ({@link ErroredCopies}, oldest first).
      */
     public record Shown(String location, ClusterInfo cluster, EngineState engineState, RevisionInfo current,
-            Path clusterFile, Path runtimeDir) {
+            Path clusterFile, Path runtimeDir, List<ErroredCopies.Copy> errored) {
     }
 
     /** {@code state history}: the revisions, oldest first. */
@@ -59,6 +61,7 @@ public final class StateQueryAction {
 
     public Shown show(String name) {
         try (StateStore store = stores.open()) {
+            ErroredCopies copies = warnUncommitted(store, name);
             Optional<ClusterInfo> cluster = store.list().stream().filter(c -> c.name().equals(name)).findFirst();
             List<RevisionInfo> revisions = store.history(name);
             if (cluster.isEmpty()) {
@@ -66,7 +69,7 @@ public final class StateQueryAction {
             }
             RevisionInfo current = revisions.isEmpty() ? null : revisions.get(revisions.size() - 1);
             return new Shown(store.location().toString(), cluster.get(), store.readEngineState(name).orElse(null), current,
-                    store.clusterFile(name), store.runtimeDir(name));
+                    store.clusterFile(name), store.runtimeDir(name), copies.list(name));
         } catch (IOException e) {
             throw readFailure("'" + name + "'", e);
         }
@@ -74,6 +77,7 @@ public final class StateQueryAction {
 
     public History history(String name) {
         try (StateStore store = stores.open()) {
+            warnUncommitted(store, name);
             List<RevisionInfo> revisions = store.history(name);
             // state written before history existed has current state but no revisions yet
             if (revisions.isEmpty() && store.list().stream().noneMatch(c -> c.name().equals(name))) {
@@ -136,6 +140,13 @@ public final class StateQueryAction {
         } catch (IOException ignored) {
             // best effort: the error being reported matters more
         }
+    }
+
+    /** The one WARN while a failed run's state is kept uncommitted for {@code name} (before any exit 3 for it). */
+    private ErroredCopies warnUncommitted(StateStore store, String name) {
+        ErroredCopies copies = new ErroredCopies(store.location());
+        copies.warning(name).ifPresent(context.log()::warn);
+        return copies;
     }
 
     /** Exit 3 naming the backend; a destroyed cluster says so and points at its history. */

@@ -313,6 +313,17 @@ public final class CommandTable {
                 .flags(Flag.REVISION, Flag.LOCK_TIMEOUT, Flag.JSON)
                 .examples("state rollback site-b --revision 3", "state rollback site-b --revision 3 --lock-timeout 1m --json")
                 .env(STATE_ENVS).exits(0, 1, 2, 3, 4).json(JsonForm.of("state-rollback")).done());
+        rows.add(row("state push").group(Group.STATE).synopsis("state push <name> --from <dir> [--discard]")
+                .summary("commit the state a failed run could not commit (or discard it), as a new revision")
+                .details("Takes the cluster's lock (waiting up to --lock-timeout) and records the state in --from (the errored "
+                        + "copy a run keeps under <state dir>/.errored/<name>/ when its state cannot be committed, or a "
+                        + "'state pull' output) as a new revision, command 'state push'; an errored copy is then removed. "
+                        + "--discard deletes an errored copy instead. --from missing: exit 3; not such a directory: exit 4.")
+                .flags(Flag.FROM, Flag.DISCARD, Flag.LOCK_TIMEOUT, Flag.JSON)
+                .examples("state push site-b --from ~/.pk3s/state/.errored/site-b/20261207T101500Z-4242",
+                        "state push site-b --from ./site-b-state --lock-timeout 1m --json",
+                        "state push site-b --from ~/.pk3s/state/.errored/site-b/20261207T101500Z-4242 --discard")
+                .env(STATE_ENVS).exits(0, 1, 2, 3, 4, 5).json(JsonForm.of("state-push")).done());
         rows.add(row("state unlock").group(Group.STATE).synopsis("state unlock <name> --force")
                 .summary("break a cluster's lock and say whose it was")
                 .details("For a lock whose holder is gone (a crashed run, a lost workstation). Requires --force: breaking "

@@ -70,6 +70,7 @@ final class Dispatcher {
         handlers.put("state history", state::history);
         handlers.put("state pull", state::pull);
         handlers.put("state rollback", state::rollback);
+        handlers.put("state push", state::push);
         handlers.put("state unlock", state::unlock);
         handlers.put("state migrate", state::migrate);
         handlers.put("telemetry preview", this::telemetryCommand);

@@ -49,6 +49,11 @@ public record Flag(String name, String value, String description, Completes comp
             "directory to write <name>.json and <name>.runtime/ into (absent or empty)", Completes.DIRECTORY);
     public static final Flag TO = new Flag("--to", "<backend>",
             "target state backend: local or a postgresql://user@host:port/db URL", Completes.NOTHING);
+    public static final Flag FROM = new Flag("--from", "<dir>",
+            "the state to commit: an errored copy (named by the failed run's ERROR) or a 'state pull' output",
+            Completes.DIRECTORY);
+    public static final Flag DISCARD = new Flag("--discard", null,
+            "delete the errored copy named by --from instead of committing it", Completes.NOTHING);
     public static final Flag FORCE_UNLOCK = new Flag("--force", null,
             "break the lock whoever holds it (make sure no run is still working on the state)", Completes.NOTHING);
 

@@ -58,6 +58,15 @@ public record Invocation(List<String> positionals, Map<String, String> values, S
         return value("--to");
     }
 
+    /** {@code state push --from <dir>}. */
+    public String from() {
+        return value("--from");
+    }
+
+    public boolean discard() {
+        return has("--discard");
+    }
+
     /** {@code --profile} or {@code --profile-env}, whichever came last. */
     public String profile() {
         return value("--profile");

@@ -13,7 +13,7 @@ import java.util.OptionalLong;
 import java.util.function.Supplier;
 
 /**
- * Handlers of {@code state list|show|history|pull|rollback|unlock|migrate} and {@code profile list}: arguments
+ * Handlers of {@code state list|show|history|pull|rollback|push|unlock|migrate} and {@code profile list}: arguments
  * checked here (names exit 4, missing ones exit 3, malformed numbers and durations exit 2), the work done by the
  * state actions, the result printed as text on stdout or, with {@code --json}, as a document (docs/state.md).
  */
@@ -75,6 +75,19 @@ final class StateCommands {
         StateChangeAction.RolledBack rolled = new StateChangeAction(context, stores)
                 .rollback(name, revision, Durations.lockTimeout(invocation.lockTimeout()));
         return print(() -> StateViews.rollbackJson(rolled), () -> StateViews.rollbackText(rolled));
+    }
+
+    int push() {
+        String name = ClusterNames.positional(invocation, "state push");
+        if (invocation.from() == null) {
+            throw EngineException.missing("the 'state push' command requires --from <dir> (the failed run's ERROR names it;"
+                    + " 'state show " + name + "' lists kept copies)");
+        }
+        java.nio.file.Path from = context.paths().resolve(invocation.from());
+        StateChangeAction action = new StateChangeAction(context, stores);
+        StateChangeAction.Pushed pushed = invocation.discard() ? action.discard(name, from)
+                : action.push(name, from, Durations.lockTimeout(invocation.lockTimeout()));
+        return print(() -> StateViews.pushJson(pushed), () -> StateViews.pushText(pushed));
     }
 
     int unlock() {

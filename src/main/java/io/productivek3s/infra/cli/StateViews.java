@@ -72,6 +72,9 @@ final class StateViews {
         field(s, "State file", shown.clusterFile().toString());
         field(s, "Runtime dir", shown.runtimeDir().toString());
         field(s, "Backend", shown.location());
+        for (var copy : shown.errored()) {
+            field(s, "Uncommitted", copy.path() + " (" + copy.createdAt() + "): state push " + c.name() + " --from " + copy.path());
+        }
         return s.toString();
     }
 
@@ -101,6 +104,14 @@ final class StateViews {
                 + rolled.created().revision() + " (was " + rolled.previous() + ").\n"
                 + "Infrastructure is untouched: run 'profile status --name " + rolled.name() + "' or 'profile apply' to "
                 + "reconcile it with this state.\n";
+    }
+
+    static String pushText(StateChangeAction.Pushed pushed) {
+        if (pushed.created() == null) {
+            return "Discarded the uncommitted state of '" + pushed.name() + "' in " + pushed.from() + "\n";
+        }
+        return "Pushed the state in " + pushed.from() + " to '" + pushed.name() + "' as revision " + pushed.created().revision()
+                + (pushed.removedCopy() ? "; removed that errored copy" : "") + "\n";
     }
 
     static String unlockText(StateChangeAction.Unlocked unlocked) {
@@ -172,6 +183,12 @@ final class StateViews {
         ObjectNode files = root.putObject("files");
         files.put("cluster_file", shown.clusterFile().toString());
         files.put("runtime_dir", shown.runtimeDir().toString());
+        ArrayNode errored = root.putArray("errored");
+        for (var copy : shown.errored()) {
+            ObjectNode o = errored.addObject();
+            o.put("path", copy.path().toString());
+            o.put("created_at", copy.createdAt().toString());
+        }
         return root;
     }
 
@@ -201,6 +218,20 @@ final class StateViews {
         root.put("previous_revision", rolled.previous());
         revision(root.putObject("revision"), rolled.created());
         root.put("infrastructure_changed", false);
+        return root;
+    }
+
+    static ObjectNode pushJson(StateChangeAction.Pushed pushed) {
+        ObjectNode root = JsonResults.header("state push");
+        root.put("name", pushed.name());
+        root.put("from", pushed.from().toString());
+        root.put("discarded", pushed.created() == null);
+        if (pushed.created() == null) {
+            root.putNull("revision");
+        } else {
+            revision(root.putObject("revision"), pushed.created());
+        }
+        root.put("removed_copy", pushed.removedCopy());
         return root;
     }
 

@@ -270,7 +270,7 @@ class ClusterNameIT extends PackageTestBase {
     @Test
     void helpOfEveryStateCommandExitsZero() {
         for (String command : List.of("state list", "state show", "state history", "state pull", "state rollback",
-                "state unlock", "state migrate", "profile list")) {
+                "state push", "state unlock", "state migrate", "profile list")) {
             String[] words = (command + " --help").split(" ");
             Engine.Result result = engine.run(words);
             assertThat(result.exitCode()).as(result.toString()).isZero();

@@ -23,7 +23,9 @@ import java.util.stream.Stream;
  * {@code pg_ctl} from PATH or {@code /usr/lib/postgresql/<version>/bin} (run as the {@code postgres} user when the
  * tests run as root, which PostgreSQL refuses), a random free port, a data directory in a temp dir, password
  * (scram-sha-256) authentication for TCP so the wrong-password tests are real. One server per test JVM, started on
- * first use and stopped by a shutdown hook; each test class takes its own database with {@link #createDatabase}.
+ * first use and stopped by a shutdown hook; each test class takes its own database with {@link #createDatabase}. A
+ * test that stops the server ({@link #stopServer}, {@link #startServer}) takes a {@link #dedicated} one instead, so the
+ * shared server never goes away under another test.
  * It never skips: a machine without PostgreSQL fails these tests (.ci/run installs Debian's postgresql package).
  */
 public final class PostgresServer {
@@ -37,6 +39,8 @@ public final class PostgresServer {
     private final boolean asPostgres;
     private final int port;
     private final AtomicInteger databases = new AtomicInteger();
+    /** Only a dedicated server may be stopped by a test. */
+    private volatile boolean dedicated;
 
     private static final class Holder {
         static final PostgresServer INSTANCE = start();
@@ -45,6 +49,13 @@ public final class PostgresServer {
     /** The per-JVM server, started on first use. */
     public static PostgresServer shared() {
         return Holder.INSTANCE;
+    }
+
+    /** A server of the calling test's own (on its own port and data dir), removed when the JVM exits. */
+    public static PostgresServer dedicated() {
+        PostgresServer server = start();
+        server.dedicated = true;
+        return server;
     }
 
     private PostgresServer(Path base, Path bin, boolean asPostgres, int port) {
@@ -121,11 +132,36 @@ public final class PostgresServer {
         }
         run(List.of(bin.resolve("initdb").toString(), "-D", data.toString(), "-U", "postgres", "--pwfile=" + pw,
                 "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-locale", "--no-sync"), true);
-        Path log = base.resolve("server.log");
-        run(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", log.toString(), "-w", "-t", "60",
-                "-o", "-p " + port + " -c listen_addresses=127.0.0.1 -k " + base + " -c fsync=off"
-                        + " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200", "start"), true);
+        startServer();
         admin("CREATE ROLE " + USER + " LOGIN PASSWORD '" + PASSWORD + "'");
+    }
+
+    /** Starts the (stopped) server again on the same port and data directory; returns once it accepts connections. */
+    public void startServer() {
+        Path log = base.resolve("server.log");
+        try {
+            run(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", log.toString(), "-w", "-t", "60",
+                    "-o", "-p " + port + " -c listen_addresses=127.0.0.1 -k " + base + " -c fsync=off"
+                            + " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200", "start"), true);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Stops the server for real ({@code pg_ctl stop -m fast}: open sessions are terminated, new ones refused), as an
+     * administrator or a crash would. Only on a {@link #dedicated} server.
+     */
+    public void stopServer() {
+        if (!dedicated) {
+            throw new IllegalStateException("the shared PostgreSQL test server is never stopped by a test; use dedicated()");
+        }
+        try {
+            run(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "fast", "-w", "-t", "60", "stop"),
+                    true);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private void stop() {

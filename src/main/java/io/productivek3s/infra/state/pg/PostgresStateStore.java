@@ -679,6 +679,7 @@ public final class PostgresStateStore implements StateStore {
             }
             uploadMissing(pulledRuntime, manifest);
             Revisions.insert(db, stored, manifest, json, engineState);
+            fence(name); // like a persist: `state push` imports under a lease that must still be its own
             return stored;
         });
         // The mirror follows only when it is this database's (or empty): during `state migrate` from the local
