@@ -72,7 +72,6 @@ public final class Redactor {
         if (text == null) {
             return "";
         }
-        String result = maskBackendPasswords(text);
         List<String> forms = new ArrayList<>();
         for (String secret : secrets) {
             if (secret != null && secret.length() >= MIN_SECRET_LENGTH) {
@@ -80,15 +79,22 @@ public final class Redactor {
             }
         }
         forms.sort(Comparator.comparingInt(String::length).reversed());
-        for (String form : forms) {
-            // a secret made of '*' would survive as (part of) the mask itself
-            String mask = MASK.contains(form) || form.chars().allMatch(c -> c == '*') ? "[masked]" : MASK;
-            // replacing may join text into a new occurrence ("aa***" -> "a****" for "a***"): repeat until none is left;
-            // each pass removes a character that is not '*', so this ends
-            while (result.contains(form)) {
+        // Known secrets first: a password with a space or an '@' is then gone before the URL rule looks for its end.
+        // Replacing may join text into a new occurrence ("aa***" -> "a****" for "a***"), so this repeats until none
+        // is left (bounded: each replacement removes a character that is not '*').
+        String result = text;
+        for (int pass = 0; pass < 16; pass++) {
+            String before = result;
+            for (String form : forms) {
+                // a secret made of '*' would survive as (part of) the mask itself
+                String mask = form.chars().allMatch(c -> c == '*') ? "[masked]" : MASK;
                 result = result.replace(form, mask);
             }
+            if (result.equals(before)) {
+                break;
+            }
         }
+        result = maskBackendPasswords(result);
         return result;
     }
 
