@@ -30,6 +30,38 @@ pk3s_cds_quiet=(-Xlog:cds=off -Xlog:cds+dynamic=off)
 pk3s_min_java=17
 # -----------------------------------------------------------------------------------------------------------------
 
+# ---- State backend credentials (docs/state.md "Credentials") ---------------------------------------------------
+# A process's initial environment stays readable in /proc/<pid>/environ by every process of the same user (a
+# scenario's install script, too) for as long as it runs. So PGPASSWORD and a PK3S_STATE_BACKEND URL with a password
+# leave the environment here, before anything is started, and reach the JVM on descriptor 3 instead (a here-string:
+# a pipe, or a deleted temporary file), which it reads and empties before any child starts
+# (io.productivek3s.infra.exec.CredentialHandover). Entries are NAME=<byte length>:<value>; no fork.
+pk3s_credentials=""
+pk3s_hand_over() {  # NAME VALUE
+  local LC_ALL=C   # ${#v} in bytes, as the engine counts them
+  pk3s_credentials=$pk3s_credentials$1=${#2}:$2
+}
+if [ -n "${PGPASSWORD+set}" ]; then
+  pk3s_hand_over PGPASSWORD "$PGPASSWORD"
+  unset PGPASSWORD
+fi
+# The URL rule: the userinfo ends at the last '@'; a ':' in it starts the password. The environment keeps the URL
+# without it (user@host...), which names the backend and nothing more.
+case ${PK3S_STATE_BACKEND:-} in
+  *://*@*)
+    pk3s_userinfo=${PK3S_STATE_BACKEND#*://}
+    pk3s_userinfo=${pk3s_userinfo%@*}
+    case $pk3s_userinfo in
+      *:*)
+        pk3s_hand_over PK3S_STATE_BACKEND "$PK3S_STATE_BACKEND"
+        PK3S_STATE_BACKEND=${PK3S_STATE_BACKEND%%://*}://${pk3s_userinfo%%:*}@${PK3S_STATE_BACKEND##*@}
+        export PK3S_STATE_BACKEND
+        ;;
+    esac
+    unset pk3s_userinfo
+    ;;
+esac
+
 # Real location of this script, following symlinks; fork-free unless the launcher is reached through a symlink.
 pk3s_self=${BASH_SOURCE[0]}
 case $pk3s_self in /*) ;; *) pk3s_self=$PWD/$pk3s_self ;; esac
@@ -284,6 +316,11 @@ for pk3s_arg in "$@"; do
 done
 
 # ${a[@]+"${a[@]}"}: an empty array under set -u on bash < 4.4
+if [ -z "$pk3s_credentials" ]; then
+  exec "$pk3s_java" "${pk3s_jvm_flags[@]}" ${pk3s_cds[@]+"${pk3s_cds[@]}"} \
+    -Dpk3s.install.root="$pk3s_root" -Dpk3s.stderr.tty="$pk3s_tty" \
+    -cp "$pk3s_cp" io.productivek3s.infra.Main "$@"
+fi
 exec "$pk3s_java" "${pk3s_jvm_flags[@]}" ${pk3s_cds[@]+"${pk3s_cds[@]}"} \
-  -Dpk3s.install.root="$pk3s_root" -Dpk3s.stderr.tty="$pk3s_tty" \
-  -cp "$pk3s_cp" io.productivek3s.infra.Main "$@"
+  -Dpk3s.install.root="$pk3s_root" -Dpk3s.stderr.tty="$pk3s_tty" -Dpk3s.credentials.fd=3 \
+  -cp "$pk3s_cp" io.productivek3s.infra.Main "$@" 3<<<"$pk3s_credentials"

@@ -2,6 +2,7 @@ package io.productivek3s.infra;
 
 import io.productivek3s.infra.cli.Cli;
 import io.productivek3s.infra.exec.CallerLocale;
+import io.productivek3s.infra.exec.CredentialHandover;
 import io.productivek3s.infra.util.ShutdownHooks;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.Map;
 
 /** Process entry point; the launcher passes the install root as {@code -Dpk3s.install.root}. */
 public final class Main {
@@ -33,7 +35,16 @@ public final class Main {
         String root = System.getProperty("pk3s.install.root", "");
         // the launcher computes the root without forking, so it may carry "." or ".." segments
         Path installRoot = (root.isEmpty() ? Path.of("") : Path.of(root)).toAbsolutePath().normalize();
-        int code = new Cli(CallerLocale.restore(System.getenv()), out, err, installRoot, new LazyZoneClock()).run(args);
+        int code;
+        try {
+            // first, before anything can start a child: the descriptor holding the credentials is read and emptied
+            Map<String, String> env = CredentialHandover.restore(CallerLocale.restore(System.getenv()),
+                    System.getProperty(CredentialHandover.PROPERTY));
+            code = new Cli(env, out, err, installRoot, new LazyZoneClock()).run(args);
+        } catch (EngineException e) {
+            err.println("[pk3s-infra] ERROR " + e.getMessage());
+            code = e.exitCode();
+        }
         out.flush();
         err.flush();
         System.out.flush(); // anything a library printed: halt, unlike exit, has no one else flush it

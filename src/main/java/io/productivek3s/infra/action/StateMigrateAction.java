@@ -11,6 +11,7 @@ import io.productivek3s.infra.state.RevisionInfo;
 import io.productivek3s.infra.state.StateBackends;
 import io.productivek3s.infra.state.StateLock;
 import io.productivek3s.infra.state.StateStore;
+import io.productivek3s.infra.state.pg.PgConnectionSpec;
 import io.productivek3s.infra.util.Files2;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -22,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
-import java.util.regex.Pattern;
 
 /**
  * {@code state migrate --to <backend>}: copies every cluster of the current backend, with its whole history, into
@@ -32,8 +32,6 @@ import java.util.regex.Pattern;
  * another digest stops the migration (exit 4) rather than overwrite. The source is only read.
  */
 public final class StateMigrateAction {
-    private static final Pattern PASSWORD = Pattern.compile("(://[^/:@]*):[^@/]*@");
-
     /** One cluster's outcome: revisions in the source, copied now, already present in the target. */
     public record ClusterResult(String name, int revisions, int copied, int present, long current) {
     }
@@ -125,6 +123,6 @@ public final class StateMigrateAction {
 
     /** A password typed into the URL is never printed. */
     static String redact(String backend) {
-        return PASSWORD.matcher(backend).replaceFirst("$1:****@");
+        return PgConnectionSpec.redactUrl(backend);
     }
 }

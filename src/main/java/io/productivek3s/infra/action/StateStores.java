@@ -47,7 +47,7 @@ public interface StateStores {
             public StateStore open(String backend) {
                 Map<String, String> env = new HashMap<>(context.env());
                 env.put(StateBackends.VARIABLE, backend);
-                return StateBackends.open(env, dir(), context.log()::warn, context.log()::debug);
+                return StateBackends.prepare(backend, "--to", env, context.log()::warn, context.log()::debug).open(dir());
             }
 
             private Path dir() {

@@ -1,19 +1,33 @@
 package io.productivek3s.infra.log;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Masks secret values as {@code ****} (contract §6.4, §11.4). Values are registered as soon as they are known:
- * the telemetry bearer token, values of inputs declared {@code sensitive: true}, and values of variables whose
- * name looks secret ({@code TOKEN}, {@code SECRET}, {@code PASSWORD}).
+ * the telemetry bearer token, values of inputs declared {@code sensitive: true}, values of variables whose
+ * name looks secret ({@code TOKEN}, {@code SECRET}, {@code PASSWORD}), and the state backend's password.
+ * {@link #mask} is the one masking function: every line the engine prints goes through it, and so does every message
+ * the PostgreSQL state backend builds (docs/state.md "Credentials").
  */
 public final class Redactor {
     public static final String MASK = "****";
+    /** Secrets shorter than this are not replaced in free text: a 2-letter password would mask ordinary words. */
+    public static final int MIN_SECRET_LENGTH = 4;
     private static final Set<String> SECRET_NAME_MARKERS = Set.of("TOKEN", "SECRET", "PASSWORD");
+    private static final Pattern BACKEND_SCHEME = Pattern.compile("(?i)postgres(?:ql)?://");
+    /** What follows "host:" when that is a port, not a password: {@code 5432/db}. */
+    private static final Pattern PORT = Pattern.compile("[0-9]{1,5}(?:[/?#].*)?", Pattern.DOTALL);
 
     private final List<String> secrets = new CopyOnWriteArrayList<>();
 
@@ -25,7 +39,7 @@ public final class Redactor {
 
     /** Registers a value to mask; blank and very short values are ignored (they would mask ordinary text). */
     public void addSecret(String value) {
-        if (value == null || value.isBlank() || value.length() < 4 || secrets.contains(value)) {
+        if (value == null || value.isBlank() || value.length() < MIN_SECRET_LENGTH || secrets.contains(value)) {
             return;
         }
         secrets.add(value);
@@ -44,12 +58,117 @@ public final class Redactor {
     }
 
     public String redact(String text) {
-        String result = text;
+        return mask(text, secrets);
+    }
+
+    /**
+     * {@code text} with every secret masked: the password of any {@code postgresql://user:password@…} URL in it,
+     * whatever its characters (the URL rule: the last '@' before the host ends it; a password with a raw '/' or
+     * space, which no URL parser accepts, is masked up to the last '@' on its line), and every secret of
+     * {@value #MIN_SECRET_LENGTH} characters or more, raw and percent-encoded (form and RFC 3986 encoding, either
+     * hex case, or every byte escaped).
+     */
+    public static String mask(String text, Collection<String> secrets) {
+        if (text == null) {
+            return "";
+        }
+        List<String> forms = new ArrayList<>();
         for (String secret : secrets) {
-            if (result.contains(secret)) {
-                result = result.replace(secret, MASK);
+            if (secret != null && secret.length() >= MIN_SECRET_LENGTH) {
+                forms.addAll(encodings(secret));
             }
         }
+        forms.sort(Comparator.comparingInt(String::length).reversed());
+        // Known secrets first: a password with a space or an '@' is then gone before the URL rule looks for its end.
+        // Replacing may join text into a new occurrence ("aa***" -> "a****" for "a***"), so this repeats until none
+        // is left (bounded: each replacement removes a character that is not '*').
+        String result = text;
+        for (int pass = 0; pass < 16; pass++) {
+            String before = result;
+            for (String form : forms) {
+                // a secret made of '*' would survive as (part of) the mask itself
+                String mask = form.chars().allMatch(c -> c == '*') ? "[masked]" : MASK;
+                result = result.replace(form, mask);
+            }
+            if (result.equals(before)) {
+                break;
+            }
+        }
+        result = maskBackendPasswords(result);
         return result;
+    }
+
+    /**
+     * Masks the password of every {@code postgresql://user:password@host} in {@code text}. A URL ends at white space:
+     * its last '@' ends the password ({@code p@ss}). A password with a raw space or nothing that looks like a host
+     * after it (no '@' before the white space, and no port after the ':') runs to the last '@' on its line.
+     */
+    private static String maskBackendPasswords(String text) {
+        Matcher m = BACKEND_SCHEME.matcher(text);
+        StringBuilder out = new StringBuilder();
+        int copied = 0;
+        while (m.find()) {
+            int start = m.end();
+            if (start < copied) {
+                continue;
+            }
+            int lineEnd = bound(text, start, true);
+            int tokenEnd = bound(text, start, false);
+            int colon = text.indexOf(':', start);
+            if (colon < 0 || colon >= tokenEnd || text.substring(start, colon).indexOf('/') >= 0
+                    || text.substring(start, colon).indexOf('@') >= 0) {
+                continue;
+            }
+            int at = text.lastIndexOf('@', tokenEnd - 1);
+            if (at < colon && !PORT.matcher(text.substring(colon + 1, tokenEnd)).matches()) {
+                at = text.lastIndexOf('@', lineEnd - 1);
+            }
+            if (at > colon) {
+                out.append(text, copied, colon + 1).append(MASK);
+                copied = at;
+            }
+        }
+        return copied == 0 ? text : out.append(text, copied, text.length()).toString();
+    }
+
+    /** Where the URL starting at {@code from} ends: the next line break (or white space), or the next URL. */
+    private static int bound(String text, int from, boolean line) {
+        Matcher next = BACKEND_SCHEME.matcher(text);
+        int limit = next.find(from) ? next.start() : text.length();
+        for (int i = from; i < limit; i++) {
+            char c = text.charAt(i);
+            if (c == '\n' || c == '\r' || (!line && Character.isWhitespace(c))) {
+                return i;
+            }
+        }
+        return limit;
+    }
+
+    /** {@code secret} raw and in the percent-encoded forms a URL or a driver message may show it in. */
+    static Set<String> encodings(String secret) {
+        Set<String> forms = new LinkedHashSet<>();
+        forms.add(secret);
+        String form = URLEncoder.encode(secret, StandardCharsets.UTF_8);
+        String rfc3986 = form.replace("+", "%20").replace("*", "%2A").replace("%7E", "~");
+        StringBuilder every = new StringBuilder();
+        for (byte b : secret.getBytes(StandardCharsets.UTF_8)) {
+            every.append('%').append(String.format(Locale.ROOT, "%02X", b & 0xff));
+        }
+        for (String encoded : List.of(form, rfc3986, every.toString())) {
+            forms.add(encoded);
+            forms.add(lowerHex(encoded));
+        }
+        return forms;
+    }
+
+    private static String lowerHex(String encoded) {
+        StringBuilder out = new StringBuilder(encoded);
+        for (int i = 0; i + 2 < out.length(); i++) {
+            if (out.charAt(i) == '%') {
+                out.setCharAt(i + 1, Character.toLowerCase(out.charAt(i + 1)));
+                out.setCharAt(i + 2, Character.toLowerCase(out.charAt(i + 2)));
+            }
+        }
+        return out.toString();
     }
 }

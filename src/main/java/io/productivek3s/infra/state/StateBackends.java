@@ -35,15 +35,24 @@ public final class StateBackends {
      * backend, is thrown by {@link Prepared#open}, so callers keep their order of checks.
      */
     public static Prepared prepare(Map<String, String> env, Consumer<String> warn, Consumer<String> debug) {
-        String backend = env.getOrDefault(VARIABLE, "").trim();
-        if (backend.isEmpty() || backend.equals("local")) {
+        return prepare(env.getOrDefault(VARIABLE, ""), VARIABLE, env, warn, debug);
+    }
+
+    /**
+     * As {@link #prepare(Map, Consumer, Consumer)} for {@code backend}, which came from {@code origin}
+     * ({@value #VARIABLE}, or {@code --to}): error messages name the origin.
+     */
+    public static Prepared prepare(String backend, String origin, Map<String, String> env, Consumer<String> warn,
+            Consumer<String> debug) {
+        String trimmed = backend.trim();
+        if (trimmed.isEmpty() || trimmed.equals("local")) {
             return dir -> LocalStateStore.fromEnv(dir, env, warn);
         }
-        if (isPostgres(backend)) {
-            return PostgresStateStore.connectInBackground(backend, env, warn, debug)::open;
+        if (isPostgres(trimmed)) {
+            return PostgresStateStore.connectInBackground(trimmed, origin, env, warn, debug)::open;
         }
         return dir -> {
-            throw EngineException.invalid(VARIABLE + " must be 'local' or a postgresql://user@host:port/db URL");
+            throw EngineException.invalid(origin + " must be 'local' or a postgresql://user@host:port/db URL");
         };
     }
 

@@ -21,7 +21,7 @@ final class PgConnector {
         try {
             Connection connection = driver.connect(spec.jdbcUrl(), spec.properties());
             if (connection == null) {
-                throw EngineException.invalid("PK3S_STATE_BACKEND is not a URL the PostgreSQL driver accepts: "
+                throw EngineException.invalid("the PostgreSQL driver does not accept the state backend URL "
                         + spec.description());
             }
             return connection;

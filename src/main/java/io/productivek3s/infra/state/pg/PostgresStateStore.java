@@ -74,7 +74,7 @@ public final class PostgresStateStore implements StateStore {
      */
     public static PostgresStateStore open(String url, Map<String, String> env, Path localDir, Consumer<String> warn,
             Consumer<String> debug) {
-        return connectInBackground(url, env, warn, debug).open(localDir);
+        return connectInBackground(url, "PK3S_STATE_BACKEND", env, warn, debug).open(localDir);
     }
 
     /**
@@ -83,19 +83,19 @@ public final class PostgresStateStore implements StateStore {
      * URL, unreachable, authentication) surfaces from {@code open}, never earlier, so the run's own checks come first.
      * A connection never opened closes with the process.
      */
-    public static Connecting connectInBackground(String url, Map<String, String> env, Consumer<String> warn,
-            Consumer<String> debug) {
+    public static Connecting connectInBackground(String url, String origin, Map<String, String> env,
+            Consumer<String> warn, Consumer<String> debug) {
         java.util.concurrent.CompletableFuture<Session> result = new java.util.concurrent.CompletableFuture<>();
         Thread thread = new Thread(() -> {
             try {
-                result.complete(connect(url, env, warn, debug));
+                result.complete(connect(url, origin, env, warn, debug));
             } catch (Throwable e) {
                 result.completeExceptionally(e);
             }
         }, "pk3s-state-connect");
         thread.setDaemon(true);
         thread.start();
-        return new Connecting(result, url, env, warn, debug);
+        return new Connecting(result, url, origin, env, warn, debug);
     }
 
     /** A connection being opened; see {@link #connectInBackground}. */
@@ -106,12 +106,14 @@ public final class PostgresStateStore implements StateStore {
 
         private final java.util.concurrent.atomic.AtomicBoolean handedOut = new java.util.concurrent.atomic.AtomicBoolean();
         private final String url;
+        private final String origin;
         private final Map<String, String> env;
 
-        private Connecting(java.util.concurrent.CompletableFuture<Session> session, String url, Map<String, String> env,
-                Consumer<String> warn, Consumer<String> debug) {
+        private Connecting(java.util.concurrent.CompletableFuture<Session> session, String url, String origin,
+                Map<String, String> env, Consumer<String> warn, Consumer<String> debug) {
             this.session = session;
             this.url = url;
+            this.origin = origin;
             this.env = env;
             this.warn = warn;
             this.debug = debug;
@@ -124,7 +126,7 @@ public final class PostgresStateStore implements StateStore {
         public PostgresStateStore open(Path localDir) {
             Session s;
             try {
-                s = handedOut.getAndSet(true) ? connect(url, env, warn, debug) : session.join();
+                s = handedOut.getAndSet(true) ? connect(url, origin, env, warn, debug) : session.join();
             } catch (java.util.concurrent.CompletionException e) {
                 if (e.getCause() instanceof RuntimeException r) {
                     throw r;
@@ -142,9 +144,10 @@ public final class PostgresStateStore implements StateStore {
     private record Session(PgConnector connector, Connection db, Duration lease) {
     }
 
-    private static Session connect(String url, Map<String, String> env, Consumer<String> warn,
+    private static Session connect(String url, String origin, Map<String, String> env, Consumer<String> warn,
             Consumer<String> debug) {
-        PgConnectionSpec spec = PgConnectionSpec.parse(url, env, warn);
+        PgConnectionSpec spec = PgConnectionSpec.parse(url, origin, env, warn);
+        spec.transportWarning().ifPresent(warn);
         Duration lease = leaseDuration(env);
         long t0 = System.nanoTime();
         PgConnector connector = new PgConnector(spec);

@@ -99,4 +99,38 @@ class PgConnectionSpecTest {
         assertThatThrownBy(() -> parse("postgresql://a@h/d", Map.of("PK3S_STATE_CONNECT_TIMEOUT", "soon")))
                 .isInstanceOfSatisfying(EngineException.class, e -> assertThat(e.exitCode()).isEqualTo(4));
     }
+
+    @Test
+    void theLastAtBeforeTheHostEndsTheUserinfo() {
+        PgConnectionSpec spec = parse("postgresql://alice:p@ssw0rd@db.example/pk3s", Map.of());
+        assertThat(spec.password()).contains("p@ssw0rd");
+        assertThat(spec.host()).isEqualTo("db.example");
+        assertThat(spec.redact("postgresql://alice:p@ssw0rd@db.example/pk3s")).isEqualTo("postgresql://alice:****@db.example/pk3s");
+        assertThat(parse("postgresql://alice:a:b%2Fc@h/d", Map.of()).password()).contains("a:b/c");
+        assertThat(PgConnectionSpec.embedsPassword("postgresql://alice:se/cret@h/d")).isTrue();
+        assertThat(PgConnectionSpec.embedsPassword("postgresql://alice@h/d?sslrootcert=/x@y")).isFalse();
+    }
+
+    @Test
+    void malformedUrlMessagesNameWhereTheUrlCameFrom() {
+        assertThatThrownBy(() -> PgConnectionSpec.parse("postgresql://bob:se/cret@h/d", "--to", Map.of(), warnings::add))
+                .isInstanceOfSatisfying(EngineException.class, e -> assertThat(e.getMessage())
+                        .isEqualTo("--to is not a valid postgresql://user@host:port/db URL: postgresql://bob:****@h/d"));
+    }
+
+    @Test
+    void anUnauthenticatedServerOffLoopbackIsWarnedAbout() {
+        assertThat(parse("postgresql://a@db.example/d", Map.of()).transportWarning()).hasValueSatisfying(w -> assertThat(w)
+                .startsWith("state backend postgresql://a@db.example:5432/d: no sslmode (pgjdbc's default is prefer) does"
+                        + " not authenticate the server")
+                .contains("sslmode=verify-full", "sslrootcert=").doesNotContain("\n"));
+        assertThat(parse("postgresql://a@db.example/d?sslmode=require", Map.of()).transportWarning()).isPresent();
+        assertThat(parse("postgresql://a@db.example/d?sslmode=disable", Map.of()).transportWarning()).isPresent();
+        for (String quiet : List.of("postgresql://a@db.example/d?sslmode=verify-full",
+                "postgresql://a@db.example/d?sslmode=verify-ca&sslrootcert=/etc/ca.pem", "postgresql://a@db.example/d?ssl=true",
+                "postgresql://a@127.0.0.1/d", "postgresql://a@127.1.2.3:6000/d", "postgresql://a@localhost/d",
+                "postgresql://a@[::1]/d")) {
+            assertThat(parse(quiet, Map.of()).transportWarning()).as(quiet).isEmpty();
+        }
+    }
 }

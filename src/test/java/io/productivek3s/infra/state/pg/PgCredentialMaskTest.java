@@ -1,0 +1,120 @@
+package io.productivek3s.infra.state.pg;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.productivek3s.infra.EngineException;
+import io.productivek3s.infra.log.Redactor;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+/**
+ * The one mask ({@link Redactor#mask}, used by {@link PgConnectionSpec#redact} and {@link PgConnectionSpec#redactUrl})
+ * against random passwords: whatever their characters, a message never shows them, raw or percent-encoded.
+ */
+class PgCredentialMaskTest {
+    /** What breaks naive masks: URL delimiters, '%' and escapes, spaces, '*', non-ASCII. */
+    private static final String ALPHABET = "aZ9_-./@:%2F?#&=+ *~!$'()[];,\u00e9\u65e5";
+
+    @Provide
+    Arbitrary<String> passwords() {
+        return Arbitraries.strings().withChars(ALPHABET.toCharArray()).ofMinLength(4).ofMaxLength(24)
+                .filter(p -> !p.isBlank());
+    }
+
+    /** Messages a password may reach: driver errors, --debug lines, the URL itself. */
+    private static List<String> messages(String password, String url) {
+        return List.of(
+                "FATAL: password authentication failed for user \"alice\" (password " + password + ")",
+                "[pk3s-infra] DEBUG env PGPASSWORD=" + password,
+                "connecting to " + url + " failed: " + encoded(password) + " / " + rfc3986(password),
+                url,
+                "lower-case escapes: " + lowerHex(encoded(password)) + " and " + lowerHex(rfc3986(password)),
+                password + password + " at both ends " + password);
+    }
+
+    @Property(tries = 2000)
+    void aPasswordInTheUrlIsParsedExactlyAndNeverShown(@ForAll("passwords") String password) {
+        String url = "postgresql://alice:" + rfc3986(password) + "@db.example:5432/pk3s";
+        PgConnectionSpec spec = PgConnectionSpec.parse(url, Map.of(), w -> { });
+        assertThat(spec.password()).contains(password);
+        assertThat(spec.host()).isEqualTo("db.example");
+        for (String message : messages(password, url)) {
+            assertNotShown(spec.redact(message), password);
+        }
+        assertThat(PgConnectionSpec.redactUrl(url)).isEqualTo("postgresql://alice:****@db.example:5432/pk3s");
+    }
+
+    @Property(tries = 2000)
+    void aPasswordFromPgpasswordIsNeverShown(@ForAll("passwords") String password) {
+        PgConnectionSpec spec = PgConnectionSpec.parse("postgresql://alice@127.0.0.1/pk3s",
+                Map.of("PGPASSWORD", password), w -> { });
+        assertThat(spec.password()).contains(password);
+        for (String message : messages(password, "postgresql://alice:" + password + "@127.0.0.1/pk3s")) {
+            assertNotShown(spec.redact(message), password);
+        }
+    }
+
+    /** Typed raw into the URL ('/', '@', spaces...): parsed or refused, the message never shows it. */
+    @Property(tries = 2000)
+    void aRawPasswordInAnyUrlIsNeverShown(@ForAll("passwords") String password) {
+        String url = "postgresql://alice:" + password + "@db.example/pk3s";
+        String shown;
+        try {
+            shown = PgConnectionSpec.parse(url, Map.of(), w -> { }).redact(url);
+        } catch (EngineException e) {
+            assertThat(e.exitCode()).isEqualTo(4);
+            shown = e.getMessage();
+        }
+        assertNotShown(shown, password);
+        assertNotShown(PgConnectionSpec.redactUrl(url), password);
+        if (password.chars().noneMatch(Character::isWhitespace)) {
+            assertThat(PgConnectionSpec.redactUrl(url)).isEqualTo("postgresql://alice:****@db.example/pk3s");
+        }
+    }
+
+    /** Short passwords are not replaced in free text (they would mask words) but never survive in a URL. */
+    @Property(tries = 1000)
+    void aShortPasswordIsMaskedInTheUrl(@ForAll("short") String password) {
+        String url = "postgresql://alice:" + password + "@db.example/pk3s";
+        assertThat(PgConnectionSpec.redactUrl(url)).isEqualTo("postgresql://alice:****@db.example/pk3s");
+        assertThat(Redactor.mask("from " + url + " to postgresql://bob:" + password + "@other/db", List.of()))
+                .isEqualTo("from postgresql://alice:****@db.example/pk3s to postgresql://bob:****@other/db");
+    }
+
+    @Provide
+    Arbitrary<String> shortPasswords() {
+        return Arbitraries.strings().withChars("aZ9/@:%?&=+*!".toCharArray()).ofMinLength(1).ofMaxLength(3);
+    }
+
+    @Provide("short")
+    Arbitrary<String> shortOnes() {
+        return shortPasswords();
+    }
+
+    private static void assertNotShown(String text, String password) {
+        assertThat(text).doesNotContain(password).doesNotContain(encoded(password)).doesNotContain(rfc3986(password))
+                .doesNotContain(lowerHex(encoded(password))).doesNotContain(lowerHex(rfc3986(password)));
+    }
+
+    /** Percent-escapes with lower-case hex digits ({@code %2f}), the rest as it is. */
+    private static String lowerHex(String encoded) {
+        return java.util.regex.Pattern.compile("%[0-9A-F]{2}").matcher(encoded)
+                .replaceAll(r -> r.group().toLowerCase(Locale.ROOT));
+    }
+
+    private static String encoded(String password) {
+        return URLEncoder.encode(password, StandardCharsets.UTF_8);
+    }
+
+    private static String rfc3986(String password) {
+        return encoded(password).replace("+", "%20").replace("*", "%2A").replace("%7E", "~");
+    }
+}
