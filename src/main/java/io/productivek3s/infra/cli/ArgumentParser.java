@@ -11,7 +11,8 @@ import java.util.Set;
 /**
  * Parses the engine's command line by the bash engine's rules (contract §2.2): flags anywhere, the token after a
  * value flag is always its value (even {@code --debug}), the last occurrence wins, {@code --flag=value} accepted and
- * {@code --flag=} an error, unknown dash-tokens kept as positionals, {@code --} not special. The flags come from the
+ * {@code --flag=} an error, unknown dash-tokens kept as positionals (and listed as unknown flags, so the dispatcher
+ * can warn or refuse: docs/cli.md "Typos"), {@code --} not special. The flags come from the
  * {@link CommandTable}; {@code --version} takes a value only for commands that declare it so (core), elsewhere it
  * is the version command.
  *
@@ -57,12 +58,25 @@ public final class ArgumentParser {
                 switches.add(arg);
             } else {
                 positionals.add(arg);
-                if (name.startsWith("--") && name.length() > 2 && !name.equals("--help") && !known.containsKey(name)) {
-                    unknown.add(name);
+                String flag = eq > 0 ? arg.substring(0, eq) : arg; // -n=x names -n, as --nmae=x names --nmae
+                if (looksLikeFlag(flag) && !known.containsKey(flag)) {
+                    unknown.add(flag);
                 }
             }
         }
         return new Invocation(positionals, values, switches, unknown);
+    }
+
+    /**
+     * {@code --word} or {@code -w…}, but not {@code --} or {@code -}, not a negative number, and not the help
+     * tokens, which the dispatcher reads as positionals.
+     */
+    private static boolean looksLikeFlag(String token) {
+        if (token.equals("--help") || token.equals("-h")) {
+            return false;
+        }
+        return token.startsWith("--") ? token.length() > 2
+                : token.length() > 1 && token.charAt(0) == '-' && Character.isLetter(token.charAt(1));
     }
 
     /** Whether the command named by the first positional (skipping flags and their values) declares {@code flag}. */

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Every command the engine knows, once. The parser's flag set, the package-only gate, the top-level usage,
@@ -32,6 +33,13 @@ public final class CommandTable {
             + "is never taken from the state.";
 
     private static final List<CommandSpec> ROWS = build();
+
+    /**
+     * Commands that change a cluster's state: an unknown flag there is refused instead of ignored, since the one
+     * the user meant may have chosen the cluster (docs/cli.md "Typos"). {@code state push} counts once it exists.
+     */
+    private static final Set<String> CHANGES_STATE = Set.of("profile install", "profile apply", "profile destroy",
+            "state rollback", "state unlock", "state migrate", "state push");
 
     private CommandTable() {
     }
@@ -79,6 +87,11 @@ public final class CommandTable {
     /** Whether the first word is a source-only command (contract §3: checked before anything else). */
     public static boolean sourceOnly(String firstWord) {
         return ROWS.stream().filter(spec -> spec.words().get(0).equals(firstWord)).anyMatch(spec -> spec.surface() == Surface.SOURCE);
+    }
+
+    /** Whether {@code spec} changes a cluster's state (see {@link #CHANGES_STATE}). */
+    public static boolean changesState(CommandSpec spec) {
+        return CHANGES_STATE.contains(spec.name());
     }
 
     /** Legacy scenario aliases: their extra arguments, dashes included, belong to make (§21.5). */

@@ -105,14 +105,16 @@ final class Dispatcher {
             return topic.isEmpty() ? help(context.log().stdout()) : commandHelp(topic);
         }
         checkSurface(command);
-        warnUnknownFlags(command);
         Optional<CommandSpec> spec = CommandTable.find(invocation.positionals());
         if (wantsHelp(spec)) {
             return commandHelp(helpTopic());
         }
         if (spec.isEmpty()) {
+            warnUnknownFlags(Optional.empty());
             throw unsupported(invocation.positionals());
         }
+        // before the handler: a refused flag must cost no lock, no extraction and no telemetry
+        warnUnknownFlags(spec);
         return handlers.get(spec.get().name()).getAsInt();
     }
 
@@ -184,15 +186,31 @@ final class Dispatcher {
         return DidYouMean.closest(typo, candidates).map(word -> " (did you mean '" + word + "'?)").orElse("");
     }
 
-    /** §2.2 keeps unknown dash tokens as positionals; say so, since a typo such as --evn-file otherwise vanishes. */
-    private void warnUnknownFlags(String command) {
-        if (CommandTable.forwardsArguments(command)) {
+    /**
+     * §2.2 keeps unknown dash tokens as positionals and ignores them; say so, since a typo such as --evn-file
+     * otherwise vanishes. Refused (exit 2, before anything runs) when ignoring it could act on the wrong thing: a near
+     * miss of a known flag (the user meant that flag), or any unknown flag on a command that changes state.
+     */
+    private void warnUnknownFlags(Optional<CommandSpec> spec) {
+        if (spec.isPresent() && CommandTable.forwardsArguments(spec.get().words().get(0))) {
             return;
         }
         List<String> known = CommandTable.flags().stream().map(Flag::name).toList();
         for (String flag : invocation.unknownFlags()) {
-            context.log().warn("ignoring unknown flag " + flag + DidYouMean.closest(flag, known)
-                    .map(name -> " (did you mean " + name + "?)").orElse(""));
+            Optional<String> meant = DidYouMean.closest(flag, known);
+            if (meant.isPresent()) {
+                throw EngineException.usage("unknown flag " + flag + " (did you mean " + meant.get()
+                        + "?); nothing was done");
+            }
+        }
+        if (spec.isPresent() && CommandTable.changesState(spec.get()) && !invocation.unknownFlags().isEmpty()) {
+            String command = spec.get().name();
+            throw EngineException.usage("unknown flag " + invocation.unknownFlags().get(0) + ": '" + command
+                    + "' changes state, so it refuses flags it does not know; nothing was done ('help " + command
+                    + "' lists its flags)");
+        }
+        for (String flag : invocation.unknownFlags()) {
+            context.log().warn("ignoring unknown flag " + flag);
         }
     }
 

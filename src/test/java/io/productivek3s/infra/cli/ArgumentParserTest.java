@@ -52,6 +52,16 @@ class ArgumentParserTest {
     }
 
     @Test
+    void unknownDoubleAndSingleDashTokensAreListedAsUnknownFlags() {
+        Invocation inv = parse("profile", "install", "--nmae=site-b", "-n", "site-y", "--", "-", "-1", "-h", "--help");
+        assertThat(inv.unknownFlags()).containsExactly("--nmae", "-n");
+        assertThat(inv.positionals()).containsExactly("profile", "install", "--nmae=site-b", "-n", "site-y", "--", "-",
+                "-1", "-h", "--help");
+        assertThat(parse("state", "list", "-q=1", "--json").unknownFlags()).containsExactly("-q");
+        assertThat(parse("--tgz", "-n").unknownFlags()).as("a value is never a flag").isEmpty();
+    }
+
+    @Test
     void versionFlagIsTheVersionCommandExceptForCore() {
         assertThat(parse("--version").versionFlag()).isTrue();
         assertThat(parse("--version").positionals()).isEmpty();

@@ -52,16 +52,17 @@ class CommandHelpIT extends PackageTestBase {
     }
 
     @Test
-    void unknownFlagIsIgnoredAsBeforeButNamedWithASuggestion() throws IOException {
+    void aNearMissOfAKnownFlagIsRefusedAndOtherUnknownFlagsAreIgnoredWithAWarning() throws IOException {
         pack();
         overrideFile("ONPREM_SERVER_IP=10.0.0.5\n");
+        // #21: it used to WARN and run on without the override; the user meant --env-file, so nothing runs now
         Engine.Result result = engine.run("profile", "install", "--tgz", "fixture.tgz", "--evn-file", "site.env");
-        // §2.2: the token stays a positional and the run goes on without the override, so the required input is missing
-        assertThat(result.exitCode()).as(result.toString()).isEqualTo(4);
-        assertThat(result.stdoutLines()).first().isEqualTo("[pk3s-infra] WARN  ignoring unknown flag --evn-file (did you mean --env-file?)");
+        assertThat(result.exitCode()).as(result.toString()).isEqualTo(2);
         assertThat(result.stderrLines()).containsExactly(
-                "[pk3s-infra] ERROR required packaged profile inputs must be provided through --env-file: ONPREM_SERVER_IP");
+                "[pk3s-infra] ERROR unknown flag --evn-file (did you mean --env-file?); nothing was done");
+        assertThat(result.stdout()).doesNotContain("ignoring unknown flag");
 
+        // §2.2: a flag no command resembles stays a positional and is ignored, named by a WARN
         Engine.Result inline = engine.run("profile", "validate", "--tgz", "fixture.tgz", "--frobnicate=1");
         assertThat(inline.exitCode()).isZero();
         assertThat(inline.stdoutLines()).contains("[pk3s-infra] WARN  ignoring unknown flag --frobnicate");

@@ -102,4 +102,16 @@ class CommandTableTest {
             }
         }
     }
+
+    @Test
+    void exactlyTheCommandsThatChangeStateRefuseUnknownFlags() {
+        Set<String> changing = ROWS.stream().filter(CommandTable::changesState).map(CommandSpec::name)
+                .collect(Collectors.toSet());
+        assertThat(changing).containsExactlyInAnyOrderElementsOf(ROWS.stream().map(CommandSpec::name)
+                .filter(Set.of("profile install", "profile apply", "profile destroy", "state rollback", "state unlock",
+                        "state migrate", "state push")::contains).toList());
+        assertThat(changing).contains("profile install", "profile apply", "profile destroy", "state rollback",
+                "state unlock", "state migrate");
+        assertThat(changing).doesNotContain("profile validate", "profile plan", "state list", "state pull");
+    }
 }
