@@ -9,6 +9,7 @@ import io.productivek3s.infra.state.ClusterInfo;
 import io.productivek3s.infra.state.EngineState;
 import io.productivek3s.infra.state.LockHolder;
 import io.productivek3s.infra.state.RevisionInfo;
+import io.productivek3s.infra.util.Printable;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -308,14 +309,15 @@ final class StateViews {
     }
 
     private static void field(StringBuilder s, String label, String value) {
-        s.append(String.format("%-14s %s", label + ":", value)).append('\n');
+        // engine-state.json of a shared backend is anyone's data: nothing in it reaches the terminal unprintable
+        s.append(String.format("%-14s %s", label + ":", Printable.clean(value))).append('\n');
     }
 
     private static String text(Object value) {
         if (value == null) {
             return "-";
         }
-        return value instanceof Instant instant ? instant.toString() : String.valueOf(value).replaceAll("\\p{Cntrl}", "?");
+        return value instanceof Instant instant ? instant.toString() : Printable.clean(String.valueOf(value));
     }
 
     /** Left-aligned columns, two spaces apart, no trailing blanks. */

@@ -10,32 +10,59 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Exclusive OS locks on files (fcntl, what {@link FileChannel#tryLock()} takes on Linux). POSIX locks belong to the
- * process, and closing <em>any</em> descriptor of the file drops all of them, so a second channel opened in this JVM
- * would silently release a lock another store instance holds. The JVM-wide registry below is therefore the one piece
- * of static mutable state here, mirroring a process-wide OS resource: a file is opened only by the claimant.
+ * Exclusive and shared OS locks on files (fcntl, what {@link FileChannel#tryLock()} takes on Linux). POSIX locks
+ * belong to the process, and closing <em>any</em> descriptor of the file drops all of them, so a second channel opened
+ * in this JVM would silently release a lock another store instance holds. The JVM-wide registries below are therefore
+ * the one piece of static mutable state here, mirroring a process-wide OS resource: a file is opened only by the
+ * exclusive claimant, or once by all of this JVM's shared holders together (counted).
  */
 final class FileLocks {
     private static final Set<Path> CLAIMED = ConcurrentHashMap.newKeySet();
+    /** Files this JVM holds shared, with the one channel that holds it; guarded by itself. */
+    private static final Map<Path, Readers> READERS = new HashMap<>();
     private static final long POLL_MILLIS = 20;
+
+    private static final class Readers {
+        final FileChannel channel;
+        int count = 1;
+
+        Readers(FileChannel channel) {
+            this.channel = channel;
+        }
+    }
 
     private FileLocks() {
     }
 
     /** An OS lock held by this JVM; {@link #close()} releases it (repeatable). */
     static final class Held implements AutoCloseable {
-        private final Path file;
-        private final FileChannel channel;
+        private final Runnable release;
         private boolean open = true;
 
+        private Held(Runnable release) {
+            this.release = release;
+        }
+
         private Held(Path file, FileChannel channel) {
-            this.file = file;
-            this.channel = channel;
+            this(() -> {
+                try {
+                    closeChannel(channel);
+                } finally {
+                    CLAIMED.remove(file);
+                }
+            });
+        }
+
+        /** Holds nothing: for a reader of a store that does not exist yet. */
+        static Held none() {
+            return new Held(() -> { });
         }
 
         @Override
@@ -44,19 +71,75 @@ final class FileLocks {
                 return;
             }
             open = false;
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                // the descriptor is gone either way; process exit releases the lock at the latest
-            } finally {
-                CLAIMED.remove(file);
-            }
+            release.run();
         }
+    }
+
+    private static void closeChannel(FileChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // the descriptor is gone either way; process exit releases the lock at the latest
+        }
+    }
+
+    /** Claims {@code file} for an exclusive lock in this JVM: nobody here holds it, exclusively or shared. */
+    private static boolean claim(Path file) {
+        synchronized (READERS) {
+            return !READERS.containsKey(file) && CLAIMED.add(file);
+        }
+    }
+
+    /**
+     * Waits as long as it takes for a shared lock (for readers of the shared object store: any number of them at
+     * once, in this JVM and in other processes, while nobody holds the lock exclusively). Polls, so that waiting
+     * never holds this JVM's registry.
+     */
+    static Held lockShared(Path file) throws IOException {
+        while (true) {
+            synchronized (READERS) {
+                Readers readers = READERS.get(file);
+                if (readers != null) {
+                    readers.count++;
+                    return sharedHold(file, readers);
+                }
+                if (!CLAIMED.contains(file)) {
+                    FileChannel channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE,
+                            StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+                            PosixFilePermissions.asFileAttribute(Files2.FILE_PRIVATE));
+                    FileLock lock;
+                    try {
+                        lock = channel.tryLock(0, Long.MAX_VALUE, true);
+                    } catch (IOException | RuntimeException e) {
+                        closeChannel(channel);
+                        throw e;
+                    }
+                    if (lock != null) {
+                        Readers first = new Readers(channel);
+                        READERS.put(file, first);
+                        return sharedHold(file, first);
+                    }
+                    closeChannel(channel); // held exclusively by another process
+                }
+            }
+            pause(POLL_MILLIS);
+        }
+    }
+
+    private static Held sharedHold(Path file, Readers readers) {
+        return new Held(() -> {
+            synchronized (READERS) {
+                if (--readers.count == 0) {
+                    READERS.remove(file);
+                    closeChannel(readers.channel);
+                }
+            }
+        });
     }
 
     /** Takes the lock if nobody (this JVM or another process) holds it; creates the file 0600 if missing. */
     static Optional<Held> tryLock(Path file) throws IOException {
-        if (!CLAIMED.add(file)) {
+        if (!claim(file)) {
             return Optional.empty();
         }
         FileChannel channel = null;
@@ -85,10 +168,10 @@ final class FileLocks {
         }
     }
 
-    /** Waits as long as it takes (for short critical sections such as the shared object store). */
+    /** Waits as long as it takes for an exclusive lock (short critical sections such as the shared object store). */
     static Held lock(Path file) throws IOException {
         while (true) {
-            if (CLAIMED.add(file)) {
+            if (claim(file)) {
                 try {
                     FileChannel channel = FileChannel.open(file,
                             Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),

@@ -144,24 +144,41 @@ final class LocalHistory {
         return any;
     }
 
-    /** Drops the oldest committed records beyond the limit; true when any was dropped. */
-    boolean prune(String name) throws IOException {
-        List<Long> numbers = numbers(name);
-        boolean any = false;
-        for (int i = 0; i < numbers.size() - limit; i++) {
-            Files.deleteIfExists(revisions.resolve(name).resolve(numbers.get(i) + ".json"));
-            any = true;
+    /**
+     * Drops the oldest committed records beyond the limit and, when it dropped any (or {@code collectAlways}: a
+     * recovery finishing an interrupted collection), deletes objects that no record references. Both happen under
+     * the object store's lock held exclusively, so a reader holding it shared ({@link ObjectStore#lockShared()}) still
+     * finds every record it listed, and their objects, until it is done. True when a record was dropped.
+     */
+    boolean prune(String name, boolean collectAlways) throws IOException {
+        try (FileLocks.Held lock = objects.lock()) {
+            List<Long> numbers = numbers(name);
+            boolean any = false;
+            for (int i = 0; i < numbers.size() - limit; i++) {
+                Files.deleteIfExists(revisions.resolve(name).resolve(numbers.get(i) + ".json"));
+                any = true;
+            }
+            if (any) {
+                CrashPoints.reach("history.pruned");
+            }
+            if (any || collectAlways) {
+                collectLocked();
+            }
+            return any;
         }
-        return any;
     }
 
     /** Deletes objects that no record (committed or staged, of any name) references. */
     void collectGarbage() throws IOException {
         try (FileLocks.Held lock = objects.lock()) {
-            Optional<Set<String>> referenced = referenced();
-            if (referenced.isPresent()) {
-                objects.collect(referenced.get());
-            }
+            collectLocked();
+        }
+    }
+
+    private void collectLocked() throws IOException {
+        Optional<Set<String>> referenced = referenced();
+        if (referenced.isPresent()) {
+            objects.collect(referenced.get());
         }
     }
 

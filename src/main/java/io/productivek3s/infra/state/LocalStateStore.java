@@ -436,15 +436,8 @@ public final class LocalStateStore implements StateStore {
     }
 
     private void pruneHistory(String name, boolean recovering) throws IOException {
-        if (!keepsHistory) {
-            return;
-        }
-        boolean pruned = history.prune(name);
-        if (pruned) {
-            CrashPoints.reach("history.pruned");
-        }
-        if (pruned || recovering) {
-            history.collectGarbage();
+        if (keepsHistory) {
+            history.prune(name, recovering);
         }
     }
 
@@ -577,7 +570,8 @@ public final class LocalStateStore implements StateStore {
 
     /**
      * Writes a stored revision (default: the current one) to {@code outputDir}. A state written before history
-     * existed has no stored revision; its current tree is pulled as revision 0.
+     * existed has no stored revision; its current tree is pulled as revision 0. The record is verified (a safe
+     * manifest that is the tree the revision records) before anything is written, and every file against its digest.
      */
     @Override
     public RevisionInfo pull(String name, OptionalLong revision, Path outputDir) throws IOException {
@@ -587,36 +581,46 @@ public final class LocalStateStore implements StateStore {
         if (Files.exists(outRuntime, LinkOption.NOFOLLOW_LINKS) || Files.exists(outJson, LinkOption.NOFOLLOW_LINKS)) {
             throw EngineException.invalid("refusing to overwrite " + outRuntime + " or " + outJson);
         }
-        RevisionRecord record = stored(name, revision);
-        Files2.createPrivateDirectories(outputDir);
-        Path staging = outputDir.resolve("." + name + RUNTIME + ".pull-" + txn());
-        try {
-            materialize(record, staging);
-            Optional<byte[]> json = policy.clusterFileFor(staging, outRuntime);
-            if (json.isEmpty() && record.clusterJson() != null) {
-                json = Optional.of(record.clusterJson());
+        // Shared from listing the records to copying the last object: a persist of this name (or any other) that
+        // prunes history waits with its garbage collection until this pull has read what it listed.
+        try (FileLocks.Held reading = history.objects().lockShared()) {
+            Source source = stored(name, revision);
+            RevisionRecord record = verified(source.record());
+            Files2.createPrivateDirectories(outputDir);
+            Path staging = outputDir.resolve("." + name + RUNTIME + ".pull-" + txn());
+            try {
+                materialize(source, staging);
+                Optional<byte[]> json = policy.clusterFileFor(staging, outRuntime);
+                if (json.isEmpty() && record.clusterJson() != null) {
+                    json = Optional.of(record.clusterJson());
+                }
+                Files.move(staging, outRuntime, StandardCopyOption.ATOMIC_MOVE);
+                if (json.isPresent()) {
+                    Files2.writeAtomically(outJson, json.get(), Files2.FILE_PRIVATE);
+                }
+            } finally {
+                Files2.deleteQuietly(staging);
             }
-            Files.move(staging, outRuntime, StandardCopyOption.ATOMIC_MOVE);
-            if (json.isPresent()) {
-                Files2.writeAtomically(outJson, json.get(), Files2.FILE_PRIVATE);
-            }
-        } finally {
-            Files2.deleteQuietly(staging);
+            return record.info();
         }
-        return record.info();
     }
 
     @Override
     public RevisionInfo rollback(String name, long revision, LockHolder holder) throws IOException {
         StateNames.requireValid(name);
         requireHistory();
-        RevisionRecord target = stored(name, OptionalLong.of(revision));
-        if (target.info().revision() == 0) {
+        Source source = stored(name, OptionalLong.of(revision));
+        if (source.record().info().revision() == 0) {
             throw EngineException.missing("no revision 0 of profile state '" + name + "' to roll back to");
         }
+        RevisionRecord target = verified(source.record());
         Path runtime = runtimeDir(name);
         return commit(name, staging -> {
-            materialize(target, staging);
+            // Our lock on the name keeps the record (only a commit of this name prunes it); the shared lock keeps
+            // the garbage collection of an interrupted run's recovery, or of another name, off its objects.
+            try (FileLocks.Held reading = history.objects().lockShared()) {
+                materialize(source, staging);
+            }
             Optional<byte[]> json = policy.clusterFileFor(staging, runtime);
             return json.isPresent() ? json : Optional.ofNullable(target.clusterJson());
         }, staged -> { }, (number, tree) -> {
@@ -658,12 +662,9 @@ public final class LocalStateStore implements StateStore {
                     + "' does not match its digest " + meta.treeSha256());
         }
         Path runtime = runtimeDir(name);
-        Map<String, Path> bySha = new HashMap<>();
-        pulled.entries().stream().filter(e -> e.kind() == TreeManifest.Kind.FILE)
-                .forEach(e -> bySha.putIfAbsent(e.sha256(), pulledRuntime.resolve(e.path())));
         Path pulledJson = pulledDir.resolve(name + ".json");
         return commit(name, staging -> {
-            pulled.materialize(staging, (sha, size) -> Files.newInputStream(bySha.get(sha), LinkOption.NOFOLLOW_LINKS));
+            pulled.materialize(staging, pulled.blobsIn(pulledRuntime));
             Optional<byte[]> json = policy.clusterFileFor(staging, runtime);
             if (json.isEmpty() && Files.isRegularFile(pulledJson, LinkOption.NOFOLLOW_LINKS)) {
                 json = Optional.of(Files.readAllBytes(pulledJson));
@@ -683,8 +684,12 @@ public final class LocalStateStore implements StateStore {
         }
     }
 
+    /** A revision to write out and where its file contents come from. */
+    private record Source(RevisionRecord record, TreeManifest.Blobs blobs) {
+    }
+
     /** The stored record of {@code revision} (default: current), or the untracked current tree as revision 0. */
-    private RevisionRecord stored(String name, OptionalLong revision) throws IOException {
+    private Source stored(String name, OptionalLong revision) throws IOException {
         List<Long> numbers = history.numbers(name);
         if (revision.isPresent() && revision.getAsLong() != 0 || revision.isEmpty() && !numbers.isEmpty()) {
             long wanted = revision.isPresent() ? revision.getAsLong() : numbers.get(numbers.size() - 1);
@@ -694,7 +699,7 @@ public final class LocalStateStore implements StateStore {
                 throw EngineException.missing("revision " + wanted + " of profile state '" + name
                         + "' is its removal; it has no state to pull");
             }
-            return record;
+            return new Source(record, (sha, size) -> history.objects().open(sha));
         }
         if (!numbers.isEmpty() || !Files.isDirectory(runtimeDir(name), LinkOption.NOFOLLOW_LINKS)) {
             throw EngineException.missing("no " + (revision.isPresent() ? "revision 0 of " : "")
@@ -703,24 +708,38 @@ public final class LocalStateStore implements StateStore {
         return untracked(name);
     }
 
-    /** The current tree of a state that has no history yet, as revision 0 (its files are added to the store). */
-    private RevisionRecord untracked(String name) throws IOException {
+    /**
+     * The current tree of a state that has no history yet, as revision 0, read from the runtime files themselves
+     * (each checked against the digest just taken, so a tree changed meanwhile is reported, not half copied).
+     */
+    private Source untracked(String name) throws IOException {
         Path runtime = runtimeDir(name);
         TreeManifest manifest = TreeManifest.scan(runtime, TreeManifest.KnownDigests.NONE);
-        try (FileLocks.Held objects = history.objects().lock()) {
-            for (TreeManifest.Entry file : manifest.entries()) {
-                if (file.kind() == TreeManifest.Kind.FILE && !history.objects().contains(file.sha256())) {
-                    history.objects().add(runtime.resolve(file.path()), file.sha256(), file.size());
-                }
-            }
-        }
         Optional<EngineState> state = readEngineState(name);
         RevisionInfo info = describe(name, 0, new Scanned(runtime, manifest), state.orElse(null));
-        return new RevisionRecord(info, manifest, currentJson(clusterFile(name)), Map.of(), Instant.now());
+        return new Source(new RevisionRecord(info, manifest, currentJson(clusterFile(name)), Map.of(), Instant.now()),
+                manifest.blobsIn(runtime));
     }
 
-    private void materialize(RevisionRecord record, Path staging) throws IOException {
-        record.tree().materialize(staging, (sha, size) -> history.objects().open(sha));
+    /**
+     * {@code record} once its manifest is safe to write and is the tree the revision records (exit 4 naming the
+     * revision otherwise): checked before anything is written.
+     */
+    private static RevisionRecord verified(RevisionRecord record) {
+        try {
+            record.tree().verify(record.info().treeSha256());
+            return record;
+        } catch (TreeManifest.Refused refused) {
+            throw refused.in(record.info().name(), record.info().revision());
+        }
+    }
+
+    private static void materialize(Source source, Path staging) throws IOException {
+        try {
+            source.record().tree().materialize(staging, source.blobs());
+        } catch (TreeManifest.Refused refused) {
+            throw refused.in(source.record().info().name(), source.record().info().revision());
+        }
     }
 
     private RevisionInfo describe(String name, long revision, Scanned tree, EngineState metadata) {

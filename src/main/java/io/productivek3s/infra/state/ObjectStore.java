@@ -1,10 +1,12 @@
 package io.productivek3s.infra.state;
 
+import io.productivek3s.infra.util.Digests;
 import io.productivek3s.infra.util.Files2;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.security.MessageDigest;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -22,9 +24,13 @@ import java.util.regex.Pattern;
  * stored once whatever the number of revisions or clusters containing it. Big files (provider binaries) are
  * hard-linked from the runtime tree being published, so storing them costs no bytes; they then share the runtime
  * file's inode and mode (a chmod would change the runtime file too). Small files, the ones tools rewrite (state,
- * keys, cluster.json), are private read-only (0400) copies. The store never opens an object for writing, and every
- * read for pull or rollback verifies the digest, so a tree edited in place behind our back is detected, not
- * restored. Adding objects and collecting garbage happen under {@code .history/objects.lock}.
+ * keys, cluster.json), are private read-only (0400) copies, checked against their digest as they are written. The
+ * store never opens an object for writing: an existing object is kept only when its content has its name (or it is
+ * the very file being published), else it is replaced by renaming a fresh copy over it. Every read for pull or
+ * rollback verifies the digest too, so a damaged or planted object is detected, not restored. Adding objects,
+ * pruning records and collecting garbage happen under {@code .history/objects.lock} held exclusively; readers hold it
+ * shared ({@link #lockShared()}) from listing records to reading the last object, so garbage collection never
+ * deletes an object a reader is about to read.
  */
 final class ObjectStore {
     /** Files at least this big are hard-linked rather than copied. */
@@ -45,6 +51,18 @@ final class ObjectStore {
         return FileLocks.lock(lockFile);
     }
 
+    /**
+     * Holds the store's lock shared, for reading records and objects: many readers at once, no GC meanwhile. A store
+     * that does not exist yet needs no lock (and is not created by a reader): nothing of it can be read, and a
+     * history started meanwhile prunes nothing until it holds more revisions than the limit.
+     */
+    FileLocks.Held lockShared() throws IOException {
+        if (!Files.isDirectory(lockFile.getParent(), LinkOption.NOFOLLOW_LINKS)) {
+            return FileLocks.Held.none();
+        }
+        return FileLocks.lockShared(lockFile);
+    }
+
     Path path(String sha256) throws IOException {
         if (sha256 == null || !SHA256.matcher(sha256).matches()) {
             throw new IOException("not a sha256 object name: " + sha256);
@@ -54,30 +72,24 @@ final class ObjectStore {
 
     /**
      * Makes {@code file}'s content available as object {@code sha256}; returns the bytes newly written (0 when the
-     * object existed or was hard-linked). An existing object of the wrong size (damaged) is replaced.
+     * object existed or was hard-linked). The caller holds {@link #lock()}. An existing object is kept when it is
+     * {@code file} itself (a hard link: its bytes are the ones just described) or its content has its digest;
+     * anything else (damaged, planted) is replaced atomically. A copy is checked against {@code sha256} as it is
+     * written, so an object never holds other bytes than its name says.
      */
     long add(Path file, String sha256, long size) throws IOException {
         Path object = path(sha256);
-        if (Files.isRegularFile(object, LinkOption.NOFOLLOW_LINKS)) {
-            if (Files.size(object) == size) {
-                return 0;
-            }
-            Files.delete(object);
+        if (Files.isRegularFile(object, LinkOption.NOFOLLOW_LINKS) && intact(object, file, sha256, size)) {
+            return 0;
         }
         Files2.createPrivateDirectories(object.getParent());
-        if (size >= LINK_MIN_BYTES) {
-            try {
-                Files.createLink(object, file);
-                return 0;
-            } catch (FileAlreadyExistsException raced) {
-                return 0;
-            } catch (IOException | UnsupportedOperationException crossDevice) {
-                // another filesystem or no hard links: copy below
-            }
-        }
         Path tmp = object.resolveSibling(".tmp-" + hex() + "-" + sha256);
         try {
-            Files.copy(file, tmp, LinkOption.NOFOLLOW_LINKS);
+            if (size >= LINK_MIN_BYTES && link(tmp, file)) {
+                Files.move(tmp, object, StandardCopyOption.ATOMIC_MOVE);
+                return 0;
+            }
+            copyVerified(file, tmp, sha256, size);
             Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("r--------"));
             Files.move(tmp, object, StandardCopyOption.ATOMIC_MOVE);
         } finally {
@@ -86,8 +98,42 @@ final class ObjectStore {
         return size;
     }
 
-    boolean contains(String sha256) throws IOException {
-        return Files.isRegularFile(path(sha256), LinkOption.NOFOLLOW_LINKS);
+    private static boolean intact(Path object, Path file, String sha256, long size) throws IOException {
+        try {
+            if (Files.isSameFile(object, file)) {
+                return true;
+            }
+        } catch (NoSuchFileException gone) {
+            return false;
+        }
+        return Files.size(object) == size && TreeManifest.sha256(object).equals(sha256);
+    }
+
+    private static boolean link(Path tmp, Path file) {
+        try {
+            Files.createLink(tmp, file);
+            return true;
+        } catch (IOException | UnsupportedOperationException crossDevice) {
+            return false; // another filesystem or no hard links: copy
+        }
+    }
+
+    private static void copyVerified(Path file, Path tmp, String sha256, long size) throws IOException {
+        MessageDigest md = Digests.newDigest();
+        long copied = 0;
+        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS);
+                OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                        LinkOption.NOFOLLOW_LINKS)) {
+            byte[] buffer = new byte[1 << 16];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                md.update(buffer, 0, n);
+                out.write(buffer, 0, n);
+                copied += n;
+            }
+        }
+        if (copied != size || !HexFormat.of().formatHex(md.digest()).equals(sha256)) {
+            throw new IOException(file + " changed while it was being stored");
+        }
     }
 
     InputStream open(String sha256) throws IOException {

@@ -3,27 +3,36 @@ package io.productivek3s.infra.state;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.util.Files2;
 import io.productivek3s.infra.util.Json;
+import io.productivek3s.infra.util.Printable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The content-addressed description of a runtime tree: every directory, file (size, sha256, executable bit) and
@@ -33,6 +42,8 @@ import java.util.Optional;
  */
 public record TreeManifest(List<Entry> entries) {
     public enum Kind { DIR, FILE, LINK }
+
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
     /** One tree member; {@code path} is relative with '/' separators; {@code sha256} for files, {@code target} for links. */
     public record Entry(String path, Kind kind, boolean executable, long size, String sha256, String target) {
@@ -108,6 +119,20 @@ public record TreeManifest(List<Entry> entries) {
         return HexFormat.of().formatHex(md.digest());
     }
 
+    /** Content read from the files this manifest describes under {@code root} (a tree it was scanned from). */
+    public Blobs blobsIn(Path root) {
+        Map<String, Path> bySha = new HashMap<>();
+        entries.stream().filter(e -> e.kind() == Kind.FILE).forEach(e -> bySha.putIfAbsent(e.sha256(),
+                root.resolve(e.path())));
+        return (sha, size) -> {
+            Path file = bySha.get(sha);
+            if (file == null) {
+                throw new IOException("no file of the tree has content " + sha);
+            }
+            return Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS);
+        };
+    }
+
     public long files() {
         return entries.stream().filter(e -> e.kind() == Kind.FILE).count();
     }
@@ -117,31 +142,144 @@ public record TreeManifest(List<Entry> entries) {
     }
 
     /**
-     * Recreates the tree under {@code root} (created private if missing) from {@code blobs}, checking every file's
-     * size and digest: a mismatch is an {@link IOException} naming the file, and nothing claims success.
+     * Why a stored tree is not written: a manifest that could write outside its root or is not the tree its revision
+     * records, or content that does not match its digest. The message names the offending path.
      */
-    public void materialize(Path root, Blobs blobs) throws IOException {
-        Files2.createPrivateDirectories(root);
+    public static final class Refused extends IOException {
+        public Refused(String message) {
+            super(message);
+        }
+
+        /** Exit 4 naming the revision the tree belongs to (one line: the message is printable). */
+        public EngineException in(String name, long revision) {
+            return EngineException.invalid("refusing revision " + revision + " of profile state '"
+                    + Printable.clean(name) + "': " + getMessage());
+        }
+    }
+
+    /**
+     * Checks that the manifest describes a tree that can be written under a root without touching anything outside
+     * it, whatever wrote the manifest (a shared database, a history file): every path normalised and relative (no
+     * empty, '.' or '..' component), listed once, its parent the root or a DIR entry of the manifest, so nothing
+     * is ever written below a LINK entry; files with a sha256 name and a size, links with a target.
+     */
+    public void validate() throws Refused {
+        Map<String, Kind> kinds = new HashMap<>();
         for (Entry e : entries) {
-            Path target = resolveInside(root, e.path());
-            switch (e.kind()) {
-                case DIR -> Files2.createPrivateDirectories(target);
-                case LINK -> Files.createSymbolicLink(target, Path.of(e.target()));
-                case FILE -> {
-                    try (InputStream in = blobs.open(e.sha256(), e.size())) {
-                        Files.copy(in, target);
-                    }
-                    Files.setPosixFilePermissions(target, e.executable()
-                            ? PosixFilePermissions.fromString("rwx------") : Files2.FILE_PRIVATE);
-                    long size = Files.size(target);
-                    String sha = sha256(target);
-                    if (size != e.size() || !sha.equals(e.sha256())) {
-                        throw new IOException("stored content of " + e.path() + " does not match its digest "
-                                + e.sha256());
-                    }
+            String path = e.path();
+            if (path.isEmpty() || path.startsWith("/") || path.indexOf('\0') >= 0) {
+                throw new Refused("tree manifest path is not relative: " + shown(path));
+            }
+            for (String part : path.split("/", -1)) {
+                if (part.isEmpty() || part.equals(".") || part.equals("..")) {
+                    throw new Refused("tree manifest path is not normalised: " + shown(path));
+                }
+            }
+            if (kinds.put(path, e.kind()) != null) {
+                throw new Refused("tree manifest lists a path twice: " + shown(path));
+            }
+            if (e.kind() == Kind.FILE && (e.sha256() == null || !SHA256.matcher(e.sha256()).matches() || e.size() < 0)) {
+                throw new Refused("tree manifest file has no valid sha256 and size: " + shown(path));
+            }
+            if (e.kind() == Kind.LINK && (e.target() == null || e.target().isEmpty() || e.target().indexOf('\0') >= 0)) {
+                throw new Refused("tree manifest link has no valid target: " + shown(path));
+            }
+        }
+        for (Entry e : entries) {
+            String path = e.path();
+            for (int slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) {
+                String ancestor = path.substring(0, slash);
+                Kind kind = kinds.get(ancestor);
+                if (kind == Kind.LINK) {
+                    throw new Refused("tree manifest has an entry below the link " + shown(ancestor) + ": "
+                            + shown(path));
+                }
+                if (kind != Kind.DIR) {
+                    throw new Refused("tree manifest entry's parent " + shown(ancestor)
+                            + " is not a directory of the tree: " + shown(path));
                 }
             }
         }
+    }
+
+    /** {@link #validate()}, and the manifest is the tree whose digest a revision recorded. */
+    public void verify(String recordedDigest) throws Refused {
+        validate();
+        String digest = digest();
+        if (!digest.equals(recordedDigest)) {
+            throw new Refused("its tree manifest (digest " + digest + ") does not match the recorded tree digest "
+                    + (recordedDigest == null ? "(none)" : shown(recordedDigest)));
+        }
+    }
+
+    /**
+     * Recreates the tree under {@code root} (created private if missing) from {@code blobs}, checking every file's
+     * size and digest: a mismatch is {@link Refused} naming the file, and nothing claims success. The manifest is
+     * {@link #validate() validated} first, and writing never follows a link: directories and files are created new
+     * ({@code CREATE_NEW}, {@code NOFOLLOW_LINKS}) in parents checked to be real directories, and the tree's own
+     * links are created last, once nothing else is written.
+     */
+    public void materialize(Path root, Blobs blobs) throws IOException {
+        validate();
+        Path base = Files2.createPrivateDirectories(root);
+        requireRealDirectory(base);
+        List<Entry> sorted = new ArrayList<>(entries);
+        sorted.sort(Comparator.comparing(Entry::path)); // a parent sorts before everything below it
+        for (Entry e : sorted) {
+            Path target = base.resolve(e.path());
+            switch (e.kind()) {
+                case DIR -> {
+                    requireRealDirectory(target.getParent());
+                    Files.createDirectory(target, PosixFilePermissions.asFileAttribute(Files2.DIR_PRIVATE));
+                    setMode(target, Files2.DIR_PRIVATE);
+                }
+                case FILE -> writeFile(e, target, blobs);
+                case LINK -> { } // below, once every file is written
+            }
+        }
+        for (Entry e : sorted) {
+            if (e.kind() == Kind.LINK) {
+                Path target = base.resolve(e.path());
+                requireRealDirectory(target.getParent());
+                Files.createSymbolicLink(target, Path.of(e.target()));
+            }
+        }
+    }
+
+    private static void writeFile(Entry e, Path target, Blobs blobs) throws IOException {
+        requireRealDirectory(target.getParent());
+        Set<PosixFilePermission> mode = e.executable() ? Files2.FILE_PRIVATE_EXEC : Files2.FILE_PRIVATE;
+        MessageDigest md = sha256();
+        long size = 0;
+        try (InputStream in = blobs.open(e.sha256(), e.size());
+                OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
+                        StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+            byte[] buffer = new byte[1 << 16];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                md.update(buffer, 0, n);
+                out.write(buffer, 0, n);
+                size += n;
+            }
+        }
+        setMode(target, mode);
+        if (size != e.size() || !HexFormat.of().formatHex(md.digest()).equals(e.sha256())) {
+            throw new Refused("stored content of " + shown(e.path()) + " does not match its digest " + e.sha256());
+        }
+    }
+
+    /** Each parent is checked before something is created in it: a link there would lead outside the root. */
+    private static void requireRealDirectory(Path dir) throws IOException {
+        if (!Files.readAttributes(dir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isDirectory()) {
+            throw new IOException("not a directory while writing a tree: " + dir);
+        }
+    }
+
+    private static void setMode(Path path, Set<PosixFilePermission> mode) throws IOException {
+        Files.getFileAttributeView(path, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setPermissions(mode);
+    }
+
+    private static String shown(String text) {
+        return Printable.clean(text);
     }
 
     public String toJson() {
@@ -199,15 +337,6 @@ public record TreeManifest(List<Entry> entries) {
             throw new IOException("tree manifest entry lacks " + field);
         }
         return value.asText();
-    }
-
-    /** A stored path must stay under {@code root}: stored manifests are data from a shared database. */
-    private static Path resolveInside(Path root, String relative) throws IOException {
-        Path target = root.resolve(relative).normalize();
-        if (relative.isEmpty() || relative.startsWith("/") || !target.startsWith(root) || target.equals(root)) {
-            throw new IOException("tree manifest path escapes its root: " + relative);
-        }
-        return target;
     }
 
     private static String relative(Path root, Path path) {

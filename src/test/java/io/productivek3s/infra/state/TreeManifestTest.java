@@ -110,16 +110,121 @@ class TreeManifestTest {
     @Test
     void materializeRejectsPathsEscapingTheRoot() throws IOException {
         String sha = TreeManifest.sha256(Files.writeString(tmp.resolve("blob"), "x"));
-        for (String path : List.of("../escaped", "a/../../escaped", "/tmp/escaped-abs")) {
-            TreeManifest evil = TreeManifest.fromJson("[{\"path\":\"" + path + "\",\"kind\":\"file\",\"size\":1,"
-                    + "\"sha256\":\"" + sha + "\",\"executable\":false}]");
-            Path root = tmp.resolve("root-" + Math.abs(path.hashCode()));
+        Map<String, String> refusals = Map.of(
+                "../escaped", "tree manifest path is not normalised: ../escaped",
+                "a/../../escaped", "tree manifest path is not normalised: a/../../escaped",
+                "/tmp/escaped-abs", "tree manifest path is not relative: /tmp/escaped-abs");
+        for (Map.Entry<String, String> refusal : refusals.entrySet()) {
+            TreeManifest evil = TreeManifest.fromJson("[" + file(refusal.getKey(), sha, 1) + "]");
+            Path root = tmp.resolve("root-" + Math.abs(refusal.getKey().hashCode()));
             assertThatThrownBy(() -> evil.materialize(root, (s, n) -> Files.newInputStream(tmp.resolve("blob"))))
-                    .isInstanceOf(IOException.class)
-                    .hasMessage("tree manifest path escapes its root: " + path);
+                    .isInstanceOf(TreeManifest.Refused.class)
+                    .hasMessage(refusal.getValue());
+            assertThat(root).as("nothing written before the manifest is validated").doesNotExist();
         }
         assertThat(tmp.resolve("escaped")).doesNotExist();
         assertThat(Path.of("/tmp/escaped-abs")).doesNotExist();
+    }
+
+    @Test
+    void aFileBelowALinkOfTheTreeIsRefusedAndNothingIsWrittenThroughTheLink() throws IOException {
+        Path outside = Files.createDirectories(tmp.resolve("elsewhere"));
+        String sha = TreeManifest.sha256(Files.writeString(tmp.resolve("blob"), "x"));
+        TreeManifest evil = TreeManifest.fromJson("[" + dir("generated") + ","
+                + "{\"path\":\"generated/x\",\"kind\":\"link\",\"target\":\"" + outside + "\"},"
+                + file("generated/x/pwned.sh", sha, 1) + "]");
+
+        assertThatThrownBy(evil::validate).isInstanceOf(TreeManifest.Refused.class)
+                .hasMessage("tree manifest has an entry below the link generated/x: generated/x/pwned.sh");
+        Path root = tmp.resolve("root");
+        assertThatThrownBy(() -> evil.materialize(root, (s, n) -> Files.newInputStream(tmp.resolve("blob"))))
+                .isInstanceOf(TreeManifest.Refused.class);
+        assertThat(outside).isEmptyDirectory();
+        assertThat(root).doesNotExist();
+    }
+
+    @Test
+    void validationRefusesEveryManifestThatCouldLeaveItsRoot() throws IOException {
+        String sha = "a".repeat(64);
+        Map<String, String> refusals = new java.util.LinkedHashMap<>();
+        refusals.put("[" + file("a/b", sha, 1) + "]",
+                "tree manifest entry's parent a is not a directory of the tree: a/b");
+        refusals.put("[" + file("a", sha, 1) + "," + file("a/b", sha, 1) + "]",
+                "tree manifest entry's parent a is not a directory of the tree: a/b");
+        refusals.put("[" + dir("a") + "," + file("a", sha, 1) + "]", "tree manifest lists a path twice: a");
+        refusals.put("[" + dir("a") + "," + dir("a/") + "]", "tree manifest path is not normalised: a/");
+        refusals.put("[" + dir("a") + "," + dir("a//b") + "]", "tree manifest path is not normalised: a//b");
+        refusals.put("[" + dir("./a") + "]", "tree manifest path is not normalised: ./a");
+        refusals.put("[" + dir("") + "]", "tree manifest path is not relative: ");
+        refusals.put("[{\"path\":\"l\",\"kind\":\"link\",\"target\":\"/x\"}," + dir("l/d") + "]",
+                "tree manifest has an entry below the link l: l/d");
+        refusals.put("[{\"path\":\"l\",\"kind\":\"link\",\"target\":\"/x\"}," + dir("l/d") + ","
+                + file("l/d/f", sha, 1) + "]", "tree manifest has an entry below the link l: l/d");
+        refusals.put("[" + file("f", "../../etc/passwd", 1) + "]",
+                "tree manifest file has no valid sha256 and size: f");
+        refusals.put("[" + file("f", sha, -1) + "]", "tree manifest file has no valid sha256 and size: f");
+        refusals.put("[{\"path\":\"l\",\"kind\":\"link\",\"target\":\"\"}]",
+                "tree manifest link has no valid target: l");
+        refusals.put("[" + dir("a\\u001b[2J\\nb") + "]", null);
+        for (Map.Entry<String, String> refusal : refusals.entrySet()) {
+            TreeManifest manifest = TreeManifest.fromJson(refusal.getKey());
+            if (refusal.getValue() == null) {
+                manifest.validate(); // a strange but relative name is a name
+                continue;
+            }
+            assertThatThrownBy(manifest::validate).as(refusal.getKey()).isInstanceOf(TreeManifest.Refused.class)
+                    .hasMessage(refusal.getValue());
+        }
+        // a path's control characters never reach a message
+        TreeManifest twice = TreeManifest.fromJson("[" + dir("a\\u001b") + "," + dir("a\\u001b") + "]");
+        assertThatThrownBy(twice::validate).hasMessage("tree manifest lists a path twice: a?");
+    }
+
+    @Test
+    void scannedTreesAreValidAndLinksAreWrittenLast() throws IOException {
+        Path source = tree(tmp.resolve("src"));
+        Files.createSymbolicLink(source.resolve("abs"), tmp.resolve("elsewhere"));
+        TreeManifest manifest = TreeManifest.scan(source, TreeManifest.KnownDigests.NONE);
+        manifest.verify(manifest.digest());
+        Path copy = tmp.resolve("copy");
+        manifest.materialize(copy, blobsFrom(source, manifest));
+        assertThat(Files.readSymbolicLink(copy.resolve("abs"))).isEqualTo(tmp.resolve("elsewhere"));
+        assertThat(tmp.resolve("elsewhere")).doesNotExist();
+    }
+
+    @Test
+    void verifyRefusesAManifestThatIsNotTheRecordedTree() throws IOException {
+        TreeManifest manifest = TreeManifest.scan(tree(tmp.resolve("src")), TreeManifest.KnownDigests.NONE);
+        String other = "0".repeat(64);
+        assertThatThrownBy(() -> manifest.verify(other)).isInstanceOf(TreeManifest.Refused.class)
+                .hasMessage("its tree manifest (digest " + manifest.digest()
+                        + ") does not match the recorded tree digest " + other);
+        assertThatThrownBy(() -> manifest.verify(null)).isInstanceOf(TreeManifest.Refused.class)
+                .hasMessageEndingWith("does not match the recorded tree digest (none)");
+        assertThat(((TreeManifest.Refused) org.assertj.core.api.Assertions.catchThrowable(() -> manifest.verify(other)))
+                .in("demo", 7).getMessage()).startsWith("refusing revision 7 of profile state 'demo': its tree manifest");
+    }
+
+    @Test
+    void materializeNeverWritesIntoAnExistingEntry() throws IOException {
+        // a root that already holds a link where the tree wants a directory: refused, not followed
+        Path outside = Files.createDirectories(tmp.resolve("elsewhere"));
+        Path root = Files.createDirectories(tmp.resolve("root"));
+        Files.createSymbolicLink(root.resolve("generated"), outside);
+        String sha = TreeManifest.sha256(Files.writeString(tmp.resolve("blob"), "x"));
+        TreeManifest manifest = TreeManifest.fromJson("[" + dir("generated") + "," + file("generated/f", sha, 1) + "]");
+        assertThatThrownBy(() -> manifest.materialize(root, (s, n) -> Files.newInputStream(tmp.resolve("blob"))))
+                .isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
+        assertThat(outside).isEmptyDirectory();
+    }
+
+    private static String dir(String path) {
+        return "{\"path\":\"" + path + "\",\"kind\":\"dir\"}";
+    }
+
+    private static String file(String path, String sha, long size) {
+        return "{\"path\":\"" + path + "\",\"kind\":\"file\",\"size\":" + size + ",\"sha256\":\"" + sha
+                + "\",\"executable\":false}";
     }
 
     @Test

@@ -405,11 +405,28 @@ public final class PostgresStateStore implements StateStore {
 
     /** Makes {@code stored} the mirror's current tree, fetching only blobs the mirror does not already hold. */
     private void publish(String name, Revisions.Stored stored) throws IOException {
+        publish(name, stored, stored::info);
+    }
+
+    /** Something the mirror's new tree waits for once it is written and verified: the revision it then stands for. */
+    @FunctionalInterface
+    private interface BeforeMirror {
+        RevisionInfo commit() throws IOException;
+    }
+
+    /**
+     * Makes {@code stored}'s tree the mirror's, fetching only blobs the mirror does not already hold, once the
+     * revision is {@linkplain #verified verified} and every file checked against its digest; {@code before} runs then,
+     * before the mirror changes (a failure there leaves the mirror as it was). Returns what {@code before} returned.
+     */
+    private RevisionInfo publish(String name, Revisions.Stored stored, BeforeMirror before) throws IOException {
+        verified(stored);
         Path runtime = runtimeDir(name);
         Map<String, Path> local = localFiles(name, runtime);
         long[] fetched = new long[2];
+        RevisionInfo[] made = new RevisionInfo[1];
         mirror.publish(name, staging -> {
-            stored.manifest().materialize(staging, (sha, size) -> {
+            materialize(stored, staging, (sha, size) -> {
                 Path have = local.get(sha);
                 if (have != null) {
                     return Files.newInputStream(have, LinkOption.NOFOLLOW_LINKS);
@@ -419,12 +436,36 @@ public final class PostgresStateStore implements StateStore {
                 return BlobStore.open(db, sha);
             });
             Optional<byte[]> json = mirror.policy().clusterFileFor(staging, runtime);
+            made[0] = before.commit();
             return json.isPresent() ? json : Optional.ofNullable(stored.clusterJson());
         });
         book.writeMemo(name, runtime, stored.manifest());
-        book.writeMarker(name, stored.info().revision(), stored.info().treeSha256());
+        book.writeMarker(name, made[0].revision(), made[0].treeSha256());
         debug.accept("state: fetched " + fetched[0] + " blob(s), " + fetched[1] + " bytes; reused "
                 + (stored.manifest().files() - fetched[0]) + " local file(s)");
+        return made[0];
+    }
+
+    /**
+     * A revision read from the database is data anyone with write access to it may have crafted: its manifest must be
+     * safe to write (nothing below a link it holds, no path leaving the tree) and be the tree whose digest the
+     * revision records, or it is refused (exit 4 naming the revision) before anything is written.
+     */
+    private static void verified(Revisions.Stored stored) {
+        try {
+            stored.manifest().verify(stored.info().treeSha256());
+        } catch (TreeManifest.Refused refused) {
+            throw refused.in(stored.info().name(), stored.info().revision());
+        }
+    }
+
+    private static void materialize(Revisions.Stored stored, Path staging, TreeManifest.Blobs blobs)
+            throws IOException {
+        try {
+            stored.manifest().materialize(staging, blobs);
+        } catch (TreeManifest.Refused refused) {
+            throw refused.in(stored.info().name(), stored.info().revision());
+        }
     }
 
     /** Files of the current mirror tree whose digest the memo vouches for, by sha256. */
@@ -605,10 +646,11 @@ public final class PostgresStateStore implements StateStore {
             throw EngineException.missing("revision " + stored.info().revision() + " of profile state '" + name
                     + "' is the removal; it has no tree to pull");
         }
+        verified(stored);
         Files2.createPrivateDirectories(outputDir);
         Path staging = outputDir.resolve("." + name + ".runtime.pull-" + UUID.randomUUID());
         try {
-            stored.manifest().materialize(staging, (sha, size) -> BlobStore.open(db, sha));
+            materialize(stored, staging, (sha, size) -> BlobStore.open(db, sha));
             Optional<byte[]> json = mirror.policy().clusterFileFor(staging, outRuntime);
             if (json.isEmpty() && stored.clusterJson() != null) {
                 json = Optional.of(stored.clusterJson());
@@ -632,7 +674,9 @@ public final class PostgresStateStore implements StateStore {
                     + "' is the removal; roll back to a revision that has state");
         }
         RevisionInfo t = target.info();
-        RevisionInfo made = transaction("rolling back", () -> {
+        // The old tree is written to the mirror and checked file by file first; only then is the revision
+        // committed, so a revision that cannot be restored is never made current again.
+        return publish(name, target, () -> transaction("rolling back", () -> {
             long last = Revisions.lockCluster(db, name);
             RevisionInfo info = new RevisionInfo(name, last + 1, now(), holder.who(), "state rollback",
                     EngineState.Result.SUCCESS.wire(), 0, t.profileName(), t.profileVersion(), t.packageSha256(),
@@ -640,9 +684,7 @@ public final class PostgresStateStore implements StateStore {
             Revisions.insert(db, info, target.manifest(), target.clusterJson(), target.engineState());
             fence(name);
             return info;
-        });
-        publish(name, new Revisions.Stored(made, target.manifest(), target.clusterJson(), target.engineState()));
-        return made;
+        }));
     }
 
     @Override
