@@ -3,9 +3,9 @@ package io.productivek3s.infra.action;
 import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.run.EngineContext;
 import io.productivek3s.infra.run.Workspace;
-import io.productivek3s.infra.state.ClusterInfo;
 import io.productivek3s.infra.state.LocalIdentity;
 import io.productivek3s.infra.state.LockHolder;
+import io.productivek3s.infra.state.MirrorMarker;
 import io.productivek3s.infra.state.LockRequest;
 import io.productivek3s.infra.state.RevisionInfo;
 import io.productivek3s.infra.state.StateBackends;
@@ -61,8 +61,13 @@ public final class StateMigrateAction {
         List<ClusterResult> results = new ArrayList<>();
         try (StateStore source = stores.open(); StateStore target = stores.open(to);
                 Workspace workspace = Workspace.create(context.env())) {
-            for (ClusterInfo cluster : source.list()) {
-                ClusterResult result = migrate(source, target, cluster.name(), new LockRequest(holder, lockTimeout), workspace);
+            if (source.mirror().filter(target.location()::equals).isPresent() && target.mirror().isEmpty()) {
+                // moving a shared backend into the very directory that mirrors it: that directory becomes local state
+                MirrorMarker.remove(target.location());
+            }
+            // every name with history, destroyed clusters included: their revisions are part of what is moved
+            for (String name : source.names()) {
+                ClusterResult result = migrate(source, target, name, new LockRequest(holder, lockTimeout), workspace);
                 context.log().info("Migrated '" + result.name() + "': " + result.revisions() + " revision(s), " + result.copied()
                         + " copied, " + result.present() + " already present; digests verified");
                 results.add(result);

@@ -22,8 +22,19 @@ import java.util.stream.Stream;
  * change once written. An unknown name or revision is exit 3.
  */
 public final class StateQueryAction {
+    /**
+     * Where state lives, as messages name it: {@code location} is the backend (the state directory, or
+     * {@code postgresql://user@host:port/db}); {@code mirror} the local directory that mirrors a shared backend (null
+     * for local state).
+     */
+    public record Where(String location, Path mirror) {
+        static Where of(StateStore store) {
+            return new Where(store.backendName(), store.mirror().orElse(null));
+        }
+    }
+
     /** {@code state list}: where the clusters live and each cluster's summary, sorted by name. */
-    public record Listing(String location, List<ClusterInfo> clusters) {
+    public record Listing(Where where, List<ClusterInfo> clusters) {
     }
 
     /**
@@ -31,12 +42,12 @@ public final class StateQueryAction {
      * current revision (null when the backend has none to show), the local files {@code pk3s} reads and the state of
      * failed runs kept uncommitted ({@link ErroredCopies}, oldest first).
      */
-    public record Shown(String location, ClusterInfo cluster, EngineState engineState, RevisionInfo current,
+    public record Shown(Where where, ClusterInfo cluster, EngineState engineState, RevisionInfo current,
             Path clusterFile, Path runtimeDir, List<ErroredCopies.Copy> errored) {
     }
 
     /** {@code state history}: the revisions, oldest first. */
-    public record History(String name, String location, List<RevisionInfo> revisions) {
+    public record History(String name, Where where, List<RevisionInfo> revisions) {
     }
 
     /** {@code state pull}: the revision written and where its two entries are. */
@@ -53,7 +64,7 @@ public final class StateQueryAction {
 
     public Listing list() {
         try (StateStore store = stores.open()) {
-            return new Listing(store.location().toString(), store.list());
+            return new Listing(Where.of(store), store.list());
         } catch (IOException e) {
             throw readFailure("the clusters", e);
         }
@@ -68,7 +79,7 @@ public final class StateQueryAction {
                 throw unknown(store, name, revisions);
             }
             RevisionInfo current = revisions.isEmpty() ? null : revisions.get(revisions.size() - 1);
-            return new Shown(store.location().toString(), cluster.get(), store.readEngineState(name).orElse(null), current,
+            return new Shown(Where.of(store), cluster.get(), store.readEngineState(name).orElse(null), current,
                     store.clusterFile(name), store.runtimeDir(name), copies.list(name));
         } catch (IOException e) {
             throw readFailure("'" + name + "'", e);
@@ -83,7 +94,7 @@ public final class StateQueryAction {
             if (revisions.isEmpty() && store.list().stream().noneMatch(c -> c.name().equals(name))) {
                 throw unknown(store, name, revisions);
             }
-            return new History(name, store.location().toString(), revisions);
+            return new History(name, Where.of(store), revisions);
         } catch (IOException e) {
             throw readFailure("'" + name + "'", e);
         }
@@ -157,7 +168,7 @@ public final class StateQueryAction {
                     + last.command() + " by " + last.who() + " at " + last.createdAt() + "); 'state history " + name
                     + "' lists its revisions");
         }
-        return EngineException.missing("no state named '" + name + "' in " + store.location());
+        return EngineException.missing("no state named '" + name + "' in " + store.backendName());
     }
 
     private static EngineException readFailure(String what, IOException e) {

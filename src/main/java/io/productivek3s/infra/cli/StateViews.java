@@ -23,7 +23,7 @@ final class StateViews {
 
     static String listText(StateQueryAction.Listing listing) {
         if (listing.clusters().isEmpty()) {
-            return "No clusters in " + listing.location() + "\n";
+            return "No clusters in " + listing.where().location() + "\n";
         }
         boolean locks = listing.clusters().stream().anyMatch(c -> c.lockedBy() != null);
         List<String> header = new ArrayList<>(List.of("NAME", "PROFILE", "VERSION", "LAST ACTION", "RESULT", "WHEN"));
@@ -72,7 +72,10 @@ final class StateViews {
         field(s, "Locked by", c.lockedBy() == null ? "nobody" : c.lockedBy().describe());
         field(s, "State file", shown.clusterFile().toString());
         field(s, "Runtime dir", shown.runtimeDir().toString());
-        field(s, "Backend", shown.location());
+        field(s, "Backend", shown.where().location());
+        if (shown.where().mirror() != null) {
+            field(s, "Local mirror", shown.where().mirror().toString());
+        }
         for (var copy : shown.errored()) {
             field(s, "Uncommitted", copy.path() + " (" + copy.createdAt() + "): state push " + c.name() + " --from " + copy.path());
         }
@@ -130,7 +133,7 @@ final class StateViews {
 
     static ObjectNode listJson(String command, StateQueryAction.Listing listing) {
         ObjectNode root = JsonResults.header(command);
-        root.put("location", listing.location());
+        where(root, listing.where());
         ArrayNode clusters = root.putArray("clusters");
         listing.clusters().forEach(c -> cluster(clusters.addObject(), c));
         return root;
@@ -138,7 +141,7 @@ final class StateViews {
 
     static ObjectNode showJson(StateQueryAction.Shown shown) {
         ObjectNode root = JsonResults.header("state show");
-        root.put("location", shown.location());
+        where(root, shown.where());
         cluster(root.putObject("cluster"), shown.cluster());
         EngineState state = shown.engineState();
         if (state == null || state.profile() == null) {
@@ -193,10 +196,16 @@ final class StateViews {
         return root;
     }
 
+    /** {@code location} (the backend, never with a password) and {@code mirror} (its local directory, or null). */
+    private static void where(ObjectNode root, StateQueryAction.Where where) {
+        root.put("location", where.location());
+        root.put("mirror", where.mirror() == null ? null : where.mirror().toString());
+    }
+
     static ObjectNode historyJson(StateQueryAction.History history) {
         ObjectNode root = JsonResults.header("state history");
         root.put("name", history.name());
-        root.put("location", history.location());
+        where(root, history.where());
         ArrayNode revisions = root.putArray("revisions");
         history.revisions().forEach(r -> revision(revisions.addObject(), r));
         return root;

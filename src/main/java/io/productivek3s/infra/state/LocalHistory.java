@@ -65,6 +65,22 @@ final class LocalHistory {
         return objects;
     }
 
+    /** Names with at least one committed revision directory, as they appear on disk (validated by the caller). */
+    List<String> names() throws IOException {
+        List<String> names = new ArrayList<>();
+        if (!Files.isDirectory(revisions, LinkOption.NOFOLLOW_LINKS)) {
+            return names;
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(revisions)) {
+            for (Path entry : entries) {
+                if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS) && !numbers(entry.getFileName().toString()).isEmpty()) {
+                    names.add(entry.getFileName().toString());
+                }
+            }
+        }
+        return names;
+    }
+
     /** Committed revision numbers of {@code name}, ascending. */
     List<Long> numbers(String name) throws IOException {
         List<Long> numbers = new ArrayList<>();

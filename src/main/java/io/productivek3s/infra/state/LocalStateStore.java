@@ -56,6 +56,8 @@ public final class LocalStateStore implements StateStore {
     private final CommitJournal journal;
     private final HolderSidecar sidecar;
     private final boolean keepsHistory;
+    /** The shared backend this directory mirrors (null: it is the local backend itself). */
+    private final String mirrorOf;
     private final Map<String, LockHolder> holders = new ConcurrentHashMap<>();
 
     /** A store keeping the default number of revisions (20); see {@link #fromEnv} for the configured one. */
@@ -68,7 +70,9 @@ public final class LocalStateStore implements StateStore {
      * (process + release.env, not only the process's); an invalid limit is exit 4.
      */
     public static LocalStateStore fromEnv(Path stateDir, Map<String, String> env, Consumer<String> warn) {
-        return new LocalStateStore(stateDir, warn, LocalHistory.limit(env));
+        LocalStateStore store = new LocalStateStore(stateDir, warn, LocalHistory.limit(env));
+        MirrorMarker.read(store.dir).ifPresent(backend -> warn.accept(MirrorMarker.warning(store.dir, backend)));
+        return store;
     }
 
     /** A store keeping the last {@code historyLimit} (≥ 1) revisions per name. */
@@ -84,11 +88,17 @@ public final class LocalStateStore implements StateStore {
      * journal, but no local revisions (no hashing, no object store). {@link #rollback} and {@link #importRevision}
      * are not available on it; {@link #history} and {@link #pull} still read revisions a local backend left.
      */
-    public static LocalStateStore mirror(Path stateDir, Consumer<String> warn) {
-        return new LocalStateStore(stateDir, warn, 1, false);
+    public static LocalStateStore mirror(Path stateDir, Consumer<String> warn, String backendName) {
+        return new LocalStateStore(stateDir, warn, 1, false, backendName);
     }
 
     private LocalStateStore(Path stateDir, Consumer<String> warn, int historyLimit, boolean keepsHistory) {
+        this(stateDir, warn, historyLimit, keepsHistory, null);
+    }
+
+    private LocalStateStore(Path stateDir, Consumer<String> warn, int historyLimit, boolean keepsHistory,
+            String mirrorOf) {
+        this.mirrorOf = mirrorOf;
         this.keepsHistory = keepsHistory;
         this.dir = stateDir.toAbsolutePath().normalize();
         this.warn = Objects.requireNonNull(warn, "warn");
@@ -118,7 +128,15 @@ public final class LocalStateStore implements StateStore {
     @Override
     public StateLock lock(String name, LockRequest request) throws IOException {
         Path file = entry(name, ".lock");
+        // Every change takes the lock: this is where a mirror is told apart from local state.
+        Optional<String> mirrored = MirrorMarker.read(dir);
+        if (mirrorOf == null && mirrored.isPresent()) {
+            throw MirrorMarker.refused(dir, mirrored.get());
+        }
         Files2.createPrivateDirectories(dir);
+        if (mirrorOf != null) {
+            MirrorMarker.write(dir, mirrorOf);
+        }
         long deadline = System.nanoTime() + request.timeout().toNanos();
         Optional<FileLocks.Held> taken;
         while ((taken = FileLocks.tryLock(file)).isEmpty()) {
@@ -520,6 +538,14 @@ public final class LocalStateStore implements StateStore {
      * Every name with current state: {@code <name>.json} or {@code <name>.runtime/} present and no removal pending.
      * A state written before history existed shows revision 0, from its {@code engine-state.json}.
      */
+    @Override
+    public List<String> names() throws IOException {
+        java.util.TreeSet<String> names = new java.util.TreeSet<>();
+        list().forEach(cluster -> names.add(cluster.name()));
+        history.names().stream().filter(LocalStateStore::validName).forEach(names::add);
+        return List.copyOf(names);
+    }
+
     @Override
     public List<ClusterInfo> list() throws IOException {
         List<ClusterInfo> clusters = new ArrayList<>();

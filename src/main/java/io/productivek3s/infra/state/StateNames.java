@@ -10,6 +10,11 @@ public final class StateNames {
     private StateNames() {
     }
 
+    /** Whether {@code name} is a valid state name (a name read from a backend is data: checked before use). */
+    public static boolean isValid(String name) {
+        return name != null && NAME.matcher(name).matches();
+    }
+
     /** Returns {@code name} if it is a valid profile name, else exit 4 {@code profile package metadata.name is invalid}. */
     public static String requireValid(String name) {
         if (name == null || !NAME.matcher(name).matches()) {

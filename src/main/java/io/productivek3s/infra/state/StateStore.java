@@ -30,6 +30,11 @@ public interface StateStore extends AutoCloseable {
         return location().toString();
     }
 
+    /** The local directory that mirrors a shared backend for {@code pk3s}; empty when the backend is that directory. */
+    default Optional<Path> mirror() {
+        return Optional.empty();
+    }
+
     /** {@code <name>.json}, the copy of {@code cluster.json} that {@code pk3s} reads. */
     Path clusterFile(String name);
 
@@ -58,6 +63,12 @@ public interface StateStore extends AutoCloseable {
 
     /** Every cluster that has current state (a removed one is not listed), sorted by name. */
     List<ClusterInfo> list() throws IOException;
+
+    /**
+     * Every name this backend knows, sorted: clusters with current state and clusters whose history outlived them (a
+     * destroy), so {@code state migrate} copies both.
+     */
+    List<String> names() throws IOException;
 
     /** The name's revisions, oldest first; empty when it never had state. */
     List<RevisionInfo> history(String name) throws IOException;

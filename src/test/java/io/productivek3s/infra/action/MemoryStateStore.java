@@ -229,6 +229,13 @@ public final class MemoryStateStore implements StateStore {
     }
 
     @Override
+    public List<String> names() {
+        java.util.TreeSet<String> names = new java.util.TreeSet<>(revisions.keySet());
+        names.addAll(untracked.keySet());
+        return List.copyOf(names);
+    }
+
+    @Override
     public Optional<LockHolder> lockHolder(String name) {
         StateNames.requireValid(name);
         return Optional.ofNullable(locks.get(name));

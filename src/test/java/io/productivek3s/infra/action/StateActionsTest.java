@@ -92,7 +92,7 @@ class StateActionsTest {
     void listShowsCurrentClustersWithTheirLockHolder() {
         source.lockAs("siteB", OTHER);
         StateQueryAction.Listing listing = new StateQueryAction(context(), stores).list();
-        assertThat(listing.location()).isEqualTo(dir.resolve("state").toString());
+        assertThat(listing.where().location()).isEqualTo(dir.resolve("state").toString());
         assertThat(listing.clusters()).extracting(c -> c.name() + " " + c.version() + " " + c.result() + " " + c.revision())
                 .containsExactly("siteA 1.1.0 failed 2", "siteB 1.0.0 success 1");
         assertThat(listing.clusters().get(1).lockedBy()).isEqualTo(OTHER);

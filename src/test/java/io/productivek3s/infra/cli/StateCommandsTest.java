@@ -112,7 +112,8 @@ class StateCommandsTest {
         store.lockAs("siteA", BOB);
         run("profile", "list", "--json");
         JsonNode doc = JSON.readTree(stdout());
-        assertThat(doc.fieldNames()).toIterable().containsExactly("schema_version", "command", "location", "clusters");
+        assertThat(doc.fieldNames()).toIterable().containsExactly("schema_version", "command", "location", "mirror", "clusters");
+        assertThat(doc.get("mirror").isNull()).as("local state has no mirror").isTrue();
         assertThat(doc.get("command").asText()).isEqualTo("profile list");
         JsonNode first = doc.get("clusters").get(0);
         assertThat(first.fieldNames()).toIterable().containsExactly("name", "profile", "version", "last_action", "result",

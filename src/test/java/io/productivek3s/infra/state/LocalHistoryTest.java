@@ -135,7 +135,7 @@ class LocalHistoryTest {
 
     @Test
     void aMirrorKeepsTheLayoutWithoutHistory() throws IOException {
-        LocalStateStore mirror = LocalStateStore.mirror(stateDir, warnings::add);
+        LocalStateStore mirror = LocalStateStore.mirror(stateDir, warnings::add, "postgresql://u@h:5432/db");
         persist(mirror);
         persist(mirror);
         try (StateLock lock = mirror.lock(NAME, TestLocks.NOW)) {

@@ -136,7 +136,7 @@ public final class PostgresStateStore implements StateStore {
                 }
                 throw e;
             }
-            return new PostgresStateStore(s.connector(), s.db(), LocalStateStore.mirror(localDir, warn), s.lease(), warn,
+            return new PostgresStateStore(s.connector(), s.db(), LocalStateStore.mirror(localDir, warn, s.connector().spec().description()), s.lease(), warn,
                     debug);
         }
     }
@@ -192,6 +192,11 @@ public final class PostgresStateStore implements StateStore {
     @Override
     public String backendName() {
         return description();
+    }
+
+    @Override
+    public Optional<Path> mirror() {
+        return Optional.of(location());
     }
 
     @Override
@@ -625,6 +630,11 @@ public final class PostgresStateStore implements StateStore {
     @Override
     public List<ClusterInfo> list() throws IOException {
         return sql("listing clusters", () -> Revisions.list(db));
+    }
+
+    @Override
+    public List<String> names() throws IOException {
+        return sql("listing clusters", () -> Revisions.names(db));
     }
 
     @Override

@@ -162,6 +162,22 @@ final class Revisions {
         return result;
     }
 
+    /** Every name with a revision, removed ones included, sorted; a name that is not valid is left out. */
+    static List<String> names(Connection c) throws SQLException {
+        List<String> names = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT name FROM pk3s_clusters WHERE last_revision > 0"
+                + " ORDER BY name COLLATE \"C\"");
+                ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                String name = rs.getString(1);
+                if (io.productivek3s.infra.state.StateNames.isValid(name)) {
+                    names.add(name);
+                }
+            }
+        }
+        return names;
+    }
+
     /** Every name with a current revision, sorted, with its live lease holder. */
     static List<ClusterInfo> list(Connection c) throws SQLException {
         List<ClusterInfo> result = new ArrayList<>();
