@@ -75,8 +75,8 @@ public final class StateChangeAction {
         Instant now = Instant.now(context.clock());
         LockHolder holder = LocalIdentity.holder(context.env(), "state push", now);
         requireDirectory(from);
+        EngineState state = ErroredCopies.readPushable(name, from); // refused before the backend is even opened
         try (StateStore store = stores.open()) {
-            EngineState state = ErroredCopies.readPushable(name, from);
             ErroredCopies copies = new ErroredCopies(store.location());
             RevisionInfo created;
             try (StateLock lock = store.lock(name, new LockRequest(holder, lockTimeout))) {

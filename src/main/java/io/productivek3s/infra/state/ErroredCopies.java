@@ -164,7 +164,7 @@ public final class ErroredCopies {
      * {@code state pull} output, i.e. {@code <name>.runtime/} with a readable {@code engine-state.json}, and
      * {@code <name>.json} beside it if anything. Returns that engine state; anything else is exit 4.
      */
-    public static EngineState readPushable(String name, Path dir) throws IOException {
+    public static EngineState readPushable(String name, Path dir) {
         Path runtime = dir.resolve(name + ".runtime");
         Path engineState = runtime.resolve(SnapshotPolicy.ENGINE_STATE);
         Path json = dir.resolve(name + ".json");
