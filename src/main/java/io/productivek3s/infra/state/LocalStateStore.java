@@ -558,7 +558,7 @@ public final class LocalStateStore implements StateStore {
                 String file = entry.getFileName().toString();
                 String name = file.endsWith(".json") ? file.substring(0, file.length() - 5)
                         : file.endsWith(RUNTIME) ? file.substring(0, file.length() - RUNTIME.length()) : null;
-                if (name != null && validName(name)) {
+                if (name != null && StateNames.isValid(name)) {
                     names.put(name, true);
                 }
             }
@@ -820,15 +820,6 @@ public final class LocalStateStore implements StateStore {
 
     private Path stagedJson(String name, String txn) {
         return dir.resolve("." + name + ".json.staged-" + txn);
-    }
-
-    private static boolean validName(String name) {
-        try {
-            StateNames.requireValid(name);
-            return true;
-        } catch (EngineException e) {
-            return false;
-        }
     }
 
     /** {@code <dir>/<name><suffix>} for a valid name, checked to be a direct child of the state dir (D10). */

@@ -73,13 +73,16 @@ final class ObjectStore {
     /**
      * Makes {@code file}'s content available as object {@code sha256}; returns the bytes newly written (0 when the
      * object existed or was hard-linked). The caller holds {@link #lock()}. An existing object is kept when it is
-     * {@code file} itself (a hard link: its bytes are the ones just described) or its content has its digest;
-     * anything else (damaged, planted) is replaced atomically. A copy is checked against {@code sha256} as it is
-     * written, so an object never holds other bytes than its name says.
+     * {@code file} itself (a hard link: its bytes are the ones just described); a big file is otherwise linked anew
+     * over it (no need to read 100 MB to trust an object we can replace for free); a small one is kept when its
+     * content has its digest. Anything else (damaged, planted) is replaced atomically, by renaming a fresh copy over
+     * it, and a copy is checked against {@code sha256} as it is written: an object never holds other bytes than its
+     * name says.
      */
     long add(Path file, String sha256, long size) throws IOException {
         Path object = path(sha256);
-        if (Files.isRegularFile(object, LinkOption.NOFOLLOW_LINKS) && intact(object, file, sha256, size)) {
+        boolean exists = Files.isRegularFile(object, LinkOption.NOFOLLOW_LINKS);
+        if (exists && sameFile(object, file)) {
             return 0;
         }
         Files2.createPrivateDirectories(object.getParent());
@@ -87,6 +90,9 @@ final class ObjectStore {
         try {
             if (size >= LINK_MIN_BYTES && link(tmp, file)) {
                 Files.move(tmp, object, StandardCopyOption.ATOMIC_MOVE);
+                return 0;
+            }
+            if (exists && Files.size(object) == size && TreeManifest.sha256(object).equals(sha256)) {
                 return 0;
             }
             copyVerified(file, tmp, sha256, size);
@@ -98,15 +104,12 @@ final class ObjectStore {
         return size;
     }
 
-    private static boolean intact(Path object, Path file, String sha256, long size) throws IOException {
+    private static boolean sameFile(Path object, Path file) throws IOException {
         try {
-            if (Files.isSameFile(object, file)) {
-                return true;
-            }
+            return Files.isSameFile(object, file);
         } catch (NoSuchFileException gone) {
             return false;
         }
-        return Files.size(object) == size && TreeManifest.sha256(object).equals(sha256);
     }
 
     private static boolean link(Path tmp, Path file) {

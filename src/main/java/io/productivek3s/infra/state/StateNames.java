@@ -1,6 +1,7 @@
 package io.productivek3s.infra.state;
 
 import io.productivek3s.infra.EngineException;
+import io.productivek3s.infra.util.Printable;
 import java.util.regex.Pattern;
 
 /** Profile names as state keys (contract §8.4, D10): one safe path segment, whatever the backend. */
@@ -10,14 +11,14 @@ public final class StateNames {
     private StateNames() {
     }
 
-    /** Whether {@code name} is a valid state name (a name read from a backend is data: checked before use). */
+    /** Whether {@code name} is a valid profile name (a state name read from storage is checked with this). */
     public static boolean isValid(String name) {
         return name != null && NAME.matcher(name).matches();
     }
 
     /** Returns {@code name} if it is a valid profile name, else exit 4 {@code profile package metadata.name is invalid}. */
     public static String requireValid(String name) {
-        if (name == null || !NAME.matcher(name).matches()) {
+        if (!isValid(name)) {
             throw invalid(name);
         }
         return name;
@@ -25,7 +26,7 @@ public final class StateNames {
 
     static EngineException invalid(String name) {
         // The name comes from a package; keep the ERROR line on one line whatever it contains.
-        String shown = name == null ? "" : name.replaceAll("\\p{Cntrl}", "?");
+        String shown = name == null ? "" : Printable.clean(name);
         return EngineException.invalid("profile package metadata.name is invalid: " + shown);
     }
 }

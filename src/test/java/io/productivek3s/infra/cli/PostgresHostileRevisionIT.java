@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -107,6 +108,37 @@ class PostgresHostileRevisionIT extends PostgresStateBaseIT {
                     .doesNotContain("\u009b").doesNotContain("\u202e");
             assertThat(result.stdoutLines()).as(String.join(" ", command)).noneMatch(l -> l.startsWith("[pk3s-infra]"));
         }
+    }
+
+    @Test
+    void aClusterNameThatIsNoProfileNameIsNeverListed() throws Exception {
+        String evil = "../../escape\u001b[31m";
+        try (Connection c = server.connect(database)) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO pk3s_clusters (name, last_revision, current_revision) VALUES (?, 1, 1)")) {
+                ps.setString(1, evil);
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO pk3s_revisions (name, revision, created_at,"
+                    + " who, command, result, exit_code, profile_name, profile_version, package_sha256, tree_sha256,"
+                    + " files, bytes, removed, cluster_json, manifest, engine_state) SELECT ?, revision, created_at,"
+                    + " who, command, result, exit_code, profile_name, profile_version, package_sha256, tree_sha256,"
+                    + " files, bytes, removed, cluster_json, manifest, engine_state FROM pk3s_revisions"
+                    + " WHERE name = ? AND revision = 1")) {
+                ps.setString(1, evil);
+                ps.setString(2, NAME);
+                assertThat(ps.executeUpdate()).isEqualTo(1);
+            }
+        }
+        Engine.Result list = engine.run("state", "list");
+        assertThat(list.exitCode()).as(list.toString()).isZero();
+        assertThat(list.stdoutLines()).filteredOn(l -> !l.startsWith("[pk3s-infra]")).anyMatch(l -> l.startsWith(NAME))
+                .noneMatch(l -> l.contains("escape"));
+        List<String> lines = new java.util.ArrayList<>(list.stdoutLines());
+        lines.addAll(list.stderrLines());
+        assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("[pk3s-infra] WARN ")
+                .contains("ignoring a cluster with an invalid name in ").endsWith(": ../../escape?[31m"));
+        assertThat(list.stdout() + list.stderr()).doesNotContain("\u001b");
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------

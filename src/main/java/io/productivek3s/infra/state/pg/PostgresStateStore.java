@@ -23,6 +23,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -629,7 +630,16 @@ public final class PostgresStateStore implements StateStore {
 
     @Override
     public List<ClusterInfo> list() throws IOException {
-        return sql("listing clusters", () -> Revisions.list(db));
+        List<ClusterInfo> clusters = new ArrayList<>();
+        for (ClusterInfo cluster : sql("listing clusters", () -> Revisions.list(db))) {
+            // A name only a hand-written row can hold would become a path beside the mirror: never listed.
+            if (StateNames.isValid(cluster.name())) {
+                clusters.add(cluster);
+            } else {
+                warn.accept("ignoring a cluster with an invalid name in " + description() + ": " + cluster.name());
+            }
+        }
+        return clusters;
     }
 
     @Override

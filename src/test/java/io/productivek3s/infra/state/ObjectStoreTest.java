@@ -1,0 +1,66 @@
+package io.productivek3s.infra.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Objects are checked when written: an existing object is trusted only when intact, else replaced (#17). */
+class ObjectStoreTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void anIntactObjectIsKeptAndADamagedOneOfTheRightSizeIsReplaced() throws IOException {
+        ObjectStore store = new ObjectStore(tmp.resolve(".history"));
+        Path file = Files.writeString(tmp.resolve("key"), "secret-key");
+        String sha = TreeManifest.sha256(file);
+        assertThat(store.add(file, sha, 10)).isEqualTo(10);
+        Path object = store.path(sha);
+        Object inode = Files.readAttributes(object, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+
+        assertThat(store.add(file, sha, 10)).as("intact: kept").isZero();
+        assertThat(Files.readAttributes(object, java.nio.file.attribute.BasicFileAttributes.class).fileKey())
+                .isEqualTo(inode);
+
+        Files.setPosixFilePermissions(object, PosixFilePermissions.fromString("rw-------"));
+        Files.writeString(object, "planted!!!");
+        Files.setPosixFilePermissions(object, PosixFilePermissions.fromString("r--------"));
+        assertThat(store.add(file, sha, 10)).as("damaged: written again").isEqualTo(10);
+        assertThat(TreeManifest.sha256(object)).isEqualTo(sha);
+        assertThat(LocalStateStoreTest.mode(object)).isEqualTo("r--------");
+    }
+
+    @Test
+    void aBigFileIsLinkedOverAnObjectThatIsAnotherInode() throws IOException {
+        ObjectStore store = new ObjectStore(tmp.resolve(".history"));
+        Path provider = Files.write(tmp.resolve("provider"), new byte[(int) ObjectStore.LINK_MIN_BYTES + 1]);
+        String sha = TreeManifest.sha256(provider);
+        Path object = store.path(sha);
+        Files.createDirectories(object.getParent());
+        Files.write(object, new byte[(int) ObjectStore.LINK_MIN_BYTES + 1]);
+        Files.write(object, new byte[] {1}, java.nio.file.StandardOpenOption.WRITE); // same size, other bytes
+
+        assertThat(store.add(provider, sha, ObjectStore.LINK_MIN_BYTES + 1)).isZero();
+        assertThat(Files.isSameFile(object, provider)).isTrue();
+        assertThat(store.add(provider, sha, ObjectStore.LINK_MIN_BYTES + 1)).isZero();
+    }
+
+    @Test
+    void aFileThatIsNotItsDigestIsNeverStoredUnderIt() throws IOException {
+        ObjectStore store = new ObjectStore(tmp.resolve(".history"));
+        Path file = Files.writeString(tmp.resolve("state"), "changed");
+        String claimed = TreeManifest.sha256(Files.writeString(tmp.resolve("before"), "earlier"));
+        assertThatThrownBy(() -> store.add(file, claimed, 7)).isInstanceOf(IOException.class)
+                .hasMessage(file + " changed while it was being stored");
+        assertThat(store.path(claimed)).doesNotExist();
+        try (var left = Files.list(store.path(claimed).getParent())) {
+            assertThat(left.toList()).as("no temp file left").isEmpty();
+        }
+    }
+}
