@@ -72,6 +72,7 @@ public final class StateQueryAction {
 
     public Shown show(String name) {
         try (StateStore store = stores.open()) {
+            store.requireDecidable(name);
             ErroredCopies copies = warnUncommitted(store, name);
             Optional<ClusterInfo> cluster = store.list().stream().filter(c -> c.name().equals(name)).findFirst();
             List<RevisionInfo> revisions = store.history(name);

@@ -131,6 +131,26 @@ final class LocalHistory {
         Files.move(partial, dir.resolve(file), StandardCopyOption.ATOMIC_MOVE);
     }
 
+    /** Whether {@code txn} staged a record for {@code revision} that is not published yet. */
+    boolean isStaged(String name, long revision, String txn) {
+        return Files.exists(revisions.resolve(name).resolve(revision + ".staged-" + txn), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** The record {@code txn} staged for {@code revision}; empty when there is none or it is not a readable record. */
+    Optional<RevisionRecord> staged(String name, long revision, String txn) throws IOException {
+        Path file = revisions.resolve(name).resolve(revision + ".staged-" + txn);
+        try {
+            return Optional.of(RevisionRecord.fromJson(Files.readString(file)));
+        } catch (NoSuchFileException absent) {
+            return Optional.empty();
+        } catch (IOException unreadable) {
+            if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                throw unreadable;
+            }
+            return Optional.empty(); // malformed content: not a record this engine staged
+        }
+    }
+
     /** Publishes a staged record; a no-op when it already was (roll-forward is repeatable). */
     void publish(String name, long revision, String txn) throws IOException {
         Path dir = revisions.resolve(name);

@@ -43,7 +43,7 @@ public final class LocalIdentity {
     }
 
     /** Names end up in one-line messages and JSON: no control characters, bounded length. */
-    private static String clean(String value) {
+    static String clean(String value) {
         String s = value.replaceAll("\\p{Cntrl}", "?");
         return s.length() > 128 ? s.substring(0, 128) : s;
     }

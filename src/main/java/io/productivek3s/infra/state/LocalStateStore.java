@@ -54,6 +54,7 @@ public final class LocalStateStore implements StateStore {
     private final SnapshotPolicy policy;
     private final LocalHistory history;
     private final CommitJournal journal;
+    private final JournalTriage triage;
     private final HolderSidecar sidecar;
     private final boolean keepsHistory;
     /** The shared backend this directory mirrors (null: it is the local backend itself). */
@@ -105,6 +106,7 @@ public final class LocalStateStore implements StateStore {
         this.policy = new SnapshotPolicy(warn);
         this.history = new LocalHistory(dir, historyLimit);
         this.journal = new CommitJournal(dir);
+        this.triage = new JournalTriage(history, keepsHistory);
         this.sidecar = new HolderSidecar(dir);
     }
 
@@ -472,9 +474,20 @@ public final class LocalStateStore implements StateStore {
         }
         Optional<CommitJournal.Entry> pending = journal.read(name);
         if (pending.isPresent()) {
-            rollForward(name, pending.get(), true);
-            warn.accept("completed the " + (pending.get().op() == CommitJournal.Op.PERSIST ? "persist" : "removal")
-                    + " of profile state that an interrupted run had committed: " + runtimeDir(name));
+            JournalTriage.Decision decision = decide(name, pending.get());
+            switch (decision.verdict()) {
+                case ROLL_FORWARD -> {
+                    rollForward(name, pending.get(), true);
+                    warn.accept("completed the " + (pending.get().op() == CommitJournal.Op.PERSIST ? "persist"
+                            : "removal") + " of profile state that an interrupted run had committed: " + runtimeDir(name));
+                }
+                case STALE -> {
+                    Path aside = journal.setAside(name);
+                    warn.accept("commit journal " + journal.file(name) + " " + decision.reason() + ": set aside as "
+                            + aside + "; the state of '" + name + "' is kept (a removal needs its own history entry)");
+                }
+                case FOREIGN -> throw journal.refused(name, decision.reason());
+            }
         }
         Pattern leftovers = Pattern.compile(Pattern.quote(name + RUNTIME + ".") + "(tmp|old|del)-[0-9a-f]{16}");
         Pattern jsonTemp = Pattern.compile(Pattern.quote("." + name + ".json.") + "([0-9]+\\.tmp|staged-[0-9a-f]{16})");
@@ -510,6 +523,68 @@ public final class LocalStateStore implements StateStore {
         }
     }
 
+    private JournalTriage.Decision decide(String name, CommitJournal.Entry entry) throws IOException {
+        return triage.decide(name, entry, aside(name, "tmp", entry.txn()));
+    }
+
+    /**
+     * Refuses (exit 4, naming the file) when {@code name} has a commit journal no run can act on: malformed, of a
+     * newer engine, written for another name, or naming a persist of which nothing exists. Takes no lock.
+     */
+    @Override
+    public void requireDecidable(String name) throws IOException {
+        StateNames.requireValid(name);
+        Optional<CommitJournal.Entry> pending = journal.read(name);
+        if (pending.isPresent()) {
+            JournalTriage.Decision decision = decide(name, pending.get());
+            if (decision.verdict() == JournalTriage.Verdict.FOREIGN && pending.equals(journal.read(name))) {
+                throw journal.refused(name, decision.reason());
+            }
+        }
+    }
+
+    /**
+     * Whether {@code list} shows {@code name}: not while a decided removal is pending, nor (WARN) while its journal
+     * cannot be decided. Read without the lock, so a journal that changed under the reading (a run finishing) is read
+     * again before it is called foreign.
+     */
+    private boolean listed(String name) throws IOException {
+        Optional<CommitJournal.Entry> pending;
+        JournalTriage.Decision decision;
+        try {
+            pending = journal.read(name);
+            if (pending.isEmpty()) {
+                return true;
+            }
+            decision = decide(name, pending.get());
+            if (decision.verdict() != JournalTriage.Verdict.ROLL_FORWARD) {
+                Optional<CommitJournal.Entry> again = journal.read(name);
+                if (!again.equals(pending)) {
+                    pending = again;
+                    if (pending.isEmpty()) {
+                        return true;
+                    }
+                    decision = decide(name, pending.get());
+                }
+            }
+        } catch (EngineException refused) {
+            warn.accept(refused.getMessage());
+            return false;
+        }
+        return switch (decision.verdict()) {
+            case ROLL_FORWARD -> pending.get().op() != CommitJournal.Op.REMOVE;
+            case STALE -> {
+                warn.accept("commit journal " + journal.file(name) + " " + decision.reason() + "; the next run on '"
+                        + name + "' sets it aside and keeps the state");
+                yield true;
+            }
+            case FOREIGN -> {
+                warn.accept(journal.refused(name, decision.reason()).getMessage());
+                yield false;
+            }
+        };
+    }
+
     // ---- reading -------------------------------------------------------------------------------------------
 
     @Override
@@ -542,7 +617,7 @@ public final class LocalStateStore implements StateStore {
     public List<String> names() throws IOException {
         java.util.TreeSet<String> names = new java.util.TreeSet<>();
         list().forEach(cluster -> names.add(cluster.name()));
-        history.names().stream().filter(LocalStateStore::validName).forEach(names::add);
+        history.names().stream().filter(StateNames::isValid).forEach(names::add);
         return List.copyOf(names);
     }
 
@@ -564,8 +639,7 @@ public final class LocalStateStore implements StateStore {
             }
         }
         for (String name : names.keySet().stream().sorted().toList()) {
-            Optional<CommitJournal.Entry> pending = journal.read(name);
-            if (pending.isPresent() && pending.get().op() == CommitJournal.Op.REMOVE) {
+            if (!listed(name)) {
                 continue;
             }
             Optional<EngineState> state = readEngineState(name);

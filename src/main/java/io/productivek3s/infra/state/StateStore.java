@@ -101,6 +101,13 @@ public interface StateStore extends AutoCloseable {
     /** Breaks the name's lock whoever holds it; returns the holder it broke, empty when it was not locked. */
     Optional<LockHolder> forceUnlock(String name) throws IOException;
 
+    /**
+     * Refuses (exit 4) when {@code name}'s state is held up by something only a human can decide, such as a commit
+     * journal no run can act on (docs/state.md); read-only commands that show the current state call it first.
+     */
+    default void requireDecidable(String name) throws IOException {
+    }
+
     /** Releases connections; a local store has nothing to release. */
     @Override
     default void close() throws IOException {

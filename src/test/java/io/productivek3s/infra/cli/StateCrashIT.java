@@ -28,7 +28,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class StateCrashIT extends PackageTestBase {
     private static final String NAME = "fixture-profile";
-    private static final String INSTALLER = """
+    static final String INSTALLER = """
             #!/usr/bin/env bash
             set -eu
             root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -403,6 +403,115 @@ class LocalStateStoreTest {
         assertThat(store.readEngineState(NAME)).isEmpty();
     }
 
+    // ---- commit journals that cannot be rolled forward (#17) --------------------------------------------------
+
+    @Test
+    void aJournalRecordsItsFormatAndTheNameItWasWrittenFor() throws IOException {
+        CommitJournal journal = new CommitJournal(stateDir);
+        CommitJournal.Entry entry = new CommitJournal.Entry(CommitJournal.Op.REMOVE, STALE, 7);
+        journal.write(NAME, entry);
+        JsonNode written = Json.parse(Files.readString(journal.file(NAME)));
+        assertThat(written.path("format").asInt()).isEqualTo(CommitJournal.FORMAT);
+        assertThat(written.path("name").asText()).isEqualTo(NAME);
+        assertThat(journal.read(NAME)).contains(entry);
+        // an older engine's journal (no format, no name, no revision) is still read
+        Files.writeString(journal.file(NAME), "{\"op\":\"persist\",\"txn\":\"" + STALE + "\"}");
+        assertThat(journal.read(NAME)).contains(new CommitJournal.Entry(CommitJournal.Op.PERSIST, STALE, 0));
+    }
+
+    @Test
+    void anUndecidableJournalRefusesOnlyItsOwnNameAndNamesTheFile() throws IOException {
+        generated("cluster.json", "{}");
+        store.persist(NAME, scenario, metadata(Result.SUCCESS));
+        store.persist("neighbour", scenario, metadata(Result.SUCCESS));
+        Path journal = stateDir.resolve("." + NAME + ".commit");
+        for (String bad : List.of("{half", "null", "{\"format\":3,\"op\":\"persist\",\"txn\":\"" + STALE + "\"}",
+                "{\"name\":\"neighbour\",\"op\":\"persist\",\"txn\":\"" + STALE + "\",\"revision\":1}",
+                "{\"op\":\"remove\",\"txn\":\"" + STALE + "\",\"revision\":-1}",
+                "{\"op\":\"persist\",\"txn\":\"" + STALE + "\",\"revision\":9}")) {
+            Files.writeString(journal, bad);
+            warnings.clear();
+
+            assertThat(store.list()).as(bad).extracting(ClusterInfo::name).containsExactly("neighbour");
+            assertThat(warnings).as(bad).singleElement().asString().startsWith("commit journal " + journal + " ");
+            for (ThrowingCall call : List.<ThrowingCall>of(() -> store.lock(NAME, TestLocks.NOW).close(),
+                    () -> store.requireDecidable(NAME), () -> store.restore(NAME, scenario), () -> store.remove(NAME))) {
+                assertThatThrownBy(call::run).as(bad).isInstanceOfSatisfying(EngineException.class, e -> {
+                    assertThat(e.exitCode()).isEqualTo(EngineException.INVALID);
+                    assertThat(e.getMessage()).startsWith("commit journal " + journal + " ")
+                            .contains("'state history " + NAME + "'").doesNotContain("\n");
+                });
+            }
+            store.requireDecidable("neighbour");
+            store.lock("neighbour", TestLocks.NOW).close();
+            assertThat(journal).as("left for a human").hasContent(bad);
+            assertThat(stateDir.resolve(NAME + ".json")).exists();
+        }
+        Files.delete(journal);
+        Files.createDirectory(journal);
+        assertThatThrownBy(() -> store.requireDecidable(NAME)).hasMessageContaining("is not a regular file");
+        Files.delete(journal);
+        Files.write(journal, new byte[70 * 1024]);
+        assertThatThrownBy(() -> store.requireDecidable(NAME)).hasMessageContaining("is larger than");
+    }
+
+    @Test
+    void aPersistJournalWhoseStagedTreeIsGoneIsRefused() throws IOException {
+        generated("cluster.json", "{}");
+        store.persist(NAME, scenario, metadata(Result.SUCCESS));
+        Path revisions = stateDir.resolve(".history/revisions").resolve(NAME);
+        Files.copy(revisions.resolve("1.json"), revisions.resolve("2.staged-" + STALE));
+        Files.writeString(stateDir.resolve("." + NAME + ".commit"),
+                "{\"op\":\"persist\",\"txn\":\"" + STALE + "\",\"revision\":2}");
+
+        assertThatThrownBy(() -> store.lock(NAME, TestLocks.NOW)).hasMessageContaining("its staged tree "
+                + stateDir.resolve(NAME + ".runtime.tmp-" + STALE) + " is missing");
+        assertThat(store.history(NAME)).hasSize(1);
+        assertThat(revisions.resolve("2.json")).doesNotExist();
+    }
+
+    @Test
+    void aRemovalJournalWithoutARevisionIsSetAsideAndTheStateKept() throws IOException {
+        generated("cluster.json", "{}");
+        store.persist(NAME, scenario, metadata(Result.SUCCESS));
+        Path journal = stateDir.resolve("." + NAME + ".commit");
+        String older = "{\"op\":\"remove\",\"txn\":\"" + STALE + "\"}"; // as an engine before history wrote it
+        Files.writeString(journal, older);
+
+        assertThat(store.list()).extracting(ClusterInfo::name).containsExactly(NAME);
+        assertThat(warnings).singleElement().asString().contains("names no removal revision", "the next run");
+        warnings.clear();
+        store.lock(NAME, TestLocks.NOW).close();
+
+        assertThat(journal).doesNotExist();
+        List<String> rejected = names(stateDir).stream().filter(n -> n.startsWith("." + NAME + ".commit.rejected-")).toList();
+        assertThat(rejected).singleElement().satisfies(n -> assertThat(stateDir.resolve(n)).hasContent(older));
+        assertThat(warnings).singleElement().asString().contains(journal.toString(), "set aside as " + stateDir.resolve(rejected.get(0)),
+                "the state of '" + NAME + "' is kept");
+        assertThat(visible(stateDir)).containsExactlyInAnyOrder(NAME + ".json", NAME + ".runtime", NAME + ".lock");
+        assertThat(store.history(NAME)).extracting(RevisionInfo::removed).containsExactly(false);
+
+        // a second stale journal the same millisecond or not: never overwrites the first one set aside
+        Files.writeString(journal, older);
+        store.lock(NAME, TestLocks.NOW).close();
+        assertThat(names(stateDir).stream().filter(n -> n.startsWith("." + NAME + ".commit.rejected-"))).hasSize(2);
+    }
+
+    @Test
+    void aMirrorsRemovalJournalIsRolledForwardWithoutALocalRecord() throws IOException {
+        LocalStateStore mirror = LocalStateStore.mirror(stateDir, warnings::add);
+        generated("cluster.json", "{}");
+        mirror.persist(NAME, scenario, metadata(Result.SUCCESS));
+        // the shared backend recorded the removal; the mirror's own removal was cut short after its journal
+        new CommitJournal(stateDir).write(NAME, new CommitJournal.Entry(CommitJournal.Op.REMOVE, STALE, 0));
+
+        assertThat(mirror.list()).isEmpty();
+        mirror.lock(NAME, TestLocks.NOW).close();
+
+        assertThat(visible(stateDir)).containsExactly(NAME + ".lock");
+        assertThat(warnings).singleElement().asString().startsWith("completed the removal");
+    }
+
     // ---- helpers -------------------------------------------------------------------------------------------
 
     interface ThrowingCall {
