@@ -93,10 +93,10 @@ class PostgresCredentialsIT extends PostgresStateBaseIT {
             Engine.Result result = install();
             assertThat(result.exitCode()).as(result.toString()).isZero();
             String seen = ancestors();
+            assertThat(seen).as("in URL: " + inUrl).doesNotContain(PostgresServer.PASSWORD).doesNotContain("PGPASSWORD=");
             // the walk really reached the engine (its command line) and went on to pid 1
             assertThat(seen).as("in URL: " + inUrl).contains("io.productivek3s.infra.Main", "== pid 1\n",
                     "-Dpk3s.credentials.fd=3", "-- engine fd 3 -> ");
-            assertThat(seen).as("in URL: " + inUrl).doesNotContain(PostgresServer.PASSWORD).doesNotContain("PGPASSWORD=");
             // the script inherited no descriptor but its standard ones and its own script file
             String ownFds = seen.substring(seen.indexOf("-- own fds\n"), seen.indexOf("-- end of own fds\n"));
             assertThat(ownFds.lines().filter(l -> l.contains(" -> ")).map(l -> l.replaceAll(".* ([0-9]+) -> .*", "$1")))
