@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Productive K3S Infra launcher: finds Java and runs the engine (contract §1.1).
-# Prints nothing itself on success; arguments, stdio, environment and exit status pass through unchanged.
+# Prints nothing itself on success; arguments, stdio, environment and exit status pass through unchanged, but for
+# the state backend's password, which reaches the engine on a descriptor instead (see "State backend credentials").
 #
 # Two layouts:
 #  - installed bundle (release or export, has lib/): READ-ONLY. Never calls Maven, never writes into its own
@@ -36,7 +37,19 @@ pk3s_min_java=17
 # leave the environment here, before anything is started, and reach the JVM on descriptor 3 instead (a here-string:
 # a pipe, or a deleted temporary file), which it reads and empties before any child starts
 # (io.productivek3s.infra.exec.CredentialHandover). Entries are NAME=<byte length>:<value>; no fork.
+# A caller that itself took them out of its environment (the release installer, which stays the engine's parent)
+# names its own descriptor in PK3S_INFRA_CREDENTIALS_FD: its entries come first, this environment's after them.
 pk3s_credentials=""
+case ${PK3S_INFRA_CREDENTIALS_FD:-} in
+  '') ;;
+  *[!0-9]*) pk3s_die "PK3S_INFRA_CREDENTIALS_FD must be a file descriptor number: $PK3S_INFRA_CREDENTIALS_FD" 2 ;;
+  *)
+    IFS= read -r -d '' pk3s_credentials 2>/dev/null <&"$PK3S_INFRA_CREDENTIALS_FD" || [ -n "$pk3s_credentials" ] \
+      || pk3s_die "nothing to read on PK3S_INFRA_CREDENTIALS_FD=$PK3S_INFRA_CREDENTIALS_FD" 1
+    eval "exec $PK3S_INFRA_CREDENTIALS_FD<&-"
+    unset PK3S_INFRA_CREDENTIALS_FD
+    ;;
+esac
 pk3s_hand_over() {  # NAME VALUE
   local LC_ALL=C   # ${#v} in bytes, as the engine counts them
   pk3s_credentials=$pk3s_credentials$1=${#2}:$2

@@ -16,7 +16,10 @@ public interface StateStores {
     /** The current backend. */
     StateStore open();
 
-    /** The backend {@code backend} names ({@code local} or a PostgreSQL URL), with the same local directory. */
+    /**
+     * The backend {@code backend} names ({@code local} or a PostgreSQL URL), with the same local directory: the
+     * {@code state migrate --to} target, which its error messages name.
+     */
     StateStore open(String backend);
 
     /**

@@ -8,6 +8,7 @@ import io.productivek3s.infra.log.Log;
 import io.productivek3s.infra.log.OperationEvents;
 import io.productivek3s.infra.log.Redactor;
 import io.productivek3s.infra.paths.CallerPaths;
+import io.productivek3s.infra.state.StateBackends;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -38,6 +39,7 @@ public final class Cli {
     public int run(String[] args) {
         Log log = new Log(out, err, new Redactor());
         log.redactor().addSecret(env.get("TELEMETRY_BEARER_TOKEN"));
+        StateBackends.knownPasswords(env).forEach(log.redactor()::addSecret);
         if (args.length == 0) {
             err.print(HelpText.render(surfaceFromEnvOnly()));
             err.flush();

@@ -75,6 +75,24 @@ public final class StateBackends {
                 : List.of("PGPASSWORD");
     }
 
+    /**
+     * The state backend's passwords {@code env} knows before connecting ({@code PGPASSWORD}, the URL's, as written and
+     * decoded), for the log's redactor: every line is masked with them, whatever it quotes (docs/state.md
+     * "Credentials"). A {@code .pgpass} password is masked by the messages of the backend that reads it.
+     */
+    public static List<String> knownPasswords(Map<String, String> env) {
+        List<String> passwords = new java.util.ArrayList<>();
+        String fromEnv = env.get("PGPASSWORD");
+        if (fromEnv != null && !fromEnv.isEmpty()) {
+            passwords.add(fromEnv);
+        }
+        String backend = env.getOrDefault(VARIABLE, "");
+        if (isPostgres(backend)) {
+            passwords.addAll(PgConnectionSpec.writtenPasswords(backend));
+        }
+        return passwords;
+    }
+
     /** A backend being opened; {@link #open} returns the store mirroring into (or living in) {@code localDir}. */
     @FunctionalInterface
     public interface Prepared {

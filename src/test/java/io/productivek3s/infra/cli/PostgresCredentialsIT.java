@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.productivek3s.infra.state.ClusterInfo;
 import io.productivek3s.infra.state.StateStore;
+import io.productivek3s.infra.testing.Ancestors;
 import io.productivek3s.infra.testing.Engine;
 import io.productivek3s.infra.testing.PostgresServer;
 import io.productivek3s.infra.testing.Repo;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * descriptor the launcher handed it over on; passwords with URL delimiters authenticate and are never printed.
  */
 class PostgresCredentialsIT extends PostgresStateBaseIT {
-    /** Walks $$, its parent, ... up to pid 1: each one's environ and cmdline, and the engine's credentials fd. */
+    /** Records its own descriptors, then {@link Ancestors#WALK}; then does what the default fixture installer does. */
     private static final String SNOOPING_INSTALLER = """
             #!/usr/bin/env bash
             set -u
@@ -33,26 +34,7 @@ class PostgresCredentialsIT extends PostgresStateBaseIT {
             printf -- '-- own fds\\n' >> "$out"
             ls -l "/proc/$$/fd" >> "$out"
             printf -- '-- end of own fds\\n' >> "$out"
-            pid=$PPID
-            while :; do
-              printf '== pid %s\\n' "$pid" >> "$out"
-              { tr '\\0' '\\n' < "/proc/$pid/environ"; } >> "$out" 2>&1
-              printf '\\n-- cmdline\\n' >> "$out"
-              { tr '\\0' ' ' < "/proc/$pid/cmdline"; } >> "$out" 2>&1
-              printf '\\n' >> "$out"
-              cmdline=$(tr '\\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null)
-              case $cmdline in
-                *-Dpk3s.credentials.fd=*)
-                  n=${cmdline#*-Dpk3s.credentials.fd=}; n=${n%% *}
-                  printf -- '-- engine fd %s -> %s\\n' "$n" "$(readlink "/proc/$pid/fd/$n")" >> "$out"
-                  timeout 2 cat "/proc/$pid/fd/$n" >> "$out" 2>&1
-                  printf '\\n-- end of fd\\n' >> "$out"
-                  ;;
-              esac
-              [ "$pid" -le 1 ] && break
-              pid=$(awk '/^PPid:/ {print $2}' "/proc/$pid/status")
-              [ -n "$pid" ] || break
-            done
+            """ + Ancestors.WALK + """
             mkdir -p "$scenario/generated/ssh" "$scenario/opentofu"
             printf '{"cluster_name":"fixture","ssh":{"user":"ubuntu","port":"2222"},"server_url":"https://192.0.2.1:6443"}' > "$scenario/generated/cluster.json"
             printf 'key' > "$scenario/generated/ssh/id_ed25519"
@@ -93,10 +75,10 @@ class PostgresCredentialsIT extends PostgresStateBaseIT {
             Engine.Result result = install();
             assertThat(result.exitCode()).as(result.toString()).isZero();
             String seen = ancestors();
+            assertThat(seen).as("in URL: " + inUrl).doesNotContain(PostgresServer.PASSWORD).doesNotContain("PGPASSWORD=");
             // the walk really reached the engine (its command line) and went on to pid 1
             assertThat(seen).as("in URL: " + inUrl).contains("io.productivek3s.infra.Main", "== pid 1\n",
                     "-Dpk3s.credentials.fd=3", "-- engine fd 3 -> ");
-            assertThat(seen).as("in URL: " + inUrl).doesNotContain(PostgresServer.PASSWORD).doesNotContain("PGPASSWORD=");
             // the script inherited no descriptor but its standard ones and its own script file
             String ownFds = seen.substring(seen.indexOf("-- own fds\n"), seen.indexOf("-- end of own fds\n"));
             assertThat(ownFds.lines().filter(l -> l.contains(" -> ")).map(l -> l.replaceAll(".* ([0-9]+) -> .*", "$1")))
@@ -104,6 +86,30 @@ class PostgresCredentialsIT extends PostgresStateBaseIT {
             assertThat(result.stdout() + result.stderr()).doesNotContain(PostgresServer.PASSWORD);
             assertStateInTheDatabase();
         }
+    }
+
+    /**
+     * The release installer stays the engine's parent: it takes the password out of its own environment and hands it
+     * to the launcher on descriptor 3 (PK3S_INFRA_CREDENTIALS_FD), which forwards it. Emulated by a wrapper that
+     * holds the password in its text, not its environment.
+     */
+    @Test
+    void aPasswordHandedToTheLauncherOnADescriptorIsForwarded() throws Exception {
+        fixture.file("scripts/install.sh", SNOOPING_INSTALLER, true);
+        Path wrapper = home.resolve("installer-like.sh");
+        String entry = "PGPASSWORD=" + PostgresServer.PASSWORD.length() + ":" + PostgresServer.PASSWORD;
+        Files.writeString(wrapper, "#!/usr/bin/env bash\nPK3S_INFRA_CREDENTIALS_FD=3 exec \""
+                + Repo.root().resolve("productive-k3s-infra.sh") + "\" \"$@\" 3<<<'" + entry + "'\n");
+        wrapper.toFile().setExecutable(true);
+        Engine viaInstaller = new Engine(wrapper, home);
+        engine.unset("PGPASSWORD").environment().forEach(viaInstaller::env);
+        Engine.Result result = viaInstaller.run("profile", "install", "--tgz", pack().toString(), "--env-file",
+                overrideFile("ONPREM_SERVER_IP=10.0.0.5\n").toString());
+        assertThat(result.exitCode()).as(result.toString()).isZero();
+        String seen = ancestors();
+        assertThat(seen).doesNotContain(PostgresServer.PASSWORD).doesNotContain("PK3S_INFRA_CREDENTIALS_FD")
+                .contains("-Dpk3s.credentials.fd=3");
+        assertStateInTheDatabase();
     }
 
     @Test

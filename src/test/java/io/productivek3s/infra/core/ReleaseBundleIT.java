@@ -210,12 +210,29 @@ class ReleaseBundleIT {
         String tgz = Repo.root().resolve("examples/local-demo.tgz").toString();
         String site = Repo.root().resolve("examples/local-demo/site.env.example").toString();
         Path installer = assets.resolve("productive-k3s-infra-cli.sh");
+        // the scenario's make records what it can read of its ancestors, the installer included (docs/state.md
+        // "Credentials": the installer hands the password on, its own environment does not keep it)
+        Path ancestors = home.resolve("ancestors.txt");
+        Path snoop = home.resolve("snooping-make.sh");
+        Files.writeString(snoop, "#!/usr/bin/env bash\nout=" + ancestors + "\n" + io.productivek3s.infra.testing.Ancestors.WALK
+                + "exec make \"$@\"\n");
+        snoop.toFile().setExecutable(true);
+        env.put("PK3S_PROFILE_MAKE_BIN", snoop.toString());
 
         Run install = runEnv(home, env, 300, "bash", installer.toString(), "profile", "install", "--tgz", tgz, "--env-file", site);
         assertThat(install.exit()).as(install.toString()).isZero();
+        assertThat(Files.readString(ancestors)).doesNotContain(io.productivek3s.infra.testing.PostgresServer.PASSWORD)
+                .contains("productive-k3s-infra-cli.sh", "io.productivek3s.infra.Main", "-Dpk3s.credentials.fd=3");
+        // the password in the URL this time
+        env.remove("PGPASSWORD");
+        env.put("PK3S_STATE_BACKEND", pg.url(database).replace("://" + io.productivek3s.infra.testing.PostgresServer.USER + "@",
+                "://" + io.productivek3s.infra.testing.PostgresServer.USER + ":" + io.productivek3s.infra.testing.PostgresServer.PASSWORD + "@"));
+        Files.delete(ancestors);
         Run status = runEnv(home, env, 300, "bash", installer.toString(), "profile", "status", "--tgz", tgz, "--env-file", site);
         assertThat(status.exit()).as(status.toString()).isZero();
         assertThat(status.stdout()).contains("local-demo: cluster 'demo' is up");
+        assertThat(Files.readString(ancestors)).doesNotContain(io.productivek3s.infra.testing.PostgresServer.PASSWORD)
+                .contains("productive-k3s-infra-cli.sh", "io.productivek3s.infra.Main");
         try (java.sql.Connection c = pg.connect(database); java.sql.Statement s = c.createStatement();
                 java.sql.ResultSet rs = s.executeQuery("SELECT count(*) FROM pk3s_revisions WHERE name = 'local-demo'")) {
             rs.next();

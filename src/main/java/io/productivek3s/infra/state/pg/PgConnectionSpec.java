@@ -207,6 +207,11 @@ public record PgConnectionSpec(String user, String host, int port, String databa
 
     /** {@code url} as messages may show it, even when malformed: its password masked, control characters as '?'. */
     public static String redactUrl(String url) {
+        return Redactor.mask(url, writtenPasswords(url)).replaceAll("\\p{Cntrl}", "?");
+    }
+
+    /** The password of {@code url} as written (see {@link #writtenPassword}) and decoded, when it has one. */
+    public static List<String> writtenPasswords(String url) {
         List<String> secrets = new ArrayList<>();
         writtenPassword(url).ifPresent(written -> {
             secrets.add(written);
@@ -216,6 +221,6 @@ public record PgConnectionSpec(String user, String host, int port, String databa
                 // a malformed escape: the written form is masked
             }
         });
-        return Redactor.mask(url, secrets).replaceAll("\\p{Cntrl}", "?");
+        return secrets;
     }
 }

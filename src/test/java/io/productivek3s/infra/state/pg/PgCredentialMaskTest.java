@@ -40,7 +40,7 @@ class PgCredentialMaskTest {
                 password + password + " at both ends " + password);
     }
 
-    @Property(tries = 2000)
+    @Property(tries = 500)
     void aPasswordInTheUrlIsParsedExactlyAndNeverShown(@ForAll("passwords") String password) {
         String url = "postgresql://alice:" + rfc3986(password) + "@db.example:5432/pk3s";
         PgConnectionSpec spec = PgConnectionSpec.parse(url, Map.of(), w -> { });
@@ -52,7 +52,7 @@ class PgCredentialMaskTest {
         assertThat(PgConnectionSpec.redactUrl(url)).isEqualTo("postgresql://alice:****@db.example:5432/pk3s");
     }
 
-    @Property(tries = 2000)
+    @Property(tries = 500)
     void aPasswordFromPgpasswordIsNeverShown(@ForAll("passwords") String password) {
         PgConnectionSpec spec = PgConnectionSpec.parse("postgresql://alice@127.0.0.1/pk3s",
                 Map.of("PGPASSWORD", password), w -> { });
@@ -63,7 +63,7 @@ class PgCredentialMaskTest {
     }
 
     /** Typed raw into the URL ('/', '@', spaces...): parsed or refused, the message never shows it. */
-    @Property(tries = 2000)
+    @Property(tries = 500)
     void aRawPasswordInAnyUrlIsNeverShown(@ForAll("passwords") String password) {
         String url = "postgresql://alice:" + password + "@db.example/pk3s";
         String shown;
@@ -81,7 +81,7 @@ class PgCredentialMaskTest {
     }
 
     /** Short passwords are not replaced in free text (they would mask words) but never survive in a URL. */
-    @Property(tries = 1000)
+    @Property(tries = 500)
     void aShortPasswordIsMaskedInTheUrl(@ForAll("short") String password) {
         String url = "postgresql://alice:" + password + "@db.example/pk3s";
         assertThat(PgConnectionSpec.redactUrl(url)).isEqualTo("postgresql://alice:****@db.example/pk3s");
