@@ -29,6 +29,8 @@ final class LocalHistory {
     static final String LIMIT_VARIABLE = "PK3S_STATE_HISTORY_LIMIT";
     static final int DEFAULT_LIMIT = 20;
     static final int MAX_LIMIT = 10_000;
+    /** The command of a read-only poll's revision (see {@link #newestChange}). */
+    static final String STATUS = "profile status";
     private static final Pattern COMMITTED = Pattern.compile("([0-9]{1,18})\\.json");
     private static final Pattern STAGED = Pattern.compile("([0-9]{1,18})\\.staged-[0-9a-f]{16}");
 
@@ -190,7 +192,11 @@ final class LocalHistory {
         try (FileLocks.Held lock = objects.lock()) {
             List<Long> numbers = numbers(name);
             boolean any = false;
+            long keep = numbers.size() > limit ? newestChange(name, numbers) : 0;
             for (int i = 0; i < numbers.size() - limit; i++) {
+                if (numbers.get(i) == keep) {
+                    continue;
+                }
                 Files.deleteIfExists(revisions.resolve(name).resolve(numbers.get(i) + ".json"));
                 any = true;
             }
@@ -202,6 +208,27 @@ final class LocalHistory {
             }
             return any;
         }
+    }
+
+    /**
+     * The newest revision written by a command that changes state on purpose (install, apply, destroy, rollback,
+     * push, import: anything but {@value #STATUS}), which pruning keeps even beyond the limit: polling {@code profile
+     * status} must never push out the revision an operator would roll back to (docs/state.md "History"). 0: none.
+     * An unreadable record counts as such a revision (it is never the reason another one goes).
+     */
+    private long newestChange(String name, List<Long> numbers) throws IOException {
+        for (int i = numbers.size() - 1; i >= 0; i--) {
+            Optional<RevisionRecord> record;
+            try {
+                record = read(name, numbers.get(i));
+            } catch (IOException unreadable) {
+                return numbers.get(i);
+            }
+            if (record.isPresent() && !STATUS.equals(record.get().info().command())) {
+                return numbers.get(i);
+            }
+        }
+        return 0;
     }
 
     /** Deletes objects that no record (committed or staged, of any name) references. */
