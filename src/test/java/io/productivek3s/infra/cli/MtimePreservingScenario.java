@@ -16,6 +16,7 @@ final class MtimePreservingScenario {
     static final String TFSTATE = "opentofu/terraform.tfstate";
     static final String BACKUP = "opentofu/terraform.tfstate.backup";
     static final String GENERATED = "generated/tofu/terraform.tfstate";
+    static final String PROVIDER = "opentofu/.terraform/providers/p/bin";
     private static final String INSTALLER = """
             #!/usr/bin/env bash
             set -eu
@@ -33,6 +34,13 @@ final class MtimePreservingScenario {
             for f in opentofu/terraform.tfstate opentofu/terraform.tfstate.backup generated/tofu/terraform.tfstate; do
               touch -d @1700000000 "$scenario/$f"
             done
+            # A provider binary, written once: later runs get it back from the state (hard-linked) and keep it.
+            provider="$scenario/opentofu/.terraform/providers/p/bin"
+            if [ ! -f "$provider" ]; then
+              mkdir -p "$(dirname "$provider")"
+              head -c 1200000 /dev/zero > "$provider"
+              chmod 755 "$provider"
+            fi
             echo "fixture installer wrote serial $next"
             """;
 

@@ -3,6 +3,7 @@ package io.productivek3s.infra.cli;
 import static io.productivek3s.infra.cli.MtimePreservingScenario.BACKUP;
 import static io.productivek3s.infra.cli.MtimePreservingScenario.GENERATED;
 import static io.productivek3s.infra.cli.MtimePreservingScenario.NAME;
+import static io.productivek3s.infra.cli.MtimePreservingScenario.PROVIDER;
 import static io.productivek3s.infra.cli.MtimePreservingScenario.TFSTATE;
 import static io.productivek3s.infra.cli.MtimePreservingScenario.ok;
 import static io.productivek3s.infra.cli.MtimePreservingScenario.serial;
@@ -58,5 +59,17 @@ class PostgresStateByContentIT extends PostgresStateBaseIT {
         assertThat(runtimeA.resolve(TFSTATE)).hasContent(serial(2));
         ok(b.run("profile", "status", "--tgz", tgz.toString(), "--env-file", site.toString()));
         assertThat(runtimeB.resolve(TFSTATE)).hasContent(serial(2));
+
+        // The rolled-back mirror is made of new files: hashed once, then the provider (hard-linked from the mirror
+        // into the scenario and the staging tree, links the memo follows) comes from the memo on every repeat run.
+        Engine.Result first = ok(b.run("--debug", "profile", "status", "--tgz", tgz.toString(), "--env-file",
+                site.toString()));
+        assertThat(first.stderr()).contains("digests from the memo)");
+        for (int i = 0; i < 2; i++) {
+            Engine.Result repeat = ok(b.run("--debug", "profile", "status", "--tgz", tgz.toString(), "--env-file",
+                    site.toString()));
+            assertThat(repeat.stderr()).as("repeat status %d", i).contains(" 1 digests from the memo)");
+        }
+        assertThat(runtimeB.resolve(PROVIDER)).hasSize(1_200_000);
     }
 }
