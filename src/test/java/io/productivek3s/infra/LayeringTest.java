@@ -18,7 +18,7 @@ class LayeringTest {
     private static final String ROOT = "io.productivek3s.infra";
     private static final String[] LIBRARIES = {ROOT + ".pkg..", ROOT + ".env..", ROOT + ".state..", ROOT + ".exec..",
         ROOT + ".core..", ROOT + ".catalog..", ROOT + ".telemetry..", ROOT + ".export..", ROOT + ".source..",
-        ROOT + ".scenario..", ROOT + ".log..", ROOT + ".paths..", ROOT + ".util..", ROOT + ".run.."};
+        ROOT + ".scenario..", ROOT + ".log..", ROOT + ".paths..", ROOT + ".util..", ROOT + ".run..", ROOT + ".fs.."};
 
     private static JavaClasses classes;
 
@@ -49,6 +49,15 @@ class LayeringTest {
     void theRunContextAndSharedStepsDependOnlyOnLibraries() {
         noClasses().that().resideInAPackage(ROOT + ".run..")
                 .should().dependOnClassesThat().resideInAnyPackage(ROOT + ".source..", ROOT + ".export..", ROOT + ".catalog..")
+                .check(classes);
+    }
+
+    /** The file identity and digest memo are shared by the state and the package cache, so they know neither. */
+    @Test
+    void theFilesystemPrimitivesStandAlone() {
+        noClasses().that().resideInAPackage(ROOT + ".fs..")
+                .should().dependOnClassesThat().resideInAnyPackage(ROOT + ".state..", ROOT + ".catalog..", ROOT + ".run..",
+                        ROOT + ".action..")
                 .check(classes);
     }
 

@@ -80,12 +80,16 @@ public final class PackageRunner {
                             try (Interrupts interrupts = Interrupts.install()) {
                                 context.events().step("profile.state.restore", "running", "restoring runtime state");
                                 restore(store, prepared, stateName, telemetryRun);
-                                PackageRun run = new PackageRun(context, request, prepared, stateName, store, telemetryRun,
-                                        startedAt, interrupts);
-                                run.writeNormalizedEnv();
-                                context.events().step(stepFor(request), "running", "running " + request.command());
-                                int actionExit = action.execute(run);
-                                return run.summary(interruptedExit(run.settleInterrupt(), actionExit));
+                                try {
+                                    PackageRun run = new PackageRun(context, request, prepared, stateName, store,
+                                            telemetryRun, startedAt, interrupts);
+                                    run.writeNormalizedEnv();
+                                    context.events().step(stepFor(request), "running", "running " + request.command());
+                                    int actionExit = action.execute(run);
+                                    return run.summary(interruptedExit(run.settleInterrupt(), actionExit));
+                                } finally {
+                                    release(store, prepared, stateName);
+                                }
                             }
                         }, RunSummary::exitCode);
             } catch (IOException e) {
@@ -123,6 +127,15 @@ public final class PackageRunner {
             } catch (IOException e) {
                 context.log().warn("could not align telemetry.enabled in the restored cluster.json: " + e.getMessage());
             }
+        }
+    }
+
+    /** The run is done with its scenario: the store takes back what the restore lent (still under the lock). */
+    private void release(StateStore store, PreparedPackage prepared, String stateName) {
+        try {
+            store.release(stateName, prepared.scenarioDir());
+        } catch (IOException | RuntimeException e) {
+            context.log().debug("could not release the restored scenario of '" + stateName + "': " + e.getMessage());
         }
     }
 

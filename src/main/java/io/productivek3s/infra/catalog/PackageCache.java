@@ -1,5 +1,8 @@
 package io.productivek3s.infra.catalog;
 
+import io.productivek3s.infra.fs.FileIdentity;
+import io.productivek3s.infra.fs.FsClock;
+
 import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.pkg.ExtractionLimits;
 import io.productivek3s.infra.pkg.ProfileArchive;
@@ -33,7 +36,7 @@ import java.util.stream.Stream;
  * ({@link TreeCloner}); a big one's is moved into the run and moved back afterwards if unchanged ({@link TreeLoan}).
  *
  * <pre>
- * packages/digests/&lt;sha256 of real path&gt;   identity + digest (DigestMemo)
+ * packages/digests/&lt;sha256 of real path&gt;   one digest memo entry: identity, stamp, digest (PackageDigests)
  * packages/seen/&lt;dev.ino.size.mtime.ctime&gt;  the digest again, named for the launcher's JIT choice
  * packages/entries/&lt;sha&gt;/tree/              the extracted archive, modes as for ProfileArchive.extract
  * packages/entries/&lt;sha&gt;/entry.bin           TreeRecord: scan result + identity of every path
@@ -66,7 +69,7 @@ public final class PackageCache {
     private final Path scans;
     private final Path tmp;
     private final Path seen;
-    private final DigestMemo memo;
+    private final PackageDigests memo;
     private final long maxBytes;
     private final Lend lend;
     private final Consumer<String> debug;
@@ -103,7 +106,7 @@ public final class PackageCache {
         this.scans = Files2.createPrivateDirectories(area.resolve("scans"));
         this.tmp = Files2.createPrivateDirectories(area.resolve("tmp"));
         this.seen = Files2.createPrivateDirectories(area.resolve("seen"));
-        this.memo = new DigestMemo(Files2.createPrivateDirectories(area.resolve("digests")), seen);
+        this.memo = new PackageDigests(Files2.createPrivateDirectories(area.resolve("digests")), seen);
         this.maxBytes = maxBytes;
         this.lend = lend;
         this.debug = debug;
@@ -144,8 +147,9 @@ public final class PackageCache {
                 return cached.get();
             }
         }
+        Optional<FsClock.Stamp> stamp = identity.flatMap(memo::beforeReading);
         ProfileArchive.Scanned scanned = ProfileArchive.scanWithDigest(tgz, displayPath, limits);
-        identity.ifPresent(id -> memo.remember(real.get(), id, scanned.sha256()));
+        identity.ifPresent(id -> memo.remember(real.get(), id, stamp, scanned.sha256()));
         try {
             writeAtomically(scans.resolve(scanned.sha256() + ".bin"), out -> TreeRecord.writeScan(scanned, out));
         } catch (IOException e) {
@@ -299,6 +303,7 @@ public final class PackageCache {
         try (CacheLock buildLock = CacheLock.acquire(tmp.resolve(id + ".lock"), debug)) {
             Path tree = Files.createDirectories(building.resolve(TREE));
             ProfileArchive.Extracted extracted;
+            Optional<FsClock.Stamp> stamp = identity.flatMap(memo::beforeReading);
             try {
                 extracted = ProfileArchive.extractWithDigest(tgz, displayPath, tree, limits);
             } catch (RuntimeException e) {
@@ -306,7 +311,7 @@ public final class PackageCache {
                 throw e;
             }
             String sha = extracted.sha256();
-            identity.ifPresent(i -> memo.remember(real.get(), i, sha));
+            identity.ifPresent(i -> memo.remember(real.get(), i, stamp, sha));
             long[] captured = new long[1];
             writeAtomically(building.resolve(RECORD),
                     out -> captured[0] = TreeRecord.capture(extracted.scanned(), tree, out));

@@ -1,5 +1,6 @@
 package io.productivek3s.infra.catalog;
 
+import io.productivek3s.infra.fs.FileIdentity;
 import io.productivek3s.infra.pkg.ProfileArchive;
 import io.productivek3s.infra.util.Files2;
 import java.io.IOException;

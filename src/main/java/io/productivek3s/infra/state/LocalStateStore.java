@@ -1,6 +1,7 @@
 package io.productivek3s.infra.state;
 
 import io.productivek3s.infra.EngineException;
+import io.productivek3s.infra.fs.DigestMemo;
 import io.productivek3s.infra.util.Files2;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -24,6 +25,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -35,6 +37,7 @@ import java.util.regex.Pattern;
  * &lt;dir&gt;/.&lt;name&gt;.commit                       the commit journal of a change in progress (CommitJournal)
  * &lt;dir&gt;/.history/revisions/&lt;name&gt;/&lt;n&gt;.json    the last N revisions (LocalHistory)
  * &lt;dir&gt;/.history/objects/&lt;aa&gt;/&lt;sha256&gt;       file contents shared by every revision and name (ObjectStore)
+ * &lt;dir&gt;/.history/digests/&lt;name&gt;             the digest memo of the runtime tree (TreeMemo; a mirror's: its backend's)
  * </pre>
  * Every persist and removal is one commit point: everything is staged first ({@code <name>.runtime.tmp-<txn>},
  * {@code .<name>.json.staged-<txn>}, the revision record), then the journal is created atomically, then the renames
@@ -59,6 +62,7 @@ public final class LocalStateStore implements StateStore {
     private final boolean keepsHistory;
     /** The shared backend this directory mirrors (null: it is the local backend itself). */
     private final String mirrorOf;
+    private final Function<String, Path> memoFiles;
     private final Map<String, LockHolder> holders = new ConcurrentHashMap<>();
 
     /** A store keeping the default number of revisions (20); see {@link #fromEnv} for the configured one. */
@@ -78,7 +82,7 @@ public final class LocalStateStore implements StateStore {
 
     /** A store keeping the last {@code historyLimit} (≥ 1) revisions per name. */
     public LocalStateStore(Path stateDir, Consumer<String> warn, int historyLimit) {
-        this(stateDir, warn, historyLimit, true);
+        this(stateDir, warn, historyLimit, true, null, null);
         if (historyLimit < 1) {
             throw new IllegalArgumentException("history limit must be at least 1");
         }
@@ -88,20 +92,20 @@ public final class LocalStateStore implements StateStore {
      * The local layout as a mirror of a shared backend that keeps the history itself: same files, locks and commit
      * journal, but no local revisions (no hashing, no object store). {@link #rollback} and {@link #importRevision}
      * are not available on it; {@link #history} and {@link #pull} still read revisions a local backend left.
+     * {@code digestMemos} says where the digest memo of a name's tree is kept (the backend's bookkeeping).
      */
-    public static LocalStateStore mirror(Path stateDir, Consumer<String> warn, String backendName) {
-        return new LocalStateStore(stateDir, warn, 1, false, backendName);
-    }
-
-    private LocalStateStore(Path stateDir, Consumer<String> warn, int historyLimit, boolean keepsHistory) {
-        this(stateDir, warn, historyLimit, keepsHistory, null);
+    public static LocalStateStore mirror(Path stateDir, Consumer<String> warn, String backendName,
+            Function<String, Path> digestMemos) {
+        return new LocalStateStore(stateDir, warn, 1, false, Objects.requireNonNull(digestMemos, "digestMemos"),
+                Objects.requireNonNull(backendName, "backendName"));
     }
 
     private LocalStateStore(Path stateDir, Consumer<String> warn, int historyLimit, boolean keepsHistory,
-            String mirrorOf) {
+            Function<String, Path> memoFiles, String mirrorOf) {
         this.mirrorOf = mirrorOf;
         this.keepsHistory = keepsHistory;
         this.dir = stateDir.toAbsolutePath().normalize();
+        this.memoFiles = memoFiles != null ? memoFiles : name -> dir.resolve(".history").resolve("digests").resolve(name);
         this.warn = Objects.requireNonNull(warn, "warn");
         this.policy = new SnapshotPolicy(warn);
         this.history = new LocalHistory(dir, historyLimit);
@@ -213,10 +217,35 @@ public final class LocalStateStore implements StateStore {
 
     // ---- restore / persist / remove ------------------------------------------------------------------------
 
+    /**
+     * Restores through the policy, which hard-links provider binaries into the scenario: that changes their change
+     * time, so the memo's entries for them are carried to it (docs/state.md "Digest memo"); {@link #release} takes
+     * the links back.
+     */
     @Override
     public void restore(String name, Path scenarioDir) throws IOException {
         recover(name);
-        policy.restore(runtimeDir(name), scenarioDir);
+        Path runtime = runtimeDir(name);
+        TreeMemo memo = memo(name);
+        DigestMemo.Carry carry = memo.carry(runtime);
+        policy.restore(runtime, scenarioDir);
+        carry.to(runtime);
+        memo.save();
+    }
+
+    /** Removes the scenario's hard links to runtime files the memo vouches for, and carries their entries. */
+    @Override
+    public void release(String name, Path scenarioDir) {
+        memo(name).release(runtimeDir(name), scenarioDir);
+    }
+
+    /** The files of {@code name}'s runtime tree whose digest the memo vouches for, by sha256. */
+    public Map<String, Path> filesByDigest(String name) {
+        return memo(name).filesByDigest(runtimeDir(name));
+    }
+
+    private TreeMemo memo(String name) {
+        return TreeMemo.open(memoFiles.apply(StateNames.requireValid(name)));
     }
 
     @Override
@@ -233,8 +262,14 @@ public final class LocalStateStore implements StateStore {
             throws IOException {
         Objects.requireNonNull(metadata, "metadata");
         Path runtime = runtimeDir(name);
-        return commit(name, staging -> policy.capture(scenarioDir, staging, runtime, metadata), beforePublish,
-                (revision, tree) -> describe(name, revision, tree, metadata), 0).result();
+        TreeMemo memo = memo(name);
+        return commit(name, staging -> {
+            // The capture hard-links provider binaries from the scenario: their entries follow the new change time.
+            DigestMemo.Carry carry = memo.carry(scenarioDir);
+            Optional<byte[]> json = policy.capture(scenarioDir, staging, runtime, metadata);
+            carry.to(scenarioDir);
+            return json;
+        }, beforePublish, (revision, tree) -> describe(name, revision, tree, metadata), 0, memo, true).result();
     }
 
     /**
@@ -245,7 +280,8 @@ public final class LocalStateStore implements StateStore {
      */
     public PersistResult publish(String name, StagedTree filler) throws IOException {
         return commit(name, filler, staged -> { }, (revision, tree) -> describe(name, revision, tree,
-                readEngineState(tree.root().resolve(ENGINE_STATE)).orElse(null)), 0).result();
+                readEngineState(tree.root().resolve(ENGINE_STATE)).orElse(null)), 0, memo(name), keepsHistory)
+                .result();
     }
 
     /** The snapshot policy this store applies; shared backends stage and restore through the same one. */
@@ -253,8 +289,11 @@ public final class LocalStateStore implements StateStore {
         return policy;
     }
 
-    /** A staged runtime tree and the {@code <name>.json} bytes that go with it. */
-    public record Staged(Path tree, Optional<byte[]> clusterJson) {
+    /**
+     * A staged runtime tree, the {@code <name>.json} bytes that go with it, and its manifest (null when a mirror
+     * publishes a tree it was given) with the number of file digests the memo supplied.
+     */
+    public record Staged(Path tree, Optional<byte[]> clusterJson, TreeManifest manifest, long digestsFromMemo) {
     }
 
     /** Called with a staged tree before it is published. */
@@ -282,9 +321,17 @@ public final class LocalStateStore implements StateStore {
         RevisionInfo describe(long revision, Scanned tree) throws IOException;
     }
 
-    /** Stage, journal, rename: see the class comment. {@code number}: the revision number to use (0: the next). */
+    /**
+     * Stage, journal, rename: see the class comment. {@code number}: the revision number to use (0: the next).
+     * {@code scan}: describe the staged tree (a local history always does; a mirror when its backend needs it).
+     */
     private Committed commit(String name, StagedTree filler, StagedHook hook, Describer describer, long number)
             throws IOException {
+        return commit(name, filler, hook, describer, number, memo(name), true);
+    }
+
+    private Committed commit(String name, StagedTree filler, StagedHook hook, Describer describer, long number,
+            TreeMemo memo, boolean scan) throws IOException {
         Path runtime = runtimeDir(name);
         Path clusterFile = clusterFile(name);
         Files2.createPrivateDirectories(dir);
@@ -296,28 +343,37 @@ public final class LocalStateStore implements StateStore {
         CommitJournal.Entry entry;
         Optional<byte[]> cluster;
         RevisionRecord record = null;
+        DigestMemo.Carry published;
         try {
             Files.setPosixFilePermissions(tmp, Files2.DIR_PRIVATE);
             cluster = filler.fill(tmp);
             CrashPoints.reach("persist.staged-tree");
+            TreeManifest manifest = null;
+            if (scan) {
+                TreeMemo.Scan known = memo.scan(tmp);
+                manifest = TreeManifest.scan(tmp, known);
+                known.done(manifest);
+            } else {
+                memo.clear(); // every file is new: nothing is known of it
+            }
             if (!keepsHistory) {
-                hook.staged(new Staged(tmp, cluster));
+                hook.staged(new Staged(tmp, cluster, manifest, memo.hits()));
+                // Publishing links and unlinks names of these files (the old tree goes): follow them.
+                published = memo.carry(tmp);
                 if (cluster.isPresent()) {
                     writePrivate(stagedJson, cluster.get());
                 }
                 entry = new CommitJournal.Entry(CommitJournal.Op.PERSIST, txn, 0);
                 journal.write(name, entry);
             } else {
-                Optional<RevisionRecord> previous = history.latest(name);
-                DigestMemo memo = new DigestMemo(tmp, previous);
-                Instant scannedAt = Instant.now();
-                TreeManifest manifest = TreeManifest.scan(tmp, memo);
                 CrashPoints.reach("persist.scanned");
-                hook.staged(new Staged(tmp, cluster));
+                hook.staged(new Staged(tmp, cluster, manifest, memo.hits()));
                 long revision = number > 0 ? number : history.next(name);
                 byte[] effectiveJson = cluster.isPresent() ? cluster.get() : currentJson(clusterFile);
                 record = new RevisionRecord(describer.describe(revision, new Scanned(tmp, manifest)),
-                        manifest, effectiveJson, memo.observed(), scannedAt);
+                        manifest, effectiveJson);
+                // The object store hard-links big files and publishing unlinks the old tree's names: follow them.
+                published = memo.carry(tmp);
                 try (FileLocks.Held objects = history.objects().lock()) {
                     for (TreeManifest.Entry file : manifest.entries()) {
                         if (file.kind() == TreeManifest.Kind.FILE) {
@@ -347,6 +403,8 @@ public final class LocalStateStore implements StateStore {
         }
         CrashPoints.reach("persist.committed");
         rollForward(name, entry, false);
+        published.to(runtime);
+        memo.save();
         return new Committed(new PersistResult(cluster.isPresent() ? Optional.of(clusterFile) : Optional.empty(),
                 runtime), record == null ? null : record.info());
     }
@@ -391,7 +449,7 @@ public final class LocalStateStore implements StateStore {
         String txn = txn();
         long revision = info.revision();
         try {
-            history.stage(new RevisionRecord(info, new TreeManifest(List.of()), null, Map.of(), Instant.now()), txn);
+            history.stage(new RevisionRecord(info, new TreeManifest(List.of()), null), txn);
             CrashPoints.reach("remove.record-staged");
             journal.write(name, new CommitJournal.Entry(CommitJournal.Op.REMOVE, txn, revision));
         } catch (IOException | RuntimeException e) {
@@ -448,6 +506,7 @@ public final class LocalStateStore implements StateStore {
                 CrashPoints.reach("remove.runtime-moved");
             }
             pruneHistory(name, recovering);
+            Files.deleteIfExists(memoFiles.apply(name));
             journal.delete(name);
             CrashPoints.reach("remove.marker-deleted");
             Files2.deleteRecursively(doomed);
@@ -817,8 +876,7 @@ public final class LocalStateStore implements StateStore {
         TreeManifest manifest = TreeManifest.scan(runtime, TreeManifest.KnownDigests.NONE);
         Optional<EngineState> state = readEngineState(name);
         RevisionInfo info = describe(name, 0, new Scanned(runtime, manifest), state.orElse(null));
-        return new Source(new RevisionRecord(info, manifest, currentJson(clusterFile(name)), Map.of(), Instant.now()),
-                manifest.blobsIn(runtime));
+        return new Source(new RevisionRecord(info, manifest, currentJson(clusterFile(name))), manifest.blobsIn(runtime));
     }
 
     /**

@@ -7,17 +7,14 @@ import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Base64;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * One stored local revision, {@code .history/revisions/<name>/<revision>.json}: its {@link RevisionInfo}, the tree
- * ({@link TreeManifest}; contents in the {@link ObjectStore}), the {@code <name>.json} bytes current after it (null:
- * none) and the digest memo (size and mtime of every file when it was hashed, at {@code memoAt}) that lets the next
- * persist skip hashing unchanged files.
+ * ({@link TreeManifest}; contents in the {@link ObjectStore}) and the {@code <name>.json} bytes current after it
+ * (null: none). Records written before issue 17 also hold a {@code memo} and {@code memo_at} (path, size and mtime
+ * of every file): they are ignored, the digest memo now lives in {@code .history/digests/<name>} (docs/state.md).
  */
-record RevisionRecord(RevisionInfo info, TreeManifest tree, byte[] clusterJson, Map<String, DigestMemo.Seen> memo,
-        Instant memoAt) {
+record RevisionRecord(RevisionInfo info, TreeManifest tree, byte[] clusterJson) {
     static final int FORMAT = 1;
 
     String toJson() throws IOException {
@@ -43,9 +40,6 @@ record RevisionRecord(RevisionInfo info, TreeManifest tree, byte[] clusterJson, 
         root.put("removed", info.removed());
         root.put("cluster_json_base64", clusterJson == null ? null : Base64.getEncoder().encodeToString(clusterJson));
         root.set("tree", Json.parse(tree.toJson()));
-        root.put("memo_at", memoAt.toString());
-        ObjectNode seen = root.putObject("memo");
-        memo.forEach((path, s) -> seen.putArray(path).add(s.size()).add(s.mtimeNanos()));
         return Json.compact(root);
     }
 
@@ -72,11 +66,7 @@ record RevisionRecord(RevisionInfo info, TreeManifest tree, byte[] clusterJson, 
                     root.path("removed").asBoolean(false));
             String json = text(root, "cluster_json_base64");
             TreeManifest tree = TreeManifest.fromJson(root.path("tree").toString());
-            Map<String, DigestMemo.Seen> memo = new LinkedHashMap<>();
-            root.path("memo").fields().forEachRemaining(e -> memo.put(e.getKey(),
-                    new DigestMemo.Seen(e.getValue().path(0).asLong(), e.getValue().path(1).asLong())));
-            return new RevisionRecord(info, tree, json == null ? null : Base64.getDecoder().decode(json), memo,
-                    Instant.parse(root.path("memo_at").asText()));
+            return new RevisionRecord(info, tree, json == null ? null : Base64.getDecoder().decode(json));
         } catch (DateTimeParseException | IllegalArgumentException e) {
             throw new IOException("malformed revision record: " + e.getMessage());
         }

@@ -52,6 +52,15 @@ public interface StateStore extends AutoCloseable {
     /** Copies persisted state into {@code scenarioDir} (§14.4); a profile without state leaves it untouched. */
     void restore(String name, Path scenarioDir) throws IOException;
 
+    /**
+     * The run is done with {@code scenarioDir}, restored by {@link #restore} (and perhaps persisted): called under the
+     * lock, before the directory is deleted. A store may take back what it lent there (the local stores remove the
+     * scenario's hard links to provider binaries, so that deleting the run's directory later does not change those
+     * files' change time behind the digest memo; docs/state.md "Digest memo"). Never changes the stored state.
+     */
+    default void release(String name, Path scenarioDir) throws IOException {
+    }
+
     /** Saves {@code scenarioDir}'s {@code generated/} and OpenTofu state with {@code metadata} (§14.3). */
     PersistResult persist(String name, Path scenarioDir, EngineState metadata) throws IOException;
 

@@ -53,7 +53,7 @@ public record TreeManifest(List<Entry> entries) {
         }
     }
 
-    /** Supplies a file's digest without reading it when something already knows it (a memo by inode, mtime, size). */
+    /** Supplies a file's digest without reading it when something already knows it (the digest memo, fs.DigestMemo). */
     @FunctionalInterface
     public interface KnownDigests {
         Optional<String> lookup(Path file, BasicFileAttributes attributes) throws IOException;

@@ -3,6 +3,7 @@ package io.productivek3s.infra.catalog;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.productivek3s.infra.fs.FileIdentity;
 import io.productivek3s.infra.pkg.PackageListing;
 import io.productivek3s.infra.pkg.ProfileArchive;
 import java.io.ByteArrayInputStream;

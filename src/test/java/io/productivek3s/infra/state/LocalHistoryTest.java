@@ -10,11 +10,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
@@ -89,25 +87,43 @@ class LocalHistoryTest {
     }
 
     @Test
-    void theMemoSkipsHashingUnchangedFilesButNotRacyOnes() throws IOException {
-        Path root = Files.createDirectories(tmp.resolve("tree"));
-        Path old = Files.writeString(root.resolve("old"), "old");
-        Files.setLastModifiedTime(old, FileTime.from(Instant.parse("2026-01-01T00:00:00Z")));
-        Path fresh = Files.writeString(root.resolve("fresh"), "fresh");
-        DigestMemo first = new DigestMemo(root, Optional.empty());
-        TreeManifest manifest = TreeManifest.scan(root, first);
-        RevisionRecord previous = new RevisionRecord(null, manifest, null, first.observed(), Instant.now());
+    void theMemoFollowsTheEnginesOwnLinksButNotAnMtimePreservingRewrite() throws IOException {
+        LocalStateStore store = new LocalStateStore(stateDir, warnings::add, 20);
+        persist(store);
+        Path runtime = store.runtimeDir(NAME);
+        String provider = "opentofu/.terraform/providers/p/bin";
+        String sha = TreeManifest.sha256(runtime.resolve(provider));
 
-        DigestMemo second = new DigestMemo(root, Optional.of(previous));
-        TreeManifest again = TreeManifest.scan(root, second);
-        assertThat(again).isEqualTo(manifest);
-        assertThat(second.hits()).as("only the file older than the previous scan is trusted").isEqualTo(1);
+        // A run: restore (hard-links the provider into the scenario), persist (links it into staging), release.
+        Path scenario2 = Files.createDirectories(tmp.resolve("scenario2"));
+        try (StateLock lock = store.lock(NAME, TestLocks.NOW)) {
+            store.restore(NAME, scenario2);
+            assertThat(Files.getAttribute(scenario2.resolve(provider), "unix:ino"))
+                    .isEqualTo(Files.getAttribute(runtime.resolve(provider), "unix:ino"));
+            store.persist(NAME, scenario2, LocalStateStoreTest.metadata(Result.SUCCESS));
+            store.release(NAME, scenario2);
+        }
+        assertThat(scenario2.resolve(provider)).as("the release takes the scenario's link back").doesNotExist();
+        assertThat(scenario2.resolve("generated/cluster.json")).exists();
+        assertThat(store.filesByDigest(NAME)).as("every link changed the provider's ctime; the memo followed")
+                .containsEntry(sha, runtime.resolve(provider));
 
-        Files.writeString(old, "OLD"); // same size, new mtime: hashed again
-        DigestMemo third = new DigestMemo(root, Optional.of(previous));
-        assertThat(TreeManifest.scan(root, third).digest()).isNotEqualTo(manifest.digest());
-        assertThat(third.hits()).isZero();
-        assertThat(fresh).exists();
+        // Rewritten in place with the same size and its old mtime put back: the memo no longer vouches for it.
+        Path file = runtime.resolve(provider);
+        FileTime mtime = Files.getLastModifiedTime(file);
+        Files.writeString(file, "Q".repeat((int) ObjectStore.LINK_MIN_BYTES + 10));
+        Files.setLastModifiedTime(file, mtime);
+        assertThat(store.filesByDigest(NAME)).doesNotContainKey(sha);
+        Path scenario3 = Files.createDirectories(tmp.resolve("scenario3"));
+        try (StateLock lock = store.lock(NAME, TestLocks.NOW)) {
+            store.restore(NAME, scenario3);
+            store.persist(NAME, scenario3, LocalStateStoreTest.metadata(Result.SUCCESS));
+        }
+        Path pulled = tmp.resolve("pulled");
+        store.pull(NAME, OptionalLong.empty(), pulled);
+        assertThat(Files.readString(pulled.resolve(NAME + ".runtime").resolve(provider))).startsWith("QQQ");
+        assertThat(store.filesByDigest(NAME)).doesNotContainKey(sha)
+                .containsEntry(TreeManifest.sha256(file), runtime.resolve(provider));
     }
 
     @Test
@@ -135,7 +151,8 @@ class LocalHistoryTest {
 
     @Test
     void aMirrorKeepsTheLayoutWithoutHistory() throws IOException {
-        LocalStateStore mirror = LocalStateStore.mirror(stateDir, warnings::add, "postgresql://u@h:5432/db");
+        LocalStateStore mirror = LocalStateStore.mirror(stateDir, warnings::add, "postgresql://u@h:5432/db",
+                n -> tmp.resolve("memo").resolve(n));
         persist(mirror);
         persist(mirror);
         try (StateLock lock = mirror.lock(NAME, TestLocks.NOW)) {

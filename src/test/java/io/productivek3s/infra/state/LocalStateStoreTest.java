@@ -499,7 +499,7 @@ class LocalStateStoreTest {
 
     @Test
     void aMirrorsRemovalJournalIsRolledForwardWithoutALocalRecord() throws IOException {
-        LocalStateStore mirror = LocalStateStore.mirror(stateDir, warnings::add, "postgresql://u@h:5432/db");
+        LocalStateStore mirror = LocalStateStore.mirror(stateDir, warnings::add, "postgresql://u@h:5432/db", n -> stateDir.resolve(".memo-" + n));
         generated("cluster.json", "{}");
         mirror.persist(NAME, scenario, metadata(Result.SUCCESS));
         // the shared backend recorded the removal; the mirror's own removal was cut short after its journal

@@ -137,7 +137,8 @@ public final class PostgresStateStore implements StateStore {
                 }
                 throw e;
             }
-            return new PostgresStateStore(s.connector(), s.db(), LocalStateStore.mirror(localDir, warn, s.connector().spec().description()), s.lease(), warn,
+            return new PostgresStateStore(s.connector(), s.db(), LocalStateStore.mirror(localDir, warn,
+                    s.connector().spec().description(), MirrorBook.digests(localDir)), s.lease(), warn,
                     debug);
         }
     }
@@ -378,6 +379,11 @@ public final class PostgresStateStore implements StateStore {
         mirror.restore(name, scenarioDir);
     }
 
+    @Override
+    public void release(String name, Path scenarioDir) {
+        mirror.release(name, scenarioDir);
+    }
+
     /**
      * Brings the mirror to the database's current revision of {@code name} when it holds another one (another
      * workstation wrote since, or a crash came between commit and mirror update).
@@ -428,7 +434,7 @@ public final class PostgresStateStore implements StateStore {
     private RevisionInfo publish(String name, Revisions.Stored stored, BeforeMirror before) throws IOException {
         verified(stored);
         Path runtime = runtimeDir(name);
-        Map<String, Path> local = localFiles(name, runtime);
+        Map<String, Path> local = mirror.filesByDigest(name);
         long[] fetched = new long[2];
         RevisionInfo[] made = new RevisionInfo[1];
         mirror.publish(name, staging -> {
@@ -445,7 +451,6 @@ public final class PostgresStateStore implements StateStore {
             made[0] = before.commit();
             return json.isPresent() ? json : Optional.ofNullable(stored.clusterJson());
         });
-        book.writeMemo(name, runtime, stored.manifest());
         book.writeMarker(name, made[0].revision(), made[0].treeSha256());
         debug.accept("state: fetched " + fetched[0] + " blob(s), " + fetched[1] + " bytes; reused "
                 + (stored.manifest().files() - fetched[0]) + " local file(s)");
@@ -474,41 +479,23 @@ public final class PostgresStateStore implements StateStore {
         }
     }
 
-    /** Files of the current mirror tree whose digest the memo vouches for, by sha256. */
-    private Map<String, Path> localFiles(String name, Path runtime) {
-        Map<String, Path> bySha = new HashMap<>();
-        MirrorBook.Memo memo = book.memo(name);
-        try {
-            TreeManifest have = TreeManifest.scan(runtime, (file, attrs) -> memo.known(
-                    runtime.relativize(file).toString(), file).or(() -> Optional.of("")));
-            for (TreeManifest.Entry e : have.entries()) {
-                if (e.kind() == TreeManifest.Kind.FILE && !e.sha256().isEmpty()) {
-                    bySha.putIfAbsent(e.sha256(), runtime.resolve(e.path()));
-                }
-            }
-        } catch (IOException e) {
-            bySha.clear(); // nothing reusable: fetch everything
-        }
-        return bySha;
-    }
-
     @Override
     public PersistResult persist(String name, Path scenarioDir, EngineState metadata) throws IOException {
         StateNames.requireValid(name);
         Path runtime = runtimeDir(name);
         TreeManifest[] written = new TreeManifest[1];
         RevisionInfo[] revision = new RevisionInfo[1];
-        MirrorBook.Memo memo = book.memo(name);
+        long[] fromMemo = new long[1];
         PersistResult result = mirror.persist(name, scenarioDir, metadata, staged -> {
-            TreeManifest manifest = TreeManifest.scan(staged.tree(), memo.over(staged.tree()));
+            TreeManifest manifest = staged.manifest();
             written[0] = manifest;
+            fromMemo[0] = staged.digestsFromMemo();
             revision[0] = commit(name, staged.tree(), manifest, staged.clusterJson().orElse(null),
                     metadata.toJson(), number -> describe(name, number, manifest, metadata));
         });
         book.writeMarker(name, revision[0].revision(), revision[0].treeSha256());
-        book.writeMemo(name, runtime, written[0]);
         debug.accept("state: persisted revision " + revision[0].revision() + " of '" + name + "' ("
-                + written[0].files() + " files, " + written[0].bytes() + " bytes; " + memo.hits()
+                + written[0].files() + " files, " + written[0].bytes() + " bytes; " + fromMemo[0]
                 + " digests from the memo)");
         return result;
     }

@@ -1,4 +1,4 @@
-package io.productivek3s.infra.catalog;
+package io.productivek3s.infra.fs;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,16 +10,17 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What identifies one version of a file without reading it: device, inode, size, modification and change time.
- * An in-place write changes mtime and ctime; {@code touch -d} can restore mtime but not ctime (only the kernel sets
- * it), and a replacement changes the inode. So an unchanged identity means unchanged bytes, short of a clock
- * rollback by root.
+ * What identifies one version of a file without reading it: device, inode, size, modification and change time, mode.
+ * An in-place write changes mtime and ctime; {@code touch -d}, {@code cp -p}, {@code rsync -t} and {@code tar -x}
+ * can put an old mtime back but not the ctime (only the kernel sets it, to its own clock), and a replacement changes
+ * the inode. So a file whose identity did not change kept its bytes, provided the identity was recorded after the
+ * clock had moved past its last change: see {@link DigestMemo} for that half of the rule.
  */
-record FileIdentity(long device, long inode, long size, long mtimeNanos, long ctimeNanos, int mode) {
+public record FileIdentity(long device, long inode, long size, long mtimeNanos, long ctimeNanos, int mode) {
     private static final String ATTRIBUTES = "unix:dev,ino,size,lastModifiedTime,ctime,mode";
 
     /** The identity of {@code path} itself (a symlink is not followed); empty when it cannot be read. */
-    static Optional<FileIdentity> of(Path path) {
+    public static Optional<FileIdentity> of(Path path) {
         try {
             return Optional.of(read(path));
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
@@ -27,7 +28,7 @@ record FileIdentity(long device, long inode, long size, long mtimeNanos, long ct
         }
     }
 
-    static FileIdentity read(Path path) throws IOException {
+    public static FileIdentity read(Path path) throws IOException {
         Map<String, Object> a = Files.readAttributes(path, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
         return new FileIdentity((Long) a.get("dev"), (Long) a.get("ino"), (Long) a.get("size"),
                 nanos((FileTime) a.get("lastModifiedTime")), nanos((FileTime) a.get("ctime")), (Integer) a.get("mode"));
@@ -37,20 +38,31 @@ record FileIdentity(long device, long inode, long size, long mtimeNanos, long ct
      * How a directory is recorded: its times change whenever an entry is added or removed, also by a run that has
      * put back what it found, so they are replaced by the number of entries and left out.
      */
-    FileIdentity asDirectory(int entries) {
+    public FileIdentity asDirectory(int entries) {
         return new FileIdentity(device, inode, entries, 0, 0, mode);
+    }
+
+    /** Same inode, bytes and times but the change time: what a hard link made or removed elsewhere does to a file. */
+    public boolean onlyChangeTimeDiffers(FileIdentity other) {
+        return device == other.device && inode == other.inode && size == other.size && mtimeNanos == other.mtimeNanos
+                && mode == other.mode && ctimeNanos != other.ctimeNanos;
+    }
+
+    /** The same file (device and inode), whatever its content. */
+    public boolean sameInode(FileIdentity other) {
+        return device == other.device && inode == other.inode;
     }
 
     private static long nanos(FileTime time) {
         return time.to(TimeUnit.NANOSECONDS);
     }
 
-    /** One line, for the digest memo. */
-    String encode() {
+    /** Six numbers separated by spaces: the first half of a {@link DigestMemo.Entry}'s line. */
+    public String encode() {
         return device + " " + inode + " " + size + " " + mtimeNanos + " " + ctimeNanos + " " + mode;
     }
 
-    static Optional<FileIdentity> decode(String text) {
+    public static Optional<FileIdentity> decode(String text) {
         String[] parts = text.trim().split(" ");
         if (parts.length != 6) {
             return Optional.empty();
