@@ -236,8 +236,8 @@ public final class DigestMemo {
         if (pending.isEmpty()) {
             return;
         }
-        long latest = pending.values().stream()
-                .mapToLong(p -> Math.max(p.identity().ctimeNanos(), p.identity().mtimeNanos())).max().orElseThrow();
+        // ctime only: an mtime in the future is refused by the rule anyway, and must not make the run wait for it.
+        long latest = pending.values().stream().mapToLong(p -> p.identity().ctimeNanos()).max().orElseThrow();
         Optional<FsClock.Stamp> stamp = clock.after(latest);
         for (Map.Entry<String, Pending> p : pending.entrySet()) {
             Optional<Entry> entry = stamp.flatMap(s -> Entry.of(p.getValue().identity(), s, p.getValue().sha256()));
