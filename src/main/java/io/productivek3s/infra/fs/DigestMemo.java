@@ -7,11 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 
@@ -85,13 +86,6 @@ public final class DigestMemo {
         return new DigestMemo(new TreeMap<>());
     }
 
-    /** Entries by key, as stored in a record (one encoded line per key); unreadable lines are dropped. */
-    public static DigestMemo of(Map<String, String> lines) {
-        DigestMemo memo = empty();
-        lines.forEach((key, line) -> Entry.decode(line).ifPresent(e -> memo.entries.put(key, e)));
-        return memo;
-    }
-
     /**
      * The memo kept in {@code file}: one {@code <entry line>\t<key>} per line. Absent or garbled, it is empty (a
      * memo only saves work; the files are hashed instead).
@@ -125,11 +119,9 @@ public final class DigestMemo {
         Files2.writeAtomically(file, out.toString(), Files2.FILE_PRIVATE);
     }
 
-    /** Entries by key as encoded lines, for a record that keeps them itself. */
-    public Map<String, String> lines() {
-        Map<String, String> lines = new LinkedHashMap<>();
-        entries.forEach((key, e) -> lines.put(key, e.encode()));
-        return lines;
+    /** The keys with an entry. */
+    public Set<String> keys() {
+        return Set.copyOf(entries.keySet());
     }
 
     /** The digest the memo vouches for, if any, for the file of identity {@code now} known as {@code key}. */
@@ -178,7 +170,7 @@ public final class DigestMemo {
     }
 
     /** Keeps only the given keys. */
-    public void retain(java.util.Collection<String> keys) {
+    public void retain(Collection<String> keys) {
         entries.keySet().retainAll(keys);
         pending.keySet().retainAll(keys);
     }
@@ -244,8 +236,8 @@ public final class DigestMemo {
         if (pending.isEmpty()) {
             return;
         }
-        long latest = pending.values().stream()
-                .mapToLong(p -> Math.max(p.identity().ctimeNanos(), p.identity().mtimeNanos())).max().orElseThrow();
+        // ctime only: an mtime in the future is refused by the rule anyway, and must not make the run wait for it.
+        long latest = pending.values().stream().mapToLong(p -> p.identity().ctimeNanos()).max().orElseThrow();
         Optional<FsClock.Stamp> stamp = clock.after(latest);
         for (Map.Entry<String, Pending> p : pending.entrySet()) {
             Optional<Entry> entry = stamp.flatMap(s -> Entry.of(p.getValue().identity(), s, p.getValue().sha256()));

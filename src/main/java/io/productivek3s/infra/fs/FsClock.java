@@ -2,6 +2,7 @@ package io.productivek3s.infra.fs;
 
 import io.productivek3s.infra.util.Files2;
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -44,7 +45,7 @@ public final class FsClock {
         if (!Files.exists(marker)) {
             try {
                 Files.createFile(marker, PosixFilePermissions.asFileAttribute(Files2.FILE_PRIVATE));
-            } catch (java.nio.file.FileAlreadyExistsException raced) {
+            } catch (FileAlreadyExistsException raced) {
                 // another run created it: it is written below all the same
             }
         }

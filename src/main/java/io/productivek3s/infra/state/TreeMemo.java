@@ -120,7 +120,7 @@ final class TreeMemo {
     /** Files under {@code root} the memo vouches for, by sha256 (one path per digest). */
     Map<String, Path> filesByDigest(Path root) {
         Map<String, Path> bySha = new HashMap<>();
-        for (String key : memo.lines().keySet()) {
+        for (String key : memo.keys()) {
             Optional<Path> path = inside(root, key);
             path.flatMap(p -> memo.known(key, p)).ifPresent(sha -> bySha.putIfAbsent(sha, path.get()));
         }
@@ -135,7 +135,7 @@ final class TreeMemo {
      */
     void release(Path runtime, Path scenario) {
         List<Path> links = new ArrayList<>();
-        for (String key : memo.lines().keySet()) {
+        for (String key : memo.keys()) {
             Optional<Path> kept = inside(runtime, key);
             Optional<Path> lent = inside(scenario, key);
             if (kept.isEmpty() || lent.isEmpty()) {
