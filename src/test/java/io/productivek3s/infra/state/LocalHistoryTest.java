@@ -158,7 +158,8 @@ class LocalHistoryTest {
         try (StateLock lock = mirror.lock(NAME, TestLocks.NOW)) {
             mirror.remove(NAME);
         }
-        assertThat(LocalStateStoreTest.names(stateDir)).containsExactlyInAnyOrder(NAME + ".lock", ".locks");
+        assertThat(LocalStateStoreTest.names(stateDir)).containsExactlyInAnyOrder(NAME + ".lock", ".locks", ".pk3s-backend");
+        assertThat(stateDir.resolve(".pk3s-backend")).as("the mirror names its backend").hasContent("postgresql://u@h:5432/db");
         assertThat(mirror.history(NAME)).isEmpty();
         assertThatThrownBy(() -> mirror.rollback(NAME, 1, TestLocks.NOW.holder()))
                 .isInstanceOf(IllegalStateException.class);
