@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A prepared package with its state store locked and runtime state restored: what a package action works with.
@@ -132,7 +133,25 @@ public final class PackageRun {
     /** Copies the scenario's runtime output into the state store and logs what was written. */
     public void persist(EngineState.Result result, int exitCode) {
         context.events().step("profile.state.persist", "running", "persisting profile state");
-        PersistResult written = write(result, exitCode);
+        announce(write(result, exitCode, false).orElseThrow());
+    }
+
+    /**
+     * For a command that only reads the infrastructure ({@code profile status}): persists only when the state
+     * changed beyond engine-state.json (a refreshed OpenTofu state does), so polling never grows the history.
+     */
+    public void persistIfChanged(EngineState.Result result, int exitCode) {
+        context.events().step("profile.state.persist", "running", "persisting profile state if it changed");
+        Optional<PersistResult> written = write(result, exitCode, true);
+        if (written.isPresent()) {
+            announce(written.get());
+        } else {
+            stateChange = "unchanged";
+            context.log().info("Profile state unchanged; no revision written: " + store.runtimeDir(stateName));
+        }
+    }
+
+    private void announce(PersistResult written) {
         stateChange = "persisted";
         written.clusterFile().ifPresent(path -> context.log().info("Persisted profile state: " + path));
         context.log().info("Persisted profile runtime state: " + written.runtimeDir());
@@ -147,22 +166,25 @@ public final class PackageRun {
         int signal = interrupts.settle(name -> context.log().warn("SIG" + name + " received after 'profile "
                 + request.command() + "' finished and its state was recorded; stopping"));
         if (signal != 0 && persisted != null && persisted != EngineState.Result.INTERRUPTED) {
-            write(EngineState.Result.INTERRUPTED, 128 + signal);
+            write(EngineState.Result.INTERRUPTED, 128 + signal, false);
         }
         return signal;
     }
 
-    private PersistResult write(EngineState.Result result, int exitCode) {
+    private Optional<PersistResult> write(EngineState.Result result, int exitCode, boolean onlyIfChanged) {
         int signal = interrupts.received();
         EngineState.Result recorded = signal != 0 ? EngineState.Result.INTERRUPTED : result;
         EngineState metadata = engineState(recorded, signal != 0 ? 128 + signal : exitCode);
-        PersistResult written;
+        Optional<PersistResult> written;
         try {
-            written = store.persist(stateName, prepared.scenarioDir(), metadata);
+            written = onlyIfChanged ? store.persistIfChanged(stateName, prepared.scenarioDir(), metadata)
+                    : Optional.of(store.persist(stateName, prepared.scenarioDir(), metadata));
         } catch (IOException | RuntimeException e) {
             throw keepUncommitted(metadata, e);
         }
-        persisted = recorded;
+        if (written.isPresent()) {
+            persisted = recorded; // an unchanged status wrote nothing that a later signal would have to correct
+        }
         return written;
     }
 

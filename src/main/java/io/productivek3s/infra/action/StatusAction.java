@@ -24,7 +24,7 @@ public final class StatusAction implements PackageAction {
         String target = run.prepared().scenario().statusTarget();
         ChildProcess.Result result = run.runMake(target, false);
         if (result.exitCode() == 0 && !result.interrupted()) {
-            run.persist(EngineState.Result.SUCCESS, 0);
+            run.persistIfChanged(EngineState.Result.SUCCESS, 0);
         }
         return ChildFailure.report(run.log(), result, "scenario make target '" + target + "'");
     }

@@ -260,16 +260,39 @@ public final class LocalStateStore implements StateStore {
      */
     public PersistResult persist(String name, Path scenarioDir, EngineState metadata, StagedHook beforePublish)
             throws IOException {
+        return persist(name, scenarioDir, metadata, beforePublish, null).orElseThrow();
+    }
+
+    @Override
+    public Optional<PersistResult> persistIfChanged(String name, Path scenarioDir, EngineState metadata)
+            throws IOException {
+        return persist(name, scenarioDir, metadata, staged -> { }, () -> history.latest(name)
+                .filter(r -> !r.info().removed()).map(RevisionRecord::tree));
+    }
+
+    /**
+     * Persists; with {@code current} (the tree the state holds now, as the backend knows it), a staged tree equal to
+     * it but for engine-state.json is discarded instead and the result is empty.
+     */
+    public Optional<PersistResult> persist(String name, Path scenarioDir, EngineState metadata, StagedHook beforePublish,
+            CurrentTree current) throws IOException {
         Objects.requireNonNull(metadata, "metadata");
         Path runtime = runtimeDir(name);
         TreeMemo memo = memo(name);
-        return commit(name, staging -> {
+        Committed committed = commit(name, staging -> {
             // The capture hard-links provider binaries from the scenario: their entries follow the new change time.
             DigestMemo.Carry carry = memo.carry(scenarioDir);
             Optional<byte[]> json = policy.capture(scenarioDir, staging, runtime, metadata);
             carry.to(scenarioDir);
             return json;
-        }, beforePublish, (revision, tree) -> describe(name, revision, tree, metadata), 0, memo, true).result();
+        }, beforePublish, (revision, tree) -> describe(name, revision, tree, metadata), 0, memo, true, current);
+        return Optional.ofNullable(committed).map(Committed::result);
+    }
+
+    /** The tree a backend's current revision holds (empty: none), for {@link #persistIfChanged}. */
+    @FunctionalInterface
+    public interface CurrentTree {
+        Optional<TreeManifest> get() throws IOException;
     }
 
     /**
@@ -280,7 +303,7 @@ public final class LocalStateStore implements StateStore {
      */
     public PersistResult publish(String name, StagedTree filler) throws IOException {
         return commit(name, filler, staged -> { }, (revision, tree) -> describe(name, revision, tree,
-                readEngineState(tree.root().resolve(ENGINE_STATE)).orElse(null)), 0, memo(name), keepsHistory)
+                readEngineState(tree.root().resolve(ENGINE_STATE)).orElse(null)), 0, memo(name), keepsHistory, null)
                 .result();
     }
 
@@ -327,11 +350,12 @@ public final class LocalStateStore implements StateStore {
      */
     private Committed commit(String name, StagedTree filler, StagedHook hook, Describer describer, long number)
             throws IOException {
-        return commit(name, filler, hook, describer, number, memo(name), true);
+        return commit(name, filler, hook, describer, number, memo(name), true, null);
     }
 
+    /** As above; with {@code unchangedIf}, a scanned tree equal to it but for engine-state.json is discarded (null). */
     private Committed commit(String name, StagedTree filler, StagedHook hook, Describer describer, long number,
-            TreeMemo memo, boolean scan) throws IOException {
+            TreeMemo memo, boolean scan, CurrentTree unchangedIf) throws IOException {
         Path runtime = runtimeDir(name);
         Path clusterFile = clusterFile(name);
         Files2.createPrivateDirectories(dir);
@@ -353,6 +377,12 @@ public final class LocalStateStore implements StateStore {
                 TreeMemo.Scan known = memo.scan(tmp);
                 manifest = TreeManifest.scan(tmp, known);
                 known.done(manifest);
+                Optional<TreeManifest> now = unchangedIf == null ? Optional.empty() : unchangedIf.get();
+                if (now.isPresent() && manifest.sameExcept(now.get(), ENGINE_STATE)) {
+                    Files2.deleteQuietly(tmp);
+                    memo.save();
+                    return null;
+                }
             } else {
                 memo.clear(); // every file is new: nothing is known of it
             }

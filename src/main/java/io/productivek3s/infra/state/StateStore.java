@@ -64,6 +64,13 @@ public interface StateStore extends AutoCloseable {
     /** Saves {@code scenarioDir}'s {@code generated/} and OpenTofu state with {@code metadata} (§14.3). */
     PersistResult persist(String name, Path scenarioDir, EngineState metadata) throws IOException;
 
+    /**
+     * As {@link #persist}, for a command that only reads the infrastructure ({@code profile status}): when the
+     * captured tree is the current revision's but for {@code engine-state.json} (which records when the command ran),
+     * nothing is written and the result is empty, so polling never grows the history (docs/state.md "History").
+     */
+    Optional<PersistResult> persistIfChanged(String name, Path scenarioDir, EngineState metadata) throws IOException;
+
     /** Deletes the profile's state after a successful destroy (§14.5); absent state is not an error. */
     void remove(String name) throws IOException;
 

@@ -133,6 +133,15 @@ public record TreeManifest(List<Entry> entries) {
         };
     }
 
+    /**
+     * Whether this tree equals {@code other} in every entry but {@code ignored} (a top-level file such as
+     * engine-state.json, which records when a command ran rather than what the state is).
+     */
+    public boolean sameExcept(TreeManifest other, String ignored) {
+        return entries.stream().filter(e -> !e.path().equals(ignored)).toList()
+                .equals(other.entries().stream().filter(e -> !e.path().equals(ignored)).toList());
+    }
+
     public long files() {
         return entries.stream().filter(e -> e.kind() == Kind.FILE).count();
     }

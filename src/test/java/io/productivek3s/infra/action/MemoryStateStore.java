@@ -145,6 +145,11 @@ public final class MemoryStateStore implements StateStore {
     }
 
     @Override
+    public Optional<PersistResult> persistIfChanged(String name, Path scenarioDir, EngineState metadata) {
+        throw new UnsupportedOperationException("runs are not exercised on the memory store");
+    }
+
+    @Override
     public void remove(String name) {
         throw new UnsupportedOperationException("runs are not exercised on the memory store");
     }

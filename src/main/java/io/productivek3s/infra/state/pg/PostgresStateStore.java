@@ -481,18 +481,35 @@ public final class PostgresStateStore implements StateStore {
 
     @Override
     public PersistResult persist(String name, Path scenarioDir, EngineState metadata) throws IOException {
+        return persist(name, scenarioDir, metadata, false).orElseThrow();
+    }
+
+    @Override
+    public Optional<PersistResult> persistIfChanged(String name, Path scenarioDir, EngineState metadata)
+            throws IOException {
+        return persist(name, scenarioDir, metadata, true);
+    }
+
+    /** One persist; {@code onlyIfChanged}: compared with the database's current revision first (a status). */
+    private Optional<PersistResult> persist(String name, Path scenarioDir, EngineState metadata, boolean onlyIfChanged)
+            throws IOException {
         StateNames.requireValid(name);
         Path runtime = runtimeDir(name);
         TreeManifest[] written = new TreeManifest[1];
         RevisionInfo[] revision = new RevisionInfo[1];
         long[] fromMemo = new long[1];
-        PersistResult result = mirror.persist(name, scenarioDir, metadata, staged -> {
+        Optional<PersistResult> result = mirror.persist(name, scenarioDir, metadata, staged -> {
             TreeManifest manifest = staged.manifest();
             written[0] = manifest;
             fromMemo[0] = staged.digestsFromMemo();
             revision[0] = commit(name, staged.tree(), manifest, staged.clusterJson().orElse(null),
                     metadata.toJson(), number -> describe(name, number, manifest, metadata));
-        });
+        }, onlyIfChanged ? () -> sql("reading the current revision", () -> Revisions.read(db, name, OptionalLong.empty()))
+                .filter(stored -> !stored.info().removed()).map(Revisions.Stored::manifest) : null);
+        if (result.isEmpty()) {
+            debug.accept("state: '" + name + "' unchanged; no revision written");
+            return result;
+        }
         book.writeMarker(name, revision[0].revision(), revision[0].treeSha256());
         debug.accept("state: persisted revision " + revision[0].revision() + " of '" + name + "' ("
                 + written[0].files() + " files, " + written[0].bytes() + " bytes; " + fromMemo[0]
