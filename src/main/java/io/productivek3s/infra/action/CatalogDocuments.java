@@ -6,6 +6,7 @@ import io.productivek3s.infra.catalog.CatalogEntry;
 import io.productivek3s.infra.catalog.CatalogIndex;
 import io.productivek3s.infra.catalog.CatalogResolver;
 import io.productivek3s.infra.util.Json;
+import io.productivek3s.infra.util.Timestamps;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,7 +23,7 @@ final class CatalogDocuments {
         node.put("source", index.source());
         node.put("name", index.name());
         putNullable(node, "version", index.version());
-        node.put("generatedAt", index.generatedAt());
+        node.put("generatedAt", Timestamps.iso(index.generatedAt()));
         node.put("sha256", index.sha256());
         node.put("verified", index.verified());
         return node;

@@ -8,6 +8,7 @@ import io.productivek3s.infra.catalog.CatalogEntry;
 import io.productivek3s.infra.catalog.CatalogIndex;
 import io.productivek3s.infra.catalog.CatalogResolver;
 import io.productivek3s.infra.util.Json;
+import io.productivek3s.infra.util.JsonEnvelope;
 import java.io.PrintStream;
 import java.util.List;
 
@@ -27,7 +28,7 @@ public final class CatalogListAction {
         List<CatalogEntry> profiles = index.ofKind(CatalogResolver.PROFILE_KIND);
         PrintStream out = context.log().stdout();
         if (json) {
-            ObjectNode document = Json.object();
+            ObjectNode document = JsonEnvelope.start("catalog list");
             document.set("catalog", CatalogDocuments.catalog(index));
             ArrayNode list = document.putArray("profiles");
             profiles.forEach(entry -> list.add(CatalogDocuments.entry(entry)));

@@ -9,6 +9,7 @@ import io.productivek3s.infra.catalog.CatalogIndex;
 import io.productivek3s.infra.catalog.CatalogReference;
 import io.productivek3s.infra.catalog.CatalogResolver;
 import io.productivek3s.infra.util.Json;
+import io.productivek3s.infra.util.JsonEnvelope;
 import java.io.PrintStream;
 
 /** {@code catalog show NAME[@VERSION] [--json]} [New]: one profile entry, resolved as {@code --tgz} would (§22.2). */
@@ -31,9 +32,9 @@ public final class CatalogShowAction {
         CatalogEntry entry = CatalogResolver.find(index, reference);
         PrintStream out = context.log().stdout();
         if (json) {
-            ObjectNode document = Json.object();
+            ObjectNode document = JsonEnvelope.start("catalog show");
             document.set("catalog", CatalogDocuments.catalog(index));
-            document.set("profile", CatalogDocuments.entry(entry));
+            document.set("entry", CatalogDocuments.entry(entry));
             out.print(Json.pretty(document));
         } else {
             out.print(CatalogDocuments.sheet(entry));

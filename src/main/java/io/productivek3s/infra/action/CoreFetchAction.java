@@ -23,7 +23,7 @@ public final class CoreFetchAction {
         String version = CoreRelease.selectVersion(context.release(), requestedVersion, context.env());
         CoreRelease.Fetched fetched = ArtifactServices.create(context, offline).coreRelease(context).fetch(version);
         if (json) {
-            CoreBundleActions.printJson(context.log().stdout(), fetched.bundle());
+            CoreBundleActions.printJson(context.log().stdout(), fetched.bundle(), "core fetch");
             return 0;
         }
         Log log = context.log();

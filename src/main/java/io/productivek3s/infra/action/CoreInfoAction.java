@@ -23,7 +23,7 @@ public final class CoreInfoAction {
                         + version + "'"));
         PrintStream out = context.log().stdout();
         if (json) {
-            CoreBundleActions.printJson(out, bundle);
+            CoreBundleActions.printJson(out, bundle, "core info");
             return 0;
         }
         out.println("Productive K3S Core " + bundle.version());

@@ -229,7 +229,8 @@ public final class PackageRun {
         var manifest = prepared.manifest();
         String stateFile = stateChange.equals("unchanged") ? null : store.clusterFile(stateName).toString();
         return new RunSummary(request.command(), manifest.name(), manifest.version(), prepared.scenario().type(),
-                manifest.engineType(), prepared.sha256(), request.dryRun(), exitCode, stateName, stateChange, stateFile, startedAt,
+                manifest.engineType(), prepared.sha256(), prepared.source().reference(),
+                prepared.source().file().toAbsolutePath().normalize().toString(), request.dryRun(), exitCode, stateName, stateChange, stateFile, startedAt,
                 Instant.now(context.clock()));
     }
 

@@ -47,7 +47,8 @@ public final class ProfileShowAction {
     public record Variable(String name, String value, boolean masked, String layer, String file, int line, String origin) {
     }
 
-    public record Result(ProfileManifest manifest, String scenario, String sha256, String overrideFile,
+    public record Result(ProfileManifest manifest, String scenario, String sha256, String packageRef, String packagePath,
+            String overrideFile,
             List<Input> inputs, List<Variable> env) {
         public Result {
             inputs = List.copyOf(inputs);
@@ -94,7 +95,8 @@ public final class ProfileShowAction {
             }
             String override = prepared.override().isPresent() ? (envFile != null ? envFile
                     : context.env().get("PK3S_PROFILE_OVERRIDE_ENV_FILE")) : null;
-            return new Result(prepared.manifest(), prepared.scenario().type(), prepared.sha256(), override, inputs,
+            return new Result(prepared.manifest(), prepared.scenario().type(), prepared.sha256(), prepared.source().reference(),
+                    prepared.source().file().toAbsolutePath().normalize().toString(), override, inputs,
                     List.copyOf(variables.values()));
         }
     }

@@ -22,6 +22,7 @@ import io.productivek3s.infra.scenario.Scenario;
 import io.productivek3s.infra.scenario.ScenarioResolver;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import io.productivek3s.infra.util.Digests;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,8 +41,8 @@ public final class ValidateAction {
     }
 
     /** What {@code profile validate} found; {@code problems} would stop an install of the package as-is. */
-    public record Result(String name, String version, String scenario, String engine, String installScript,
-            List<String> warnings, List<String> problems) {
+    public record Result(String name, String version, String scenario, String engine, String category, String installScript,
+            String sha256, String ref, String path, List<String> warnings, List<String> problems) {
         public Result {
             warnings = List.copyOf(warnings);
             problems = List.copyOf(problems);
@@ -76,7 +77,8 @@ public final class ValidateAction {
         context.events().step("profile.package.validate", "success", "package " + manifest.name() + " is structurally valid");
         log.ok("Profile package validation passed");
         return new Result(manifest.name(), manifest.version(), manifest.scenarioType(), manifest.engineType(),
-                manifest.installScript(), warnings, problems);
+                manifest.category(), manifest.installScript(), Digests.sha256(resolved.file()), resolved.reference(),
+                resolved.file().toAbsolutePath().normalize().toString(), warnings, problems);
     }
 
     private List<String> executabilityProblems(PackageListing listing, ProfileManifest manifest, List<String> warnings) {

@@ -12,7 +12,8 @@ import java.util.Set;
  * Parses the engine's command line by the bash engine's rules (contract §2.2): flags anywhere, the token after a
  * value flag is always its value (even {@code --debug}), the last occurrence wins, {@code --flag=value} accepted and
  * {@code --flag=} an error, unknown dash-tokens kept as positionals (and listed as unknown flags, so the dispatcher
- * can warn or refuse: docs/cli.md "Typos"), {@code --} not special. The flags come from the
+ * can warn or refuse: docs/cli.md "Typos"), {@code --} not special. {@code -o VALUE} is kept for {@link OutputFormat}
+ * except after a command that forwards its arguments to make. The flags come from the
  * {@link CommandTable}; {@code --version} takes a value only for commands that declare it so (core), elsewhere it
  * is the version command.
  *
@@ -41,7 +42,15 @@ public final class ArgumentParser {
             int eq = arg.indexOf('=');
             String name = arg.startsWith("--") && eq > 0 ? arg.substring(0, eq) : arg;
             boolean inline = !name.equals(arg);
-            if (valueFlags.contains(name)) {
+            if (OutputFormat.isShort(arg) && !OutputFormat.forwardedBy(positionals)) {
+                // -o VALUE / -o=VALUE: an output format (OutputFormat), not a flag any command declares
+                String value = arg.equals(OutputFormat.SHORT) ? (i + 1 < args.length ? args[++i] : "")
+                        : arg.substring(OutputFormat.SHORT.length() + 1);
+                if (value.isEmpty()) {
+                    throw EngineException.usage("-o requires a value (-o json prints JSON)");
+                }
+                values.put(OutputFormat.SHORT, value);
+            } else if (valueFlags.contains(name)) {
                 String value;
                 if (inline) {
                     value = arg.substring(eq + 1);

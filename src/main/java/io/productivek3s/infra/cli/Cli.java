@@ -47,7 +47,7 @@ public final class Cli {
         }
         OperationEvents events = OperationEvents.disabled();
         try {
-            Invocation invocation = new ArgumentParser().parse(args);
+            Invocation invocation = OutputFormat.resolve(new ArgumentParser().parse(args));
             log.setDebug(invocation.debug());
             if (invocation.events() != null && !invocation.eventsNdjson()) {
                 throw EngineException.usage("unsupported events format: " + invocation.events());

@@ -32,6 +32,7 @@ import io.productivek3s.infra.telemetry.ConsentPrompt;
 import io.productivek3s.infra.telemetry.HttpTelemetry;
 import io.productivek3s.infra.telemetry.Telemetry;
 import io.productivek3s.infra.util.Json;
+import io.productivek3s.infra.util.JsonEnvelope;
 import io.productivek3s.infra.util.DidYouMean;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -229,7 +230,7 @@ final class Dispatcher {
 
     private int version() {
         if (invocation.json()) {
-            context.log().stdout().print(Json.pretty(InfoDocuments.bundleInfo(context.engineVersion())));
+            context.log().stdout().print(Json.pretty(JsonEnvelope.close(InfoDocuments.bundleInfo(context.engineVersion()), "version")));
         } else {
             context.log().stdout().println(context.engineVersion());
         }
@@ -240,7 +241,7 @@ final class Dispatcher {
         if (!invocation.json()) {
             throw EngineException.usage("bom requires --json");
         }
-        context.log().stdout().print(Json.pretty(InfoDocuments.bom(context.release(), context.build())));
+        context.log().stdout().print(Json.pretty(JsonEnvelope.close(InfoDocuments.bom(context.release(), context.build()), "bom")));
         return 0;
     }
 
@@ -289,7 +290,7 @@ final class Dispatcher {
         if (!invocation.json()) {
             throw EngineException.usage("bundle info requires --json");
         }
-        context.log().stdout().print(Json.pretty(InfoDocuments.bundleInfo(context.engineVersion())));
+        context.log().stdout().print(Json.pretty(JsonEnvelope.close(InfoDocuments.bundleInfo(context.engineVersion()), "bundle info")));
         return 0;
     }
 

@@ -30,7 +30,7 @@ public record Flag(String name, String value, String description, Completes comp
     public static final Flag YES = new Flag("--yes", null, "accepted for compatibility; nothing asks for confirmation",
             Completes.NOTHING);
     public static final Flag DRY_RUN = new Flag("--dry-run", null, "show what would run; never mutates", Completes.NOTHING);
-    public static final Flag JSON = new Flag("--json", null, "print the result as JSON on stdout (logs go to stderr)",
+    public static final Flag JSON = new Flag("--json", null, "print the result as JSON on stdout (logs go to stderr); also -o json",
             Completes.NOTHING);
     public static final Flag FORCE = new Flag("--force", null, "allow replacing a non-empty --output directory",
             Completes.NOTHING);

@@ -7,28 +7,23 @@ import io.productivek3s.infra.action.DoctorAction;
 import io.productivek3s.infra.action.RunSummary;
 import io.productivek3s.infra.action.ValidateAction;
 import io.productivek3s.infra.export.ExportResult;
-import io.productivek3s.infra.util.Json;
+import io.productivek3s.infra.util.JsonEnvelope;
+import io.productivek3s.infra.util.Timestamps;
 import java.util.List;
 
 /**
  * The {@code --json} documents of action results (schemas in docs/cli.md). Keys are snake_case like the contract's
- * JSON; every document starts with {@code schema_version} and {@code command}.
+ * JSON; every document starts with the {@link JsonEnvelope} ({@code schema_version}, {@code command}, {@code ok}).
  */
 final class JsonResults {
-    static final String SCHEMA = "1";
-
     private JsonResults() {
     }
 
     static ObjectNode validate(ValidateAction.Result result) {
         ObjectNode root = header("profile validate");
-        root.put("valid", true);
-        ObjectNode pkg = root.putObject("package");
-        pkg.put("name", result.name());
-        pkg.put("version", result.version());
-        pkg.put("scenario", result.scenario());
-        pkg.put("engine", result.engine());
-        pkg.put("install_script", result.installScript());
+        JsonEnvelope.profile(root, result.name(), result.version(), result.scenario(), result.engine());
+        JsonEnvelope.packageRef(root, result.sha256(), result.ref(), result.path());
+        manifest(root, result.category(), result.installScript());
         root.put("executable_as_is", result.problems().isEmpty());
         strings(root.putArray("problems"), result.problems());
         strings(root.putArray("warnings"), result.warnings());
@@ -37,27 +32,25 @@ final class JsonResults {
 
     static ObjectNode run(RunSummary summary) {
         ObjectNode root = header("profile " + summary.command());
-        ObjectNode profile = root.putObject("profile");
-        profile.put("name", summary.profile());
-        profile.put("version", summary.version());
-        profile.put("scenario", summary.scenario());
-        profile.put("engine", summary.engine());
-        profile.put("package_sha256", summary.packageSha256());
+        JsonEnvelope.ok(root, summary.exitCode() == 0);
+        JsonEnvelope.profile(root, summary.profile(), summary.version(), summary.scenario(), summary.engine());
+        JsonEnvelope.packageRef(root, summary.packageSha256(), summary.packageRef(), summary.packagePath());
         root.put("dry_run", summary.dryRun());
-        root.put("success", summary.exitCode() == 0);
         root.put("exit_code", summary.exitCode());
         ObjectNode state = root.putObject("state");
         state.put("name", summary.stateName());
         state.put("change", summary.state());
         state.put("file", summary.stateFile());
-        root.put("started_at", summary.startedAt().toString());
-        root.put("finished_at", summary.finishedAt().toString());
+        root.put("started_at", Timestamps.iso(summary.startedAt()));
+        root.put("finished_at", Timestamps.iso(summary.finishedAt()));
         return root;
     }
 
     static ObjectNode export(ExportResult result, String output) {
         ObjectNode root = header("profile export");
-        root.put("profile", result.profileName());
+        JsonEnvelope.profile(root, result.profile().name(), result.profile().version(), result.profile().scenarioType(),
+                result.profile().engineType());
+        JsonEnvelope.packageRef(root, result.sha256(), result.packageRef(), result.packagePath());
         root.put("output", output);
         root.put("path", result.output().toString());
         String name = result.output().getFileName() == null ? "" : result.output().getFileName().toString();
@@ -67,8 +60,7 @@ final class JsonResults {
     }
 
     static ObjectNode doctor(DoctorAction.Report report) {
-        ObjectNode root = header("doctor");
-        root.put("ok", report.failure().isEmpty());
+        ObjectNode root = JsonEnvelope.ok(header("doctor"), report.failure().isEmpty());
         root.put("exit_code", report.failure().map(EngineException::exitCode).orElse(0));
         ArrayNode checks = root.putArray("checks");
         for (DoctorAction.Check check : report.checks()) {
@@ -88,11 +80,17 @@ final class JsonResults {
         return root;
     }
 
+    /** The envelope (schema_version, command, ok: true); a document that can report a failure sets {@code ok}. */
     static ObjectNode header(String command) {
-        ObjectNode root = Json.object();
-        root.put("schema_version", SCHEMA);
-        root.put("command", command);
-        return root;
+        return JsonEnvelope.start(command);
+    }
+
+    /** What profile.yaml says beyond the {@code profile} identity: the documents that show the manifest need it. */
+    static ObjectNode manifest(ObjectNode root, String category, String installScript) {
+        ObjectNode manifest = root.putObject("manifest");
+        manifest.put("category", category);
+        manifest.put("install_script", installScript);
+        return manifest;
     }
 
     static void strings(ArrayNode array, List<String> values) {

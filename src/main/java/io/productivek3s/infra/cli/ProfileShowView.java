@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.productivek3s.infra.action.ProfileShowAction;
 import io.productivek3s.infra.pkg.ProfileManifest;
+import io.productivek3s.infra.util.JsonEnvelope;
 
 /** {@code profile show} as text (aligned columns for people) and as the {@code profile-show} JSON document. */
 final class ProfileShowView {
@@ -48,14 +49,9 @@ final class ProfileShowView {
     static ObjectNode json(ProfileShowAction.Result result) {
         ProfileManifest manifest = result.manifest();
         ObjectNode root = JsonResults.header("profile show");
-        ObjectNode profile = root.putObject("profile");
-        profile.put("name", manifest.name());
-        profile.put("version", manifest.version());
-        profile.put("category", manifest.category());
-        profile.put("scenario", result.scenario());
-        profile.put("engine", manifest.engineType());
-        profile.put("install_script", manifest.installScript());
-        profile.put("package_sha256", result.sha256());
+        JsonEnvelope.profile(root, manifest.name(), manifest.version(), result.scenario(), manifest.engineType());
+        JsonEnvelope.packageRef(root, result.sha256(), result.packageRef(), result.packagePath());
+        JsonResults.manifest(root, manifest.category(), manifest.installScript());
         root.put("override_env_file", result.overrideFile());
         root.put("ready", result.ready());
         ArrayNode inputs = root.putArray("inputs");

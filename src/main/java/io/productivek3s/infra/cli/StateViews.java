@@ -9,7 +9,9 @@ import io.productivek3s.infra.state.ClusterInfo;
 import io.productivek3s.infra.state.EngineState;
 import io.productivek3s.infra.state.LockHolder;
 import io.productivek3s.infra.state.RevisionInfo;
+import io.productivek3s.infra.util.JsonEnvelope;
 import io.productivek3s.infra.util.Printable;
+import io.productivek3s.infra.util.Timestamps;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -147,19 +149,13 @@ final class StateViews {
         if (state == null || state.profile() == null) {
             root.putNull("profile");
         } else {
-            ObjectNode p = root.putObject("profile");
-            p.put("name", state.profile().name());
-            p.put("version", state.profile().version());
-            p.put("scenario", state.profile().scenario());
-            p.put("engine", state.profile().engine());
+            EngineState.Profile p = state.profile();
+            JsonEnvelope.profile(root, p.name(), p.version(), p.scenario(), p.engine());
         }
         if (state == null || state.pkg() == null) {
             root.putNull("package");
         } else {
-            ObjectNode p = root.putObject("package");
-            p.put("sha256", state.pkg().sha256());
-            p.put("ref", state.pkg().ref());
-            p.put("path", state.pkg().path());
+            JsonEnvelope.packageRef(root, state.pkg().sha256(), state.pkg().ref(), state.pkg().path());
         }
         if (state == null || state.override() == null) {
             root.putNull("override");
@@ -176,8 +172,8 @@ final class StateViews {
             o.put("command", a.command());
             o.put("result", a.result() == null ? null : a.result().wire());
             o.put("exit_code", a.exitCode());
-            o.put("started_at", a.startedAt() == null ? null : a.startedAt().toString());
-            o.put("finished_at", a.finishedAt() == null ? null : a.finishedAt().toString());
+            o.put("started_at", Timestamps.iso(a.startedAt()));
+            o.put("finished_at", Timestamps.iso(a.finishedAt()));
         }
         if (shown.current() == null) {
             root.putNull("current_revision");
@@ -191,7 +187,7 @@ final class StateViews {
         for (var copy : shown.errored()) {
             ObjectNode o = errored.addObject();
             o.put("path", copy.path().toString());
-            o.put("created_at", copy.createdAt().toString());
+            o.put("created_at", Timestamps.iso(copy.createdAt()));
         }
         return root;
     }
@@ -275,11 +271,11 @@ final class StateViews {
 
     private static void cluster(ObjectNode o, ClusterInfo c) {
         o.put("name", c.name());
-        o.put("profile", c.profile());
-        o.put("version", c.version());
+        // the index records the package's name and version only; scenario and engine are in state show
+        JsonEnvelope.profile(o, c.profile(), c.version(), null, null);
         o.put("last_action", c.lastAction());
         o.put("result", c.result());
-        o.put("when", c.when() == null ? null : c.when().toString());
+        o.put("when", Timestamps.iso(c.when()));
         o.put("revision", c.revision());
         if (c.lockedBy() == null) {
             o.putNull("locked_by");
@@ -290,14 +286,14 @@ final class StateViews {
 
     private static void revision(ObjectNode o, RevisionInfo r) {
         o.put("revision", r.revision());
-        o.put("created_at", r.createdAt() == null ? null : r.createdAt().toString());
+        o.put("created_at", Timestamps.iso(r.createdAt()));
         o.put("who", r.who());
         o.put("command", r.command());
         o.put("result", r.result());
         o.put("exit_code", r.exitCode());
-        o.put("profile_name", r.profileName());
-        o.put("profile_version", r.profileVersion());
-        o.put("package_sha256", r.packageSha256());
+        // a revision records the package's name, version and digest; the rest is in its engine-state.json
+        JsonEnvelope.profile(o, r.profileName(), r.profileVersion(), null, null);
+        JsonEnvelope.packageRef(o, r.packageSha256(), null, null);
         o.put("tree_sha256", r.treeSha256());
         o.put("files", r.files());
         o.put("bytes", r.bytes());
@@ -309,7 +305,7 @@ final class StateViews {
         o.put("host", h.host());
         o.put("pid", h.pid());
         o.put("command", h.command());
-        o.put("started_at", h.startedAt().toString());
+        o.put("started_at", Timestamps.iso(h.startedAt()));
     }
 
     private static String lastExit(EngineState state) {

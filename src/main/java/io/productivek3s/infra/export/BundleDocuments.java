@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.productivek3s.infra.core.EngineBuild;
 import io.productivek3s.infra.env.ShellQuote;
 import io.productivek3s.infra.util.Json;
-import java.time.temporal.ChronoUnit;
+import io.productivek3s.infra.util.Timestamps;
 
 /** The generated files of an export bundle (contract §18.2): install.sh, install-config.env, manifest.json, README.md. */
 public final class BundleDocuments {
@@ -94,7 +94,7 @@ public final class BundleDocuments {
         engine.put("language", "java");
         root.putObject("core").put("bound_version", facts.boundCore().orElse(null));
         root.put("override_env", facts.withOverride());
-        root.put("created_at", facts.createdAt().truncatedTo(ChronoUnit.SECONDS).toString());
+        root.put("created_at", Timestamps.iso(facts.createdAt()));
         return root;
     }
 

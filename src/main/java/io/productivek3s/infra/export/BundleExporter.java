@@ -16,6 +16,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -82,16 +83,21 @@ public final class BundleExporter {
         events.step("profile.export.write", "running", "writing bundle to " + request.output());
         BundleWriter writer = new BundleWriter(files, installRoot, release);
         Instant createdAt = Instant.now(clock);
+        AtomicReference<String> bundledSha256 = new AtomicReference<>();
         try {
             new BundlePublisher(warn).publish(plan, dir -> writer.write(dir, request.packageFile(), override.map(OverrideFile::path),
-                    telemetry, sha256 -> new BundleFacts(request.subjectKind(), request.subjectRef(), manifest, sha256,
-                            release.engineVersion(), release.boundCore(), override.isPresent(), sensitive,
-                            files.runtime().isPresent(), createdAt)), override.isPresent());
+                    telemetry, sha256 -> {
+                        bundledSha256.set(sha256); // the run's document names the bundled package by this digest
+                        return new BundleFacts(request.subjectKind(), request.subjectRef(), manifest, sha256,
+                                release.engineVersion(), release.boundCore(), override.isPresent(), sensitive,
+                                files.runtime().isPresent(), createdAt);
+                    }), override.isPresent());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write export output " + request.output(), e);
         }
         events.step("profile.export.write", "success", "bundle written to " + request.output());
-        return new ExportResult(target, manifest.name(), sensitive);
+        return new ExportResult(target, manifest, bundledSha256.get(), request.subjectRef(),
+                request.packageFile().toAbsolutePath().normalize().toString(), sensitive);
     }
 
     /** The exporting environment's TELEMETRY_ENABLED, normalized (§16.1): unset means false, an invalid value too, with a WARN. */

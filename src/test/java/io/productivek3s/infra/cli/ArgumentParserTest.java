@@ -30,6 +30,27 @@ class ArgumentParserTest {
     }
 
     @Test
+    void dashOIsAnOutputFormatExceptForCommandsThatForwardTheirArgumentsToMake() {
+        Invocation json = OutputFormat.resolve(parse("state", "-o", "json", "list"));
+        assertThat(json.positionals()).containsExactly("state", "list");
+        assertThat(json.json()).isTrue();
+        assertThat(json.value("-o")).isNull();
+        assertThat(OutputFormat.resolve(parse("version", "--output=json")).json()).isTrue();
+        assertThat(OutputFormat.resolve(parse("version", "--output=json")).output()).isNull();
+        // --output is the destination of profile export: json is a directory name there
+        Invocation export = OutputFormat.resolve(parse("profile", "export", "--tgz", "a.tgz", "--output", "json"));
+        assertThat(export.output()).isEqualTo("json");
+        assertThat(export.json()).isFalse();
+        assertThatThrownBy(() -> OutputFormat.resolve(parse("profile", "export", "-o", "json")))
+                .isInstanceOfSatisfying(EngineException.class, e -> assertThat(e.exitCode()).isEqualTo(2));
+        assertThatThrownBy(() -> parse("version", "-o")).isInstanceOfSatisfying(EngineException.class,
+                e -> assertThat(e.getMessage()).isEqualTo("-o requires a value (-o json prints JSON)"));
+        Invocation legacy = OutputFormat.resolve(parse("multipass", "status", "-o", "json"));
+        assertThat(legacy.positionals()).containsExactly("multipass", "status", "-o", "json");
+        assertThat(legacy.json()).isFalse();
+    }
+
+    @Test
     void lastOccurrenceWinsAndProfileSharesItsSlot() {
         assertThat(parse("--tgz", "a", "--tgz", "b").tgz()).isEqualTo("b");
         assertThat(parse("--profile-env", "p.env", "--profile", "q.env").profile()).isEqualTo("q.env");

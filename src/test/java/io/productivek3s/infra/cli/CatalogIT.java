@@ -305,8 +305,8 @@ class CatalogIT extends PackageTestBase {
                 .contains("SHA-256: " + Digests.sha256(v2), "Requires local overrides: yes (pass --env-file)",
                         "  ONPREM_SERVER_IP  required  local-override  server");
         JsonNode shown = Json.parse(engine.run("catalog", "show", "fixture-profile", "--json").stdout());
-        assertThat(shown.path("profile").path("id").asText()).isEqualTo("fixture-profile-1");
-        assertThat(shown.path("profile").path("install").path("inputs").get(0).path("source").asText()).isEqualTo("local-override");
+        assertThat(shown.path("entry").path("id").asText()).isEqualTo("fixture-profile-1");
+        assertThat(shown.path("entry").path("install").path("inputs").get(0).path("source").asText()).isEqualTo("local-override");
 
         assertError(engine.run("catalog", "show"), 3, "the 'catalog show' command requires a profile name (NAME or NAME@VERSION)");
         assertError(engine.run("catalog", "show", "nope"), 3, "catalog has no profile 'nope'");

@@ -104,7 +104,7 @@ class ExportIT extends PackageTestBase {
         assertThat(manifest.get("engine").toString()).isEqualTo("{\"name\":\"productive-k3s-infra\",\"version\":\"dev\",\"language\":\"java\"}");
         assertThat(manifest.get("core").get("bound_version").isNull()).isTrue();
         assertThat(manifest.get("override_env").asBoolean()).isTrue();
-        assertThat(manifest.get("created_at").asText()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ");
+        assertThat(manifest.get("created_at").asText()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z");
         assertThat(manifestText).startsWith("{\n  \"schema_version\": \"1\",\n  \"command\": \"profile export\",\n").endsWith("}\n")
                 .doesNotContain("s3cr3t-value", "10.0.0.5");
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.productivek3s.infra.testing.Engine;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,7 +50,14 @@ class InfoCommandsIT {
         assertThat(engine.run("--version").stdout()).isEqualTo("9.9.9\n");
         JsonNode json = new ObjectMapper().readTree(engine.run("version", "--json").stdout());
         JsonNode bundle = new ObjectMapper().readTree(engine.run("bundle", "info", "--json").stdout());
-        assertThat(json).isEqualTo(bundle);
+        // one document (contract §19.1), the envelope's command apart; the contract's keys come first, in its order
+        assertThat(json.get("command").asText()).isEqualTo("version");
+        assertThat(bundle.get("command").asText()).isEqualTo("bundle info");
+        JsonNode versionBody = json.<ObjectNode>deepCopy().without("command");
+        JsonNode bundleBody = bundle.<ObjectNode>deepCopy().without("command");
+        assertThat(versionBody).isEqualTo(bundleBody);
+        assertThat(json.fieldNames()).toIterable().containsExactly("schema_version", "bundle_name", "bundle_type", "bundle_version",
+                "cli_entrypoint", "platform", "api_compatibility", "command", "ok");
         assertThat(json.get("bundle_version").asText()).isEqualTo("9.9.9");
         assertThat(json.get("cli_entrypoint").asText()).isEqualTo("productive-k3s-infra.sh");
         assertThat(json.get("api_compatibility").get("contract").asText()).isEqualTo("productive-k3s-cli-bundle-info/v1");
@@ -72,7 +80,7 @@ class InfoCommandsIT {
         assertThat(result.exitCode()).as(result.toString()).isZero();
         JsonNode bom = new ObjectMapper().readTree(result.stdout());
         assertThat(bom.fieldNames()).toIterable().containsExactly("schema_version", "bom_type", "cli", "implementation", "bundle",
-                "platform_support", "productive_k3s", "requirements", "scenarios", "package_contract");
+                "platform_support", "productive_k3s", "requirements", "scenarios", "package_contract", "command", "ok");
         assertThat(bom.get("implementation").get("language").asText()).isEqualTo("java");
         assertThat(bom.get("implementation").has("bash_version")).isFalse();
         assertThat(bom.get("implementation").get("java_version").asText()).isNotEmpty();

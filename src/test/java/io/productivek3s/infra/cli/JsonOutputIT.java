@@ -51,7 +51,7 @@ class JsonOutputIT extends PackageTestBase {
         overrideFile("ONPREM_SERVER_IP=10.0.0.5\n");
         JsonNode validate = document(engine.run("profile", "validate", "--tgz", "fixture.tgz", "--json"));
         assertThat(validate.get("command").asText()).isEqualTo("profile validate");
-        assertThat(validate.at("/package/name").asText()).isEqualTo("fixture-profile");
+        assertThat(validate.at("/profile/name").asText()).isEqualTo("fixture-profile");
         assertThat(validate.get("executable_as_is").asBoolean()).isTrue();
 
         Engine.Result install = engine.run("profile", "install", "--tgz", "fixture.tgz", "--env-file", "site.env", "--json");
@@ -65,7 +65,7 @@ class JsonOutputIT extends PackageTestBase {
         assertThat(install.stderr()).contains("fixture installer ran", "[pk3s-infra] INFO  Executing packaged profile installer");
 
         JsonNode status = document(engine.run("profile", "status", "--tgz", "fixture.tgz", "--env-file", "site.env", "--json"));
-        assertThat(status.get("success").asBoolean()).isTrue();
+        assertThat(status.get("ok").asBoolean()).isTrue();
         JsonNode plan = document(engine.run("profile", "plan", "--tgz", "fixture.tgz", "--env-file", "site.env", "--json"));
         assertThat(plan.at("/state/change").asText()).isEqualTo("unchanged");
         JsonNode destroy = document(engine.run("profile", "destroy", "--tgz", "fixture.tgz", "--env-file", "site.env", "--json"));
@@ -81,7 +81,7 @@ class JsonOutputIT extends PackageTestBase {
                 .run("profile", "install", "--tgz", "fixture.tgz", "--env-file", "site.env", "--json");
         assertThat(result.exitCode()).isEqualTo(7);
         JsonNode document = document(result);
-        assertThat(document.get("success").asBoolean()).isFalse();
+        assertThat(document.get("ok").asBoolean()).isFalse();
         assertThat(document.get("exit_code").asInt()).isEqualTo(7);
         assertThat(result.stderrLines().stream().filter(line -> line.startsWith("[pk3s-infra] ERROR")).toList())
                 .containsExactly("[pk3s-infra] ERROR packaged profile installer failed with exit code 7");

@@ -112,15 +112,17 @@ class StateCommandsTest {
         store.lockAs("siteA", BOB);
         run("profile", "list", "--json");
         JsonNode doc = JSON.readTree(stdout());
-        assertThat(doc.fieldNames()).toIterable().containsExactly("schema_version", "command", "location", "mirror", "clusters");
+        assertThat(doc.fieldNames()).toIterable().containsExactly("schema_version", "command", "ok", "location", "mirror", "clusters");
         assertThat(doc.get("mirror").isNull()).as("local state has no mirror").isTrue();
         assertThat(doc.get("command").asText()).isEqualTo("profile list");
         JsonNode first = doc.get("clusters").get(0);
-        assertThat(first.fieldNames()).toIterable().containsExactly("name", "profile", "version", "last_action", "result",
+        assertThat(first.fieldNames()).toIterable().containsExactly("name", "profile", "last_action", "result",
                 "when", "revision", "locked_by");
+        assertThat(first.get("profile").fieldNames()).toIterable().containsExactly("name", "version", "scenario", "engine");
+        assertThat(first.get("when").asText()).isEqualTo("2026-11-28T10:01:00.000Z");
         assertThat(first.get("revision").asLong()).isEqualTo(2);
         assertThat(first.get("locked_by").get("pid").asLong()).isEqualTo(4242);
-        assertThat(first.get("locked_by").get("started_at").asText()).isEqualTo("2026-11-28T12:30:00Z");
+        assertThat(first.get("locked_by").get("started_at").asText()).isEqualTo("2026-11-28T12:30:00.000Z");
         assertThat(doc.get("clusters").get(1).get("locked_by").isNull()).isTrue();
     }
 
@@ -143,7 +145,9 @@ class StateCommandsTest {
         assertThat(doc.get("command").asText()).isEqualTo("state history");
         JsonNode rev = doc.get("revisions").get(1);
         assertThat(rev.fieldNames()).toIterable().containsExactly("revision", "created_at", "who", "command", "result",
-                "exit_code", "profile_name", "profile_version", "package_sha256", "tree_sha256", "files", "bytes", "removed");
+                "exit_code", "profile", "package", "tree_sha256", "files", "bytes", "removed");
+        assertThat(rev.get("profile").get("version").asText()).isEqualTo("1.0.0");
+        assertThat(rev.get("package").fieldNames()).toIterable().containsExactly("sha256", "ref", "path");
         assertThat(rev.get("tree_sha256").asText()).hasSize(64);
     }
 

@@ -46,7 +46,7 @@ class BundleDocumentsTest {
         assertThat(manifest.get("artifact").get("profile_source").asText()).isEqualTo("source-profile");
         assertThat(manifest.get("profile").get("name").asText()).isEqualTo("edge\"name");
         assertThat(manifest.get("profile").get("version").isNull()).isTrue();
-        assertThat(manifest.get("created_at").asText()).isEqualTo("2026-10-02T15:44:40Z");
+        assertThat(manifest.get("created_at").asText()).isEqualTo("2026-10-02T15:44:40.123Z");
     }
 
     @Test
