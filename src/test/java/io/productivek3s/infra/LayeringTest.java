@@ -71,6 +71,21 @@ class LayeringTest {
                 .check(classes);
     }
 
+    /**
+     * The state API knows no driver: {@code state.pg} (a driver) depends on {@code state}, never the reverse, and
+     * only {@code state.backends}, which chooses a driver by {@code PK3S_STATE_BACKEND}, knows them all. The package
+     * slices below cannot see this, because they group every {@code state} package into one.
+     */
+    @Test
+    void theStateApiKnowsNoDriver() {
+        noClasses().that().resideInAPackage(ROOT + ".state")
+                .should().dependOnClassesThat().resideInAnyPackage(ROOT + ".state.pg..", ROOT + ".state.backends..")
+                .check(classes);
+        noClasses().that().resideInAPackage(ROOT + ".state.pg..")
+                .should().dependOnClassesThat().resideInAPackage(ROOT + ".state.backends..").check(classes);
+        slices().matching(ROOT + ".state.(*)..").should().beFreeOfCycles().check(classes);
+    }
+
     @Test
     void packagesAreFreeOfCycles() {
         slices().matching(ROOT + ".(*)..").should().beFreeOfCycles().check(classes);

@@ -10,7 +10,7 @@ import io.productivek3s.infra.pkg.CompatibilitySpec;
 import io.productivek3s.infra.pkg.TestedWith;
 import io.productivek3s.infra.state.ClusterInfo;
 import io.productivek3s.infra.state.LockHolder;
-import io.productivek3s.infra.state.StateBackends;
+import io.productivek3s.infra.state.backends.StateBackends;
 import io.productivek3s.infra.state.StateDirResolver;
 import io.productivek3s.infra.state.StateStore;
 import java.io.IOException;

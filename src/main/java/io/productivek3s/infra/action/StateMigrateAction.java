@@ -8,7 +8,7 @@ import io.productivek3s.infra.state.LockHolder;
 import io.productivek3s.infra.state.MirrorMarker;
 import io.productivek3s.infra.state.LockRequest;
 import io.productivek3s.infra.state.RevisionInfo;
-import io.productivek3s.infra.state.StateBackends;
+import io.productivek3s.infra.state.backends.StateBackends;
 import io.productivek3s.infra.state.StateLock;
 import io.productivek3s.infra.state.StateStore;
 import io.productivek3s.infra.state.pg.PgConnectionSpec;

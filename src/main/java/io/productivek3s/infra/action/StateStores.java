@@ -1,7 +1,7 @@
 package io.productivek3s.infra.action;
 
 import io.productivek3s.infra.run.EngineContext;
-import io.productivek3s.infra.state.StateBackends;
+import io.productivek3s.infra.state.backends.StateBackends;
 import io.productivek3s.infra.state.StateDirResolver;
 import io.productivek3s.infra.state.StateStore;
 import java.nio.file.Path;

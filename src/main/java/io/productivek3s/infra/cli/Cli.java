@@ -8,7 +8,7 @@ import io.productivek3s.infra.log.Log;
 import io.productivek3s.infra.log.OperationEvents;
 import io.productivek3s.infra.log.Redactor;
 import io.productivek3s.infra.paths.CallerPaths;
-import io.productivek3s.infra.state.StateBackends;
+import io.productivek3s.infra.state.backends.StateBackends;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -1,7 +1,7 @@
 package io.productivek3s.infra.run;
 
 import io.productivek3s.infra.EngineException;
-import io.productivek3s.infra.state.StateBackends;
+import io.productivek3s.infra.state.backends.StateBackends;
 import io.productivek3s.infra.telemetry.TelemetryRun;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -55,14 +55,14 @@ public final class MirrorMarker {
     /** Exit 4 for a change to a mirror through the local backend. */
     static EngineException refused(Path dir, String backend) {
         return EngineException.invalid("state dir " + dir + " is the local mirror of " + backend + ", and "
-                + StateBackends.VARIABLE + " is not set: a change here would never reach the team; set "
-                + StateBackends.VARIABLE + " to that backend (or run 'state migrate --to local' with it set to make this "
+                + StateStore.BACKEND_VARIABLE + " is not set: a change here would never reach the team; set "
+                + StateStore.BACKEND_VARIABLE + " to that backend (or run 'state migrate --to local' with it set to make this "
                 + "directory local state)");
     }
 
     /** The WARN of the local backend opened on a mirror. */
     static String warning(Path dir, String backend) {
-        return "state dir " + dir + " is the local mirror of " + backend + " but " + StateBackends.VARIABLE
+        return "state dir " + dir + " is the local mirror of " + backend + " but " + StateStore.BACKEND_VARIABLE
                 + " is not set: this shows the mirror, which may be behind; changes are refused";
     }
 }

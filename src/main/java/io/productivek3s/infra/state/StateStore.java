@@ -14,11 +14,14 @@ import java.util.OptionalLong;
  * an invalid name with exit 4 before touching anything. {@link #restore}, {@link #persist} and {@link #remove} expect
  * the caller to hold {@link #lock} for the name, and so do {@link #rollback}.
  *
- * <p>Backends (chosen by {@code PK3S_STATE_BACKEND}, see {@link StateBackends}): the local directory (the default,
+ * <p>Backends (chosen by {@code PK3S_STATE_BACKEND}, see {@code state.backends.StateBackends}): the local directory (the default,
  * layout of §14.2) and a shared PostgreSQL database, which also keeps that local layout up to date as a mirror
  * because {@code pk3s} reads it. Every persist and remove is a new revision; history is kept per name.
  */
 public interface StateStore extends AutoCloseable {
+    /** The variable that chooses the backend (see {@code state.backends.StateBackends}, which opens it). */
+    String BACKEND_VARIABLE = "PK3S_STATE_BACKEND";
+
     /** Where this store keeps state, for messages and for {@code pk3s}-visible paths. */
     Path location();
 

@@ -1,6 +1,8 @@
-package io.productivek3s.infra.state;
+package io.productivek3s.infra.state.backends;
 
 import io.productivek3s.infra.EngineException;
+import io.productivek3s.infra.state.LocalStateStore;
+import io.productivek3s.infra.state.StateStore;
 import io.productivek3s.infra.state.pg.PgConnectionSpec;
 import io.productivek3s.infra.state.pg.PostgresStateStore;
 import java.nio.file.Path;
@@ -14,7 +16,7 @@ import java.util.function.Consumer;
  * cluster into {@code localDir} for {@code pk3s}. Anything else → exit 4. Never falls back silently.
  */
 public final class StateBackends {
-    public static final String VARIABLE = "PK3S_STATE_BACKEND";
+    public static final String VARIABLE = StateStore.BACKEND_VARIABLE;
 
     private StateBackends() {
     }
