@@ -39,7 +39,7 @@ public final class Cli {
         Log log = new Log(out, err, new Redactor());
         log.redactor().addSecret(env.get("TELEMETRY_BEARER_TOKEN"));
         if (args.length == 0) {
-            err.print(HelpText.render(surfaceFromEnvOnly()));
+            err.print(HelpText.render(HelpText.program(env), surfaceFromEnvOnly()));
             err.flush();
             return EngineException.USAGE;
         }
