@@ -270,6 +270,7 @@ class ReleaseBundleIT {
     void twoConcurrentFirstCallsBothSucceedWithOneCopy() throws Exception {
         Map<String, String> env = installerEnv(home);
         Path installer = assets.resolve("productive-k3s-infra-cli.sh");
+        Path dead = mkdirs(releases(home).resolve(".download.killed/" + TOP));   // left by an installer that died
         int before = archiveDownloads();
         CompletableFuture<Run> one = CompletableFuture.supplyAsync(() -> version(env, installer), task -> new Thread(task).start());
         CompletableFuture<Run> two = CompletableFuture.supplyAsync(() -> version(env, installer), task -> new Thread(task).start());
@@ -282,7 +283,8 @@ class ReleaseBundleIT {
             assertThat(entries.map(p -> p.getFileName().toString()).filter(name -> !name.startsWith(".")))
                     .containsExactly(cacheEntry());
         }
-        assertThat(leftovers(home)).isEmpty();
+        assertThat(leftovers(home)).as("the dead installer's download dir is removed under the lock").isEmpty();
+        assertThat(dead).doesNotExist();
         Run third = runEnv(home, env, 300, "bash", installer.toString(), "version");
         assertThat(third.stderr()).isEmpty();
     }
@@ -470,7 +472,7 @@ class ReleaseBundleIT {
     private static List<String> leftovers(Path home) throws IOException {
         List<String> left = new ArrayList<>();
         try (Stream<Path> entries = Files.list(releases(home))) {
-            entries.map(p -> p.getFileName().toString()).filter(name -> name.startsWith(".download.") || name.startsWith(".stale."))
+            entries.map(p -> p.getFileName().toString()).filter(name -> name.startsWith(".download.") || name.startsWith(".stale.") || name.startsWith(".run."))
                     .forEach(left::add);
         }
         try (Stream<Path> tmp = Files.list(home.resolve("tmp"))) {
