@@ -208,7 +208,11 @@ asset=$top.tar.gz
 tar --sort=name --format=gnu --mtime="@$epoch" --owner=0 --group=0 --numeric-owner \
   -C "$work/stage" -cf - "$top" | gzip -n > "$work/$asset"
 (cd "$work" && sha256sum "$asset") > "$work/checksums.txt"
+# The installer carries the archive's digest: it keys the installer's cache of the unpacked release, so a later
+# call finds its verified copy with no download (docs/release.md "The installer").
+asset_sha=$(cut -d' ' -f1 "$work/checksums.txt")
 sed -e "s|@VERSION@|$tag|g" -e "s|@REPO@|$owner_repo|g" -e "s|@CORE@|$core_semver|g" -e "s|@BASE_URL@|$download_base|g" \
+  -e "s|@ARCHIVE_SHA256@|$asset_sha|g" \
   "$src/scripts/release/productive-k3s-infra-cli.sh.in" > "$work/productive-k3s-infra-cli.sh"
 chmod 0755 "$work/productive-k3s-infra-cli.sh"
 chmod 0644 "$work/$asset" "$work/checksums.txt"

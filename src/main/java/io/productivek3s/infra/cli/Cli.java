@@ -41,7 +41,7 @@ public final class Cli {
         log.redactor().addSecret(env.get("TELEMETRY_BEARER_TOKEN"));
         StateBackends.knownPasswords(env).forEach(log.redactor()::addSecret);
         if (args.length == 0) {
-            err.print(HelpText.render(surfaceFromEnvOnly()));
+            err.print(HelpText.render(HelpText.program(env), surfaceFromEnvOnly()));
             err.flush();
             return EngineException.USAGE;
         }

@@ -146,13 +146,13 @@ final class Dispatcher {
         Optional<CommandSpec> spec = CommandTable.find(topic).filter(found -> found.words().size() == topic.size()
                 || CommandTable.forwardsArguments(found.words().get(0)));
         if (spec.isPresent()) {
-            out.print(HelpText.command(spec.get()));
+            out.print(HelpText.command(HelpText.program(context.env()), spec.get()));
         } else {
             List<CommandSpec> under = visible(CommandTable.under(topic));
             if (under.isEmpty()) {
                 throw unsupported(topic);
             }
-            out.print(HelpText.group(topic, under));
+            out.print(HelpText.group(HelpText.program(context.env()), topic, under));
         }
         out.flush();
         return 0;
@@ -223,7 +223,7 @@ final class Dispatcher {
     }
 
     private int help(PrintStream stream) {
-        stream.print(HelpText.render(context.release().packageOnly()));
+        stream.print(HelpText.render(HelpText.program(context.env()), context.release().packageOnly()));
         stream.flush();
         return 0;
     }

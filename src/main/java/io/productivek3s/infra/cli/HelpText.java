@@ -11,7 +11,11 @@ import java.util.Map;
  * description under each command; {@link #command} renders {@code <command> --help}.
  */
 final class HelpText {
+    /** How the launcher is called from a bundle's root: the program name when nobody says otherwise. */
     static final String CMD = "./productive-k3s-infra.sh";
+    /** Set by a wrapper that runs the launcher for its user (the release installer): how that user calls it. */
+    static final String PROGRAM_VARIABLE = "PK3S_INFRA_PROGRAM";
+    private static final int PROGRAM_MAX_CHARS = 200;
     private static final String INDENT = "      ";
     private static final List<Flag> GLOBAL_SECTION = List.of(Flag.PROFILE, Flag.PROFILE_ENV, Flag.TGZ, Flag.ENV_FILE,
             Flag.OUTPUT, Flag.DEBUG, Flag.YES, Flag.DRY_RUN, Flag.JSON, Flag.FORCE, Flag.EVENTS);
@@ -19,17 +23,34 @@ final class HelpText {
     private HelpText() {
     }
 
+    /**
+     * The program name usage lines show: {@value #PROGRAM_VARIABLE} when it is one printable line (a wrapper such as
+     * the release installer passes how its user calls it, docs/release.md), else {@link #CMD}.
+     */
+    static String program(Map<String, String> env) {
+        String name = env == null ? null : env.get(PROGRAM_VARIABLE);
+        if (name == null || name.isBlank() || name.length() > PROGRAM_MAX_CHARS
+                || name.chars().anyMatch(c -> Character.isISOControl(c))) {
+            return CMD;
+        }
+        return name.strip();
+    }
+
     static String render(boolean packageOnly) {
+        return render(CMD, packageOnly);
+    }
+
+    static String render(String program, boolean packageOnly) {
         StringBuilder text = new StringBuilder("Usage:\n");
         if (packageOnly) {
-            line(text, CMD + " <command> [flags]");
-            line(text, CMD + " profile <validate|install|plan|apply|destroy|status|export> --tgz <file> [flags]");
+            line(text, program + " <command> [flags]");
+            line(text, program + " profile <validate|install|plan|apply|destroy|status|export> --tgz <file> [flags]");
         } else {
-            line(text, CMD + " <command> --profile <file> [flags]");
-            line(text, CMD + " export --profile <file> --output <file|dir> [flags]");
-            line(text, CMD + " profile <validate|install|plan|apply|destroy|status|export> --tgz <file> [flags]");
-            line(text, CMD + " dev profile <validate|plan|apply|destroy|status|export> --profile-env <file> [flags]");
-            line(text, CMD + " <scenario> [command] [make-args...]");
+            line(text, program + " <command> --profile <file> [flags]");
+            line(text, program + " export --profile <file> --output <file|dir> [flags]");
+            line(text, program + " profile <validate|install|plan|apply|destroy|status|export> --tgz <file> [flags]");
+            line(text, program + " dev profile <validate|plan|apply|destroy|status|export> --profile-env <file> [flags]");
+            line(text, program + " <scenario> [command] [make-args...]");
         }
         text.append('\n').append(packageOnly ? "Package-oriented commands:\n" : "Profile-driven commands:\n");
         commands(text, Group.PACKAGE, packageOnly);
@@ -55,15 +76,19 @@ final class HelpText {
         commands(text, Group.AUTHORING, packageOnly);
         text.append("\nExit codes:\n");
         exitCodes(text, Reference.EXIT_CODES.keySet().stream().toList(), true);
-        text.append("\nRun '").append(CMD).append(" <command> --help' (or 'help <command>') for a command's flags, examples, "
+        text.append("\nRun '").append(program).append(" <command> --help' (or 'help <command>') for a command's flags, examples, "
                 + "environment and exit codes.\n");
         return text.toString();
     }
 
     /** {@code <command> --help}: usage, description, flags, examples, environment, exit codes. */
     static String command(CommandSpec spec) {
+        return command(CMD, spec);
+    }
+
+    static String command(String program, CommandSpec spec) {
         StringBuilder text = new StringBuilder("Usage:\n");
-        line(text, CMD + " " + usageLine(spec));
+        line(text, program + " " + usageLine(spec));
         text.append('\n').append(capitalized(spec.summary())).append(".\n");
         if (!spec.details().isEmpty()) {
             text.append(spec.details()).append('\n');
@@ -81,7 +106,7 @@ final class HelpText {
         }
         if (!spec.examples().isEmpty()) {
             text.append("\nExamples:\n");
-            spec.examples().forEach(example -> line(text, CMD + " " + example));
+            spec.examples().forEach(example -> line(text, program + " " + example));
         }
         if (!spec.envVars().isEmpty()) {
             text.append("\nEnvironment:\n");
@@ -95,14 +120,14 @@ final class HelpText {
     }
 
     /** {@code help profile}: the subcommands under a word. */
-    static String group(List<String> prefix, List<CommandSpec> specs) {
+    static String group(String program, List<String> prefix, List<CommandSpec> specs) {
         StringBuilder text = new StringBuilder("Usage:\n");
-        line(text, CMD + " " + String.join(" ", prefix) + " <command> [flags]");
+        line(text, program + " " + String.join(" ", prefix) + " <command> [flags]");
         text.append("\nCommands:\n");
         for (CommandSpec spec : specs) {
             described(text, String.join(" ", spec.words()), spec.summary());
         }
-        text.append("\nRun '").append(CMD).append(' ').append(String.join(" ", prefix)).append(" <command> --help' for details.\n");
+        text.append("\nRun '").append(program).append(' ').append(String.join(" ", prefix)).append(" <command> --help' for details.\n");
         return text.toString();
     }
 

@@ -2,6 +2,7 @@ package io.productivek3s.infra.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class HelpTextTest {
@@ -19,5 +20,23 @@ class HelpTextTest {
         String text = HelpText.render(true);
         assertThat(text).contains("\nPackage-oriented commands:\n", "  profile status --tgz <file>\n")
                 .doesNotContain("Legacy compatibility", "list-profiles", "--profile <file>", "validate-profile");
+    }
+
+    @Test
+    void aWrapperNamesTheProgramInEveryUsageLine() {
+        String program = HelpText.program(Map.of("PK3S_INFRA_PROGRAM", "bash productive-k3s-infra-cli.sh"));
+        assertThat(program).isEqualTo("bash productive-k3s-infra-cli.sh");
+        String text = HelpText.render(program, true);
+        assertThat(text).startsWith("Usage:\n  bash productive-k3s-infra-cli.sh <command> [flags]\n")
+                .contains("Run 'bash productive-k3s-infra-cli.sh <command> --help'").doesNotContain("./productive-k3s-infra.sh <");
+        assertThat(HelpText.command(program, CommandTable.all().get(0))).contains("\n  bash productive-k3s-infra-cli.sh ");
+    }
+
+    @Test
+    void anUnusableProgramNameFallsBackToTheLauncher() {
+        assertThat(HelpText.program(Map.of())).isEqualTo("./productive-k3s-infra.sh");
+        assertThat(HelpText.program(Map.of("PK3S_INFRA_PROGRAM", "  "))).isEqualTo("./productive-k3s-infra.sh");
+        assertThat(HelpText.program(Map.of("PK3S_INFRA_PROGRAM", "two\nlines"))).isEqualTo("./productive-k3s-infra.sh");
+        assertThat(HelpText.program(Map.of("PK3S_INFRA_PROGRAM", "x".repeat(201)))).isEqualTo("./productive-k3s-infra.sh");
     }
 }

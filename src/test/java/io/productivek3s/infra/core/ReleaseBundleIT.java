@@ -198,6 +198,113 @@ class ReleaseBundleIT {
         }
     }
 
+    /**
+     * The installer keeps the verified, unpacked release in the user's cache: the second call makes no request at
+     * all (the server could be gone) and costs what the bundle's own start costs.
+     */
+    @Test
+    void installerDownloadsOnceAndRunsTheCachedCopyAfterwards() throws Exception {
+        Map<String, String> env = installerEnv(home);
+        Path installer = assets.resolve("productive-k3s-infra-cli.sh");
+        int before = archiveDownloads();
+        Run first = runEnv(home, env, 300, "bash", installer.toString(), "version");
+        assertThat(first.exit()).as(first.toString()).isZero();
+        assertThat(first.stdout()).isEqualTo(TAG + "\n");
+        assertThat(archiveDownloads() - before).isEqualTo(1);
+        Path entry = releases(home).resolve(cacheEntry());
+        assertThat(entry.resolve(TOP + "/productive-k3s-infra.sh")).isExecutable();
+        assertThat(Files.readString(entry.resolve(".verified"))).isEqualTo(firstBuildSha + "  " + ARCHIVE + "\n");
+
+        int requests = server.requests().size();
+        server.remove(DOWNLOAD + "/" + TAG + "/" + ARCHIVE).remove(DOWNLOAD + "/" + TAG + "/checksums.txt");
+        try {
+            Run second = runEnv(home, env, 300, "bash", installer.toString(), "version");
+            assertThat(second.exit()).as(second.toString()).isZero();
+            assertThat(second.stdout()).isEqualTo(TAG + "\n");
+            assertThat(second.stderr()).as("nothing downloaded, nothing announced").isEmpty();
+        } finally {
+            serve(archive, Files.readAllBytes(assets.resolve("checksums.txt")));
+        }
+        assertThat(server.requests().size()).as("requests of the second call").isEqualTo(requests);
+        assertThat(leftovers(home)).isEmpty();
+    }
+
+    /** A cached copy that changed after it was verified, or lost its stamp, is downloaded and unpacked again. */
+    @Test
+    void changedOrUnstampedCachedCopyIsDownloadedAgain() throws Exception {
+        Map<String, String> env = installerEnv(home);
+        Path installer = assets.resolve("productive-k3s-infra-cli.sh");
+        Run first = runEnv(home, env, 300, "bash", installer.toString(), "version");
+        assertThat(first.exit()).as(first.toString()).isZero();
+        Path entry = releases(home).resolve(cacheEntry());
+        Path releaseEnv = entry.resolve(TOP + "/scripts/release.env");
+        String original = Files.readString(releaseEnv);
+        java.nio.file.attribute.FileTime time = Files.getLastModifiedTime(releaseEnv);
+        // a change that keeps size and time: only the installer's check of the file's status catches it
+        Files.writeString(releaseEnv, original.replace("PK3S_INFRA_IS_RELEASE=true", "PK3S_INFRA_IS_RELEASE=ture"));
+        Files.setLastModifiedTime(releaseEnv, time);
+
+        int before = archiveDownloads();
+        Run changed = runEnv(home, env, 300, "bash", installer.toString(), "version");
+        assertThat(changed.exit()).as(changed.toString()).isZero();
+        assertThat(changed.stderr()).contains("[pk3s-infra-installer] WARN  Cached release " + entry
+                + " is incomplete or was changed; downloading it again", "Checksum verified for " + ARCHIVE);
+        assertThat(archiveDownloads() - before).isEqualTo(1);
+        assertThat(Files.readString(releaseEnv)).isEqualTo(original);
+
+        Files.delete(entry.resolve(".verified"));
+        Run unstamped = runEnv(home, env, 300, "bash", installer.toString(), "version");
+        assertThat(unstamped.exit()).as(unstamped.toString()).isZero();
+        assertThat(unstamped.stderr()).contains("is incomplete or was changed; downloading it again");
+        assertThat(archiveDownloads() - before).isEqualTo(2);
+        assertThat(entry.resolve(".verified")).exists();
+
+        Run again = runEnv(home, env, 300, "bash", installer.toString(), "version");
+        assertThat(again.stderr()).isEmpty();
+        assertThat(archiveDownloads() - before).isEqualTo(2);
+        assertThat(leftovers(home)).isEmpty();
+    }
+
+    /** Two first calls at once: both run the engine, the archive is fetched once or twice, one copy remains. */
+    @Test
+    void twoConcurrentFirstCallsBothSucceedWithOneCopy() throws Exception {
+        Map<String, String> env = installerEnv(home);
+        Path installer = assets.resolve("productive-k3s-infra-cli.sh");
+        Path dead = mkdirs(releases(home).resolve(".download.killed/" + TOP));   // left by an installer that died
+        int before = archiveDownloads();
+        CompletableFuture<Run> one = CompletableFuture.supplyAsync(() -> version(env, installer), task -> new Thread(task).start());
+        CompletableFuture<Run> two = CompletableFuture.supplyAsync(() -> version(env, installer), task -> new Thread(task).start());
+        for (Run run : List.of(one.get(), two.get())) {
+            assertThat(run.exit()).as(run.toString()).isZero();
+            assertThat(run.stdout()).isEqualTo(TAG + "\n");
+        }
+        assertThat(archiveDownloads() - before).isBetween(1, 2);
+        try (Stream<Path> entries = Files.list(releases(home))) {
+            assertThat(entries.map(p -> p.getFileName().toString()).filter(name -> !name.startsWith(".")))
+                    .containsExactly(cacheEntry());
+        }
+        assertThat(leftovers(home)).as("the dead installer's download dir is removed under the lock").isEmpty();
+        assertThat(dead).doesNotExist();
+        Run third = runEnv(home, env, 300, "bash", installer.toString(), "version");
+        assertThat(third.stderr()).isEmpty();
+    }
+
+    /** Usage printed through the installer shows how its user calls the installer, not the bundle's launcher. */
+    @Test
+    void helpThroughTheInstallerNamesTheInstaller() throws Exception {
+        Map<String, String> env = installerEnv(home);
+        Run help = runEnv(assets, env, 300, "bash", "productive-k3s-infra-cli.sh", "help");
+        assertThat(help.exit()).as(help.toString()).isZero();
+        assertThat(help.stdout()).startsWith("Usage:\n  bash productive-k3s-infra-cli.sh <command> [flags]\n")
+                .contains("Run 'bash productive-k3s-infra-cli.sh <command> --help'").doesNotContain("./productive-k3s-infra.sh <");
+        Run install = runEnv(assets, env, 300, "bash", "productive-k3s-infra-cli.sh", "profile", "install", "--help");
+        assertThat(install.stdout()).startsWith("Usage:\n  bash productive-k3s-infra-cli.sh profile install --tgz <file>");
+        Path installer = assets.resolve("productive-k3s-infra-cli.sh");
+        Run direct = runEnv(home, env, 300, installer.toString());
+        assertThat(direct.exit()).isEqualTo(2);
+        assertThat(direct.stderr()).contains("Usage:\n  " + installer + " <command> [flags]\n");
+    }
+
     /** The bundled runtime (jlink) carries java.sql and the driver: the PostgreSQL state backend works without a host Java. */
     @Test
     void bundledRuntimeRunsThePostgresqlStateBackend() throws Exception {
@@ -273,7 +380,7 @@ class ReleaseBundleIT {
         env.put("PK3S_INFRA_HOME", kept.toString());
         Run version = runEnv(home, env, 300, "bash", assets.resolve("productive-k3s-infra-cli.sh").toString(), "version");
         assertThat(version.exit()).as(version.toString()).isZero();
-        Path bundle = kept.resolve(TOP);
+        Path bundle = kept.resolve(cacheEntry()).resolve(TOP);
         List<String> before = listing(bundle);
         Path launcher = bundle.resolve("productive-k3s-infra.sh");
         Map<String, String> direct = installerEnv(home);
@@ -309,7 +416,7 @@ class ReleaseBundleIT {
         Run export = runEnv(home, env, 300, "bash", assets.resolve("productive-k3s-infra-cli.sh").toString(),
                 "profile", "export", "--tgz", tgz, "--env-file", site, "--output", exported.toString());
         assertThat(export.exit()).as(export.toString()).isZero();
-        Path bundle = kept.resolve(TOP);
+        Path bundle = kept.resolve(cacheEntry()).resolve(TOP);
         for (String same : List.of("runtime/bin/java", "runtime/release", "runtime/lib/pk3s-engine.jsa", "lib/engine.classlist",
                 "lib/engine.id", "lib/productive-k3s-infra.jar", "scripts/release.env")) {
             assertThat(exported.resolve(same)).as(same).hasSameBinaryContentAs(bundle.resolve(same));
@@ -363,6 +470,40 @@ class ReleaseBundleIT {
     private static void serve(byte[] archiveBytes, byte[] checksums) throws IOException {
         server.route(DOWNLOAD + "/" + TAG + "/" + ARCHIVE, Response.ok(archiveBytes));
         server.route(DOWNLOAD + "/" + TAG + "/checksums.txt", Response.ok(checksums));
+    }
+
+    private static int archiveDownloads() {
+        return server.bodiesServed(DOWNLOAD + "/" + TAG + "/" + ARCHIVE);
+    }
+
+    /** The installer's cache entry of the served release: {@code <tag>-<first 16 hex of the archive's sha256>}. */
+    private static String cacheEntry() {
+        return TAG + "-" + firstBuildSha.substring(0, 16);
+    }
+
+    private static Path releases(Path home) {
+        return home.resolve(".cache/productive-k3s/infra/releases");
+    }
+
+    /** Download, stale and temporary directories an installer left behind. */
+    private static List<String> leftovers(Path home) throws IOException {
+        List<String> left = new ArrayList<>();
+        try (Stream<Path> entries = Files.list(releases(home))) {
+            entries.map(p -> p.getFileName().toString()).filter(name -> name.startsWith(".download.") || name.startsWith(".stale.") || name.startsWith(".run."))
+                    .forEach(left::add);
+        }
+        try (Stream<Path> tmp = Files.list(home.resolve("tmp"))) {
+            tmp.map(p -> p.getFileName().toString()).filter(name -> name.startsWith("pk3s-infra-installer")).forEach(left::add);
+        }
+        return left;
+    }
+
+    private static Run version(Map<String, String> env, Path installer) {
+        try {
+            return runEnv(installer.getParent(), env, 300, "bash", installer.toString(), "version");
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static Map<String, String> installerEnv(Path home) throws IOException {
