@@ -79,28 +79,7 @@ public final class PackagePrelude {
             throw EngineException.invalid("profile package is missing profile.env");
         }
         Optional<String> overrideArg = overrideArgument(request);
-        String overrideHint = "";
-        if (overrideArg.isEmpty() && recorded.isPresent() && RecordedOverride.reusedBy(request.command())) {
-            String stateName = request.name() != null ? request.name() : manifest.name();
-            RecordedOverride.Found found = recorded.get().find(stateName);
-            if (found instanceof RecordedOverride.Reusable reusable) {
-                log.info("Using the override env file recorded for '" + stateName + "': " + reusable.file());
-                overrideArg = Optional.of(reusable.file().toString());
-            } else if (found instanceof RecordedOverride.Unusable unusable) {
-                overrideHint = unusable.hint(stateName);
-            }
-        }
-        Optional<String> overrideGiven = overrideArg;
-        Optional<Path> overridePath = overrideGiven.map(arg -> {
-            Path path = context.paths().resolveExisting(arg);
-            if (!Files.isRegularFile(path)) {
-                // a FIFO would block, /dev/zero never ends: only regular files are read
-                throw EngineException.invalid((Files.exists(path) ? "override env file is not a regular file: "
-                        : "override env file not found: ") + arg);
-            }
-            log.debug("override env file: " + path);
-            return path;
-        });
+        Optional<Path> overridePath = overrideArg.map(this::overrideFile);
 
         context.events().step("profile.env.merge", "running", "merging profile.env and local overrides");
         Optional<String> bound = context.release().boundCore();
@@ -114,7 +93,30 @@ public final class PackagePrelude {
         }
         EnvFile packageFile = stack.load(profileEnv, "profile.env", Layer.PACKAGE);
         packageValues.putAll(packageFile.values());
-        Optional<EnvFile> override = overridePath.map(path -> stack.load(path, overrideGiven.get(), Layer.OVERRIDE));
+
+        // The scenario comes from the package alone (structural keys are the package's), so it is checked first.
+        Scenario scenario = new ScenarioResolver("profile.env")
+                .resolve(manifest.scenarioType(), packageValues, manifest.category(), "unsupported packaged profile scenario: ");
+        Path scenarioDir = root.resolve(scenario.path()).normalize();
+        if (!scenarioDir.startsWith(root) || !Files.isDirectory(scenarioDir)) {
+            throw EngineException.invalid("profile package scenario directory not found: " + scenario.path());
+        }
+
+        // Only a package that got this far may read the state (a hostile one never reaches the state directory).
+        String overrideHint = "";
+        if (overrideArg.isEmpty() && recorded.isPresent() && RecordedOverride.reusedBy(request.command())) {
+            String stateName = request.name() != null ? request.name() : manifest.name();
+            RecordedOverride.Found found = recorded.get().find(stateName);
+            if (found instanceof RecordedOverride.Reusable reusable) {
+                log.info("Using the override env file recorded for '" + stateName + "': " + reusable.file());
+                overrideArg = Optional.of(reusable.file().toString());
+                overridePath = Optional.of(reusable.file());
+            } else if (found instanceof RecordedOverride.Unusable unusable) {
+                overrideHint = unusable.hint(stateName);
+            }
+        }
+        String overrideShown = overrideArg.orElse(null);
+        Optional<EnvFile> override = overridePath.map(path -> stack.load(path, overrideShown, Layer.OVERRIDE));
         Map<String, String> fileValues = new LinkedHashMap<>();
         Map<String, Origin> origins = new LinkedHashMap<>();
         for (Map.Entry<String, EnvValue> entry : stack.fileValues().entrySet()) {
@@ -122,13 +124,6 @@ public final class PackagePrelude {
             origins.put(entry.getKey(), entry.getValue().origin());
         }
         registerSecrets(manifest, fileValues, context.log().redactor());
-
-        Scenario scenario = new ScenarioResolver("profile.env")
-                .resolve(manifest.scenarioType(), packageValues, manifest.category(), "unsupported packaged profile scenario: ");
-        Path scenarioDir = root.resolve(scenario.path()).normalize();
-        if (!scenarioDir.startsWith(root) || !Files.isDirectory(scenarioDir)) {
-            throw EngineException.invalid("profile package scenario directory not found: " + scenario.path());
-        }
 
         log.debug("scenario: " + scenario.type() + " at " + scenarioDir);
         CoreSettings core = CoreSettings.resolve(bound, name -> Optional.ofNullable(fileValues.get(name)),
@@ -190,6 +185,18 @@ public final class PackagePrelude {
             log.warn("Running packaged profile '" + prepared.name() + "' without local overrides; embedded profile.env defaults will be used as-is.");
             log.warn("For real cloud and on-prem installs, pass installation-specific values from the invoking machine with --env-file <file>.");
         }
+    }
+
+    /** The override env file as given, resolved; exit 4 unless it is a regular file. */
+    private Path overrideFile(String arg) {
+        Path path = context.paths().resolveExisting(arg);
+        if (!Files.isRegularFile(path)) {
+            // a FIFO would block, /dev/zero never ends: only regular files are read
+            throw EngineException.invalid((Files.exists(path) ? "override env file is not a regular file: "
+                    : "override env file not found: ") + arg);
+        }
+        log.debug("override env file: " + path);
+        return path;
     }
 
     private Optional<String> overrideArgument(PackageRequest request) {

@@ -51,6 +51,9 @@ final class RecordedOverride {
     }
 
     Found find(String stateName) {
+        if (!stores.mayHoldState()) {
+            return new Nothing();
+        }
         Optional<EngineState> state;
         try (StateStore store = stores.open()) {
             state = store.readEngineState(stateName);

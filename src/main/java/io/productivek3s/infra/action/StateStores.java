@@ -29,6 +29,14 @@ public interface StateStores {
     default void warmUp() {
     }
 
+    /**
+     * Whether there can be any state to read without creating anything: a shared backend always may; the local one
+     * only when its state directory exists (a read before a package is fully checked must leave no trace).
+     */
+    default boolean mayHoldState() {
+        return true;
+    }
+
     static StateStores of(EngineContext context) {
         return new StateStores() {
             private StateBackends.Prepared current;
@@ -38,6 +46,13 @@ public interface StateStores {
                 if (current == null) {
                     current = StateBackends.prepare(context.env(), context.log()::warn, context.log()::debug);
                 }
+            }
+
+            @Override
+            public boolean mayHoldState() {
+                return StateBackends.isPostgres(context.env().getOrDefault(StateBackends.VARIABLE, ""))
+                        || new StateDirResolver(context.env(), context.paths().baseDir(), context.log()::warn).existing()
+                                .isPresent();
             }
 
             @Override

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -50,6 +51,32 @@ public final class StateDirResolver {
         this.callerBaseDir = callerBaseDir.toAbsolutePath().normalize();
         this.warn = Objects.requireNonNull(warn, "warn");
         this.uidSource = uidSource;
+    }
+
+    /**
+     * The state directory a run would use, if it exists already: the first candidate {@link #resolve} tries (it
+     * falls back to the next only when that one is not usable, and then this says there is none: conservative).
+     * Nothing is created or checked, so a read that must leave no trace (a package that may still be refused) can
+     * ask whether there is any state at all.
+     */
+    public Optional<Path> existing() {
+        String explicit = value("PK3S_PROFILE_STATE_DIR");
+        if (explicit != null) {
+            return Optional.ofNullable(path(explicit)).filter(Files::isDirectory);
+        }
+        List<Path> candidates = new ArrayList<>();
+        Optional.ofNullable(value("XDG_CACHE_HOME")).map(this::path)
+                .ifPresent(base -> candidates.add(base.resolve("pk3s").resolve("profiles")));
+        Optional.ofNullable(value("HOME")).map(this::path)
+                .ifPresent(base -> candidates.add(base.resolve(".cache").resolve("pk3s").resolve("profiles")));
+        String tmp = value("TMPDIR");
+        Path tmpDir = tmp == null || path(tmp) == null ? Path.of("/tmp") : path(tmp);
+        try {
+            candidates.add(tmpDir.resolve("pk3s-" + currentUid()).resolve("profiles"));
+        } catch (IOException | RuntimeException unknownUid) {
+            // no last resort to look at
+        }
+        return candidates.stream().findFirst().filter(dir -> Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS));
     }
 
     /** The state directory, existing and checked; failures are exit-4 {@link EngineException}s. */

@@ -343,7 +343,8 @@ class ReleaseBundleIT {
         try (java.sql.Connection c = pg.connect(database); java.sql.Statement s = c.createStatement();
                 java.sql.ResultSet rs = s.executeQuery("SELECT count(*) FROM pk3s_revisions WHERE name = 'local-demo'")) {
             rs.next();
-            assertThat(rs.getInt(1)).isEqualTo(2);
+            // the install's revision; the status found the state unchanged and wrote none (docs/state.md "History")
+            assertThat(rs.getInt(1)).isEqualTo(1);
         }
     }
 
