@@ -20,4 +20,36 @@ class HelpTextTest {
         assertThat(text).contains("\nPackage-oriented commands:\n", "  profile status --tgz <file>\n")
                 .doesNotContain("Legacy compatibility", "list-profiles", "--profile <file>", "validate-profile");
     }
+
+    @Test
+    void everyCommandsUsageNamesThePositionalsOfItsSynopsis() {
+        assertThat(HelpText.usageLine(CommandTable.find(java.util.List.of("state", "show")).orElseThrow()))
+                .isEqualTo("state show <name> [--json]");
+        assertThat(HelpText.usageLine(CommandTable.find(java.util.List.of("state", "rollback")).orElseThrow()))
+                .isEqualTo("state rollback <name> --revision <n> [--lock-timeout <duration>] [--json]");
+        assertThat(HelpText.usageLine(CommandTable.find(java.util.List.of("catalog", "show")).orElseThrow()))
+                .isEqualTo("catalog show <name>[@<version>] [--json] [--offline]");
+        assertThat(HelpText.usageLine(CommandTable.find(java.util.List.of("telemetry", "preview")).orElseThrow()))
+                .startsWith("telemetry preview <command line> [--tgz <file>]");
+        assertThat(HelpText.usageLine(CommandTable.find(java.util.List.of("state", "migrate")).orElseThrow()))
+                .startsWith("state migrate --to <backend>");
+        for (CommandSpec spec : CommandTable.all()) {
+            if (spec.words().get(0).equals("state") && !spec.name().equals("state list") && !spec.name().equals("state migrate")) {
+                assertThat(HelpText.usageLine(spec)).as(spec.name()).startsWith(spec.name() + " <name>");
+            }
+        }
+    }
+
+    @Test
+    void theGlobalFlagListNamesClusterNameAndLockTimeoutWithTheCommandsThatTakeThem() {
+        for (boolean packageOnly : new boolean[] {false, true}) {
+            String text = HelpText.render(packageOnly);
+            assertThat(text).contains("\n  --name <name>\n      cluster name that keys the state",
+                    "\n  --lock-timeout <duration>\n      wait this long for the state lock");
+            assertThat(text.substring(text.indexOf("--lock-timeout <duration>\n"))).startsWith("--lock-timeout <duration>\n")
+                    .contains("state rollback");
+        }
+        // listed, not made global: a command that does not take --name still does not accept it
+        assertThat(Flag.GLOBAL).doesNotContain(Flag.NAME, Flag.LOCK_TIMEOUT);
+    }
 }
