@@ -306,8 +306,13 @@ final class Dispatcher {
         switch (sub) {
             case "validate":
                 return withEvents(request, () -> {
-                    ValidateAction.Result result = new ValidateAction(context, packageSource()).run(invocation.tgz());
+                    boolean strict = invocation.has(Flag.STRICT.name());
+                    ValidateAction.Result result = new ValidateAction(context, packageSource()).run(invocation.tgz(), strict);
                     printJson(() -> JsonResults.validate(result));
+                    if (strict && !result.problems().isEmpty()) {
+                        // the report (and --json document) goes out first, like doctor's; the first problem is the error
+                        throw EngineException.invalid("package is not executable as-is: " + result.problems().get(0));
+                    }
                     return 0;
                 });
             case "install":

@@ -1,0 +1,48 @@
+package io.productivek3s.infra.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.productivek3s.infra.testing.Engine;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** Smaller operator-facing behaviours through the real launcher (issue 21): each one a user ran into. */
+class OperatorItemsIT extends PackageTestBase {
+
+    @Test
+    void statePullToStdoutIsRefusedAndCreatesNothing() throws Exception {
+        Engine.Result result = engine.run("state", "pull", "fixture-profile", "--output", "-");
+        assertError(result, 2, "state pull --output - is not supported: a state is a directory tree, not a stream; "
+                + "give a directory (e.g. --output ./fixture-profile-state) and archive it if needed");
+        assertThat(home.resolve("work/-")).doesNotExist();
+    }
+
+    @Test
+    void validateStrictFailsOnAPackageWithoutItsInstallScript() throws Exception {
+        fixture.delete("scripts/install.sh");
+        Path tgz = pack();
+        Engine.Result lenient = engine.run("profile", "validate", "--tgz", tgz.toString());
+        assertThat(lenient.exitCode()).as(lenient.toString()).isZero();
+        assertThat(lenient.stdout()).contains("WARN  package is not executable as-is: profile package install script not found: "
+                + "scripts/install.sh", "OK    Profile package validation passed");
+
+        Engine.Result strict = engine.run("profile", "validate", "--tgz", tgz.toString(), "--strict");
+        assertError(strict, 4, "package is not executable as-is: profile package install script not found: scripts/install.sh");
+        assertThat(strict.stdout()).contains("WARN  package is not executable as-is").doesNotContain("validation passed");
+
+        Engine.Result json = engine.run("profile", "validate", "--tgz", tgz.toString(), "--strict", "--json");
+        assertThat(json.exitCode()).as(json.toString()).isEqualTo(4);
+        assertThat(json.stdout()).containsPattern("\"executable_as_is\"\\s*:\\s*false");
+
+        Engine.Result complete = engine.run("profile", "validate", "--tgz", fixtureWithScript().toString(), "--strict");
+        assertThat(complete.exitCode()).as(complete.toString()).isZero();
+        assertNoTempLeft();
+    }
+
+    private Path fixtureWithScript() throws Exception {
+        Path dir = home.resolve("src/complete");
+        Files.createDirectories(dir);
+        return new io.productivek3s.infra.testing.ProfileFixture(dir).tgz(home.resolve("work/complete.tgz"));
+    }
+}
