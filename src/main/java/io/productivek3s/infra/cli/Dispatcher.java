@@ -255,6 +255,10 @@ final class Dispatcher {
                 context.log().setEventsMode(true); // a WARN (e.g. about the state dir) must not become a candidate
                 new StateCommands(context, invocation).names().forEach(name -> out.print(name + "\n"));
             }
+            case "revisions" -> {
+                context.log().setEventsMode(true); // as for state-names: only candidates on stdout
+                new StateCommands(context, invocation).revisions(invocation.word(2)).forEach(n -> out.print(n + "\n"));
+            }
             default -> throw EngineException.usage("unsupported completion shell: " + shell + " (bash or zsh)");
         }
         out.flush();
