@@ -3,6 +3,8 @@ package io.productivek3s.infra.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.productivek3s.infra.testing.Engine;
+import io.productivek3s.infra.testing.TestHttpServer;
+import io.productivek3s.infra.testing.TestHttpServer.Response;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -38,6 +40,21 @@ class OperatorItemsIT extends PackageTestBase {
         Engine.Result complete = engine.run("profile", "validate", "--tgz", fixtureWithScript().toString(), "--strict");
         assertThat(complete.exitCode()).as(complete.toString()).isZero();
         assertNoTempLeft();
+    }
+
+    @Test
+    void aLongDownloadWithoutATerminalPrintsPlainProgressLinesOnStderr() throws Exception {
+        byte[] body = new byte[8 * 8192]; // eight chunks, 0.8 s apart: about 6.5 s in all
+        java.util.Arrays.fill(body, (byte) 'x');
+        try (TestHttpServer server = new TestHttpServer()) {
+            server.route("/slow.tgz", Response.ok(body).slow(800));
+            server.route("/fast.tgz", Response.ok(body));
+            Engine.Result slow = engine.run("profile", "validate", "--tgz", server.url("/slow.tgz"), "--json");
+            assertThat(slow.stderr()).containsPattern("\\[pk3s-infra\\] INFO  downloading slow.tgz: [0-9.]+ MiB of 0.1 MiB\n");
+            assertThat(slow.stdout()).doesNotContain("downloading");
+            Engine.Result fast = engine.run("profile", "validate", "--tgz", server.url("/fast.tgz"));
+            assertThat(fast.stderr() + fast.stdout()).doesNotContain("downloading");
+        }
     }
 
     private Path fixtureWithScript() throws Exception {
