@@ -57,6 +57,39 @@ class OperatorItemsIT extends PackageTestBase {
         }
     }
 
+    @Test
+    void aProcessSubstitutionIsSpooledOnceAndRemoved() throws Exception {
+        Path tgz = pack();
+        Path site = overrideFile("ONPREM_SERVER_IP=198.51.100.7\nTELEMETRY_ENABLED=false\n");
+        Engine piped = piped();
+        Engine.Result validate = piped.run(tgz.toString(), "profile", "validate");
+        assertThat(validate.exitCode()).as(validate.toString()).isZero();
+        assertThat(validate.stdout()).contains("OK    Profile package validation passed");
+        assertNoTempLeft();
+
+        Engine.Result install = piped.run(tgz.toString(), "profile", "install", "--env-file", site.toString());
+        assertThat(install.exitCode()).as(install.toString()).isZero();
+        assertThat(install.stdout()).contains("fixture installer ran");
+        assertNoTempLeft();
+
+        Engine.Result tooLarge = piped.env("PK3S_INFRA_MAX_PACKAGE_BYTES", "1000").run(tgz.toString(), "profile", "validate");
+        assertThat(tooLarge.exitCode()).as(tooLarge.toString()).isEqualTo(4);
+        assertThat(tooLarge.stderrLines()).singleElement().asString().matches("\\[pk3s-infra\\] ERROR tgz package from "
+                + "/dev/fd/[0-9]+ is larger than 1000 bytes \\(raise PK3S_INFRA_MAX_PACKAGE_BYTES if this is expected\\)");
+        assertNoTempLeft();
+    }
+
+    /** The engine behind a bash wrapper that passes its first argument as {@code --tgz <(cat FILE)}. */
+    private Engine piped() throws Exception {
+        Path wrapper = home.resolve("piped.sh");
+        Files.writeString(wrapper, "#!/usr/bin/env bash\nfile=$1\nshift\nexec \"$PK3S_TEST_LAUNCHER\" \"$@\" --tgz <(cat \"$file\")\n");
+        assertThat(wrapper.toFile().setExecutable(true)).isTrue();
+        Engine piped = new Engine(wrapper, home).cwd(home.resolve("work"))
+                .env("PK3S_TEST_LAUNCHER", io.productivek3s.infra.testing.Repo.root().resolve("productive-k3s-infra.sh").toString());
+        engine.environment().forEach(piped::env);
+        return piped;
+    }
+
     private Path fixtureWithScript() throws Exception {
         Path dir = home.resolve("src/complete");
         Files.createDirectories(dir);
