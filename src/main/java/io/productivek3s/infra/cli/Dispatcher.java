@@ -394,7 +394,7 @@ final class Dispatcher {
 
     private Telemetry telemetry() {
         return new HttpTelemetry(context.env(), context.log(), context.clock(), context.engineVersion(),
-                context.paths().baseDir(), ConsentPrompt.system());
+                context.paths().baseDir(), ConsentPrompt.system(context.env()));
     }
 
     private PackageSource packageSource() {
