@@ -118,9 +118,14 @@ final class HelpText {
         if (Flag.GLOBAL.contains(flag) || flag != Flag.NAME && flag != Flag.LOCK_TIMEOUT) {
             return "";
         }
-        List<String> commands = CommandTable.all().stream().filter(spec -> spec.flags().contains(flag))
-                .map(CommandSpec::name).toList();
-        return " (" + String.join(", ", commands) + ")";
+        // "profile install|apply|plan, state push": the commands grouped by their first word, in table order
+        Map<String, List<String>> byWord = new java.util.LinkedHashMap<>();
+        CommandTable.all().stream().filter(spec -> spec.flags().contains(flag)).forEach(spec -> byWord
+                .computeIfAbsent(spec.words().get(0), word -> new java.util.ArrayList<>())
+                .add(String.join(" ", spec.words().subList(1, spec.words().size()))));
+        List<String> groups = byWord.entrySet().stream().map(group -> (group.getKey() + " "
+                + String.join("|", group.getValue())).strip()).toList();
+        return "\n" + INDENT + "taken by: " + String.join(", ", groups);
     }
 
     /** The command, the positional arguments its synopsis names, then its flags: required value flags as given, the rest in brackets. */

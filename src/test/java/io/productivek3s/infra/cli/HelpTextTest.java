@@ -46,8 +46,8 @@ class HelpTextTest {
             String text = HelpText.render(packageOnly);
             assertThat(text).contains("\n  --name <name>\n      cluster name that keys the state",
                     "\n  --lock-timeout <duration>\n      wait this long for the state lock");
-            assertThat(text.substring(text.indexOf("--lock-timeout <duration>\n"))).startsWith("--lock-timeout <duration>\n")
-                    .contains("state rollback");
+            assertThat(text).contains("(default: the package's metadata.name)\n      taken by: profile install|apply|plan|status|destroy, doctor\n",
+                    "(default 0: fail at once)\n      taken by: profile install|apply|plan|status|destroy, state rollback|push|migrate\n");
         }
         // listed, not made global: a command that does not take --name still does not accept it
         assertThat(Flag.GLOBAL).doesNotContain(Flag.NAME, Flag.LOCK_TIMEOUT);
