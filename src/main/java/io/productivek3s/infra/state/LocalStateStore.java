@@ -149,8 +149,7 @@ public final class LocalStateStore implements StateStore {
             if (!announced) {
                 // a silent wait looks like a hang; same line as the PostgreSQL backend's
                 announced = true;
-                warn.accept("waiting up to " + request.timeout().toSeconds() + " s for the lock on profile state for '"
-                        + name + "' held by " + liveHolder(name).map(LockHolder::describe).orElse("another run"));
+                warn.accept(request.waitingLine(name, liveHolder(name).map(LockHolder::describe).orElse("another run")));
             }
             FileLocks.pause(Math.min(LOCK_POLL_MILLIS, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
         }

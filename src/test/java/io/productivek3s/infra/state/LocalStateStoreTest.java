@@ -561,6 +561,10 @@ class LocalStateStoreTest {
         LocalStateStore other = new LocalStateStore(stateDir, waiting::add);
         try (StateLock held = store.lock(NAME, TestLocks.NOW)) {
             LockRequest patient = new LockRequest(TestLocks.NOW.holder(), java.time.Duration.ofMillis(1500));
+            assertThatThrownBy(() -> other.lock(NAME, new LockRequest(TestLocks.NOW.holder(), java.time.Duration.ofMillis(300))))
+                    .isInstanceOf(EngineException.class);
+            assertThat(waiting).singleElement().asString().startsWith("waiting up to 300 ms for the lock");
+            waiting.clear();
             assertThatThrownBy(() -> other.lock(NAME, patient)).isInstanceOf(EngineException.class)
                     .hasMessageContaining("is locked by another run");
         }
