@@ -11,8 +11,8 @@ import io.productivek3s.infra.catalog.TgzArgument;
 import java.util.Optional;
 
 /**
- * {@code --tgz} as a local path, an {@code http(s)://} URL or a catalog reference {@code NAME[@VERSION]}
- * (contract §22). URLs and catalog artifacts come from the verified download cache; with {@code --offline} only
+ * {@code --tgz} as a local path, an {@code http(s)://} URL, a catalog reference {@code NAME[@VERSION]}
+ * (contract §22) or a process substitution's pipe, spooled once ({@link SpooledPipe}). URLs and catalog artifacts come from the verified download cache; with {@code --offline} only
  * from what is already cached. A digest is verified whenever one is known: the catalog's {@code artifact.sha256},
  * a URL's {@code #sha256=<hex>}, or a {@code <url>.sha256} the server publishes.
  */
@@ -30,6 +30,9 @@ public final class ArtifactPackageSource implements PackageSource {
         TgzArgument argument = TgzArgument.classify(tgz, context.paths()::resolveExisting);
         if (argument instanceof TgzArgument.LocalFile local) {
             return new Resolved(local.path(), tgz);
+        }
+        if (argument instanceof TgzArgument.Pipe pipe) {
+            return new Resolved(SpooledPipe.spool(pipe.path(), tgz, context.env()), tgz);
         }
         ArtifactServices services = ArtifactServices.create(context, offline);
         long maxBytes = services.limits().maxBytes();

@@ -7,9 +7,11 @@ import io.productivek3s.infra.catalog.CacheDir;
 import io.productivek3s.infra.catalog.CatalogLoader;
 import io.productivek3s.infra.catalog.Downloader;
 import io.productivek3s.infra.catalog.ProgressBar;
+import io.productivek3s.infra.catalog.ProgressLines;
 import io.productivek3s.infra.core.CoreDefaults;
 import io.productivek3s.infra.core.CoreRelease;
 import io.productivek3s.infra.core.CoreSettings;
+import io.productivek3s.infra.log.Log;
 import io.productivek3s.infra.pkg.ExtractionLimits;
 import java.util.Optional;
 
@@ -18,14 +20,16 @@ import java.util.Optional;
  * from the environment. Built only by commands that may download, so a local {@code --tgz} never pays for it.
  */
 public record ArtifactServices(CacheDir cacheDir, ArtifactCache cache, CatalogLoader catalogs, ExtractionLimits limits) {
-    /** Set by the launcher when stderr is a terminal; progress bars are drawn only then. */
+    /** Set by the launcher when stderr is a terminal; progress bars are drawn only then (else {@link ProgressLines}). */
     static final String TTY_PROPERTY = "pk3s.stderr.tty";
 
     public static ArtifactServices create(EngineContext context, boolean offline) {
         boolean terminal = Boolean.parseBoolean(System.getProperty(TTY_PROPERTY, "false"))
                 && !"dumb".equals(context.env().get("TERM")) && !context.log().eventsMode();
+        // without a terminal, plain INFO lines on stderr (stdout may be a --json document)
+        Log progressLog = new Log(context.log().stderr(), context.log().stderr(), context.log().redactor());
         Downloader downloader = new Downloader("productive-k3s-infra/" + context.engineVersion(),
-                ProgressBar.factory(context.log().stderr(), terminal));
+                terminal ? ProgressBar.factory(context.log().stderr(), true) : ProgressLines.factory(progressLog::info));
         CacheDir cacheDir = CacheDir.from(context.env());
         ArtifactCache cache = new ArtifactCache(cacheDir, downloader, offline, context.log()::debug, context.clock());
         CatalogLoader catalogs = new CatalogLoader(context.env(), cache, context.paths()::resolveExisting, context.log()::debug);

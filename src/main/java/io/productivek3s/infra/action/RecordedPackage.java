@@ -1,6 +1,7 @@
 package io.productivek3s.infra.action;
 
 import io.productivek3s.infra.EngineException;
+import io.productivek3s.infra.catalog.TgzArgument;
 import io.productivek3s.infra.run.EngineContext;
 import io.productivek3s.infra.state.EngineState;
 import io.productivek3s.infra.state.StateStore;
@@ -69,6 +70,11 @@ final class RecordedPackage {
     /** An older record, or a file that moved: the reference as typed (a path, URL or catalog name) once more. */
     private Optional<PackageSource.Resolved> byReference(EngineState.PackageRef pkg) {
         if (pkg.ref() == null || pkg.ref().isEmpty()) {
+            return Optional.empty();
+        }
+        if (TgzArgument.SHELL_PIPE.matcher(pkg.ref()).matches()) {
+            // '--tgz <(…)' named a pipe of that run's shell: in this run the same /dev/fd/N is something else
+            // (maybe another <(…) argument), which must not be consumed
             return Optional.empty();
         }
         try {

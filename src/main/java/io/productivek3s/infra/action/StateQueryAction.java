@@ -106,6 +106,11 @@ public final class StateQueryAction {
         if (output == null) {
             throw EngineException.missing("the 'state pull' command requires --output <dir>");
         }
+        if (output.equals("-")) {
+            // '-' is stdout elsewhere; taken as a path it would create a directory named '-'
+            throw EngineException.usage("state pull --output - is not supported: a state is a directory tree, not a "
+                    + "stream; give a directory (e.g. --output ./" + name + "-state) and archive it if needed");
+        }
         Path dir = context.paths().resolve(output);
         boolean created = prepareOutput(dir, output);
         try (StateStore store = stores.open()) {

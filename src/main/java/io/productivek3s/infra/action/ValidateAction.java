@@ -29,7 +29,8 @@ import java.util.Optional;
 
 /**
  * {@code profile validate} (contract §8.6): structural validation read straight from the archive stream, nothing
- * unpacked to disk. Problems that would stop an install are reported as WARN lines; the exit code stays 0.
+ * unpacked to disk. Problems that would stop an install are reported as WARN lines; the exit code stays 0 (as with
+ * the bash engine) unless {@code --strict} asks for them to fail the command (docs/cli.md "profile validate --strict").
  */
 public final class ValidateAction {
     private final EngineContext context;
@@ -50,6 +51,14 @@ public final class ValidateAction {
     }
 
     public Result run(String tgz) {
+        return run(tgz, false);
+    }
+
+    /**
+     * @param strict whether the caller will fail on a problem ({@code --strict}): the run then does not announce
+     *               success when there is one
+     */
+    public Result run(String tgz, boolean strict) {
         if (tgz == null) {
             throw EngineException.missing("the 'profile validate' command requires --tgz <file>");
         }
@@ -74,8 +83,10 @@ public final class ValidateAction {
         for (String problem : problems) {
             log.warn("package is not executable as-is: " + problem);
         }
-        context.events().step("profile.package.validate", "success", "package " + manifest.name() + " is structurally valid");
-        log.ok("Profile package validation passed");
+        if (!strict || problems.isEmpty()) {
+            context.events().step("profile.package.validate", "success", "package " + manifest.name() + " is structurally valid");
+            log.ok("Profile package validation passed");
+        }
         return new Result(manifest.name(), manifest.version(), manifest.scenarioType(), manifest.engineType(),
                 manifest.category(), manifest.installScript(), Digests.sha256(resolved.file()), resolved.reference(),
                 resolved.file().toAbsolutePath().normalize().toString(), warnings, problems);

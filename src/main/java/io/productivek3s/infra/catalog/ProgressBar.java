@@ -78,7 +78,7 @@ public final class ProgressBar implements Progress {
                 + String.format(Locale.ROOT, "%3d%%", 100 * clamped / total) + " " + mib(clamped) + "/" + mib(total) + " MiB";
     }
 
-    private static String mib(long bytes) {
+    static String mib(long bytes) {
         return String.format(Locale.ROOT, "%.1f", bytes / (1024.0 * 1024.0));
     }
 }

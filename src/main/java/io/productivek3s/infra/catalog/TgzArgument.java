@@ -14,9 +14,13 @@ import java.util.function.Function;
  * What a {@code --tgz} value names (contract §22): an existing file is always a path; a value containing
  * {@code ://} is a URL (optionally pinned with {@code #sha256=<hex>}); anything else is a catalog reference, except values that can only be meant as paths
  * (a {@code /}, a leading {@code .} or {@code ~}, a {@code .tgz}/{@code .tar.gz} suffix, an existing directory),
- * which keep the §4.2 answer {@code tgz package not found: <path>}.
+ * which keep the §4.2 answer {@code tgz package not found: <path>}. A process substitution's pipe is a {@link Pipe};
+ * any other existing path that is not a regular file (a directory, a named FIFO, a device) is refused unopened.
  */
 public sealed interface TgzArgument {
+    /** Where bash and zsh put a process substitution's pipe ({@code <(…)}). */
+    java.util.regex.Pattern SHELL_PIPE = java.util.regex.Pattern.compile("/dev/fd/\\d+|/proc/(self|\\d+)/fd/\\d+");
+
     record LocalFile(Path path) implements TgzArgument {
     }
 
@@ -25,6 +29,13 @@ public sealed interface TgzArgument {
     }
 
     record Catalog(CatalogReference reference) implements TgzArgument {
+    }
+
+    /**
+     * A pipe the shell handed over as {@code /dev/fd/N} ({@code --tgz <(curl …)}): it can be read once, so the caller
+     * spools it to a file. Its writer exists by construction, unlike a named FIFO's, so reading it cannot block forever.
+     */
+    record Pipe(Path path) implements TgzArgument {
     }
 
     /**
@@ -40,7 +51,11 @@ public sealed interface TgzArgument {
             return url(value, resolveExisting);
         }
         if (exists(value, resolveExisting)) {
-            throw notAFile(value, resolveExisting.apply(value));
+            Path path = resolveExisting.apply(value);
+            if (isFifo(path) && SHELL_PIPE.matcher(path.toString()).matches()) {
+                return new Pipe(path);
+            }
+            throw notAFile(value, path);
         }
         if (looksLikePath(value)) {
             throw notFound(value);

@@ -105,9 +105,10 @@ public final class CommandTable {
         rows.add(row("profile validate").group(Group.PACKAGE).synopsis("profile validate --tgz <file>")
                 .summary("check a package's structure, reading the archive only; runs nothing")
                 .details("Reads profile.tgz as a stream and checks profile.yaml (contract §8.6). Problems that would stop an "
-                        + "install are reported as WARN lines; the exit code stays 0.")
-                .flags(Flag.TGZ, Flag.JSON, Flag.OFFLINE).examples("profile validate --tgz ./profile.tgz",
-                        "profile validate --tgz aws-single-node@1.2.0 --json")
+                        + "install are reported as WARN lines; the exit code stays 0, unless --strict makes the first "
+                        + "of them the error (exit 4).")
+                .flags(Flag.TGZ, Flag.STRICT, Flag.JSON, Flag.OFFLINE).examples("profile validate --tgz ./profile.tgz",
+                        "profile validate --tgz ./profile.tgz --strict", "profile validate --tgz aws-single-node@1.2.0 --json")
                 .env("PK3S_CATALOG_URLS", "PK3S_INFRA_MAX_PACKAGE_BYTES").exits(0, 3, 4).json(JsonForm.of("validate")).done());
         for (String sub : List.of("install", "apply")) {
             rows.add(row("profile " + sub).group(Group.PACKAGE).synopsis("profile " + sub + " --tgz <file>")

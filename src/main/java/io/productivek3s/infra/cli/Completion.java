@@ -11,7 +11,8 @@ import java.util.stream.Collectors;
 /**
  * Shell completion scripts generated from the {@link CommandTable}: commands, subcommands, each command's flags,
  * files for file-valued flags and catalog names for {@code --tgz} and {@code catalog show}. Catalog names come from
- * {@code completion catalog-names}, which reads the download cache only. zsh runs the same function through
+ * {@code completion catalog-names}, which reads the download cache only; cluster names and a cluster's revision numbers
+ * come from {@code completion state-names} and {@code completion revisions <name>}. zsh runs the same function through
  * bashcompinit, so both shells complete alike.
  */
 final class Completion {
@@ -67,6 +68,11 @@ final class Completion {
                   "${COMP_WORDS[0]}" completion state-names 2>/dev/null
                 }
 
+                # $1: the cluster named on the line ('state pull|rollback <name> --revision')
+                %1$s_revisions() {
+                  [ -n "$1" ] && "${COMP_WORDS[0]}" completion revisions "$1" 2>/dev/null
+                }
+
                 # Keeps the candidates that start with the word being completed (zsh's compgen does not filter).
                 %1$s_reply() {
                   local cur="$1" w
@@ -107,6 +113,9 @@ final class Completion {
                       return 0 ;;
                     --name)
                       %1$s_reply "$cur" $(compgen -W "$(%1$s_state_names)" -- "$cur")
+                      return 0 ;;
+                    --revision)
+                      [ "${pos[0]}" = state ] && %1$s_reply "$cur" $(compgen -W "$(%1$s_revisions "${pos[2]}")" -- "$cur")
                       return 0 ;;
                     --version)
                       [ "${pos[0]}" = core ] && return 0 ;;

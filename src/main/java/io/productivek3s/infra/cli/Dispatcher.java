@@ -256,6 +256,10 @@ final class Dispatcher {
                 context.log().setEventsMode(true); // a WARN (e.g. about the state dir) must not become a candidate
                 new StateCommands(context, invocation).names().forEach(name -> out.print(name + "\n"));
             }
+            case "revisions" -> {
+                context.log().setEventsMode(true); // as for state-names: only candidates on stdout
+                new StateCommands(context, invocation).revisions(invocation.word(2)).forEach(n -> out.print(n + "\n"));
+            }
             default -> throw EngineException.usage("unsupported completion shell: " + shell + " (bash or zsh)");
         }
         out.flush();
@@ -307,8 +311,13 @@ final class Dispatcher {
         switch (sub) {
             case "validate":
                 return withEvents(request, () -> {
-                    ValidateAction.Result result = new ValidateAction(context, packageSource()).run(invocation.tgz());
+                    boolean strict = invocation.has(Flag.STRICT.name());
+                    ValidateAction.Result result = new ValidateAction(context, packageSource()).run(invocation.tgz(), strict);
                     printJson(() -> JsonResults.validate(result));
+                    if (strict && !result.problems().isEmpty()) {
+                        // the report (and --json document) goes out first, like doctor's; the first problem is the error
+                        throw EngineException.invalid("package is not executable as-is: " + result.problems().get(0));
+                    }
                     return 0;
                 });
             case "install":
@@ -386,7 +395,7 @@ final class Dispatcher {
 
     private Telemetry telemetry() {
         return new HttpTelemetry(context.env(), context.log(), context.clock(), context.engineVersion(),
-                context.paths().baseDir(), ConsentPrompt.system());
+                context.paths().baseDir(), ConsentPrompt.system(context.env()));
     }
 
     private PackageSource packageSource() {

@@ -34,6 +34,8 @@ public record Flag(String name, String value, String description, Completes comp
             Completes.NOTHING);
     public static final Flag FORCE = new Flag("--force", null, "allow replacing a non-empty --output directory",
             Completes.NOTHING);
+    public static final Flag STRICT = new Flag("--strict", null,
+            "fail (exit 4) when the package is not executable as-is, e.g. its install script is missing", Completes.NOTHING);
     public static final Flag OFFLINE = new Flag("--offline", null, "use only the download cache; never download",
             Completes.NOTHING);
 

@@ -4,6 +4,8 @@ import io.productivek3s.infra.cli.CommandSpec.Group;
 import io.productivek3s.infra.cli.CommandSpec.Surface;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Usage text rendered from the {@link CommandTable}. The top-level usage keeps the contract's sections and lines
@@ -18,7 +20,9 @@ final class HelpText {
     private static final int PROGRAM_MAX_CHARS = 200;
     private static final String INDENT = "      ";
     private static final List<Flag> GLOBAL_SECTION = List.of(Flag.PROFILE, Flag.PROFILE_ENV, Flag.TGZ, Flag.ENV_FILE,
-            Flag.OUTPUT, Flag.DEBUG, Flag.YES, Flag.DRY_RUN, Flag.JSON, Flag.FORCE, Flag.EVENTS);
+            Flag.OUTPUT, Flag.DEBUG, Flag.YES, Flag.DRY_RUN, Flag.JSON, Flag.FORCE, Flag.EVENTS, Flag.NAME, Flag.LOCK_TIMEOUT);
+    /** The positional arguments a synopsis names right after the command words: {@code <name>}, {@code <name>[@<version>]}. */
+    private static final Pattern POSITIONALS = Pattern.compile("^(?: <[^>]*>(?:\\[[^\\]]*\\])?)+");
 
     private HelpText() {
     }
@@ -63,7 +67,7 @@ final class HelpText {
         text.append("\nSupported global flags:\n");
         for (Flag flag : GLOBAL_SECTION) {
             if (!packageOnly || (flag != Flag.PROFILE && flag != Flag.PROFILE_ENV)) {
-                described(text, flag.synopsis(), flag.description());
+                described(text, flag.synopsis(), flag.description() + takenBy(flag));
             }
         }
         text.append("\nState commands (PK3S_STATE_BACKEND: local or postgresql://user@host:port/db):\n");
@@ -131,17 +135,34 @@ final class HelpText {
         return text.toString();
     }
 
-    /** The command with its flags: required value flags as given, the rest in brackets. */
+    /**
+     * Flags listed among the global ones that only some commands take (the rest refuse or ignore them as unknown):
+     * the list says which, so the usage does not promise them everywhere.
+     */
+    private static String takenBy(Flag flag) {
+        if (Flag.GLOBAL.contains(flag) || flag != Flag.NAME && flag != Flag.LOCK_TIMEOUT) {
+            return "";
+        }
+        // "profile install|apply|plan, state push": the commands grouped by their first word, in table order
+        Map<String, List<String>> byWord = new java.util.LinkedHashMap<>();
+        CommandTable.all().stream().filter(spec -> spec.flags().contains(flag)).forEach(spec -> byWord
+                .computeIfAbsent(spec.words().get(0), word -> new java.util.ArrayList<>())
+                .add(String.join(" ", spec.words().subList(1, spec.words().size()))));
+        List<String> groups = byWord.entrySet().stream().map(group -> (group.getKey() + " "
+                + String.join("|", group.getValue())).strip()).toList();
+        return "\n" + INDENT + "taken by: " + String.join(", ", groups);
+    }
+
+    /** The command, the positional arguments its synopsis names, then its flags: required value flags as given, the rest in brackets. */
     static String usageLine(CommandSpec spec) {
         StringBuilder usage = new StringBuilder(spec.name());
-        if (spec.words().equals(List.of("catalog", "show"))) {
-            usage.append(" <name>[@<version>]");
-        } else if (spec.words().equals(List.of("completion"))) {
-            usage.append(" <bash|zsh>");
-        } else if (spec.words().equals(List.of("telemetry", "preview"))) {
-            usage.append(" <command line>");
-        } else if (spec.group() == Group.LEGACY) {
+        if (spec.group() == Group.LEGACY) {
             usage.append(" [command] [make-args...]");
+        } else if (spec.synopsis() != null && spec.synopsis().startsWith(spec.name())) {
+            Matcher positionals = POSITIONALS.matcher(spec.synopsis().substring(spec.name().length()));
+            if (positionals.find()) {
+                usage.append(positionals.group());
+            }
         }
         for (Flag flag : spec.flags()) {
             usage.append(' ').append(required(spec, flag) ? flag.synopsis() : "[" + flag.synopsis() + "]");

@@ -46,6 +46,16 @@ final class StateCommands {
         }
     }
 
+    /** A cluster's revision numbers for completing {@code --revision}, as 'state history' lists them; any problem means none. */
+    java.util.List<String> revisions(String name) {
+        try {
+            return new StateQueryAction(context, stores).history(name).revisions().stream()
+                    .map(revision -> String.valueOf(revision.revision())).toList();
+        } catch (RuntimeException unavailable) {
+            return java.util.List.of();
+        }
+    }
+
     int show() {
         String name = ClusterNames.positional(invocation, "state show");
         StateQueryAction.Shown shown = new StateQueryAction(context, stores).show(name);

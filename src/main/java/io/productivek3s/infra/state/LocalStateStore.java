@@ -145,9 +145,15 @@ public final class LocalStateStore implements StateStore {
         }
         long deadline = System.nanoTime() + request.timeout().toNanos();
         Optional<FileLocks.Held> taken;
+        boolean announced = false;
         while ((taken = FileLocks.tryLock(file)).isEmpty()) {
             if (System.nanoTime() - deadline >= 0) {
                 throw locked(name, file);
+            }
+            if (!announced) {
+                // a silent wait looks like a hang; same line as the PostgreSQL backend's
+                announced = true;
+                warn.accept(request.waitingLine(name, liveHolder(name).map(LockHolder::describe).orElse("another run")));
             }
             FileLocks.pause(Math.min(LOCK_POLL_MILLIS, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
         }
@@ -192,9 +198,12 @@ public final class LocalStateStore implements StateStore {
 
     private EngineException locked(String name, Path file) {
         String message = "profile state for '" + name + "' is locked by another run: " + file;
-        Optional<LockHolder> holder = sidecar.read(name)
-                .filter(h -> HolderSidecar.alive(h, LocalIdentity.host(Map.of())));
-        return EngineException.invalid(holder.map(h -> message + "; held by " + h.describe()).orElse(message));
+        return EngineException.invalid(liveHolder(name).map(h -> message + "; held by " + h.describe()).orElse(message));
+    }
+
+    /** The recorded holder of another process's lock, if that process still runs. */
+    private Optional<LockHolder> liveHolder(String name) {
+        return sidecar.read(name).filter(h -> HolderSidecar.alive(h, LocalIdentity.host(Map.of())));
     }
 
     @Override

@@ -9,13 +9,16 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * The interactive consent question (contract §16.1), asked on the controlling terminal, never on stdout: only when
  * stdin and stdout are terminals and {@code /dev/tty} opens. Empty, {@code y}, {@code yes} mean yes; {@code n},
  * {@code no} mean no (any case); anything else asks again, and three invalid answers or end of input mean no.
+ * A clear answer is remembered ({@link ConsentMemory}) and stands in for the question in later interactive runs.
  */
 public final class ConsentPrompt {
     public static final String TEXT = "Productive K3S Infra can send anonymous telemetry about this run to help improve the "
@@ -39,39 +42,67 @@ public final class ConsentPrompt {
     }
 
     private final TerminalSource terminals;
+    private final ConsentMemory memory;
 
+    /** A prompt that remembers nothing. */
     public ConsentPrompt(TerminalSource terminals) {
+        this(terminals, ConsentMemory.NONE);
+    }
+
+    public ConsentPrompt(TerminalSource terminals, ConsentMemory memory) {
         this.terminals = terminals;
+        this.memory = memory;
     }
 
-    /** Asks on {@code /dev/tty} when stdin and stdout are terminals. */
-    public static ConsentPrompt system() {
-        return new ConsentPrompt(ConsentPrompt::openControllingTerminal);
+    /** Asks on {@code /dev/tty} when stdin and stdout are terminals, remembering the answer as {@code env} says. */
+    public static ConsentPrompt system(Map<String, String> env) {
+        return new ConsentPrompt(ConsentPrompt::openControllingTerminal, ConsentMemory.fromEnv(env));
     }
 
-    /** The user's answer; empty when there is no terminal to ask on. */
+    /**
+     * The user's answer, remembered or asked; empty when there is no terminal to ask on (a remembered answer stands in
+     * for the question only, so it does not apply then either).
+     */
     public Optional<Boolean> ask() {
         Optional<Terminal> opened = terminals.open();
         if (opened.isEmpty()) {
             return Optional.empty();
         }
         try (Terminal terminal = opened.get()) {
-            for (int invalid = 0; invalid < MAX_INVALID; invalid++) {
-                terminal.write(TEXT);
-                String line = terminal.readLine();
-                if (line == null) {
-                    terminal.write("\n");
-                    return Optional.of(false);
-                }
-                Optional<Boolean> answer = parse(line);
-                if (answer.isPresent()) {
-                    return answer;
-                }
+            Optional<Boolean> remembered = memory.read();
+            if (remembered.isPresent()) {
+                return remembered;
             }
-            return Optional.of(false);
+            Optional<Boolean> answer = question(terminal);
+            if (answer.isEmpty()) {
+                return Optional.of(false); // no clear answer: off for this run, and asked again next time
+            }
+            Optional<Path> kept = memory.remember(answer.get());
+            if (kept.isPresent()) {
+                terminal.write("Answer remembered in " + kept.get() + " (delete it to be asked again; TELEMETRY_ENABLED "
+                        + "and the override env file still decide first).\n");
+            }
+            return answer;
         } catch (IOException e) {
             return Optional.of(false);
         }
+    }
+
+    /** The answer to the question asked up to {@link #MAX_INVALID} times; empty at end of input or when never clear. */
+    private static Optional<Boolean> question(Terminal terminal) throws IOException {
+        for (int invalid = 0; invalid < MAX_INVALID; invalid++) {
+            terminal.write(TEXT);
+            String line = terminal.readLine();
+            if (line == null) {
+                terminal.write("\n");
+                return Optional.empty();
+            }
+            Optional<Boolean> answer = parse(line);
+            if (answer.isPresent()) {
+                return answer;
+            }
+        }
+        return Optional.empty();
     }
 
     static Optional<Boolean> parse(String answer) {

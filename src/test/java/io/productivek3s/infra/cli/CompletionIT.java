@@ -115,6 +115,22 @@ class CompletionIT extends PackageTestBase {
         assertThat(complete("zsh", "profile", "destroy", "--dr")).containsExactly("--dry-run");
     }
 
+    @Test
+    void revisionNumbersComeFromTheNamedClustersHistory() throws Exception {
+        Path tgz = pack();
+        Path site = overrideFile("ONPREM_SERVER_IP=198.51.100.7\nTELEMETRY_ENABLED=false\n");
+        for (int run = 0; run < 2; run++) {
+            Engine.Result install = engine.run("profile", "install", "--tgz", tgz.toString(), "--env-file", site.toString());
+            assertThat(install.exitCode()).as(install.toString()).isZero();
+        }
+        assertThat(complete("bash", "state", "pull", "fixture-profile", "--revision", "")).containsExactly("1", "2");
+        assertThat(complete("bash", "state", "rollback", "fixture-profile", "--revision", "2")).containsExactly("2");
+        assertThat(complete("zsh", "state", "rollback", "fixture-profile", "--revision", "")).containsExactly("1", "2");
+        // an unknown or absent cluster offers nothing, and never an error
+        assertThat(complete("bash", "state", "pull", "nope", "--revision", "")).isEmpty();
+        assertThat(complete("bash", "state", "pull", "--revision", "")).isEmpty();
+    }
+
     /** Sources the script in a fresh shell, sets COMP_WORDS to the launcher plus {@code words}, returns COMPREPLY. */
     private List<String> complete(String shell, String... words) throws Exception {
         StringBuilder array = new StringBuilder("COMP_WORDS=(" + quote(engineLauncher()));

@@ -39,4 +39,36 @@ class HelpTextTest {
         assertThat(HelpText.program(Map.of("PK3S_INFRA_PROGRAM", "two\nlines"))).isEqualTo("./productive-k3s-infra.sh");
         assertThat(HelpText.program(Map.of("PK3S_INFRA_PROGRAM", "x".repeat(201)))).isEqualTo("./productive-k3s-infra.sh");
     }
+
+    @Test
+    void everyCommandsUsageNamesThePositionalsOfItsSynopsis() {
+        assertThat(HelpText.usageLine(CommandTable.find(java.util.List.of("state", "show")).orElseThrow()))
+                .isEqualTo("state show <name> [--json]");
+        assertThat(HelpText.usageLine(CommandTable.find(java.util.List.of("state", "rollback")).orElseThrow()))
+                .isEqualTo("state rollback <name> --revision <n> [--lock-timeout <duration>] [--json]");
+        assertThat(HelpText.usageLine(CommandTable.find(java.util.List.of("catalog", "show")).orElseThrow()))
+                .isEqualTo("catalog show <name>[@<version>] [--json] [--offline]");
+        assertThat(HelpText.usageLine(CommandTable.find(java.util.List.of("telemetry", "preview")).orElseThrow()))
+                .startsWith("telemetry preview <command line> [--tgz <file>]");
+        assertThat(HelpText.usageLine(CommandTable.find(java.util.List.of("state", "migrate")).orElseThrow()))
+                .startsWith("state migrate --to <backend>");
+        for (CommandSpec spec : CommandTable.all()) {
+            if (spec.words().get(0).equals("state") && !spec.name().equals("state list") && !spec.name().equals("state migrate")) {
+                assertThat(HelpText.usageLine(spec)).as(spec.name()).startsWith(spec.name() + " <name>");
+            }
+        }
+    }
+
+    @Test
+    void theGlobalFlagListNamesClusterNameAndLockTimeoutWithTheCommandsThatTakeThem() {
+        for (boolean packageOnly : new boolean[] {false, true}) {
+            String text = HelpText.render(packageOnly);
+            assertThat(text).contains("\n  --name <name>\n      cluster name that keys the state",
+                    "\n  --lock-timeout <duration>\n      wait this long for the state lock");
+            assertThat(text).contains("(default: the package's metadata.name)\n      taken by: profile install|apply|plan|status|destroy, doctor\n",
+                    "(default 0: fail at once)\n      taken by: profile install|apply|plan|status|destroy, state rollback|push|migrate\n");
+        }
+        // listed, not made global: a command that does not take --name still does not accept it
+        assertThat(Flag.GLOBAL).doesNotContain(Flag.NAME, Flag.LOCK_TIMEOUT);
+    }
 }

@@ -402,6 +402,12 @@ class TelemetryIT extends PackageTestBase {
         assertThat(result.transcript()).contains("fixture installer ran");
         assertThat(server.requests()).hasSize(2);
         assertThat(recordedEnv("installer.env")).containsEntry("TELEMETRY_ENABLED", "true");
+        // the answer is remembered: the next interactive run is not asked again
+        assertThat(result.transcript()).contains("Answer remembered in " + home.resolve(".config/pk3s/telemetry"));
+        Terminal.Result again = onTerminal("", "profile", "install", "--tgz", "fixture.tgz", "--env-file", "site.env");
+        assertThat(again.exitCode()).as(again.transcript()).isZero();
+        assertThat(again.transcript()).doesNotContain("[Y/n]");
+        assertThat(server.requests()).hasSize(4);
     }
 
     @Test
@@ -411,6 +417,9 @@ class TelemetryIT extends PackageTestBase {
         assertThat(no.exitCode()).as(no.transcript()).isZero();
         assertThat(no.count("[Y/n]: ")).isEqualTo(1);
         assertThat(recordedEnv("installer.env")).containsEntry("TELEMETRY_ENABLED", "false");
+        Path remembered = home.resolve(".config/pk3s/telemetry");
+        assertThat(Files.readString(remembered)).isEqualTo("false\n");
+        Files.delete(remembered); // asked again from here on
 
         Terminal.Result invalid = onTerminal("maybe\nlater\nwhat\n", "profile", "install", "--tgz", "fixture.tgz", "--env-file", "site.env");
         assertThat(invalid.exitCode()).as(invalid.transcript()).isZero();
@@ -423,6 +432,7 @@ class TelemetryIT extends PackageTestBase {
         assertThat(eof.count("[Y/n]: ")).isEqualTo(1);
         assertThat(recordedEnv("installer.env")).containsEntry("TELEMETRY_ENABLED", "false");
         assertThat(server.requests()).isEmpty();
+        assertThat(remembered).as("no clear answer is remembered").doesNotExist();
     }
 
     @Test

@@ -554,4 +554,25 @@ class LocalStateStoreTest {
     private static Object inode(Path path) throws IOException {
         return Files.getAttribute(path, "unix:ino");
     }
+
+    @Test
+    void waitingForALockSaysSoOnceAndNamesTheHolder() throws Exception {
+        List<String> waiting = new ArrayList<>();
+        LocalStateStore other = new LocalStateStore(stateDir, waiting::add);
+        try (StateLock held = store.lock(NAME, TestLocks.NOW)) {
+            LockRequest patient = new LockRequest(TestLocks.NOW.holder(), java.time.Duration.ofMillis(1500));
+            assertThatThrownBy(() -> other.lock(NAME, new LockRequest(TestLocks.NOW.holder(), java.time.Duration.ofMillis(300))))
+                    .isInstanceOf(EngineException.class);
+            assertThat(waiting).singleElement().asString().startsWith("waiting up to 300 ms for the lock");
+            waiting.clear();
+            assertThatThrownBy(() -> other.lock(NAME, patient)).isInstanceOf(EngineException.class)
+                    .hasMessageContaining("is locked by another run");
+        }
+        assertThat(waiting).singleElement().asString()
+                .startsWith("waiting up to 1 s for the lock on profile state for '" + NAME + "' held by ")
+                .contains("tester");
+        waiting.clear();
+        other.lock(NAME, new LockRequest(TestLocks.NOW.holder(), java.time.Duration.ofSeconds(5))).close();
+        assertThat(waiting).as("a free lock is taken without a word").isEmpty();
+    }
 }

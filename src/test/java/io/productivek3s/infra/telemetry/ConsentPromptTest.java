@@ -94,6 +94,52 @@ class ConsentPromptTest {
     void theSystemPromptDoesNotAskWithoutATerminal() {
         // surefire runs without a console (stdin/stdout are not terminals)
         assertThat(System.console()).isNull();
-        assertThat(ConsentPrompt.system().ask()).isEmpty();
+        assertThat(ConsentPrompt.system(java.util.Map.of()).ask()).isEmpty();
+    }
+
+    @Test
+    void aClearAnswerIsRememberedAndStandsInForTheQuestion(@org.junit.jupiter.api.io.TempDir java.nio.file.Path home)
+            throws Exception {
+        ConsentMemory memory = ConsentMemory.fromEnv(java.util.Map.of("HOME", home.toString()));
+        java.nio.file.Path file = home.resolve(".config/pk3s/telemetry");
+        assertThat(memory.file()).contains(file);
+
+        ScriptedTerminal first = new ScriptedTerminal("n");
+        assertThat(new ConsentPrompt(() -> Optional.of(first), memory).ask()).contains(false);
+        assertThat(first.prompts()).isEqualTo(1);
+        assertThat(first.written.toString()).endsWith("Answer remembered in " + file + " (delete it to be asked again; "
+                + "TELEMETRY_ENABLED and the override env file still decide first).\n");
+        assertThat(java.nio.file.Files.readString(file)).isEqualTo("false\n");
+        assertThat(java.nio.file.Files.getPosixFilePermissions(file)).isEqualTo(io.productivek3s.infra.util.Files2.FILE_PRIVATE);
+
+        ScriptedTerminal second = new ScriptedTerminal("y");
+        assertThat(new ConsentPrompt(() -> Optional.of(second), memory).ask()).contains(false);
+        assertThat(second.prompts()).as("not asked again").isZero();
+        assertThat(second.closed).isTrue();
+        // a remembered answer replaces the question only: without a terminal there is still no answer
+        assertThat(new ConsentPrompt(Optional::empty, memory).ask()).isEmpty();
+
+        java.nio.file.Files.writeString(file, "Yes\n");
+        assertThat(new ConsentPrompt(() -> Optional.of(new ScriptedTerminal()), memory).ask()).contains(true);
+    }
+
+    @Test
+    void noClearAnswerIsNotRemembered(@org.junit.jupiter.api.io.TempDir java.nio.file.Path home) {
+        ConsentMemory memory = ConsentMemory.fromEnv(java.util.Map.of("HOME", home.toString()));
+        assertThat(new ConsentPrompt(() -> Optional.of(new ScriptedTerminal()), memory).ask()).contains(false);
+        assertThat(new ConsentPrompt(() -> Optional.of(new ScriptedTerminal("a", "b", "c")), memory).ask()).contains(false);
+        assertThat(home.resolve(".config/pk3s/telemetry")).doesNotExist();
+        ScriptedTerminal asked = new ScriptedTerminal("");
+        assertThat(new ConsentPrompt(() -> Optional.of(asked), memory).ask()).contains(true);
+        assertThat(asked.prompts()).isEqualTo(1);
+    }
+
+    @Test
+    void theMemoryLivesUnderAnAbsoluteXdgConfigHomeElseHome() {
+        assertThat(ConsentMemory.fromEnv(java.util.Map.of("XDG_CONFIG_HOME", "/cfg", "HOME", "/home/u")).file())
+                .contains(java.nio.file.Path.of("/cfg/pk3s/telemetry"));
+        assertThat(ConsentMemory.fromEnv(java.util.Map.of("XDG_CONFIG_HOME", "relative", "HOME", "/home/u")).file())
+                .contains(java.nio.file.Path.of("/home/u/.config/pk3s/telemetry"));
+        assertThat(ConsentMemory.fromEnv(java.util.Map.of()).file()).isEmpty();
     }
 }

@@ -244,8 +244,7 @@ public final class PostgresStateStore implements StateStore {
             }
             if (!announced) {
                 announced = true;
-                warn.accept("waiting up to " + request.timeout().toSeconds() + " s for the lock on profile state for '"
-                        + name + "' held by " + other.map(LockHolder::describe).orElse("another run"));
+                warn.accept(request.waitingLine(name, other.map(LockHolder::describe).orElse("another run")));
             }
             sleep(Math.min(left, Duration.ofMillis(250).toNanos()));
         }
