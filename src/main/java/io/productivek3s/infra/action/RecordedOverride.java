@@ -3,11 +3,7 @@ package io.productivek3s.infra.action;
 import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.state.EngineState;
 import io.productivek3s.infra.state.StateStore;
-import io.productivek3s.infra.util.Digests;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -65,17 +61,6 @@ final class RecordedOverride {
             return new Nothing();
         }
         Path file = Path.of(recorded.path());
-        return matches(file, recorded.sha256()) ? new Reusable(file) : new Unusable(recorded.path());
-    }
-
-    private static boolean matches(Path file, String sha256) {
-        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-            return false;
-        }
-        try {
-            return Digests.sha256(file).equals(sha256);
-        } catch (UncheckedIOException unreadable) {
-            return false;
-        }
+        return RecordedPackage.matches(file, recorded.sha256()) ? new Reusable(file) : new Unusable(recorded.path());
     }
 }

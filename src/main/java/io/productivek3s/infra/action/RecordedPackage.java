@@ -86,7 +86,8 @@ final class RecordedPackage {
         }
     }
 
-    private static boolean matches(Path file, String sha256) {
+    /** Whether {@code file} (a regular file, or a link to one) holds exactly the bytes of {@code sha256}. */
+    static boolean matches(Path file, String sha256) {
         if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(file)) {
             return false;
         }
