@@ -37,6 +37,10 @@ public final class MirrorMarker {
             return Optional.empty();
         }
         try {
+            // only a small regular file is read: a link or a device in its place still marks a mirror, unread
+            if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || Files.size(file) > MAX_LENGTH + 1) {
+                return Optional.of("a shared backend (marker " + file + " is unreadable)");
+            }
             String text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).strip();
             if (text.isEmpty() || text.length() > MAX_LENGTH || text.contains("\n")) {
                 return Optional.of("a shared backend (marker " + file + " is unreadable)");
