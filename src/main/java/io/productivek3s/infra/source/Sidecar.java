@@ -6,9 +6,6 @@ import io.productivek3s.infra.pkg.ManifestParser;
 import io.productivek3s.infra.pkg.ProfileInput;
 import io.productivek3s.infra.pkg.ProfileManifest;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -107,19 +104,13 @@ public record Sidecar(String displayPath, Optional<Node> inputs, Optional<Node> 
     }
 
     private static String read(Path file, String displayPath) {
+        byte[] bytes;
         try {
-            byte[] bytes = Files.readAllBytes(file);
-            int offset = bytes.length >= 3 && (bytes[0] & 0xff) == 0xef && (bytes[1] & 0xff) == 0xbb && (bytes[2] & 0xff) == 0xbf ? 3 : 0;
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes, offset, bytes.length - offset))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            throw notYaml(displayPath, "the file is not valid UTF-8");
+            bytes = Files.readAllBytes(file);
         } catch (IOException e) {
             throw EngineException.invalid("profile sidecar " + displayPath + " cannot be read");
         }
+        return YamlDocument.decode(bytes, detail -> notYaml(displayPath, detail));
     }
 
     private static EngineException notYaml(String displayPath, String detail) {
