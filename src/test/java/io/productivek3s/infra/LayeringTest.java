@@ -3,9 +3,18 @@ package io.productivek3s.infra;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ContainerNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaMethodCall;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import io.productivek3s.infra.log.Log;
+import io.productivek3s.infra.util.Json;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -15,6 +24,7 @@ import org.junit.jupiter.api.Test;
  * the packages form no cycle.
  */
 class LayeringTest {
+    private static final Pattern TREE_MUTATOR = Pattern.compile("(put|add|set|insert|replace|remove).*");
     private static final String ROOT = "io.productivek3s.infra";
     private static final String[] LIBRARIES = {ROOT + ".pkg..", ROOT + ".env..", ROOT + ".state..", ROOT + ".exec..",
         ROOT + ".core..", ROOT + ".catalog..", ROOT + ".telemetry..", ROOT + ".export..", ROOT + ".source..",
@@ -84,6 +94,37 @@ class LayeringTest {
         noClasses().that().resideInAPackage(ROOT + ".state.pg..")
                 .should().dependOnClassesThat().resideInAPackage(ROOT + ".state.backends..").check(classes);
         slices().matching(ROOT + ".state.(*)..").should().beFreeOfCycles().check(classes);
+    }
+
+    /**
+     * Results are data (docs/architecture.md "Results as data"): only {@code cli} (which renders a command's result)
+     * and {@code log} (which writes log lines and events) write to the process's stdout or stderr, or take the result
+     * stream from the log; {@code Main} only flushes them before it halts.
+     */
+    @Test
+    void onlyTheCliAndTheLogPrint() {
+        noClasses().that().resideOutsideOfPackages(ROOT + ".cli..", ROOT + ".log..").and().doNotHaveFullyQualifiedName(ROOT + ".Main")
+                .should().accessField(System.class, "out").orShould().accessField(System.class, "err")
+                .orShould().callMethod(Log.class, "stdout")
+                .check(classes);
+    }
+
+    /**
+     * A command's {@code --json} document is a record that {@code cli} renders through the one {@code ObjectMapper}
+     * ({@code util.Json}); neither actions nor {@code cli} build JSON trees or drive a generator by hand. The state,
+     * telemetry and export layers write their own file formats and are not command output.
+     */
+    @Test
+    void commandOutputIsNotHandBuiltJson() {
+        DescribedPredicate<JavaMethodCall> buildsATree = DescribedPredicate.describe("builds a JSON tree", call ->
+                call.getTargetOwner().isAssignableTo(ContainerNode.class) && TREE_MUTATOR.matcher(call.getName()).matches()
+                        || call.getTargetOwner().isAssignableTo(JsonNodeFactory.class)
+                        || call.getTargetOwner().isAssignableTo(ObjectMapper.class) && call.getName().startsWith("create")
+                        || call.getTargetOwner().isEquivalentTo(Json.class) && call.getName().equals("object"));
+        noClasses().that().resideInAnyPackage(ROOT + ".action..", ROOT + ".cli..")
+                .should().callMethodWhere(buildsATree)
+                .orShould().dependOnClassesThat().areAssignableTo(JsonGenerator.class)
+                .check(classes);
     }
 
     @Test

@@ -1,9 +1,7 @@
 package io.productivek3s.infra.action;
 
-import io.productivek3s.infra.run.EngineContext;
-
 import io.productivek3s.infra.core.CoreRelease;
-import io.productivek3s.infra.log.Log;
+import io.productivek3s.infra.run.EngineContext;
 
 /**
  * {@code core fetch [--version V] [--json]} [New]: downloads the Productive K3S Core release bundle, verifies its
@@ -18,22 +16,9 @@ public final class CoreFetchAction {
         this.offline = offline;
     }
 
-    public int run(String requestedVersion, boolean json) {
+    public CoreRelease.Fetched run(String requestedVersion) {
         context.release().checkBinding();
         String version = CoreRelease.selectVersion(context.release(), requestedVersion, context.env());
-        CoreRelease.Fetched fetched = ArtifactServices.create(context, offline).coreRelease(context).fetch(version);
-        if (json) {
-            CoreBundleActions.printJson(context.log().stdout(), fetched.bundle(), "core fetch");
-            return 0;
-        }
-        Log log = context.log();
-        if (fetched.alreadyCached()) {
-            log.ok("Productive K3S Core " + version + " is already cached: " + fetched.bundle().path());
-        } else {
-            log.ok("Productive K3S Core " + version + " fetched and verified: " + fetched.bundle().path());
-        }
-        log.info("sha256: " + fetched.bundle().sha256());
-        log.info("Air-gapped use: " + CoreBundleActions.offlineUse(fetched.bundle()));
-        return 0;
+        return ArtifactServices.create(context, offline).coreRelease(context).fetch(version);
     }
 }

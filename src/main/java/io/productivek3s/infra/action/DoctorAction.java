@@ -148,7 +148,7 @@ public final class DoctorAction {
             manifest.compatibility().ifPresent(spec -> compatibility(checks, spec));
             checkEngineTools(checks, binaries, manifest.engineType(), prepared.scenario().local());
             // the install's own tool check, with the package's environment (make/tofu overrides from its files)
-            new InstallAction("install", false).requireTools(new Binaries(prepared.childEnv()), prepared);
+            new InstallAction().requireTools(new Binaries(prepared.childEnv()), prepared);
             prelude.checkInputs(prepared);
             ok(checks, "Required profile inputs are provided");
             ok(checks, "Core settings: source=" + prepared.core().source() + " version=" + prepared.core().version());

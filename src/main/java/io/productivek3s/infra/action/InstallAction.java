@@ -10,46 +10,28 @@ import java.nio.file.Path;
 
 /**
  * {@code profile install} / {@code profile apply} (contract §13.1): runs the package's install script with bash,
- * then persists state whatever the result, so a half-built cluster stays destroyable. {@code --dry-run} switches to
- * plan and touches nothing (§13.5).
+ * then persists state whatever the result, so a half-built cluster stays destroyable. {@code --dry-run} is not
+ * this action: it is {@link PlanAction#dryRunOf} (§13.5), chosen once where the command is parsed.
  */
 public final class InstallAction implements PackageAction {
-    private final boolean dryRun;
-    private final String command;
-
-    public InstallAction(String command, boolean dryRun) {
-        this.command = command;
-        this.dryRun = dryRun;
-    }
-
     /** §13.1 step 1, moved before the lock: a missing script is found before any side effect. */
     @Override
     public void precheck(PreparedPackage prepared) {
-        if (!dryRun) {
-            InstallScriptPath.resolveInside(prepared.packageRoot(), prepared.manifest().installScript());
-        }
+        InstallScriptPath.resolveInside(prepared.packageRoot(), prepared.manifest().installScript());
     }
 
     @Override
     public void requireTools(Binaries binaries, PreparedPackage prepared) {
-        if (dryRun) {
-            new PlanAction().requireTools(binaries, prepared);
-        } else {
-            binaries.require("bash");
-        }
+        binaries.require("bash");
     }
 
     @Override
     public boolean emitsTelemetry() {
-        return !dryRun;
+        return true;
     }
 
     @Override
     public int execute(PackageRun run) {
-        if (dryRun) {
-            run.log().info("Dry-run requested; switching " + command + " to plan");
-            return new PlanAction().execute(run);
-        }
         String installScript = run.prepared().manifest().installScript();
         Path script = InstallScriptPath.resolveInside(run.prepared().packageRoot(), installScript);
         run.log().info("Executing packaged profile installer: " + installScript);

@@ -134,7 +134,7 @@ public final class PackagePrelude {
         Path coreRepo = checkout.path();
         if (core.source().equals("local") && !CoreSettings.looksLikeCoreCheckout(coreRepo)) {
             String message = "productive-k3s-core checkout not usable for PRODUCTIVE_K3S_SOURCE=local: " + checkout.describe();
-            if (request.installLike() && !request.dryRun()) {
+            if (request.runsInstaller()) {
                 throw EngineException.invalid(message);
             }
             log.warn(message);

@@ -30,6 +30,11 @@ public record PackageRequest(String command, String tgz, String envFile, boolean
         return command.equals("install") || command.equals("apply");
     }
 
+    /** Whether the run executes the package's installer: install or apply without {@code --dry-run}. */
+    public boolean runsInstaller() {
+        return installLike() && !dryRun;
+    }
+
     public String operation() {
         return "profile." + command;
     }

@@ -166,7 +166,7 @@ public final class PackageRunner {
     }
 
     private static String stepFor(PackageRequest request) {
-        return request.installLike() && !request.dryRun() ? "profile.install.run" : "profile.make.run";
+        return request.runsInstaller() ? "profile.install.run" : "profile.make.run";
     }
 
 }

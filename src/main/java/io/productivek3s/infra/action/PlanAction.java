@@ -12,8 +12,25 @@ import java.nio.file.Path;
 /**
  * {@code profile plan} (contract §13.3): OpenTofu {@code init -backend=false} then {@code plan} (only after a
  * successful init) for opentofu packages, {@code make -n <apply target>} otherwise. Never persists state.
+ * {@code install|apply --dry-run} is this action too, announced as a switch to plan (§13.5).
  */
 public final class PlanAction implements PackageAction {
+    /** The command a dry run stands in for ({@code install}, {@code apply}), or null for {@code profile plan}. */
+    private final String dryRunOf;
+
+    public PlanAction() {
+        this(null);
+    }
+
+    private PlanAction(String dryRunOf) {
+        this.dryRunOf = dryRunOf;
+    }
+
+    /** {@code profile install|apply --dry-run}: the plan, which runs nothing and persists nothing. */
+    public static PlanAction dryRunOf(String command) {
+        return new PlanAction(command);
+    }
+
     @Override
     public void requireTools(Binaries binaries, PreparedPackage prepared) {
         if (prepared.manifest().engineType().equals("opentofu")) {
@@ -30,6 +47,9 @@ public final class PlanAction implements PackageAction {
 
     @Override
     public int execute(PackageRun run) {
+        if (dryRunOf != null) {
+            run.log().info("Dry-run requested; switching " + dryRunOf + " to plan");
+        }
         PreparedPackage prepared = run.prepared();
         if (prepared.manifest().engineType().equals("opentofu")) {
             Path dir = ChildCommands.tofuDirectory(prepared.scenarioDir());

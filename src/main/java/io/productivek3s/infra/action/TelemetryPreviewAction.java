@@ -2,7 +2,6 @@ package io.productivek3s.infra.action;
 
 import io.productivek3s.infra.run.EngineContext;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.env.EnvStack;
 import io.productivek3s.infra.env.Layer;
@@ -17,7 +16,6 @@ import io.productivek3s.infra.scenario.ScenarioResolver;
 import io.productivek3s.infra.telemetry.EventDocument;
 import io.productivek3s.infra.telemetry.Telemetry;
 import io.productivek3s.infra.telemetry.TelemetryRun;
-import io.productivek3s.infra.util.Json;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +26,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * {@code telemetry preview <command line>} [New]: prints, as a pretty JSON array on stdout, exactly the schema-1
+ * {@code telemetry preview <command line>} [New]: returns, for {@code cli} to print as a JSON array, exactly the schema-1
  * documents the command would send (started, then completed with result {@code success}; a failing run says
  * {@code failed}), or {@code []} for a command that sends nothing (§16.2). Never prompts, sends or writes.
  *
@@ -61,17 +59,13 @@ public final class TelemetryPreviewAction {
         this.packages = packages;
     }
 
-    public int run(Request request) {
-        ArrayNode documents = Json.mapper().createArrayNode();
-        emittedCommand(request).ifPresent(command -> {
+    /** The documents the command line would send, in order; empty when it sends none. */
+    public List<EventDocument> run(Request request) {
+        return emittedCommand(request).map(command -> {
             TelemetryRun run = TelemetryRun.create(Optional.of(true), context.env(), true);
             ZonedDateTime now = ZonedDateTime.now(context.clock());
-            documents.add(EventDocument.started(command, run, now).toJson());
-            documents.add(EventDocument.completed(command, run, 0, now).toJson());
-        });
-        context.log().stdout().print(Json.pretty(documents));
-        context.log().stdout().flush();
-        return 0;
+            return List.of(EventDocument.started(command, run, now), EventDocument.completed(command, run, 0, now));
+        }).orElse(List.of());
     }
 
     /** The event subject of an emitting command line; empty for everything that sends nothing. */

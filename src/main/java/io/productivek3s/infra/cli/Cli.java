@@ -57,9 +57,9 @@ public final class Cli {
             log.debug("COMMAND=" + (invocation.versionFlag() && invocation.positionals().isEmpty() ? "version" : invocation.command()));
             // which JVM flags the launcher chose (a big package gets C2): /proc/self/cmdline, no management beans
             log.debug("jvm: " + String.join(" ", ProcessHandle.current().info().arguments().orElse(new String[0])));
-            log.debug("arguments: positionals=" + invocation.positionals() + " tgz=" + invocation.tgz() + " env-file="
-                    + invocation.envFile() + " output=" + invocation.output() + " profile=" + invocation.profile()
-                    + " dry-run=" + invocation.dryRun() + " json=" + invocation.json());
+            log.debug("arguments: positionals=" + invocation.positionals() + " tgz=" + invocation.value(Flag.TGZ) + " env-file="
+                    + invocation.value(Flag.ENV_FILE) + " output=" + invocation.value(Flag.OUTPUT) + " profile="
+                    + invocation.value(Flag.PROFILE) + " dry-run=" + invocation.has(Flag.DRY_RUN) + " json=" + invocation.json());
             Release release = Release.load(installRoot, env, log::warn);
             events = new OperationEvents(out, invocation.eventsNdjson(), clock, log.redactor());
             CallerPaths paths = CallerPaths.from(env, log::debug);

@@ -18,6 +18,7 @@ import java.util.Optional;
  * @param envVars    environment variables that change what the command does
  * @param exitCodes  the exit codes the command can end with, besides child codes where {@code childCodes} is set
  * @param json       how {@code --json} applies: a result document, or why the command prints none
+ * @param command    what runs the command: its options record and its handler
  */
 public record CommandSpec(
         List<String> words,
@@ -31,7 +32,8 @@ public record CommandSpec(
         List<String> envVars,
         List<Integer> exitCodes,
         boolean childCodes,
-        JsonForm json) {
+        JsonForm json,
+        Command<?> command) {
 
     public CommandSpec {
         words = List.copyOf(words);

@@ -3,19 +3,22 @@ package io.productivek3s.infra.cli;
 import io.productivek3s.infra.cli.CommandSpec.Group;
 import io.productivek3s.infra.cli.CommandSpec.JsonForm;
 import io.productivek3s.infra.cli.CommandSpec.Surface;
+import io.productivek3s.infra.source.SourceCommand;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Every command the engine knows, once. The parser's flag set, the package-only gate, the top-level usage,
- * {@code <command> --help} and the completion scripts are all derived from these rows; the {@link Dispatcher}
- * has one handler per row (a test keeps the two in agreement). Adding a command means adding a row here and its
- * handler there.
+ * {@code <command> --help} and the completion scripts are all derived from these rows, and each row carries what runs
+ * the command ({@link Command}: its options record and its handler). Adding a command means adding a row here
+ * (docs/architecture.md "Adding a command").
  */
 public final class CommandTable {
     private static final String STATE_ENV = "PK3S_PROFILE_STATE_DIR";
@@ -102,7 +105,7 @@ public final class CommandTable {
     private static List<CommandSpec> build() {
         List<CommandSpec> rows = new ArrayList<>();
         // Package commands lead the usage: they are what release and export bundles offer.
-        rows.add(row("profile validate").group(Group.PACKAGE).synopsis("profile validate --tgz <file>")
+        rows.add(row("profile validate").runs(PackageCommands.ValidateOptions::parse, PackageCommands::validate).group(Group.PACKAGE).synopsis("profile validate --tgz <file>")
                 .summary("check a package's structure, reading the archive only; runs nothing")
                 .details("Reads profile.tgz as a stream and checks profile.yaml (contract §8.6). Problems that would stop an "
                         + "install are reported as WARN lines; the exit code stays 0, unless --strict makes the first "
@@ -111,7 +114,7 @@ public final class CommandTable {
                         "profile validate --tgz ./profile.tgz --strict", "profile validate --tgz aws-single-node@1.2.0 --json")
                 .env("PK3S_CATALOG_URLS", "PK3S_INFRA_MAX_PACKAGE_BYTES").exits(0, 3, 4).json(JsonForm.of("validate")).done());
         for (String sub : List.of("install", "apply")) {
-            rows.add(row("profile " + sub).group(Group.PACKAGE).synopsis("profile " + sub + " --tgz <file>")
+            rows.add(row("profile " + sub).runs(in -> PackageCommands.RunOptions.parse(sub, in), PackageCommands::run).group(Group.PACKAGE).synopsis("profile " + sub + " --tgz <file>")
                     .summary(sub.equals("install") ? "run the package's installer, then persist its state"
                             : "the same as 'profile install'")
                     .details("Validates the package, merges profile.env with the override env file, checks the required "
@@ -127,28 +130,28 @@ public final class CommandTable {
                             "profile " + sub + " --tgz ./profile.tgz --env-file ./site.env --dry-run")
                     .env(PACKAGE_ENV).env("TELEMETRY_ENABLED").exits(0, 2, 3, 4, 5).childCodes().json(RUN_SUMMARY).done());
         }
-        rows.add(row("profile plan").group(Group.PACKAGE).synopsis("profile plan --tgz <file>")
+        rows.add(row("profile plan").runs(in -> PackageCommands.RunOptions.parse("plan", in), PackageCommands::run).group(Group.PACKAGE).synopsis("profile plan --tgz <file>")
                 .summary("OpenTofu plan, or make -n of the apply target; never persists state")
                 .details("OpenTofu packages run 'init -backend=false' then 'plan'; ansible/shell packages run "
                         + "'make -n <apply target>' (contract §13.3). " + NO_TGZ)
                 .flags(Flag.TGZ, Flag.ENV_FILE, Flag.NAME, Flag.LOCK_TIMEOUT, Flag.JSON, Flag.OFFLINE)
                 .examples("profile plan --tgz ./profile.tgz --env-file ./site.env", "profile plan --name site-b --env-file ./site-b.env")
                 .env(PACKAGE_ENV).env("PRODUCTIVE_K3S_INFRA_TOFU_BIN").exits(0, 1, 3, 4, 5).childCodes().json(RUN_SUMMARY).done());
-        rows.add(row("profile status").group(Group.PACKAGE).synopsis("profile status --tgz <file>")
+        rows.add(row("profile status").runs(in -> PackageCommands.RunOptions.parse("status", in), PackageCommands::run).group(Group.PACKAGE).synopsis("profile status --tgz <file>")
                 .summary("run the scenario's status target against the restored state")
                 .flags(Flag.TGZ, Flag.ENV_FILE, Flag.NAME, Flag.LOCK_TIMEOUT, Flag.JSON, Flag.OFFLINE)
                 .examples("profile status --tgz ./profile.tgz --env-file ./site.env", "profile status --name site-b --env-file ./site-b.env")
                 .details("Restores the profile's state, runs make <status target> and persists the state on success (§13.2). "
                         + NO_TGZ)
                 .env(PACKAGE_ENV).exits(0, 3, 4, 5).childCodes().json(RUN_SUMMARY).done());
-        rows.add(row("profile destroy").group(Group.PACKAGE).synopsis("profile destroy --tgz <file>")
+        rows.add(row("profile destroy").runs(in -> PackageCommands.RunOptions.parse("destroy", in), PackageCommands::run).group(Group.PACKAGE).synopsis("profile destroy --tgz <file>")
                 .summary("run the scenario's destroy target; remove the state on success")
                 .details("Success removes the profile's state; a failure keeps it so the destroy can be retried (§13.4). "
                         + "--dry-run runs make -n and leaves state alone. " + NO_TGZ)
                 .flags(Flag.TGZ, Flag.ENV_FILE, Flag.NAME, Flag.LOCK_TIMEOUT, Flag.DRY_RUN, Flag.JSON, Flag.OFFLINE)
                 .examples("profile destroy --tgz ./profile.tgz --env-file ./site.env", "profile destroy --name site-b --env-file ./site-b.env")
                 .env(PACKAGE_ENV).env("TELEMETRY_ENABLED").exits(0, 2, 3, 4, 5).childCodes().json(RUN_SUMMARY).done());
-        rows.add(row("profile export").group(Group.PACKAGE).synopsis("profile export --tgz <file> --output <file|dir>")
+        rows.add(row("profile export").runs(PackageCommands.ExportOptions::parse, PackageCommands::export).group(Group.PACKAGE).synopsis("profile export --tgz <file> --output <file|dir>")
                 .summary("write a self-contained installer bundle (directory or .tgz)")
                 .details("Validates the package and writes install.sh, the package, install-config.env, manifest.json and "
                         + "the embedded engine to --output (contract §18). No state access, no telemetry.")
@@ -158,21 +161,21 @@ public final class CommandTable {
 
         stateRows(rows);
 
-        rows.add(row("help").group(Group.INFO).synopsis("help").summary("this text; 'help <command>' for one command")
+        rows.add(row("help").runs(InfoCommands::help).group(Group.INFO).synopsis("help").summary("this text; 'help <command>' for one command")
                 .details("Prints the usage. 'help <command>' and '<command> --help' print a command's flags, examples, "
                         + "environment and exit codes.")
                 .examples("help", "help profile install").exits(0, 2).json(JsonForm.none("prints usage text")).done());
-        rows.add(row("version").group(Group.INFO).synopsis("version").summary("the engine version")
+        rows.add(row("version").runs(InfoCommands::version).group(Group.INFO).synopsis("version").summary("the engine version")
                 .details("Prints the engine version (contract §17.5); with --json the bundle-info document (§19.1).")
                 .flags(Flag.JSON).examples("version", "version --json").env("PRODUCTIVE_K3S_INFRA_VERSION").exits(0)
                 .json(JsonForm.of("bundle-info")).done());
-        rows.add(row("bundle info").group(Group.INFO).synopsis("bundle info --json").summary("bundle identity for pk3s (JSON only)")
+        rows.add(row("bundle info").runs(InfoCommands::bundleInfo).group(Group.INFO).synopsis("bundle info --json").summary("bundle identity for pk3s (JSON only)")
                 .details("Prints the bundle-info document (contract §19.1); requires --json.")
                 .flags(Flag.JSON).examples("bundle info --json").exits(0, 2).json(JsonForm.of("bundle-info")).done());
-        rows.add(row("bom").group(Group.INFO).synopsis("bom --json").summary("bill of materials: requirements, scenarios (JSON only)")
+        rows.add(row("bom").runs(InfoCommands::bom).group(Group.INFO).synopsis("bom --json").summary("bill of materials: requirements, scenarios (JSON only)")
                 .details("Prints the BOM document (contract §19.2); requires --json.")
                 .flags(Flag.JSON).examples("bom --json").exits(0, 2).json(JsonForm.of("bom")).done());
-        rows.add(row("doctor").group(Group.INFO).synopsis("doctor").summary("check this host (and a package or profile) before a run")
+        rows.add(row("doctor").runs(PackageCommands.DoctorOptions::parse, PackageCommands::doctor).group(Group.INFO).synopsis("doctor").summary("check this host (and a package or profile) before a run")
                 .details("Read-only: checks bash, make, Java and the release binding; with --tgz every check an install makes "
                         + "before its first side effect; with --profile the source profile and its tools (contract §20).")
                 .flags(Flag.TGZ, Flag.ENV_FILE, Flag.NAME, Flag.PROFILE, Flag.JSON, Flag.OFFLINE)
@@ -181,18 +184,20 @@ public final class CommandTable {
                 .env(PACKAGE_ENV).env("PRODUCTIVE_K3S_PROFILES_REPO_DIR", "PRODUCTIVE_K3S_INFRA_TOFU_BIN").exits(0, 3, 4, 5)
                 .json(JsonForm.of("doctor")).done());
 
-        rows.add(row("list-profiles").group(Group.SOURCE).surface(Surface.SOURCE).synopsis("list-profiles")
+        rows.add(row("list-profiles").runs(SourceCommands::listProfiles).group(Group.SOURCE).surface(Surface.SOURCE).synopsis("list-profiles")
                 .summary("source profiles of the productive-k3s-profiles checkout")
                 .details("Prints profiles/<path>.env for every profile of the checkout, sorted (contract §21.1).")
                 .flags(Flag.JSON).examples("list-profiles").env("PRODUCTIVE_K3S_PROFILES_REPO_DIR").exits(0, 3)
                 .json(JsonForm.of("profiles")).done());
-        rows.add(row("validate-profile").group(Group.SOURCE).surface(Surface.SOURCE).synopsis("validate-profile --profile <file>")
+        rows.add(row("validate-profile").runs(SourceCommands.SourceOptions::parse,
+                        (call, options) -> SourceCommands.validateProfile(call, SourceCommand.validateProfile(), options)).group(Group.SOURCE).surface(Surface.SOURCE).synopsis("validate-profile --profile <file>")
                 .summary("check a source profile against the contract; needs no checkout")
                 .details("Checks the source profile contract (§21.2) and prints the scenario and engine.")
                 .flags(Flag.PROFILE, Flag.PROFILE_ENV).examples("validate-profile --profile ./profiles/edge/on-prem/basic.env")
                 .exits(0, 3, 4).json(JsonForm.none("prints the contract's progress lines")).done());
         for (String cmd : List.of("validate", "plan", "apply", "destroy", "status")) {
-            rows.add(row(cmd).group(Group.SOURCE).surface(Surface.SOURCE).synopsis(cmd + " --profile <file>")
+            rows.add(row(cmd).runs(SourceCommands.SourceOptions::parse,
+                    (call, options) -> SourceCommands.run(call, SourceCommand.direct(cmd), options)).group(Group.SOURCE).surface(Surface.SOURCE).synopsis(cmd + " --profile <file>")
                     .summary(switch (cmd) {
                         case "validate" -> "source profile: contract check, then make validate";
                         case "plan" -> "source profile: OpenTofu plan or make -n";
@@ -207,14 +212,14 @@ public final class CommandTable {
                     .examples(cmd + " --profile ./profiles/edge/on-prem/basic.env").env(SOURCE_ENV).exits(0, 1, 2, 3, 4, 5)
                     .childCodes().json(STREAMS).done());
         }
-        rows.add(row("export").group(Group.SOURCE).surface(Surface.SOURCE).synopsis("export --profile <file> --output <file|dir>")
+        rows.add(row("export").runs(SourceCommands.ExportOptions::parse, (call, options) -> SourceCommands.export(call, false, options)).group(Group.SOURCE).surface(Surface.SOURCE).synopsis("export --profile <file> --output <file|dir>")
                 .summary("normalize a source profile into a package and export a bundle")
                 .details("Normalizes the source profile to a profile.tgz (contract §21.4) and exports it like 'profile export'.")
                 .flags(Flag.PROFILE, Flag.PROFILE_ENV, Flag.OUTPUT, Flag.ENV_FILE, Flag.FORCE)
                 .examples("export --profile ./profiles/edge/on-prem/basic.env --output ./bundle")
                 .env(SOURCE_ENV).env("TELEMETRY_ENABLED").exits(0, 3, 4).json(JsonForm.none("prints the bundle location")).done());
         for (String action : List.of("validate", "plan", "apply", "destroy", "status", "export")) {
-            rows.add(row("dev profile " + action).group(Group.SOURCE).surface(Surface.SOURCE)
+            rows.add(row("dev profile " + action).runs(devProfile(action)).group(Group.SOURCE).surface(Surface.SOURCE)
                     .summary("developer alias of '" + (action.equals("validate") ? "validate-profile" : action) + " --profile'")
                     .details("Developer spelling (contract §4.3): 'validate' is validate-profile, 'export' is export, the "
                             + "others are source dispatch.")
@@ -235,29 +240,29 @@ public final class CommandTable {
         legacy(rows, "on-prem-arm", null);
         legacy(rows, "aws-single-node", "aws-single-node [command]");
 
-        rows.add(row("catalog list").group(Group.ARTIFACT).synopsis("catalog list [--json]")
+        rows.add(row("catalog list").runs(ArtifactCommands.CatalogOptions::parse, ArtifactCommands::catalogList).group(Group.ARTIFACT).synopsis("catalog list [--json]")
                 .summary("profiles of the first catalog that loads")
                 .details("Loads the catalog index (PK3S_CATALOG_URLS, downloads verified and cached) and lists its profiles.")
                 .flags(Flag.JSON, Flag.OFFLINE).examples("catalog list", "catalog list --offline --json")
                 .env("PK3S_CATALOG_URLS", "XDG_CACHE_HOME").exits(0, 3, 4).json(JsonForm.of("catalog-list")).done());
-        rows.add(row("catalog show").group(Group.ARTIFACT).synopsis("catalog show <name>[@<version>] [--json]")
+        rows.add(row("catalog show").runs(ArtifactCommands.CatalogShowOptions::parse, ArtifactCommands::catalogShow).group(Group.ARTIFACT).synopsis("catalog show <name>[@<version>] [--json]")
                 .summary("one catalog profile: versions, artifact, compatibility")
                 .details("Shows the catalog entry a name (or name@version) resolves to.")
                 .flags(Flag.JSON, Flag.OFFLINE).examples("catalog show aws-single-node", "catalog show aws-single-node@1.2.0 --json")
                 .env("PK3S_CATALOG_URLS", "XDG_CACHE_HOME").exits(0, 3, 4).json(JsonForm.of("catalog-show")).done());
-        rows.add(row("core fetch").group(Group.ARTIFACT).synopsis("core fetch [--version <v>] [--json]")
+        rows.add(row("core fetch").runs(ArtifactCommands.CoreOptions::parse, ArtifactCommands::coreFetch).group(Group.ARTIFACT).synopsis("core fetch [--version <v>] [--json]")
                 .summary("download and verify a Core release bundle into the cache")
                 .details("Downloads the Core bundle of the bound (or requested) version, verifies it and caches it for "
                         + "air-gapped use.")
                 .flags(Flag.VERSION, Flag.JSON, Flag.OFFLINE).examples("core fetch", "core fetch --version 0.9.6 --json")
                 .env("PRODUCTIVE_K3S_VERSION", "XDG_CACHE_HOME").exits(0, 3, 4).json(JsonForm.of("core-bundle")).done());
-        rows.add(row("core info").group(Group.ARTIFACT).synopsis("core info [--version <v>] [--json]")
+        rows.add(row("core info").runs(ArtifactCommands.CoreOptions::parse, ArtifactCommands::coreInfo).group(Group.ARTIFACT).synopsis("core info [--version <v>] [--json]")
                 .summary("what the cache holds for a Core version; never downloads")
                 .flags(Flag.VERSION, Flag.JSON).examples("core info", "core info --version 0.9.6 --json")
                 .details("Prints the cached Core bundle of the bound (or requested) version.")
                 .env("PRODUCTIVE_K3S_VERSION", "XDG_CACHE_HOME").exits(0, 3, 4).json(JsonForm.of("core-bundle")).done());
 
-        rows.add(row("profile pack").group(Group.AUTHORING)
+        rows.add(row("profile pack").runs(PackageCommands.PackOptions::parse, PackageCommands::pack).group(Group.AUTHORING)
                 .synopsis("profile pack --source <dir> --output <file.tgz>   (reproducible package, prints its sha256)\n"
                         + "profile pack --profile <file.env> --output <file.tgz>")
                 .summary("build a reproducible profile.tgz from a directory or a source profile")
@@ -265,7 +270,7 @@ public final class CommandTable {
                         + "and prints its sha256.")
                 .flags(Flag.SOURCE, Flag.PROFILE, Flag.OUTPUT).examples("profile pack --source ./my-profile --output ./profile.tgz")
                 .exits(0, 3, 4).json(JsonForm.none("prints the package's sha256")).done());
-        rows.add(row("profile show").group(Group.AUTHORING).synopsis("profile show --tgz <file> [--env-file <file>] [--json]")
+        rows.add(row("profile show").runs(PackageCommands.ShowOptions::parse, PackageCommands::show).group(Group.AUTHORING).synopsis("profile show --tgz <file> [--env-file <file>] [--json]")
                 .summary("manifest, declared inputs and the merged env with each value's origin; runs nothing")
                 .details("Reads the package and the override env file and shows what a run would see: the manifest, each "
                         + "declared input (required, sensitive, source, satisfied) and every merged variable with where its "
@@ -273,13 +278,13 @@ public final class CommandTable {
                 .flags(Flag.TGZ, Flag.ENV_FILE, Flag.JSON, Flag.OFFLINE)
                 .examples("profile show --tgz ./profile.tgz --env-file ./site.env", "profile show --tgz ./profile.tgz --json")
                 .env("PK3S_PROFILE_OVERRIDE_ENV_FILE", "PK3S_CATALOG_URLS").exits(0, 3, 4).json(JsonForm.of("profile-show")).done());
-        rows.add(row("telemetry preview").group(Group.AUTHORING)
+        rows.add(row("telemetry preview").runs(ArtifactCommands.PreviewOptions::parse, ArtifactCommands::telemetryPreview).group(Group.AUTHORING)
                 .synopsis("telemetry preview <command line>   (prints the events a command would send; sends nothing)")
                 .summary("the telemetry events a command line would send; sends nothing")
                 .details("Prints the telemetry events the given command would send, without running it.")
                 .flags(Flag.TGZ, Flag.PROFILE, Flag.DRY_RUN, Flag.OFFLINE).examples("telemetry preview profile install --tgz ./profile.tgz")
                 .env("TELEMETRY_ENABLED").exits(0, 2, 3, 4).json(JsonForm.none("prints the event documents themselves")).done());
-        rows.add(row("completion").group(Group.AUTHORING).synopsis("completion <bash|zsh>")
+        rows.add(row("completion").runs(InfoCommands.CompletionOptions::parse, InfoCommands::completion).group(Group.AUTHORING).synopsis("completion <bash|zsh>")
                 .summary("print a shell completion script")
                 .details("Prints a completion script for bash or zsh: commands, subcommands, flags, files for --tgz and "
                         + "--env-file, catalog names from the download cache. Load it with: source <(./productive-k3s-infra.sh completion bash)")
@@ -292,34 +297,35 @@ public final class CommandTable {
     private static void stateRows(List<CommandSpec> rows) {
         String listDetails = "Every cluster (state name) with current state: name, profile, version, last action, result, "
                 + "when, and who holds its lock right now. A destroyed cluster is not listed; its history is kept.";
-        rows.add(row("profile list").group(Group.PACKAGE).synopsis("profile list [--json]")
+        rows.add(row("profile list").runs((call, in) -> new StateCommands(call).list("profile list")).group(Group.PACKAGE).synopsis("profile list [--json]")
                 .summary("every cluster with state: name, profile, version, last action, result, when")
                 .details(listDetails + " The same as 'state list'.").flags(Flag.JSON)
                 .examples("profile list", "profile list --json").env(STATE_ENVS).exits(0, 1, 4).json(JsonForm.of("state-list")).done());
-        rows.add(row("state list").group(Group.STATE).synopsis("state list [--json]")
+        rows.add(row("state list").runs((call, in) -> new StateCommands(call).list("state list")).group(Group.STATE).synopsis("state list [--json]")
                 .summary("every cluster with state: name, profile, version, last action, result, when")
                 .details(listDetails).flags(Flag.JSON)
                 .examples("state list", "state list --json").env(STATE_ENVS).exits(0, 1, 4).json(JsonForm.of("state-list")).done());
-        rows.add(row("state show").group(Group.STATE).synopsis("state show <name> [--json]")
+        rows.add(row("state show").runs(in -> StateCommands.Named.parse("state show", in), (call, options) -> new StateCommands(call).show(options)).group(Group.STATE).synopsis("state show <name> [--json]")
                 .summary("one cluster: package, override file, last action, current revision, lock, files")
                 .details("Shows what the state of one cluster records (engine-state.json and the current revision) and "
                         + "where its files are. Unknown name: exit 3.")
                 .flags(Flag.JSON).examples("state show site-b", "state show site-b --json").env(STATE_ENVS).exits(0, 1, 3, 4)
                 .json(JsonForm.of("state-show")).done());
-        rows.add(row("state history").group(Group.STATE).synopsis("state history <name> [--json]")
+        rows.add(row("state history").runs(in -> StateCommands.Named.parse("state history", in),
+                        (call, options) -> new StateCommands(call).history(options)).group(Group.STATE).synopsis("state history <name> [--json]")
                 .summary("a cluster's revisions, oldest first: who, when, command, result, package, tree digest")
                 .details("Lists every revision the backend keeps for the cluster, including the one a destroy wrote. "
                         + "Unknown name: exit 3.")
                 .flags(Flag.JSON).examples("state history site-b", "state history site-b --json").env(STATE_ENVS)
                 .exits(0, 1, 3, 4).json(JsonForm.of("state-history")).done());
-        rows.add(row("state pull").group(Group.STATE).synopsis("state pull <name> [--revision <n>] --output <dir>")
+        rows.add(row("state pull").runs(StateCommands.PullOptions::parse, (call, options) -> new StateCommands(call).pull(options)).group(Group.STATE).synopsis("state pull <name> [--revision <n>] --output <dir>")
                 .summary("write a revision (default: the current one) to a directory, digests verified")
                 .details("Writes <name>.json beside <name>.runtime/ into --output (absent or empty), verifying every "
                         + "file's digest. Needs no lock: revisions never change. Unknown name or revision: exit 3.")
                 .flags(Flag.REVISION, Flag.OUTPUT_DIR, Flag.JSON)
                 .examples("state pull site-b --output ./site-b-state", "state pull site-b --revision 3 --output ./r3 --json")
                 .env(STATE_ENVS).exits(0, 1, 2, 3, 4).json(JsonForm.of("state-pull")).done());
-        rows.add(row("state rollback").group(Group.STATE).synopsis("state rollback <name> --revision <n>")
+        rows.add(row("state rollback").runs(StateCommands.RollbackOptions::parse, (call, options) -> new StateCommands(call).rollback(options)).group(Group.STATE).synopsis("state rollback <name> --revision <n>")
                 .summary("make an older revision current again, as a new revision; infrastructure is untouched")
                 .details("Takes the cluster's lock (waiting up to --lock-timeout) and records revision <n>'s tree as a new "
                         + "revision. Only the state changes: run 'profile status' or 'profile apply' to reconcile the "
@@ -327,7 +333,7 @@ public final class CommandTable {
                 .flags(Flag.REVISION, Flag.LOCK_TIMEOUT, Flag.JSON)
                 .examples("state rollback site-b --revision 3", "state rollback site-b --revision 3 --lock-timeout 1m --json")
                 .env(STATE_ENVS).exits(0, 1, 2, 3, 4).json(JsonForm.of("state-rollback")).done());
-        rows.add(row("state push").group(Group.STATE).synopsis("state push <name> --from <dir> [--discard]")
+        rows.add(row("state push").runs(StateCommands.PushOptions::parse, (call, options) -> new StateCommands(call).push(options)).group(Group.STATE).synopsis("state push <name> --from <dir> [--discard]")
                 .summary("commit the state a failed run could not commit (or discard it), as a new revision")
                 .details("Takes the cluster's lock (waiting up to --lock-timeout) and records the state in --from (the errored "
                         + "copy a run keeps under <state dir>/.errored/<name>/ when its state cannot be committed, or a "
@@ -338,13 +344,13 @@ public final class CommandTable {
                         "state push site-b --from ./site-b-state --lock-timeout 1m --json",
                         "state push site-b --from ~/.pk3s/state/.errored/site-b/20261207T101500Z-4242 --discard")
                 .env(STATE_ENVS).exits(0, 1, 2, 3, 4, 5).json(JsonForm.of("state-push")).done());
-        rows.add(row("state unlock").group(Group.STATE).synopsis("state unlock <name> --force")
+        rows.add(row("state unlock").runs(StateCommands.UnlockOptions::parse, (call, options) -> new StateCommands(call).unlock(options)).group(Group.STATE).synopsis("state unlock <name> --force")
                 .summary("break a cluster's lock and say whose it was")
                 .details("For a lock whose holder is gone (a crashed run, a lost workstation). Requires --force: breaking "
                         + "the lock of a run that is still working lets two runs change one cluster.")
                 .flags(Flag.FORCE_UNLOCK, Flag.JSON).examples("state unlock site-b --force", "state unlock site-b --force --json")
                 .env(STATE_ENVS).exits(0, 1, 2, 3, 4).json(JsonForm.of("state-unlock")).done());
-        rows.add(row("state migrate").group(Group.STATE).synopsis("state migrate --to <backend>")
+        rows.add(row("state migrate").runs(StateCommands.MigrateOptions::parse, (call, options) -> new StateCommands(call).migrate(options)).group(Group.STATE).synopsis("state migrate --to <backend>")
                 .summary("copy every cluster with its history to another backend, digests verified; idempotent")
                 .details("Copies each cluster of the current backend (PK3S_STATE_BACKEND) to --to, revision by revision, "
                         + "oldest first, under the target's lock, and checks each copied tree's digest. Revisions already "
@@ -354,8 +360,20 @@ public final class CommandTable {
                 .env(STATE_ENVS).env("PGPASSWORD").exits(0, 1, 2, 3, 4).json(JsonForm.of("state-migrate")).done());
     }
 
+    /** {@code dev profile <action>}: the developer spelling of validate-profile, export and source dispatch. */
+    private static Command<?> devProfile(String action) {
+        return switch (action) {
+            case "validate" -> new Command<>(SourceCommands.SourceOptions::parse,
+                    (call, options) -> SourceCommands.validateProfile(call, SourceCommand.dev("validate"), options));
+            case "export" -> new Command<>(SourceCommands.ExportOptions::parse,
+                    (call, options) -> SourceCommands.export(call, true, options));
+            default -> new Command<>(SourceCommands.SourceOptions::parse,
+                    (call, options) -> SourceCommands.run(call, SourceCommand.dev(action), options));
+        };
+    }
+
     private static void legacy(List<CommandSpec> rows, String word, String synopsis) {
-        rows.add(row(word).group(Group.LEGACY).surface(Surface.SOURCE).synopsis(synopsis)
+        rows.add(row(word).runs(SourceCommands.LegacyOptions::parse, SourceCommands::legacy).group(Group.LEGACY).surface(Surface.SOURCE).synopsis(synopsis)
                 .summary("legacy scenario alias: make [target] [make-args...] in the scenario")
                 .details("Runs the scenario's make target (default: its apply target) in the checkout; extra arguments, "
                         + "flags included, go to make (contract §21.5).")
@@ -381,6 +399,7 @@ public final class CommandTable {
         private List<Integer> exits = List.of(0);
         private boolean childCodes;
         private JsonForm json;
+        private Command<?> command;
 
         Row(List<String> words) {
             this.words = words;
@@ -445,13 +464,32 @@ public final class CommandTable {
             return this;
         }
 
+        Row runs(Command<?> value) {
+            command = value;
+            return this;
+        }
+
         Row json(JsonForm value) {
             json = value;
             return this;
         }
 
+        /** The command's options record, read from the command line, and the handler that runs with it. */
+        <O> Row runs(Function<Invocation, O> options, Command.Handler<O> handler) {
+            command = new Command<>(options, handler);
+            return this;
+        }
+
+        /** A command that reads no flag of its own beyond the global ones. */
+        Row runs(Command.Handler<Invocation> handler) {
+            command = Command.plain(handler);
+            return this;
+        }
+
         CommandSpec done() {
-            return new CommandSpec(words, group, surface, synopsis, summary, details, flags, examples, env, exits, childCodes, json);
+            Objects.requireNonNull(command, () -> String.join(" ", words) + " has no handler");
+            return new CommandSpec(words, group, surface, synopsis, summary, details, flags, examples, env, exits, childCodes, json,
+                    command);
         }
     }
 }

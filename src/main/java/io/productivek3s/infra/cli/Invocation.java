@@ -7,7 +7,8 @@ import java.util.Set;
 
 /**
  * A parsed command line (contract §2): flag values and switches, wherever they appeared, and the remaining
- * positionals in order (1 = command, 2 = subcommand, 3 = action). Value flags are null when absent.
+ * positionals in order (1 = command, 2 = subcommand, 3 = action). Value flags are null when absent. Only the global
+ * flags have getters here; each command reads its own flags into its options record ({@link Command}).
  * {@code unknownFlags} are dash tokens ({@code --x}, {@code -x}) no command declares; they also stay positionals (§2.2).
  */
 public record Invocation(List<String> positionals, Map<String, String> values, Set<String> switches, List<String> unknownFlags) {
@@ -24,93 +25,32 @@ public record Invocation(List<String> positionals, Map<String, String> values, S
         return values.get(flag);
     }
 
+    /** Value of a value flag, or null; a command's options record reads its flags through this. */
+    public String value(Flag flag) {
+        return values.get(flag.name());
+    }
+
     /** Whether a boolean flag ({@code --json}) was given. */
     public boolean has(String flag) {
         return switches.contains(flag);
     }
 
-    public String tgz() {
-        return value("--tgz");
+    public boolean has(Flag flag) {
+        return switches.contains(flag.name());
     }
 
-    public String envFile() {
-        return value("--env-file");
-    }
-
-    public String output() {
-        return value("--output");
-    }
-
-    /** {@code --name <cluster>}, the state name; null when absent. */
-    public String name() {
-        return value("--name");
-    }
-
-    public String lockTimeout() {
-        return value("--lock-timeout");
-    }
-
-    public String revision() {
-        return value("--revision");
-    }
-
-    public String to() {
-        return value("--to");
-    }
-
-    /** {@code state push --from <dir>}. */
-    public String from() {
-        return value("--from");
-    }
-
-    public boolean discard() {
-        return has("--discard");
-    }
-
-    /** {@code --profile} or {@code --profile-env}, whichever came last. */
-    public String profile() {
-        return value("--profile");
-    }
+    // The global flags, which every command accepts: the rest belong to each command's own options record.
 
     public String events() {
-        return value("--events");
-    }
-
-    public String source() {
-        return value("--source");
-    }
-
-    /** {@code --version <v>} of the core commands. */
-    public String version() {
-        return value("--version");
+        return value(Flag.EVENTS);
     }
 
     public boolean debug() {
-        return has("--debug");
-    }
-
-    public boolean yes() {
-        return has("--yes");
-    }
-
-    public boolean dryRun() {
-        return has("--dry-run");
-    }
-
-    public boolean replace() {
-        return has("--replace");
+        return has(Flag.DEBUG);
     }
 
     public boolean json() {
-        return has("--json");
-    }
-
-    public boolean force() {
-        return has("--force");
-    }
-
-    public boolean offline() {
-        return has("--offline");
+        return has(Flag.JSON);
     }
 
     /** {@code --version} as a switch: the version command. */

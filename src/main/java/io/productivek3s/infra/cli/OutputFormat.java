@@ -35,7 +35,7 @@ final class OutputFormat {
             throw EngineException.usage("-o is ambiguous for '" + command + "', whose --output is a path: use --json for the "
                     + "JSON document, --output <path> for where to write");
         }
-        String format = shortValue != null ? shortValue : outputIsPath ? null : invocation.output();
+        String format = shortValue != null ? shortValue : outputIsPath ? null : invocation.value(Flag.OUTPUT);
         if (format == null) {
             return invocation;
         }

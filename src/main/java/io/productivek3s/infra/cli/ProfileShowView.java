@@ -1,12 +1,9 @@
 package io.productivek3s.infra.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.productivek3s.infra.action.ProfileShowAction;
 import io.productivek3s.infra.pkg.ProfileManifest;
-import io.productivek3s.infra.util.JsonEnvelope;
 
-/** {@code profile show} as text (aligned columns for people) and as the {@code profile-show} JSON document. */
+/** {@code profile show} as text, aligned columns for people; its JSON document is {@link PackageDocuments.Show}. */
 final class ProfileShowView {
     private ProfileShowView() {
     }
@@ -44,40 +41,6 @@ final class ProfileShowView {
         }
         text.append(result.ready() ? "\nAll required inputs are satisfied.\n" : "\nSome required inputs are missing; an install would stop (exit 4).\n");
         return text.toString();
-    }
-
-    static ObjectNode json(ProfileShowAction.Result result) {
-        ProfileManifest manifest = result.manifest();
-        ObjectNode root = JsonResults.header("profile show");
-        JsonEnvelope.profile(root, manifest.name(), manifest.version(), result.scenario(), manifest.engineType());
-        JsonEnvelope.packageRef(root, result.sha256(), result.packageRef(), result.packagePath());
-        JsonResults.manifest(root, manifest.category(), manifest.installScript());
-        root.put("override_env_file", result.overrideFile());
-        root.put("ready", result.ready());
-        ArrayNode inputs = root.putArray("inputs");
-        for (ProfileShowAction.Input input : result.inputs()) {
-            ObjectNode item = inputs.addObject();
-            item.put("name", input.name());
-            item.put("required", input.required());
-            item.put("sensitive", input.sensitive());
-            item.put("source", input.source());
-            item.put("description", input.description());
-            item.put("satisfied", input.satisfied());
-            item.put("origin", input.origin());
-        }
-        ArrayNode env = root.putArray("env");
-        for (ProfileShowAction.Variable variable : result.env()) {
-            ObjectNode item = env.addObject();
-            item.put("name", variable.name());
-            item.put("value", variable.value());
-            item.put("masked", variable.masked());
-            ObjectNode origin = item.putObject("origin");
-            origin.put("layer", variable.layer());
-            origin.put("file", variable.file());
-            origin.put("line", variable.line());
-            origin.put("text", variable.origin());
-        }
-        return root;
     }
 
     private static String pad(String text, int width) {

@@ -1,124 +1,173 @@
 package io.productivek3s.infra.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.action.StateChangeAction;
 import io.productivek3s.infra.action.StateMigrateAction;
 import io.productivek3s.infra.action.StateQueryAction;
 import io.productivek3s.infra.action.StateStores;
-import io.productivek3s.infra.run.EngineContext;
-import io.productivek3s.infra.util.Json;
-import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.OptionalLong;
-import java.util.function.Supplier;
 
 /**
  * Handlers of {@code state list|show|history|pull|rollback|push|unlock|migrate} and {@code profile list}: arguments
- * checked here (names exit 4, missing ones exit 3, malformed numbers and durations exit 2), the work done by the
- * state actions, the result printed as text on stdout or, with {@code --json}, as a document (docs/state.md).
+ * checked by each command's options record (names exit 4, missing ones exit 3, malformed numbers and durations exit
+ * 2), the work done by the state actions, the result printed as text on stdout or, with {@code --json}, as a
+ * document (docs/state.md).
  */
 final class StateCommands {
-    private final EngineContext context;
-    private final Invocation invocation;
+    private final Call call;
     private final StateStores stores;
 
-    StateCommands(EngineContext context, Invocation invocation) {
-        this(context, invocation, context == null ? null : StateStores.of(context));
+    StateCommands(Call call) {
+        this(call, StateStores.of(call.context()));
     }
 
-    StateCommands(EngineContext context, Invocation invocation, StateStores stores) {
-        this.context = context;
-        this.invocation = invocation;
+    StateCommands(Call call, StateStores stores) {
+        this.call = call;
         this.stores = stores;
     }
 
+    /** {@code state show|history <name>}. */
+    record Named(String name) {
+        static Named parse(String command, Invocation in) {
+            return new Named(ClusterNames.positional(in, command));
+        }
+    }
+
+    /** {@code state pull <name> [--revision <n>] --output <dir>}. */
+    record PullOptions(String name, OptionalLong revision, String output) {
+        static PullOptions parse(Invocation in) {
+            String name = ClusterNames.positional(in, "state pull");
+            String revision = in.value(Flag.REVISION);
+            return new PullOptions(name, revision == null ? OptionalLong.empty() : OptionalLong.of(parseRevision(revision)),
+                    in.value(Flag.OUTPUT_DIR));
+        }
+    }
+
+    /** {@code state rollback <name> --revision <n>}. */
+    record RollbackOptions(String name, long revision, Duration lockTimeout) {
+        static RollbackOptions parse(Invocation in) {
+            String name = ClusterNames.positional(in, "state rollback");
+            if (in.value(Flag.REVISION) == null) {
+                throw EngineException.missing("the 'state rollback' command requires --revision <n> ('state history " + name
+                        + "' lists them)");
+            }
+            long revision = parseRevision(in.value(Flag.REVISION));
+            return new RollbackOptions(name, revision, Durations.lockTimeout(in.value(Flag.LOCK_TIMEOUT)));
+        }
+    }
+
+    /** {@code state push <name> --from <dir> [--discard]}; a discard takes no lock, so its wait is not read. */
+    record PushOptions(String name, String from, boolean discard, Duration lockTimeout) {
+        static PushOptions parse(Invocation in) {
+            String name = ClusterNames.positional(in, "state push");
+            if (in.value(Flag.FROM) == null) {
+                throw EngineException.missing("the 'state push' command requires --from <dir> (the failed run's ERROR names it;"
+                        + " 'state show " + name + "' lists kept copies)");
+            }
+            boolean discard = in.has(Flag.DISCARD);
+            return new PushOptions(name, in.value(Flag.FROM), discard,
+                    discard ? Duration.ZERO : Durations.lockTimeout(in.value(Flag.LOCK_TIMEOUT)));
+        }
+    }
+
+    /** {@code state unlock <name> --force}: without --force, nothing is broken (exit 2). */
+    record UnlockOptions(String name) {
+        static UnlockOptions parse(Invocation in) {
+            String name = ClusterNames.positional(in, "state unlock");
+            if (!in.has(Flag.FORCE_UNLOCK)) {
+                throw EngineException.usage("state unlock breaks the lock whoever holds it; if no run is still working on '"
+                        + name + "', run: state unlock " + name + " --force");
+            }
+            return new UnlockOptions(name);
+        }
+    }
+
+    /** {@code state migrate --to <backend>}. */
+    record MigrateOptions(String to, Duration lockTimeout) {
+        static MigrateOptions parse(Invocation in) {
+            return new MigrateOptions(in.value(Flag.TO), Durations.lockTimeout(in.value(Flag.LOCK_TIMEOUT)));
+        }
+    }
+
+    /** {@code state list} and {@code profile list}: the command words name the document. */
     int list(String command) {
-        StateQueryAction.Listing listing = new StateQueryAction(context, stores).list();
-        return print(() -> StateViews.listJson(command, listing), () -> StateViews.listText(listing));
+        StateQueryAction.Listing listing = new StateQueryAction(call.context(), stores).list();
+        call.result(StateDocuments.Listing.of(command, listing), () -> StateViews.listText(listing));
+        return 0;
     }
 
     /** Cluster names for completion: a tab press never fails, so any problem means no names. */
-    java.util.List<String> names() {
+    List<String> names() {
         try {
-            return new StateQueryAction(context, stores).list().clusters().stream().map(c -> c.name()).toList();
+            return new StateQueryAction(call.context(), stores).list().clusters().stream().map(c -> c.name()).toList();
         } catch (RuntimeException unavailable) {
-            return java.util.List.of();
+            return List.of();
         }
     }
 
     /** A cluster's revision numbers for completing {@code --revision}, as 'state history' lists them; any problem means none. */
-    java.util.List<String> revisions(String name) {
+    List<String> revisions(String name) {
         try {
-            return new StateQueryAction(context, stores).history(name).revisions().stream()
+            return new StateQueryAction(call.context(), stores).history(name).revisions().stream()
                     .map(revision -> String.valueOf(revision.revision())).toList();
         } catch (RuntimeException unavailable) {
-            return java.util.List.of();
+            return List.of();
         }
     }
 
-    int show() {
-        String name = ClusterNames.positional(invocation, "state show");
-        StateQueryAction.Shown shown = new StateQueryAction(context, stores).show(name);
-        return print(() -> StateViews.showJson(shown), () -> StateViews.showText(shown));
+    int show(Named options) {
+        StateQueryAction.Shown shown = new StateQueryAction(call.context(), stores).show(options.name());
+        call.result(StateDocuments.Show.of(shown), () -> StateViews.showText(shown));
+        return 0;
     }
 
-    int history() {
-        String name = ClusterNames.positional(invocation, "state history");
-        StateQueryAction.History history = new StateQueryAction(context, stores).history(name);
-        return print(() -> StateViews.historyJson(history), () -> StateViews.historyText(history));
+    int history(Named options) {
+        StateQueryAction.History history = new StateQueryAction(call.context(), stores).history(options.name());
+        call.result(StateDocuments.History.of(history), () -> StateViews.historyText(history));
+        return 0;
     }
 
-    int pull() {
-        String name = ClusterNames.positional(invocation, "state pull");
-        OptionalLong revision = invocation.revision() == null ? OptionalLong.empty() : OptionalLong.of(revision());
-        StateQueryAction.Pulled pulled = new StateQueryAction(context, stores).pull(name, revision, invocation.output());
-        return print(() -> StateViews.pullJson(pulled), () -> StateViews.pullText(pulled));
+    int pull(PullOptions options) {
+        StateQueryAction.Pulled pulled = new StateQueryAction(call.context(), stores)
+                .pull(options.name(), options.revision(), options.output());
+        call.result(StateDocuments.Pull.of(pulled), () -> StateViews.pullText(pulled));
+        return 0;
     }
 
-    int rollback() {
-        String name = ClusterNames.positional(invocation, "state rollback");
-        if (invocation.revision() == null) {
-            throw EngineException.missing("the 'state rollback' command requires --revision <n> ('state history " + name
-                    + "' lists them)");
-        }
-        long revision = revision();
-        StateChangeAction.RolledBack rolled = new StateChangeAction(context, stores)
-                .rollback(name, revision, Durations.lockTimeout(invocation.lockTimeout()));
-        return print(() -> StateViews.rollbackJson(rolled), () -> StateViews.rollbackText(rolled));
+    int rollback(RollbackOptions options) {
+        StateChangeAction.RolledBack rolled = new StateChangeAction(call.context(), stores)
+                .rollback(options.name(), options.revision(), options.lockTimeout());
+        call.result(StateDocuments.Rollback.of(rolled), () -> StateViews.rollbackText(rolled));
+        return 0;
     }
 
-    int push() {
-        String name = ClusterNames.positional(invocation, "state push");
-        if (invocation.from() == null) {
-            throw EngineException.missing("the 'state push' command requires --from <dir> (the failed run's ERROR names it;"
-                    + " 'state show " + name + "' lists kept copies)");
-        }
-        java.nio.file.Path from = context.paths().resolve(invocation.from());
-        StateChangeAction action = new StateChangeAction(context, stores);
-        StateChangeAction.Pushed pushed = invocation.discard() ? action.discard(name, from)
-                : action.push(name, from, Durations.lockTimeout(invocation.lockTimeout()));
-        return print(() -> StateViews.pushJson(pushed), () -> StateViews.pushText(pushed));
+    int push(PushOptions options) {
+        Path from = call.context().paths().resolve(options.from());
+        StateChangeAction action = new StateChangeAction(call.context(), stores);
+        StateChangeAction.Pushed pushed = options.discard() ? action.discard(options.name(), from)
+                : action.push(options.name(), from, options.lockTimeout());
+        call.result(StateDocuments.Push.of(pushed), () -> StateViews.pushText(pushed));
+        return 0;
     }
 
-    int unlock() {
-        String name = ClusterNames.positional(invocation, "state unlock");
-        if (!invocation.force()) {
-            throw EngineException.usage("state unlock breaks the lock whoever holds it; if no run is still working on '"
-                    + name + "', run: state unlock " + name + " --force");
-        }
-        StateChangeAction.Unlocked unlocked = new StateChangeAction(context, stores).unlock(name);
-        return print(() -> StateViews.unlockJson(unlocked), () -> StateViews.unlockText(unlocked));
+    int unlock(UnlockOptions options) {
+        StateChangeAction.Unlocked unlocked = new StateChangeAction(call.context(), stores).unlock(options.name());
+        call.result(StateDocuments.Unlock.of(unlocked), () -> StateViews.unlockText(unlocked));
+        return 0;
     }
 
-    int migrate() {
-        var timeout = Durations.lockTimeout(invocation.lockTimeout());
-        StateMigrateAction.Result result = new StateMigrateAction(context, stores).run(invocation.to(), timeout);
-        return print(() -> StateViews.migrateJson(result), () -> StateViews.migrateText(result));
+    int migrate(MigrateOptions options) {
+        StateMigrateAction.Result result = new StateMigrateAction(call.context(), stores).run(options.to(), options.lockTimeout());
+        call.result(StateDocuments.Migrate.of(result), () -> StateViews.migrateText(result));
+        return 0;
     }
 
     /** {@code --revision}: a positive whole number, else exit 2. */
-    private long revision() {
-        String value = invocation.revision().trim();
+    private static long parseRevision(String given) {
+        String value = given.trim();
         try {
             long revision = Long.parseLong(value);
             if (revision > 0) {
@@ -129,20 +178,5 @@ final class StateCommands {
         }
         throw EngineException.usage("invalid --revision '" + Durations.oneLine(value) + "': a revision number such as 3 "
                 + "('state history <name>' lists them)");
-    }
-
-    /** The document with --json (not with --events ndjson, whose stdout belongs to the events), else the text. */
-    private int print(Supplier<? extends JsonNode> json, Supplier<String> text) {
-        PrintStream out = context.log().stdout();
-        if (invocation.json()) {
-            if (!invocation.eventsNdjson()) {
-                out.print(Json.pretty(json.get()));
-            }
-        } else {
-            out = context.log().progressStream();
-            out.print(text.get());
-        }
-        out.flush();
-        return 0;
     }
 }

@@ -1,27 +1,20 @@
 package io.productivek3s.infra.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.productivek3s.infra.action.StateChangeAction;
 import io.productivek3s.infra.action.StateMigrateAction;
 import io.productivek3s.infra.action.StateQueryAction;
 import io.productivek3s.infra.state.ClusterInfo;
 import io.productivek3s.infra.state.EngineState;
-import io.productivek3s.infra.state.LockHolder;
 import io.productivek3s.infra.state.RevisionInfo;
-import io.productivek3s.infra.util.JsonEnvelope;
 import io.productivek3s.infra.util.Printable;
-import io.productivek3s.infra.util.Timestamps;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Text and {@code --json} renderings of the state commands' results (schemas in docs/state.md). */
+/** Text renderings of the state commands' results; their {@code --json} documents are {@link StateDocuments}. */
 final class StateViews {
     private StateViews() {
     }
-
-    // ---- text
 
     static String listText(StateQueryAction.Listing listing) {
         if (listing.clusters().isEmpty()) {
@@ -129,183 +122,6 @@ final class StateViews {
         int copied = result.clusters().stream().mapToInt(StateMigrateAction.ClusterResult::copied).sum();
         return "Migrated " + result.clusters().size() + " cluster(s) from " + result.source() + " to " + result.target() + ": "
                 + copied + " revision(s) copied, digests verified; the source is unchanged\n";
-    }
-
-    // ---- JSON
-
-    static ObjectNode listJson(String command, StateQueryAction.Listing listing) {
-        ObjectNode root = JsonResults.header(command);
-        where(root, listing.where());
-        ArrayNode clusters = root.putArray("clusters");
-        listing.clusters().forEach(c -> cluster(clusters.addObject(), c));
-        return root;
-    }
-
-    static ObjectNode showJson(StateQueryAction.Shown shown) {
-        ObjectNode root = JsonResults.header("state show");
-        where(root, shown.where());
-        cluster(root.putObject("cluster"), shown.cluster());
-        EngineState state = shown.engineState();
-        if (state == null || state.profile() == null) {
-            root.putNull("profile");
-        } else {
-            EngineState.Profile p = state.profile();
-            JsonEnvelope.profile(root, p.name(), p.version(), p.scenario(), p.engine());
-        }
-        if (state == null || state.pkg() == null) {
-            root.putNull("package");
-        } else {
-            JsonEnvelope.packageRef(root, state.pkg().sha256(), state.pkg().ref(), state.pkg().path());
-        }
-        if (state == null || state.override() == null) {
-            root.putNull("override");
-        } else {
-            ObjectNode o = root.putObject("override");
-            o.put("sha256", state.override().sha256());
-            o.put("path", state.override().path());
-        }
-        if (state == null || state.lastAction() == null) {
-            root.putNull("last_action");
-        } else {
-            EngineState.LastAction a = state.lastAction();
-            ObjectNode o = root.putObject("last_action");
-            o.put("command", a.command());
-            o.put("result", a.result() == null ? null : a.result().wire());
-            o.put("exit_code", a.exitCode());
-            o.put("started_at", Timestamps.iso(a.startedAt()));
-            o.put("finished_at", Timestamps.iso(a.finishedAt()));
-        }
-        if (shown.current() == null) {
-            root.putNull("current_revision");
-        } else {
-            revision(root.putObject("current_revision"), shown.current());
-        }
-        ObjectNode files = root.putObject("files");
-        files.put("cluster_file", shown.clusterFile().toString());
-        files.put("runtime_dir", shown.runtimeDir().toString());
-        ArrayNode errored = root.putArray("errored");
-        for (var copy : shown.errored()) {
-            ObjectNode o = errored.addObject();
-            o.put("path", copy.path().toString());
-            o.put("created_at", Timestamps.iso(copy.createdAt()));
-        }
-        return root;
-    }
-
-    /** {@code location} (the backend, never with a password) and {@code mirror} (its local directory, or null). */
-    private static void where(ObjectNode root, StateQueryAction.Where where) {
-        root.put("location", where.location());
-        root.put("mirror", where.mirror() == null ? null : where.mirror().toString());
-    }
-
-    static ObjectNode historyJson(StateQueryAction.History history) {
-        ObjectNode root = JsonResults.header("state history");
-        root.put("name", history.name());
-        where(root, history.where());
-        ArrayNode revisions = root.putArray("revisions");
-        history.revisions().forEach(r -> revision(revisions.addObject(), r));
-        return root;
-    }
-
-    static ObjectNode pullJson(StateQueryAction.Pulled pulled) {
-        ObjectNode root = JsonResults.header("state pull");
-        root.put("name", pulled.revision().name());
-        revision(root.putObject("revision"), pulled.revision());
-        root.put("output", pulled.output().toString());
-        root.put("cluster_file", pulled.clusterFile().toString());
-        root.put("runtime_dir", pulled.runtimeDir().toString());
-        return root;
-    }
-
-    static ObjectNode rollbackJson(StateChangeAction.RolledBack rolled) {
-        ObjectNode root = JsonResults.header("state rollback");
-        root.put("name", rolled.name());
-        root.put("target_revision", rolled.target());
-        root.put("previous_revision", rolled.previous());
-        revision(root.putObject("revision"), rolled.created());
-        root.put("infrastructure_changed", false);
-        return root;
-    }
-
-    static ObjectNode pushJson(StateChangeAction.Pushed pushed) {
-        ObjectNode root = JsonResults.header("state push");
-        root.put("name", pushed.name());
-        root.put("from", pushed.from().toString());
-        root.put("discarded", pushed.created() == null);
-        if (pushed.created() == null) {
-            root.putNull("revision");
-        } else {
-            revision(root.putObject("revision"), pushed.created());
-        }
-        root.put("removed_copy", pushed.removedCopy());
-        return root;
-    }
-
-    static ObjectNode unlockJson(StateChangeAction.Unlocked unlocked) {
-        ObjectNode root = JsonResults.header("state unlock");
-        root.put("name", unlocked.name());
-        root.put("was_locked", unlocked.broken().isPresent());
-        if (unlocked.broken().isPresent()) {
-            holder(root.putObject("broken"), unlocked.broken().get());
-        } else {
-            root.putNull("broken");
-        }
-        return root;
-    }
-
-    static ObjectNode migrateJson(StateMigrateAction.Result result) {
-        ObjectNode root = JsonResults.header("state migrate");
-        root.put("source", result.source());
-        root.put("target", result.target());
-        ArrayNode clusters = root.putArray("clusters");
-        for (StateMigrateAction.ClusterResult c : result.clusters()) {
-            ObjectNode o = clusters.addObject();
-            o.put("name", c.name());
-            o.put("revisions", c.revisions());
-            o.put("copied", c.copied());
-            o.put("already_present", c.present());
-            o.put("current_revision", c.current());
-        }
-        return root;
-    }
-
-    private static void cluster(ObjectNode o, ClusterInfo c) {
-        o.put("name", c.name());
-        // the index records the package's name and version only; scenario and engine are in state show
-        JsonEnvelope.profile(o, c.profile(), c.version(), null, null);
-        o.put("last_action", c.lastAction());
-        o.put("result", c.result());
-        o.put("when", Timestamps.iso(c.when()));
-        o.put("revision", c.revision());
-        if (c.lockedBy() == null) {
-            o.putNull("locked_by");
-        } else {
-            holder(o.putObject("locked_by"), c.lockedBy());
-        }
-    }
-
-    private static void revision(ObjectNode o, RevisionInfo r) {
-        o.put("revision", r.revision());
-        o.put("created_at", Timestamps.iso(r.createdAt()));
-        o.put("who", r.who());
-        o.put("command", r.command());
-        o.put("result", r.result());
-        o.put("exit_code", r.exitCode());
-        // a revision records the package's name, version and digest; the rest is in its engine-state.json
-        JsonEnvelope.profile(o, r.profileName(), r.profileVersion(), null, null);
-        JsonEnvelope.packageRef(o, r.packageSha256(), null, null);
-        o.put("tree_sha256", r.treeSha256());
-        o.put("files", r.files());
-        o.put("bytes", r.bytes());
-        o.put("removed", r.removed());
-    }
-
-    private static void holder(ObjectNode o, LockHolder h) {
-        o.put("user", h.user());
-        o.put("host", h.host());
-        o.put("pid", h.pid());
-        o.put("command", h.command());
-        o.put("started_at", Timestamps.iso(h.startedAt()));
     }
 
     private static String lastExit(EngineState state) {

@@ -2,7 +2,6 @@ package io.productivek3s.infra.source;
 
 import io.productivek3s.infra.run.EngineContext;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,22 +14,13 @@ import java.util.stream.Stream;
 /**
  * {@code list-profiles} (contract §21.1): every regular {@code *.env} file under {@code <checkout>/profiles},
  * symlinks neither followed nor listed, as {@code profiles/<relative path>} in byte order (D35: the bash engine
- * sorted with the locale). Sidecars are never listed; nothing else is printed on stdout.
+ * sorted with the locale). Sidecars are never listed.
  */
 public final class ListProfiles {
     private final EngineContext context;
 
     public ListProfiles(EngineContext context) {
         this.context = context;
-    }
-
-    public int run() {
-        PrintStream out = context.log().stdout();
-        for (String profile : profiles()) {
-            out.print(profile + "\n");
-        }
-        out.flush();
-        return 0;
     }
 
     /** {@code profiles/<relative path>} of every source profile, in byte order. */

@@ -15,18 +15,18 @@ class ArgumentParserTest {
     void flagsAnywhereAndPositionalsInOrder() {
         Invocation inv = parse("--debug", "profile", "--tgz", "a.tgz", "install", "--env-file", "e.env", "--dry-run");
         assertThat(inv.positionals()).containsExactly("profile", "install");
-        assertThat(inv.tgz()).isEqualTo("a.tgz");
-        assertThat(inv.envFile()).isEqualTo("e.env");
+        assertThat(inv.value(Flag.TGZ)).isEqualTo("a.tgz");
+        assertThat(inv.value(Flag.ENV_FILE)).isEqualTo("e.env");
         assertThat(inv.debug()).isTrue();
-        assertThat(inv.dryRun()).isTrue();
+        assertThat(inv.has(Flag.DRY_RUN)).isTrue();
     }
 
     @Test
     void theTokenAfterAValueFlagIsAlwaysItsValue() {
-        assertThat(parse("profile", "validate", "--tgz", "--debug").tgz()).isEqualTo("--debug");
+        assertThat(parse("profile", "validate", "--tgz", "--debug").value(Flag.TGZ)).isEqualTo("--debug");
         assertThat(parse("profile", "validate", "--tgz", "--debug").debug()).isFalse();
-        assertThat(parse("--tgz", "--env-file", "x").tgz()).isEqualTo("--env-file");
-        assertThat(parse("--tgz", "-h").tgz()).isEqualTo("-h");
+        assertThat(parse("--tgz", "--env-file", "x").value(Flag.TGZ)).isEqualTo("--env-file");
+        assertThat(parse("--tgz", "-h").value(Flag.TGZ)).isEqualTo("-h");
     }
 
     @Test
@@ -36,10 +36,10 @@ class ArgumentParserTest {
         assertThat(json.json()).isTrue();
         assertThat(json.value("-o")).isNull();
         assertThat(OutputFormat.resolve(parse("version", "--output=json")).json()).isTrue();
-        assertThat(OutputFormat.resolve(parse("version", "--output=json")).output()).isNull();
+        assertThat(OutputFormat.resolve(parse("version", "--output=json")).value(Flag.OUTPUT)).isNull();
         // --output is the destination of profile export: json is a directory name there
         Invocation export = OutputFormat.resolve(parse("profile", "export", "--tgz", "a.tgz", "--output", "json"));
-        assertThat(export.output()).isEqualTo("json");
+        assertThat(export.value(Flag.OUTPUT)).isEqualTo("json");
         assertThat(export.json()).isFalse();
         assertThatThrownBy(() -> OutputFormat.resolve(parse("profile", "export", "-o", "json")))
                 .isInstanceOfSatisfying(EngineException.class, e -> assertThat(e.exitCode()).isEqualTo(2));
@@ -52,15 +52,15 @@ class ArgumentParserTest {
 
     @Test
     void lastOccurrenceWinsAndProfileSharesItsSlot() {
-        assertThat(parse("--tgz", "a", "--tgz", "b").tgz()).isEqualTo("b");
-        assertThat(parse("--profile-env", "p.env", "--profile", "q.env").profile()).isEqualTo("q.env");
-        assertThat(parse("--profile", "q.env", "--profile-env", "p.env").profile()).isEqualTo("p.env");
+        assertThat(parse("--tgz", "a", "--tgz", "b").value(Flag.TGZ)).isEqualTo("b");
+        assertThat(parse("--profile-env", "p.env", "--profile", "q.env").value(Flag.PROFILE)).isEqualTo("q.env");
+        assertThat(parse("--profile", "q.env", "--profile-env", "p.env").value(Flag.PROFILE)).isEqualTo("p.env");
     }
 
     @Test
     void equalsFormIsAcceptedAndEmptyIsAnError() {
-        assertThat(parse("--tgz=x.tgz", "--output=out dir").output()).isEqualTo("out dir");
-        assertThat(parse("--tgz=x.tgz").tgz()).isEqualTo("x.tgz");
+        assertThat(parse("--tgz=x.tgz", "--output=out dir").value(Flag.OUTPUT)).isEqualTo("out dir");
+        assertThat(parse("--tgz=x.tgz").value(Flag.TGZ)).isEqualTo("x.tgz");
         assertThatThrownBy(() -> parse("--env-file=")).isInstanceOf(EngineException.class)
                 .hasMessage("--env-file requires a value").extracting(e -> ((EngineException) e).exitCode()).isEqualTo(2);
         assertThatThrownBy(() -> parse("profile", "install", "--tgz")).hasMessage("--tgz requires a value");
@@ -87,9 +87,9 @@ class ArgumentParserTest {
         assertThat(parse("--version").versionFlag()).isTrue();
         assertThat(parse("--version").positionals()).isEmpty();
         Invocation core = parse("core", "fetch", "--version", "0.9.6");
-        assertThat(core.version()).isEqualTo("0.9.6");
+        assertThat(core.value(Flag.VERSION)).isEqualTo("0.9.6");
         assertThat(core.positionals()).containsExactly("core", "fetch");
-        assertThat(parse("core", "info", "--version=v0.9.5").version()).isEqualTo("v0.9.5");
+        assertThat(parse("core", "info", "--version=v0.9.5").value(Flag.VERSION)).isEqualTo("v0.9.5");
     }
 
     @Test
@@ -97,16 +97,16 @@ class ArgumentParserTest {
         Invocation inv = parse("--events", "ndjson", "--json", "--yes", "--force", "--offline", "version");
         assertThat(inv.eventsNdjson()).isTrue();
         assertThat(inv.json()).isTrue();
-        assertThat(inv.yes()).isTrue();
-        assertThat(inv.force()).isTrue();
-        assertThat(inv.offline()).isTrue();
+        assertThat(inv.has(Flag.YES)).isTrue();
+        assertThat(inv.has(Flag.FORCE)).isTrue();
+        assertThat(inv.has(Flag.OFFLINE)).isTrue();
         assertThat(parse("--events", "xml").eventsNdjson()).isFalse();
     }
 
     @Test
     void valuesAreKeptVerbatim() {
-        assertThat(parse("--tgz", "@file").tgz()).isEqualTo("@file");
-        assertThat(parse("--tgz", "\"quoted\"").tgz()).isEqualTo("\"quoted\"");
-        assertThat(parse("--output", "").output()).isEmpty();
+        assertThat(parse("--tgz", "@file").value(Flag.TGZ)).isEqualTo("@file");
+        assertThat(parse("--tgz", "\"quoted\"").value(Flag.TGZ)).isEqualTo("\"quoted\"");
+        assertThat(parse("--output", "").value(Flag.OUTPUT)).isEmpty();
     }
 }

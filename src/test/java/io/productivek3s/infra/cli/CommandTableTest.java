@@ -17,9 +17,8 @@ class CommandTableTest {
     private static final List<CommandSpec> ROWS = CommandTable.all();
 
     @Test
-    void everyRowHasExactlyOneHandlerAndEveryHandlerARow() {
-        Set<String> handled = new Dispatcher(null, new ArgumentParser().parse(new String[] {"help"})).handled();
-        assertThat(handled).isEqualTo(ROWS.stream().map(CommandSpec::name).collect(Collectors.toSet()));
+    void everyRowCarriesItsHandlerAndNamesADistinctCommand() {
+        assertThat(ROWS).allSatisfy(spec -> assertThat(spec.command()).as(spec.name()).isNotNull());
         assertThat(ROWS.stream().map(CommandSpec::name).distinct().count()).isEqualTo(ROWS.size());
     }
 

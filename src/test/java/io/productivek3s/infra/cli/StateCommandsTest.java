@@ -75,15 +75,15 @@ class StateCommandsTest {
                 return target;
             }
         };
-        StateCommands commands = new StateCommands(context, invocation, stores);
+        StateCommands commands = new StateCommands(new Call(context, invocation), stores);
         return switch (invocation.word(0) + " " + invocation.word(1)) {
             case "state list", "profile list" -> commands.list(invocation.word(0) + " list");
-            case "state show" -> commands.show();
-            case "state history" -> commands.history();
-            case "state pull" -> commands.pull();
-            case "state rollback" -> commands.rollback();
-            case "state unlock" -> commands.unlock();
-            case "state migrate" -> commands.migrate();
+            case "state show" -> commands.show(StateCommands.Named.parse("state show", invocation));
+            case "state history" -> commands.history(StateCommands.Named.parse("state history", invocation));
+            case "state pull" -> commands.pull(StateCommands.PullOptions.parse(invocation));
+            case "state rollback" -> commands.rollback(StateCommands.RollbackOptions.parse(invocation));
+            case "state unlock" -> commands.unlock(StateCommands.UnlockOptions.parse(invocation));
+            case "state migrate" -> commands.migrate(StateCommands.MigrateOptions.parse(invocation));
             default -> throw new IllegalArgumentException(String.join(" ", args));
         };
     }

@@ -1,11 +1,12 @@
-package io.productivek3s.infra.action;
+package io.productivek3s.infra.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.productivek3s.infra.action.CatalogListAction;
+import io.productivek3s.infra.action.CatalogShowAction;
 import io.productivek3s.infra.catalog.CatalogEntry;
 import io.productivek3s.infra.catalog.CatalogIndex;
 import io.productivek3s.infra.catalog.CatalogResolver;
-import io.productivek3s.infra.util.Json;
 import io.productivek3s.infra.util.Timestamps;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,58 +15,54 @@ import java.util.List;
  * Output of {@code catalog list|show}: JSON keeps the catalog's own field names (an entry reads like its
  * {@code index.yaml} item); text is a table / a key-value sheet for people.
  */
-final class CatalogDocuments {
-    private CatalogDocuments() {
+final class CatalogViews {
+    private CatalogViews() {
     }
 
-    static ObjectNode catalog(CatalogIndex index) {
-        ObjectNode node = Json.object();
-        node.put("source", index.source());
-        node.put("name", index.name());
-        putNullable(node, "version", index.version());
-        node.put("generatedAt", Timestamps.iso(index.generatedAt()));
-        node.put("sha256", index.sha256());
-        node.put("verified", index.verified());
-        return node;
+    /** {@code catalog-list}. */
+    record Listing(Catalog catalog, List<Entry> profiles) {
+        static Envelope of(CatalogListAction.Listing listing) {
+            return Envelope.ok("catalog list", new Listing(Catalog.of(listing.index()),
+                    listing.profiles().stream().map(Entry::of).toList()));
+        }
     }
 
-    static ObjectNode entry(CatalogEntry entry) {
-        ObjectNode node = Json.object();
-        node.put("id", entry.id());
-        node.put("name", entry.name());
-        node.put("kind", entry.kind());
-        node.put("visibility", entry.visibility());
-        node.put("category", entry.category());
-        node.put("description", entry.description());
-        putNullable(node, "version", entry.version());
-        putNullable(node, "sourceRepository", entry.sourceRepository());
-        ObjectNode artifact = node.putObject("artifact");
-        artifact.put("type", entry.artifactType());
-        putNullable(artifact, "url", entry.artifactUrl());
-        if (entry.artifactSha256() != null) {
-            artifact.put("sha256", entry.artifactSha256());
+    /** {@code catalog-show}: the entry a name resolves to. */
+    record Shown(Catalog catalog, Entry entry) {
+        static Envelope of(CatalogShowAction.Shown shown) {
+            return Envelope.ok("catalog show", new Shown(Catalog.of(shown.index()), Entry.of(shown.entry())));
         }
-        if (entry.commercial() != null) {
-            ObjectNode commercial = node.putObject("commercial");
-            putNullable(commercial, "label", entry.commercial().label());
-            putNullable(commercial, "url", entry.commercial().url());
+    }
+
+    /** The catalog that loaded; {@code generatedAt} keeps the catalog's own spelling. */
+    record Catalog(String source, String name, String version, @JsonProperty("generatedAt") String generatedAt, String sha256,
+            boolean verified) {
+        static Catalog of(CatalogIndex index) {
+            return new Catalog(index.source(), index.name(), index.version(), Timestamps.iso(index.generatedAt()),
+                    index.sha256(), index.verified());
         }
-        entry.installInfo().ifPresent(install -> {
-            ObjectNode node2 = node.putObject("install");
-            node2.put("requiresLocalOverrides", install.requiresLocalOverrides());
-            ArrayNode inputs = node2.putArray("inputs");
-            for (CatalogEntry.Input input : install.inputs()) {
-                ObjectNode item = inputs.addObject();
-                item.put("name", input.name());
-                item.put("required", input.required());
-                item.put("sensitive", input.sensitive());
-                putNullable(item, "source", input.source());
-                putNullable(item, "description", input.description());
-            }
-        });
-        ArrayNode tags = node.putArray("tags");
-        entry.tags().forEach(tags::add);
-        return node;
+    }
+
+    /** An entry with its {@code index.yaml} field names; the optional sections are left out when the entry has none. */
+    record Entry(String id, String name, String kind, String visibility, String category, String description, String version,
+            @JsonProperty("sourceRepository") String sourceRepository, Artifact artifact,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Commercial commercial,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Install install, List<String> tags) {
+        record Artifact(String type, String url, @JsonInclude(JsonInclude.Include.NON_NULL) String sha256) {
+        }
+
+        record Commercial(String label, String url) {
+        }
+
+        record Install(@JsonProperty("requiresLocalOverrides") boolean requiresLocalOverrides, List<CatalogEntry.Input> inputs) {
+        }
+
+        static Entry of(CatalogEntry e) {
+            return new Entry(e.id(), e.name(), e.kind(), e.visibility(), e.category(), e.description(), e.version(),
+                    e.sourceRepository(), new Artifact(e.artifactType(), e.artifactUrl(), e.artifactSha256()),
+                    e.commercial() == null ? null : new Commercial(e.commercial().label(), e.commercial().url()),
+                    e.installInfo().map(i -> new Install(i.requiresLocalOverrides(), i.inputs())).orElse(null), e.tags());
+        }
     }
 
     static String catalogLine(CatalogIndex index) {
@@ -143,13 +140,5 @@ final class CatalogDocuments {
 
     private static void line(StringBuilder text, String key, String value) {
         text.append(key).append(": ").append(value.replaceAll("[\\r\\n]+", " ")).append('\n');
-    }
-
-    private static void putNullable(ObjectNode node, String key, String value) {
-        if (value == null) {
-            node.putNull(key);
-        } else {
-            node.put(key, value);
-        }
     }
 }
