@@ -290,11 +290,12 @@ pk3s_tty=false
 [ -t 2 ] && pk3s_tty=true
 
 # JIT for a big local package (see the flags block): C2 only when the run will really hash or inflate it. The
-# package cache leaves a hint named by the file's stat (catalog/DigestMemo): a validate of a package seen before
-# reads only its cached scan, and an install/status whose extraction is cached neither inflates nor hashes (C1 is
-# ~120 ms faster there). One fork of stat (else wc -c), only when --tgz names a regular file.
+# engine notes in <cache root>/launcher-hints which package files need neither (docs/performance.md "Launcher hints"):
+# a validate of a file with a "scan" or "tree" line reads only its cached scan, and an install/status of one with a
+# "tree" line neither inflates nor hashes (C1 is ~120 ms faster there). One fork of stat (else wc -c), only when
+# --tgz names a regular file; the hints file is read with the shell's own read, at most 64 lines.
 pk3s_needs_c2() {  # file, is-validate
-  local st size key cache sha
+  local st size key cache line n=0
   if st=$(stat -L -c '%s %d.%i.%s.%Y.%Z' -- "$1" 2>/dev/null) && [[ $st =~ ^([0-9]+)\ ([0-9.]+)$ ]]; then
     size=${BASH_REMATCH[1]} key=${BASH_REMATCH[2]}
   else
@@ -305,16 +306,20 @@ pk3s_needs_c2() {  # file, is-validate
   [ "$size" -ge "$pk3s_big_package" ] || return 1
   [ -n "$key" ] && [ "${PK3S_INFRA_PACKAGE_CACHE_BYTES:-}" != 0 ] || return 0
   if [ -n "${XDG_CACHE_HOME:-}" ] && [ "${XDG_CACHE_HOME#/}" != "$XDG_CACHE_HOME" ]; then
-    cache=$XDG_CACHE_HOME/pk3s/packages
+    cache=$XDG_CACHE_HOME/pk3s
   elif [ -n "${HOME:-}" ]; then
-    cache=$HOME/.cache/pk3s/packages
+    cache=$HOME/.cache/pk3s
   else
     return 0
   fi
-  { [ -f "$cache/seen/$key" ] && read -r sha < "$cache/seen/$key"; } 2>/dev/null || return 0
-  [[ $sha =~ ^[0-9a-f]{64}$ ]] || return 0
-  [ "$2" = true ] && return 1
-  [ -d "$cache/entries/$sha/tree" ] && return 1
+  [ -f "$cache/launcher-hints" ] || return 0
+  while [ "$n" -lt 64 ] && IFS= read -r line; do
+    n=$((n + 1))
+    case "$line" in
+      "$key tree") return 1 ;;
+      "$key scan") [ "$2" = true ] && return 1 ;;
+    esac
+  done < "$cache/launcher-hints" 2>/dev/null
   return 0
 }
 pk3s_prev=""

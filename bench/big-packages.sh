@@ -11,7 +11,6 @@
 #   BIG_BENCH_FILES file counts for the "files" and "rss" cases (default: 100 1000 10000 100000)
 #   BIG_BENCH_FLOOR=1 also time "tar xzf + rm -rf" of each package in the same hyperfine run: the file-creation
 #                  floor any engine pays on this disk (a stand-in when the bash engine is not on the machine)
-#   PK3S_INFRA_PACKAGE_LEND=never  (passed through) times this engine copying cached trees instead of lending them
 #
 # Packages are built reproducibly by bench/big-packages-build.py. Each engine gets its own HOME, cache and state
 # dir per package. "first validate" empties this engine's package cache before every run (the bash engine keeps
@@ -71,7 +70,13 @@ if [[ " $only " == *" validate "* ]]; then
         "$(cmd ours first profile validate --tgz "$big")")
   [ -n "$bash_engine" ] && cmds+=(--command-name "bash validate" --prepare true "$(cmd bash first profile validate --tgz "$big")")
   hf first-validate "${cmds[@]}"
-  cmds=(--command-name "ours repeat validate" "$(cmd ours repeat profile validate --tgz "$big")")
+  # Beside it, in the same hyperfine run, the small example (examples/local-demo.tgz, 4 KB): a repeat validate of
+  # the big package should cost no more than a validate of the small one (docs/performance.md "Package cache").
+  small="$repo/examples/local-demo.tgz"
+  cmds=(--command-name "ours repeat validate" "$(cmd ours repeat profile validate --tgz "$big")"
+        --command-name "ours validate small example" "$(cmd ours small profile validate --tgz "$small")"
+        --command-name "ours validate small example, no cache"
+        "$(envs ours small-nocache) PK3S_INFRA_PACKAGE_CACHE_BYTES=0 $(entry ours) profile validate --tgz $small")
   [ -n "$bash_engine" ] && cmds+=(--command-name "bash validate" "$(cmd bash repeat profile validate --tgz "$big")")
   hf repeat-validate "${cmds[@]}"
 fi

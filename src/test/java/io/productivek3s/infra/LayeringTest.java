@@ -28,7 +28,8 @@ class LayeringTest {
     private static final String ROOT = "io.productivek3s.infra";
     private static final String[] LIBRARIES = {ROOT + ".pkg..", ROOT + ".env..", ROOT + ".state..", ROOT + ".exec..",
         ROOT + ".core..", ROOT + ".catalog..", ROOT + ".telemetry..", ROOT + ".export..", ROOT + ".source..",
-        ROOT + ".scenario..", ROOT + ".log..", ROOT + ".paths..", ROOT + ".util..", ROOT + ".run..", ROOT + ".fs.."};
+        ROOT + ".scenario..", ROOT + ".log..", ROOT + ".paths..", ROOT + ".util..", ROOT + ".run..", ROOT + ".fs..",
+        ROOT + ".cache.."};
 
     private static JavaClasses classes;
 
@@ -62,12 +63,30 @@ class LayeringTest {
                 .check(classes);
     }
 
-    /** The file identity and digest memo are shared by the state and the package cache, so they know neither. */
+    /**
+     * The file identity, digest memo and tree copier are shared by the state, the package cache and source
+     * packaging, so they know none of them.
+     */
     @Test
     void theFilesystemPrimitivesStandAlone() {
         noClasses().that().resideInAPackage(ROOT + ".fs..")
                 .should().dependOnClassesThat().resideInAnyPackage(ROOT + ".state..", ROOT + ".catalog..", ROOT + ".run..",
-                        ROOT + ".action..")
+                        ROOT + ".action..", ROOT + ".cache..", ROOT + ".source..")
+                .check(classes);
+    }
+
+    /**
+     * The package cache is its own slice (docs/architecture.md "Package cache"): the actions that extract or
+     * validate a package use it; it stands on the filesystem primitives, the package reader and the user cache
+     * directory, and knows nothing of state, runs or the launcher.
+     */
+    @Test
+    void thePackageCacheIsItsOwnSlice() {
+        noClasses().that().resideOutsideOfPackages(ROOT + ".cache..", ROOT + ".action..")
+                .should().dependOnClassesThat().resideInAPackage(ROOT + ".cache..").check(classes);
+        noClasses().that().resideInAPackage(ROOT + ".cache..")
+                .should().dependOnClassesThat().resideInAnyPackage(ROOT + ".state..", ROOT + ".run..", ROOT + ".exec..",
+                        ROOT + ".source..", ROOT + ".export..", ROOT + ".telemetry..", ROOT + ".core..")
                 .check(classes);
     }
 

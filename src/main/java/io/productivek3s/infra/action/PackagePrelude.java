@@ -5,7 +5,7 @@ import io.productivek3s.infra.run.EngineContext;
 import io.productivek3s.infra.run.Workspace;
 
 import io.productivek3s.infra.EngineException;
-import io.productivek3s.infra.catalog.PackageCache;
+import io.productivek3s.infra.cache.PackageCache;
 import io.productivek3s.infra.core.CoreDefaults;
 import io.productivek3s.infra.core.CoreSettings;
 import io.productivek3s.infra.core.Release;
@@ -15,7 +15,6 @@ import io.productivek3s.infra.env.EnvValue;
 import io.productivek3s.infra.env.Layer;
 import io.productivek3s.infra.env.Origin;
 import io.productivek3s.infra.exec.ExecLimits;
-import io.productivek3s.infra.exec.LingeringProcesses;
 import io.productivek3s.infra.log.Log;
 import io.productivek3s.infra.pkg.CompatibilityGate;
 import io.productivek3s.infra.pkg.ExtractionLimits;
@@ -150,28 +149,13 @@ public final class PackagePrelude {
                 origins, overrideIdentity, overrideHint);
     }
 
-    /**
-     * A package seen before comes from the verified cache instead of being inflated again: copied, or for a big one
-     * lent as it is and given back (if unchanged) when the workspace closes, after every child of the run has exited.
-     */
+    /** A package seen before comes from the verified cache (a private copy) instead of being inflated again. */
     private ProfileArchive.Extracted extract(PackageSource.Resolved source, String displayPath, Workspace workspace) {
         Path workDir = workspace.subdir("package");
         ExtractionLimits limits = ExtractionLimits.fromEnv(context.env());
-        Optional<PackageCache> cache = PackageCache.open(context.env(), log::debug);
-        if (cache.isEmpty()) {
-            return ProfileArchive.extractWithDigest(source.file(), displayPath, workDir, limits);
-        }
-        PackageCache.Checkout checkout = cache.get().checkout(source.file(), displayPath, workDir, limits,
-                LingeringProcesses.supported());
-        checkout.loan().ifPresent(loan -> workspace.beforeRemoval(() -> {
-            Optional<String> inUse = LingeringProcesses.using(loan.tree());
-            if (inUse.isPresent()) {
-                loan.forfeit(inUse.get());
-            } else {
-                loan.giveBack();
-            }
-        }));
-        return checkout.extracted();
+        return PackageCache.open(context.env(), log::debug)
+                .map(cache -> cache.extract(source.file(), displayPath, workDir, limits))
+                .orElseGet(() -> ProfileArchive.extractWithDigest(source.file(), displayPath, workDir, limits));
     }
 
     /** Required inputs and the no-override warning (§11), run after command-specific checks. */

@@ -3,7 +3,7 @@ package io.productivek3s.infra.action;
 import io.productivek3s.infra.run.EngineContext;
 
 import io.productivek3s.infra.EngineException;
-import io.productivek3s.infra.catalog.PackageCache;
+import io.productivek3s.infra.cache.PackageCache;
 import io.productivek3s.infra.env.EnvFile;
 import io.productivek3s.infra.env.EnvStack;
 import io.productivek3s.infra.env.Layer;

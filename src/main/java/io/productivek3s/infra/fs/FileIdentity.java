@@ -34,14 +34,6 @@ public record FileIdentity(long device, long inode, long size, long mtimeNanos, 
                 nanos((FileTime) a.get("lastModifiedTime")), nanos((FileTime) a.get("ctime")), (Integer) a.get("mode"));
     }
 
-    /**
-     * How a directory is recorded: its times change whenever an entry is added or removed, also by a run that has
-     * put back what it found, so they are replaced by the number of entries and left out.
-     */
-    public FileIdentity asDirectory(int entries) {
-        return new FileIdentity(device, inode, entries, 0, 0, mode);
-    }
-
     /** Same inode, bytes and times but the change time: what a hard link made or removed elsewhere does to a file. */
     public boolean onlyChangeTimeDiffers(FileIdentity other) {
         return device == other.device && inode == other.inode && size == other.size && mtimeNanos == other.mtimeNanos

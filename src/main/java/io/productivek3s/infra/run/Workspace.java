@@ -7,8 +7,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,7 +18,6 @@ import java.util.Map;
 public final class Workspace implements AutoCloseable {
     private final Path dir;
     private final Thread hook;
-    private final List<Runnable> beforeRemoval = new ArrayList<>();
 
     private Workspace(Path dir) {
         this.dir = dir;
@@ -56,26 +53,14 @@ public final class Workspace implements AutoCloseable {
         }
     }
 
-    /**
-     * Runs {@code action} when the workspace is closed, before its directory is deleted (e.g. to give a lent package
-     * tree back). Not run when a signal ends the JVM: the directory is then simply deleted.
-     */
-    public void beforeRemoval(Runnable action) {
-        beforeRemoval.add(action);
-    }
-
     @Override
     public void close() {
+        // Links in it are removed, never followed (Files2.deleteRecursively): whatever a run left there.
+        Files2.deleteQuietly(dir);
         try {
-            beforeRemoval.forEach(Runnable::run);
-        } finally {
-            // whatever an action did, the directory goes (contract §8.3)
-            Files2.deleteQuietly(dir);
-            try {
-                ShutdownHooks.remove(hook);
-            } catch (IllegalStateException ignored) {
-                // already shutting down: the hook runs anyway
-            }
+            ShutdownHooks.remove(hook);
+        } catch (IllegalStateException ignored) {
+            // already shutting down: the hook runs anyway
         }
     }
 }

@@ -12,6 +12,7 @@ import io.productivek3s.infra.pkg.ReproducibleTarGz;
 import io.productivek3s.infra.scenario.BuiltInScenario;
 import io.productivek3s.infra.scenario.Scenario;
 import io.productivek3s.infra.util.Digests;
+import io.productivek3s.infra.fs.TreeCopier;
 import io.productivek3s.infra.util.Files2;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -108,9 +109,12 @@ public final class SourcePackager {
         Scenario scenario = profile.scenario();
         Files.writeString(stage.resolve("profile.yaml"), manifest(profile), StandardCharsets.UTF_8);
         Files.copy(profile.file(), stage.resolve("profile.env"));
-        TreeCopy.copy(sources.scenarioDir(), stage.resolve(scenario.path()), TreeCopy::scenarioFile);
+        // Links and execute bits as they are (the package validator judges them); special files are never copied.
+        TreeCopier copier = new TreeCopier(skipped -> { });
+        TreeCopier.Options asTheyAre = TreeCopier.Options.standard().modes(TreeCopier.Modes.KEEP);
+        copier.copy(sources.scenarioDir(), stage.resolve(scenario.path()), asTheyAre.include(ScenarioFiles::included));
         if (sources.remoteRuntime().isPresent()) {
-            TreeCopy.copy(sources.remoteRuntime().get(), stage.resolve(REMOTE_CLUSTER_RUNTIME), (rel, directory) -> true);
+            copier.copy(sources.remoteRuntime().get(), stage.resolve(REMOTE_CLUSTER_RUNTIME), asTheyAre);
         }
         // Written last: the wrapper is the package's entry point even if the scenario tree had a file there.
         Path wrapper = stage.resolve(profile.installScript());

@@ -1,5 +1,6 @@
 package io.productivek3s.infra.state;
 
+import io.productivek3s.infra.fs.TreeCopier;
 import io.productivek3s.infra.util.Files2;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -11,14 +11,16 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
-import io.productivek3s.infra.catalog.PackageCache;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The package cache seen from outside: runs reuse one verified extraction, yet every run gets a private tree that
- * its scenario may change at will; concurrent runs and a run killed while filling the cache leave it consistent.
+ * The package cache seen from outside: runs reuse one verified extraction, yet every run gets a private copy that
+ * its scenario may change at will; concurrent runs and a run killed while filling the cache leave it consistent; an
+ * installer attacking its own tree or the cache entry (links in place of directories, planted links, mode, ACL and
+ * xattr changes, a writer that outlives the run) touches nothing outside and is never seen by a later run
+ * (docs/performance.md "Package cache").
  */
 class PackageCacheIT extends PackageTestBase {
     /** Prints what it finds in its package, then changes the package tree every way a scenario could. */
@@ -58,15 +60,8 @@ class PackageCacheIT extends PackageTestBase {
         return result.stdoutLines().stream().filter(line -> line.startsWith("seen: ")).toList();
     }
 
-    /** "copy": every run gets a copy of the entry; "lend": runs borrow the entry's own tree (PackageCache.LEND_VARIABLE). */
-    private void mode(Engine target, String mode) {
-        target.env(PackageCache.LEND_VARIABLE, mode.equals("lend") ? "always" : "never");
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"copy", "lend"})
-    void aScenarioChangingItsTreeNeverChangesWhatTheNextRunSees(String mode) throws Exception {
-        mode(engine, mode);
+    @Test
+    void aScenarioChangingItsTreeNeverChangesWhatTheNextRunSees() throws Exception {
         Path tgz = mutatingPackage();
         overrideFile("ONPREM_SERVER_IP=10.0.0.9\n");
         for (int run = 0; run < 3; run++) {
@@ -80,16 +75,13 @@ class PackageCacheIT extends PackageTestBase {
         assertNoTempLeft();
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"copy", "lend"})
-    void twoConcurrentRunsOfOnePackageEachGetACorrectPrivateTree(String mode) throws Exception {
-        mode(engine, mode);
+    @Test
+    void twoConcurrentRunsOfOnePackageEachGetACorrectPrivateTree() throws Exception {
         Path tgz = mutatingPackage();
         overrideFile("ONPREM_SERVER_IP=10.0.0.9\n");
         Engine other = Engine.fromRepo(home).prependPath(tools.bin())
                 .env("PK3S_PROFILE_STATE_DIR", home.resolve("state-2").toString())
                 .cwd(home.resolve("work"));
-        mode(other, mode);
         CompletableFuture<Engine.Result> first = CompletableFuture.supplyAsync(
                 () -> engine.run("profile", "install", "--tgz", tgz.toString(), "--env-file", "site.env"));
         CompletableFuture<Engine.Result> second = CompletableFuture.supplyAsync(
@@ -98,10 +90,7 @@ class PackageCacheIT extends PackageTestBase {
             assertThat(result.exitCode()).as(result.toString()).isZero();
             assertThat(seen(result)).containsExactly("seen: original 700 gone.txt state.txt tool.sh ");
         }
-        // copied: one entry; lent: a changed tree never goes back (the package is copied after the first such run,
-        // so a run that started late may have filled the cache again)
-        assertThat(list(packages().resolve("entries")).stream().filter(Files::isDirectory).toList())
-                .hasSizeBetween(mode.equals("copy") ? 1 : 0, 1);
+        assertThat(list(packages().resolve("entries")).stream().filter(Files::isDirectory).toList()).hasSize(1);
         assertThat(list(packages().resolve("tmp"))).isEmpty();
         Engine.Result after = engine.run("profile", "install", "--tgz", tgz.toString(), "--env-file", "site.env");
         assertThat(seen(after)).containsExactly("seen: original 700 gone.txt state.txt tool.sh ");
@@ -139,98 +128,85 @@ class PackageCacheIT extends PackageTestBase {
         assertThat(list(tmp)).isEmpty();
     }
 
-    @Test
-    void aLentTreeGoesBackAfterEveryRunThatOnlyAddedToIt() throws Exception {
-        mode(engine, "lend");
-        Path tgz = pack();
-        overrideFile("ONPREM_SERVER_IP=10.0.0.9\n");
-        List<String[]> commands = List.of(
-                new String[] {"profile", "install", "--tgz", tgz.toString(), "--env-file", "site.env", "--debug"},
-                new String[] {"profile", "install", "--tgz", tgz.toString(), "--env-file", "site.env", "--debug"},
-                new String[] {"profile", "status", "--tgz", tgz.toString(), "--env-file", "site.env", "--debug"});
-        for (int run = 0; run < commands.size(); run++) {
-            Engine.Result result = engine.run(commands.get(run));
-            assertThat(result.exitCode()).as(result.toString()).isZero();
-            assertThat(result.stderr()).as(result.toString())
-                    .contains(run == 0 ? "added to the cache and lent" : "lent from the cache")
-                    .contains("put back into the cache");
-            // the state the installer wrote into the lent tree was persisted, then removed from the tree
-            assertThat(stateDir.resolve("fixture-profile.runtime/generated/cluster.json")).isRegularFile();
-        }
-        Path tree = packages().resolve("entries").resolve(Digests.sha256(tgz)).resolve("tree");
-        try (Stream<Path> all = Files.walk(tree)) {
-            assertThat(all.map(p -> tree.relativize(p).toString())).noneMatch(p -> p.contains("generated") || p.contains("opentofu"));
-        }
-        assertNoTempLeft();
-    }
+    /**
+     * Attacks by an installer: on its own tree ({@code run-*}) or, through the cache directory it can find in its
+     * home, on the cache entry itself ({@code entry-*}). {@code $OUTSIDE} is a directory no run may touch.
+     */
+    private static final String ATTACKER = SEES_STATE + """
+            entry=$(ls -d "$HOME"/.cache/pk3s/packages/entries/*/tree 2>/dev/null | head -n 1 || true)
+            acl() {  # a default ACL granting another user rwx: the directory's mode stays as it was
+              python3 -c 'import os, struct, sys
+            e = lambda tag, perm, uid=0xFFFFFFFF: struct.pack("<HHI", tag, perm, uid)
+            os.setxattr(sys.argv[1], "system.posix_acl_default", struct.pack("<I", 2) + e(1, 7) + e(2, 7, os.getuid() + 1)
+                        + e(4, 0) + e(0x10, 7) + e(0x20, 0))' "$1"
+            }
+            case "${FIXTURE_ATTACK:-}" in
+              run-top-link) mv "$root" "$root.moved" && ln -s "$OUTSIDE" "$root" ;;
+              run-link-inside) rm "$root/data/state.txt" && ln -s "$OUTSIDE/victim.txt" "$root/data/state.txt"
+                               ln -s "$OUTSIDE" "$root/data/outside" ;;
+              run-chmod) chmod 0777 "$root/data" "$root" ;;
+              run-late-writer)
+                (cd "$root/data" && for i in $(seq 1 100); do echo late >> state.txt 2>/dev/null; sleep 0.05; done) \
+                  </dev/null >/dev/null 2>&1 &
+                echo $! > "$FIXTURE_PID" ;;
+              entry-top-link) rm -rf "$entry" && ln -s "$OUTSIDE" "$entry" ;;
+              entry-link-inside) rm "$entry/data/state.txt" && ln -s "$OUTSIDE/victim.txt" "$entry/data/state.txt" ;;
+              entry-chmod) chmod 0755 "$entry/data" ;;
+              entry-acl) acl "$entry/data" ;;
+              entry-xattr) python3 -c 'import os, sys; os.setxattr(sys.argv[1], "user.pk3s", b"x")' "$entry/data" ;;
+              entry-late-writer)
+                (cd "$entry/data" && for i in $(seq 1 100); do echo late >> state.txt 2>/dev/null; sleep 0.05; done) \
+                  </dev/null >/dev/null 2>&1 &
+                echo $! > "$FIXTURE_PID" ;;
+            esac
+            """;
 
-    @Test
-    void aProcessLeftRunningInTheTreeKeepsTheTreeOutOfTheCache() throws Exception {
-        mode(engine, "lend");
-        Path pidFile = home.resolve("daemon.pid");
-        fixture.file("scripts/install.sh", SEES_STATE + """
-                if [ -n "${FIXTURE_DAEMON_PID:-}" ]; then
-                  (cd "$root/data" && exec sleep 600 </dev/null >/dev/null 2>&1) &
-                  echo $! > "$FIXTURE_DAEMON_PID"
-                fi
-                """, true).file("data/state.txt", "original\n", false);
+    @ParameterizedTest
+    @ValueSource(strings = {"run-top-link", "run-link-inside", "run-chmod", "run-late-writer", "entry-top-link",
+        "entry-link-inside", "entry-chmod", "entry-acl", "entry-xattr", "entry-late-writer"})
+    void anInstallerAttackingItsTreeOrTheCacheTouchesNothingOutsideAndIsNeverSeenAgain(String attack) throws Exception {
+        Path outside = Files.createDirectories(home.resolve("outside"));
+        Files.writeString(outside.resolve("victim.txt"), "victim\n");
+        Files.createDirectories(outside.resolve("data"));
+        Files.writeString(outside.resolve("data/state.txt"), "outside\n");
+        Files.setPosixFilePermissions(outside, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path pidFile = home.resolve("writer.pid");
+        fixture.file("scripts/install.sh", ATTACKER, true).file("data/state.txt", "original\n", false);
         Path tgz = pack();
         overrideFile("ONPREM_SERVER_IP=10.0.0.9\n");
+        engine.env("OUTSIDE", outside.toString()).env("FIXTURE_PID", pidFile.toString());
+        String[] install = {"profile", "install", "--tgz", tgz.toString(), "--env-file", "site.env", "--debug"};
         try {
-            Engine.Result first = engine.env("FIXTURE_DAEMON_PID", pidFile.toString())
-                    .run("profile", "install", "--tgz", tgz.toString(), "--env-file", "site.env", "--debug");
+            Engine.Result first = engine.run(install);   // builds the entry; attacks the run's tree
             assertThat(first.exitCode()).as(first.toString()).isZero();
-            long daemon = Long.parseLong(Files.readString(pidFile).trim());
-            assertThat(first.stderr()).as(first.toString())
-                    .contains("not put back into the cache: process " + daemon + ", started by this run, still uses it");
-            assertThat(packages().resolve("entries").resolve(Digests.sha256(tgz))).doesNotExist();
+            Engine.Result attacked = engine.env("FIXTURE_ATTACK", attack).run(install);   // reuses the entry, attacks
+            assertThat(attacked.exitCode()).as(attacked.toString()).isZero();
+            assertThat(seen(attacked)).containsExactly("seen: original");
 
-            Engine.Result second = engine.unset("FIXTURE_DAEMON_PID")
-                    .run("profile", "install", "--tgz", tgz.toString(), "--env-file", "site.env", "--debug");
-            assertThat(second.exitCode()).as(second.toString()).isZero();
-            assertThat(seen(second)).containsExactly("seen: original");
-            assertThat(second.stderr()).doesNotContain("lent from the cache").doesNotContain("and lent");   // copied from now on
+            for (int run = 0; run < 2; run++) {
+                Engine.Result next = engine.unset("FIXTURE_ATTACK").run(install);
+                assertThat(next.exitCode()).as(next.toString()).isZero();
+                assertThat(seen(next)).as(next.toString()).containsExactly("seen: original");
+                if (run == 0 && attack.startsWith("entry-") && !attack.equals("entry-late-writer")) {
+                    assertThat(next.stderr()).contains("changed since it was built").contains("added to the cache");
+                }
+            }
+            // nothing outside the cache was touched: contents, links and mode as they were
+            assertThat(outside.resolve("victim.txt")).hasContent("victim");
+            assertThat(outside.resolve("data/state.txt")).hasContent("outside");
+            try (Stream<Path> all = Files.list(outside)) {
+                assertThat(all.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("victim.txt", "data");
+            }
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(outside)))
+                    .isEqualTo("rwxr-xr-x");
+            Path tree = packages().resolve("entries").resolve(Digests.sha256(tgz)).resolve("tree");
+            assertThat(Files.isSymbolicLink(tree)).isFalse();
+            assertNoTempLeft();
         } finally {
             if (Files.exists(pidFile)) {
                 ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim())).ifPresent(ProcessHandle::destroyForcibly);
             }
         }
-    }
-
-    @Test
-    void aRunKilledWhileItsTreeIsLentCostsTheNextRunOnlyARebuild() throws Exception {
-        mode(engine, "lend");
-        Path started = home.resolve("installer.started");
-        fixture.file("scripts/install.sh", SEES_STATE + """
-                if [ -n "${FIXTURE_STARTED:-}" ]; then : > "$FIXTURE_STARTED"; exec sleep 600; fi
-                """, true).file("data/state.txt", "original\n", false);
-        Path tgz = pack();
-        overrideFile("ONPREM_SERVER_IP=10.0.0.9\n");
-        Path entry = packages().resolve("entries").resolve(Digests.sha256(tgz));
-
-        Process victim = engine.env("FIXTURE_STARTED", started.toString())
-                .start("profile", "install", "--tgz", tgz.toString(), "--env-file", "site.env");
-        for (int i = 0; i < 3000 && !Files.exists(started); i++) {
-            Thread.sleep(10);
-        }
-        assertThat(started).as("the installer ran with the tree lent").exists();
-        assertThat(entry.resolve("lent")).isRegularFile();
-        assertThat(entry.resolve("tree")).doesNotExist();
-        victim.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
-        victim.destroyForcibly();   // SIGKILL: the tree is never given back
-        victim.waitFor();
-
-        for (int run = 0; run < 2; run++) {
-            Engine.Result result = engine.unset("FIXTURE_STARTED")
-                    .run("profile", "install", "--tgz", tgz.toString(), "--env-file", "site.env", "--debug");
-            assertThat(result.exitCode()).as(result.toString()).isZero();
-            assertThat(seen(result)).containsExactly("seen: original");
-            assertThat(result.stderr()).contains(run == 0 ? "is lent to another run" : "lent from the cache")
-                    .contains("put back into the cache");
-        }
-        assertThat(entry.resolve("tree/data/state.txt")).hasContent("original");
-        assertThat(entry.resolve("lent")).doesNotExist();
-        assertNoTempLeft();
     }
 
     private static List<Path> list(Path dir) throws IOException {

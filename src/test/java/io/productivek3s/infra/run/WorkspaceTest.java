@@ -1,41 +1,29 @@
 package io.productivek3s.infra.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The run's private directory: actions run before it goes, and it goes even when one of them fails. */
+/** The run's private directory goes on close, and a link the run left in it is removed, never followed. */
 class WorkspaceTest {
     @TempDir
     Path tmp;
 
     @Test
-    void actionsRunBeforeTheDirectoryIsRemovedInTheOrderGiven() throws Exception {
-        Workspace workspace = Workspace.create(Map.of("TMPDIR", tmp.toString()));
-        Path file = Files.writeString(workspace.subdir("package").resolve("f"), "x");
-        List<String> seen = new ArrayList<>();
-        workspace.beforeRemoval(() -> seen.add("first saw " + Files.exists(file)));
-        workspace.beforeRemoval(() -> seen.add("second"));
+    void closingRemovesTheDirectoryButNothingALinkInItPointsAt() throws Exception {
+        Path outside = Files.createDirectories(tmp.resolve("outside"));
+        Path kept = Files.writeString(outside.resolve("kept"), "x");
+        Workspace workspace = Workspace.create(Map.of("TMPDIR", tmp.resolve("runs").toString()));
+        Path pkg = workspace.subdir("package");
+        Files.writeString(pkg.resolve("f"), "x");
+        Files.createSymbolicLink(pkg.resolve("link"), outside);
+        Files.createSymbolicLink(workspace.dir().resolve("top"), outside);
         workspace.close();
-        assertThat(seen).containsExactly("first saw true", "second");
         assertThat(workspace.dir()).doesNotExist();
-    }
-
-    @Test
-    void aFailingActionStillLeavesNoDirectoryBehind() {
-        Workspace workspace = Workspace.create(Map.of("TMPDIR", tmp.toString()));
-        workspace.subdir("package");
-        workspace.beforeRemoval(() -> {
-            throw new IllegalStateException("boom");
-        });
-        assertThatThrownBy(workspace::close).hasMessage("boom");
-        assertThat(workspace.dir()).doesNotExist();
+        assertThat(kept).hasContent("x");
     }
 }

@@ -1,6 +1,7 @@
-package io.productivek3s.infra.catalog;
+package io.productivek3s.infra.cache;
 
 import io.productivek3s.infra.fs.FileIdentity;
+import io.productivek3s.infra.fs.TreeCopier;
 import io.productivek3s.infra.pkg.PackageListing;
 import io.productivek3s.infra.pkg.ProfileArchive;
 import java.io.BufferedInputStream;
@@ -11,32 +12,30 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 /**
  * What a cached extraction must look like, stored as {@code entry.bin} next to the tree: the package's scan result
- * (so {@code validate} needs no read of the archive) followed by every path of the extracted tree with the
- * {@link FileIdentity} it had when the entry was built, parents before children. A directory's identity carries its
- * number of entries in place of size and times ({@link FileIdentity#asDirectory}): an added or removed entry changes
- * the count, a replaced one the inode of that entry.
+ * (so {@code validate} needs no read of the archive) followed by every path of the extracted tree, its root
+ * included, with the {@link FileIdentity} it had when the entry was built, in the order {@link TreeCopier} walks a
+ * tree. Directories are recorded like files, change time included, so a mode, ACL or xattr change on one (which only
+ * the change time shows) is seen as surely as an added, removed or replaced entry.
  *
- * <p>Paths are written while the tree is walked and read back one at a time while it is cloned, never held as a
- * list: a 100,000-file package would otherwise keep ~170 bytes per path alive for the whole copy. A binary format
- * because the record of a big package is read on every run.
+ * <p>Paths are written while the tree is walked and read back one at a time while it is copied ({@link Check}),
+ * never held as a list: a 100,000-file package would otherwise keep ~170 bytes per path alive for the whole copy. A
+ * binary format because the record of a big package is read on every run.
  */
 final class TreeRecord {
-    // 3: a directory is recorded by device, inode, mode and its number of entries, not by its times, so that a tree
-    // lent to a run (PackageCache) can be handed back after the run's own additions are removed, unrecorded.
-    private static final int FORMAT = 3;
+    // 4: the root is recorded, directories with their times, paths in TreeCopier's (sorted) order; no tree is lent.
+    private static final int FORMAT = 4;
+    /** Files of this size and more are checked again after their copy: a write racing a long copy shows there. */
+    static final long RECHECK_MIN_BYTES = 1024 * 1024;
     /** Ends the path list (kinds are 0..2). */
     private static final int END = 0x7f;
 
@@ -58,49 +57,30 @@ final class TreeRecord {
     }
 
     /**
-     * Writes the record of the freshly extracted {@code tree} (pre-order, links not followed) to {@code raw}.
+     * Writes the record of the freshly extracted {@code tree} (links not followed) to {@code raw}.
      *
-     * @return bytes of regular files, what the entry costs on disk
+     * @return bytes of regular files (what the entry costs on disk) and the latest change time of a path
      */
-    static long capture(ProfileArchive.Scanned scanned, Path tree, OutputStream raw) throws IOException {
+    static Captured capture(ProfileArchive.Scanned scanned, Path tree, OutputStream raw) throws IOException {
         DataOutputStream out = new DataOutputStream(new BufferedOutputStream(raw, 64 * 1024));
         writeHead(out, scanned);
-        long bytes = captureChildren(list(tree), "", out);
-        out.writeByte(END);
-        out.flush();
-        return bytes;
-    }
-
-    static List<Path> list(Path dir) throws IOException {
-        List<Path> children = new ArrayList<>();
-        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
-            stream.forEach(children::add);
-        }
-        return children;
-    }
-
-    private static long captureChildren(List<Path> children, String rel, DataOutputStream out) throws IOException {
-        long bytes = 0;
-        for (Path child : children) {
-            String path = rel.isEmpty() ? child.getFileName().toString() : rel + "/" + child.getFileName();
-            FileIdentity identity = FileIdentity.read(child);
+        long[] bytes = {0, Long.MIN_VALUE};
+        TreeCopier.walk(tree, (rel, path, identity) -> {
             Kind kind = kindOf(identity.mode());
             if (kind == null) {
-                throw new IOException("unexpected file type in an extracted package: " + child);
+                throw new IOException("unexpected file type in an extracted package: " + path);
             }
-            if (kind == Kind.DIRECTORY) {
-                List<Path> entries = list(child);
-                writeNode(out, new Node(path, kind, identity.asDirectory(entries.size()), null));
-                bytes += captureChildren(entries, path, out);
-            } else {
-                writeNode(out, new Node(path, kind, identity,
-                        kind == Kind.SYMLINK ? Files.readSymbolicLink(child).toString() : null));
-                if (kind == Kind.FILE) {
-                    bytes += identity.size();
-                }
-            }
-        }
-        return bytes;
+            writeNode(out, new Node(rel, kind, identity, kind == Kind.SYMLINK ? Files.readSymbolicLink(path).toString() : null));
+            bytes[0] += kind == Kind.FILE ? identity.size() : 0;
+            bytes[1] = Math.max(bytes[1], Math.max(identity.ctimeNanos(), identity.mtimeNanos()));
+        });
+        out.writeByte(END);
+        out.flush();
+        return new Captured(bytes[0], bytes[1]);
+    }
+
+    /** What {@link #capture} saw: bytes of regular files, and the latest change or modification time. */
+    record Captured(long bytes, long latestChangeNanos) {
     }
 
     static Kind kindOf(int mode) {
@@ -115,7 +95,7 @@ final class TreeRecord {
     /** The scan result alone (what validate needs), or empty when it is not one this version wrote. */
     static Optional<ProfileArchive.Scanned> readScanned(InputStream raw) {
         try {
-            return Optional.of(readHead(new DataInputStream(new BufferedInputStream(raw, 64 * 1024)), true));
+            return Optional.of(readHead(new DataInputStream(new BufferedInputStream(raw, 64 * 1024))));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
@@ -129,24 +109,12 @@ final class TreeRecord {
 
         /** @throws IOException when the head is not one this version wrote */
         Reader(InputStream raw) throws IOException {
-            this(raw, true);
-        }
-
-        private Reader(InputStream raw, boolean listing) throws IOException {
             this.in = new DataInputStream(new BufferedInputStream(raw, 64 * 1024));
             try {
-                this.scanned = readHead(in, listing);
+                this.scanned = readHead(in);
             } catch (RuntimeException e) {
                 throw new IOException("damaged record", e);
             }
-        }
-
-        /**
-         * A reader for the paths only: its {@link #scanned()} keeps the digest, root prefix and {@code profile.env}
-         * but not the listing's file and directory sets (a 100,000-file package's sets are ~15 MB of strings).
-         */
-        static Reader pathsOnly(InputStream raw) throws IOException {
-            return new Reader(raw, false);
         }
 
         ProfileArchive.Scanned scanned() {
@@ -175,6 +143,60 @@ final class TreeRecord {
             FileIdentity id = new FileIdentity(in.readLong(), in.readLong(), in.readLong(), in.readLong(),
                     in.readLong(), in.readInt());
             return new Node(path, kind, id, kind == Kind.SYMLINK ? in.readUTF() : null);
+        }
+    }
+
+    /** The cache entry changed since it was recorded. */
+    static final class TamperedException extends IOException {
+        TamperedException(String path) {
+            super("cached package tree changed since it was built: " + (path.isEmpty() ? "." : path));
+        }
+    }
+
+    /**
+     * Checks a tree against its record while {@link TreeCopier} copies it: each path it visits must be the next one
+     * recorded, with the recorded identity (and link target); {@link #finish} then finds nothing left. So any write,
+     * chmod, ACL or xattr change, replacement, addition or removal (each changes a path, an inode or a change time)
+     * stops the copy before the run sees the tree. A damaged record counts as tampering: the entry is rebuilt.
+     */
+    static final class Check implements TreeCopier.Watch {
+        private final Reader record;
+
+        Check(Reader record) {
+            this.record = record;
+        }
+
+        @Override
+        public void visit(String rel, Path path, FileIdentity identity) throws IOException {
+            Node node = next();
+            if (node == null || !node.path().equals(rel) || !node.identity().equals(identity)
+                    || node.kind() == Kind.SYMLINK && !Files.readSymbolicLink(path).toString().equals(node.linkTarget())) {
+                throw new TamperedException(rel);
+            }
+        }
+
+        /** The bytes just copied must still be the recorded ones (small files are copied right after their check). */
+        @Override
+        public void copied(String rel, Path path, FileIdentity identity) throws IOException {
+            if (identity.size() >= RECHECK_MIN_BYTES && !FileIdentity.read(path).equals(identity)) {
+                throw new TamperedException(rel);
+            }
+        }
+
+        /** After the walk: no recorded path was left unvisited. */
+        void finish() throws IOException {
+            Node node = next();
+            if (node != null) {
+                throw new TamperedException(node.path());
+            }
+        }
+
+        private Node next() throws TamperedException {
+            try {
+                return record.next();
+            } catch (IOException e) {
+                throw new TamperedException("entry.bin (" + e.getMessage() + ")");
+            }
         }
     }
 
@@ -214,7 +236,7 @@ final class TreeRecord {
         }
     }
 
-    private static ProfileArchive.Scanned readHead(DataInputStream in, boolean keepListing) throws IOException {
+    private static ProfileArchive.Scanned readHead(DataInputStream in) throws IOException {
         if (in.readInt() != FORMAT) {
             throw new IOException("not a record of this version");
         }
@@ -224,8 +246,8 @@ final class TreeRecord {
         String prefix = in.readUTF();
         byte[] manifest = readBytes(in);
         Optional<byte[]> env = in.readBoolean() ? Optional.of(readBytes(in)) : Optional.empty();
-        Set<String> files = readStrings(in, keepListing);
-        Set<String> directories = readStrings(in, keepListing);
+        Set<String> files = readStrings(in);
+        Set<String> directories = readStrings(in);
         int links = count(in);
         Map<String, String> symlinks = new HashMap<>();
         for (int i = 0; i < links; i++) {
@@ -264,15 +286,11 @@ final class TreeRecord {
         }
     }
 
-    private static Set<String> readStrings(DataInputStream in, boolean keep) throws IOException {
+    private static Set<String> readStrings(DataInputStream in) throws IOException {
         int n = count(in);
         Set<String> set = new HashSet<>();
         for (int i = 0; i < n; i++) {
-            if (keep) {
-                set.add(in.readUTF());
-            } else {
-                in.skipNBytes(in.readUnsignedShort());   // readUTF's length prefix, then the bytes
-            }
+            set.add(in.readUTF());
         }
         return set;
     }

@@ -1,4 +1,4 @@
-package io.productivek3s.infra.catalog;
+package io.productivek3s.infra.cache;
 
 import io.productivek3s.infra.fs.DigestMemo;
 import io.productivek3s.infra.fs.FileIdentity;
@@ -15,19 +15,14 @@ import java.util.Optional;
  * Where the package cache keeps its {@link DigestMemo} entries, so that an unchanged 200 MB package is not read again
  * just to learn its digest: {@code <dir>/<sha256 of the real path>} holds one entry line. The rule is the memo's; a
  * stamp is taken on the cache's filesystem ({@code <dir>/.clock}) before a package is read.
- *
- * <p>The same digest is also written to {@code <seen>/<dev>.<ino>.<size>.<mtime s>.<ctime s>}, a name the launcher
- * computes with one {@code stat}: it gives C2 to a run over a big package only when the run will really hash or
- * inflate it (docs/performance.md "JIT"). A hint only: a stale or missing one changes JIT flags, never a result.
+
  */
 final class PackageDigests {
     private final Path dir;
-    private final Path seen;
     private final FsClock clock;
 
-    PackageDigests(Path dir, Path seen) {
+    PackageDigests(Path dir) {
         this.dir = dir;
-        this.seen = seen;
         this.clock = new FsClock(dir.resolve(".clock"));
     }
 
@@ -41,6 +36,19 @@ final class PackageDigests {
             return clock.after(identity.ctimeNanos());
         } catch (IOException e) {
             return Optional.empty();
+        }
+    }
+
+    /**
+     * Whether the filesystem clock has moved past {@code nanos} (a change time just made on the cache's filesystem),
+     * waiting one tick at most: a later change of such a file then gets a later change time, so it cannot keep the
+     * identity recorded now (the memo's rule, applied to a cache entry's tree).
+     */
+    boolean clockPast(long nanos) {
+        try {
+            return clock.after(nanos).isPresent();
+        } catch (IOException e) {
+            return false;
         }
     }
 
@@ -59,29 +67,23 @@ final class PackageDigests {
 
     /**
      * Stores {@code sha256} for the file read with identity {@code before} after {@code stamp}, if the file has not
-     * changed since and the rule can vouch for it.
+     * changed since and the rule can vouch for it; whether it did (the next run then does not read the file).
      */
-    void remember(Path realFile, FileIdentity before, Optional<FsClock.Stamp> stamp, String sha256) {
+    boolean remember(Path realFile, FileIdentity before, Optional<FsClock.Stamp> stamp, String sha256) {
         if (stamp.isEmpty() || FileIdentity.of(realFile).filter(before::equals).isEmpty()) {
-            return;
+            return false;
         }
         Optional<DigestMemo.Entry> entry = DigestMemo.Entry.of(before, stamp.get(), sha256);
         try {
             if (entry.isEmpty()) {
                 Files.deleteIfExists(dir.resolve(key(realFile)));
-                return;
+                return false;
             }
             Files2.writeAtomically(dir.resolve(key(realFile)), entry.get().encode() + "\n", Files2.FILE_PRIVATE);
-            Files2.writeAtomically(seen.resolve(seenName(before)), sha256 + "\n", Files2.FILE_PRIVATE);
+            return true;
         } catch (IOException e) {
-            // the memo is an optimization; the next run hashes again
+            return false;   // the memo is an optimization; the next run hashes again
         }
-    }
-
-    /** As the launcher's {@code stat -L -c '%d.%i.%s.%Y.%Z'}: whole seconds, which is all a hint needs. */
-    static String seenName(FileIdentity id) {
-        return id.device() + "." + id.inode() + "." + id.size() + "." + Math.floorDiv(id.mtimeNanos(), 1_000_000_000L)
-                + "." + Math.floorDiv(id.ctimeNanos(), 1_000_000_000L);
     }
 
     private static String key(Path realFile) {

@@ -1,9 +1,10 @@
-package io.productivek3s.infra.catalog;
+package io.productivek3s.infra.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.productivek3s.infra.fs.FileIdentity;
+import io.productivek3s.infra.fs.TreeCopier;
 import io.productivek3s.infra.pkg.PackageListing;
 import io.productivek3s.infra.pkg.ProfileArchive;
 import java.io.ByteArrayInputStream;
@@ -39,12 +40,12 @@ class TreeRecordTest {
         Files.writeString(tree.resolve("d/f"), "12345");
         Files.createSymbolicLink(tree.resolve("d/l"), Path.of("f"));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        bytes[0] = TreeRecord.capture(SCANNED, tree, out);
+        bytes[0] = TreeRecord.capture(SCANNED, tree, out).bytes();
         return out.toByteArray();
     }
 
     @Test
-    void everyPathComesBackOnceParentsFirstWithItsIdentity() throws IOException {
+    void everyPathComesBackOnceInNameOrderParentsFirstWithItsIdentity() throws IOException {
         long[] bytes = new long[1];
         byte[] record = capture(bytes);
         assertThat(bytes[0]).isEqualTo(8 + 4 + 5);
@@ -56,33 +57,34 @@ class TreeRecordTest {
         List<String> paths = new ArrayList<>();
         for (TreeRecord.Node node = reader.next(); node != null; node = reader.next()) {
             paths.add(node.path());
-            FileIdentity live = FileIdentity.read(tree.resolve(node.path()));
-            // a directory by its number of entries, not its times (which change when a lent tree is put back)
-            assertThat(node.identity()).isEqualTo(node.kind() == TreeRecord.Kind.DIRECTORY ? live.asDirectory(2) : live);
+            // directories too, with their times: a mode, ACL or xattr change on one shows in its change time
+            assertThat(node.identity()).isEqualTo(FileIdentity.read(tree.resolve(node.path())));
             if (node.path().equals("d/l")) {
                 assertThat(node.kind()).isEqualTo(TreeRecord.Kind.SYMLINK);
                 assertThat(node.linkTarget()).isEqualTo("f");
             }
         }
-        assertThat(paths).containsExactlyInAnyOrder("profile.yaml", "profile.env", "d", "d/f", "d/l");
-        assertThat(paths.indexOf("d")).isLessThan(paths.indexOf("d/f")).isLessThan(paths.size());
+        // the root first, then TreeCopier's walk: pre-order, names sorted
+        assertThat(paths).containsExactly("", "d", "d/f", "d/l", "profile.env", "profile.yaml");
         assertThat(reader.next()).isNull();
     }
 
     @Test
-    void aPathsOnlyReaderGivesTheSamePathsWithoutTheListing() throws IOException {
+    void aCheckPassesTheUnchangedTreeAndStopsAtTheFirstDifference() throws IOException {
         byte[] record = capture(new long[1]);
-        TreeRecord.Reader full = new TreeRecord.Reader(new ByteArrayInputStream(record));
-        TreeRecord.Reader paths = TreeRecord.Reader.pathsOnly(new ByteArrayInputStream(record));
-        assertThat(paths.scanned().listing().files()).isEmpty();
-        assertThat(full.scanned().listing().files()).isNotEmpty();
-        assertThat(paths.scanned().sha256()).isEqualTo(SCANNED.sha256());
-        assertThat(paths.scanned().listing().rootPrefix()).isEqualTo(SCANNED.listing().rootPrefix());
-        assertThat(paths.scanned().listing().profileEnv().get()).isEqualTo(SCANNED.listing().profileEnv().get());
-        for (TreeRecord.Node node = full.next(); node != null; node = full.next()) {
-            assertThat(paths.next()).isEqualTo(node);
-        }
-        assertThat(paths.next()).isNull();
+        check(record);   // unchanged: every path visited, nothing left over
+        Files.writeString(tree.resolve("d/extra"), "x");
+        assertThatThrownBy(() -> check(record)).isInstanceOf(TreeRecord.TamperedException.class)
+                .hasMessageContaining(": d");   // the directory's times changed first
+        Files.delete(tree.resolve("d/extra"));
+        Files.delete(tree.resolve("profile.yaml"));
+        assertThatThrownBy(() -> check(record)).isInstanceOf(TreeRecord.TamperedException.class);
+    }
+
+    private void check(byte[] record) throws IOException {
+        TreeRecord.Check check = new TreeRecord.Check(new TreeRecord.Reader(new ByteArrayInputStream(record)));
+        TreeCopier.walk(tree, check);
+        check.finish();
     }
 
     @Test

@@ -1,4 +1,4 @@
-package io.productivek3s.infra.catalog;
+package io.productivek3s.infra.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -115,9 +116,9 @@ class PackageCacheTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"rewrite", "append", "delete", "chmod", "add", "replace", "touch-back"})
-    void aTamperedEntryIsDetectedDroppedAndRebuilt(String tampering) throws IOException, InterruptedException {
+    void aTamperedEntryIsDetectedDroppedAndRebuilt(String tampering) throws IOException {
+        // no wait: an entry is published only once the filesystem clock is past its last change
         String sha = extract(cache(1 << 30), tgz).sha256();
-        Thread.sleep(30);   // past the kernel's timestamp granularity, as any later tampering is
         Path entryTree = cache(1 << 30).entryDir(sha).resolve("tree");
         Path data = entryTree.resolve("scenarios/demo/data.txt");
         if (!changeFile(data, tampering)) {
@@ -140,17 +141,16 @@ class PackageCacheTest {
     }
 
     @Test
-    void leastRecentlyUsedEntriesAreEvictedBeyondTheLimit() throws IOException, InterruptedException {
+    void leastRecentlyUsedEntriesAreEvictedBeyondTheLimit() throws IOException {
         Path a = pkg("a", "a".repeat(4000));
         Path b = pkg("b", "b".repeat(4000));
         Path c = pkg("c", "c".repeat(4000));
         long limit = 9000;   // room for two entries of ~4 KB
         String shaA = extract(cache(limit), a).sha256();
-        Thread.sleep(20);
         String shaB = extract(cache(limit), b).sha256();
-        Thread.sleep(20);
-        extract(cache(limit), a);   // a is now more recent than b
-        Thread.sleep(20);
+        // last use is the lock's mtime: set explicitly instead of waiting for the clock; a is more recent than b
+        Files.setLastModifiedTime(area.resolve("entries/" + shaB + ".lock"), FileTime.fromMillis(1_000_000L));
+        Files.setLastModifiedTime(area.resolve("entries/" + shaA + ".lock"), FileTime.fromMillis(2_000_000L));
         String shaC = extract(cache(limit), c).sha256();
         assertThat(cache(limit).entryDir(shaB)).doesNotExist();
         assertThat(cache(limit).entryDir(shaA)).isDirectory();
@@ -244,185 +244,77 @@ class PackageCacheTest {
         assertThat(reused()).isTrue();
     }
 
-    // --- lending: the entry's own tree moved into the run and put back when unchanged ---
-
-    private PackageCache.Checkout borrow(Path archive) throws IOException {
-        Path target = Files.createDirectory(sandbox.resolve("run-" + ++runs),
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        return new PackageCache(area, 1 << 30, PackageCache.Lend.ALWAYS, debug::add)
-                .checkout(archive, archive.getFileName().toString(), target, LIMITS, true);
-    }
-
-    private boolean said(String text) {
-        return debug.stream().anyMatch(line -> line.contains(text));
-    }
-
-    @Test
-    void aLentTreeComesBackWithoutWhatTheRunAddedAndIsLentAgain() throws IOException {
-        PackageCache.Checkout first = borrow(tgz);
-        assertThat(first.loan()).isPresent();
-        String sha = first.extracted().sha256();
-        Path entry = cache(1 << 30).entryDir(sha);
-        Path root = first.extracted().root();
-        assertThat(entry.resolve("tree")).doesNotExist();   // nobody else sees it while lent
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(first.loan().get().tree())))
-                .isEqualTo("rwx------");
-        assertThat(root.resolve("scenarios/demo/data.txt")).hasContent("tf state");
-        // what a run adds: restored state, generated files, a new top-level file, a whole new directory tree
-        Files.createDirectories(root.resolve("scenarios/demo/generated/many"));
-        Files.writeString(root.resolve("scenarios/demo/generated/many/f1"), "state");
-        Files.writeString(root.resolve("scenarios/demo/.terraform.lock.hcl"), "lock");
-        Files.writeString(root.resolve("top.txt"), "top");
-        Files.writeString(first.loan().get().tree().resolve("beside-root"), "x");
-        // and what the engine itself does: the normalized env file written over profile.env (contract §10.7)
-        Files2.writeAtomically(root.resolve("profile.env"), "# normalized\nA=1\nB=2\n", Files2.FILE_PRIVATE);
-
-        first.loan().get().giveBack();
-        assertThat(said("put back into the cache")).as(String.join("\n", debug)).isTrue();
-        assertThat(entry.resolve("tree/scenarios/demo/generated")).doesNotExist();
-        assertThat(entry.resolve("tree/top.txt")).doesNotExist();
-        assertThat(entry.resolve("tree/profile.env")).hasContent("A=1");
-        assertThat(entry.resolve("lent")).doesNotExist();
-
-        debug.clear();
-        PackageCache.Checkout second = borrow(tgz);
-        assertThat(said("lent from the cache")).isTrue();
-        assertThat(second.extracted().root().resolve("scenarios/demo/run.sh")).hasContent("#!/bin/sh\necho hi");
-        assertThat(second.extracted().root().resolve("scenarios/demo/generated")).doesNotExist();
-        assertThat(Files.readSymbolicLink(second.extracted().root().resolve("scenarios/demo/link"))).isEqualTo(Path.of("data.txt"));
-        second.loan().get().giveBack();
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"rewrite", "append", "delete", "chmod", "replace", "touch-back", "dir-to-link", "rename"})
-    void aLentTreeChangedByTheRunNeverGoesBackAndThePackageIsCopiedFromThen(String change)
-            throws IOException, InterruptedException {
-        PackageCache.Checkout first = borrow(tgz);
-        Path root = first.extracted().root();
-        Thread.sleep(30);   // past the kernel's timestamp granularity
-        Path data = root.resolve("scenarios/demo/data.txt");
-        if (!changeFile(data, change)) {
-            switch (change) {
-                case "dir-to-link" -> {
-                    Files.move(root.resolve("scenarios/demo"), root.resolve("elsewhere"));
-                    Files.createSymbolicLink(root.resolve("scenarios/demo"), root.resolve("elsewhere"));
-                }
-                case "rename" -> {   // renamed away and back: same bytes, same inode, but a new ctime
-                    Files.move(data, root.resolve("moved"));
-                    Files.move(root.resolve("moved"), data);
-                }
-                default -> throw new IllegalArgumentException(change);
-            }
-        }
-        first.loan().get().giveBack();
-        assertThat(said("not put back")).as(String.join("\n", debug)).isTrue();
-        assertThat(cache(1 << 30).entryDir(first.extracted().sha256())).doesNotExist();
-
-        debug.clear();
-        PackageCache.Checkout next = borrow(tgz);
-        assertThat(next.loan()).as("a package whose runs change it is copied, not lent").isEmpty();
-        assertThat(next.extracted().root().resolve("scenarios/demo/data.txt")).hasContent("tf state");
-        debug.clear();
-        PackageCache.Checkout third = borrow(tgz);
-        assertThat(said("reused from the cache")).isTrue();
-        assertThat(third.loan()).isEmpty();
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"add", "add-top", "rewrite", "remove-dir-entry", "env", "env-mode"})
-    void aTamperedEntryIsNeverLent(String tampering) throws IOException, InterruptedException {
-        PackageCache.Checkout first = borrow(tgz);
-        first.loan().get().giveBack();
-        Thread.sleep(30);
-        Path tree = cache(1 << 30).entryDir(first.extracted().sha256()).resolve("tree");
-        switch (tampering) {
-            case "add" -> Files.writeString(tree.resolve("scenarios/demo/evil.sh"), "evil");
-            case "add-top" -> Files.writeString(tree.resolve("evil.sh"), "evil");
-            case "rewrite" -> Files.writeString(tree.resolve("scenarios/demo/data.txt"), "EVIL\n");
-            case "remove-dir-entry" -> Files.delete(tree.resolve("scenarios/demo/link"));
-            case "env" -> Files.writeString(tree.resolve("profile.env"), "A=2\n");   // checked by content
-            case "env-mode" -> Files.setPosixFilePermissions(tree.resolve("profile.env"), PosixFilePermissions.fromString("rwxrwxrwx"));
-            default -> throw new IllegalArgumentException(tampering);
-        }
-        debug.clear();
-        PackageCache.Checkout next = borrow(tgz);
-        assertThat(said("changed since it was built")).as(String.join("\n", debug)).isTrue();
-        Path root = next.extracted().root();
-        assertThat(root.resolve("scenarios/demo/data.txt")).hasContent("tf state");
-        assertThat(root.resolve("scenarios/demo/evil.sh")).doesNotExist();
-        assertThat(root.resolve("evil.sh")).doesNotExist();
-        assertThat(root.resolve("scenarios/demo/link")).isSymbolicLink();
-        assertThat(root.resolve("profile.env")).hasContent("A=1");
-    }
-
-    @Test
-    void whileATreeIsLentAnotherRunGetsItsOwnAndOnlyTheNewerEntryStays() throws IOException {
-        PackageCache.Checkout first = borrow(tgz);
-        debug.clear();
-        PackageCache.Checkout second = borrow(tgz);
-        assertThat(said("is lent to another run")).isTrue();
-        assertThat(second.loan()).isPresent();
-        assertThat(second.extracted().root()).isNotEqualTo(first.extracted().root());
-        assertThat(second.extracted().root().resolve("scenarios/demo/data.txt")).hasContent("tf state");
-
-        debug.clear();
-        first.loan().get().giveBack();
-        assertThat(said("rebuilt or evicted while lent")).isTrue();
-        second.loan().get().giveBack();
-        assertThat(said("put back into the cache")).isTrue();
-        debug.clear();
-        PackageCache.Checkout third = borrow(tgz);
-        assertThat(said("lent from the cache")).isTrue();
-        assertThat(third.extracted().root().resolve("scenarios/demo/data.txt")).hasContent("tf state");
-    }
-
-    @Test
-    void aForfeitedLoanDropsTheEntryAndARunThatDiedWithItsLoanCostsOnlyARebuild() throws IOException {
-        PackageCache.Checkout first = borrow(tgz);
-        first.loan().get().forfeit("a process still uses it");
-        assertThat(said("not put back into the cache: a process still uses it")).isTrue();
-        assertThat(cache(1 << 30).entryDir(first.extracted().sha256())).doesNotExist();
-
-        // a run killed while holding a loan leaves the entry without its tree: the next run rebuilds it
-        Files.delete(area.resolve("scans").resolve(first.extracted().sha256() + ".copy-only"));
-        PackageCache.Checkout dead = borrow(tgz);
-        assertThat(dead.loan()).isPresent();
-        Files2.deleteRecursively(dead.loan().get().tree());
-        debug.clear();
-        PackageCache.Checkout next = borrow(tgz);
-        assertThat(said("is lent to another run")).isTrue();
-        assertThat(next.extracted().root().resolve("scenarios/demo/data.txt")).hasContent("tf state");
-        next.loan().get().giveBack();
-        assertThat(said("put back into the cache")).isTrue();
-    }
-
     @Test
     void aPackageLargerThanTheCacheIsHandedToTheRunAsExtractedAndNotKept() throws IOException {
-        Path target = Files.createDirectory(sandbox.resolve("run-big"),
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        PackageCache.Checkout out = new PackageCache(area, 10, PackageCache.Lend.ALWAYS, debug::add)
-                .checkout(tgz, "one.tgz", target, LIMITS, true);
-        assertThat(said("larger than the package cache")).isTrue();
-        assertThat(out.loan()).isEmpty();
-        assertThat(out.extracted().root().resolve("scenarios/demo/data.txt")).hasContent("tf state");
-        assertThat(Files.readSymbolicLink(out.extracted().root().resolve("scenarios/demo/link"))).isEqualTo(Path.of("data.txt"));
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(target))).isEqualTo("rwx------");
-        assertThat(cache(10).entryDir(out.extracted().sha256())).doesNotExist();
+        ProfileArchive.Extracted out = extract(cache(10), tgz);
+        assertThat(debug).anyMatch(line -> line.contains("larger than the package cache"));
+        assertThat(out.root().resolve("scenarios/demo/data.txt")).hasContent("tf state");
+        assertThat(Files.readSymbolicLink(out.root().resolve("scenarios/demo/link"))).isEqualTo(Path.of("data.txt"));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(out.root()))).isEqualTo("rwx------");
+        assertThat(cache(10).entryDir(out.sha256())).doesNotExist();
         assertThat(list(area.resolve("tmp"))).isEmpty();
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"chmod", "link-in-place-of-tree", "link-planted", "xattr"})
+    void aTamperedDirectoryOrTopLevelIsSeenAndNothingOutsideTheCacheIsTouched(String tampering) throws Exception {
+        String sha = extract(cache(1 << 30), tgz).sha256();
+        Path entryTree = cache(1 << 30).entryDir(sha).resolve("tree");
+        Path outside = Files.createDirectories(sandbox.resolve("outside/scenarios/demo"));
+        Path victim = Files.writeString(outside.resolve("data.txt"), "victim");
+        switch (tampering) {
+            case "chmod" -> Files.setPosixFilePermissions(entryTree.resolve("scenarios"),
+                    PosixFilePermissions.fromString("rwxrwxrwx"));
+            case "link-in-place-of-tree" -> {
+                Files2.deleteRecursively(entryTree);
+                Files.createSymbolicLink(entryTree, sandbox.resolve("outside"));
+            }
+            case "link-planted" -> {
+                Files.delete(entryTree.resolve("scenarios/demo/data.txt"));
+                Files.createSymbolicLink(entryTree.resolve("scenarios/demo/data.txt"), victim);
+            }
+            case "xattr" -> {
+                var view = Files.getFileAttributeView(entryTree.resolve("scenarios/demo"),
+                        java.nio.file.attribute.UserDefinedFileAttributeView.class);
+                view.write("user.pk3s-test", java.nio.ByteBuffer.wrap(new byte[] {1}));
+            }
+            default -> throw new IllegalArgumentException(tampering);
+        }
+        debug.clear();
+        Path root = extract(cache(1 << 30), tgz).root();
+        assertThat(reused()).isFalse();
+        assertThat(debug).anyMatch(line -> line.contains("changed since it was built"));
+        assertThat(root.resolve("scenarios/demo/data.txt")).isRegularFile().hasContent("tf state");
+        assertThat(victim).hasContent("victim");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(outside))).isNotEqualTo("rwx------");
+        assertThat(Files.isSymbolicLink(cache(1 << 30).entryDir(sha).resolve("tree"))).isFalse();
+    }
+
     @Test
-    void onlyBigPackagesAreLentByDefault() throws IOException {
-        ProfileArchive.Scanned small = cache(1 << 30).scan(tgz, "one.tgz", LIMITS);
-        assertThat(PackageCache.Lend.AUTO.lends(small)).isFalse();
-        assertThat(PackageCache.Lend.AUTO.lends(new ProfileArchive.Scanned(small.listing(), small.sha256(),
-                small.tarBytes(), PackageCache.LEND_MIN_MEMBERS))).isTrue();
-        assertThat(PackageCache.Lend.AUTO.lends(new ProfileArchive.Scanned(small.listing(), small.sha256(),
-                PackageCache.LEND_MIN_BYTES, small.members()))).isTrue();
-        assertThat(PackageCache.Lend.NEVER.lends(new ProfileArchive.Scanned(small.listing(), small.sha256(),
-                PackageCache.LEND_MIN_BYTES, PackageCache.LEND_MIN_MEMBERS))).isFalse();
-        assertThat(PackageCache.Lend.from(java.util.Map.of(PackageCache.LEND_VARIABLE, "never"))).isEqualTo(PackageCache.Lend.NEVER);
-        assertThat(PackageCache.Lend.from(java.util.Map.of())).isEqualTo(PackageCache.Lend.AUTO);
+    void launcherHintsNameThePackageFileByItsStatAndSayWhatIsCached() throws IOException {
+        Path hints = area.getParent().resolve("launcher-hints");
+        cache(1 << 30).scan(tgz, "one.tgz", LIMITS);
+        String key = LauncherHints.key(io.productivek3s.infra.fs.FileIdentity.read(tgz.toRealPath()));
+        assertThat(Files.readAllLines(hints)).containsExactly(key + " scan");
+        extract(cache(1 << 30), tgz);
+        assertThat(Files.readAllLines(hints)).containsExactly(key + " tree");
+        Path two = pkg("two", "two");
+        extract(cache(1 << 30), two);
+        String keyTwo = LauncherHints.key(io.productivek3s.infra.fs.FileIdentity.read(two.toRealPath()));
+        assertThat(Files.readAllLines(hints)).containsExactly(key + " tree", keyTwo + " tree");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(hints))).isEqualTo("rw-------");
+    }
+
+    @Test
+    void launcherHintsKeepTheNewestSixtyFourLines() throws IOException {
+        Path root = Files.createDirectories(sandbox.resolve("root"));
+        LauncherHints hints = new LauncherHints(root);
+        for (int i = 0; i < 70; i++) {
+            hints.note(new io.productivek3s.infra.fs.FileIdentity(1, i, 2, 3_000_000_000L, 4_000_000_000L, 0100600),
+                    LauncherHints.Hint.SCAN);
+        }
+        List<String> lines = Files.readAllLines(root.resolve("launcher-hints"));
+        assertThat(lines).hasSize(64).startsWith("1.6.2.3.4 scan").endsWith("1.69.2.3.4 scan");
     }
 
     /** The ways a file can be changed in place or replaced; true when {@code how} was one of them. */

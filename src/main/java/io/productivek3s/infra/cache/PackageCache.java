@@ -1,9 +1,11 @@
-package io.productivek3s.infra.catalog;
-
-import io.productivek3s.infra.fs.FileIdentity;
-import io.productivek3s.infra.fs.FsClock;
+package io.productivek3s.infra.cache;
 
 import io.productivek3s.infra.EngineException;
+import io.productivek3s.infra.catalog.CacheDir;
+import io.productivek3s.infra.catalog.CacheLock;
+import io.productivek3s.infra.fs.FileIdentity;
+import io.productivek3s.infra.fs.FsClock;
+import io.productivek3s.infra.fs.TreeCopier;
 import io.productivek3s.infra.pkg.ExtractionLimits;
 import io.productivek3s.infra.pkg.ProfileArchive;
 import io.productivek3s.infra.util.Files2;
@@ -11,12 +13,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
@@ -29,23 +31,22 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
- * Verified extractions of profile packages, keyed by the package's sha256, in {@code <user cache>/pk3s/packages}:
- * a package already seen is not inflated again, and an unchanged file is not even re-read (its digest is memoized by
- * {@link FileIdentity}). Every run still gets its own private tree, checked path by path against what was recorded
- * when the entry was built; a tampered entry is dropped and rebuilt. A small package's tree is copied
- * ({@link TreeCloner}); a big one's is moved into the run and moved back afterwards if unchanged ({@link TreeLoan}).
+ * Verified extractions of profile packages, keyed by the package's sha256, in {@code <user cache>/pk3s/packages}
+ * (docs/performance.md "Package cache"): a package already seen is not inflated again, and an unchanged file is not
+ * even re-read (its digest is memoized by {@link FileIdentity}). Every run gets its own private copy of the tree,
+ * checked path by path against what was recorded when the entry was built ({@link TreeRecord.Check}); a tampered
+ * entry is dropped and rebuilt. The cache's own tree is never handed to a run, so nothing a run does to its copy
+ * can reach the cache or anything outside it.
  *
  * <pre>
- * packages/digests/&lt;sha256 of real path&gt;   one digest memo entry: identity, stamp, digest (PackageDigests)
- * packages/seen/&lt;dev.ino.size.mtime.ctime&gt;  the digest again, named for the launcher's JIT choice
+ * packages/digests/&lt;sha256 of real path&gt;   one digest memo entry (PackageDigests); .clock stamps it
  * packages/entries/&lt;sha&gt;/tree/              the extracted archive, modes as for ProfileArchive.extract
  * packages/entries/&lt;sha&gt;/entry.bin           TreeRecord: scan result + identity of every path
  * packages/entries/&lt;sha&gt;/size                bytes of the entry's files, for eviction
- * packages/entries/&lt;sha&gt;/lent                the loan's id while the tree is lent (then there is no tree/)
  * packages/entries/&lt;sha&gt;.lock               the entry's lock; its mtime is the last use (LRU)
  * packages/scans/&lt;sha&gt;.bin                  scan result of a package only validated, never extracted
- * packages/scans/&lt;sha&gt;.copy-only            a package whose lent tree came back changed: copied from then on
  * packages/tmp/&lt;uuid&gt;/ + &lt;uuid&gt;.lock        an entry being built (or removed) by a live run
+ * launcher-hints                            for the launcher's JIT choice (LauncherHints), in the cache root
  * </pre>
  *
  * <p>An entry appears by renaming a complete temp directory, under the entry's lock, so a run killed while building
@@ -55,60 +56,28 @@ import java.util.stream.Stream;
 public final class PackageCache {
     public static final String MAX_BYTES_VARIABLE = "PK3S_INFRA_PACKAGE_CACHE_BYTES";
     public static final long DEFAULT_MAX_BYTES = 2L << 30;
-    /** {@code auto} (the default), {@code always} or {@code never}: whether a run may borrow the entry's tree. */
-    public static final String LEND_VARIABLE = "PK3S_INFRA_PACKAGE_LEND";
-    /** With {@code auto}, packages from this many members or tar bytes up are lent; smaller ones copy in no time. */
-    static final long LEND_MIN_MEMBERS = 1000;
-    static final long LEND_MIN_BYTES = 64L << 20;
+    /** Validate-only scan records are small; they are bounded by count so that many packages cannot fill the disk. */
+    static final int MAX_SCANS = 256;
     static final String RECORD = "entry.bin";
     static final String TREE = "tree";
-    private static final String COPY_ONLY = ".copy-only";
     private static final String SIZE = "size";
 
     private final Path entries;
     private final Path scans;
     private final Path tmp;
-    private final Path seen;
     private final PackageDigests memo;
+    private final LauncherHints hints;
     private final long maxBytes;
-    private final Lend lend;
     private final Consumer<String> debug;
-    private final TreeCloner cloner = new TreeCloner();
-
-    /** When a run may borrow an entry's tree ({@link TreeLoan}) instead of getting a copy of it. */
-    enum Lend {
-        AUTO, ALWAYS, NEVER;
-
-        static Lend from(Map<String, String> env) {
-            return switch (env.getOrDefault(LEND_VARIABLE, "").trim()) {
-                case "always" -> ALWAYS;
-                case "never" -> NEVER;
-                default -> AUTO;
-            };
-        }
-
-        boolean lends(ProfileArchive.Scanned scanned) {
-            return this == ALWAYS
-                    || this == AUTO && (scanned.members() >= LEND_MIN_MEMBERS || scanned.tarBytes() >= LEND_MIN_BYTES);
-        }
-    }
-
-    /** What a run gets: its private tree and, when that is the cache's own tree lent to it, the loan to settle. */
-    public record Checkout(ProfileArchive.Extracted extracted, Optional<TreeLoan> loan) {
-    }
+    private final TreeCopier copier = new TreeCopier(skipped -> { });
 
     PackageCache(Path area, long maxBytes, Consumer<String> debug) throws IOException {
-        this(area, maxBytes, Lend.NEVER, debug);
-    }
-
-    PackageCache(Path area, long maxBytes, Lend lend, Consumer<String> debug) throws IOException {
         this.entries = Files2.createPrivateDirectories(area.resolve("entries"));
         this.scans = Files2.createPrivateDirectories(area.resolve("scans"));
         this.tmp = Files2.createPrivateDirectories(area.resolve("tmp"));
-        this.seen = Files2.createPrivateDirectories(area.resolve("seen"));
-        this.memo = new PackageDigests(Files2.createPrivateDirectories(area.resolve("digests")), seen);
+        this.memo = new PackageDigests(Files2.createPrivateDirectories(area.resolve("digests")));
+        this.hints = new LauncherHints(area.getParent());
         this.maxBytes = maxBytes;
-        this.lend = lend;
         this.debug = debug;
     }
 
@@ -126,7 +95,7 @@ public final class PackageCache {
             return Optional.empty();
         }
         try {
-            return Optional.of(new PackageCache(CacheDir.from(env).area("packages"), max, Lend.from(env), debug));
+            return Optional.of(new PackageCache(CacheDir.from(env).area("packages"), max, debug));
         } catch (IOException | EngineException e) {
             debug.accept("package cache not used: " + e.getMessage());
             return Optional.empty();
@@ -144,14 +113,17 @@ public final class PackageCache {
                     .filter(s -> s.within(limits));
             if (cached.isPresent()) {
                 debug.accept("package " + known.get() + " already validated; not reading " + tgz);
+                hints.note(identity.get(), LauncherHints.Hint.SCAN);
                 return cached.get();
             }
         }
         Optional<FsClock.Stamp> stamp = identity.flatMap(memo::beforeReading);
         ProfileArchive.Scanned scanned = ProfileArchive.scanWithDigest(tgz, displayPath, limits);
-        identity.ifPresent(id -> memo.remember(real.get(), id, stamp, scanned.sha256()));
         try {
             writeAtomically(scans.resolve(scanned.sha256() + ".bin"), out -> TreeRecord.writeScan(scanned, out));
+            if (identity.isPresent() && memo.remember(real.get(), identity.get(), stamp, scanned.sha256())) {
+                hints.note(identity.get(), LauncherHints.Hint.SCAN);
+            }
         } catch (IOException e) {
             debug.accept("could not record the scan of " + tgz + ": " + e.getMessage());
         }
@@ -163,15 +135,6 @@ public final class PackageCache {
      * a private copy of the package tree, from the cache when the package was seen before.
      */
     public ProfileArchive.Extracted extract(Path tgz, String displayPath, Path destination, ExtractionLimits limits) {
-        return checkout(tgz, displayPath, destination, limits, false).extracted();
-    }
-
-    /**
-     * As {@link #extract}, but when {@code mayLend} (the caller can tell when the run is really done with its tree) and
-     * the package is big, the cache's own verified tree is moved into {@code destination} and must be settled through
-     * the returned {@link TreeLoan} before {@code destination} is deleted.
-     */
-    public Checkout checkout(Path tgz, String displayPath, Path destination, ExtractionLimits limits, boolean mayLend) {
         Path target;
         try {
             target = destination.toRealPath();
@@ -181,46 +144,31 @@ public final class PackageCache {
         Optional<Path> real = realFile(tgz);
         Optional<FileIdentity> identity = real.flatMap(FileIdentity::of);
         Optional<String> known = identity.flatMap(id -> memo.lookup(real.get(), id));
-        boolean lending = mayLend && lend != Lend.NEVER && sameFileSystem(target);
         try {
-            if (known.isPresent()) {
-                Optional<Checkout> reused = reuse(known.get(), target, limits, lending);
-                if (reused.isPresent()) {
-                    return reused.get();
-                }
+            Optional<ProfileArchive.Scanned> reused = known.isPresent() ? reuse(known.get(), target, limits)
+                    : Optional.empty();
+            if (reused.isPresent()) {
+                hints.note(identity.get(), LauncherHints.Hint.TREE);
+                return extracted(target, reused.get());
             }
-            return populate(tgz, displayPath, target, limits, real, identity, lending);
+            return populate(tgz, displayPath, target, limits, real, identity);
         } catch (IOException | UncheckedIOException e) {
             // The cache is an optimization: when it fails for any reason the run extracts on its own, as before.
             debug.accept("package cache failed (" + e.getMessage() + "); extracting without it");
             clearContents(target);
-            return new Checkout(ProfileArchive.extractWithDigest(tgz, displayPath, target, limits), Optional.empty());
+            return ProfileArchive.extractWithDigest(tgz, displayPath, target, limits);
         }
     }
 
-    /** A rename works only within one filesystem; elsewhere (e.g. {@code $TMPDIR} on tmpfs) the tree is copied. */
-    private boolean sameFileSystem(Path target) {
-        try {
-            return Files.getAttribute(target, "unix:dev").equals(Files.getAttribute(entries, "unix:dev"));
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-            return false;
-        }
-    }
-
-    private Optional<Checkout> reuse(String sha, Path target, ExtractionLimits limits, boolean lending) throws IOException {
+    /** The entry's tree copied into {@code target} after the check of every path; empty when there is none to use. */
+    private Optional<ProfileArchive.Scanned> reuse(String sha, Path target, ExtractionLimits limits) throws IOException {
         Path entry = entries.resolve(sha);
         Path recordFile = entry.resolve(RECORD);
         try (CacheLock lock = CacheLock.acquire(entries.resolve(sha + ".lock"), debug)) {
             if (!Files.isRegularFile(recordFile, LinkOption.NOFOLLOW_LINKS)) {
                 return Optional.empty();
             }
-            if (!Files.exists(entry.resolve(TREE), LinkOption.NOFOLLOW_LINKS)) {
-                // Lent to a run that is still going (or died with it): this run builds its own entry.
-                debug.accept("package " + sha + " is lent to another run; extracting it again");
-                return Optional.empty();
-            }
             ProfileArchive.Scanned scanned;
-            Optional<TreeLoan> loan = Optional.empty();
             try (InputStream in = Files.newInputStream(recordFile)) {
                 TreeRecord.Reader record;
                 try {
@@ -232,127 +180,74 @@ public final class PackageCache {
                 if (!scanned.within(limits)) {
                     return Optional.empty();
                 }
-                if (lending && lend.lends(scanned) && !copyOnly(sha)) {
-                    TreeCloner.verify(record, entry.resolve(TREE));
-                    loan = lendTree(sha, target);
-                }
-                if (loan.isEmpty()) {
-                    try (InputStream again = Files.newInputStream(recordFile)) {
-                        cloner.cloneTree(new TreeRecord.Reader(again), entry.resolve(TREE), target);
-                    }
-                }
-            } catch (TreeCloner.TamperedException e) {
+                copyChecked(record, entry.resolve(TREE), target);
+            } catch (TreeRecord.TamperedException e) {
                 debug.accept(e.getMessage() + "; rebuilding the cache entry");
                 clearContents(target);
                 remove(entry);
                 return Optional.empty();
             }
             touch(sha);
-            debug.accept("package " + sha + (loan.isPresent() ? " lent from the cache" : " reused from the cache"));
-            return Optional.of(new Checkout(extracted(target, scanned), loan));
+            debug.accept("package " + sha + " reused from the cache");
+            return Optional.of(scanned);
         }
     }
 
-    /**
-     * Moves the entry's tree into {@code target} (an empty directory, replaced); empty when the rename fails and the
-     * caller copies instead. The caller holds the entry's lock and has verified the tree.
-     */
-    private Optional<TreeLoan> lendTree(String sha, Path target) throws IOException {
-        Path entry = entries.resolve(sha);
-        String id = UUID.randomUUID().toString();
-        Files2.writeAtomically(entry.resolve(TreeLoan.MARKER), id, Files2.FILE_PRIVATE);
-        if (!takeTree(entry.resolve(TREE), target)) {
-            Files.deleteIfExists(entry.resolve(TreeLoan.MARKER));
-            return Optional.empty();
-        }
-        return Optional.of(new TreeLoan(entry, entries.resolve(sha + ".lock"), sha, id, target, debug,
-                () -> markCopyOnly(sha), () -> touch(sha)));
-    }
-
-    /** Renames {@code tree} onto the empty directory {@code target}, which keeps mode 0700; false when it cannot. */
-    private boolean takeTree(Path tree, Path target) throws IOException {
-        Files.delete(target);
-        try {
-            Files.move(tree, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            debug.accept("could not move the package tree (" + e.getMessage() + "); copying it");
-            Files2.createPrivateDirectories(target);
-            return false;
-        }
-        Files.setPosixFilePermissions(target, Files2.DIR_PRIVATE);
-        return true;
-    }
-
-    /** A package whose lent tree once came back changed is copied from then on: lending it would rebuild every time. */
-    private void markCopyOnly(String sha) {
-        try {
-            Files2.writeAtomically(scans.resolve(sha + COPY_ONLY), "", Files2.FILE_PRIVATE);
-        } catch (IOException e) {
-            debug.accept("could not mark " + sha + " to be copied: " + e.getMessage());
-        }
-    }
-
-    private boolean copyOnly(String sha) {
-        return Files.exists(scans.resolve(sha + COPY_ONLY), LinkOption.NOFOLLOW_LINKS);
-    }
-
-    private Checkout populate(Path tgz, String displayPath, Path target, ExtractionLimits limits,
-            Optional<Path> real, Optional<FileIdentity> identity, boolean lending) throws IOException {
+    private ProfileArchive.Extracted populate(Path tgz, String displayPath, Path target, ExtractionLimits limits,
+            Optional<Path> real, Optional<FileIdentity> identity) throws IOException {
         String id = UUID.randomUUID().toString();
         Path building = tmp.resolve(id);
         try (CacheLock buildLock = CacheLock.acquire(tmp.resolve(id + ".lock"), debug)) {
             Path tree = Files.createDirectories(building.resolve(TREE));
-            ProfileArchive.Extracted extracted;
             Optional<FsClock.Stamp> stamp = identity.flatMap(memo::beforeReading);
-            try {
-                extracted = ProfileArchive.extractWithDigest(tgz, displayPath, tree, limits);
-            } catch (RuntimeException e) {
-                Files2.deleteQuietly(building);
-                throw e;
-            }
+            ProfileArchive.Extracted extracted = ProfileArchive.extractWithDigest(tgz, displayPath, tree, limits);
             String sha = extracted.sha256();
-            identity.ifPresent(i -> memo.remember(real.get(), i, stamp, sha));
-            long[] captured = new long[1];
-            writeAtomically(building.resolve(RECORD),
-                    out -> captured[0] = TreeRecord.capture(extracted.scanned(), tree, out));
-            long bytes = captured[0];
-            boolean lends = lending && lend.lends(extracted.scanned()) && !copyOnly(sha);
-            if (bytes > maxBytes) {
-                debug.accept("package " + sha + " is larger than the package cache (" + maxBytes + " bytes)");
-                if (!lends || !takeTree(tree, target)) {   // nothing to give back: the run simply keeps the tree
-                    cloneFromRecord(building.resolve(RECORD), tree, target);
-                }
-                return new Checkout(extracted(target, extracted.scanned()), Optional.empty());
+            boolean remembered = identity.isPresent() && memo.remember(real.get(), identity.get(), stamp, sha);
+            TreeRecord.Captured[] captured = new TreeRecord.Captured[1];
+            writeAtomically(building.resolve(RECORD), out -> captured[0] = TreeRecord.capture(extracted.scanned(), tree, out));
+            // Kept only when any later change of the tree is bound to show in a recorded change time (not in the
+            // tick the entry was recorded in) and the entry fits; otherwise the run just gets its copy.
+            boolean keep = captured[0].bytes() <= maxBytes && memo.clockPast(captured[0].latestChangeNanos());
+            if (!keep) {
+                debug.accept("package " + sha + " not kept: larger than the package cache (" + maxBytes
+                        + " bytes) or changed too recently to be recorded");
+                copyChecked(building.resolve(RECORD), tree, target);
+                return extracted(target, extracted.scanned());
             }
-            Files2.writeAtomically(building.resolve(SIZE), Long.toString(bytes), Files2.FILE_PRIVATE);
+            Files2.writeAtomically(building.resolve(SIZE), Long.toString(captured[0].bytes()), Files2.FILE_PRIVATE);
             Path entry = entries.resolve(sha);
-            Optional<TreeLoan> loan;
             try (CacheLock lock = CacheLock.acquire(entries.resolve(sha + ".lock"), debug)) {
                 if (Files.exists(entry, LinkOption.NOFOLLOW_LINKS)) {
                     // Another run built it meanwhile, or it is a damaged leftover: ours is known good.
                     remove(entry);
                 }
-                Files.move(building, entry, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-                loan = lends ? lendTree(sha, target) : Optional.empty();
-                if (loan.isEmpty()) {
-                    cloneFromRecord(entry.resolve(RECORD), entry.resolve(TREE), target);
-                }
+                Files.move(building, entry, StandardCopyOption.ATOMIC_MOVE);
+                copyChecked(entry.resolve(RECORD), entry.resolve(TREE), target);
                 touch(sha);
             }
-            debug.accept("package " + sha + " added to the cache" + (loan.isPresent() ? " and lent" : ""));
+            debug.accept("package " + sha + " added to the cache");
+            if (remembered) {
+                hints.note(identity.get(), LauncherHints.Hint.TREE);
+            }
             evict(sha);
-            return new Checkout(extracted(target, extracted.scanned()), loan);
+            return extracted(target, extracted.scanned());
         } finally {
             Files2.deleteQuietly(building);
             Files.deleteIfExists(tmp.resolve(id + ".lock"));
         }
     }
 
-    /** Clones a tree whose record this run has just written (and still holds the lock of). */
-    private void cloneFromRecord(Path recordFile, Path tree, Path target) throws IOException {
+    /** Copies {@code tree} into {@code target}, checked against the record in {@code recordFile}. */
+    private void copyChecked(Path recordFile, Path tree, Path target) throws IOException {
         try (InputStream in = Files.newInputStream(recordFile)) {
-            cloner.cloneTree(new TreeRecord.Reader(in), tree, target);
+            copyChecked(new TreeRecord.Reader(in), tree, target);
         }
+    }
+
+    private void copyChecked(TreeRecord.Reader record, Path tree, Path target) throws IOException {
+        TreeRecord.Check check = new TreeRecord.Check(record);
+        copier.copy(tree, target, TreeCopier.Options.standard().watch(check));
+        check.finish();
     }
 
     private static ProfileArchive.Extracted extracted(Path target, ProfileArchive.Scanned scanned) {
@@ -393,12 +288,7 @@ public final class PackageCache {
             if (candidate.sha().equals(keep)) {
                 continue;
             }
-            Optional<CacheLock> lock;
-            try {
-                lock = CacheLock.tryAcquire(entries.resolve(candidate.sha() + ".lock"));
-            } catch (OverlappingFileLockException e) {
-                lock = Optional.empty();
-            }
+            Optional<CacheLock> lock = CacheLock.tryAcquire(entries.resolve(candidate.sha() + ".lock"));
             if (lock.isEmpty()) {
                 continue;
             }
@@ -414,15 +304,12 @@ public final class PackageCache {
         evictScans();
     }
 
-    /** Scan records and launcher hints are small; they are bounded by count so that many packages cannot fill the disk. */
     private void evictScans() {
-        for (Path dir : List.of(scans, seen)) {
-            try (Stream<Path> list = Files.list(dir)) {
-                List<Path> all = list.sorted(Comparator.comparing(PackageCache::modified).reversed()).toList();
-                all.stream().skip(256).forEach(Files2::deleteQuietly);
-            } catch (IOException e) {
-                debug.accept("could not list " + dir + ": " + e.getMessage());
-            }
+        try (Stream<Path> list = Files.list(scans)) {
+            list.sorted(Comparator.comparing(PackageCache::modified).reversed()).skip(MAX_SCANS)
+                    .forEach(Files2::deleteQuietly);
+        } catch (IOException e) {
+            debug.accept("could not list " + scans + ": " + e.getMessage());
         }
     }
 
@@ -437,15 +324,10 @@ public final class PackageCache {
     private void removeAbandonedTemps() {
         try (DirectoryStream<Path> list = Files.newDirectoryStream(tmp, "*.lock")) {
             for (Path lockFile : list) {
-                String id = lockFile.getFileName().toString().replaceFirst("\\.lock$", "");
-                Optional<CacheLock> lock;
-                try {
-                    lock = CacheLock.tryAcquire(lockFile);
-                } catch (OverlappingFileLockException e) {
-                    continue;
-                }
+                Optional<CacheLock> lock = CacheLock.tryAcquire(lockFile);
                 if (lock.isPresent()) {
                     try (CacheLock held = lock.get()) {
+                        String id = lockFile.getFileName().toString().replaceFirst("\\.lock$", "");
                         debug.accept("removing an abandoned package cache build: " + id);
                         Files2.deleteQuietly(tmp.resolve(id));
                         Files.deleteIfExists(lockFile);
@@ -457,11 +339,14 @@ public final class PackageCache {
         }
     }
 
-    /** Takes an entry out of {@code entries/} in one rename, then deletes it; the caller holds its lock. */
+    /**
+     * Takes an entry out of {@code entries/} in one rename, then deletes it without following links (whatever is in
+     * it, a link included, is only unlinked); the caller holds its lock.
+     */
     private void remove(Path entry) throws IOException {
         Path doomed = tmp.resolve("removed-" + UUID.randomUUID());
         try {
-            Files.move(entry, doomed, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.move(entry, doomed, StandardCopyOption.ATOMIC_MOVE);
         } catch (java.nio.file.NoSuchFileException e) {
             return;
         }
@@ -513,6 +398,7 @@ public final class PackageCache {
         }
     }
 
+    /** Empties the run's directory after a failed copy; links in it are removed, never followed. */
     private static void clearContents(Path dir) {
         try (Stream<Path> children = Files.list(dir)) {
             children.toList().forEach(Files2::deleteQuietly);
