@@ -297,44 +297,48 @@ esac
 pk3s_tty=false
 [ -t 2 ] && pk3s_tty=true
 
-# JIT for a big local package (see the flags block): C2 only when the run will really hash or inflate it. The
-# package cache leaves a hint named by the file's stat (catalog/DigestMemo): a validate of a package seen before
-# reads only its cached scan, and an install/status whose extraction is cached neither inflates nor hashes (C1 is
-# ~120 ms faster there). One fork of stat (else wc -c), only when --tgz names a regular file.
+# JIT for a big local package (see the flags block): C2 when --tgz FILE or --tgz=FILE names a regular file of
+# pk3s_big_package bytes or more that the run will really hash or inflate. The engine's package cache says which
+# packages it needs not read again in one small documented file, <cache root>/launcher-hints (docs/performance.md
+# "Launcher hints"): at most 64 lines `<dev>.<ino>.<size>.<mtime>.<ctime> <scan|tree>`, newest last, keyed by the
+# package file's stat. `scan`: a validate of it reads only its cached scan; `tree`: its extracted tree is cached
+# too, so an install/status neither inflates nor hashes it. Those runs keep C1 (~50-120 ms less; "JIT"). The
+# launcher reads that file and nothing else of the cache; one fork of stat (else wc -c), only for a --tgz file.
 pk3s_needs_c2() {  # file, is-validate
-  local st size key cache sha
+  local st size key hints hint="" line n=0
   if st=$(stat -L -c '%s %d.%i.%s.%Y.%Z' -- "$1" 2>/dev/null) && [[ $st =~ ^([0-9]+)\ ([0-9.]+)$ ]]; then
     size=${BASH_REMATCH[1]} key=${BASH_REMATCH[2]}
   else
     size=$(wc -c < "$1" 2>/dev/null) || size=0
-    key=""
-    case $size in *[!0-9\ ]* | '') size=0 ;; esac
+    size=${size//[!0-9]/} key=""
   fi
-  [ "$size" -ge "$pk3s_big_package" ] || return 1
-  [ -n "$key" ] && [ "${PK3S_INFRA_PACKAGE_CACHE_BYTES:-}" != 0 ] || return 0
-  if [ -n "${XDG_CACHE_HOME:-}" ] && [ "${XDG_CACHE_HOME#/}" != "$XDG_CACHE_HOME" ]; then
-    cache=$XDG_CACHE_HOME/pk3s/packages
-  elif [ -n "${HOME:-}" ]; then
-    cache=$HOME/.cache/pk3s/packages
-  else
-    return 0
-  fi
-  { [ -f "$cache/seen/$key" ] && read -r sha < "$cache/seen/$key"; } 2>/dev/null || return 0
-  [[ $sha =~ ^[0-9a-f]{64}$ ]] || return 0
-  [ "$2" = true ] && return 1
-  [ -d "$cache/entries/$sha/tree" ] && return 1
+  [ "${size:-0}" -ge "$pk3s_big_package" ] || return 1
+  hints=${pk3s_cache_base:+$pk3s_cache_base/pk3s/launcher-hints}
+  [ -n "$key" ] && [ -n "$hints" ] && [ -f "$hints" ] && [ "${PK3S_INFRA_PACKAGE_CACHE_BYTES:-}" != 0 ] || return 0
+  while [ "$n" -lt 64 ] && IFS= read -r -n 200 line; do   # bounded: 64 lines of at most 200 bytes
+    n=$((n + 1))
+    case $line in "$key "*) hint=${line#"$key "} ;; esac   # newest last: the last line for the key counts
+  done 2>/dev/null < "$hints"
+  case $hint in
+    tree) return 1 ;;
+    scan) [ "$2" = true ] && return 1 ;;
+  esac
   return 0
 }
-pk3s_prev=""
-pk3s_validate=false
-case " ${1:-} ${2:-} " in *" validate "*) pk3s_validate=true ;; esac
-for pk3s_arg in "$@"; do
-  if [ "$pk3s_prev" = --tgz ] && [ -f "$pk3s_arg" ]; then
-    pk3s_needs_c2 "$pk3s_arg" "$pk3s_validate" && pk3s_jvm_flags+=("${pk3s_jvm_flags_big[@]}")
-    break
+pk3s_prev="" pk3s_tgz=""
+for pk3s_arg in "$@"; do   # the last --tgz wins, as in the engine's parser (cli/ArgumentParser)
+  if [ "$pk3s_prev" = --tgz ]; then
+    pk3s_tgz=$pk3s_arg pk3s_prev=""
+    continue
+  else
+    case $pk3s_arg in --tgz=?*) pk3s_tgz=${pk3s_arg#--tgz=} ;; esac
   fi
   pk3s_prev=$pk3s_arg
 done
+pk3s_validate=false
+case " ${1:-} ${2:-} " in *" validate "*) pk3s_validate=true ;; esac
+[ -n "$pk3s_tgz" ] && [ -f "$pk3s_tgz" ] && pk3s_needs_c2 "$pk3s_tgz" "$pk3s_validate" \
+  && pk3s_jvm_flags+=("${pk3s_jvm_flags_big[@]}")
 
 pk3s_main=(-Dpk3s.install.root="$pk3s_root" -Dpk3s.stderr.tty="$pk3s_tty")
 [ -z "$pk3s_credentials" ] || pk3s_main+=(-Dpk3s.credentials.fd=3)
