@@ -490,7 +490,6 @@ class ReleaseBundleIT {
         String tgz = Repo.root().resolve("examples/local-demo.tgz").toString();
         Run validate = runEnv(home, env, 180, launcher.toString(), "profile", "validate", "--tgz", tgz);
         assertThat(validate.exit()).as(validate.toString()).isZero();
-        assertThat(validate.stdout()).isEmpty();
         assertThat(aotCaches()).containsExactlyInAnyOrder("version.aot", "profile-validate.aot");
 
         Run unknown = runEnv(home, env, 180, launcher.toString(), "nosuch");
