@@ -28,6 +28,10 @@ pk3s_jvm_flags_big=(-XX:TieredStopAtLevel=4 -XX:Tier3InvocationThreshold=2000 -X
 pk3s_big_package=8388608
 # Start-up archive (CDS) logging off: a mismatched archive is silently ignored, never printed on stdout.
 pk3s_cds_quiet=(-Xlog:cds=off -Xlog:cds+dynamic=off)
+# The same for an AOT cache (JDK 25): its tag sets are aot* and cds*; while one is recorded, the VM's own lines
+# ("AOTConfiguration recorded: ...") are printed outside logging and need -DisplayVMOutput.
+pk3s_aot_quiet=(-Xlog:aot*=off -Xlog:cds*=off)
+pk3s_aot_record_quiet=(-Xlog:aot*=off -Xlog:cds*=off -XX:+UnlockDiagnosticVMOptions -XX:-DisplayVMOutput)
 pk3s_min_java=17
 # -----------------------------------------------------------------------------------------------------------------
 
@@ -76,6 +80,7 @@ case ${PK3S_STATE_BACKEND:-} in
 esac
 
 # Real location of this script, following symlinks; fork-free unless the launcher is reached through a symlink.
+# The one symlink loop outside scripts/lib/pk3s-shell.sh: that file, which holds the shared helpers, is found through it.
 pk3s_self=${BASH_SOURCE[0]}
 case $pk3s_self in /*) ;; *) pk3s_self=$PWD/$pk3s_self ;; esac
 while [ -L "$pk3s_self" ]; do
@@ -87,28 +92,9 @@ pk3s_home=${pk3s_home//\/.\//\/}
 pk3s_home=${pk3s_home%/.}
 pk3s_home=${pk3s_home%/scripts/..}   # reached through the scripts/ alias, which sources this file
 pk3s_root=${PRODUCTIVE_K3S_INFRA_REPO_DIR:-$pk3s_home}
-
-# Reads KEY="value" lines of a JDK release file into pk3s_rel_version / pk3s_rel_os / pk3s_rel_arch.
-pk3s_read_release() {
-  local line
-  pk3s_rel_version="" pk3s_rel_os="" pk3s_rel_arch=""
-  while IFS= read -r line || [ -n "$line" ]; do
-    line=${line//\"/}
-    case $line in
-      JAVA_VERSION=*) pk3s_rel_version=${line#JAVA_VERSION=} ;;
-      OS_NAME=*) pk3s_rel_os=${line#OS_NAME=} ;;
-      OS_ARCH=*) pk3s_rel_arch=${line#OS_ARCH=} ;;
-    esac
-  done < "$1"
-}
-
-# Major version of a dotted Java version (1.8.0 -> 8, 17.0.15 -> 17); empty when unreadable.
-pk3s_major_of() {
-  local v=${1#1.}
-  v=${v%%[.+-]*}
-  case $v in ''|*[!0-9]*) v="" ;; esac
-  pk3s_major=$v
-}
+# shellcheck source=scripts/lib/pk3s-shell.sh
+. "$pk3s_home/scripts/lib/pk3s-shell.sh" 2>/dev/null \
+  || pk3s_die "engine installation incomplete: $pk3s_home/scripts/lib/pk3s-shell.sh not found" 1
 
 # Normalized OS and CPU names, so a JDK release file (OS_NAME="Linux", OS_ARCH="x86_64"/"amd64") compares with the
 # host. The host comes from bash's own OSTYPE/HOSTTYPE (what uname -s/-m report), which costs no fork.
@@ -121,27 +107,24 @@ pk3s_norm_arch() {
 
 # Java version of a host binary: from its JDK release file when there is one (no JVM start), else from -version.
 pk3s_host_java_version() {
-  local bin=$1 real=$1 link line home
-  while [ -L "$real" ]; do
-    link=$(readlink "$real")
-    case $link in /*) real=$link ;; *) real=${real%/*}/$link ;; esac
-  done
-  home=${real%/bin/java}
+  local bin=$1 line home
+  pk3s_resolve "$bin"
+  home=${pk3s_resolved%/bin/java}
   pk3s_rel_version=""
-  if [ "$home" != "$real" ] && [ -r "$home/release" ]; then
+  if [ "$home" != "$pk3s_resolved" ] && [ -r "$home/release" ]; then
     pk3s_read_release "$home/release"
   fi
   if [ -z "$pk3s_rel_version" ]; then
     line=$("$bin" -version 2>&1) || return 1
     line=${line#*version \"}
     pk3s_rel_version=${line%%\"*}
+    pk3s_major_of "$pk3s_rel_version"
   fi
-  pk3s_major_of "$pk3s_rel_version"
   [ -n "$pk3s_major" ] && [ "$pk3s_major" -ge "$pk3s_min_java" ]
 }
 
 # 1. the bundled runtime, only when it was built for this OS and CPU; 2. JAVA_HOME; 3. java on PATH.
-pk3s_java="" pk3s_java_version="" pk3s_bundled_java=false
+pk3s_java="" pk3s_java_version="" pk3s_java_major="" pk3s_bundled_java=false
 if [ -x "$pk3s_home/runtime/bin/java" ] && [ -r "$pk3s_home/runtime/release" ]; then
   pk3s_read_release "$pk3s_home/runtime/release"
   pk3s_norm_os "$pk3s_rel_os"; pk3s_rt_os=$pk3s_norm
@@ -151,6 +134,7 @@ if [ -x "$pk3s_home/runtime/bin/java" ] && [ -r "$pk3s_home/runtime/release" ]; 
   if [ "$pk3s_rt_os" = "$pk3s_host_os" ] && [ "$pk3s_rt_arch" = "$pk3s_host_arch" ]; then
     pk3s_java=$pk3s_home/runtime/bin/java
     pk3s_java_version=$pk3s_rel_version
+    pk3s_java_major=$pk3s_major
     pk3s_bundled_java=true
   fi
 fi
@@ -183,10 +167,16 @@ pk3s_class_path() {
 }
 
 pk3s_cds=()
+pk3s_aot_record=""   # set when this run trains the AOT cache of its command family (see "AOT cache" below)
+pk3s_cache_base
+pk3s_startup=${pk3s_cache_base:+$pk3s_cache_base/pk3s/startup}
 if [ -f "$pk3s_home/lib/productive-k3s-infra.jar" ]; then
   # ---- installed bundle: read-only ----
   pk3s_lib=$pk3s_home/lib
   pk3s_class_path "$pk3s_lib"
+  pk3s_engine_id=""
+  [ -f "$pk3s_lib/engine.id" ] && { read -r pk3s_engine_id < "$pk3s_lib/engine.id" || pk3s_engine_id=""; }
+  case $pk3s_engine_id in *[!0-9a-f]*) pk3s_engine_id="" ;; esac
   pk3s_archive=$pk3s_home/runtime/lib/pk3s-engine.jsa
   # The bundled archive serves the bundled runtime while the jars keep the archive's time stamps (the JVM rejects
   # it otherwise; all bundle files share one fixed mtime, so neither is newer nor older when extraction kept them).
@@ -194,30 +184,48 @@ if [ -f "$pk3s_home/lib/productive-k3s-infra.jar" ]; then
       && ! [ "$pk3s_lib/productive-k3s-infra.jar" -nt "$pk3s_archive" ] \
       && ! [ "$pk3s_lib/productive-k3s-infra.jar" -ot "$pk3s_archive" ]; then
     pk3s_cds=(-XX:SharedArchiveFile="$pk3s_archive" "${pk3s_cds_quiet[@]}")
-  elif [ -f "$pk3s_lib/engine.classlist" ] && [ -f "$pk3s_lib/engine.id" ]; then
+    # ---- AOT cache (docs/performance.md "AOT cache"): JDK 25+, trained here, per command family ----
+    # The first run of a family (the leading lower-case words: `version`, `profile validate`, ...) records what it
+    # loads and links; the launcher then assembles an AOT cache from that into the user's cache directory, keyed by
+    # engine id, runtime version and install location, and every later run of the family maps it instead of the
+    # shipped archive (version ~40% less CPU). Written under a temporary name and renamed, so concurrent first runs
+    # each publish a whole cache; only a run that exits 0 publishes one; anything unusable (no cache directory, a
+    # foreign owner, a failed assembly) leaves the shipped archive in charge; the JVM checks the rest (jar sizes and
+    # times, runtime) and maps nothing it rejects, without a word (-Xlog:aot*=off). PK3S_INFRA_AOT_CACHE=off: never.
+    pk3s_family=""
+    for pk3s_word in "${1:-}" "${2:-}"; do
+      case $pk3s_word in ''|*[!a-z]*) break ;; esac
+      pk3s_family=${pk3s_family:+$pk3s_family-}$pk3s_word
+    done
+    if [ -n "$pk3s_family" ] && [ -n "$pk3s_startup" ] && [ -n "$pk3s_engine_id" ] && [ "${pk3s_java_major:-0}" -ge 25 ] \
+        && [ "${PK3S_INFRA_AOT_CACHE:-on}" != off ]; then
+      pk3s_aot_dir=$pk3s_startup/aot-$pk3s_engine_id-java-$pk3s_java_version$pk3s_home
+      pk3s_aot=$pk3s_aot_dir/$pk3s_family.aot
+      if [ -f "$pk3s_aot" ] && [ -O "$pk3s_aot" ] && [ -O "$pk3s_aot_dir" ]; then
+        pk3s_cds=(-XX:AOTCache="$pk3s_aot" "${pk3s_aot_quiet[@]}")
+      elif [ ! -e "$pk3s_aot" ] && [ ! -e "$pk3s_aot.failed" ]; then
+        pk3s_aot_record=$pk3s_aot
+      fi
+    fi
+  elif [ -f "$pk3s_lib/engine.classlist" ] && [ -n "$pk3s_engine_id" ] && [ -n "$pk3s_startup" ]; then
     # Any other Java (or extraction that lost the time stamps): an archive made once from the bundle's class list,
     # in the user's cache, keyed by engine build and Java binary + version.
-    pk3s_cache=${XDG_CACHE_HOME:-}
-    [ -n "$pk3s_cache" ] || pk3s_cache=${HOME:+$HOME/.cache}
-    if [ -n "$pk3s_cache" ]; then
-      read -r pk3s_engine_id < "$pk3s_lib/engine.id" || pk3s_engine_id=""
-      pk3s_key=${pk3s_java//\//_}
-      pk3s_archive=$pk3s_cache/productive-k3s/infra/startup/engine-$pk3s_engine_id-java-$pk3s_java_version$pk3s_key.jsa
-      if [ ! -f "$pk3s_archive" ] && [ ! -f "$pk3s_archive.failed" ] && [ -n "$pk3s_engine_id" ]; then
-        # one-time, about a second: a static archive from the class list (no engine command runs)
-        if mkdir -p "${pk3s_archive%/*}" 2>/dev/null; then
-          pk3s_tmp=$pk3s_archive.$$.tmp
-          if "$pk3s_java" -Xshare:dump -XX:SharedClassListFile="$pk3s_lib/engine.classlist" \
-              -XX:SharedArchiveFile="$pk3s_tmp" -cp "$pk3s_cp" </dev/null >/dev/null 2>&1 && [ -s "$pk3s_tmp" ]; then
-            mv -f "$pk3s_tmp" "$pk3s_archive"
-          else
-            rm -f "$pk3s_tmp"
-            : > "$pk3s_archive.failed" 2>/dev/null   # this Java cannot use the list: do not retry on every run
-          fi
+    pk3s_key=${pk3s_java//\//_}
+    pk3s_archive=$pk3s_startup/engine-$pk3s_engine_id-java-$pk3s_java_version$pk3s_key.jsa
+    if [ ! -f "$pk3s_archive" ] && [ ! -f "$pk3s_archive.failed" ]; then
+      # one-time, about a second: a static archive from the class list (no engine command runs)
+      if mkdir -p "$pk3s_startup" 2>/dev/null; then
+        pk3s_tmp=$pk3s_archive.$$.tmp
+        if "$pk3s_java" -Xshare:dump -XX:SharedClassListFile="$pk3s_lib/engine.classlist" \
+            -XX:SharedArchiveFile="$pk3s_tmp" -cp "$pk3s_cp" </dev/null >/dev/null 2>&1 && [ -s "$pk3s_tmp" ]; then
+          mv -f "$pk3s_tmp" "$pk3s_archive"
+        else
+          rm -f "$pk3s_tmp"
+          : > "$pk3s_archive.failed" 2>/dev/null   # this Java cannot use the list: do not retry on every run
         fi
       fi
-      [ -f "$pk3s_archive" ] && pk3s_cds=(-XX:SharedArchiveFile="$pk3s_archive" "${pk3s_cds_quiet[@]}")
     fi
+    [ -f "$pk3s_archive" ] && pk3s_cds=(-XX:SharedArchiveFile="$pk3s_archive" "${pk3s_cds_quiet[@]}")
   fi
 elif [ -f "$pk3s_home/pom.xml" ]; then
   # ---- source checkout: build on first use / after changes; everything written stays under target/ ----
@@ -289,56 +297,82 @@ esac
 pk3s_tty=false
 [ -t 2 ] && pk3s_tty=true
 
-# JIT for a big local package (see the flags block): C2 only when the run will really hash or inflate it. The
-# engine notes in <cache root>/launcher-hints which package files need neither (docs/performance.md "Launcher hints"):
-# a validate of a file with a "scan" or "tree" line reads only its cached scan, and an install/status of one with a
-# "tree" line neither inflates nor hashes (C1 is ~120 ms faster there). One fork of stat (else wc -c), only when
-# --tgz names a regular file; the hints file is read with the shell's own read, at most 64 lines.
+# JIT for a big local package (see the flags block): C2 when --tgz FILE or --tgz=FILE names a regular file of
+# pk3s_big_package bytes or more that the run will really hash or inflate. The engine's package cache says which
+# packages it needs not read again in one small documented file, <cache root>/launcher-hints (docs/performance.md
+# "Launcher hints"): at most 64 lines `<dev>.<ino>.<size>.<mtime>.<ctime> <scan|tree>`, newest last, keyed by the
+# package file's stat. `scan`: a validate of it reads only its cached scan; `tree`: its extracted tree is cached
+# too, so an install/status neither inflates nor hashes it. Those runs keep C1 (~50-120 ms less; "JIT"). The
+# launcher reads that file and nothing else of the cache; one fork of stat (else wc -c), only for a --tgz file.
 pk3s_needs_c2() {  # file, is-validate
-  local st size key cache line n=0
+  local st size key hints hint="" line n=0
   if st=$(stat -L -c '%s %d.%i.%s.%Y.%Z' -- "$1" 2>/dev/null) && [[ $st =~ ^([0-9]+)\ ([0-9.]+)$ ]]; then
     size=${BASH_REMATCH[1]} key=${BASH_REMATCH[2]}
   else
     size=$(wc -c < "$1" 2>/dev/null) || size=0
-    key=""
-    case $size in *[!0-9\ ]* | '') size=0 ;; esac
+    size=${size//[!0-9]/} key=""
   fi
-  [ "$size" -ge "$pk3s_big_package" ] || return 1
-  [ -n "$key" ] && [ "${PK3S_INFRA_PACKAGE_CACHE_BYTES:-}" != 0 ] || return 0
-  if [ -n "${XDG_CACHE_HOME:-}" ] && [ "${XDG_CACHE_HOME#/}" != "$XDG_CACHE_HOME" ]; then
-    cache=$XDG_CACHE_HOME/pk3s
-  elif [ -n "${HOME:-}" ]; then
-    cache=$HOME/.cache/pk3s
-  else
-    return 0
-  fi
-  [ -f "$cache/launcher-hints" ] || return 0
-  while [ "$n" -lt 64 ] && IFS= read -r line; do
+  [ "${size:-0}" -ge "$pk3s_big_package" ] || return 1
+  hints=${pk3s_cache_base:+$pk3s_cache_base/pk3s/launcher-hints}
+  [ -n "$key" ] && [ -n "$hints" ] && [ -f "$hints" ] && [ "${PK3S_INFRA_PACKAGE_CACHE_BYTES:-}" != 0 ] || return 0
+  while [ "$n" -lt 64 ] && IFS= read -r -n 200 line; do   # bounded: 64 lines of at most 200 bytes
     n=$((n + 1))
-    case "$line" in
-      "$key tree") return 1 ;;
-      "$key scan") [ "$2" = true ] && return 1 ;;
-    esac
-  done < "$cache/launcher-hints" 2>/dev/null
+    case $line in "$key "*) hint=${line#"$key "} ;; esac   # newest last: the last line for the key counts
+  done 2>/dev/null < "$hints"
+  case $hint in
+    tree) return 1 ;;
+    scan) [ "$2" = true ] && return 1 ;;
+  esac
   return 0
 }
-pk3s_prev=""
-pk3s_validate=false
-case " ${1:-} ${2:-} " in *" validate "*) pk3s_validate=true ;; esac
-for pk3s_arg in "$@"; do
-  if [ "$pk3s_prev" = --tgz ] && [ -f "$pk3s_arg" ]; then
-    pk3s_needs_c2 "$pk3s_arg" "$pk3s_validate" && pk3s_jvm_flags+=("${pk3s_jvm_flags_big[@]}")
-    break
+pk3s_prev="" pk3s_tgz=""
+for pk3s_arg in "$@"; do   # the last --tgz wins, as in the engine's parser (cli/ArgumentParser)
+  if [ "$pk3s_prev" = --tgz ]; then
+    pk3s_tgz=$pk3s_arg pk3s_prev=""
+    continue
+  else
+    case $pk3s_arg in --tgz=?*) pk3s_tgz=${pk3s_arg#--tgz=} ;; esac
   fi
   pk3s_prev=$pk3s_arg
 done
+pk3s_validate=false
+case " ${1:-} ${2:-} " in *" validate "*) pk3s_validate=true ;; esac
+[ -n "$pk3s_tgz" ] && [ -f "$pk3s_tgz" ] && pk3s_needs_c2 "$pk3s_tgz" "$pk3s_validate" \
+  && pk3s_jvm_flags+=("${pk3s_jvm_flags_big[@]}")
+
+pk3s_main=(-Dpk3s.install.root="$pk3s_root" -Dpk3s.stderr.tty="$pk3s_tty")
+[ -z "$pk3s_credentials" ] || pk3s_main+=(-Dpk3s.credentials.fd=3)
+pk3s_main+=(-cp "$pk3s_cp" io.productivek3s.infra.Main)
+
+# The first run of a command family with an AOT cache to train: the engine runs as a child this once, so that the
+# cache can be assembled and published when it ends (about a second; docs/performance.md "AOT cache"). Arguments,
+# stdio and exit status are the engine's as always; a signal sent to the launcher's pid alone (not to its process
+# group, as a terminal's Ctrl-C is) does not reach the engine during this one run.
+pk3s_aot_dir=${pk3s_aot_record%/*}
+if [ -n "$pk3s_aot_record" ] && mkdir -p -m 0700 "$pk3s_aot_dir" 2>/dev/null && [ -O "$pk3s_aot_dir" ]; then
+  pk3s_tmp=$pk3s_aot_record.$$.tmp
+  pk3s_record=(-XX:AOTMode=record -XX:AOTConfiguration="$pk3s_tmp.conf" "${pk3s_aot_record_quiet[@]}")
+  if [ -z "$pk3s_credentials" ]; then
+    "$pk3s_java" "${pk3s_jvm_flags[@]}" "${pk3s_record[@]}" "${pk3s_main[@]}" "$@"
+  else
+    "$pk3s_java" "${pk3s_jvm_flags[@]}" "${pk3s_record[@]}" "${pk3s_main[@]}" "$@" 3<<<"$pk3s_credentials"
+  fi
+  pk3s_status=$?
+  if [ "$pk3s_status" -eq 0 ] && [ -s "$pk3s_tmp.conf" ]; then
+    if "$pk3s_java" "${pk3s_jvm_flags[@]}" -XX:AOTMode=create -XX:AOTConfiguration="$pk3s_tmp.conf" \
+        -XX:AOTCache="$pk3s_tmp" "${pk3s_aot_record_quiet[@]}" -cp "$pk3s_cp" </dev/null >/dev/null 2>&1 \
+        && [ -s "$pk3s_tmp" ]; then
+      mv -f "$pk3s_tmp" "$pk3s_aot_record" 2>/dev/null
+    else
+      : > "$pk3s_aot_record.failed" 2>/dev/null   # this runtime cannot assemble one: do not retry on every run
+    fi
+  fi
+  rm -f "$pk3s_tmp" "$pk3s_tmp.conf"
+  exit "$pk3s_status"
+fi
 
 # ${a[@]+"${a[@]}"}: an empty array under set -u on bash < 4.4
 if [ -z "$pk3s_credentials" ]; then
-  exec "$pk3s_java" "${pk3s_jvm_flags[@]}" ${pk3s_cds[@]+"${pk3s_cds[@]}"} \
-    -Dpk3s.install.root="$pk3s_root" -Dpk3s.stderr.tty="$pk3s_tty" \
-    -cp "$pk3s_cp" io.productivek3s.infra.Main "$@"
+  exec "$pk3s_java" "${pk3s_jvm_flags[@]}" ${pk3s_cds[@]+"${pk3s_cds[@]}"} "${pk3s_main[@]}" "$@"
 fi
-exec "$pk3s_java" "${pk3s_jvm_flags[@]}" ${pk3s_cds[@]+"${pk3s_cds[@]}"} \
-  -Dpk3s.install.root="$pk3s_root" -Dpk3s.stderr.tty="$pk3s_tty" -Dpk3s.credentials.fd=3 \
-  -cp "$pk3s_cp" io.productivek3s.infra.Main "$@" 3<<<"$pk3s_credentials"
+exec "$pk3s_java" "${pk3s_jvm_flags[@]}" ${pk3s_cds[@]+"${pk3s_cds[@]}"} "${pk3s_main[@]}" "$@" 3<<<"$pk3s_credentials"

@@ -5,7 +5,8 @@
 # Usage: bench/big-packages.sh [runs]          (default 5)
 #   BIG_BENCH_DIR  where packages, caches and state live (default: a fresh temp dir; reuse it to skip the build)
 #   BASH_ENGINE    the bash engine's entrypoint script, run with bash
-#                  (default: /work/bash-engine/scripts/productive-k3s-infra.sh when present)
+#                  (default: /tmp/bash-engine/scripts/productive-k3s-infra.sh when present, extracted as
+#                  DEVELOPERS.md says)
 #                  (BASH_ENGINE=none: this engine only)
 #   BIG_BENCH_ONLY space-separated subset of: validate status files state rss
 #   BIG_BENCH_FILES file counts for the "files" and "rss" cases (default: 100 1000 10000 100000)
@@ -22,8 +23,8 @@ runs="${1:-5}"
 dir="${BIG_BENCH_DIR:-$(mktemp -d /tmp/pk3s-big-bench.XXXXXX)}"
 only="${BIG_BENCH_ONLY:-validate status files state rss}"
 bash_engine="${BASH_ENGINE:-}"
-if [ -z "$bash_engine" ] && [ -f /work/bash-engine/READY ] && [ -f /work/bash-engine/scripts/productive-k3s-infra.sh ]; then
-  bash_engine=/work/bash-engine/scripts/productive-k3s-infra.sh
+if [ -z "$bash_engine" ] && [ -f /tmp/bash-engine/scripts/productive-k3s-infra.sh ]; then
+  bash_engine=/tmp/bash-engine/scripts/productive-k3s-infra.sh
 fi
 [ "$bash_engine" = none ] && bash_engine=""
 command -v hyperfine >/dev/null || { echo "needs hyperfine (apt-get install hyperfine)" >&2; exit 2; }

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# Start-up side by side, in one hyperfine run: the bash engine, this engine from an installed release bundle, and
-# this engine from the source checkout. Whole processes, launcher included, as pk3s runs them.
+# Start-up side by side, in one hyperfine run: the bash engine, this engine from an installed release bundle (with the
+# AOT cache it trains on first use, and with the shipped archive only), this engine from the source checkout, and
+# hello worlds on the bundle's runtime (the floor any JVM engine pays). Whole processes, launcher included, as pk3s
+# runs them. Then the first run of a command family (which trains its AOT cache) against an ordinary run.
 # Usage: bench/startup-vs-bash.sh [runs] [bundle dir]
 #   runs        hyperfine runs per command (default 30)
 #   bundle dir  an extracted release bundle (default: built from HEAD with scripts/build-release-bundle.sh)
-#   BASH_ENGINE the bash engine's scripts/productive-k3s-infra.sh (default /work/bash-engine/...; skipped if absent)
-# Numbers and their interpretation: docs/performance.md.
+#   BASH_ENGINE the bash engine's scripts/productive-k3s-infra.sh (default /tmp/bash-engine/...; DEVELOPERS.md says
+#               how to extract it; measured without it when absent)
+# Numbers and their interpretation: docs/performance.md "Start-up side by side with the bash engine".
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 runs=${1:-30}
 bundle=${2:-}
-bash_engine=${BASH_ENGINE:-/work/bash-engine/scripts/productive-k3s-infra.sh}
+bash_engine=${BASH_ENGINE:-/tmp/bash-engine/scripts/productive-k3s-infra.sh}
 command -v hyperfine >/dev/null 2>&1 || { echo "needs hyperfine (apt-get install -y hyperfine)" >&2; exit 1; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pk3s-bench.XXXXXX")
@@ -20,33 +23,56 @@ if [ -z "$bundle" ]; then
   tar -xzf "$work/dist/productive-k3s-infra-HEAD.tar.gz" -C "$work"
   bundle=$work/productive-k3s-infra-HEAD
 fi
-# The bash engine of the 0.9.65 generation needs the profile/v1 fields; the Java engine accepts both packages.
+bundle=$(cd "$bundle" && pwd)
+# The bash engine of the 0.9.65 generation validates the example as it is; an older checkout may carry a profile/v1
+# copy of it (the Java engine accepts both packages).
 pkg=$PWD/examples/local-demo.tgz
 [ -f "${bash_engine%/scripts/*}/fixtures/local-demo-v1.tgz" ] && pkg=${bash_engine%/scripts/*}/fixtures/local-demo-v1.tgz
 export PK3S_PROFILE_STATE_DIR=$work/state TELEMETRY_ENABLED=false TELEMETRY_ENDPOINT= HOME=$work/home
 export XDG_CACHE_HOME=$work/cache
 mkdir -p "$PK3S_PROFILE_STATE_DIR" "$HOME"
-./productive-k3s-infra.sh version >/dev/null          # source checkout: build and train outside the measurement
+# Outside the measurement: the source checkout builds and trains; the bundle trains the AOT caches of both commands.
+./productive-k3s-infra.sh version >/dev/null
 "$bundle/productive-k3s-infra.sh" version >/dev/null
+"$bundle/productive-k3s-infra.sh" profile validate --tgz "$pkg" >/dev/null 2>&1
+
+# Hello worlds on the bundle's runtime with the launcher's flags: with the bundle's shipped archive (only its JDK
+# part serves another class path) and with an AOT cache of their own, made the way the launcher makes one.
+mkdir -p "$work/hello"
+printf 'public class Hello { public static void main(String[] a) { System.out.println("dev"); } }\n' > "$work/hello/Hello.java"
+javac --release 17 -d "$work/hello" "$work/hello/Hello.java"
+(cd "$work/hello" && jar cf ../hello.jar Hello.class)
+flags=$(sed -n 's/^pk3s_jvm_flags=(\(.*\))$/\1/p' productive-k3s-infra.sh)
+java_rt=$bundle/runtime/bin/java
+# shellcheck disable=SC2086
+"$java_rt" $flags -XX:AOTMode=record -XX:AOTConfiguration="$work/hello.conf" -Xlog:disable -cp "$work/hello.jar" Hello >/dev/null
+# shellcheck disable=SC2086
+"$java_rt" $flags -XX:AOTMode=create -XX:AOTConfiguration="$work/hello.conf" -XX:AOTCache="$work/hello.aot" -Xlog:disable \
+  -cp "$work/hello.jar" >/dev/null 2>&1
 
 cmds=()
 names=()
 add() { names+=("$1"); cmds+=("$2"); }
-# The floor any JVM engine pays: a hello world on the bundle's runtime, with the launcher's flags and the bundle's
-# start-up archive (its JDK part; the class path differs, so the app part is not used).
-mkdir -p "$work/hello"
-printf 'public class Hello { public static void main(String[] a) { System.out.println("dev"); } }\n' > "$work/hello/Hello.java"
-javac --release 17 -d "$work/hello" "$work/hello/Hello.java"
-flags=$(sed -n 's/^pk3s_jvm_flags=(\(.*\))$/\1/p' productive-k3s-infra.sh)
-add "release JVM: hello world" "$bundle/runtime/bin/java $flags -XX:SharedArchiveFile=$bundle/runtime/lib/pk3s-engine.jsa -Xlog:cds=off -cp $work/hello Hello"
+add "release JVM: hello world (shipped archive)" "$java_rt $flags -XX:SharedArchiveFile=$bundle/runtime/lib/pk3s-engine.jsa -Xlog:cds=off -cp $work/hello.jar Hello"
+add "release JVM: hello world (own AOT cache)" "$java_rt $flags -XX:AOTCache=$work/hello.aot -Xlog:aot*=off -Xlog:cds*=off -cp $work/hello.jar Hello"
 for args in "version" "profile validate --tgz $pkg"; do
   [ -f "$bash_engine" ] && add "bash: $args" "bash $bash_engine $args"
   add "release: $args" "$bundle/productive-k3s-infra.sh $args"
+  add "release, shipped archive only: $args" "env PK3S_INFRA_AOT_CACHE=off $bundle/productive-k3s-infra.sh $args"
   add "source: $args" "$PWD/productive-k3s-infra.sh $args"
 done
 hyperfine_args=(-N --warmup 3 --runs "$runs" --style basic --export-markdown "$work/result.md")
 for i in "${!cmds[@]}"; do hyperfine_args+=(-n "${names[$i]}" "${cmds[$i]}"); done
 [ -f "$bash_engine" ] || echo "bash engine not found at $bash_engine: measuring without it" >&2
-java -version 2>&1 | head -1 >&2
+"$java_rt" -version 2>&1 | head -1 >&2
 hyperfine "${hyperfine_args[@]}" >&2
 cat "$work/result.md"
+
+# The first run of a command family: trains and publishes its AOT cache (the cache directory emptied before each).
+echo
+hyperfine -N --warmup 1 --runs "$(( runs < 10 ? runs : 10 ))" --style basic --export-markdown "$work/first.md" \
+  --prepare "rm -rf $work/first-cache" \
+  -n "release: version, first run (trains the AOT cache)" \
+  "env XDG_CACHE_HOME=$work/first-cache $bundle/productive-k3s-infra.sh version" \
+  -n "release: version, later run" "$bundle/productive-k3s-infra.sh version" >&2
+cat "$work/first.md"

@@ -30,6 +30,8 @@ download_base="https://github.com/$owner_repo/releases/download"
 top="productive-k3s-infra-$tag"
 
 # ---- JDK: newest available (the runtime we ship is only as new as the JDK that links it) ----
+# shellcheck source=lib/pk3s-shell.sh
+. "$repo/scripts/lib/pk3s-shell.sh"
 # shellcheck source=lib/release-jdk.sh
 . "$repo/scripts/lib/release-jdk.sh"
 jdk=$(pick_jdk)
@@ -47,8 +49,8 @@ mkdir -p "$src" "$stage/scripts" "$stage/lib"
 
 # ---- the ref's tree, and the engine built from it ----
 git -C "$repo" archive --format=tar "$commit" | tar -xf - -C "$src"
-for required in productive-k3s-infra.sh scripts/productive-k3s-infra.sh scripts/release/productive-k3s-infra-cli.sh.in \
-    LICENSE pom.xml; do
+for required in productive-k3s-infra.sh scripts/productive-k3s-infra.sh scripts/lib/pk3s-shell.sh \
+    scripts/release/productive-k3s-infra-cli.sh.in LICENSE pom.xml; do
   [ -f "$src/$required" ] || die "ref $tag has no $required; cannot build a release bundle from it" 4
 done
 t0=$SECONDS
@@ -88,6 +90,8 @@ EOF
 # ---- bundle layout (§17.4): nothing else from the tree ----
 cp "$src/productive-k3s-infra.sh" "$stage/"
 cp "$src/scripts/productive-k3s-infra.sh" "$stage/scripts/"
+mkdir -p "$stage/scripts/lib"
+cp "$src/scripts/lib/pk3s-shell.sh" "$stage/scripts/lib/"   # the launcher sources it
 for optional in scripts/release-config.sh scripts/send-telemetry-event.sh; do
   [ -f "$src/$optional" ] && cp "$src/$optional" "$stage/$optional"
 done
@@ -121,9 +125,9 @@ modules="$modules,jdk.unsupported"
 # are not on the password/SCRAM/TLS connection path the engine uses.
 case ",$modules," in *,java.sql,*) ;; *) modules="$modules,java.sql" ;; esac
 [ "$major" -lt 22 ] && [ -d "$jdk/jmods" ] && [ -f "$jdk/jmods/jdk.crypto.ec.jmod" ] && modules="$modules,jdk.crypto.ec"  # TLS ECDHE before 22
-release_value() { sed -n "s/^$1=\"\{0,1\}\([^\"]*\)\"\{0,1\}\$/\1/p" "$jdk/release" | head -n1; }
-os_name=$(release_value OS_NAME); [ -n "$os_name" ] || os_name=$(uname -s)
-os_arch=$(release_value OS_ARCH); [ -n "$os_arch" ] || os_arch=$(uname -m)
+pk3s_read_release "$jdk/release"
+os_name=${pk3s_rel_os:-$(uname -s)}
+os_arch=${pk3s_rel_arch:-$(uname -m)}
 "$jdk/bin/jlink" --add-modules "$modules" --strip-debug --no-man-pages --no-header-files \
   --release-info "add:OS_NAME=$os_name:OS_ARCH=$os_arch" --output "$stage/runtime" >"$work/jlink.log" 2>&1 \
   || { cat "$work/jlink.log" >&2; die "jlink failed" 1; }
@@ -131,6 +135,7 @@ os_arch=$(release_value OS_ARCH); [ -n "$os_arch" ] || os_arch=$(uname -m)
 # Fixed modes and times before the start-up archive is made: the JVM checks the jars' size and mtime against it.
 chmod -R u+rwX,go+rX,go-w "$stage"
 chmod 0755 "$stage/productive-k3s-infra.sh" "$stage/scripts/productive-k3s-infra.sh"
+chmod 0644 "$stage/scripts/lib/pk3s-shell.sh"
 [ -f "$stage/scripts/send-telemetry-event.sh" ] && chmod 0755 "$stage/scripts/send-telemetry-event.sh"
 [ -f "$stage/scripts/release-config.sh" ] && chmod 0644 "$stage/scripts/release-config.sh"
 find "$stage" -exec touch -h -d "@$epoch" {} +
@@ -211,9 +216,11 @@ tar --sort=name --format=gnu --mtime="@$epoch" --owner=0 --group=0 --numeric-own
 # The installer carries the archive's digest: it keys the installer's cache of the unpacked release, so a later
 # call finds its verified copy with no download (docs/release.md "The installer").
 asset_sha=$(cut -d' ' -f1 "$work/checksums.txt")
+# The installer is downloaded alone: the shared shell helpers are pasted in place of its '# @pk3s-shell@' line.
 sed -e "s|@VERSION@|$tag|g" -e "s|@REPO@|$owner_repo|g" -e "s|@CORE@|$core_semver|g" -e "s|@BASE_URL@|$download_base|g" \
-  -e "s|@ARCHIVE_SHA256@|$asset_sha|g" \
+  -e "s|@ARCHIVE_SHA256@|$asset_sha|g" -e "/^# @pk3s-shell@\$/{r $src/scripts/lib/pk3s-shell.sh" -e "d;}" \
   "$src/scripts/release/productive-k3s-infra-cli.sh.in" > "$work/productive-k3s-infra-cli.sh"
+grep -q '^pk3s_cache_base()' "$work/productive-k3s-infra-cli.sh" || die "the installer template has no '# @pk3s-shell@' line" 4
 chmod 0755 "$work/productive-k3s-infra-cli.sh"
 chmod 0644 "$work/$asset" "$work/checksums.txt"
 for f in "$asset" checksums.txt productive-k3s-infra-cli.sh; do

@@ -1,11 +1,11 @@
 # Sourced by scripts/build-release-bundle.sh and scripts/release/train-pg-classlist.sh: which JDK builds a release
 # (PK3S_RELEASE_JDK, else Temurin 25, else the newest under /usr/lib/jvm, else JAVA_HOME / java on PATH). The runtime
 # a release ships is only as new as the JDK that links it, and its start-up archive is trained with that JDK.
+# Needs scripts/lib/pk3s-shell.sh sourced first (pk3s_read_release).
 jdk_major() { # <java home> -> major version from its release file, 0 when unreadable
-  local v
-  v=$(sed -n 's/^JAVA_VERSION="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$1/release" 2>/dev/null | head -n1)
-  v=${v#1.}; v=${v%%[.+-]*}
-  case $v in ''|*[!0-9]*) echo 0 ;; *) echo "$v" ;; esac
+  pk3s_major=""
+  [ -r "$1/release" ] && pk3s_read_release "$1/release"
+  echo "${pk3s_major:-0}"
 }
 pick_jdk() {
   local best="" best_major=0 home major

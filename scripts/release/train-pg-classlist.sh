@@ -16,6 +16,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 repo=$PWD
 out=scripts/release/pg-state.classlist
 
+# shellcheck source=../lib/pk3s-shell.sh
+. scripts/lib/pk3s-shell.sh
 # shellcheck source=../lib/release-jdk.sh
 . scripts/lib/release-jdk.sh
 jdk=$(pick_jdk)

@@ -34,6 +34,7 @@ final class Reference {
             "TELEMETRY_ENABLED", "true/false: telemetry consent of the invoking user",
             "PK3S_INFRA_MAX_PACKAGE_BYTES", "extraction limit: total unpacked bytes of a profile.tgz",
             "PK3S_INFRA_PACKAGE_CACHE_BYTES", "size of the cache of extracted packages (default 2 GiB; 0: no cache)",
+            "PK3S_INFRA_AOT_CACHE", "off: the launcher neither trains nor uses an AOT cache (release bundles with Java 25)",
             "PK3S_INFRA_ENV_EVAL", "bash: evaluate env files the engine cannot parse with bash",
             "PK3S_INFRA_CALLER_CWD", "directory relative paths are resolved against (default: PWD)",
             "PK3S_INFRA_PROGRAM", "program name in usage lines (set by the release installer; default: ./productive-k3s-infra.sh)");

@@ -64,6 +64,8 @@ final class BundleWriter {
         copy(engine.home().resolve(EngineFiles.LAUNCHER), dir.resolve(EngineFiles.LAUNCHER), Files2.FILE_PUBLIC_EXEC);
         Path scripts = directory(dir.resolve("scripts"));
         copy(engine.home().resolve(EngineFiles.SCRIPTS_LAUNCHER), dir.resolve(EngineFiles.SCRIPTS_LAUNCHER), Files2.FILE_PUBLIC_EXEC);
+        directory(scripts.resolve("lib"));
+        copy(engine.home().resolve(EngineFiles.SHELL_LIB), dir.resolve(EngineFiles.SHELL_LIB), Files2.FILE_PUBLIC);
         for (String helper : EngineFiles.OPTIONAL_SCRIPTS) {
             if (Files.isRegularFile(engine.home().resolve(helper))) {
                 copy(engine.home().resolve(helper), dir.resolve(helper), Files2.FILE_PUBLIC_EXEC);

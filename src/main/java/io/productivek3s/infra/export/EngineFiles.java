@@ -25,6 +25,8 @@ import java.util.stream.Stream;
 public record EngineFiles(Path home, Path libDir, List<Path> jars, Optional<Path> runtime) {
     public static final String LAUNCHER = "productive-k3s-infra.sh";
     public static final String SCRIPTS_LAUNCHER = "scripts/" + LAUNCHER;
+    /** The shell helpers the launcher sources (docs/release.md "Shell helpers"). */
+    public static final String SHELL_LIB = "scripts/lib/pk3s-shell.sh";
     public static final String ENGINE_JAR = "productive-k3s-infra.jar";
     /** Optional release-bundle helpers (contract §17.4) that bundles carry when the engine has them. */
     public static final List<String> OPTIONAL_SCRIPTS = List.of("scripts/release-config.sh", "scripts/send-telemetry-event.sh");
@@ -55,7 +57,7 @@ public record EngineFiles(Path home, Path libDir, List<Path> jars, Optional<Path
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + libDir, e);
         }
-        for (String required : List.of(LAUNCHER, SCRIPTS_LAUNCHER, "LICENSE")) {
+        for (String required : List.of(LAUNCHER, SCRIPTS_LAUNCHER, SHELL_LIB, "LICENSE")) {
             if (!Files.isRegularFile(home.resolve(required))) {
                 throw EngineException.runtime("cannot export: the engine installation is incomplete: " + home.resolve(required) + " not found");
             }

@@ -6,13 +6,17 @@ import io.productivek3s.infra.testing.Engine;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.nio.file.attribute.FileTime;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The launcher's JVM flags, seen from the installer the engine runs (its parent's command line): C1 only and a small
- * young generation for an ordinary package, C2 for the hot loops when {@code --tgz} is a local file of 8 MiB or more
+ * The launcher's JVM flags, seen from the installer the engine runs (its parent's command line) or printed by
+ * {@code --debug}: C1 only and a small young generation for an ordinary package, C2 for the hot loops when
+ * {@code --tgz FILE} or {@code --tgz=FILE} is a local file of 8 MiB or more, whether the package cache has it or not
  * (docs/performance.md "JIT").
  */
 class LauncherJitIT extends PackageTestBase {
@@ -34,35 +38,85 @@ class LauncherJitIT extends PackageTestBase {
     }
 
     @Test
-    void aBigLocalPackageGetsC2ForItsHotLoopsOnlyWhileItIsNotCached() throws Exception {
+    void aBigLocalPackageGetsC2ForItsHotLoops() throws Exception {
         Path tgz = bigPackage();
         List<String> flags = installAndReadEngineCommandLine(tgz);
         assertThat(flags).contains("-XX:TieredStopAtLevel=4", "-XX:Tier3InvocationThreshold=2000", "-Xmn8m");
         // The big-package flags come after the base ones, so they win.
         assertThat(flags.lastIndexOf("-XX:TieredStopAtLevel=4")).isGreaterThan(flags.indexOf("-XX:TieredStopAtLevel=1"));
-        // now extracted in the package cache: the next run neither inflates nor hashes it
-        assertThat(installAndReadEngineCommandLine(tgz)).contains("-XX:TieredStopAtLevel=1")
-                .doesNotContain("-XX:TieredStopAtLevel=4");
-        // a changed file is a new package to the launcher too
-        Files.setLastModifiedTime(tgz, java.nio.file.attribute.FileTime.fromMillis(1_000_000_000_000L));
-        assertThat(installAndReadEngineCommandLine(tgz)).contains("-XX:TieredStopAtLevel=4");
+    }
+
+    /**
+     * The launcher hints (docs/performance.md "Launcher hints"), written here as the package cache writes them: a
+     * {@code scan} hint keeps a validate on C1, a {@code tree} hint every command; the newest line for a key counts;
+     * a changed file is another key; only the documented 64 lines are read; no cache, no hint.
+     */
+    @Test
+    void launcherHintsKeepRunsThatNeitherHashNorInflateOnC1() throws Exception {
+        Path tgz = bigPackage();
+        Path hints = home.resolve(".cache/pk3s/launcher-hints");
+        Files.createDirectories(hints.getParent());
+
+        Files.writeString(hints, "1.2.3.4.5 tree\n" + key(tgz) + " scan\n");
+        assertThat(validateJvmFlags("--tgz", tgz.toString())).doesNotContain("-XX:TieredStopAtLevel=4");
+        assertThat(installAndReadEngineCommandLine(tgz)).as("scanned, not extracted: an install inflates it")
+                .contains("-XX:TieredStopAtLevel=4");
+
+        Files.writeString(hints, key(tgz) + " scan\n" + key(tgz) + " tree\n");
+        assertThat(installAndReadEngineCommandLine(tgz)).doesNotContain("-XX:TieredStopAtLevel=4");
+        assertThat(validateJvmFlags("--tgz=" + tgz)).doesNotContain("-XX:TieredStopAtLevel=4");
+
+        engine.env("PK3S_INFRA_PACKAGE_CACHE_BYTES", "0");
+        assertThat(validateJvmFlags("--tgz", tgz.toString())).as("no package cache: every run reads the package")
+                .contains("-XX:TieredStopAtLevel=4");
+        engine.unset("PK3S_INFRA_PACKAGE_CACHE_BYTES");
+
+        StringBuilder filler = new StringBuilder();
+        for (int i = 0; i < 64; i++) {
+            filler.append("1.2.3.4.").append(i).append(" tree\n");
+        }
+        Files.writeString(hints, filler + key(tgz) + " tree\n");
+        assertThat(validateJvmFlags("--tgz", tgz.toString())).as("line 65 is past the documented size")
+                .contains("-XX:TieredStopAtLevel=4");
+
+        Files.writeString(hints, key(tgz) + " tree\n");
+        Files.setLastModifiedTime(tgz, FileTime.fromMillis(1_000_000_000_000L));
+        assertThat(validateJvmFlags("--tgz", tgz.toString())).as("a changed file is a new package").contains("-XX:TieredStopAtLevel=4");
+
+        Files.delete(hints);
+        Files.createSymbolicLink(hints, Path.of("/dev/zero"));
+        assertThat(validateJvmFlags("--tgz", tgz.toString())).as("not a regular file: not read").contains("-XX:TieredStopAtLevel=4");
+    }
+
+    /** The key the package cache writes: what {@code stat -L -c '%d.%i.%s.%Y.%Z' FILE} prints. */
+    private static String key(Path file) throws Exception {
+        Map<String, Object> unix = Files.readAttributes(file, "unix:dev,ino,size,lastModifiedTime,ctime");
+        return unix.get("dev") + "." + unix.get("ino") + "." + unix.get("size") + "."
+                + ((FileTime) unix.get("lastModifiedTime")).to(TimeUnit.SECONDS) + "." + ((FileTime) unix.get("ctime")).to(TimeUnit.SECONDS);
     }
 
     @Test
-    void aValidatedPackageIsValidatedAgainWithC1ButItsFirstInstallGetsC2() throws Exception {
-        Path tgz = bigPackage();
-        assertThat(validateJvmFlags(tgz)).contains("-XX:TieredStopAtLevel=4");
-        assertThat(validateJvmFlags(tgz)).doesNotContain("-XX:TieredStopAtLevel=4");
-        // validate only scanned it: the first install inflates it
-        assertThat(installAndReadEngineCommandLine(tgz)).contains("-XX:TieredStopAtLevel=4");
-        assertThat(installAndReadEngineCommandLine(tgz)).doesNotContain("-XX:TieredStopAtLevel=4");
-        // without the package cache every run reads the package
-        engine.env("PK3S_INFRA_PACKAGE_CACHE_BYTES", "0");
-        assertThat(validateJvmFlags(tgz)).contains("-XX:TieredStopAtLevel=4");
+    void theFlagFormAndTheLastTgzCountAndOnlyRegularFilesAreMeasured() throws Exception {
+        Path small = home.resolve("small.tgz");
+        Files.copy(pack(), small);
+        assertThat(validateJvmFlags("--tgz=" + small)).doesNotContain("-XX:TieredStopAtLevel=4");
+        Path big = bigPackage();
+        assertThat(validateJvmFlags("--tgz=" + big)).contains("-XX:TieredStopAtLevel=4");
+        assertThat(validateJvmFlags("--tgz", big.toString())).as("validated before: C2 all the same").contains("-XX:TieredStopAtLevel=4");
+        // the engine takes the last --tgz: so does the launcher
+        assertThat(validateJvmFlags("--tgz", big.toString(), "--tgz=" + small)).doesNotContain("-XX:TieredStopAtLevel=4");
+        assertThat(validateJvmFlags("--tgz=" + small, "--tgz", big.toString())).contains("-XX:TieredStopAtLevel=4");
+        // a link to the big package is the big package
+        Path link = home.resolve("link.tgz");
+        Files.createSymbolicLink(link, big);
+        assertThat(validateJvmFlags("--tgz", link.toString())).contains("-XX:TieredStopAtLevel=4");
     }
 
-    private String validateJvmFlags(Path tgz) {
-        Engine.Result result = engine.run("profile", "validate", "--tgz", tgz.toString(), "--debug");
+    private String validateJvmFlags(String... tgzFlags) {
+        List<String> args = new java.util.ArrayList<>(List.of("profile", "validate"));
+        args.addAll(List.of(tgzFlags));
+        args.add("--debug");
+        Engine.Result result = engine.run(args.toArray(String[]::new));
         assertThat(result.exitCode()).as(result.toString()).isZero();
         return result.stderrLines().stream().filter(line -> line.contains("DEBUG jvm: ")).findFirst()
                 .orElseThrow(() -> new AssertionError("no jvm debug line: " + result));

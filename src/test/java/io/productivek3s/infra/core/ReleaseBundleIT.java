@@ -156,13 +156,15 @@ class ReleaseBundleIT {
             if (!rest.isEmpty()) {
                 topLevel.add(rest.split("/")[0]);
             }
-            if (rest.startsWith("scripts/") && rest.length() > "scripts/".length()) {
+            if (rest.startsWith("scripts/") && rest.length() > "scripts/".length() && !rest.endsWith("/")) {
                 scripts.add(rest.substring("scripts/".length()));
             }
         }
         assertThat(topLevel).containsExactlyInAnyOrder("productive-k3s-infra.sh", "scripts", "lib", "runtime", "LICENSE", "README.md");
         assertThat(scripts).as("no developer wrappers or build scripts")
-                .containsExactlyInAnyOrder("productive-k3s-infra.sh", "release.env", "release-config.sh", "send-telemetry-event.sh");
+                .containsExactlyInAnyOrder("productive-k3s-infra.sh", "release.env", "release-config.sh", "send-telemetry-event.sh",
+                        "lib/pk3s-shell.sh");
+        assertThat(entries.get(TOP + "/scripts/lib/pk3s-shell.sh").getMode() & 0777).isEqualTo(0644);
     }
 
     @Test
@@ -456,7 +458,7 @@ class ReleaseBundleIT {
         assertThat(version.exit()).as(version.toString()).isZero();
         assertThat(version.stdout()).contains("\"" + TAG + "\"");
         assertThat(version.stderr()).isEmpty();
-        try (Stream<Path> files = Files.walk(home.resolve("cache/productive-k3s/infra/startup"))) {
+        try (Stream<Path> files = Files.walk(home.resolve("cache/pk3s/startup"))) {
             assertThat(files.filter(p -> p.getFileName().toString().endsWith(".jsa")))
                     .as("start-up archive for the host Java, in the user's cache").hasSize(1);
         }
@@ -466,7 +468,154 @@ class ReleaseBundleIT {
         assertThat(listing(bundle)).isEqualTo(before);
     }
 
+    /**
+     * The AOT cache (docs/performance.md "AOT cache"): the first run of a command family trains one into the user's
+     * cache directory, later runs of that family map it instead of the shipped archive, a failing run publishes
+     * nothing, and nothing is written inside the bundle.
+     */
+    @Test
+    void firstRunOfACommandFamilyTrainsItsAotCacheInTheUserCacheAndLaterRunsUseIt() throws Exception {
+        Path bundle = extracted();
+        List<String> before = listing(bundle);
+        Path launcher = bundle.resolve("productive-k3s-infra.sh");
+        Map<String, String> env = directEnv();
+
+        Run first = runEnv(home, env, 180, launcher.toString(), "version");
+        assertThat(first.exit()).as(first.toString()).isZero();
+        assertThat(first.stdout()).isEqualTo(TAG + "\n");
+        assertThat(first.stderr()).isEmpty();
+        assertThat(aotCaches()).containsExactly("version.aot");
+        assertThat(jvmArguments(env, launcher, "version")).contains("-XX:AOTCache=").doesNotContain("SharedArchiveFile");
+
+        String tgz = Repo.root().resolve("examples/local-demo.tgz").toString();
+        Run validate = runEnv(home, env, 180, launcher.toString(), "profile", "validate", "--tgz", tgz);
+        assertThat(validate.exit()).as(validate.toString()).isZero();
+        assertThat(aotCaches()).containsExactlyInAnyOrder("version.aot", "profile-validate.aot");
+
+        Run unknown = runEnv(home, env, 180, launcher.toString(), "nosuch");
+        assertThat(unknown.exit()).isEqualTo(2);
+        assertThat(unknown.stdout()).isEmpty();
+        assertThat(aotCaches()).as("a failing run publishes no cache").containsExactlyInAnyOrder("version.aot", "profile-validate.aot");
+
+        env.put("PK3S_INFRA_AOT_CACHE", "off");
+        assertThat(jvmArguments(env, launcher, "version")).contains("-XX:SharedArchiveFile=" + bundle.resolve("runtime/lib/pk3s-engine.jsa"))
+                .doesNotContain("AOTCache");
+        assertThat(listing(bundle)).as("nothing written inside the bundle").isEqualTo(before);
+        assertThat(leftoverTemporaries()).isEmpty();
+    }
+
+    /** A damaged cache (garbage, truncated) or one the key no longer names costs speed, never a word or a result. */
+    @Test
+    void corruptOrStaleAotCacheFallsBackSilently() throws Exception {
+        Path bundle = extracted();
+        Path launcher = bundle.resolve("productive-k3s-infra.sh");
+        Map<String, String> env = directEnv();
+        assertThat(runEnv(home, env, 180, launcher.toString(), "version").exit()).isZero();
+        Path cache = aotCache("version.aot");
+        byte[] good = Files.readAllBytes(cache);
+
+        Files.write(cache, new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
+        assertSilentVersion(env, launcher);
+        Files.write(cache, java.util.Arrays.copyOf(good, good.length / 2));
+        assertSilentVersion(env, launcher);
+
+        // another runtime version or engine build is another key: the old cache is left alone, a new one is trained
+        Files.write(cache, good);
+        Path release = bundle.resolve("runtime/release");
+        Files.writeString(release, Files.readString(release).replaceFirst("JAVA_VERSION=\"([^\"]*)\"", "JAVA_VERSION=\"$1.1\""));
+        assertSilentVersion(env, launcher);
+        assertThat(aotCaches()).containsExactly("version.aot", "version.aot");
+        assertSilentVersion(env, launcher);
+        assertThat(leftoverTemporaries()).isEmpty();
+    }
+
+    /** Concurrent first runs: every one succeeds, each publishes a whole cache by rename, one stays, none is torn. */
+    @Test
+    void concurrentFirstRunsOfAFamilyAllSucceedAndLeaveOneWholeCache() throws Exception {
+        Path bundle = extracted();
+        List<String> before = listing(bundle);
+        Path launcher = bundle.resolve("productive-k3s-infra.sh");
+        Map<String, String> env = directEnv();
+        List<CompletableFuture<Run>> runs = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            runs.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    return runEnv(home, env, 300, launcher.toString(), "version");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, task -> new Thread(task, "first-run").start()));
+        }
+        for (CompletableFuture<Run> run : runs) {
+            Run result = run.get();
+            assertThat(result.exit()).as(result.toString()).isZero();
+            assertThat(result.stdout()).isEqualTo(TAG + "\n");
+            assertThat(result.stderr()).isEmpty();
+        }
+        assertThat(aotCaches()).containsExactly("version.aot");
+        assertThat(leftoverTemporaries()).isEmpty();
+        assertSilentVersion(env, launcher);
+        assertThat(jvmArguments(env, launcher, "version")).contains("-XX:AOTCache=");
+        assertThat(listing(bundle)).isEqualTo(before);
+    }
+
     // ---- helpers ----
+
+    /** The release archive unpacked into this test's home, times kept (as tar and the installer do). */
+    private Path extracted() throws Exception {
+        Run untar = run(home, Map.of(), 120, "tar", "-xzf", assets.resolve(ARCHIVE).toString(), "-C", home.toString());
+        assertThat(untar.exit()).as(untar.toString()).isZero();
+        return home.resolve(TOP);
+    }
+
+    /** The bundle's launcher run directly, with no Java on PATH and this test's cache directory. */
+    private Map<String, String> directEnv() throws IOException {
+        Map<String, String> env = installerEnv(home);
+        env.put("XDG_CACHE_HOME", home.resolve("cache").toString());
+        return env;
+    }
+
+    private Path startupCache() {
+        return home.resolve("cache/pk3s/startup");
+    }
+
+    /** File names of the AOT caches in this test's cache directory. */
+    private List<String> aotCaches() throws IOException {
+        if (!Files.isDirectory(startupCache())) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.walk(startupCache())) {
+            return files.map(p -> p.getFileName().toString()).filter(name -> name.endsWith(".aot")).sorted().toList();
+        }
+    }
+
+    private Path aotCache(String name) throws IOException {
+        try (Stream<Path> files = Files.walk(startupCache())) {
+            return files.filter(p -> p.getFileName().toString().equals(name)).findFirst().orElseThrow();
+        }
+    }
+
+    /** Temporary files of a cache being assembled ({@code <family>.aot.<pid>.tmp[.conf]}) left behind. */
+    private List<String> leftoverTemporaries() throws IOException {
+        try (Stream<Path> files = Files.walk(startupCache())) {
+            return files.map(p -> p.getFileName().toString()).filter(name -> name.contains(".tmp")).toList();
+        }
+    }
+
+    private void assertSilentVersion(Map<String, String> env, Path launcher) throws Exception {
+        Run version = runEnv(home, env, 180, launcher.toString(), "version");
+        assertThat(version.exit()).as(version.toString()).isZero();
+        assertThat(version.stdout()).isEqualTo(TAG + "\n");
+        assertThat(version.stderr()).isEmpty();
+    }
+
+    /** The JVM arguments the launcher gave the engine ({@code --debug} prints them). */
+    private String jvmArguments(Map<String, String> env, Path launcher, String command) throws Exception {
+        Run debug = runEnv(home, env, 180, launcher.toString(), command, "--debug");
+        assertThat(debug.exit()).as(debug.toString()).isZero();
+        return debug.stderr().lines().filter(line -> line.contains("DEBUG jvm: ")).findFirst()
+                .orElseThrow(() -> new AssertionError("no jvm debug line: " + debug));
+    }
 
     private static void serve(byte[] archiveBytes, byte[] checksums) throws IOException {
         server.route(DOWNLOAD + "/" + TAG + "/" + ARCHIVE, Response.ok(archiveBytes));
