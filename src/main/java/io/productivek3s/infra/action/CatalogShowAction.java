@@ -12,7 +12,7 @@ import io.productivek3s.infra.util.Json;
 import io.productivek3s.infra.util.JsonEnvelope;
 import java.io.PrintStream;
 
-/** {@code catalog show NAME[@VERSION] [--json]} [New]: one profile entry, resolved as {@code --tgz} would (§22.2). */
+/** {@code catalog show NAME[@VERSION] [--json]} [New]: one profile entry, resolved as {@code --tgz} would (docs/catalogs.md#resolution). */
 public final class CatalogShowAction {
     private final EngineContext context;
     private final boolean offline;

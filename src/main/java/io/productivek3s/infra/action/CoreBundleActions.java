@@ -30,7 +30,7 @@ final class CoreBundleActions {
         out.flush();
     }
 
-    /** How an air-gapped host points a package run at this bundle (§17.6 local source). */
+    /** How an air-gapped host points a package run at this bundle (docs/contract/core.md#effective-core-settings local source). */
     static String offlineUse(CoreBundle bundle) {
         return "PRODUCTIVE_K3S_SOURCE=local PK3S_PROFILE_PACKAGE_PRODUCTIVE_K3S_REPO=" + bundle.path();
     }

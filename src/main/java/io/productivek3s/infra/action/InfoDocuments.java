@@ -7,7 +7,7 @@ import io.productivek3s.infra.core.EngineBuild;
 import io.productivek3s.infra.core.Release;
 import io.productivek3s.infra.util.Json;
 
-/** The JSON documents of {@code version --json}, {@code bundle info --json} and {@code bom --json} (contract §19). */
+/** The JSON documents of {@code version --json}, {@code bundle info --json} and {@code bom --json} (docs/cli.md#json-output). */
 public final class InfoDocuments {
     private InfoDocuments() {
     }

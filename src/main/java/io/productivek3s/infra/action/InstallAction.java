@@ -9,9 +9,9 @@ import io.productivek3s.infra.state.EngineState;
 import java.nio.file.Path;
 
 /**
- * {@code profile install} / {@code profile apply} (contract §13.1): runs the package's install script with bash,
+ * {@code profile install} / {@code profile apply} (docs/contract/runs.md#install-and-apply): runs the package's install script with bash,
  * then persists state whatever the result, so a half-built cluster stays destroyable. {@code --dry-run} switches to
- * plan and touches nothing (§13.5).
+ * plan and touches nothing (docs/contract/runs.md#dry-run).
  */
 public final class InstallAction implements PackageAction {
     private final boolean dryRun;
@@ -22,7 +22,7 @@ public final class InstallAction implements PackageAction {
         this.dryRun = dryRun;
     }
 
-    /** §13.1 step 1, moved before the lock: a missing script is found before any side effect. */
+    /** docs/contract/runs.md#install-and-apply step 1, moved before the lock: a missing script is found before any side effect. */
     @Override
     public void precheck(PreparedPackage prepared) {
         if (!dryRun) {

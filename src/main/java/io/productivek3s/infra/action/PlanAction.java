@@ -10,7 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * {@code profile plan} (contract §13.3): OpenTofu {@code init -backend=false} then {@code plan} (only after a
+ * {@code profile plan} (docs/contract/runs.md#plan): OpenTofu {@code init -backend=false} then {@code plan} (only after a
  * successful init) for opentofu packages, {@code make -n <apply target>} otherwise. Never persists state.
  */
 public final class PlanAction implements PackageAction {

@@ -104,7 +104,7 @@ final class TreeCloner {
 
     /**
      * Where the package's {@code profile.env} is in the tree. The engine writes the normalized env file over it in
-     * every run (contract §10.7), so a lent tree comes back with it replaced ({@link TreeLoan} writes the package's
+     * every run (docs/contract/env-files.md#make-safe-env-file), so a lent tree comes back with it replaced ({@link TreeLoan} writes the package's
      * bytes back) and it is checked by its content, which the record holds, instead of by its identity.
      */
     static String envPath(ProfileArchive.Scanned scanned) {

@@ -153,7 +153,7 @@ public final class TreeLoan {
         }
     }
 
-    /** The engine wrote the normalized env file over the package's own (§10.7): the package's bytes go back. */
+    /** The engine wrote the normalized env file over the package's own (docs/contract/env-files.md#make-safe-env-file): the package's bytes go back. */
     private static void restoreEnv(Path path, TreeRecord.Node node, byte[] original) throws IOException {
         if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
             throw new TreeCloner.TamperedException(node.path());

@@ -44,7 +44,7 @@ import java.util.Set;
 import java.util.function.IntSupplier;
 
 /**
- * Maps positionals to actions (contract §4) after the package-only surface gate (§3). Every {@link CommandTable}
+ * Maps positionals to actions (docs/contract/invocation.md#order-of-checks) after the package-only surface gate (docs/contract/invocation.md#surfaces). Every {@link CommandTable}
  * row has exactly one handler here, keyed by the row's name.
  */
 final class Dispatcher {
@@ -188,7 +188,7 @@ final class Dispatcher {
     }
 
     /**
-     * §2.2 keeps unknown dash tokens as positionals and ignores them; say so, since a typo such as --evn-file
+     * docs/contract/invocation.md#parsing-rules keeps unknown dash tokens as positionals and ignores them; say so, since a typo such as --evn-file
      * otherwise vanishes. Refused (exit 2, before anything runs) when ignoring it could act on the wrong thing: a near
      * miss of a known flag (the user meant that flag), or any unknown flag on a command that changes state.
      */
@@ -385,7 +385,7 @@ final class Dispatcher {
                 invocation.tgz(), invocation.profile(), invocation.dryRun()));
     }
 
-    /** The source-profile check behind {@code doctor --profile} (§20 step 5): the source contract itself. */
+    /** The source-profile check behind {@code doctor --profile} (docs/cli.md#doctor step 5): the source contract itself. */
     private DoctorAction.SourceProfileCheck sourceProfiles() {
         return profile -> {
             SourceProfile loaded = new SourceContract(context).load(profile);
@@ -426,7 +426,7 @@ final class Dispatcher {
         }
     }
 
-    /** Brackets a run with operation.started / operation.completed (§6.3). */
+    /** Brackets a run with operation.started / operation.completed (docs/contract/output.md#operation-events). */
     private int withEvents(PackageRequest request, java.util.function.IntSupplier body) {
         OperationEvents events = context.events();
         if (request.tgz() != null) {

@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Source-surface commands (contract §4.3): positionals → {@code source} actions. Runs after the package-only
+ * Source-surface commands (docs/contract/invocation.md#source-commands): positionals → {@code source} actions. Runs after the package-only
  * gate in {@link Dispatcher}. {@code export --profile} and {@code dev profile export} normalize the source profile
  * ({@code source.SourceExport}) and hand the package to the same bundle exporter as {@code profile export}.
  */
@@ -86,7 +86,7 @@ final class SourceDispatcher {
         throw EngineException.usage("unsupported dev profile command: " + action);
     }
 
-    /** §18.1 for a source profile: the bundle's subject is the profile path as given. */
+    /** docs/export.md#checks-before-anything-is-written for a source profile: the bundle's subject is the profile path as given. */
     private int export(boolean dev) {
         String profile = invocation.profile();
         String output = invocation.output();

@@ -19,7 +19,7 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
- * Copies state trees with private modes (contract §14.2): directories 0700, files 0600 or 0700 when the source was
+ * Copies state trees with private modes (docs/contract/state-files.md#layout): directories 0700, files 0600 or 0700 when the source was
  * executable. Symbolic links are never followed; how they are kept depends on {@link Links}. Selected files are
  * hard-linked instead of copied when the filesystem allows it.
  */

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 /**
  * The envelope every {@code --json} document shares (docs/cli.md "JSON output"): {@code schema_version}, then
  * {@code command} (the command words), then {@code ok}, the one success field, then the command's result fields.
- * The contract's own documents (bundle-info, bom: contract §19) keep their keys first, in the contract's order, and
+ * The contract's own documents (bundle-info, bom: docs/cli.md#json-output) keep their keys first, in the contract's order, and
  * carry {@code command} and {@code ok} after them ({@link #close}). {@code profile} and {@code package} have one
  * shape wherever they appear ({@link #profile}, {@link #packageRef}).
  */

@@ -274,7 +274,7 @@ class PackageCacheTest {
         Files.writeString(root.resolve("scenarios/demo/.terraform.lock.hcl"), "lock");
         Files.writeString(root.resolve("top.txt"), "top");
         Files.writeString(first.loan().get().tree().resolve("beside-root"), "x");
-        // and what the engine itself does: the normalized env file written over profile.env (contract §10.7)
+        // and what the engine itself does: the normalized env file written over profile.env (docs/contract/env-files.md#make-safe-env-file)
         Files2.writeAtomically(root.resolve("profile.env"), "# normalized\nA=1\nB=2\n", Files2.FILE_PRIVATE);
 
         first.loan().get().giveBack();

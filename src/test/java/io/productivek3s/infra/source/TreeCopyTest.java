@@ -8,7 +8,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Which scenario files a normalized package may carry (contract §21.4, D17) and how they are copied. */
+/** Which scenario files a normalized package may carry (docs/contract/source.md#normalized-package, D17) and how they are copied. */
 class TreeCopyTest {
     @TempDir
     Path dir;
