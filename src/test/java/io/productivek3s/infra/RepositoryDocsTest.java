@@ -45,7 +45,8 @@ class RepositoryDocsTest {
     @Test
     void nothingCitesNumberedSectionsOfAnOutsideDocument() {
         List<String> offenders = new ArrayList<>();
-        for (Path file : files("src/main", "src/test", "scripts", "bench", "docs", "README.md", "productive-k3s-infra.sh")) {
+        for (Path file : files("src/main", "src/test", "scripts", "bench", "docs", "README.md", "DEVELOPERS.md",
+                "productive-k3s-infra.sh")) {
             List<String> lines = text(file).lines().toList();
             for (int i = 0; i < lines.size(); i++) {
                 if (lines.get(i).contains(SECTION_SIGN)) {
@@ -69,7 +70,7 @@ class RepositoryDocsTest {
     @Test
     void everyCitationAndLinkInTheDocsExists() {
         List<String> broken = new ArrayList<>();
-        for (Path file : files("docs", "README.md")) {
+        for (Path file : files("docs", "README.md", "DEVELOPERS.md")) {
             if (!file.toString().endsWith(".md")) {
                 continue;
             }
@@ -88,7 +89,7 @@ class RepositoryDocsTest {
         Path notes = root.resolve("docs/contract-notes.md");
         Set<String> described = Page.parse(text(notes)).anchors;
         List<String> unknown = new ArrayList<>();
-        for (Path file : files("src/main", "src/test", "scripts", "docs", "README.md")) {
+        for (Path file : files("src/main", "src/test", "scripts", "docs", "README.md", "DEVELOPERS.md")) {
             Matcher defect = DEFECT.matcher(text(file));
             while (defect.find()) {
                 if (!described.contains("d" + defect.group(1))) {
