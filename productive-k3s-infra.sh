@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Productive K3S Infra launcher: finds Java and runs the engine (contract §1.1).
+# Productive K3S Infra launcher: finds Java and runs the engine (docs/contract/invocation.md#launcher).
 # Prints nothing itself on success; arguments, stdio, environment and exit status pass through unchanged, but for
 # the state backend's password, which reaches the engine on a descriptor instead (see "State backend credentials").
 #

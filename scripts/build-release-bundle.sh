@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the three release assets of one git ref (contract §17.3, §17.4, §17.8; docs/release.md):
+# Builds the three release assets of one git ref (docs/release.md#build-a-release, docs/release.md#bundle-layout, docs/release.md#the-installer; docs/release.md):
 #   productive-k3s-infra-<tag>.tar.gz  checksums.txt  productive-k3s-infra-cli.sh
 # Usage: scripts/build-release-bundle.sh <tag> <out dir>
 #   <tag>  a git ref of this repository; X.Y.Z-A.B.C gives a bound release, any other ref an unbound bundle.
@@ -61,7 +61,7 @@ fi
 
 t_mvn=$((SECONDS - t0))
 
-# ---- release identity (§17.2, §17.3) ----
+# ---- release identity (docs/contract/core.md#release-binding, docs/release.md#build-a-release) ----
 core_default=$(sed -n 's/.*BUILT_IN_CORE_VERSION = "\([^"]*\)".*/\1/p' \
   "$src/src/main/java/io/productivek3s/infra/core/CoreDefaults.java" | head -n1)
 [ -n "$core_default" ] || die "cannot read the core default (BUILT_IN_CORE_VERSION) of $tag" 4
@@ -72,7 +72,7 @@ fi
 if [[ $tag =~ ^([0-9]+\.[0-9]+\.[0-9]+)-([0-9]+\.[0-9]+\.[0-9]+)$ ]]; then
   infra_semver=${BASH_REMATCH[1]} core_semver=${BASH_REMATCH[2]} is_release=true core_version=${BASH_REMATCH[2]}
   [ "$core_semver" = "$core_default" ] \
-    || info "WARN  tag binds core $core_semver but the commit's core default is $core_default (contract §17.3)"
+    || info "WARN  tag binds core $core_semver but the commit's core default is $core_default (docs/release.md#build-a-release)"
 else
   infra_semver=$tag core_semver="" is_release=false core_version=$core_default
 fi
@@ -87,7 +87,7 @@ PRODUCTIVE_K3S_VERSION=$core_version
 PRODUCTIVE_K3S_RELEASE_REPO=productive-k3s/productive-k3s-core
 EOF
 
-# ---- bundle layout (§17.4): nothing else from the tree ----
+# ---- bundle layout (docs/release.md#bundle-layout): nothing else from the tree ----
 cp "$src/productive-k3s-infra.sh" "$stage/"
 cp "$src/scripts/productive-k3s-infra.sh" "$stage/scripts/"
 mkdir -p "$stage/scripts/lib"

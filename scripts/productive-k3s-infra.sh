@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Alias launcher (contract §1.1): same engine, same install root as ../productive-k3s-infra.sh. It sources that
+# Alias launcher (docs/contract/invocation.md#launcher): same engine, same install root as ../productive-k3s-infra.sh. It sources that
 # launcher (which ends in exec) instead of starting a second bash; fork-free unless reached through a symlink.
 pk3s_self=${BASH_SOURCE[0]}
 case $pk3s_self in /*) ;; *) pk3s_self=$PWD/$pk3s_self ;; esac

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Release defaults (contract §17.1), sourceable by callers and scenario scripts. Each one may be overridden by an
+# Release defaults (docs/contract/core.md#release-defaults), sourceable by callers and scenario scripts. Each one may be overridden by an
 # environment variable of the same name. Keep PRODUCTIVE_K3S_CORE_VERSION_DEFAULT equal to the engine's built-in
 # core default (core/CoreDefaults); scripts/build-release-bundle.sh refuses to build when they differ.
 PRODUCTIVE_K3S_SOURCE_DEFAULT="${PRODUCTIVE_K3S_SOURCE_DEFAULT:-remote}"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Telemetry sender kept for callers of the bash layout (contract §17.4): POSTs one event file, honouring the
-# TELEMETRY_* variables as the engine does (§16.6). Best effort: prints nothing on stdout and always exits 0.
+# Telemetry sender kept for callers of the bash layout (docs/release.md#bundle-layout): POSTs one event file, honouring the
+# TELEMETRY_* variables as the engine does (docs/telemetry.md#delivery). Best effort: prints nothing on stdout and always exits 0.
 # Usage: scripts/send-telemetry-event.sh <event.json>
 set -u
 event=${1:-}

@@ -1,7 +1,7 @@
 package io.productivek3s.infra;
 
 /**
- * A terminal engine error: one ERROR line and a documented exit code (contract §5, §7).
+ * A terminal engine error: one ERROR line and a documented exit code (docs/cli.md#exit-codes, docs/contract/output.md#messages).
  * Thrown anywhere below the CLI; the entry point prints {@link #getMessage()} and exits with {@link #exitCode()}.
  * The message is a single line and MUST NOT contain secret values.
  */

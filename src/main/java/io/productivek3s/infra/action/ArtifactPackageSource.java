@@ -12,7 +12,7 @@ import java.util.Optional;
 
 /**
  * {@code --tgz} as a local path, an {@code http(s)://} URL, a catalog reference {@code NAME[@VERSION]}
- * (contract §22) or a process substitution's pipe, spooled once ({@link SpooledPipe}). URLs and catalog artifacts come from the verified download cache; with {@code --offline} only
+ * (docs/catalogs.md) or a process substitution's pipe, spooled once ({@link SpooledPipe}). URLs and catalog artifacts come from the verified download cache; with {@code --offline} only
  * from what is already cached. A digest is verified whenever one is known: the catalog's {@code artifact.sha256},
  * a URL's {@code #sha256=<hex>}, or a {@code <url>.sha256} the server publishes.
  */

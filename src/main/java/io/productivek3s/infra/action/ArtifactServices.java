@@ -36,7 +36,7 @@ public record ArtifactServices(CacheDir cacheDir, ArtifactCache cache, CatalogLo
         return new ArtifactServices(cacheDir, cache, catalogs, ExtractionLimits.fromEnv(context.env()));
     }
 
-    /** Core releases from the effective release repository (§17.6) and {@code PRODUCTIVE_K3S_RELEASE_API_URL}. */
+    /** Core releases from the effective release repository (docs/contract/core.md#effective-core-settings) and {@code PRODUCTIVE_K3S_RELEASE_API_URL}. */
     public CoreRelease coreRelease(EngineContext context) {
         CoreSettings settings = CoreSettings.resolve(context.release().boundCore(), name -> Optional.empty(), context.env(),
                 CoreDefaults.from(context.env())).validate();

@@ -6,7 +6,7 @@ import io.productivek3s.infra.catalog.CatalogResolver;
 import io.productivek3s.infra.run.EngineContext;
 import java.util.List;
 
-/** {@code catalog list [--json]} [New]: the profiles of the first catalog that loads (contract §22). */
+/** {@code catalog list [--json]} [New]: the profiles of the first catalog that loads (docs/catalogs.md). */
 public final class CatalogListAction {
     private final EngineContext context;
     private final boolean offline;

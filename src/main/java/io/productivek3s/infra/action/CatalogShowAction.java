@@ -7,7 +7,7 @@ import io.productivek3s.infra.catalog.CatalogReference;
 import io.productivek3s.infra.catalog.CatalogResolver;
 import io.productivek3s.infra.run.EngineContext;
 
-/** {@code catalog show NAME[@VERSION] [--json]} [New]: one profile entry, resolved as {@code --tgz} would (§22.2). */
+/** {@code catalog show NAME[@VERSION] [--json]} [New]: one profile entry, resolved as {@code --tgz} would (docs/catalogs.md#resolution). */
 public final class CatalogShowAction {
     private final EngineContext context;
     private final boolean offline;

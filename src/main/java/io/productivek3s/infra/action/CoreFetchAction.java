@@ -5,7 +5,7 @@ import io.productivek3s.infra.run.EngineContext;
 
 /**
  * {@code core fetch [--version V] [--json]} [New]: downloads the Productive K3S Core release bundle, verifies its
- * published digest and required files, and unpacks it once into the cache (contract §17.7).
+ * published digest and required files, and unpacks it once into the cache (docs/contract/core.md#core-bundle-contract).
  */
 public final class CoreFetchAction {
     private final EngineContext context;

@@ -8,7 +8,7 @@ import io.productivek3s.infra.exec.ChildProcess;
 import io.productivek3s.infra.state.EngineState;
 
 /**
- * {@code profile destroy} (contract §13.4): the scenario's destroy target. Success removes the state; failure keeps
+ * {@code profile destroy} (docs/contract/runs.md#destroy): the scenario's destroy target. Success removes the state; failure keeps
  * it, updated with what the partial destroy changed, so the destroy can be retried. {@code --dry-run} runs
  * {@code make -n} and leaves state alone.
  */

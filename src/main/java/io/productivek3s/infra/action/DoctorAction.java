@@ -24,7 +24,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * {@code doctor [--tgz P [--env-file E]] [--profile F]} (contract §20): read-only host and package checks. With
+ * {@code doctor [--tgz P [--env-file E]] [--profile F]} (docs/cli.md#doctor): read-only host and package checks. With
  * {@code --tgz} it runs the install's own prelude ({@link PackagePrelude}: extraction into a private temp dir,
  * validation, compatibility, env merge, scenario, Core settings, required inputs) so it cannot pass a package the
  * install would then refuse, and adds the tools, the state directory and the state lock. With a shared state backend

@@ -10,7 +10,7 @@ import io.productivek3s.infra.export.ExportResult;
 import io.productivek3s.infra.export.SubjectKind;
 
 /**
- * {@code profile export --tgz F --output O [--env-file E] [--force]} (contract §18): an installer bundle that
+ * {@code profile export --tgz F --output O [--env-file E] [--force]} (docs/export.md): an installer bundle that
  * replays {@code profile install} of the package with an embedded copy of this engine.
  */
 public final class ExportAction {
@@ -42,7 +42,7 @@ public final class ExportAction {
                 context.clock(), context.log()::warn, () -> EngineFiles.locate(ExportAction.class)); // any class of the engine jar; no dependency on Main
     }
 
-    /** The closing lines of every export command (§7.5): the secrets WARN when it applies, then the OK line. */
+    /** The closing lines of every export command (docs/contract/output.md#progress-lines): the secrets WARN when it applies, then the OK line. */
     public static void report(EngineContext context, ExportResult result, String output) {
         if (!result.sensitiveInputs().isEmpty()) {
             context.log().warn("override.env in the export bundle contains sensitive inputs: " + String.join(" ", result.sensitiveInputs())

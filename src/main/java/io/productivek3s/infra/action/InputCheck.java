@@ -10,7 +10,7 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * Required-input rules of contract §11.2: a {@code local-override} input must be assigned by the override file
+ * Required-input rules of docs/contract/env-files.md#rules: a {@code local-override} input must be assigned by the override file
  * itself; {@code package-default}/{@code either} inputs need a non-blank effective value. Every missing name of a
  * group is reported at once, override group first.
  */

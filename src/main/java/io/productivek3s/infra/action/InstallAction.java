@@ -9,12 +9,12 @@ import io.productivek3s.infra.state.EngineState;
 import java.nio.file.Path;
 
 /**
- * {@code profile install} / {@code profile apply} (contract §13.1): runs the package's install script with bash,
+ * {@code profile install} / {@code profile apply} (docs/contract/runs.md#install-and-apply): runs the package's install script with bash,
  * then persists state whatever the result, so a half-built cluster stays destroyable. {@code --dry-run} is not
- * this action: it is {@link PlanAction#dryRunOf} (§13.5), chosen once where the command is parsed.
+ * this action: it is {@link PlanAction#dryRunOf} (docs/contract/runs.md#dry-run), chosen once where the command is parsed.
  */
 public final class InstallAction implements PackageAction {
-    /** §13.1 step 1, moved before the lock: a missing script is found before any side effect. */
+    /** docs/contract/runs.md#install-and-apply step 1, moved before the lock: a missing script is found before any side effect. */
     @Override
     public void precheck(PreparedPackage prepared) {
         InstallScriptPath.resolveInside(prepared.packageRoot(), prepared.manifest().installScript());

@@ -37,12 +37,12 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The common prelude of {@code profile install|apply|status|plan|destroy} (contract §13): extract, validate,
+ * The common prelude of {@code profile install|apply|status|plan|destroy} (docs/contract/runs.md#pipelines): extract, validate,
  * compatibility gate, merge {@code profile.env} with the override file, resolve the scenario and Core settings,
  * check required inputs. Everything before the first side effect; any failure is one exit-coded error.
  */
 public final class PackagePrelude {
-    /** Room kept for what PackageRun adds later: argv (absolute paths) and the telemetry variables (§16.4). */
+    /** Room kept for what PackageRun adds later: argv (absolute paths) and the telemetry variables (docs/telemetry.md#children). */
     private static final long CHILD_RESERVE = 32 * 1024;
     private static final String CORE_REPO = "PK3S_PROFILE_PACKAGE_PRODUCTIVE_K3S_REPO";
 
@@ -140,7 +140,7 @@ public final class PackagePrelude {
         }
         String sha256 = extracted.sha256();
         Map<String, String> childEnv = childEnvironment(root, manifest, scenario, fileValues, core, coreRepo);
-        // Before any side effect: a child that the kernel would refuse to start (§12.3) is an input error now.
+        // Before any side effect: a child that the kernel would refuse to start (docs/contract/runs.md#environment) is an input error now.
         ExecLimits.current().check(java.util.List.of(), childEnv, CHILD_RESERVE);
         EngineState.Override overrideIdentity = overridePath
                 .map(path -> new EngineState.Override(Digests.sha256(path), path.toAbsolutePath().normalize().toString()))
@@ -158,7 +158,7 @@ public final class PackagePrelude {
                 .orElseGet(() -> ProfileArchive.extractWithDigest(source.file(), displayPath, workDir, limits));
     }
 
-    /** Required inputs and the no-override warning (§11), run after command-specific checks. */
+    /** Required inputs and the no-override warning (docs/contract/env-files.md#required-inputs), run after command-specific checks. */
     public void checkInputs(PreparedPackage prepared) {
         context.events().step("profile.inputs.check", "running", "checking required inputs");
         InputCheck.check(prepared.manifest().inputs(), prepared.override(),
@@ -191,7 +191,7 @@ public final class PackagePrelude {
         return fromEnv.isEmpty() ? Optional.empty() : Optional.of(fromEnv);
     }
 
-    /** File assignments the engine refuses (§10.5): bound Core values, structural overrides, package telemetry. */
+    /** File assignments the engine refuses (docs/contract/env-files.md#values-the-files-cannot-change): bound Core values, structural overrides, package telemetry. */
     private boolean allow(String name, String value, Origin origin, Optional<String> bound, Map<String, String> packageValues) {
         if (bound.isPresent() && (name.equals("PRODUCTIVE_K3S_SOURCE") || name.equals("PRODUCTIVE_K3S_VERSION"))) {
             String forced = name.equals("PRODUCTIVE_K3S_SOURCE") ? "remote" : bound.get();

@@ -27,7 +27,7 @@ import java.util.Optional;
 
 /**
  * A prepared package with its state store locked and runtime state restored: what a package action works with.
- * Offers the three child kinds of contract §12.2 and the state operations of §14.
+ * Offers the three child kinds of docs/contract/runs.md#command-lines-and-working-directories and the state operations of docs/contract/state-files.md.
  */
 public final class PackageRun {
     private final EngineContext context;
@@ -77,7 +77,7 @@ public final class PackageRun {
         return stateName;
     }
 
-    /** Rewrites {@code <package root>/profile.env} as the make-safe normalized file (§10.7) children will read. */
+    /** Rewrites {@code <package root>/profile.env} as the make-safe normalized file (docs/contract/env-files.md#make-safe-env-file) children will read. */
     void writeNormalizedEnv() {
         Map<String, String> values = new LinkedHashMap<>();
         for (String name : prepared.fileValues().keySet()) {
@@ -159,7 +159,7 @@ public final class PackageRun {
 
     /**
      * The signal this run ends with (0 if none). A signal that arrived while or after state was persisted
-     * re-records the run as {@code interrupted} (§12.4): the record never claims an undisturbed run when the exit
+     * re-records the run as {@code interrupted} (docs/contract/runs.md#signals): the record never claims an undisturbed run when the exit
      * code will say otherwise. Signals after this call no longer count.
      */
     int settleInterrupt() {

@@ -19,7 +19,7 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * Runs a package action through the whole pipeline of contract §13: prelude, command checks, inputs, state lock,
+ * Runs a package action through the whole pipeline of docs/contract/runs.md#pipelines: prelude, command checks, inputs, state lock,
  * telemetry, restore, action, and cleanup on every path. Operation events bracket the run.
  */
 public final class PackageRunner {
@@ -73,7 +73,7 @@ public final class PackageRunner {
                 checkOwnerAndWarnOnChange(store, request, prepared, stateName);
 
                 Optional<String> userValue = prepared.override().flatMap(file -> file.value("TELEMETRY_ENABLED"));
-                // From the restore to the end a signal is recorded, not fatal: the run finishes its state handling (§12.4).
+                // From the restore to the end a signal is recorded, not fatal: the run finishes its state handling (docs/contract/runs.md#signals).
                 // (Before, during the consent prompt, Ctrl-C still simply ends the run: nothing has changed yet.)
                 return TelemetryBracket.around(telemetry, new Telemetry.Command("profile", prepared.scenario().type()), userValue,
                         action.emitsTelemetry(), telemetryRun -> {
@@ -98,7 +98,7 @@ public final class PackageRunner {
         }
     }
 
-    /** A run that succeeded but was signalled on the way (e.g. while persisting) exits 128+signal (§5, §12.4). */
+    /** A run that succeeded but was signalled on the way (e.g. while persisting) exits 128+signal (docs/cli.md#exit-codes, docs/contract/runs.md#signals). */
     private int interruptedExit(int signal, int exitCode) {
         if (signal == 0 || exitCode != 0) {
             return exitCode;

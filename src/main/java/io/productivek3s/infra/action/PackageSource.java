@@ -8,7 +8,7 @@ import java.nio.file.Path;
 
 /**
  * Turns a {@code --tgz} value into a local archive path. {@link ArtifactPackageSource} is the engine's source (paths,
- * URLs and catalog references, contract §22); {@link #localFiles} accepts plain paths only.
+ * URLs and catalog references, docs/catalogs.md); {@link #localFiles} accepts plain paths only.
  */
 public interface PackageSource {
     /** A local archive the engine may read, plus the reference as the user typed it. */
@@ -17,7 +17,7 @@ public interface PackageSource {
 
     Resolved resolve(String tgz);
 
-    /** Plain local paths, resolved against the caller's directory (§10.6); missing → exit 3. */
+    /** Plain local paths, resolved against the caller's directory (docs/contract/env-files.md#override-file-and-relative-paths); missing → exit 3. */
     static PackageSource localFiles(EngineContext context) {
         return tgz -> {
             Path file = context.paths().resolveExisting(tgz);

@@ -10,9 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * {@code profile plan} (contract §13.3): OpenTofu {@code init -backend=false} then {@code plan} (only after a
+ * {@code profile plan} (docs/contract/runs.md#plan): OpenTofu {@code init -backend=false} then {@code plan} (only after a
  * successful init) for opentofu packages, {@code make -n <apply target>} otherwise. Never persists state.
- * {@code install|apply --dry-run} is this action too, announced as a switch to plan (§13.5).
+ * {@code install|apply --dry-run} is this action too, announced as a switch to plan (docs/contract/runs.md#dry-run).
  */
 public final class PlanAction implements PackageAction {
     /** The command a dry run stands in for ({@code install}, {@code apply}), or null for {@code profile plan}. */

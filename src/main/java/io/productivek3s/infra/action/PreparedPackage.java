@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A package that passed the whole execution prelude (contract §13): extracted, validated, merged, resolved.
+ * A package that passed the whole execution prelude (docs/contract/runs.md#pipelines): extracted, validated, merged, resolved.
  *
  * @param fileValues  effective values of every variable the package and override files assign (after guards)
  * @param childEnv    environment for the package's children, before telemetry variables are applied

@@ -32,7 +32,7 @@ public final class ProfileShowAction {
         this.source = source;
     }
 
-    /** One declared input and whether the run would accept it (contract §11.2). */
+    /** One declared input and whether the run would accept it (docs/contract/env-files.md#rules). */
     public record Input(String name, boolean required, boolean sensitive, String source, String description,
             boolean satisfied, String value, String origin) {
     }

@@ -19,7 +19,7 @@ import java.util.Optional;
  * cluster's {@code engine-state.json} records, if it is still there with the same sha256 (its recorded local file,
  * which for a download is the cache's copy, else its reference resolved again). A package that is gone or changed
  * is never guessed at: the contract's missing-{@code --tgz} error (exit 3), saying why. The override env file is not
- * taken from the state; it is selected as always (§10.6).
+ * taken from the state; it is selected as always (docs/contract/env-files.md#override-file-and-relative-paths).
  */
 final class RecordedPackage {
     private static final List<String> MAY_OMIT = List.of("status", "plan", "destroy");

@@ -10,7 +10,7 @@ import java.util.Map;
 
 /**
  * Opens state stores: the one {@code PK3S_STATE_BACKEND} names, or another backend ({@code state migrate --to}).
- * Both keep {@code pk3s}'s local files in the resolved state directory (§14.1). Tests substitute an in-memory store.
+ * Both keep {@code pk3s}'s local files in the resolved state directory (docs/contract/state-files.md#state-directory). Tests substitute an in-memory store.
  */
 public interface StateStores {
     /** The current backend. */

@@ -6,7 +6,7 @@ import io.productivek3s.infra.exec.Binaries;
 import io.productivek3s.infra.exec.ChildProcess;
 import io.productivek3s.infra.state.EngineState;
 
-/** {@code profile status} (contract §13.2): the scenario's status target; state is persisted only on success. */
+/** {@code profile status} (docs/contract/runs.md#status): the scenario's status target; state is persisted only on success. */
 public final class StatusAction implements PackageAction {
     @Override
     public void requireTools(Binaries binaries, PreparedPackage prepared) {

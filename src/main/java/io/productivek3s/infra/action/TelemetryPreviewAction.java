@@ -28,7 +28,7 @@ import java.util.Set;
 /**
  * {@code telemetry preview <command line>} [New]: returns, for {@code cli} to print as a JSON array, exactly the schema-1
  * documents the command would send (started, then completed with result {@code success}; a failing run says
- * {@code failed}), or {@code []} for a command that sends nothing (§16.2). Never prompts, sends or writes.
+ * {@code failed}), or {@code []} for a command that sends nothing (docs/telemetry.md#who-decides). Never prompts, sends or writes.
  *
  * <p>Only what decides the canonical scenario is read: {@code profile.yaml} and {@code profile.env} streamed from the
  * package (nothing unpacked), or the source profile file; override files, inputs and state play no part in the

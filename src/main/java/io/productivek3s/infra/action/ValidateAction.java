@@ -28,9 +28,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * {@code profile validate} (contract §8.6): structural validation read straight from the archive stream, nothing
+ * {@code profile validate} (docs/contract/package.md#structural-validation): structural validation read straight from the archive stream, nothing
  * unpacked to disk. Problems that would stop an install are reported as WARN lines; the exit code stays 0 (as with
- * the bash engine) unless {@code --strict} asks for them to fail the command (docs/cli.md "profile validate --strict").
+ * the bash engine) unless {@code --strict} asks for them to fail the command (docs/cli.md "Package arguments").
  */
 public final class ValidateAction {
     private final EngineContext context;

@@ -25,7 +25,7 @@ import java.util.UUID;
 import java.util.function.Consumer;
 
 /**
- * Downloaded artifacts, keyed by the sha256 of their URL (contract §22.2 step 6):
+ * Downloaded artifacts, keyed by the sha256 of their URL (docs/catalogs.md#resolution step 6):
  * {@code <cache>/artifacts/<key>/<file name>} plus {@code artifact.properties} (digest, size, HTTP validators), with the
  * entry's lock file {@code <key>.lock} beside it.
  *

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * One {@code entries[]} item of a catalog index (contract §22.1). Optional fields are null when absent; an
+ * One {@code entries[]} item of a catalog index (docs/catalogs.md#index-format). Optional fields are null when absent; an
  * {@code artifact.url: null} (protected/commercial entries) is a null {@code artifactUrl}.
  */
 public record CatalogEntry(
@@ -32,7 +32,7 @@ public record CatalogEntry(
     public record Commercial(String label, String url) {
     }
 
-    /** {@code install}: whether overrides are required and the inputs (same fields as §8.5). */
+    /** {@code install}: whether overrides are required and the inputs (same fields as docs/contract/package.md#inputs). */
     public record Install(boolean requiresLocalOverrides, List<Input> inputs) {
         public Install {
             inputs = List.copyOf(inputs);
@@ -42,7 +42,7 @@ public record CatalogEntry(
     public record Input(String name, boolean required, boolean sensitive, String source, String description) {
     }
 
-    /** Lookup rule of §22.2 step 3: {@code name}, {@code id} or an entry-level {@code metadata.name}. */
+    /** Lookup rule of docs/catalogs.md#resolution step 3: {@code name}, {@code id} or an entry-level {@code metadata.name}. */
     public boolean answersTo(String requested) {
         return requested.equals(name) || requested.equals(id) || requested.equals(metadataName);
     }

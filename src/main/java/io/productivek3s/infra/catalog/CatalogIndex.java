@@ -3,7 +3,7 @@ package io.productivek3s.infra.catalog;
 import java.util.List;
 
 /**
- * A parsed {@code catalogs/index.yaml} (contract §22.1).
+ * A parsed {@code catalogs/index.yaml} (docs/catalogs.md#index-format).
  *
  * @param source      where it was loaded from, as configured (path or URL without credentials)
  * @param version     {@code metadata.version} (versioned catalogs, 0.9.65), else null

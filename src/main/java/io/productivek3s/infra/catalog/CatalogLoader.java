@@ -18,7 +18,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
- * Loads the catalog index from {@code PK3S_CATALOG_URLS} (contract §22.2 step 1): comma-separated
+ * Loads the catalog index from {@code PK3S_CATALOG_URLS} (docs/catalogs.md#resolution step 1): comma-separated
  * {@code http(s)://} URLs, {@code file://} URLs or plain paths; the first source that loads wins, no merging.
  * A source that cannot be reached (exit-3 failures) makes way for the next; one that loads but is invalid or does
  * not match its checksum stops the run. A catalog is verified against {@code <catalog>.sha256} beside it when that
@@ -35,7 +35,7 @@ public final class CatalogLoader {
     private final Function<String, Path> resolvePath;
     private final Consumer<String> debug;
 
-    /** @param resolvePath how relative paths resolve (the caller's directory, §10.6) */
+    /** @param resolvePath how relative paths resolve (the caller's directory, docs/contract/env-files.md#override-file-and-relative-paths) */
     public CatalogLoader(Map<String, String> env, ArtifactCache cache, Function<String, Path> resolvePath, Consumer<String> debug) {
         this.sources = sources(env);
         this.cache = cache;

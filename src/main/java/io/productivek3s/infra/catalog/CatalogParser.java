@@ -17,7 +17,7 @@ import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
 
 /**
- * Parses {@code catalogs/index.yaml} (contract §22.1) from the composed node tree, so scalars keep their text as
+ * Parses {@code catalogs/index.yaml} (docs/catalogs.md#index-format) from the composed node tree, so scalars keep their text as
  * written ({@code version: 0.10} stays {@code 0.10}, {@code 594a7c9} stays a string). Required keys are checked;
  * unknown keys are ignored so newer catalog generations still load. Failures are exit 4:
  * {@code catalog <source> is not valid YAML: <detail>} and {@code catalog <source> is invalid: <detail>}.

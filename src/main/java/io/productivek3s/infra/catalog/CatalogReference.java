@@ -3,7 +3,7 @@ package io.productivek3s.infra.catalog;
 import io.productivek3s.infra.EngineException;
 import java.util.Optional;
 
-/** {@code NAME} or {@code NAME@VERSION} (contract §22.2 step 3); the version must match an entry exactly. */
+/** {@code NAME} or {@code NAME@VERSION} (docs/catalogs.md#resolution step 3); the version must match an entry exactly. */
 public record CatalogReference(String name, Optional<String> version) {
 
     public static CatalogReference parse(String value) {

@@ -10,7 +10,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
-/** Finds a profile in a catalog and tells whether it can be downloaded (contract §22.2 steps 2–4). */
+/** Finds a profile in a catalog and tells whether it can be downloaded (docs/catalogs.md#resolution steps 2–4). */
 public final class CatalogResolver {
     public static final String PROFILE_KIND = "profile";
 

@@ -15,7 +15,7 @@ public final class Sha256Line {
 
     /**
      * The digest of a {@code sha256sum}-format file: only the first field counts (its path field may name another
-     * directory, e.g. {@code dist/...}, contract §17.7).
+     * directory, e.g. {@code dist/...}, docs/contract/core.md#core-bundle-contract).
      */
     public static String parseFile(byte[] content, String source) {
         String text = new String(content, StandardCharsets.UTF_8).strip();
@@ -29,7 +29,7 @@ public final class Sha256Line {
         return value != null && HEX.matcher(value).matches() ? Optional.of(value.toLowerCase(Locale.ROOT)) : Optional.empty();
     }
 
-    /** The contract §7.3 mismatch error (exit 4). */
+    /** The docs/contract/output.md#contract-validation-binding-exit-4 mismatch error (exit 4). */
     public static EngineException mismatch(String name, String expected, String actual) {
         return EngineException.invalid("artifact checksum mismatch for " + name + ": expected " + expected + ", got " + actual);
     }

@@ -11,10 +11,10 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * What a {@code --tgz} value names (contract §22): an existing file is always a path; a value containing
+ * What a {@code --tgz} value names (docs/catalogs.md): an existing file is always a path; a value containing
  * {@code ://} is a URL (optionally pinned with {@code #sha256=<hex>}); anything else is a catalog reference, except values that can only be meant as paths
  * (a {@code /}, a leading {@code .} or {@code ~}, a {@code .tgz}/{@code .tar.gz} suffix, an existing directory),
- * which keep the §4.2 answer {@code tgz package not found: <path>}. A process substitution's pipe is a {@link Pipe};
+ * which keep the docs/contract/invocation.md#package-commands answer {@code tgz package not found: <path>}. A process substitution's pipe is a {@link Pipe};
  * any other existing path that is not a regular file (a directory, a named FIFO, a device) is refused unopened.
  */
 public sealed interface TgzArgument {
@@ -40,7 +40,7 @@ public sealed interface TgzArgument {
 
     /**
      * @param value           the {@code --tgz} value as given
-     * @param resolveExisting how the caller's relative paths resolve (§10.6)
+     * @param resolveExisting how the caller's relative paths resolve (docs/contract/env-files.md#override-file-and-relative-paths)
      */
     static TgzArgument classify(String value, Function<String, Path> resolveExisting) {
         Path file = existingFile(value, resolveExisting);

@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Parses the engine's command line by the bash engine's rules (contract §2.2): flags anywhere, the token after a
+ * Parses the engine's command line by the bash engine's rules (docs/contract/invocation.md#parsing-rules): flags anywhere, the token after a
  * value flag is always its value (even {@code --debug}), the last occurrence wins, {@code --flag=value} accepted and
  * {@code --flag=} an error, unknown dash-tokens kept as positionals (and listed as unknown flags, so the dispatcher
  * can warn or refuse: docs/cli.md "Typos"), {@code --} not special. {@code -o VALUE} is kept for {@link OutputFormat}
@@ -22,7 +22,7 @@ import java.util.Set;
  * (docs/performance.md).
  */
 public final class ArgumentParser {
-    /** --profile-env fills the --profile slot (§2.2). */
+    /** --profile-env fills the --profile slot (docs/contract/invocation.md#parsing-rules). */
     private static final Map<String, String> SHARED_SLOTS = Map.of("--profile-env", "--profile");
 
     public Invocation parse(String[] args) {

@@ -19,7 +19,7 @@ import java.util.Map;
 
 /**
  * The engine's front door: parse, surface gate, dispatch, and turn every failure into one ERROR line and the
- * documented exit code (contract §2, §3, §5). Never lets a stack trace reach the user unless {@code --debug}.
+ * documented exit code (docs/contract/invocation.md#parsing-rules, docs/contract/invocation.md#surfaces, docs/cli.md#exit-codes). Never lets a stack trace reach the user unless {@code --debug}.
  */
 public final class Cli {
     private final Map<String, String> env;

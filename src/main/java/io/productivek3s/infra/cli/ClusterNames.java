@@ -3,7 +3,7 @@ package io.productivek3s.infra.cli;
 import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.state.StateNames;
 
-/** Cluster names typed by the user ({@code --name}, {@code state <cmd> <name>}): the §8.4 name rules, exit 4. */
+/** Cluster names typed by the user ({@code --name}, {@code state <cmd> <name>}): the docs/contract/package.md#profileyaml name rules, exit 4. */
 final class ClusterNames {
     private ClusterNames() {
     }

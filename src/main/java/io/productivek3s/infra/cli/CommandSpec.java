@@ -9,8 +9,8 @@ import java.util.Optional;
  *
  * @param words      command words, e.g. {@code [profile, install]}
  * @param group      section of the top-level usage the command is listed in
- * @param surface    {@link Surface#SOURCE} commands are refused on the package-only surface (contract §3)
- * @param synopsis   the line in the top-level usage, without the program name (contract §3.1 text where it has one)
+ * @param surface    {@link Surface#SOURCE} commands are refused on the package-only surface (docs/contract/invocation.md#surfaces)
+ * @param synopsis   the line in the top-level usage, without the program name (docs/contract/invocation.md#help-text text where it has one)
  * @param summary    one-line description
  * @param details    a paragraph for {@code <command> --help}
  * @param flags      flags the command reads, besides {@link Flag#GLOBAL}
@@ -43,7 +43,7 @@ public record CommandSpec(
         exitCodes = List.copyOf(exitCodes);
     }
 
-    /** Where a command is available (contract §3). */
+    /** Where a command is available (docs/contract/invocation.md#surfaces). */
     public enum Surface {
         BOTH, SOURCE
     }

@@ -87,7 +87,7 @@ public final class CommandTable {
         return ROWS.stream().map(spec -> spec.words().get(0)).distinct().toList();
     }
 
-    /** Whether the first word is a source-only command (contract §3: checked before anything else). */
+    /** Whether the first word is a source-only command (docs/contract/invocation.md#surfaces: checked before anything else). */
     public static boolean sourceOnly(String firstWord) {
         return ROWS.stream().filter(spec -> spec.words().get(0).equals(firstWord)).anyMatch(spec -> spec.surface() == Surface.SOURCE);
     }
@@ -97,7 +97,7 @@ public final class CommandTable {
         return CHANGES_STATE.contains(spec.name());
     }
 
-    /** Legacy scenario aliases: their extra arguments, dashes included, belong to make (§21.5). */
+    /** Legacy scenario aliases: their extra arguments, dashes included, belong to make (docs/contract/source.md#legacy-scenario-aliases). */
     public static boolean forwardsArguments(String firstWord) {
         return ROWS.stream().anyMatch(spec -> spec.group() == Group.LEGACY && spec.words().get(0).equals(firstWord));
     }
@@ -107,7 +107,7 @@ public final class CommandTable {
         // Package commands lead the usage: they are what release and export bundles offer.
         rows.add(row("profile validate").runs(PackageCommands.ValidateOptions::parse, PackageCommands::validate).group(Group.PACKAGE).synopsis("profile validate --tgz <file>")
                 .summary("check a package's structure, reading the archive only; runs nothing")
-                .details("Reads profile.tgz as a stream and checks profile.yaml (contract §8.6). Problems that would stop an "
+                .details("Reads profile.tgz as a stream and checks profile.yaml (docs/contract/package.md#structural-validation). Problems that would stop an "
                         + "install are reported as WARN lines; the exit code stays 0, unless --strict makes the first "
                         + "of them the error (exit 4).")
                 .flags(Flag.TGZ, Flag.STRICT, Flag.JSON, Flag.OFFLINE).examples("profile validate --tgz ./profile.tgz",
@@ -119,7 +119,7 @@ public final class CommandTable {
                             : "the same as 'profile install'")
                     .details("Validates the package, merges profile.env with the override env file, checks the required "
                             + "inputs, locks the profile's state, restores it, runs the install script with bash and "
-                            + "persists the state whatever the result (contract §13.1). --dry-run switches to plan. "
+                            + "persists the state whatever the result (docs/contract/runs.md#install-and-apply). --dry-run switches to plan. "
                             + "--name keys the state (one package, several clusters); --lock-timeout waits for a run "
                             + "holding the lock. A cluster name belongs to the package that wrote its state: another "
                             + "package is refused (exit 4) unless --replace is given.")
@@ -133,7 +133,7 @@ public final class CommandTable {
         rows.add(row("profile plan").runs(in -> PackageCommands.RunOptions.parse("plan", in), PackageCommands::run).group(Group.PACKAGE).synopsis("profile plan --tgz <file>")
                 .summary("OpenTofu plan, or make -n of the apply target; never persists state")
                 .details("OpenTofu packages run 'init -backend=false' then 'plan'; ansible/shell packages run "
-                        + "'make -n <apply target>' (contract §13.3). " + NO_TGZ)
+                        + "'make -n <apply target>' (docs/contract/runs.md#plan). " + NO_TGZ)
                 .flags(Flag.TGZ, Flag.ENV_FILE, Flag.NAME, Flag.LOCK_TIMEOUT, Flag.JSON, Flag.OFFLINE)
                 .examples("profile plan --tgz ./profile.tgz --env-file ./site.env", "profile plan --name site-b --env-file ./site-b.env")
                 .env(PACKAGE_ENV).env("PRODUCTIVE_K3S_INFRA_TOFU_BIN").exits(0, 1, 3, 4, 5).childCodes().json(RUN_SUMMARY).done());
@@ -141,12 +141,12 @@ public final class CommandTable {
                 .summary("run the scenario's status target against the restored state")
                 .flags(Flag.TGZ, Flag.ENV_FILE, Flag.NAME, Flag.LOCK_TIMEOUT, Flag.JSON, Flag.OFFLINE)
                 .examples("profile status --tgz ./profile.tgz --env-file ./site.env", "profile status --name site-b --env-file ./site-b.env")
-                .details("Restores the profile's state, runs make <status target> and persists the state on success (§13.2). "
+                .details("Restores the profile's state, runs make <status target> and persists the state on success (docs/contract/runs.md#status). "
                         + NO_TGZ)
                 .env(PACKAGE_ENV).exits(0, 3, 4, 5).childCodes().json(RUN_SUMMARY).done());
         rows.add(row("profile destroy").runs(in -> PackageCommands.RunOptions.parse("destroy", in), PackageCommands::run).group(Group.PACKAGE).synopsis("profile destroy --tgz <file>")
                 .summary("run the scenario's destroy target; remove the state on success")
-                .details("Success removes the profile's state; a failure keeps it so the destroy can be retried (§13.4). "
+                .details("Success removes the profile's state; a failure keeps it so the destroy can be retried (docs/contract/runs.md#destroy). "
                         + "--dry-run runs make -n and leaves state alone. " + NO_TGZ)
                 .flags(Flag.TGZ, Flag.ENV_FILE, Flag.NAME, Flag.LOCK_TIMEOUT, Flag.DRY_RUN, Flag.JSON, Flag.OFFLINE)
                 .examples("profile destroy --tgz ./profile.tgz --env-file ./site.env", "profile destroy --name site-b --env-file ./site-b.env")
@@ -154,7 +154,7 @@ public final class CommandTable {
         rows.add(row("profile export").runs(PackageCommands.ExportOptions::parse, PackageCommands::export).group(Group.PACKAGE).synopsis("profile export --tgz <file> --output <file|dir>")
                 .summary("write a self-contained installer bundle (directory or .tgz)")
                 .details("Validates the package and writes install.sh, the package, install-config.env, manifest.json and "
-                        + "the embedded engine to --output (contract §18). No state access, no telemetry.")
+                        + "the embedded engine to --output (docs/export.md). No state access, no telemetry.")
                 .flags(Flag.TGZ, Flag.OUTPUT, Flag.ENV_FILE, Flag.FORCE, Flag.JSON, Flag.OFFLINE)
                 .examples("profile export --tgz ./profile.tgz --output ./bundle", "profile export --tgz ./profile.tgz --output ./bundle.tgz --env-file ./site.env")
                 .env("TELEMETRY_ENABLED", "PK3S_PROFILE_OVERRIDE_ENV_FILE").exits(0, 3, 4).json(JsonForm.of("export")).done());
@@ -166,18 +166,18 @@ public final class CommandTable {
                         + "environment and exit codes.")
                 .examples("help", "help profile install").exits(0, 2).json(JsonForm.none("prints usage text")).done());
         rows.add(row("version").runs(InfoCommands::version).group(Group.INFO).synopsis("version").summary("the engine version")
-                .details("Prints the engine version (contract §17.5); with --json the bundle-info document (§19.1).")
+                .details("Prints the engine version (docs/contract/core.md#engine-version); with --json the bundle-info document (docs/contract/output.md#bundle-info-document).")
                 .flags(Flag.JSON).examples("version", "version --json").env("PRODUCTIVE_K3S_INFRA_VERSION").exits(0)
                 .json(JsonForm.of("bundle-info")).done());
         rows.add(row("bundle info").runs(InfoCommands::bundleInfo).group(Group.INFO).synopsis("bundle info --json").summary("bundle identity for pk3s (JSON only)")
-                .details("Prints the bundle-info document (contract §19.1); requires --json.")
+                .details("Prints the bundle-info document (docs/contract/output.md#bundle-info-document); requires --json.")
                 .flags(Flag.JSON).examples("bundle info --json").exits(0, 2).json(JsonForm.of("bundle-info")).done());
         rows.add(row("bom").runs(InfoCommands::bom).group(Group.INFO).synopsis("bom --json").summary("bill of materials: requirements, scenarios (JSON only)")
-                .details("Prints the BOM document (contract §19.2); requires --json.")
+                .details("Prints the BOM document (docs/contract/output.md#bom-document); requires --json.")
                 .flags(Flag.JSON).examples("bom --json").exits(0, 2).json(JsonForm.of("bom")).done());
         rows.add(row("doctor").runs(PackageCommands.DoctorOptions::parse, PackageCommands::doctor).group(Group.INFO).synopsis("doctor").summary("check this host (and a package or profile) before a run")
                 .details("Read-only: checks bash, make, Java and the release binding; with --tgz every check an install makes "
-                        + "before its first side effect; with --profile the source profile and its tools (contract §20).")
+                        + "before its first side effect; with --profile the source profile and its tools (docs/cli.md#doctor).")
                 .flags(Flag.TGZ, Flag.ENV_FILE, Flag.NAME, Flag.PROFILE, Flag.JSON, Flag.OFFLINE)
                 .examples("doctor", "doctor --tgz ./profile.tgz --env-file ./site.env --json",
                         "doctor --tgz ./profile.tgz --env-file ./site-b.env --name site-b")
@@ -186,13 +186,13 @@ public final class CommandTable {
 
         rows.add(row("list-profiles").runs(SourceCommands::listProfiles).group(Group.SOURCE).surface(Surface.SOURCE).synopsis("list-profiles")
                 .summary("source profiles of the productive-k3s-profiles checkout")
-                .details("Prints profiles/<path>.env for every profile of the checkout, sorted (contract §21.1).")
+                .details("Prints profiles/<path>.env for every profile of the checkout, sorted (docs/contract/source.md#list-profiles).")
                 .flags(Flag.JSON).examples("list-profiles").env("PRODUCTIVE_K3S_PROFILES_REPO_DIR").exits(0, 3)
                 .json(JsonForm.of("profiles")).done());
         rows.add(row("validate-profile").runs(SourceCommands.SourceOptions::parse,
                         (call, options) -> SourceCommands.validateProfile(call, SourceCommand.validateProfile(), options)).group(Group.SOURCE).surface(Surface.SOURCE).synopsis("validate-profile --profile <file>")
                 .summary("check a source profile against the contract; needs no checkout")
-                .details("Checks the source profile contract (§21.2) and prints the scenario and engine.")
+                .details("Checks the source profile contract (docs/contract/source.md#source-profile-contract) and prints the scenario and engine.")
                 .flags(Flag.PROFILE, Flag.PROFILE_ENV).examples("validate-profile --profile ./profiles/edge/on-prem/basic.env")
                 .exits(0, 3, 4).json(JsonForm.none("prints the contract's progress lines")).done());
         for (String cmd : List.of("validate", "plan", "apply", "destroy", "status")) {
@@ -205,7 +205,7 @@ public final class CommandTable {
                         case "destroy" -> "source profile: make <destroy target>";
                         default -> "source profile: make <status target>";
                     })
-                    .details("Source dispatch (contract §21.3): contract check, checkout and scenario directory, then the "
+                    .details("Source dispatch (docs/contract/source.md#source-dispatch): contract check, checkout and scenario directory, then the "
                             + "scenario's make target with the profile's variables.")
                     .flags(cmd.equals("apply") || cmd.equals("destroy") ? List.of(Flag.PROFILE, Flag.PROFILE_ENV, Flag.DRY_RUN)
                             : List.of(Flag.PROFILE, Flag.PROFILE_ENV))
@@ -214,14 +214,14 @@ public final class CommandTable {
         }
         rows.add(row("export").runs(SourceCommands.ExportOptions::parse, (call, options) -> SourceCommands.export(call, false, options)).group(Group.SOURCE).surface(Surface.SOURCE).synopsis("export --profile <file> --output <file|dir>")
                 .summary("normalize a source profile into a package and export a bundle")
-                .details("Normalizes the source profile to a profile.tgz (contract §21.4) and exports it like 'profile export'.")
+                .details("Normalizes the source profile to a profile.tgz (docs/contract/source.md#normalized-package) and exports it like 'profile export'.")
                 .flags(Flag.PROFILE, Flag.PROFILE_ENV, Flag.OUTPUT, Flag.ENV_FILE, Flag.FORCE)
                 .examples("export --profile ./profiles/edge/on-prem/basic.env --output ./bundle")
                 .env(SOURCE_ENV).env("TELEMETRY_ENABLED").exits(0, 3, 4).json(JsonForm.none("prints the bundle location")).done());
         for (String action : List.of("validate", "plan", "apply", "destroy", "status", "export")) {
             rows.add(row("dev profile " + action).runs(devProfile(action)).group(Group.SOURCE).surface(Surface.SOURCE)
                     .summary("developer alias of '" + (action.equals("validate") ? "validate-profile" : action) + " --profile'")
-                    .details("Developer spelling (contract §4.3): 'validate' is validate-profile, 'export' is export, the "
+                    .details("Developer spelling (docs/contract/invocation.md#source-commands): 'validate' is validate-profile, 'export' is export, the "
                             + "others are source dispatch.")
                     .flags(action.equals("export") ? List.of(Flag.PROFILE_ENV, Flag.PROFILE, Flag.OUTPUT, Flag.ENV_FILE, Flag.FORCE)
                             : action.equals("apply") || action.equals("destroy") ? List.of(Flag.PROFILE_ENV, Flag.PROFILE, Flag.DRY_RUN)
@@ -376,7 +376,7 @@ public final class CommandTable {
         rows.add(row(word).runs(SourceCommands.LegacyOptions::parse, SourceCommands::legacy).group(Group.LEGACY).surface(Surface.SOURCE).synopsis(synopsis)
                 .summary("legacy scenario alias: make [target] [make-args...] in the scenario")
                 .details("Runs the scenario's make target (default: its apply target) in the checkout; extra arguments, "
-                        + "flags included, go to make (contract §21.5).")
+                        + "flags included, go to make (docs/contract/source.md#legacy-scenario-aliases).")
                 .flags(Flag.DRY_RUN).examples(word + " status").env("PRODUCTIVE_K3S_PROFILES_REPO_DIR", "PRODUCTIVE_K3S_INFRA_MAKE_BIN")
                 .exits(0, 1, 2, 3, 5).childCodes().json(STREAMS).done());
     }

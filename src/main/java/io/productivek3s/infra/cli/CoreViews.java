@@ -42,7 +42,7 @@ final class CoreViews {
         log.info("Air-gapped use: " + offlineUse(fetched.bundle()));
     }
 
-    /** How an air-gapped host points a package run at this bundle (§17.6 local source). */
+    /** How an air-gapped host points a package run at this bundle (docs/contract/core.md#effective-core-settings local source). */
     private static String offlineUse(CoreBundle bundle) {
         return "PRODUCTIVE_K3S_SOURCE=local PK3S_PROFILE_PACKAGE_PRODUCTIVE_K3S_REPO=" + bundle.path();
     }

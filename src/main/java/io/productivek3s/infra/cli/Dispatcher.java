@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Finds the {@link CommandTable} row the positionals name (contract §4) after the package-only surface gate (§3),
+ * Finds the {@link CommandTable} row the positionals name (docs/contract/invocation.md#order-of-checks) after the package-only surface gate (docs/contract/invocation.md#surfaces),
  * answers help, refuses unknown flags where guessing could act on the wrong thing, and runs the row's
  * {@link Command}.
  */
@@ -119,7 +119,7 @@ final class Dispatcher {
     }
 
     /**
-     * §2.2 keeps unknown dash tokens as positionals and ignores them; say so, since a typo such as --evn-file
+     * docs/contract/invocation.md#parsing-rules keeps unknown dash tokens as positionals and ignores them; say so, since a typo such as --evn-file
      * otherwise vanishes. Refused (exit 2, before anything runs) when ignoring it could act on the wrong thing: a near
      * miss of a known flag (the user meant that flag), or any unknown flag on a command that changes state.
      */
@@ -150,7 +150,7 @@ final class Dispatcher {
         checkSurface(context, command);
     }
 
-    /** The package-only surface refuses source commands (§3); {@code telemetry preview} applies it to what it previews. */
+    /** The package-only surface refuses source commands (docs/contract/invocation.md#surfaces); {@code telemetry preview} applies it to what it previews. */
     static void checkSurface(EngineContext context, String command) {
         if (context.release().packageOnly() && CommandTable.sourceOnly(command)) {
             throw EngineException.usage("the '" + command + "' command is not available in the package-only release surface; "

@@ -22,7 +22,7 @@ record Envelope(String schemaVersion, String command, boolean ok, @JsonUnwrapped
     }
 
     /**
-     * A contract document (contract §19: bundle-info, bom) with {@code command} and {@code ok: true} after it: the
+     * A contract document (docs/cli.md#json-output: bundle-info, bom) with {@code command} and {@code ok: true} after it: the
      * contract fixes its keys and their order, so the envelope's keys come after them rather than before.
      */
     record AfterContract(@JsonUnwrapped Object contract, String command, boolean ok) {

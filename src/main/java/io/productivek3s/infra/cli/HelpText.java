@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 
 /**
  * Usage text rendered from the {@link CommandTable}. The top-level usage keeps the contract's sections and lines
- * (§3.1; section headings and command lines are matched by pk3s users' scripts and our tests) and adds a one-line
+ * (docs/contract/invocation.md#help-text; section headings and command lines are matched by pk3s users' scripts and our tests) and adds a one-line
  * description under each command; {@link #command} renders {@code <command> --help}.
  */
 final class HelpText {

@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * The contract's documents behind {@code version --json}, {@code bundle info --json} and {@code bom --json}
- * (contract §19), as records in the contract's key order; {@link Envelope.AfterContract} appends the envelope.
+ * (docs/cli.md#json-output), as records in the contract's key order; {@link Envelope.AfterContract} appends the envelope.
  */
 final class InfoDocuments {
     private static final String ENTRYPOINT = "productive-k3s-infra.sh";
@@ -15,7 +15,7 @@ final class InfoDocuments {
     private InfoDocuments() {
     }
 
-    /** §19.1. */
+    /** docs/contract/output.md#bundle-info-document. */
     record BundleInfo(String schemaVersion, String bundleName, String bundleType, String bundleVersion, String cliEntrypoint,
             String platform, ApiCompatibility apiCompatibility) {
         record ApiCompatibility(String contract) {
@@ -27,7 +27,7 @@ final class InfoDocuments {
         }
     }
 
-    /** §19.2. */
+    /** docs/contract/output.md#bom-document. */
     record Bom(String schemaVersion, String bomType, CliId cli, Implementation implementation, BundleInfo bundle,
             PlatformSupport platformSupport, Core productiveK3s, Requirements requirements, List<Scenario> scenarios,
             PackageContract packageContract) {

@@ -6,10 +6,10 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * A parsed command line (contract §2): flag values and switches, wherever they appeared, and the remaining
+ * A parsed command line (docs/contract/invocation.md#parsing-rules): flag values and switches, wherever they appeared, and the remaining
  * positionals in order (1 = command, 2 = subcommand, 3 = action). Value flags are null when absent. Only the global
  * flags have getters here; each command reads its own flags into its options record ({@link Command}).
- * {@code unknownFlags} are dash tokens ({@code --x}, {@code -x}) no command declares; they also stay positionals (§2.2).
+ * {@code unknownFlags} are dash tokens ({@code --x}, {@code -x}) no command declares; they also stay positionals (docs/contract/invocation.md#parsing-rules).
  */
 public record Invocation(List<String> positionals, Map<String, String> values, Set<String> switches, List<String> unknownFlags) {
 

@@ -59,7 +59,7 @@ final class PackageCommands {
             return new PackageRequest(command, tgz, envFile, dryRun, name, lockTimeout, replace);
         }
 
-        /** The one place {@code --dry-run} chooses what runs: install/apply become a plan (§13.5). */
+        /** The one place {@code --dry-run} chooses what runs: install/apply become a plan (docs/contract/runs.md#dry-run). */
         PackageAction action() {
             return switch (command) {
                 case "install", "apply" -> dryRun ? PlanAction.dryRunOf(command) : new InstallAction();
@@ -159,7 +159,7 @@ final class PackageCommands {
         return 0;
     }
 
-    /** The source-profile check behind {@code doctor --profile} (§20 step 5): the source contract itself. */
+    /** The source-profile check behind {@code doctor --profile} (docs/cli.md#doctor step 5): the source contract itself. */
     private static DoctorAction.SourceProfileCheck sourceProfiles(Call call) {
         return profile -> {
             SourceProfile loaded = new SourceContract(call.context()).load(profile);
@@ -167,7 +167,7 @@ final class PackageCommands {
         };
     }
 
-    /** Brackets a run with operation.started / operation.completed (§6.3). */
+    /** Brackets a run with operation.started / operation.completed (docs/contract/output.md#operation-events). */
     private static int withEvents(Call call, String command, String tgz, IntSupplier body) {
         OperationEvents events = call.context().events();
         if (tgz != null) {

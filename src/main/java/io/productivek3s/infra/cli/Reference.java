@@ -3,9 +3,9 @@ package io.productivek3s.infra.cli;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Texts shared by every command's help: what each exit code means (contract §5) and what each variable does. */
+/** Texts shared by every command's help: what each exit code means (docs/cli.md#exit-codes) and what each variable does. */
 final class Reference {
-    /** Contract §5, in order; 128+S and child codes are described in words. */
+    /** docs/cli.md#exit-codes, in order; 128+S and child codes are described in words. */
     static final Map<Integer, String> EXIT_CODES = ordered(
             0, "success",
             1, "runtime failure not caused by caller input (internal error, missing scenario/OpenTofu directory)",

@@ -12,7 +12,7 @@ import io.productivek3s.infra.source.SourceExport;
 import java.util.List;
 
 /**
- * Source-surface commands (contract §4.3), run after the package-only gate in {@link Dispatcher}. {@code export
+ * Source-surface commands (docs/contract/invocation.md#source-commands), run after the package-only gate in {@link Dispatcher}. {@code export
  * --profile} and {@code dev profile export} normalize the source profile ({@code source.SourceExport}) and hand the
  * package to the same bundle exporter as {@code profile export}.
  */
@@ -34,7 +34,7 @@ final class SourceCommands {
         }
     }
 
-    /** Legacy scenario aliases: every word after the alias, flags included, is make's (§21.5). */
+    /** Legacy scenario aliases: every word after the alias, flags included, is make's (docs/contract/source.md#legacy-scenario-aliases). */
     record LegacyOptions(List<String> words, boolean dryRun) {
         static LegacyOptions parse(Invocation in) {
             return new LegacyOptions(in.positionals(), in.has(Flag.DRY_RUN));
@@ -59,7 +59,7 @@ final class SourceCommands {
         return dispatch(call).run(command, options.profile(), options.dryRun());
     }
 
-    /** §18.1 for a source profile: the bundle's subject is the profile path as given. */
+    /** docs/export.md#checks-before-anything-is-written for a source profile: the bundle's subject is the profile path as given. */
     static int export(Call call, boolean dev, ExportOptions options) {
         var context = call.context();
         return new SourceExport(context).run(SourceExport.command(dev), options.profile(), options.output(), (packageFile, normalized) -> {

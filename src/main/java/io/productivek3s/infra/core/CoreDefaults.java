@@ -3,7 +3,7 @@ package io.productivek3s.infra.core;
 import java.util.Map;
 
 /**
- * Release defaults of contract §17.1; each may be overridden by the environment variable of the same name.
+ * Release defaults of docs/contract/core.md#release-defaults; each may be overridden by the environment variable of the same name.
  * This engine is the 0.9.65 line, whose Core default is 0.9.6.
  */
 public record CoreDefaults(String source, String coreVersion, String githubOwner, String coreRepoName, String releaseRepo) {

@@ -34,7 +34,7 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * Fetches Productive K3S Core release bundles into the cache following the Core bundle contract (§17.7): release
+ * Fetches Productive K3S Core release bundles into the cache following the Core bundle contract (docs/contract/core.md#core-bundle-contract): release
  * metadata from {@code <api base>/repos/<repo>/releases/tags/<version>} (then {@code tags/v<version>}), the assets
  * {@code productive-k3s-core-<version>.tar.gz} and its {@code .sha256} by exact name, digest verified, one top-level
  * directory holding the required files, unpacked once to {@code <cache>/core/<version>/productive-k3s-core-<version>/}.
@@ -148,7 +148,7 @@ public final class CoreRelease {
         }
     }
 
-    /** Release metadata: {@code tags/<version>}, and on failure {@code tags/v<version>} (§17.7 step 1). */
+    /** Release metadata: {@code tags/<version>}, and on failure {@code tags/v<version>} (docs/contract/core.md#core-bundle-contract step 1). */
     private JsonNode releaseMetadata(String version) {
         Map<String, String> headers = Map.of("Accept", "application/vnd.github+json");
         URI plain = releaseUri(version);
@@ -194,7 +194,7 @@ public final class CoreRelease {
         return URI.create(apiBase + "/repos/" + releaseRepo + "/releases/tags/" + tag);
     }
 
-    /** The download URL of an asset by exact name (§17.7 step 2). */
+    /** The download URL of an asset by exact name (docs/contract/core.md#core-bundle-contract step 2). */
     private URI asset(JsonNode release, String name, String version) {
         for (JsonNode asset : release.path("assets")) {
             if (name.equals(asset.path("name").asText(null))) {
@@ -264,7 +264,7 @@ public final class CoreRelease {
         }
     }
 
-    /** Core's {@code bundle-info.json} (§17.7 step 5): a JSON object naming {@code productive-k3s-core}. */
+    /** Core's {@code bundle-info.json} (docs/contract/core.md#core-bundle-contract step 5): a JSON object naming {@code productive-k3s-core}. */
     private static JsonNode readBundleInfo(Path top, String archive) {
         JsonNode info;
         try {

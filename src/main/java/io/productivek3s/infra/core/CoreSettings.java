@@ -9,7 +9,7 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
- * Effective Productive K3S Core settings handed to every child (contract §17.6). Resolution per key, highest first:
+ * Effective Productive K3S Core settings handed to every child (docs/contract/core.md#effective-core-settings). Resolution per key, highest first:
  * binding, merged profile files, process environment, release default. Validated before anything runs.
  */
 public record CoreSettings(String source, String version, String releaseRepo) {
@@ -41,7 +41,7 @@ public record CoreSettings(String source, String version, String releaseRepo) {
         return this;
     }
 
-    /** A Core release version as §17.6 accepts it: {@code X.Y.Z}, optional {@code v} and suffix. */
+    /** A Core release version as docs/contract/core.md#effective-core-settings accepts it: {@code X.Y.Z}, optional {@code v} and suffix. */
     public static boolean isValidVersion(String version) {
         return version != null && VERSION.matcher(version).matches();
     }

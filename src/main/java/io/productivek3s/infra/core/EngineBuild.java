@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
 
-/** Facts about this engine build and the Java runtime running it (BOM {@code implementation}, contract §19.2). */
+/** Facts about this engine build and the Java runtime running it (BOM {@code implementation}, docs/contract/output.md#bom-document). */
 public record EngineBuild(String buildVersion, String javaVersion, String javaVendor, int minimumJava) {
     public static final String NAME = "productive-k3s-infra";
     public static final int MINIMUM_JAVA = 17;

@@ -13,7 +13,7 @@ import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
- * The engine installation's release identity (contract §17.2, §17.5): {@code scripts/release.env} applied over the
+ * The engine installation's release identity (docs/contract/core.md#release-binding, docs/contract/core.md#engine-version): {@code scripts/release.env} applied over the
  * process environment, the caller's requested Core source/version captured before that, the engine version, the
  * runtime surface and the Core binding.
  */
@@ -47,7 +47,7 @@ public final class Release {
                 processEnv.getOrDefault("PRODUCTIVE_K3S_VERSION", ""), processEnv.getOrDefault("PRODUCTIVE_K3S_SOURCE", ""));
     }
 
-    /** Process environment with release.env applied: the base of every child environment (§12.3). */
+    /** Process environment with release.env applied: the base of every child environment (docs/contract/runs.md#environment). */
     public Map<String, String> baseEnvironment() {
         return baseEnv;
     }
@@ -56,7 +56,7 @@ public final class Release {
         return releaseValues;
     }
 
-    /** One engine version everywhere (§17.5). */
+    /** One engine version everywhere (docs/contract/core.md#engine-version). */
     public String engineVersion() {
         String fromFile = releaseValues.get("PK3S_INFRA_RELEASE_TAG");
         if (fromFile != null && !fromFile.isEmpty()) {
@@ -96,7 +96,7 @@ public final class Release {
         return Optional.of(bound);
     }
 
-    /** Refuses caller requests that contradict the binding (§17.2); no-op for unbound installations. */
+    /** Refuses caller requests that contradict the binding (docs/contract/core.md#release-binding); no-op for unbound installations. */
     public void checkBinding() {
         Optional<String> bound = boundCore();
         if (bound.isEmpty()) {

@@ -13,7 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The opt-in escape hatch {@code PK3S_INFRA_ENV_EVAL=bash} (§10.3): sources one file with all-export semantics in
+ * The opt-in escape hatch {@code PK3S_INFRA_ENV_EVAL=bash} (docs/contract/env-files.md#value-syntax): sources one file with all-export semantics in
  * a bash child and reports the variables it assigned or changed. Only bash builtins run after the file, so a file
  * that changes PATH or shadows commands cannot break the dump.
  */

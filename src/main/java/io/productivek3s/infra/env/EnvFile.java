@@ -32,7 +32,7 @@ public record EnvFile(String displayPath, Layer layer, List<EnvValue> assignment
         return Optional.ofNullable(values().get(name));
     }
 
-    /** True when this file itself leaves {@code name} with a value that is not empty or whitespace-only (§11.2). */
+    /** True when this file itself leaves {@code name} with a value that is not empty or whitespace-only (docs/contract/env-files.md#rules). */
     public boolean assignsNonBlank(String name) {
         return value(name).map(v -> !v.isBlank()).orElse(false);
     }

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Declarative parser for the bash-compatible env file subset of contract §10.2/§10.3. It only builds segments;
+ * Declarative parser for the bash-compatible env file subset of docs/contract/env-files.md#line-syntax, docs/contract/env-files.md#value-syntax. It only builds segments;
  * nothing is expanded here, so a file is either accepted as a whole or rejected before any value enters the scope.
  * Error messages carry the display path, a line number and at most an operator or variable name, never value text.
  */

@@ -20,7 +20,7 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * Env files evaluated in order in one scope (contract §10.4): a reference resolves to the latest assignment made
+ * Env files evaluated in order in one scope (docs/contract/env-files.md#lookup-and-precedence): a reference resolves to the latest assignment made
  * so far by any loaded file (or pin), else the process environment, else empty. Later loads win. Files are parsed
  * declaratively; with {@code bashEval} a file that uses an unsupported shell construct is sourced by bash instead.
  */
@@ -33,7 +33,7 @@ public final class EnvStack {
     private AssignmentGuard guard;
 
     /**
-     * @param processEnv the engine's process environment (after release.env is applied, §17.2)
+     * @param processEnv the engine's process environment (after release.env is applied, docs/contract/core.md#release-binding)
      * @param warn receives warning texts without level prefix; the caller logs them as WARN
      * @param bashEval true when {@code PK3S_INFRA_ENV_EVAL=bash}
      */
@@ -69,7 +69,7 @@ public final class EnvStack {
         return Collections.unmodifiableMap(new LinkedHashMap<>(scope));
     }
 
-    /** File value, else process environment value (§10.4: override > package > process). */
+    /** File value, else process environment value (docs/contract/env-files.md#lookup-and-precedence: override > package > process). */
     public Optional<String> effective(String name) {
         return Optional.ofNullable(lookup(name));
     }
@@ -85,7 +85,7 @@ public final class EnvStack {
         return processEnv;
     }
 
-    /** Puts a value into the scope as if assigned, bypassing the guard (release binding re-imposes values, §17.2). */
+    /** Puts a value into the scope as if assigned, bypassing the guard (release binding re-imposes values, docs/contract/core.md#release-binding). */
     public void pin(String name, String value, Origin origin) {
         put(new EnvValue(name, value, origin));
     }

@@ -11,7 +11,7 @@ public record EnvValue(String name, String value, Origin origin) {
         Objects.requireNonNull(origin, "origin");
     }
 
-    /** Masks values of secret-looking names so an accidentally logged record cannot leak them (§6.4). */
+    /** Masks values of secret-looking names so an accidentally logged record cannot leak them (docs/contract/output.md#debug-output). */
     @Override
     public String toString() {
         String shown = Redactor.isSecretName(name) && !value.isEmpty() ? Redactor.MASK : value;

@@ -2,7 +2,7 @@ package io.productivek3s.infra.env;
 
 import java.util.Locale;
 
-/** Where a value comes from (contract §10.4); later layers win over earlier ones. */
+/** Where a value comes from (docs/contract/env-files.md#lookup-and-precedence); later layers win over earlier ones. */
 public enum Layer {
     PROCESS,
     RELEASE,

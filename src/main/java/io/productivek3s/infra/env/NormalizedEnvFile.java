@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * The make-safe env file of contract §10.7 (fixes D23): scenario Makefiles {@code -include} it, and make keeps
+ * The make-safe env file of docs/contract/env-files.md#make-safe-env-file (fixes D23): scenario Makefiles {@code -include} it, and make keeps
  * quotes literally and expands {@code $}, so only values that read identically in bash and make are written;
  * every other value reaches children through the process environment only.
  */

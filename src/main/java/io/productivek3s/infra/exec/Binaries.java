@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Finds host tools before a child starts (contract §12.1), so a missing tool is exit 5 with its name rather than a
+ * Finds host tools before a child starts (docs/contract/runs.md#binaries), so a missing tool is exit 5 with its name rather than a
  * confusing exit 127 from a shell.
  */
 public final class Binaries {

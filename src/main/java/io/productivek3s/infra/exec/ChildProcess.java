@@ -13,10 +13,10 @@ import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
 /**
- * Runs one child (installer, make, tofu) with live output and the exact environment given (contract §6.1, §12).
+ * Runs one child (installer, make, tofu) with live output and the exact environment given (docs/contract/output.md#log-lines, docs/contract/runs.md#children).
  * stdin is inherited so interactive scenario flows keep working. In ndjson mode the child's stdout is pumped to our
  * stderr, because stdout then carries only events. SIGINT/SIGTERM received while the child runs are forwarded to it;
- * the engine waits for the child and reports the interruption so state can still be persisted (§12.4).
+ * the engine waits for the child and reports the interruption so state can still be persisted (docs/contract/runs.md#signals).
  */
 public final class ChildProcess {
     /** How long a child that died of SIGINT/SIGTERM waits for the engine's own copy of the signal to be seen. */

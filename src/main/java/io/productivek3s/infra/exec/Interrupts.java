@@ -8,7 +8,7 @@ import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
 /**
- * SIGINT/SIGTERM for the side-effect phase of a package run (contract §12.4): from the state lock to the end, a
+ * SIGINT/SIGTERM for the side-effect phase of a package run (docs/contract/runs.md#signals): from the state lock to the end, a
  * signal no longer stops the JVM; it is recorded, forwarded to the running child, and the run finishes its state
  * handling so the record says {@code interrupted} whatever the phase was (child, persist, removal). A second signal
  * ends the engine at once: the user insists, and state writes are each atomic.

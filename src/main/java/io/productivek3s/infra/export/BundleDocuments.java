@@ -6,7 +6,7 @@ import io.productivek3s.infra.env.ShellQuote;
 import io.productivek3s.infra.util.Json;
 import io.productivek3s.infra.util.Timestamps;
 
-/** The generated files of an export bundle (contract §18.2): install.sh, install-config.env, manifest.json, README.md. */
+/** The generated files of an export bundle (docs/export.md#what-a-bundle-contains): install.sh, install-config.env, manifest.json, README.md. */
 public final class BundleDocuments {
     public static final String BUNDLE_PACKAGE = "profile.tgz";
     public static final String OVERRIDE = "override.env";
@@ -63,7 +63,7 @@ public final class BundleDocuments {
     }
 
     /**
-     * {@code install-config.env}: the exporting user's telemetry choice, normalized (§16.1), single-quoted for bash.
+     * {@code install-config.env}: the exporting user's telemetry choice, normalized (docs/telemetry.md#who-decides), single-quoted for bash.
      * install.sh applies it as a default only (a value the recipient set wins).
      */
     public static String installConfig(boolean telemetryEnabled) {

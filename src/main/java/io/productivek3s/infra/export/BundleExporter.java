@@ -23,7 +23,7 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * Builds a self-contained installer bundle from a package (contract §18): validates the package like
+ * Builds a self-contained installer bundle from a package (docs/export.md): validates the package like
  * {@code profile validate} (the bash engine bundled any file, D20), checks the override file, refuses unsafe outputs
  * (D14), then stages the bundle and publishes it atomically. No telemetry and no state access.
  *
@@ -100,7 +100,7 @@ public final class BundleExporter {
                 request.packageFile().toAbsolutePath().normalize().toString(), sensitive);
     }
 
-    /** The exporting environment's TELEMETRY_ENABLED, normalized (§16.1): unset means false, an invalid value too, with a WARN. */
+    /** The exporting environment's TELEMETRY_ENABLED, normalized (docs/telemetry.md#who-decides): unset means false, an invalid value too, with a WARN. */
     private boolean telemetryChoice() {
         String value = env.getOrDefault("TELEMETRY_ENABLED", "");
         if (value.isEmpty()) {

@@ -9,7 +9,7 @@ import java.util.Optional;
  * Everything the generated bundle documents say about one export. Never holds input values: only names.
  *
  * @param sha256          digest of the bundled {@code profile.tgz}
- * @param boundCore       the exporting engine's bound Core version (§17.2), empty when unbound
+ * @param boundCore       the exporting engine's bound Core version (docs/contract/core.md#release-binding), empty when unbound
  * @param withOverride    the bundle carries {@code override.env}
  * @param sensitiveInputs sensitive inputs {@code override.env} assigns, in manifest order
  * @param bundledRuntime  the bundle carries {@code runtime/} (no host Java needed)

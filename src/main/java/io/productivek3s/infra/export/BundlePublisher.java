@@ -13,7 +13,7 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
- * Publishes a bundle at its output without ever leaving a half-written one (contract §18.4): the bundle is staged
+ * Publishes a bundle at its output without ever leaving a half-written one (docs/export.md#output-safety-d14): the bundle is staged
  * next to the output (same filesystem, so the publishing step is a rename), an old output is moved aside and only
  * deleted once the new one is in place, and an archive is written to a temp file in its directory and renamed.
  */

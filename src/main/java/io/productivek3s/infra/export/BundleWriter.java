@@ -23,7 +23,7 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * Writes the files of one bundle into a staging directory (contract §18.2) with their final modes: launchers and
+ * Writes the files of one bundle into a staging directory (docs/export.md#what-a-bundle-contains) with their final modes: launchers and
  * {@code install.sh} 0755, {@code override.env} 0600, everything else 0644, directories 0755.
  */
 final class BundleWriter {
@@ -34,7 +34,7 @@ final class BundleWriter {
     private final Release release;
 
     /**
-     * @param installRoot where the exporting engine's {@code scripts/release.env} lives (§17.2)
+     * @param installRoot where the exporting engine's {@code scripts/release.env} lives (docs/contract/core.md#release-binding)
      * @param release     the exporting engine's release identity, for a bundle whose exporter has no release.env
      */
     BundleWriter(EngineFiles engine, Path installRoot, Release release) {

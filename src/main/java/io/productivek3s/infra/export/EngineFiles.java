@@ -28,7 +28,7 @@ public record EngineFiles(Path home, Path libDir, List<Path> jars, Optional<Path
     /** The shell helpers the launcher sources (docs/release.md "Shell helpers"). */
     public static final String SHELL_LIB = "scripts/lib/pk3s-shell.sh";
     public static final String ENGINE_JAR = "productive-k3s-infra.jar";
-    /** Optional release-bundle helpers (contract §17.4) that bundles carry when the engine has them. */
+    /** Optional release-bundle helpers (docs/release.md#bundle-layout) that bundles carry when the engine has them. */
     public static final List<String> OPTIONAL_SCRIPTS = List.of("scripts/release-config.sh", "scripts/send-telemetry-event.sh");
 
     /** Start-up data of a release bundle's lib/: the class list and engine id the launcher makes an archive from. */

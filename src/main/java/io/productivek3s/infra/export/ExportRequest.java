@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /**
  * One export: the package to bundle and what the user asked for. Paths the user typed stay as typed; the exporter
- * resolves them against the caller's directory (contract §10.6) and echoes them unchanged in messages.
+ * resolves them against the caller's directory (docs/contract/env-files.md#override-file-and-relative-paths) and echoes them unchanged in messages.
  *
  * @param packageFile the local {@code profile.tgz} to bundle (a source export passes its normalized package)
  * @param subjectKind whether the package was given directly or normalized from a source profile

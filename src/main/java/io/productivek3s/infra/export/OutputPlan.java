@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.util.regex.Pattern;
 
 /**
- * How {@code --output} is written (contract §18.4): an archive for {@code .tgz}/{@code .tar.gz}, else a directory,
+ * How {@code --output} is written (docs/export.md#output-safety-d14): an archive for {@code .tgz}/{@code .tar.gz}, else a directory,
  * and what is there now. Refusals are decided here, before anything is staged.
  *
  * @param target  absolute output path

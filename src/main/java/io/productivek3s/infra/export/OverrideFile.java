@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The override env file an export bundles (contract §10.6, §18.1 step 4).
+ * The override env file an export bundles (docs/contract/env-files.md#override-file-and-relative-paths, docs/export.md#checks-before-anything-is-written step 4).
  *
  * @param path    resolved file
  * @param display the path as the user gave it (messages)

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Locations an export never writes or replaces, even with {@code --force} (contract §18.4, D14): {@code /}, the home
+ * Locations an export never writes or replaces, even with {@code --force} (docs/export.md#output-safety-d14, D14): {@code /}, the home
  * directory, the caller's directory, the install root, the running engine's launcher, {@code scripts/}, jars and
  * runtime, the profile state directory, and every ancestor of these (replacing an ancestor would delete them).
  * Nothing inside the engine's directories or the state directory may be written either, and the export's own input
@@ -29,7 +29,7 @@ final class ProtectedLocations {
 
     /**
      * @param env           the engine environment (HOME, PK3S_PROFILE_STATE_DIR, XDG_CACHE_HOME, TMPDIR)
-     * @param callerBaseDir the caller base dir (§10.6)
+     * @param callerBaseDir the caller base dir (docs/contract/env-files.md#override-file-and-relative-paths)
      * @param installRoot   the install root (may differ from the engine home with PRODUCTIVE_K3S_INFRA_REPO_DIR)
      * @param inputs        the files being exported (package, override): an output over them would destroy the
      *                      originals; an output directory that contains them may be replaced, as they are copied first
@@ -69,7 +69,7 @@ final class ProtectedLocations {
     }
 
     /**
-     * Every directory the state resolver (§14.1) could pick, computed without creating anything: an export has no
+     * Every directory the state resolver (docs/contract/state-files.md#state-directory) could pick, computed without creating anything: an export has no
      * state access, so it protects all of them rather than asking which one is in use.
      */
     private static List<Path> stateDirCandidates(Map<String, String> env, Path base) {

@@ -1,6 +1,6 @@
 package io.productivek3s.infra.export;
 
-/** What an export bundle was made from (contract §18.2 {@code subject.kind} and {@code artifact.profile_source}). */
+/** What an export bundle was made from (docs/export.md#what-a-bundle-contains {@code subject.kind} and {@code artifact.profile_source}). */
 public enum SubjectKind {
     /** {@code profile export --tgz F}: the package is bundled byte for byte. */
     PROFILE_TGZ("profile-tgz", "packaged"),

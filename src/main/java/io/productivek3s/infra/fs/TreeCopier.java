@@ -52,7 +52,7 @@ public final class TreeCopier {
 
     /** Which modes the copies get. */
     public enum Modes {
-        /** Directories 0700, files 0600, or 0700 when the source has an execute bit (docs/state.md "Privacy"). */
+        /** Directories 0700, files 0600, or 0700 when the source has an execute bit (docs/architecture.md "Copying trees"). */
         PRIVATE,
         /** Files keep their permission bits; directories get the process's default. */
         KEEP

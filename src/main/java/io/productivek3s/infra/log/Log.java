@@ -3,7 +3,7 @@ package io.productivek3s.infra.log;
 import java.io.PrintStream;
 
 /**
- * Engine log lines: {@code [pk3s-infra] LEVEL message} with the level padded to five characters (contract §6.1).
+ * Engine log lines: {@code [pk3s-infra] LEVEL message} with the level padded to five characters (docs/contract/output.md#log-lines).
  * INFO/OK/WARN go to stdout, or to stderr when stdout is reserved for ndjson events; ERROR and DEBUG always go
  * to stderr. Every message passes through the {@link Redactor} so a secret can never reach a terminal or a log file.
  */
@@ -70,7 +70,7 @@ public final class Log {
         }
     }
 
-    /** Stream that child processes' stdout should be connected to (stderr in ndjson mode, §6.1). */
+    /** Stream that child processes' stdout should be connected to (stderr in ndjson mode, docs/contract/output.md#log-lines). */
     public PrintStream progressStream() {
         return eventsMode ? err : out;
     }

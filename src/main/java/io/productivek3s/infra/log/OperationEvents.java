@@ -8,7 +8,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 
 /**
- * Operation events for {@code --events ndjson} (contract §6.3): one compact JSON object per line on stdout.
+ * Operation events for {@code --events ndjson} (docs/contract/output.md#operation-events): one compact JSON object per line on stdout.
  * Disabled instances do nothing, so actions emit unconditionally. A run that emitted {@code operation.started}
  * always ends with exactly one {@code operation.completed}.
  */

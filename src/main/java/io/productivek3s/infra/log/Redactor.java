@@ -14,7 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Masks secret values as {@code ****} (contract §6.4, §11.4). Values are registered as soon as they are known:
+ * Masks secret values as {@code ****} (docs/contract/output.md#debug-output, docs/contract/env-files.md#sensitive-inputs). Values are registered as soon as they are known:
  * the telemetry bearer token, values of inputs declared {@code sensitive: true}, values of variables whose
  * name looks secret ({@code TOKEN}, {@code SECRET}, {@code PASSWORD}), and the state backend's password.
  * {@link #mask} is the one masking function: every line the engine prints goes through it, and so does every message

@@ -8,7 +8,7 @@ import java.util.function.Consumer;
 
 /**
  * Resolves user-given relative paths against the caller's directory, not the engine's working directory
- * (contract §10.6): {@code pk3s} and the release installer start the engine with cwd = bundle root.
+ * (docs/contract/env-files.md#override-file-and-relative-paths): {@code pk3s} and the release installer start the engine with cwd = bundle root.
  */
 public final class CallerPaths {
     private final Path baseDir;

@@ -11,7 +11,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The tree an archive would produce, built member by member so that every safety rule of contract §8.3 is
+ * The tree an archive would produce, built member by member so that every safety rule of docs/contract/package.md#safe-extraction is
  * decided on names alone, before (and independently of) anything touching the disk.
  *
  * <p>Paths are kept twice: in archive order (for listings and deterministic error reporting) and as a tree of

@@ -26,8 +26,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
- * One streaming pass over a gzip tar: validates every member (contract §8.3) and feeds accepted members to a
- * sink; for a {@code profile.tgz} it then locates the package root (§8.2). Errors come in the §8.6 order: archive readable → safe
+ * One streaming pass over a gzip tar: validates every member (docs/contract/package.md#safe-extraction) and feeds accepted members to a
+ * sink; for a {@code profile.tgz} it then locates the package root (docs/contract/package.md#package-root). Errors come in the docs/contract/package.md#structural-validation order: archive readable → safe
  * entries → package root. An unsafe member is therefore remembered while the rest of the stream is still read
  * (and discarded) to establish that the archive is readable.
  */
@@ -303,7 +303,7 @@ final class ArchiveWalk {
         return new PackageListing(prefix, manifest, env, files, directories, symlinks);
     }
 
-    /** Contract §8.2: root profile.yaml, else a single top-level directory holding one. */
+    /** docs/contract/package.md#package-root: root profile.yaml, else a single top-level directory holding one. */
     private String packageRootPrefix() {
         if (isPresentNonDirectory(MANIFEST)) {
             return "";

@@ -4,13 +4,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** The {@code profile/v1} compatibility gate (contract §8.7). Pure: decides nothing about exit codes. */
+/** The {@code profile/v1} compatibility gate (docs/contract/package.md#compatibility-gate). Pure: decides nothing about exit codes. */
 public final class CompatibilityGate {
     private CompatibilityGate() {
     }
 
     /**
-     * @param engineVersion   the engine version (§17.5), e.g. {@code 0.9.65-0.9.6} or {@code dev}
+     * @param engineVersion   the engine version (docs/contract/core.md#engine-version), e.g. {@code 0.9.65-0.9.6} or {@code dev}
      * @param pk3sInfraSemver {@code PK3S_INFRA_SEMVER}, or null
      * @param coreVersion     the effective core version; empty when unknown or when the source is local
      */

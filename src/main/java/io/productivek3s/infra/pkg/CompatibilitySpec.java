@@ -3,7 +3,7 @@ package io.productivek3s.infra.pkg;
 import java.util.List;
 
 /**
- * The {@code compatibility} block (contract §8.7). Every field is null when absent; versions that are present
+ * The {@code compatibility} block (docs/contract/package.md#compatibility-gate). Every field is null when absent; versions that are present
  * have been checked to be {@code X.Y.Z} and each window to be non-empty.
  */
 public record CompatibilitySpec(String contract, String minEngineVersion, String maxEngineVersionExclusive,

@@ -3,7 +3,7 @@ package io.productivek3s.infra.pkg;
 import java.util.Map;
 
 /**
- * Upper bounds for reading a {@code profile.tgz} (contract §8.3).
+ * Upper bounds for reading a {@code profile.tgz} (docs/contract/package.md#safe-extraction).
  *
  * @param maxBytes   total uncompressed size of the tar stream, headers included
  * @param maxEntries number of archive members, and of distinct paths they create (directories implied by

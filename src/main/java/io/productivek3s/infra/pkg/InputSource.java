@@ -3,7 +3,7 @@ package io.productivek3s.infra.pkg;
 import java.util.Arrays;
 import java.util.Optional;
 
-/** Where a declared input may get its value from (contract §8.5, §11). */
+/** Where a declared input may get its value from (docs/contract/package.md#inputs, docs/contract/env-files.md#required-inputs). */
 public enum InputSource {
     EITHER("either"),
     PACKAGE_DEFAULT("package-default"),

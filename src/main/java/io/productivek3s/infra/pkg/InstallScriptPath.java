@@ -7,7 +7,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Optional;
 
-/** Confinement of {@code spec.execution.installScript} (contract §8.6, §13.1, D12). */
+/** Confinement of {@code spec.execution.installScript} (docs/contract/package.md#structural-validation, docs/contract/runs.md#install-and-apply, D12). */
 public final class InstallScriptPath {
     private InstallScriptPath() {
     }

@@ -17,8 +17,8 @@ import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
 
 /**
- * Structural validation of {@code profile.yaml} (contract §8.4–§8.6, D10, D12, D18, D20, D21). Checks run in
- * the §8.6 order and the first failure wins, as an exit-4 {@link EngineException} with the §7.3 text.
+ * Structural validation of {@code profile.yaml} (docs/contract/package.md#profileyaml to docs/contract/package.md#structural-validation, D10, D12, D18, D20, D21). Checks run in
+ * the docs/contract/package.md#structural-validation order and the first failure wins, as an exit-4 {@link EngineException} with the docs/contract/output.md#contract-validation-binding-exit-4 text.
  */
 public final class ManifestParser {
     public static final String API_VERSION = "infra.productive-k3s.io/v1";

@@ -7,7 +7,7 @@ import java.util.Set;
 /**
  * What a scanned {@code profile.tgz} contains, without anything written to disk.
  *
- * @param rootPrefix  archive path of the package root: {@code ""} or {@code "<wrapper>/"} (contract §8.2)
+ * @param rootPrefix  archive path of the package root: {@code ""} or {@code "<wrapper>/"} (docs/contract/package.md#package-root)
  * @param manifest    bytes of {@code <root>/profile.yaml}
  * @param profileEnv  bytes of {@code <root>/profile.env}, when present
  * @param files       regular files (hard links included), relative to the package root, normalized

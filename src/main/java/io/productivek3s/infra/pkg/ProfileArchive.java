@@ -4,7 +4,7 @@ import io.productivek3s.infra.EngineException;
 import java.nio.file.Path;
 
 /**
- * Reading {@code profile.tgz} packages (contract §8.1–§8.3, D11, D19).
+ * Reading {@code profile.tgz} packages (docs/contract/package.md#layout to docs/contract/package.md#safe-extraction, D11, D19).
  *
  * <p>Both operations apply the same validation in one streaming pass. Failures are exit-4
  * {@link EngineException}s: {@code could not extract tgz package: <displayPath>} (not a readable gzip tar),

@@ -1,6 +1,6 @@
 package io.productivek3s.infra.pkg;
 
-/** One {@code spec.inputs[]} item (contract §8.5); {@code description} is {@code ""} when absent. */
+/** One {@code spec.inputs[]} item (docs/contract/package.md#inputs); {@code description} is {@code ""} when absent. */
 public record ProfileInput(String name, boolean required, boolean sensitive, InputSource source,
                            String description) {
 }

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A structurally valid {@code profile.yaml} (contract §8.4). Strings are the scalar text as written.
+ * A structurally valid {@code profile.yaml} (docs/contract/package.md#profileyaml). Strings are the scalar text as written.
  * {@code apiVersion}, {@code kind}, {@code version} and {@code category} are null when absent.
  * {@code warnings} are WARN texts without the level prefix, in the order they arose.
  */

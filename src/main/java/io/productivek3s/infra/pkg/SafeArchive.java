@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Safe extraction of any gzip tar with the member rules of contract §8.3 (no absolute or escaping names, no
+ * Safe extraction of any gzip tar with the member rules of docs/contract/package.md#safe-extraction (no absolute or escaping names, no
  * links leaving the tree, no devices, size and entry limits), worded for the archive at hand. Profile packages
  * go through {@link ProfileArchive}, which adds the package-root rules.
  */

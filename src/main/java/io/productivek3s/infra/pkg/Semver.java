@@ -34,7 +34,7 @@ public record Semver(long major, long minor, long patch) implements Comparable<S
     }
 
     /**
-     * The running infra semver (contract §8.7): {@code PK3S_INFRA_SEMVER} when it is {@code X.Y.Z}, else the
+     * The running infra semver (docs/contract/package.md#compatibility-gate): {@code PK3S_INFRA_SEMVER} when it is {@code X.Y.Z}, else the
      * {@code X.Y.Z} part of a composite {@code X.Y.Z-A.B.C} engine version, else the engine version itself when
      * it is {@code X.Y.Z}; empty otherwise (e.g. {@code dev}).
      */

@@ -11,15 +11,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The child command lines and environment that package and source runs share (contract §12.2, §12.3, §13.3,
- * §21.3), built in one place so a fix to either lands once.
+ * The child command lines and environment that package and source runs share (docs/contract/runs.md#command-lines-and-working-directories, docs/contract/runs.md#environment, docs/contract/runs.md#plan,
+ * docs/contract/source.md#source-dispatch), built in one place so a fix to either lands once.
  */
 public final class ChildCommands {
     private ChildCommands() {
     }
 
     /**
-     * The engine's environment as every child's base (§12.3), minus the state backend's credentials: with a
+     * The engine's environment as every child's base (docs/contract/runs.md#environment), minus the state backend's credentials: with a
      * PostgreSQL backend, {@code PGPASSWORD} and a {@code PK3S_STATE_BACKEND} that embeds a password are the engine's
      * alone; a packaged scenario is someone else's code and never needs them (docs/state.md).
      */
@@ -29,7 +29,7 @@ public final class ChildCommands {
         return env;
     }
 
-    /** One child: its argv (absolute binary first) and how a failure names it (§6.2). */
+    /** One child: its argv (absolute binary first) and how a failure names it (docs/contract/output.md#child-failure-line). */
     public record Step(List<String> argv, String what) {
         public Step {
             argv = List.copyOf(argv);
@@ -54,7 +54,7 @@ public final class ChildCommands {
         return "scenario make target '" + target + "'";
     }
 
-    /** {@code <scenario dir>/opentofu}; exit 1 when the scenario has none (§7.4). */
+    /** {@code <scenario dir>/opentofu}; exit 1 when the scenario has none (docs/contract/output.md#dependencies-exit-5-and-runtime-exit-1). */
     public static Path tofuDirectory(Path scenarioDir) {
         Path dir = scenarioDir.resolve("opentofu");
         if (!Files.isDirectory(dir)) {
@@ -69,7 +69,7 @@ public final class ChildCommands {
                 new Step(List.of(tofu.toString(), "-chdir=" + dir, "plan"), "OpenTofu plan"));
     }
 
-    /** {@code base} with the 13 telemetry variables of §16.4 applied ({@code null} removes a variable). */
+    /** {@code base} with the 13 telemetry variables of docs/telemetry.md#children applied ({@code null} removes a variable). */
     public static Map<String, String> withTelemetry(Map<String, String> base, TelemetryRun run, Map<String, String> incoming) {
         Map<String, String> env = new LinkedHashMap<>(base);
         run.childVariables(base, incoming).forEach((name, value) -> {

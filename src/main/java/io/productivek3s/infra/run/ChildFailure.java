@@ -3,7 +3,7 @@ package io.productivek3s.infra.run;
 import io.productivek3s.infra.exec.ChildProcess;
 import io.productivek3s.infra.log.Log;
 
-/** The one ERROR line printed after a failed child (contract §6.2); returns the exit code to propagate. */
+/** The one ERROR line printed after a failed child (docs/contract/output.md#child-failure-line); returns the exit code to propagate. */
 public final class ChildFailure {
     private ChildFailure() {
     }

@@ -8,7 +8,7 @@ import java.util.function.Function;
 import java.util.function.ToIntFunction;
 
 /**
- * The telemetry begin/end bracket every emitting run shares (contract §16): {@code begin} before the children,
+ * The telemetry begin/end bracket every emitting run shares (docs/telemetry.md): {@code begin} before the children,
  * {@code end} with the run's exit code on every path, an engine error's own code when one is thrown.
  */
 public final class TelemetryBracket {

@@ -12,7 +12,7 @@ import java.util.Map;
 /**
  * One private (0700) temp directory per run under {@code $TMPDIR} (else {@code /tmp}) for the extracted package and
  * the normalized env file. Removed on close and, as a safety net, by a shutdown hook when the JVM is stopped by a
- * signal between children (contract §8.3, D13). A run killed outright (SIGKILL) cannot clean up: its directory is
+ * signal between children (docs/contract/package.md#safe-extraction, D13). A run killed outright (SIGKILL) cannot clean up: its directory is
  * named after its process, and the next run removes it once that process is gone ({@link DeadRunTemp}).
  */
 public final class Workspace implements AutoCloseable {

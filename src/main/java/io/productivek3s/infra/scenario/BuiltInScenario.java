@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
-/** The four scenarios the engine knows without data-driven keys (contract §9.1). */
+/** The four scenarios the engine knows without data-driven keys (docs/contract/package.md#built-in-scenarios). */
 public enum BuiltInScenario {
     MULTIPASS("multipass", List.of(), "scenarios/local/multipass", "local", List.of("opentofu"), null, "down"),
     ONPREM_BASIC("onprem-basic", List.of("onprem", "on-prem"), "scenarios/edge/onprem-basic", "edge", List.of("ansible", "shell"), "ONPREM_ENV_FILE", null),
@@ -58,7 +58,7 @@ public enum BuiltInScenario {
         return engines;
     }
 
-    /** Engine rule message of §7.3 for a mismatching engine. */
+    /** Engine rule message of docs/contract/output.md#contract-validation-binding-exit-4 for a mismatching engine. */
     public String engineRuleMessage() {
         return engines.contains("opentofu")
                 ? type + " profiles must use PK3S_INFRA_ENGINE=opentofu"

@@ -4,7 +4,7 @@ import java.util.Optional;
 
 /**
  * A resolved scenario: where it lives relative to the package root or profiles checkout and how the engine drives
- * it (contract §9). {@code destroyTarget} and {@code envFileVariable} are empty when the scenario has none.
+ * it (docs/contract/package.md#scenarios). {@code destroyTarget} and {@code envFileVariable} are empty when the scenario has none.
  */
 public record Scenario(
         String type,

@@ -7,7 +7,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Resolves a scenario from a type plus the data-driven runtime keys of a profile env file (contract §9.2). When
+ * Resolves a scenario from a type plus the data-driven runtime keys of a profile env file (docs/contract/package.md#data-driven-runtime-keys). When
  * {@code PK3S_INFRA_SCENARIO_PATH} is set the keys win over the built-in table; otherwise the type must be a
  * built-in scenario or alias.
  */

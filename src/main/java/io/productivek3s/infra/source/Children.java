@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The children of a source or legacy command (contract §12.2), run in order from the caller's working directory
- * until one fails. A failure is reported with the §6.2 line and its exit code is returned unchanged.
+ * The children of a source or legacy command (docs/contract/runs.md#command-lines-and-working-directories), run in order from the caller's working directory
+ * until one fails. A failure is reported with the docs/contract/output.md#child-failure-line line and its exit code is returned unchanged.
  */
 final class Children {
     /**

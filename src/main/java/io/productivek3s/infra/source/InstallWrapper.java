@@ -4,7 +4,7 @@ import io.productivek3s.infra.env.ShellQuote;
 import io.productivek3s.infra.scenario.Scenario;
 
 /**
- * The generated {@code scripts/install.sh} of a normalized source package (contract §21.4 item 4). Every value
+ * The generated {@code scripts/install.sh} of a normalized source package (docs/contract/source.md#normalized-package item 4). Every value
  * that comes from the profile is single-quoted; the make binary is chosen at run time like the engine's packaged
  * make ({@code PK3S_PROFILE_MAKE_BIN}, {@code PRODUCTIVE_K3S_INFRA_MAKE_BIN}, {@code make}).
  */

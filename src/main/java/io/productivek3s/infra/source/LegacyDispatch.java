@@ -17,12 +17,12 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Legacy scenario aliases {@code <alias> [target] [make-args…]} (contract §21.5): make in the checkout's scenario
+ * Legacy scenario aliases {@code <alias> [target] [make-args…]} (docs/contract/source.md#legacy-scenario-aliases): make in the checkout's scenario
  * directory with the target (default {@code up}) and every further positional forwarded verbatim. No profile is
  * read and no env-file variable is set; the environment is the process plus binding and telemetry.
  */
 public final class LegacyDispatch {
-    /** Targets that create or remove infrastructure, so their runs emit telemetry (§16.2; {@code down} [Fixed]). */
+    /** Targets that create or remove infrastructure, so their runs emit telemetry (docs/telemetry.md#who-decides; {@code down} [Fixed]). */
     private static final Set<String> EMITTING_TARGETS = Set.of("up", "destroy", "down");
 
     private final EngineContext context;

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * {@code list-profiles} (contract §21.1): every regular {@code *.env} file under {@code <checkout>/profiles},
+ * {@code list-profiles} (docs/contract/source.md#list-profiles): every regular {@code *.env} file under {@code <checkout>/profiles},
  * symlinks neither followed nor listed, as {@code profiles/<relative path>} in byte order (D35: the bash engine
  * sorted with the locale). Sidecars are never listed.
  */

@@ -3,7 +3,7 @@ package io.productivek3s.infra.source;
 import io.productivek3s.infra.pkg.ProfileManifest;
 
 /**
- * A {@code profile.tgz} produced from a source profile (contract §21.4), already validated like {@code profile
+ * A {@code profile.tgz} produced from a source profile (docs/contract/source.md#normalized-package), already validated like {@code profile
  * validate} would.
  *
  * @param sha256   lowercase hex digest of the archive bytes written

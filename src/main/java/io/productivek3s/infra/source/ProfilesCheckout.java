@@ -6,8 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The {@code productive-k3s-profiles} checkout named by {@code PRODUCTIVE_K3S_PROFILES_REPO_DIR} (contract §4.3,
- * §21). A source command that needs it and cannot find it stops here, before anything runs (D02).
+ * The {@code productive-k3s-profiles} checkout named by {@code PRODUCTIVE_K3S_PROFILES_REPO_DIR} (docs/contract/invocation.md#source-commands,
+ * docs/contract/source.md). A source command that needs it and cannot find it stops here, before anything runs (D02).
  *
  * @param display the variable's value as the caller gave it (used in messages)
  * @param dir     the checkout, absolute

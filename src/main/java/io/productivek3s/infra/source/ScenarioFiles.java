@@ -13,7 +13,7 @@ final class ScenarioFiles {
     }
 
     /**
-     * Whether a scenario path belongs in a normalized package (§21.4): not under {@code generated/},
+     * Whether a scenario path belongs in a normalized package (docs/contract/source.md#normalized-package): not under {@code generated/},
      * {@code .terraform/}, {@code test-artifacts/}, no {@code terraform.tfstate*}, and no local env file
      * ({@code onprem.env}, {@code aws.env.local}, …) except the {@code *.env.example} templates.
      *

@@ -21,7 +21,7 @@ import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 /**
- * The optional {@code <name>.package.yaml} beside a source profile (contract §21.4 step 2): an {@code inputs} list
+ * The optional {@code <name>.package.yaml} beside a source profile (docs/contract/source.md#normalized-package step 2): an {@code inputs} list
  * and, in the 0.9.65 generation, a {@code compatibility} block. Both are kept as parsed YAML nodes so
  * normalization can embed them verbatim (composed with the Core schema the emitter uses, so every scalar is
  * written back as it reads), and are validated with the package rules ({@link ManifestParser}).

@@ -1,7 +1,7 @@
 package io.productivek3s.infra.source;
 
 /**
- * One source-dispatch command as the user typed it (contract §4.3).
+ * One source-dispatch command as the user typed it (docs/contract/invocation.md#source-commands).
  *
  * @param token  first positional, as typed ({@code apply}, {@code dev}, {@code validate-profile}): named in the
  *               checkout message and, for emitting commands, in telemetry
@@ -29,12 +29,12 @@ public record SourceCommand(String token, String action, String label, boolean d
         return "the '" + label + "' command requires " + (dev ? "--profile-env" : "--profile") + " <file>";
     }
 
-    /** Operation name of the ndjson events (§6.3). */
+    /** Operation name of the ndjson events (docs/contract/output.md#operation-events). */
     public String operation() {
         return "source." + action;
     }
 
-    /** Source {@code apply}/{@code destroy}, outside dry-run and the dev surface (§16.2). */
+    /** Source {@code apply}/{@code destroy}, outside dry-run and the dev surface (docs/telemetry.md#who-decides). */
     public boolean emitsTelemetry(boolean dryRun) {
         return !dev && !dryRun && (action.equals("apply") || action.equals("destroy"));
     }

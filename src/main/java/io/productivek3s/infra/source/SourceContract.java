@@ -26,8 +26,8 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * The source profile contract (contract §21.2), shared by {@code validate-profile}, source dispatch, {@code doctor
- * --profile} and normalization: the file is evaluated declaratively (§10), bound Core values are re-imposed, then
+ * The source profile contract (docs/contract/source.md#source-profile-contract), shared by {@code validate-profile}, source dispatch, {@code doctor
+ * --profile} and normalization: the file is evaluated declaratively (docs/contract/env-files.md), bound Core values are re-imposed, then
  * the checks run in the documented order and the first failure is an exit-4 error.
  */
 public final class SourceContract {
@@ -76,7 +76,7 @@ public final class SourceContract {
     }
 
     /**
-     * Step 2 of §21.2 over evaluated values. Structural keys come from the profile itself; required variables may
+     * Step 2 of docs/contract/source.md#source-profile-contract over evaluated values. Structural keys come from the profile itself; required variables may
      * also come from the process environment, as when the bash engine sourced the profile into its own shell.
      *
      * @param values        the profile's own assignments

@@ -25,7 +25,7 @@ import java.util.Optional;
 
 /**
  * {@code validate-profile}, {@code validate|plan|apply|destroy|status --profile F} and their {@code dev profile}
- * forms (contract §21.2, §21.3): contract check, target mapping, checkout and scenario directory, the three INFO
+ * forms (docs/contract/source.md#source-profile-contract, docs/contract/source.md#source-dispatch): contract check, target mapping, checkout and scenario directory, the three INFO
  * lines, then make or OpenTofu in the checkout's scenario with the profile's variables. Every check runs before
  * the first side effect; the normalized env file lives in a private temp directory removed on every path.
  */
@@ -68,7 +68,7 @@ public final class SourceDispatch {
         ProfilesCheckout checkout = ProfilesCheckout.require(context, command.token());
         Path scenarioDir = checkout.scenarioDir(scenario.path());
         announce(profile);
-        log.ok("Profile validation passed"); // §7.5/§21.3: dispatch announces like validate-profile, as bash does
+        log.ok("Profile validation passed"); // docs/contract/output.md#progress-lines, docs/contract/source.md#source-dispatch: dispatch announces like validate-profile, as bash does
         List<Children.Child> children = children(command.action(), profile, scenarioDir, dryRun);
         // Before the prompt, telemetry and children: an environment the kernel would refuse is an input error now.
         Map<String, String> planned = ChildCommands.baseEnvironment(context.env());
@@ -94,7 +94,7 @@ public final class SourceDispatch {
         log.info("Engine: " + profile.engine());
     }
 
-    /** The §21.3 action table; binaries are looked up here so a missing tool is exit 5 before anything starts. */
+    /** The docs/contract/source.md#source-dispatch action table; binaries are looked up here so a missing tool is exit 5 before anything starts. */
     private List<Children.Child> children(String action, SourceProfile profile, Path dir, boolean dryRun) {
         Scenario scenario = profile.scenario();
         switch (action) {
@@ -140,8 +140,8 @@ public final class SourceDispatch {
     }
 
     /**
-     * §12.3, source column: the process environment, every profile variable, effective Core settings, the profile
-     * name, telemetry, and the scenario's env-file variable pointing at a make-safe copy of the profile (§10.7):
+     * docs/contract/runs.md#environment, source column: the process environment, every profile variable, effective Core settings, the profile
+     * name, telemetry, and the scenario's env-file variable pointing at a make-safe copy of the profile (docs/contract/env-files.md#make-safe-env-file):
      * make {@code -include}s that file, so it never sees the raw one.
      */
     private Map<String, String> childEnvironment(SourceProfile profile, CoreSettings core, TelemetryRun telemetryRun, Path workDir) {

@@ -7,12 +7,12 @@ import java.nio.file.Path;
 
 /**
  * {@code export --profile F --output O} and {@code dev profile export --profile-env F --output O} up to the bundle
- * (contract §18.1 steps 1–2): required flags, the source checks of §21.4 step 1, normalization into a private
+ * (docs/export.md#checks-before-anything-is-written steps 1–2): required flags, the source checks of docs/contract/source.md#normalized-package step 1, normalization into a private
  * temp {@code profile.tgz}, then a {@link BundleWriter} writes the export bundle from it. Operation events use
  * {@code source.export}. No telemetry and no state access.
  */
 public final class SourceExport {
-    /** Writes the §18 bundle for a normalized package; the temp package is removed when it returns. */
+    /** Writes the docs/export.md bundle for a normalized package; the temp package is removed when it returns. */
     @FunctionalInterface
     public interface BundleWriter {
         /**

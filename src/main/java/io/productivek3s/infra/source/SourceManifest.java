@@ -18,7 +18,7 @@ import org.snakeyaml.engine.v2.nodes.Tag;
 import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 /**
- * The {@code profile.yaml} of a normalized source profile (contract §8.4, §21.4), written with the YAML emitter:
+ * The {@code profile.yaml} of a normalized source profile (docs/contract/package.md#profileyaml, docs/contract/source.md#normalized-package), written with the YAML emitter:
  * our own values are string nodes the emitter quotes when needed, and the sidecar's {@code inputs} and
  * {@code compatibility} nodes are embedded as parsed, under {@code spec} (D21), keeping their scalar text.
  */

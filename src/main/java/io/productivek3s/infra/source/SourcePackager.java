@@ -25,12 +25,12 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Source profile → normalized {@code profile.tgz} (contract §21.4), the first half of {@code export --profile},
+ * Source profile → normalized {@code profile.tgz} (docs/contract/source.md#normalized-package), the first half of {@code export --profile},
  * {@code dev profile export} and {@code profile pack --profile}. Builds the package root in a private staging
  * directory, archives it reproducibly (same sources, same bytes), and validates the archive with the code behind
  * {@code profile validate} before anything reaches the caller.
  *
- * <p>Use: {@link #check} (every §21.4 step-1 check, nothing written), then {@link #write(Sources, Path)} or
+ * <p>Use: {@link #check} (every docs/contract/source.md#normalized-package step-1 check, nothing written), then {@link #write(Sources, Path)} or
  * {@link #write(Sources, OutputStream)}.
  */
 public final class SourcePackager {
@@ -56,7 +56,7 @@ public final class SourcePackager {
     }
 
     /**
-     * §21.4 step 1 in order: release binding, profile present (3), contract (4), {@code .env} suffix (4), checkout
+     * docs/contract/source.md#normalized-package step 1 in order: release binding, profile present (3), contract (4), {@code .env} suffix (4), checkout
      * (3), scenario directory (1), remote-cluster runtime (3 for data-driven profiles, WARN for built-in ones).
      *
      * @param command    first positional as typed, named in the checkout message
@@ -139,7 +139,7 @@ public final class SourcePackager {
         return SourceManifest.render(fields, profile.sidecar().flatMap(Sidecar::inputs), profile.sidecar().flatMap(Sidecar::compatibility));
     }
 
-    /** The remote-cluster layer when the profile needs it (§21.4 table). */
+    /** The remote-cluster layer when the profile needs it (docs/contract/source.md#normalized-package table). */
     private Optional<Path> remoteRuntime(SourceProfile profile) {
         Scenario scenario = profile.scenario();
         boolean declared = "true".equals(profile.values().get("PK3S_INFRA_INCLUDE_REMOTE_CLUSTER_RUNTIME"));

@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A source profile that passed the contract check (contract §21.2).
+ * A source profile that passed the contract check (docs/contract/source.md#source-profile-contract).
  *
  * @param displayPath   the {@code --profile} value as given (messages, events, subject refs)
  * @param file          the resolved file
@@ -25,7 +25,7 @@ public record SourceProfile(String displayPath, Path file, Map<String, String> v
         values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
     }
 
-    /** The user's own telemetry choice: the profile is user-authored, so its value counts as explicit (§16.1). */
+    /** The user's own telemetry choice: the profile is user-authored, so its value counts as explicit (docs/telemetry.md#who-decides). */
     public Optional<String> telemetryChoice() {
         return Optional.ofNullable(values.get("TELEMETRY_ENABLED"));
     }

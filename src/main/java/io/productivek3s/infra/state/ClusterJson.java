@@ -16,7 +16,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.util.Set;
 
 /**
- * The only edits the engine makes to a scenario's {@code cluster.json} (contract §14.3, §15, §16.1). Every other
+ * The only edits the engine makes to a scenario's {@code cluster.json} (docs/contract/state-files.md#persist, docs/contract/state-files.md#clusterjson, docs/telemetry.md#who-decides). Every other
  * field, the key order and the JSON types (numbers given as strings, decimals) are kept as written; the result is
  * in the engine's pretty style. Input that is not a JSON object is an {@link IOException}, never a truncated file.
  */

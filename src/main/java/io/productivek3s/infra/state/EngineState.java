@@ -11,7 +11,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The engine's own record of a profile's state, {@code <name>.runtime/engine-state.json} (contract §14.7).
+ * The engine's own record of a profile's state, {@code <name>.runtime/engine-state.json} (docs/contract/state-files.md#engine-statejson).
  * Never read by {@code pk3s}; used for diagnosis, upgrades and the identity WARN. It holds no secrets: only names,
  * versions, a package digest, a package reference and the last action's outcome. Any component may be null when
  * read from an older or partial file.
@@ -175,7 +175,7 @@ public record EngineState(String schemaVersion, Profile profile, PackageRef pkg,
     }
 
     /**
-     * The identity WARN of §14.7 when this run's package differs from the one that wrote {@code previous}: by
+     * The identity WARN of docs/contract/state-files.md#engine-statejson when this run's package differs from the one that wrote {@code previous}: by
      * {@code metadata.version}, or, with an equal version, by digest (then both sides name their digest).
      */
     public Optional<String> identityWarning(EngineState previous) {
@@ -202,7 +202,7 @@ public record EngineState(String schemaVersion, Profile profile, PackageRef pkg,
     }
 
     /**
-     * The one WARN of a run whose state {@code stateName} was last written from another package (the §14.7 text)
+     * The one WARN of a run whose state {@code stateName} was last written from another package (the docs/contract/state-files.md#engine-statejson text)
      * and/or another override env file (by digest; a record that predates the override section is not compared).
      * Both differences share one line, which ends by pointing at {@code --name}.
      */

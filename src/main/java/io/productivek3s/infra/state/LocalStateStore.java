@@ -30,7 +30,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * State in a local directory (contract §14.2), plus hidden bookkeeping that {@code pk3s} never reads:
+ * State in a local directory (docs/contract/state-files.md#layout), plus hidden bookkeeping that {@code pk3s} never reads:
  * <pre>
  * &lt;dir&gt;/&lt;name&gt;.json   &lt;dir&gt;/&lt;name&gt;.lock   &lt;dir&gt;/&lt;name&gt;.runtime/{generated/, opentofu/, engine-state.json}
  * &lt;dir&gt;/.locks/&lt;name&gt;.holder.json             who holds the lock (HolderSidecar)

@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /**
  * How to take a profile's state lock: on behalf of {@code holder}, waiting up to {@code timeout} for another holder
- * to let go ({@link Duration#ZERO}: fail at once, the default of contract §14.6).
+ * to let go ({@link Duration#ZERO}: fail at once, the default of docs/contract/state-files.md#locking).
  */
 public record LockRequest(LockHolder holder, Duration timeout) {
     public LockRequest {

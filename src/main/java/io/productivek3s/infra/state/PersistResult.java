@@ -6,7 +6,7 @@ import java.util.Optional;
 
 /**
  * What {@link StateStore#persist} wrote, for the {@code Persisted profile state: <clusterFile>} and
- * {@code Persisted profile runtime state: <runtimeDir>} lines (contract §7.5). {@code clusterFile} is empty when the
+ * {@code Persisted profile runtime state: <runtimeDir>} lines (docs/contract/output.md#progress-lines). {@code clusterFile} is empty when the
  * scenario produced no {@code cluster.json}.
  */
 public record PersistResult(Optional<Path> clusterFile, Path runtimeDir) {

@@ -14,7 +14,7 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
- * What a profile's state is (contract §14.2–14.4), whatever stores it: the scenario's {@code generated/} tree and the
+ * What a profile's state is (docs/contract/state-files.md#layout to docs/contract/state-files.md#restore), whatever stores it: the scenario's {@code generated/} tree and the
  * OpenTofu items of {@code opentofu/}, plus the engine's {@code engine-state.json}, with {@code ssh.key_path} in
  * {@code cluster.json} rewritten to where the key will live. Backends store the trees this class stages and hand
  * them back to {@link #restore}; none of them decides what is captured.
@@ -102,7 +102,7 @@ public final class SnapshotPolicy {
         }
     }
 
-    /** Copies a stored runtime tree into {@code scenarioDir} (§14.4); OpenTofu items replace the scenario's. */
+    /** Copies a stored runtime tree into {@code scenarioDir} (docs/contract/state-files.md#restore); OpenTofu items replace the scenario's. */
     public void restore(Path runtime, Path scenarioDir) throws IOException {
         if (!Files.isDirectory(runtime, LinkOption.NOFOLLOW_LINKS)) {
             return;

@@ -17,7 +17,7 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * Finds the profile state directory (contract §14.1):
+ * Finds the profile state directory (docs/contract/state-files.md#state-directory):
  * <ol>
  * <li>{@code PK3S_PROFILE_STATE_DIR}, relative to the caller's directory, created if missing;</li>
  * <li>{@code $XDG_CACHE_HOME/pk3s/profiles} when it is writable or creatable;</li>

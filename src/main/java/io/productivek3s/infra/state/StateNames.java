@@ -4,7 +4,7 @@ import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.util.Printable;
 import java.util.regex.Pattern;
 
-/** Profile names as state keys (contract §8.4, D10): one safe path segment, whatever the backend. */
+/** Profile names as state keys (docs/contract/package.md#profileyaml, D10): one safe path segment, whatever the backend. */
 public final class StateNames {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 

@@ -7,7 +7,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * Per-profile runtime state (contract §14), keyed by a validated {@code metadata.name}.
+ * Per-profile runtime state (docs/contract/state-files.md), keyed by a validated {@code metadata.name}.
  *
  * <p>{@link #clusterFile} and {@link #runtimeDir} are local paths because {@code pk3s} and the scenarios read them
  * there; a shared backend materializes them locally. All other operations are backend-neutral. Every method rejects
@@ -15,7 +15,7 @@ import java.util.OptionalLong;
  * the caller to hold {@link #lock} for the name, and so do {@link #rollback}.
  *
  * <p>Backends (chosen by {@code PK3S_STATE_BACKEND}, see {@code state.backends.StateBackends}): the local directory (the default,
- * layout of §14.2) and a shared PostgreSQL database, which also keeps that local layout up to date as a mirror
+ * layout of docs/contract/state-files.md#layout) and a shared PostgreSQL database, which also keeps that local layout up to date as a mirror
  * because {@code pk3s} reads it. Every persist and remove is a new revision; history is kept per name.
  */
 public interface StateStore extends AutoCloseable {
@@ -52,7 +52,7 @@ public interface StateStore extends AutoCloseable {
      */
     StateLock lock(String name, LockRequest request) throws IOException;
 
-    /** Copies persisted state into {@code scenarioDir} (§14.4); a profile without state leaves it untouched. */
+    /** Copies persisted state into {@code scenarioDir} (docs/contract/state-files.md#restore); a profile without state leaves it untouched. */
     void restore(String name, Path scenarioDir) throws IOException;
 
     /**
@@ -64,7 +64,7 @@ public interface StateStore extends AutoCloseable {
     default void release(String name, Path scenarioDir) throws IOException {
     }
 
-    /** Saves {@code scenarioDir}'s {@code generated/} and OpenTofu state with {@code metadata} (§14.3). */
+    /** Saves {@code scenarioDir}'s {@code generated/} and OpenTofu state with {@code metadata} (docs/contract/state-files.md#persist). */
     PersistResult persist(String name, Path scenarioDir, EngineState metadata) throws IOException;
 
     /**
@@ -74,7 +74,7 @@ public interface StateStore extends AutoCloseable {
      */
     Optional<PersistResult> persistIfChanged(String name, Path scenarioDir, EngineState metadata) throws IOException;
 
-    /** Deletes the profile's state after a successful destroy (§14.5); absent state is not an error. */
+    /** Deletes the profile's state after a successful destroy (docs/contract/state-files.md#remove); absent state is not an error. */
     void remove(String name) throws IOException;
 
     /** The profile's {@code engine-state.json}; empty when absent or malformed. */
@@ -134,7 +134,7 @@ public interface StateStore extends AutoCloseable {
 
     /**
      * Aligns {@code telemetry.enabled} in the restored {@code <scenarioDir>/generated/cluster.json} with the run's
-     * consent decision (§16.1), so a scenario re-exporting persisted values cannot re-enable telemetry. Returns
+     * consent decision (docs/telemetry.md#who-decides), so a scenario re-exporting persisted values cannot re-enable telemetry. Returns
      * whether the file changed. A {@code cluster.json} that is not a JSON object is an {@link IOException}.
      */
     static boolean alignTelemetry(Path scenarioDir, boolean enabled) throws IOException {

@@ -4,7 +4,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
-/** Normalization of {@code TELEMETRY_ENABLED} spellings (contract §16.1). */
+/** Normalization of {@code TELEMETRY_ENABLED} spellings (docs/telemetry.md#who-decides). */
 public final class Consent {
     private static final Set<String> TRUE = Set.of("1", "true", "yes", "y", "on");
     private static final Set<String> FALSE = Set.of("0", "false", "no", "n", "off");

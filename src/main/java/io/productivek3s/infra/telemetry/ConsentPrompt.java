@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The interactive consent question (contract §16.1), asked on the controlling terminal, never on stdout: only when
+ * The interactive consent question (docs/telemetry.md#who-decides), asked on the controlling terminal, never on stdout: only when
  * stdin and stdout are terminals and {@code /dev/tty} opens. Empty, {@code y}, {@code yes} mean yes; {@code n},
  * {@code no} mean no (any case); anything else asks again, and three invalid answers or end of input mean no.
  * A clear answer is remembered ({@link ConsentMemory}) and stands in for the question in later interactive runs.

@@ -4,7 +4,7 @@ import io.productivek3s.infra.log.Log;
 import java.util.Optional;
 
 /**
- * Who decides telemetry (contract §16.1): a non-empty process {@code TELEMETRY_ENABLED}, else a value the user
+ * Who decides telemetry (docs/telemetry.md#who-decides): a non-empty process {@code TELEMETRY_ENABLED}, else a value the user
  * wrote in an override file or source profile; a package's own value never counts. Invalid spellings mean
  * "disabled" with a WARN.
  */

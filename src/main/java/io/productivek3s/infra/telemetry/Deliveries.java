@@ -19,7 +19,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The background side of one emitting run (contract §16.6, §16.7): events and outbox replay are delivered on daemon
+ * The background side of one emitting run (docs/telemetry.md#delivery, docs/telemetry.md#outbox): events and outbox replay are delivered on daemon
  * threads while the action runs; {@link #drain} waits for them at most the exit budget, then records whatever is
  * still undelivered in the outbox. Nothing here prints except DEBUG lines, and nothing throws to the caller.
  */

@@ -2,7 +2,7 @@ package io.productivek3s.infra.telemetry;
 
 /**
  * Result of delivering one event: whether it arrived, how many attempts were made, and the last failure in curl's
- * vocabulary (contract §16.7: 6 resolve, 7 connect, 22 HTTP ≥ 400, 28 timeout, 35 TLS, 1 other; 0 on success).
+ * vocabulary (docs/telemetry.md#outbox: 6 resolve, 7 connect, 22 HTTP ≥ 400, 28 timeout, 35 TLS, 1 other; 0 on success).
  *
  * @param httpStatus the last HTTP status, 0 when no response was received
  */

@@ -6,7 +6,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 
 /**
- * One schema-1 usage event (contract §16.5), exactly the fields of the contract and nothing else: ids, the command's
+ * One schema-1 usage event (docs/telemetry.md#what-is-sent), exactly the fields of the contract and nothing else: ids, the command's
  * top-level token, its canonical scenario and the result. Anonymous by construction: no field can carry a host
  * name, address, path, profile name or input value. Exit codes and durations are deliberately absent (the schema
  * allows no other fields); they appear only in DEBUG lines and outbox status records.

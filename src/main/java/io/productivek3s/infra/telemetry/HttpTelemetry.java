@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The engine's telemetry (contract §16): consent from {@code TELEMETRY_ENABLED}, a user-authored file, or the
+ * The engine's telemetry (docs/telemetry.md): consent from {@code TELEMETRY_ENABLED}, a user-authored file, or the
  * terminal prompt (non-interactive runs default to off); {@code infra.command.started} delivered in the background
  * while the action runs, {@code infra.command.completed} at the end, and at most {@link TelemetryConfig#exitBudget()}
  * of waiting before undelivered events go to the outbox. Read-only and dry-run commands never prompt or send.
@@ -98,7 +98,7 @@ public final class HttpTelemetry implements Telemetry {
         }
         long durationMs = Duration.ofNanos(System.nanoTime() - current.startNanos()).toMillis();
         EventDocument completed = EventDocument.completed(current.command(), run, exitCode, ZonedDateTime.now(clock));
-        // Exit code and duration are not schema-1 fields (§16.5); they stay local: here and in outbox status records.
+        // Exit code and duration are not schema-1 fields (docs/telemetry.md#what-is-sent); they stay local: here and in outbox status records.
         log.debug("telemetry: " + EventDocument.COMPLETED + " result=" + completed.result() + " exit_code=" + exitCode
                 + " duration_ms=" + durationMs + (current.deliveries().isEmpty() ? " (not sent)" : ""));
         current.deliveries().ifPresent(deliveries -> {

@@ -31,7 +31,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Undelivered events (contract §16.7): one record pair per event, {@code event-<run_id>-<event_name>-attempt-<n>.json}
+ * Undelivered events (docs/telemetry.md#outbox): one record pair per event, {@code event-<run_id>-<event_name>-attempt-<n>.json}
  * (the payload, byte for byte what was or will be sent) and {@code .status} ({@code attempt}, {@code curl_exit},
  * {@code http_status}, {@code recorded_at}, plus {@code exit_code}/{@code duration_ms} for completed events).
  * Directory 0700, files 0600, written atomically. Bounded: at most {@value #MAX_RECORDS} events of at most

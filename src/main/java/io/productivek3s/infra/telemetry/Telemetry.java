@@ -3,7 +3,7 @@ package io.productivek3s.infra.telemetry;
 import java.util.Optional;
 
 /**
- * Telemetry of one engine run (contract §16). {@link #begin} resolves consent and identity right before the first
+ * Telemetry of one engine run (docs/telemetry.md). {@link #begin} resolves consent and identity right before the first
  * side effect; for emitting runs with consent it starts {@code infra.command.started}. {@link #end} sends
  * {@code infra.command.completed} exactly once per begun emitting run.
  */
@@ -15,7 +15,7 @@ public interface Telemetry {
     /**
      * @param userFileValue {@code TELEMETRY_ENABLED} as assigned by a user-authored file (override env file or source
      *                      profile), empty when none assigns it
-     * @param emitting      whether this run emits events (§16.2; false for dry-runs and read-only commands)
+     * @param emitting      whether this run emits events (docs/telemetry.md#who-decides; false for dry-runs and read-only commands)
      */
     TelemetryRun begin(Command command, Optional<String> userFileValue, boolean emitting);
 

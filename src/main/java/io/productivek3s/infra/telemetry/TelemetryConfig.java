@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Delivery settings of the engine's own events (contract §16.6), read from the engine's process environment only:
+ * Delivery settings of the engine's own events (docs/telemetry.md#delivery), read from the engine's process environment only:
  * a package's {@code profile.env} passes telemetry variables through to children but never redirects the engine's
  * events. {@link #toString} never shows the bearer token.
  *
@@ -24,7 +24,7 @@ public record TelemetryConfig(Optional<URI> endpoint, String endpointNote, Strin
     static final int MAX_ATTEMPTS = 10;
     static final int DEFAULT_CONNECT_SECONDS = 5;
     static final int DEFAULT_REQUEST_SECONDS = 10;
-    /** Extra wait after the action beyond one request timeout (§16.6 budget). */
+    /** Extra wait after the action beyond one request timeout (docs/telemetry.md#delivery budget). */
     static final Duration BUDGET_SLACK = Duration.ofSeconds(5);
 
     public static TelemetryConfig from(Map<String, String> env, String engineVersion) {

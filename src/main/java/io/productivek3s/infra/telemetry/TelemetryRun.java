@@ -9,7 +9,7 @@ import java.util.Optional;
 
 /**
  * Telemetry identity and decision of one engine run, and the 13 {@code TELEMETRY_*} variables children receive
- * (contract §16.3, §16.4). Unset and empty are kept distinct: a {@code null} value in {@link #childVariables}
+ * (docs/telemetry.md#identifiers, docs/telemetry.md#children). Unset and empty are kept distinct: a {@code null} value in {@link #childVariables}
  * means "remove from the child environment".
  */
 public record TelemetryRun(Optional<Boolean> enabled, String sessionId, Optional<String> runId, String parentRunId, boolean emitting) {

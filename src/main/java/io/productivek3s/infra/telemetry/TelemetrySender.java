@@ -19,7 +19,7 @@ import java.util.function.IntConsumer;
 import javax.net.ssl.SSLException;
 
 /**
- * POSTs event bodies (contract §16.6): marker, optional bearer and user-agent headers, no redirects, connect and
+ * POSTs event bodies (docs/telemetry.md#delivery): marker, optional bearer and user-agent headers, no redirects, connect and
  * request timeouts, {@code maxAttempts} total attempts with 0.5 s, 1 s, 2 s … (≤ 5 s) between them. Blocking; callers
  * run it on background threads and can stop it early through a latch.
  */

@@ -14,7 +14,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
- * JSON in the engine's one output style (contract §19): 2-space indentation, {@code "key": value}, arrays one item
+ * JSON in the engine's one output style (docs/cli.md#json-output): 2-space indentation, {@code "key": value}, arrays one item
  * per line, a trailing newline. All JSON is produced by Jackson, so it is always valid and correctly escaped.
  *
  * <p>The engine's one {@link ObjectMapper}. Command results are records that {@code cli} renders through it (record

@@ -10,7 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** Catalogs shaped like the published ones (test fixtures) and the §22.1 rules. */
+/** Catalogs shaped like the published ones (test fixtures) and the docs/catalogs.md#index-format rules. */
 class CatalogParserTest {
     static final String HEADER = """
             apiVersion: catalogs.productive-k3s.io/v1alpha1

@@ -7,7 +7,7 @@ import io.productivek3s.infra.EngineException;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** Contract §22.2 steps 2–4. */
+/** docs/catalogs.md#resolution steps 2–4. */
 class CatalogResolverTest {
     private static final String CATALOG = CatalogParserTest.HEADER + """
               - id: shared

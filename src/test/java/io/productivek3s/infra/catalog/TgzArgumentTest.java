@@ -11,7 +11,7 @@ import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Contract §22: an existing file is a path, {@code ://} is a URL, anything else a catalog reference. */
+/** docs/catalogs.md: an existing file is a path, {@code ://} is a URL, anything else a catalog reference. */
 class TgzArgumentTest {
     @TempDir
     Path dir;

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Catalog references, URLs and the download cache through the real launcher (contract §22), against a real HTTP
+ * Catalog references, URLs and the download cache through the real launcher (docs/catalogs.md), against a real HTTP
  * server on 127.0.0.1 that serves a catalog and profile artifacts.
  */
 class CatalogIT extends PackageTestBase {

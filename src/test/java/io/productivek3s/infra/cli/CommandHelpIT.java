@@ -62,7 +62,7 @@ class CommandHelpIT extends PackageTestBase {
                 "[pk3s-infra] ERROR unknown flag --evn-file (did you mean --env-file?); nothing was done");
         assertThat(result.stdout()).doesNotContain("ignoring unknown flag");
 
-        // §2.2: a flag no command resembles stays a positional and is ignored, named by a WARN
+        // docs/contract/invocation.md#parsing-rules: a flag no command resembles stays a positional and is ignored, named by a WARN
         Engine.Result inline = engine.run("profile", "validate", "--tgz", "fixture.tgz", "--frobnicate=1");
         assertThat(inline.exitCode()).isZero();
         assertThat(inline.stdoutLines()).contains("[pk3s-infra] WARN  ignoring unknown flag --frobnicate");

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code core fetch|info} and Core settings through the real launcher, against GitHub-shaped release metadata and
- * assets on 127.0.0.1 (contract §17.6, §17.7).
+ * assets on 127.0.0.1 (docs/contract/core.md#effective-core-settings, docs/contract/core.md#core-bundle-contract).
  */
 class CoreIT extends PackageTestBase {
     private static final String FROM_PROCESS = " (PK3S_PROFILE_PACKAGE_PRODUCTIVE_K3S_REPO from process environment)";

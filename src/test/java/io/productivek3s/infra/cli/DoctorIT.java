@@ -7,7 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** {@code doctor} host and package checks (contract §20), and the bash dependency of packaged installers. */
+/** {@code doctor} host and package checks (docs/cli.md#doctor), and the bash dependency of packaged installers. */
 class DoctorIT extends PackageTestBase {
 
     @Test

@@ -24,7 +24,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.Test;
 
-/** {@code profile export} through the real launcher (contract §18, §7.2/§7.3/§7.5, D14, D16, D20, D28, D33). */
+/** {@code profile export} through the real launcher (docs/export.md, docs/contract/output.md#missing-argument-or-file-exit-3, docs/contract/output.md#contract-validation-binding-exit-4/docs/contract/output.md#progress-lines, D14, D16, D20, D28, D33). */
 class ExportIT extends PackageTestBase {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String SENSITIVE_WARN = "[pk3s-infra] WARN  override.env in the export bundle contains sensitive inputs: "
@@ -283,7 +283,7 @@ class ExportIT extends PackageTestBase {
         assertThat(names(work())).containsExactlyInAnyOrder("bundle.tar.gz", "dir.tgz", "fixture.tgz");
     }
 
-    // ---- directory output rows of §18.4 ---------------------------------------------------------------------
+    // ---- directory output rows of docs/export.md#output-safety-d14 ---------------------------------------------------------------------
 
     @Test
     void emptyDirectoryIsFilledInPlace() throws Exception {

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An exported bundle of the committed example, moved to a "machine" without this repository (own directory, HOME
- * and PATH), installs, reports status and is destroyed with its embedded engine and real GNU make (contract §18.3).
+ * and PATH), installs, reports status and is destroyed with its embedded engine and real GNU make (docs/export.md#release-identity).
  */
 class ExportedBundleIT {
     private static final String SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin";

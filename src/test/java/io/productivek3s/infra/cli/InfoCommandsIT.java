@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Informational commands and argument handling, through the real launcher (contract §2, §3, §4.1, §19). */
+/** Informational commands and argument handling, through the real launcher (docs/contract/invocation.md#parsing-rules, docs/contract/invocation.md#surfaces, docs/contract/invocation.md#informational-commands, docs/cli.md#json-output). */
 class InfoCommandsIT {
     @TempDir
     Path home;
@@ -50,7 +50,7 @@ class InfoCommandsIT {
         assertThat(engine.run("--version").stdout()).isEqualTo("9.9.9\n");
         JsonNode json = new ObjectMapper().readTree(engine.run("version", "--json").stdout());
         JsonNode bundle = new ObjectMapper().readTree(engine.run("bundle", "info", "--json").stdout());
-        // one document (contract §19.1), the envelope's command apart; the contract's keys come first, in its order
+        // one document (docs/contract/output.md#bundle-info-document), the envelope's command apart; the contract's keys come first, in its order
         assertThat(json.get("command").asText()).isEqualTo("version");
         assertThat(bundle.get("command").asText()).isEqualTo("bundle info");
         JsonNode versionBody = json.<ObjectNode>deepCopy().without("command");

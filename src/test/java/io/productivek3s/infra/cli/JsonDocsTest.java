@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 class JsonDocsTest {
     private static final Path CLI = Path.of("docs/cli.md");
     private static final Path STATE = Path.of("docs/state.md");
-    /** The contract fixes these documents' keys (contract §19); InfoCommandsIT checks them against it. */
+    /** The contract fixes these documents' keys (docs/cli.md#json-output); InfoCommandsIT checks them against it. */
     private static final Set<String> CONTRACT_DOCUMENTS = Set.of("bundle-info", "bom");
 
     /** Where each document is described: the file, the text that starts its description, and its record. */

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
 class JsonSchemaIT extends PackageTestBase {
     private static final Pattern TIMESTAMP = Pattern.compile("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z");
     private static final Pattern LOOKS_LIKE_TIME = Pattern.compile("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d.*");
-    /** Documents the contract fixes (§19): its keys first, in its order; the envelope's command and ok follow. */
+    /** Documents the contract fixes (docs/cli.md#json-output): its keys first, in its order; the envelope's command and ok follow. */
     private static final Set<String> CONTRACT_DOCUMENTS = Set.of("version", "bundle info", "bom");
     /** Older success spellings: one name ({@code ok}) is left. */
     private static final Set<String> RETIRED_SUCCESS = Set.of("success", "valid");

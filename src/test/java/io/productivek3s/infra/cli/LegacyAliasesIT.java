@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Legacy scenario aliases through the real launcher (contract §21.5, §16.2, §6.3). */
+/** Legacy scenario aliases through the real launcher (docs/contract/source.md#legacy-scenario-aliases, docs/telemetry.md#who-decides, docs/contract/output.md#operation-events). */
 class LegacyAliasesIT extends SourceTestBase {
     private static final Map<String, String> ALIASES = Map.of(
             "multipass", "scenarios/local/multipass",

@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 
-/** The remaining contract messages of the package commands (§7.3, §7.4, §7.5), one scenario each. */
+/** The remaining contract messages of the package commands (docs/contract/output.md#contract-validation-binding-exit-4, docs/contract/output.md#dependencies-exit-5-and-runtime-exit-1, docs/contract/output.md#progress-lines), one scenario each. */
 class ProfileErrorsIT extends PackageTestBase {
     private static final String ENV = ProfileFixture.DEFAULT_ENV;
 

@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** install / apply / status / plan / destroy of packaged profiles through the real launcher (contract §11-§14). */
+/** install / apply / status / plan / destroy of packaged profiles through the real launcher (docs/contract/env-files.md#required-inputs to docs/contract/state-files.md). */
 class ProfileLifecycleIT extends PackageTestBase {
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
-/** {@code profile validate} through the real launcher (contract §8, §7.3). */
+/** {@code profile validate} through the real launcher (docs/contract/package.md, docs/contract/output.md#contract-validation-binding-exit-4). */
 class ProfileValidateIT extends PackageTestBase {
 
     @Test

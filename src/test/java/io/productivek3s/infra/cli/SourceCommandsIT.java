@@ -21,14 +21,14 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The source surface through the real launcher (contract §4.3, §21.1–§21.3): list-profiles, validate-profile,
+ * The source surface through the real launcher (docs/contract/invocation.md#source-commands, docs/contract/source.md#list-profiles to docs/contract/source.md#source-dispatch): list-profiles, validate-profile,
  * source dispatch and {@code dev profile}, with every documented error path and the package-only refusals.
  */
 class SourceCommandsIT extends SourceTestBase {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String HEX16 = "[0-9a-f]{16}";
 
-    // --- list-profiles (§21.1) ---
+    // --- list-profiles (docs/contract/source.md#list-profiles) ---
 
     @Test
     void listProfilesPrintsRegularEnvFilesInByteOrder() throws Exception {
@@ -66,7 +66,7 @@ class SourceCommandsIT extends SourceTestBase {
                 "profiles directory not found in productive-k3s-profiles checkout: " + empty + "/profiles");
     }
 
-    // --- validate-profile (§21.2) ---
+    // --- validate-profile (docs/contract/source.md#source-profile-contract) ---
 
     @Test
     void validateProfileAcceptsEveryUpstreamProfileWithoutACheckout() {
@@ -162,7 +162,7 @@ class SourceCommandsIT extends SourceTestBase {
                 "profile sidecar " + profile("profiles/cloud/hetzner-basic/basic.package.yaml") + " is not valid YAML: duplicate key 'inputs' at line 3, column 1");
     }
 
-    // --- source dispatch (§21.3) ---
+    // --- source dispatch (docs/contract/source.md#source-dispatch) ---
 
     @Test
     void applyRunsTheApplyTargetWithTheProfileAndAPrivateNormalizedEnvFile() throws Exception {
@@ -173,7 +173,7 @@ class SourceCommandsIT extends SourceTestBase {
                 "[pk3s-infra] INFO  Loading profile: ../profiles-checkout/" + ONPREM,
                 "[pk3s-infra] INFO  Scenario: onprem-basic",
                 "[pk3s-infra] INFO  Engine: ansible",
-                "[pk3s-infra] OK    Profile validation passed"); // §7.5, §21.3: as bash prints it
+                "[pk3s-infra] OK    Profile validation passed"); // docs/contract/output.md#progress-lines, docs/contract/source.md#source-dispatch: as bash prints it
 
         FakeTools.Call make = single("make");
         assertThat(make.args()).containsExactly("-C", checkout.path("scenarios/edge/onprem-basic").toString(), "up");
@@ -189,7 +189,7 @@ class SourceCommandsIT extends SourceTestBase {
                 .containsEntry("TELEMETRY_RUN_ID", "")
                 .containsEntry("TELEMETRY_COMPONENT", "infra")
                 .doesNotContainKeys("REPO_ROOT", "TELEMETRY_ENDPOINT");
-        // apply emits telemetry: ids are generated and the engine run is the children's parent (§16.3, §16.4)
+        // apply emits telemetry: ids are generated and the engine run is the children's parent (docs/telemetry.md#identifiers, docs/telemetry.md#children)
         assertThat(env.get("TELEMETRY_SESSION_ID")).matches(HEX16);
         assertThat(env.get("TELEMETRY_PARENT_RUN_ID")).matches(HEX16);
 
@@ -443,7 +443,7 @@ class SourceCommandsIT extends SourceTestBase {
         assertOnlyError(engine.run("doctor", "--profile", "nope.env"), 3, "profile not found: nope.env");
         Files.writeString(work.resolve("bad.env"), "PK3S_INFRA_PROFILE_NAME=x\nPK3S_INFRA_ENGINE=opentofu\nPK3S_INFRA_SCENARIO=nowhere\n");
         assertOnlyError(engine.run("doctor", "--profile", "bad.env"), 4, "unsupported PK3S_INFRA_SCENARIO: nowhere");
-        // doctor --profile is allowed on the package-only surface too (§20)
+        // doctor --profile is allowed on the package-only surface too (docs/cli.md#doctor)
         Files.createDirectories(installRoot.resolve("scripts"));
         Files.writeString(installRoot.resolve("scripts/release.env"), "PK3S_INFRA_RUNTIME_SURFACE=package-only\n");
         assertThat(engine.run("doctor", "--profile", profile(ONPREM)).exitCode()).isZero();

@@ -20,7 +20,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code export --profile} and {@code dev profile export} (contract §4.3, §18.1, §21.4): the normalized package is
+ * {@code export --profile} and {@code dev profile export} (docs/contract/invocation.md#source-commands, docs/export.md#checks-before-anything-is-written, docs/contract/source.md#normalized-package): the normalized package is
  * bundled as a {@code source-profile} subject; every pre-export check stops the command before anything is written.
  */
 class SourceExportIT extends SourceTestBase {

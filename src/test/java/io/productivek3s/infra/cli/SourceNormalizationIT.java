@@ -24,7 +24,7 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.junit.jupiter.api.Test;
 
 /**
- * Source profile → normalized {@code profile.tgz} (contract §21.4) through {@code profile pack --profile}: content,
+ * Source profile → normalized {@code profile.tgz} (docs/contract/source.md#normalized-package) through {@code profile pack --profile}: content,
  * exclusions, nesting under {@code spec}, reproducibility, and that the result runs like a published package.
  */
 class SourceNormalizationIT extends SourceTestBase {

@@ -26,7 +26,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Telemetry through the real launcher (contract §16): consent, correlation, the events a test receiver on 127.0.0.1
+ * Telemetry through the real launcher (docs/telemetry.md): consent, correlation, the events a test receiver on 127.0.0.1
  * gets, the exit budget against broken endpoints, the outbox, and that no secret is written anywhere.
  */
 class TelemetryIT extends PackageTestBase {

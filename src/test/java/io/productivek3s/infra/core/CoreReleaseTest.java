@@ -25,7 +25,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Core bundle contract (§17.7) against GitHub-shaped release metadata on 127.0.0.1. */
+/** Core bundle contract (docs/contract/core.md#core-bundle-contract) against GitHub-shaped release metadata on 127.0.0.1. */
 class CoreReleaseTest {
     @TempDir
     Path home;

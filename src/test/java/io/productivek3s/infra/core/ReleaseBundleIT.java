@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The release as users and {@code pk3s} get it (contract §17.3, §17.4, §17.8): {@code scripts/build-release-bundle.sh}
+ * The release as users and {@code pk3s} get it (docs/release.md#build-a-release, docs/release.md#bundle-layout, docs/release.md#the-installer): {@code scripts/build-release-bundle.sh}
  * run twice on a throwaway repository with a temporary release tag, the three assets served from a loopback HTTP
  * server in the GitHub download layout, the rendered installer run with a PATH that has no java, javac or mvn.
  */

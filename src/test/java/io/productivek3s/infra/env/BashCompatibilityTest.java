@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The declarative parser must give exactly what real bash gives ({@code set -a; . file}) for every upstream env
- * file bash can source, and for the tricky corners of the supported subset (contract §10.1, D15).
+ * file bash can source, and for the tricky corners of the supported subset (docs/contract/env-files.md#evaluation-model, D15).
  */
 class BashCompatibilityTest {
     private static final String UNQUOTED_LIST = "scenarios/edge/onprem-basic/onprem.env.example";

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The opt-in escape hatch {@code PK3S_INFRA_ENV_EVAL=bash} (contract §10.3). */
+/** The opt-in escape hatch {@code PK3S_INFRA_ENV_EVAL=bash} (docs/contract/env-files.md#value-syntax). */
 class BashEvalTest {
     private static final Map<String, String> PROCESS = Map.of("HOME", "/home/alice", "PATH", "/usr/bin:/bin");
 

@@ -25,7 +25,7 @@ final class BashOracle {
     private BashOracle() {
     }
 
-    /** bash is a host requirement of the engine (contract §1.2): its absence fails the test, never skips it. */
+    /** bash is a host requirement of the engine (docs/contract/invocation.md#host-requirements): its absence fails the test, never skips it. */
     static void requireBash() {
         if (!Files.isExecutable(Path.of("/bin/bash")) && !Files.isExecutable(Path.of("/usr/bin/bash"))) {
             throw new AssertionError("bash is required by the engine and by this comparison, and is not installed");

@@ -13,7 +13,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
 /**
- * Property-based fuzzing of the env parser, expansion and the package+override merge (contract §10): whatever the
+ * Property-based fuzzing of the env parser, expansion and the package+override merge (docs/contract/env-files.md): whatever the
  * text, the outcome is a value map or an {@link EngineException} with exit 4 and a one-line message, never another
  * exception, and bounded in size.
  */

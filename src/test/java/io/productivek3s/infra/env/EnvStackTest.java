@@ -17,7 +17,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Scope, layering, guard, pins and provenance (contract §10.4, §10.5, §11.2). */
+/** Scope, layering, guard, pins and provenance (docs/contract/env-files.md#lookup-and-precedence, docs/contract/env-files.md#values-the-files-cannot-change, docs/contract/env-files.md#rules). */
 class EnvStackTest {
     private final List<String> warnings = new ArrayList<>();
 

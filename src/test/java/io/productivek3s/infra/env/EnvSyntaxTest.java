@@ -14,7 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Line and value syntax of contract §10.2/§10.3, one form per test. */
+/** Line and value syntax of docs/contract/env-files.md#line-syntax, docs/contract/env-files.md#value-syntax, one form per test. */
 class EnvSyntaxTest {
     private static final String PATH = "./site.env";
 

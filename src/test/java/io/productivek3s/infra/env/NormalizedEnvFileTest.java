@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The make-safe normalized env file (contract §10.7, D23) and shell quoting for generated files. */
+/** The make-safe normalized env file (docs/contract/env-files.md#make-safe-env-file, D23) and shell quoting for generated files. */
 class NormalizedEnvFileTest {
     /** Every make-safe character class in one place, plus the empty value. */
     private static final Map<String, String> SAFE_VALUES = orderedMap(

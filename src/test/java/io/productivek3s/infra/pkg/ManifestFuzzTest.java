@@ -13,7 +13,7 @@ import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
 
 /**
- * Property-based fuzzing of the manifest parser (contract §8.4–§8.6): arbitrary bytes, YAML-ish text and mutations
+ * Property-based fuzzing of the manifest parser (docs/contract/package.md#profileyaml to docs/contract/package.md#structural-validation): arbitrary bytes, YAML-ish text and mutations
  * of a valid manifest either parse or end in an {@link EngineException} with exit 4 and one line, never another
  * exception (no IllegalArgumentException, no StackOverflowError, no parser trace).
  */

@@ -10,7 +10,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class ManifestParserTest {
-    /** The target format of contract §8.4. */
+    /** The target format of docs/contract/package.md#profileyaml. */
     static final String FULL = """
             apiVersion: infra.productive-k3s.io/v1
             kind: Profile

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
-/** Which scenario files a normalized package may carry (contract §21.4, D17). */
+/** Which scenario files a normalized package may carry (docs/contract/source.md#normalized-package, D17). */
 class ScenarioFilesTest {
     @Test
     void privateRuntimeLeftoversAndLocalEnvFilesAreExcluded() {

@@ -16,7 +16,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Sidecar parsing and the emitted {@code profile.yaml} (contract §21.4, D21), checked with the package parser. */
+/** Sidecar parsing and the emitted {@code profile.yaml} (docs/contract/source.md#normalized-package, D21), checked with the package parser. */
 class SidecarTest {
     @TempDir
     Path dir;

@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** The source profile contract checks of §21.2 step 2, over evaluated values. */
+/** The source profile contract checks of docs/contract/source.md#source-profile-contract step 2, over evaluated values. */
 class SourceContractTest {
     private static final Map<String, String> ONPREM = Map.of(
             "PK3S_INFRA_PROFILE_NAME", "site", "PK3S_INFRA_ENGINE", "ansible", "PK3S_INFRA_SCENARIO", "on-prem",

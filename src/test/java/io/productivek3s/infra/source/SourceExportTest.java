@@ -27,7 +27,7 @@ import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The source half of {@code export --profile} / {@code dev profile export} (contract §18.1 steps 1–2, §21.4): the
+ * The source half of {@code export --profile} / {@code dev profile export} (docs/export.md#checks-before-anything-is-written steps 1–2, docs/contract/source.md#normalized-package): the
  * pre-export checks and the hand-over of a validated normalized package to the bundle writer.
  */
 class SourceExportTest {

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The telemetry seam of source and legacy dispatch (contract §16.1, §16.2): {@code begin} once, after every check
+ * The telemetry seam of source and legacy dispatch (docs/telemetry.md#who-decides): {@code begin} once, after every check
  * and right before the first child, with the command as typed, the canonical scenario and the source profile's
  * own choice; {@code end} exactly once with the exit code; nothing at all when a check fails.
  */

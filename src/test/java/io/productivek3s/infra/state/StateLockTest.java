@@ -10,6 +10,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -83,8 +84,19 @@ class StateLockTest {
     @Test
     void staleLockFilesAreReused() throws IOException {
         Files.createDirectories(stateDir);
-        Files.writeString(stateDir.resolve("p1.lock"), "left by a crashed run");
-        store.lock("p1", TestLocks.NOW).close();
+        Path lockFile = stateDir.resolve("p1.lock");
+        Files.writeString(lockFile, "left by a crashed run");
+        Object staleFile = Files.readAttributes(lockFile, BasicFileAttributes.class).fileKey();
+        try (StateLock lock = store.lock("p1", TestLocks.NOW)) {
+            // Nobody held the stale file, so the lock is taken at once, on that very file, and it is a real lock.
+            assertThat(lock.name()).isEqualTo("p1");
+            assertThat(Files.readAttributes(lockFile, BasicFileAttributes.class).fileKey()).isEqualTo(staleFile);
+            assertThat(store.lockHolder("p1")).contains(TestLocks.NOW.holder());
+            assertLocked(() -> store.lock("p1", TestLocks.NOW), "p1", lockFile,
+                    "; held by " + TestLocks.NOW.holder().describe());
+        }
+        assertThat(store.lockHolder("p1")).isEmpty();
+        assertThat(warnings).isEmpty();
     }
 
     @Test

@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** Identifiers (§16.3) and the 13 child variables (§16.4). */
+/** Identifiers (docs/telemetry.md#identifiers) and the 13 child variables (docs/telemetry.md#children). */
 class TelemetryRunTest {
     @Test
     void emittingRunsInheritTheSessionAndCreateTheirOwnRun() {

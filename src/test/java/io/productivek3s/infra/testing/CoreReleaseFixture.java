@@ -8,7 +8,7 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * A Productive K3S Core release as GitHub serves it (contract §17.7): {@code /repos/<repo>/releases/tags/<tag>} JSON
+ * A Productive K3S Core release as GitHub serves it (docs/contract/core.md#core-bundle-contract): {@code /repos/<repo>/releases/tags/<tag>} JSON
  * with {@code assets[].name} and {@code browser_download_url}, the {@code productive-k3s-core-<v>.tar.gz} archive
  * and its {@code .sha256} (sha256sum output with a {@code dist/} path), all on a {@link TestHttpServer}.
  */

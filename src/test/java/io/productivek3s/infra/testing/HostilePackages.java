@@ -104,7 +104,7 @@ public final class HostilePackages {
     public List<Case> generate() throws IOException {
         Files.createDirectories(dir);
         String out = outside.toString();
-        // 1. traversal and absolute names (§8.3)
+        // 1. traversal and absolute names (docs/contract/package.md#safe-extraction)
         for (String name : new String[] {"../evil", "./../evil", "a/../../evil", "scripts/../../evil", "a/b/../../../evil",
             "../../../outside/evil", "./scenarios/../../../../outside/evil", "..", "./..", "x/..//../y"}) {
             unsafe("traversal", name, base().file(name, "pwned\n"));

@@ -12,7 +12,7 @@ import java.util.function.Consumer;
 
 /**
  * Opens the state store {@code PK3S_STATE_BACKEND} names: unset, empty or {@code local} → the local directory
- * (§14.2); {@code postgresql://user[:password]@host[:port]/db} → the shared PostgreSQL backend, which mirrors every
+ * (docs/contract/state-files.md#layout); {@code postgresql://user[:password]@host[:port]/db} → the shared PostgreSQL backend, which mirrors every
  * cluster into {@code localDir} for {@code pk3s}. Anything else → exit 4. Never falls back silently.
  */
 public final class StateBackends {
