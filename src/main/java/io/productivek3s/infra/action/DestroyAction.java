@@ -3,7 +3,6 @@ package io.productivek3s.infra.action;
 import io.productivek3s.infra.run.ChildFailure;
 
 import io.productivek3s.infra.EngineException;
-import io.productivek3s.infra.exec.Binaries;
 import io.productivek3s.infra.exec.ChildProcess;
 import io.productivek3s.infra.state.EngineState;
 
@@ -24,11 +23,6 @@ public final class DestroyAction implements PackageAction {
         if (prepared.scenario().destroyTarget().isEmpty()) {
             throw EngineException.usage("unsupported packaged profile command 'destroy' for scenario '" + prepared.scenario().type() + "'");
         }
-    }
-
-    @Override
-    public void requireTools(Binaries binaries, PreparedPackage prepared) {
-        binaries.require(binaries.packageMakeName());
     }
 
     @Override

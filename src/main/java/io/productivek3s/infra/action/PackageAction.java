@@ -8,10 +8,14 @@ public interface PackageAction {
 
     /** Host tools the action will run, looked up before the first side effect (exit 5, docs/contract/runs.md#binaries). */
     default void requireTools(io.productivek3s.infra.exec.Binaries binaries, PreparedPackage prepared) {
+        // the scenario's make target is what most actions run (status, plan of a make scenario, destroy)
+        binaries.require(binaries.packageMakeName());
     }
 
     /** Whether this run sends telemetry and may ask for consent (docs/telemetry.md#who-decides). */
-    boolean emitsTelemetry();
+    default boolean emitsTelemetry() {
+        return false;
+    }
 
     /** Runs the action; returns the engine's exit code. Errors before any child runs are thrown. */
     int execute(PackageRun run);

@@ -36,13 +36,8 @@ public final class PlanAction implements PackageAction {
         if (prepared.manifest().engineType().equals("opentofu")) {
             binaries.requireTofu();
         } else {
-            binaries.require(binaries.packageMakeName());
+            PackageAction.super.requireTools(binaries, prepared);
         }
-    }
-
-    @Override
-    public boolean emitsTelemetry() {
-        return false;
     }
 
     @Override

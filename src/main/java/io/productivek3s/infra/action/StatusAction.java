@@ -2,22 +2,11 @@ package io.productivek3s.infra.action;
 
 import io.productivek3s.infra.run.ChildFailure;
 
-import io.productivek3s.infra.exec.Binaries;
 import io.productivek3s.infra.exec.ChildProcess;
 import io.productivek3s.infra.state.EngineState;
 
 /** {@code profile status} (docs/contract/runs.md#status): the scenario's status target; state is persisted only on success. */
 public final class StatusAction implements PackageAction {
-    @Override
-    public void requireTools(Binaries binaries, PreparedPackage prepared) {
-        binaries.require(binaries.packageMakeName());
-    }
-
-    @Override
-    public boolean emitsTelemetry() {
-        return false;
-    }
-
     @Override
     public int execute(PackageRun run) {
         run.log().info("Executing packaged profile status via scenario make target");

@@ -104,13 +104,9 @@ final class EnvParser {
         }
         if (isNameStart(peek())) {
             int save = pos;
-            String name = readName();
-            if (peek() == '=') {
-                next();
-                assignment(name, start);
+            if (nameThenAssignment(start)) {
                 return;
             }
-            rejectNameConstruct(name);
             pos = save;
         }
         String word = firstWord();
@@ -126,18 +122,29 @@ final class EnvParser {
         throw EnvSyntaxException.syntax(path, start);
     }
 
+    /**
+     * Reads a name; when {@code =} follows, parses the assignment and returns true. Otherwise refuses the constructs
+     * a name may start ({@code name+=}, {@code name[…]=}, {@code name()}) and returns false, positioned after the name.
+     */
+    private boolean nameThenAssignment(int start) {
+        String name = readName();
+        if (peek() == '=') {
+            next();
+            assignment(name, start);
+            return true;
+        }
+        rejectNameConstruct(name);
+        return false;
+    }
+
     /** {@code export NAME=value} is an assignment; {@code export NAME [NAME…]} has no effect (all is exported). */
     private void exportStatement(int start) {
         if (!isNameStart(peek())) {
             throw EnvSyntaxException.syntax(path, start);
         }
-        String name = readName();
-        if (peek() == '=') {
-            next();
-            assignment(name, start);
+        if (nameThenAssignment(start)) {
             return;
         }
-        rejectNameConstruct(name);
         while (true) {
             if (!isBlank(peek()) && !atEndOfLine()) {
                 throw EnvSyntaxException.syntax(path, start);
