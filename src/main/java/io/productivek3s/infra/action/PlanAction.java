@@ -3,10 +3,7 @@ package io.productivek3s.infra.action;
 import io.productivek3s.infra.run.ChildCommands;
 import io.productivek3s.infra.run.ChildFailure;
 
-import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.exec.Binaries;
-import io.productivek3s.infra.exec.ChildProcess;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
