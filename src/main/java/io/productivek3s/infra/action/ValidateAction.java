@@ -22,7 +22,6 @@ import io.productivek3s.infra.scenario.Scenario;
 import io.productivek3s.infra.scenario.ScenarioResolver;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import io.productivek3s.infra.util.Digests;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -66,10 +65,11 @@ public final class ValidateAction {
         PackageSource.Resolved resolved = source.resolve(tgz);
         context.events().step("profile.package.extract", "running", "reading " + tgz);
         ExtractionLimits limits = ExtractionLimits.fromEnv(context.env());
-        // An unchanged package validated before is not read again (its scan is cached by digest).
-        PackageListing listing = PackageCache.open(context.env(), context.log()::debug)
-                .map(cache -> cache.scan(resolved.file(), tgz, limits).listing())
-                .orElseGet(() -> ProfileArchive.scan(resolved.file(), tgz, limits));
+        // An unchanged package validated before is not read again (its scan and digest are cached by identity).
+        ProfileArchive.Scanned scanned = PackageCache.open(context.env(), context.log()::debug)
+                .map(cache -> cache.scan(resolved.file(), tgz, limits))
+                .orElseGet(() -> ProfileArchive.scanWithDigest(resolved.file(), tgz, limits));
+        PackageListing listing = scanned.listing();
         ProfileManifest manifest = ManifestParser.parse(listing.manifest());
         context.events().subject(manifest.name());
         Log log = context.log();
@@ -88,7 +88,7 @@ public final class ValidateAction {
             log.ok("Profile package validation passed");
         }
         return new Result(manifest.name(), manifest.version(), manifest.scenarioType(), manifest.engineType(),
-                manifest.category(), manifest.installScript(), Digests.sha256(resolved.file()), resolved.reference(),
+                manifest.category(), manifest.installScript(), scanned.sha256(), resolved.reference(),
                 resolved.file().toAbsolutePath().normalize().toString(), warnings, problems);
     }
 

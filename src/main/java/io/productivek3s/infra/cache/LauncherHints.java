@@ -43,8 +43,8 @@ final class LauncherHints {
     void note(FileIdentity identity, Hint hint) {
         String line = key(identity) + " " + hint.word();
         List<String> lines = read();
-        if (lines.contains(line)) {
-            return;   // already known: a repeat run writes nothing
+        if (lines.contains(line) || hint == Hint.SCAN && lines.contains(key(identity) + " " + Hint.TREE.word())) {
+            return;   // already known (a cached tree implies a cached scan): a repeat run writes nothing
         }
         lines.removeIf(l -> l.startsWith(key(identity) + " "));
         lines.add(line);

@@ -228,7 +228,7 @@ class PackageCacheTest {
             case "truncate" -> Files.write(record, java.util.Arrays.copyOf(bytes, bytes.length - 20));
             case "extend" -> Files.write(record, "x".getBytes(StandardCharsets.UTF_8), StandardOpenOption.APPEND);
             case "garbage" -> {
-                bytes[bytes.length - 30] = (byte) 0x55;   // inside the last path's identity or name
+                bytes[bytes.length - 30] ^= (byte) 0xff;   // inside the last path's identity: always a change
                 Files.write(record, bytes);
             }
             default -> throw new IllegalArgumentException(damage);
@@ -297,6 +297,8 @@ class PackageCacheTest {
         String key = LauncherHints.key(io.productivek3s.infra.fs.FileIdentity.read(tgz.toRealPath()));
         assertThat(Files.readAllLines(hints)).containsExactly(key + " scan");
         extract(cache(1 << 30), tgz);
+        assertThat(Files.readAllLines(hints)).containsExactly(key + " tree");
+        cache(1 << 30).scan(tgz, "one.tgz", LIMITS);   // a validate after an install keeps the stronger hint
         assertThat(Files.readAllLines(hints)).containsExactly(key + " tree");
         Path two = pkg("two", "two");
         extract(cache(1 << 30), two);
