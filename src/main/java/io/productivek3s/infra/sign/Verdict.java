@@ -1,0 +1,71 @@
+package io.productivek3s.infra.sign;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.productivek3s.infra.util.Json;
+import java.util.Optional;
+
+/**
+ * What the signature check found for one file, before the policy decides (docs/signing.md "Policy"). {@code subject}
+ * is the file as the user named it; {@code source} where its signature came from (empty when unsigned);
+ * {@code signer} the principals of the trusted entry; {@code detail} the one-line reason of a failure.
+ */
+public record Verdict(Status status, String subject, String namespace, Optional<String> source, Optional<String> signer,
+        Optional<SshKey> key, String detail) {
+
+    public enum Status {
+        /** {@code PK3S_SIGNATURE_POLICY=off}: nothing was looked at. */
+        OFF("off", true),
+        UNSIGNED("unsigned", true),
+        /** Signed and intact, but there is no trust file to say who may sign. */
+        UNCHECKED("unchecked", true),
+        GOOD("good", true),
+        BAD("bad", false),
+        MALFORMED("malformed", false),
+        WRONG_NAMESPACE("wrong-namespace", false),
+        UNTRUSTED("untrusted", false),
+        EXPIRED("expired", false);
+
+        private final String word;
+        private final boolean acceptable;
+
+        Status(String word, boolean acceptable) {
+            this.word = word;
+            this.acceptable = acceptable;
+        }
+
+        /** The verdict as {@code profile verify} and the JSON {@code signature} block show it. */
+        public String word() {
+            return word;
+        }
+
+        /** Whether some policy may let the file run; a failed check never does. */
+        public boolean acceptable() {
+            return acceptable;
+        }
+    }
+
+    static Verdict of(Status status, String subject, String namespace, Optional<String> source, String detail) {
+        return new Verdict(status, subject, namespace, source, Optional.empty(), Optional.empty(), detail);
+    }
+
+    Verdict withKey(SshKey signingKey) {
+        return new Verdict(status, subject, namespace, source, signer, Optional.of(signingKey), detail);
+    }
+
+    /**
+     * The {@code signature} block of {@code profile validate|show --json} and the telemetry preview, built only here:
+     * status, signer, fingerprint, key type, namespace, where the signature came from. Never key material.
+     */
+    public ObjectNode toJson(SignaturePolicy policy) {
+        ObjectNode node = Json.object();
+        node.put("status", status.word());
+        node.put("policy", policy.word());
+        node.put("namespace", namespace);
+        node.put("source", source.orElse(null));
+        node.put("signer", signer.orElse(null));
+        node.put("fingerprint", key.map(SshKey::fingerprint).orElse(null));
+        node.put("key_type", key.map(SshKey::label).orElse(null));
+        node.put("detail", detail.isEmpty() ? null : detail);
+        return node;
+    }
+}
