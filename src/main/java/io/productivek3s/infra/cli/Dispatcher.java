@@ -20,6 +20,7 @@ import io.productivek3s.infra.action.ProfileShowAction;
 import io.productivek3s.infra.action.RunSummary;
 import io.productivek3s.infra.export.ExportResult;
 import io.productivek3s.infra.action.PackageSource;
+import io.productivek3s.infra.action.VerifyAction;
 import io.productivek3s.infra.action.PlanAction;
 import io.productivek3s.infra.action.StatusAction;
 import io.productivek3s.infra.action.TelemetryPreviewAction;
@@ -64,6 +65,7 @@ final class Dispatcher {
             handlers.put("profile " + sub, this::profile);
         }
         handlers.put("profile show", this::profileShow);
+        handlers.put("profile verify", this::profileVerify);
         handlers.put("profile list", () -> new StateCommands(context, invocation).list("profile list"));
         StateCommands state = new StateCommands(context, invocation);
         handlers.put("state list", () -> state.list("state list"));
@@ -342,9 +344,9 @@ final class Dispatcher {
                 });
             case "pack":
                 if (invocation.profile() != null && invocation.source() == null) {
-                    return new SourcePack(context).run(invocation.profile(), invocation.output());
+                    return new SourcePack(context).run(invocation.profile(), invocation.output(), signKey());
                 }
-                return new io.productivek3s.infra.action.PackAction(context).run(invocation.source(), invocation.output());
+                return new io.productivek3s.infra.action.PackAction(context).run(invocation.source(), invocation.output(), signKey());
             default:
                 throw EngineException.usage("unsupported profile command: " + sub);
         }
@@ -399,7 +401,25 @@ final class Dispatcher {
     }
 
     private PackageSource packageSource() {
-        return new ArtifactPackageSource(context, invocation.offline());
+        return new ArtifactPackageSource(context, invocation.offline(), Optional.ofNullable(invocation.value(Flag.SIGNATURE.name())));
+    }
+
+    /** {@code profile verify}: the verdict on stdout (or --json); a verdict the policy refuses is then exit 4. */
+    private int profileVerify() {
+        VerifyAction.Result result = new VerifyAction(packageSource()).run(invocation.tgz());
+        if (invocation.json()) {
+            printJson(() -> JsonResults.verify(result));
+        } else {
+            PrintStream out = context.log().stdout();
+            result.lines().forEach(line -> out.print(line + "\n"));
+            out.flush();
+        }
+        result.verdict().decision().enforce();
+        return 0;
+    }
+
+    private Optional<String> signKey() {
+        return Optional.ofNullable(invocation.value(Flag.SIGN_KEY.name()));
     }
 
     private int catalog() {

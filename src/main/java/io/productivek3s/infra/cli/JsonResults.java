@@ -6,6 +6,7 @@ import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.action.DoctorAction;
 import io.productivek3s.infra.action.RunSummary;
 import io.productivek3s.infra.action.ValidateAction;
+import io.productivek3s.infra.action.VerifyAction;
 import io.productivek3s.infra.export.ExportResult;
 import io.productivek3s.infra.util.JsonEnvelope;
 import io.productivek3s.infra.util.Timestamps;
@@ -27,6 +28,14 @@ final class JsonResults {
         root.put("executable_as_is", result.problems().isEmpty());
         strings(root.putArray("problems"), result.problems());
         strings(root.putArray("warnings"), result.warnings());
+        return root;
+    }
+
+    static ObjectNode verify(VerifyAction.Result result) {
+        ObjectNode root = header("profile verify");
+        JsonEnvelope.ok(root, result.accepted());
+        root.put("package", result.verdict().subject());
+        root.set("signature", result.verdict().toJson());
         return root;
     }
 

@@ -9,6 +9,14 @@ import java.nio.file.Path;
 
 /** A signature's bytes and where they came from, as shown in messages ({@code profile.tgz.sig}, a URL). */
 public record SignatureFile(String shown, byte[] bytes) {
+    /** The suffix of a signature published beside what it signs: {@code profile.tgz.sig}, {@code index.yaml.sig}. */
+    public static final String SUFFIX = ".sig";
+
+    /** Where a file's signature lives beside it. */
+    public static Path beside(Path file) {
+        return file.resolveSibling(file.getFileName() + SUFFIX);
+    }
+
     /**
      * Reads a local signature file: a regular file (a FIFO would block, {@code /dev/zero} never ends), at most
      * {@link SshSignature#MAX_BYTES} plus one byte, so an oversized file is reported, not read whole.

@@ -45,7 +45,7 @@ public enum SignaturePolicy {
         return switch (verdict.status()) {
             case OFF -> new Decision(true, "");
             case GOOD -> new Decision(true, "signature of " + subject + " verified: signed by " + verdict.signer().orElse("?")
-                    + " (" + verdict.key().map(k -> k.label() + " " + k.fingerprint()).orElse("") + ", namespace "
+                    + " (" + verdict.keyShown() + ", namespace "
                     + verdict.namespace() + (verdict.source().map(s -> ", " + s).orElse("")) + ")");
             case UNSIGNED -> this == REQUIRE
                     ? new Decision(false, subject + " is not signed and " + VARIABLE + "=require: " + verdict.detail())
@@ -56,11 +56,6 @@ public enum SignaturePolicy {
                     : new Decision(true, "signature of " + subject + " not checked: " + verdict.detail());
             default -> new Decision(false, "signature check failed for " + subject + ": " + verdict.detail());
         };
-    }
-
-    /** The policy's verdict word for {@code profile verify}: accepted or refused. */
-    public String outcome(Verdict verdict) {
-        return decide(verdict).proceed() ? "accepted" : "refused";
     }
 
     static Optional<SignaturePolicy> parse(String word) {

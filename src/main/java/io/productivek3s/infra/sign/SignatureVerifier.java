@@ -83,10 +83,10 @@ public final class SignatureVerifier {
     public Verdict verify(Subject subject, String namespace) {
         String shown = subject.shown();
         if (policy == SignaturePolicy.OFF) {
-            return Verdict.of(Verdict.Status.OFF, shown, namespace, Optional.empty(), SignaturePolicy.VARIABLE + "=off");
+            return Verdict.of(policy, Verdict.Status.OFF, shown, namespace, Optional.empty(), SignaturePolicy.VARIABLE + "=off");
         }
         if (subject.signature().isEmpty()) {
-            return Verdict.of(Verdict.Status.UNSIGNED, shown, namespace, Optional.empty(), "no signature at " + subject.lookedFor());
+            return Verdict.of(policy, Verdict.Status.UNSIGNED, shown, namespace, Optional.empty(), "no signature at " + subject.lookedFor());
         }
         SignatureFile file = subject.signature().get();
         Optional<String> source = Optional.of(file.shown());
@@ -94,22 +94,22 @@ public final class SignatureVerifier {
         try {
             signature = SshSignature.parseArmored(file.bytes());
         } catch (SignatureFormatException e) {
-            return Verdict.of(Verdict.Status.MALFORMED, shown, namespace, source, "signature file " + file.shown()
+            return Verdict.of(policy, Verdict.Status.MALFORMED, shown, namespace, source, "signature file " + file.shown()
                     + " is malformed: it " + e.getMessage());
         }
         SshKey key = signature.key();
         String keyShown = key.label() + " key " + key.fingerprint();
         if (!signature.namespace().equals(namespace)) {
-            return Verdict.of(Verdict.Status.WRONG_NAMESPACE, shown, namespace, source, "signed by " + keyShown
+            return Verdict.of(policy, Verdict.Status.WRONG_NAMESPACE, shown, namespace, source, "signed by " + keyShown
                     + " for namespace '" + signature.namespace() + "', not '" + namespace + "'").withKey(key);
         }
         if (!intact(subject, signature)) {
-            return Verdict.of(Verdict.Status.BAD, shown, namespace, source, "the signature by " + keyShown + " in "
+            return Verdict.of(policy, Verdict.Status.BAD, shown, namespace, source, "the signature by " + keyShown + " in "
                     + file.shown() + " does not match the file (it was changed, or this is another file's signature)").withKey(key);
         }
         Optional<AllowedSigners> signers = trust();
         if (signers.isEmpty()) {
-            return Verdict.of(Verdict.Status.UNCHECKED, shown, namespace, source, "signed by " + keyShown
+            return Verdict.of(policy, Verdict.Status.UNCHECKED, shown, namespace, source, "signed by " + keyShown
                     + " but there is no trust file (" + TrustFile.VARIABLE + " or " + trustFile.map(TrustFile::describe)
                     .orElse("~/.config/pk3s/allowed_signers") + ")").withKey(key);
         }
@@ -120,24 +120,24 @@ public final class SignatureVerifier {
         String keyShown = key.label() + " key " + key.fingerprint();
         List<AllowedSigners.Entry> entries = signers.entriesFor(key);
         if (entries.isEmpty()) {
-            return Verdict.of(Verdict.Status.UNTRUSTED, shown, namespace, source, "signed by " + keyShown
+            return Verdict.of(policy, Verdict.Status.UNTRUSTED, shown, namespace, source, "signed by " + keyShown
                     + ", which is not in the trust file " + signers.source()).withKey(key);
         }
         List<AllowedSigners.Entry> allowed = entries.stream().filter(entry -> entry.allowsNamespace(namespace)).toList();
         if (allowed.isEmpty()) {
             AllowedSigners.Entry first = entries.get(0);
-            return Verdict.of(Verdict.Status.UNTRUSTED, shown, namespace, source, "signer " + first.principals() + " ("
+            return Verdict.of(policy, Verdict.Status.UNTRUSTED, shown, namespace, source, "signer " + first.principals() + " ("
                     + key.fingerprint() + ") may not sign namespace '" + namespace + "' (namespaces=\"" + first.namespaces()
                     .orElse("") + "\" in " + signers.source() + " line " + first.line() + ")").withKey(key);
         }
         for (AllowedSigners.Entry entry : allowed) {
             if (entry.outsideValidity(clock.instant()).isEmpty()) {
-                return new Verdict(Verdict.Status.GOOD, shown, namespace, source, Optional.of(entry.principals()),
+                return new Verdict(policy, Verdict.Status.GOOD, shown, namespace, source, Optional.of(entry.principals()),
                         Optional.of(key), "");
             }
         }
         AllowedSigners.Entry first = allowed.get(0);
-        return Verdict.of(Verdict.Status.EXPIRED, shown, namespace, source, "signer " + first.principals() + " ("
+        return Verdict.of(policy, Verdict.Status.EXPIRED, shown, namespace, source, "signer " + first.principals() + " ("
                 + key.fingerprint() + ") " + first.outsideValidity(clock.instant()).orElse("") + " (" + signers.source()
                 + " line " + first.line() + ")").withKey(key);
     }
@@ -147,7 +147,7 @@ public final class SignatureVerifier {
      * was verified against, so the package carries the index's verdict.
      */
     public Verdict coveredByIndex(String shown, Verdict index) {
-        return new Verdict(index.status(), shown, index.namespace(), index.source().map(s -> "digest in " + s),
+        return new Verdict(policy, index.status(), shown, index.namespace(), index.source().map(s -> "digest in " + s),
                 index.signer(), index.key(), index.detail());
     }
 

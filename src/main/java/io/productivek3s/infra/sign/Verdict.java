@@ -5,11 +5,11 @@ import io.productivek3s.infra.util.Json;
 import java.util.Optional;
 
 /**
- * What the signature check found for one file, before the policy decides (docs/signing.md "Policy"). {@code subject}
+ * What the signature check found for one file, and the policy that judges it (docs/signing.md "Policy"). {@code subject}
  * is the file as the user named it; {@code source} where its signature came from (empty when unsigned);
  * {@code signer} the principals of the trusted entry; {@code detail} the one-line reason of a failure.
  */
-public record Verdict(Status status, String subject, String namespace, Optional<String> source, Optional<String> signer,
+public record Verdict(SignaturePolicy policy, Status status, String subject, String namespace, Optional<String> source, Optional<String> signer,
         Optional<SshKey> key, String detail) {
 
     public enum Status {
@@ -44,19 +44,30 @@ public record Verdict(Status status, String subject, String namespace, Optional<
         }
     }
 
-    static Verdict of(Status status, String subject, String namespace, Optional<String> source, String detail) {
-        return new Verdict(status, subject, namespace, source, Optional.empty(), Optional.empty(), detail);
+    static Verdict of(SignaturePolicy policy, Status status, String subject, String namespace, Optional<String> source,
+            String detail) {
+        return new Verdict(policy, status, subject, namespace, source, Optional.empty(), Optional.empty(), detail);
     }
 
     Verdict withKey(SshKey signingKey) {
-        return new Verdict(status, subject, namespace, source, signer, Optional.of(signingKey), detail);
+        return new Verdict(policy, status, subject, namespace, source, signer, Optional.of(signingKey), detail);
+    }
+
+    /** The policy's decision: proceed (maybe with an INFO line) or refuse with one line. */
+    public SignaturePolicy.Decision decision() {
+        return policy.decide(this);
+    }
+
+    /** The signing key as messages show it ({@code ED25519 SHA256:…}); empty when no signature was read. */
+    public String keyShown() {
+        return key.map(k -> k.label() + " " + k.fingerprint()).orElse("");
     }
 
     /**
      * The {@code signature} block of {@code profile validate|show --json} and the telemetry preview, built only here:
      * status, signer, fingerprint, key type, namespace, where the signature came from. Never key material.
      */
-    public ObjectNode toJson(SignaturePolicy policy) {
+    public ObjectNode toJson() {
         ObjectNode node = Json.object();
         node.put("status", status.word());
         node.put("policy", policy.word());
