@@ -49,7 +49,9 @@ public enum SignaturePolicy {
                     + verdict.namespace() + (verdict.source().map(s -> ", " + s).orElse("")) + ")");
             case UNSIGNED -> this == REQUIRE
                     ? new Decision(false, subject + " is not signed and " + VARIABLE + "=require: " + verdict.detail())
-                    : new Decision(true, subject + " is not signed; running it unverified (" + verdict.detail() + ")");
+                    // without a trust file nobody asked who signs: as quiet as the bash engine
+                    : new Decision(true, verdict.trustFile().isEmpty() ? ""
+                            : subject + " is not signed; running it unverified (" + verdict.detail() + ")");
             case UNCHECKED -> this == REQUIRE
                     ? new Decision(false, "signature of " + subject + " cannot be checked and " + VARIABLE + "=require: "
                             + verdict.detail())

@@ -86,7 +86,8 @@ public final class SignatureVerifier {
             return Verdict.of(policy, Verdict.Status.OFF, shown, namespace, Optional.empty(), SignaturePolicy.VARIABLE + "=off");
         }
         if (subject.signature().isEmpty()) {
-            return Verdict.of(policy, Verdict.Status.UNSIGNED, shown, namespace, Optional.empty(), "no signature at " + subject.lookedFor());
+            return Verdict.of(policy, Verdict.Status.UNSIGNED, shown, namespace, Optional.empty(), "no signature at "
+                    + subject.lookedFor()).withTrustFile(trust().map(AllowedSigners::source));
         }
         SignatureFile file = subject.signature().get();
         Optional<String> source = Optional.of(file.shown());
@@ -113,7 +114,7 @@ public final class SignatureVerifier {
                     + " but there is no trust file (" + TrustFile.VARIABLE + " or " + trustFile.map(TrustFile::describe)
                     .orElse("~/.config/pk3s/allowed_signers") + ")").withKey(key);
         }
-        return trusted(shown, namespace, source, key, signers.get());
+        return trusted(shown, namespace, source, key, signers.get()).withTrustFile(Optional.of(signers.get().source()));
     }
 
     private Verdict trusted(String shown, String namespace, Optional<String> source, SshKey key, AllowedSigners signers) {
@@ -133,7 +134,7 @@ public final class SignatureVerifier {
         for (AllowedSigners.Entry entry : allowed) {
             if (entry.outsideValidity(clock.instant()).isEmpty()) {
                 return new Verdict(policy, Verdict.Status.GOOD, shown, namespace, source, Optional.of(entry.principals()),
-                        Optional.of(key), "");
+                        Optional.of(key), Optional.empty(), "");
             }
         }
         AllowedSigners.Entry first = allowed.get(0);
@@ -148,7 +149,7 @@ public final class SignatureVerifier {
      */
     public Verdict coveredByIndex(String shown, Verdict index) {
         return new Verdict(policy, index.status(), shown, index.namespace(), index.source().map(s -> "digest in " + s),
-                index.signer(), index.key(), index.detail());
+                index.signer(), index.key(), index.trustFile(), index.detail());
     }
 
     private static boolean intact(Subject subject, SshSignature signature) {

@@ -7,10 +7,11 @@ import java.util.Optional;
 /**
  * What the signature check found for one file, and the policy that judges it (docs/signing.md "Policy"). {@code subject}
  * is the file as the user named it; {@code source} where its signature came from (empty when unsigned);
- * {@code signer} the principals of the trusted entry; {@code detail} the one-line reason of a failure.
+ * {@code signer} the principals of the trusted entry; {@code trustFile} the trust file consulted, empty when there is
+ * none; {@code detail} the one-line reason of a failure or where a missing signature was looked for.
  */
-public record Verdict(SignaturePolicy policy, Status status, String subject, String namespace, Optional<String> source, Optional<String> signer,
-        Optional<SshKey> key, String detail) {
+public record Verdict(SignaturePolicy policy, Status status, String subject, String namespace, Optional<String> source,
+        Optional<String> signer, Optional<SshKey> key, Optional<String> trustFile, String detail) {
 
     public enum Status {
         /** {@code PK3S_SIGNATURE_POLICY=off}: nothing was looked at. */
@@ -46,11 +47,15 @@ public record Verdict(SignaturePolicy policy, Status status, String subject, Str
 
     static Verdict of(SignaturePolicy policy, Status status, String subject, String namespace, Optional<String> source,
             String detail) {
-        return new Verdict(policy, status, subject, namespace, source, Optional.empty(), Optional.empty(), detail);
+        return new Verdict(policy, status, subject, namespace, source, Optional.empty(), Optional.empty(), Optional.empty(), detail);
     }
 
     Verdict withKey(SshKey signingKey) {
-        return new Verdict(policy, status, subject, namespace, source, signer, Optional.of(signingKey), detail);
+        return new Verdict(policy, status, subject, namespace, source, signer, Optional.of(signingKey), trustFile, detail);
+    }
+
+    Verdict withTrustFile(Optional<String> file) {
+        return new Verdict(policy, status, subject, namespace, source, signer, key, file, detail);
     }
 
     /** The policy's decision: proceed (maybe with an INFO line) or refuse with one line. */
@@ -76,6 +81,7 @@ public record Verdict(SignaturePolicy policy, Status status, String subject, Str
         node.put("signer", signer.orElse(null));
         node.put("fingerprint", key.map(SshKey::fingerprint).orElse(null));
         node.put("key_type", key.map(SshKey::label).orElse(null));
+        node.put("trust_file", trustFile.orElse(null));
         node.put("detail", detail.isEmpty() ? null : detail);
         return node;
     }
