@@ -28,6 +28,7 @@ final class JsonResults {
         root.put("executable_as_is", result.problems().isEmpty());
         strings(root.putArray("problems"), result.problems());
         strings(root.putArray("warnings"), result.warnings());
+        root.set("signature", result.signature().toJson());
         return root;
     }
 

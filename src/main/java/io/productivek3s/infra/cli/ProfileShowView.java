@@ -54,6 +54,7 @@ final class ProfileShowView {
         JsonResults.manifest(root, manifest.category(), manifest.installScript());
         root.put("override_env_file", result.overrideFile());
         root.put("ready", result.ready());
+        root.set("signature", result.signature().toJson());
         ArrayNode inputs = root.putArray("inputs");
         for (ProfileShowAction.Input input : result.inputs()) {
             ObjectNode item = inputs.addObject();
