@@ -112,9 +112,10 @@ public final class SignatureVerifier {
         if (signers.isEmpty()) {
             return Verdict.of(policy, Verdict.Status.UNCHECKED, shown, namespace, source, "signed by " + keyShown
                     + " but there is no trust file (" + TrustFile.VARIABLE + " or " + trustFile.map(TrustFile::describe)
-                    .orElse("~/.config/pk3s/allowed_signers") + ")").withKey(key);
+                    .orElse("~/.config/pk3s/allowed_signers") + ")").withKey(key).withPackageSignature(file);
         }
-        return trusted(shown, namespace, source, key, signers.get()).withTrustFile(Optional.of(signers.get().source()));
+        return trusted(shown, namespace, source, key, signers.get()).withTrustFile(Optional.of(signers.get().source()))
+                .withPackageSignature(file);
     }
 
     private Verdict trusted(String shown, String namespace, Optional<String> source, SshKey key, AllowedSigners signers) {
@@ -134,7 +135,7 @@ public final class SignatureVerifier {
         for (AllowedSigners.Entry entry : allowed) {
             if (entry.outsideValidity(clock.instant()).isEmpty()) {
                 return new Verdict(policy, Verdict.Status.GOOD, shown, namespace, source, Optional.of(entry.principals()),
-                        Optional.of(key), Optional.empty(), "");
+                        Optional.of(key), Optional.empty(), "", Optional.empty());
             }
         }
         AllowedSigners.Entry first = allowed.get(0);
@@ -149,7 +150,7 @@ public final class SignatureVerifier {
      */
     public Verdict coveredByIndex(String shown, Verdict index) {
         return new Verdict(policy, index.status(), shown, index.namespace(), index.source().map(s -> "digest in " + s),
-                index.signer(), index.key(), index.trustFile(), index.detail());
+                index.signer(), index.key(), index.trustFile(), index.detail(), Optional.empty());
     }
 
     private static boolean intact(Subject subject, SshSignature signature) {

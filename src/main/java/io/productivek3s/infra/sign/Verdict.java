@@ -8,10 +8,13 @@ import java.util.Optional;
  * What the signature check found for one file, and the policy that judges it (docs/signing.md "Policy"). {@code subject}
  * is the file as the user named it; {@code source} where its signature came from (empty when unsigned);
  * {@code signer} the principals of the trusted entry; {@code trustFile} the trust file consulted, empty when there is
- * none; {@code detail} the one-line reason of a failure or where a missing signature was looked for.
+ * none; {@code detail} the one-line reason of a failure or where a missing signature was looked for;
+ * {@code packageSignature} the intact signature of the file itself (not of a catalog covering it), which an export
+ * carries along.
  */
 public record Verdict(SignaturePolicy policy, Status status, String subject, String namespace, Optional<String> source,
-        Optional<String> signer, Optional<SshKey> key, Optional<String> trustFile, String detail) {
+        Optional<String> signer, Optional<SshKey> key, Optional<String> trustFile, String detail,
+        Optional<SignatureFile> packageSignature) {
 
     public enum Status {
         /** {@code PK3S_SIGNATURE_POLICY=off}: nothing was looked at. */
@@ -47,15 +50,21 @@ public record Verdict(SignaturePolicy policy, Status status, String subject, Str
 
     static Verdict of(SignaturePolicy policy, Status status, String subject, String namespace, Optional<String> source,
             String detail) {
-        return new Verdict(policy, status, subject, namespace, source, Optional.empty(), Optional.empty(), Optional.empty(), detail);
+        return new Verdict(policy, status, subject, namespace, source, Optional.empty(), Optional.empty(), Optional.empty(), detail,
+                Optional.empty());
     }
 
     Verdict withKey(SshKey signingKey) {
-        return new Verdict(policy, status, subject, namespace, source, signer, Optional.of(signingKey), trustFile, detail);
+        return new Verdict(policy, status, subject, namespace, source, signer, Optional.of(signingKey), trustFile, detail,
+                packageSignature);
     }
 
     Verdict withTrustFile(Optional<String> file) {
-        return new Verdict(policy, status, subject, namespace, source, signer, key, file, detail);
+        return new Verdict(policy, status, subject, namespace, source, signer, key, file, detail, packageSignature);
+    }
+
+    Verdict withPackageSignature(SignatureFile file) {
+        return new Verdict(policy, status, subject, namespace, source, signer, key, trustFile, detail, Optional.of(file));
     }
 
     /** The policy's decision: proceed (maybe with an INFO line) or refuse with one line. */

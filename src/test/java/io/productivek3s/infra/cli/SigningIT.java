@@ -188,6 +188,44 @@ class SigningIT extends PackageTestBase {
         }
     }
 
+    @Test
+    void anExportCarriesTheSignatureAndItsInstallerVerifiesItBeforeItRuns() throws Exception {
+        ssh.sign(alice, "pk3s-profile", tgz);
+        Engine.Result exported = engine.run("profile", "export", "--tgz", "fixture.tgz", "--output", "bundle");
+        assertThat(exported.exitCode()).as(exported.toString()).isZero();
+        Path bundle = home.resolve("work/bundle");
+        assertThat(bundle.resolve("profile.tgz.sig")).hasSameBinaryContentAs(Path.of(tgz + ".sig"));
+
+        Engine installer = new Engine(bundle.resolve("install.sh"), home).cwd(home.resolve("work"))
+                .prependPath(tools.bin()).env("PK3S_PROFILE_STATE_DIR", stateDir.toString())
+                .env("FIXTURE_RECORD_DIR", records.toString()).env("PK3S_ALLOWED_SIGNERS", trust.toString())
+                .env("TELEMETRY_ENABLED", "false");
+        Engine.Result installed = installer.run("--env-file", home.resolve("work/site.env").toString());
+        assertThat(installed.exitCode()).as(installed.toString()).isZero();
+        assertThat(installed.stdout()).contains("INFO  signature of " + bundle.resolve("profile.tgz") + " verified: signed by "
+                + "alice@example.com");
+
+        // the bundle's package changed on the way: the installer refuses before anything runs
+        byte[] bytes = Files.readAllBytes(bundle.resolve("profile.tgz"));
+        bytes[bytes.length - 1] ^= 1;
+        Files.write(bundle.resolve("profile.tgz"), bytes);
+        Engine.Result refused = installer.run("--env-file", home.resolve("work/site.env").toString());
+        assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(4);
+        assertThat(refused.stderr()).contains("ERROR signature check failed for " + bundle.resolve("profile.tgz"));
+    }
+
+    @Test
+    void doctorReportsTheTrustFileAndThePolicy() {
+        Engine.Result result = engine.run("doctor");
+        assertThat(result.stdout()).as(result.toString()).contains("OK    Trust file: " + trust
+                + " (PK3S_ALLOWED_SIGNERS) (1 key(s): alice@example.com; PK3S_SIGNATURE_POLICY=auto)");
+        Engine.Result none = engine.unset("PK3S_ALLOWED_SIGNERS").env("PK3S_SIGNATURE_POLICY", "require").run("doctor");
+        assertThat(none.stdout() + none.stderr()).as(none.toString()).contains("WARN  No trust file at " + home
+                + "/.config/pk3s/allowed_signers: PK3S_SIGNATURE_POLICY=require refuses every package");
+        assertError(engine.env("PK3S_SIGNATURE_POLICY", "strict").run("profile", "validate", "--tgz", "fixture.tgz"), 4,
+                "PK3S_SIGNATURE_POLICY=strict is not one of off, auto, require");
+    }
+
     /** Exit 4 and one ERROR line, for install; nothing locked, sent, extracted or persisted. */
     private void assertRefused(String reason) throws IOException {
         Engine.Result result = engine.run("profile", "install", "--tgz", "fixture.tgz", "--env-file", "site.env");
