@@ -2,6 +2,7 @@ package io.productivek3s.infra.action;
 
 import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.sign.Verdict;
+import io.productivek3s.infra.util.Digests;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,8 +18,8 @@ public final class VerifyAction {
         this.source = source;
     }
 
-    /** The verdict and whether the policy lets the package run. */
-    public record Result(Verdict verdict, boolean accepted) {
+    /** The verdict, whether the policy lets the package run, and the package checked (its digest and local file). */
+    public record Result(Verdict verdict, boolean accepted, String sha256, String ref, String path) {
         /** The human form: one {@code label: value} line per fact; a fact that does not apply is left out. */
         public List<String> lines() {
             List<String> lines = new ArrayList<>();
@@ -37,7 +38,9 @@ public final class VerifyAction {
         if (tgz == null) {
             throw EngineException.missing("the 'profile verify' command requires --tgz <file>");
         }
-        Verdict verdict = source.inspect(tgz).signature();
-        return new Result(verdict, verdict.decision().proceed());
+        PackageSource.Resolved resolved = source.inspect(tgz);
+        Verdict verdict = resolved.signature();
+        return new Result(verdict, verdict.decision().proceed(), Digests.sha256(resolved.file()), resolved.reference(),
+                resolved.file().toAbsolutePath().normalize().toString());
     }
 }

@@ -35,7 +35,7 @@ final class JsonResults {
     static ObjectNode verify(VerifyAction.Result result) {
         ObjectNode root = header("profile verify");
         JsonEnvelope.ok(root, result.accepted());
-        root.put("package", result.verdict().subject());
+        JsonEnvelope.packageRef(root, result.sha256(), result.ref(), result.path());
         root.set("signature", result.verdict().toJson());
         return root;
     }
