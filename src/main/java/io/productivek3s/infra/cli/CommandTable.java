@@ -109,7 +109,7 @@ public final class CommandTable {
                 .details("Reads profile.tgz as a stream and checks profile.yaml (contract §8.6). Problems that would stop an "
                         + "install are reported as WARN lines; the exit code stays 0, unless --strict makes the first "
                         + "of them the error (exit 4).")
-                .flags(Flag.TGZ, Flag.SIGNATURE, Flag.STRICT, Flag.JSON, Flag.OFFLINE).examples("profile validate --tgz ./profile.tgz",
+                .flags(Flag.TGZ, Flag.STRICT, Flag.JSON, Flag.SIGNATURE, Flag.OFFLINE).examples("profile validate --tgz ./profile.tgz",
                         "profile validate --tgz ./profile.tgz --strict", "profile validate --tgz aws-single-node@1.2.0 --json")
                 .env("PK3S_CATALOG_URLS", "PK3S_INFRA_MAX_PACKAGE_BYTES", SIGNATURE_POLICY, ALLOWED_SIGNERS).exits(0, 3, 4)
                 .json(JsonForm.of("validate")).done());
@@ -134,8 +134,8 @@ public final class CommandTable {
                             + "--name keys the state (one package, several clusters); --lock-timeout waits for a run "
                             + "holding the lock. A cluster name belongs to the package that wrote its state: another "
                             + "package is refused (exit 4) unless --replace is given.")
-                    .flags(Flag.TGZ, Flag.SIGNATURE, Flag.ENV_FILE, Flag.NAME, Flag.LOCK_TIMEOUT, Flag.REPLACE, Flag.DRY_RUN, Flag.JSON,
-                            Flag.OFFLINE)
+                    .flags(Flag.TGZ, Flag.ENV_FILE, Flag.NAME, Flag.LOCK_TIMEOUT, Flag.REPLACE, Flag.DRY_RUN, Flag.JSON,
+                            Flag.SIGNATURE, Flag.OFFLINE)
                     .examples("profile " + sub + " --tgz ./profile.tgz --env-file ./site.env",
                             "profile " + sub + " --tgz ./profile.tgz --env-file ./site-b.env --name site-b --lock-timeout 5m",
                             "profile " + sub + " --tgz ./profile.tgz --env-file ./site.env --dry-run")
@@ -145,12 +145,12 @@ public final class CommandTable {
                 .summary("OpenTofu plan, or make -n of the apply target; never persists state")
                 .details("OpenTofu packages run 'init -backend=false' then 'plan'; ansible/shell packages run "
                         + "'make -n <apply target>' (contract §13.3). " + NO_TGZ)
-                .flags(Flag.TGZ, Flag.SIGNATURE, Flag.ENV_FILE, Flag.NAME, Flag.LOCK_TIMEOUT, Flag.JSON, Flag.OFFLINE)
+                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.NAME, Flag.LOCK_TIMEOUT, Flag.JSON, Flag.SIGNATURE, Flag.OFFLINE)
                 .examples("profile plan --tgz ./profile.tgz --env-file ./site.env", "profile plan --name site-b --env-file ./site-b.env")
                 .env(PACKAGE_ENV).env("PRODUCTIVE_K3S_INFRA_TOFU_BIN").exits(0, 1, 3, 4, 5).childCodes().json(RUN_SUMMARY).done());
         rows.add(row("profile status").group(Group.PACKAGE).synopsis("profile status --tgz <file>")
                 .summary("run the scenario's status target against the restored state")
-                .flags(Flag.TGZ, Flag.SIGNATURE, Flag.ENV_FILE, Flag.NAME, Flag.LOCK_TIMEOUT, Flag.JSON, Flag.OFFLINE)
+                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.NAME, Flag.LOCK_TIMEOUT, Flag.JSON, Flag.SIGNATURE, Flag.OFFLINE)
                 .examples("profile status --tgz ./profile.tgz --env-file ./site.env", "profile status --name site-b --env-file ./site-b.env")
                 .details("Restores the profile's state, runs make <status target> and persists the state on success (§13.2). "
                         + NO_TGZ)
@@ -159,14 +159,14 @@ public final class CommandTable {
                 .summary("run the scenario's destroy target; remove the state on success")
                 .details("Success removes the profile's state; a failure keeps it so the destroy can be retried (§13.4). "
                         + "--dry-run runs make -n and leaves state alone. " + NO_TGZ)
-                .flags(Flag.TGZ, Flag.SIGNATURE, Flag.ENV_FILE, Flag.NAME, Flag.LOCK_TIMEOUT, Flag.DRY_RUN, Flag.JSON, Flag.OFFLINE)
+                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.NAME, Flag.LOCK_TIMEOUT, Flag.DRY_RUN, Flag.JSON, Flag.SIGNATURE, Flag.OFFLINE)
                 .examples("profile destroy --tgz ./profile.tgz --env-file ./site.env", "profile destroy --name site-b --env-file ./site-b.env")
                 .env(PACKAGE_ENV).env("TELEMETRY_ENABLED").exits(0, 2, 3, 4, 5).childCodes().json(RUN_SUMMARY).done());
         rows.add(row("profile export").group(Group.PACKAGE).synopsis("profile export --tgz <file> --output <file|dir>")
                 .summary("write a self-contained installer bundle (directory or .tgz)")
                 .details("Validates the package and writes install.sh, the package, install-config.env, manifest.json and "
                         + "the embedded engine to --output (contract §18). No state access, no telemetry.")
-                .flags(Flag.TGZ, Flag.SIGNATURE, Flag.OUTPUT, Flag.ENV_FILE, Flag.FORCE, Flag.JSON, Flag.OFFLINE)
+                .flags(Flag.TGZ, Flag.OUTPUT, Flag.ENV_FILE, Flag.FORCE, Flag.JSON, Flag.SIGNATURE, Flag.OFFLINE)
                 .examples("profile export --tgz ./profile.tgz --output ./bundle", "profile export --tgz ./profile.tgz --output ./bundle.tgz --env-file ./site.env")
                 .env("TELEMETRY_ENABLED", "PK3S_PROFILE_OVERRIDE_ENV_FILE", SIGNATURE_POLICY, ALLOWED_SIGNERS).exits(0, 3, 4)
                 .json(JsonForm.of("export")).done());
@@ -190,7 +190,7 @@ public final class CommandTable {
         rows.add(row("doctor").group(Group.INFO).synopsis("doctor").summary("check this host (and a package or profile) before a run")
                 .details("Read-only: checks bash, make, Java and the release binding; with --tgz every check an install makes "
                         + "before its first side effect; with --profile the source profile and its tools (contract §20).")
-                .flags(Flag.TGZ, Flag.SIGNATURE, Flag.ENV_FILE, Flag.NAME, Flag.PROFILE, Flag.JSON, Flag.OFFLINE)
+                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.NAME, Flag.PROFILE, Flag.JSON, Flag.SIGNATURE, Flag.OFFLINE)
                 .examples("doctor", "doctor --tgz ./profile.tgz --env-file ./site.env --json",
                         "doctor --tgz ./profile.tgz --env-file ./site-b.env --name site-b")
                 .env(PACKAGE_ENV).env("PRODUCTIVE_K3S_PROFILES_REPO_DIR", "PRODUCTIVE_K3S_INFRA_TOFU_BIN").exits(0, 3, 4, 5)
@@ -288,7 +288,7 @@ public final class CommandTable {
                 .details("Reads the package and the override env file and shows what a run would see: the manifest, each "
                         + "declared input (required, sensitive, source, satisfied) and every merged variable with where its "
                         + "value comes from. Sensitive values are masked. Nothing runs; no state is touched.")
-                .flags(Flag.TGZ, Flag.SIGNATURE, Flag.ENV_FILE, Flag.JSON, Flag.OFFLINE)
+                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.JSON, Flag.SIGNATURE, Flag.OFFLINE)
                 .examples("profile show --tgz ./profile.tgz --env-file ./site.env", "profile show --tgz ./profile.tgz --json")
                 .env("PK3S_PROFILE_OVERRIDE_ENV_FILE", "PK3S_CATALOG_URLS", SIGNATURE_POLICY, ALLOWED_SIGNERS).exits(0, 3, 4)
                 .json(JsonForm.of("profile-show")).done());
@@ -296,7 +296,7 @@ public final class CommandTable {
                 .synopsis("telemetry preview <command line>   (prints the events a command would send; sends nothing)")
                 .summary("the telemetry events a command line would send; sends nothing")
                 .details("Prints the telemetry events the given command would send, without running it.")
-                .flags(Flag.TGZ, Flag.SIGNATURE, Flag.PROFILE, Flag.DRY_RUN, Flag.OFFLINE).examples("telemetry preview profile install --tgz ./profile.tgz")
+                .flags(Flag.TGZ, Flag.PROFILE, Flag.DRY_RUN, Flag.SIGNATURE, Flag.OFFLINE).examples("telemetry preview profile install --tgz ./profile.tgz")
                 .env("TELEMETRY_ENABLED").exits(0, 2, 3, 4).json(JsonForm.none("prints the event documents themselves")).done());
         rows.add(row("completion").group(Group.AUTHORING).synopsis("completion <bash|zsh>")
                 .summary("print a shell completion script")
