@@ -215,6 +215,21 @@ class SigningIT extends PackageTestBase {
     }
 
     @Test
+    void aRecordedPackageIsCheckedLikeALocalOne() throws Exception {
+        ssh.sign(alice, "pk3s-profile", tgz);
+        Engine.Result installed = engine.env("TELEMETRY_ENABLED", "false")
+                .run("profile", "install", "--tgz", "fixture.tgz", "--env-file", "site.env");
+        assertThat(installed.exitCode()).as(installed.toString()).isZero();
+
+        SshKeys.Key mallory = ssh.generate("mallory", "ed25519", 0);
+        ssh.sign(mallory, "pk3s-profile", tgz);
+        Engine.Result status = engine.run("profile", "status", "--name", "fixture-profile", "--env-file", "site.env");
+        assertThat(status.exitCode()).as(status.toString()).isEqualTo(4);
+        assertThat(status.stderr()).contains("ERROR signature check failed for fixture.tgz: signed by ED25519 key "
+                + mallory.fingerprint() + ", which is not in the trust file " + trust);
+    }
+
+    @Test
     void doctorReportsTheTrustFileAndThePolicy() {
         Engine.Result result = engine.run("doctor");
         assertThat(result.stdout()).as(result.toString()).contains("OK    Trust file: " + trust
