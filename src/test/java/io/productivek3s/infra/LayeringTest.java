@@ -29,7 +29,7 @@ class LayeringTest {
     private static final String[] LIBRARIES = {ROOT + ".pkg..", ROOT + ".env..", ROOT + ".state..", ROOT + ".exec..",
         ROOT + ".core..", ROOT + ".catalog..", ROOT + ".telemetry..", ROOT + ".export..", ROOT + ".source..",
         ROOT + ".scenario..", ROOT + ".log..", ROOT + ".paths..", ROOT + ".util..", ROOT + ".run..", ROOT + ".fs..",
-        ROOT + ".cache.."};
+        ROOT + ".cache..", ROOT + ".sign.."};
 
     private static JavaClasses classes;
 
@@ -143,6 +143,18 @@ class LayeringTest {
         noClasses().that().resideInAnyPackage(ROOT + ".action..", ROOT + ".cli..")
                 .should().callMethodWhere(buildsATree)
                 .orShould().dependOnClassesThat().areAssignableTo(JsonGenerator.class)
+                .check(classes);
+    }
+
+    /**
+     * Signature checking is a focused library (docs/signing.md): the SSH formats, the trust file and the policy know
+     * nothing of packages, catalogs, state or runs; the catalog and the package source call it, never the reverse.
+     */
+    @Test
+    void signaturesStandAlone() {
+        noClasses().that().resideInAPackage(ROOT + ".sign..")
+                .should().dependOnClassesThat().resideInAnyPackage(ROOT + ".catalog..", ROOT + ".pkg..", ROOT + ".state..",
+                        ROOT + ".run..", ROOT + ".telemetry..", ROOT + ".source..", ROOT + ".export..")
                 .check(classes);
     }
 

@@ -13,6 +13,7 @@ import io.productivek3s.infra.core.CoreRelease;
 import io.productivek3s.infra.core.CoreSettings;
 import io.productivek3s.infra.log.Log;
 import io.productivek3s.infra.pkg.ExtractionLimits;
+import io.productivek3s.infra.sign.SignatureVerifier;
 import java.util.Optional;
 
 /**
@@ -24,6 +25,16 @@ public record ArtifactServices(CacheDir cacheDir, ArtifactCache cache, CatalogLo
     static final String TTY_PROPERTY = "pk3s.stderr.tty";
 
     public static ArtifactServices create(EngineContext context, boolean offline) {
+        return create(context, offline, signatures(context));
+    }
+
+    /** The signature policy and trust file of the run (docs/signing.md); exit 4 for an unknown policy. */
+    static SignatureVerifier signatures(EngineContext context) {
+        return SignatureVerifier.fromEnv(context.env(), context.paths()::resolve, context.clock());
+    }
+
+    /** With the run's one signature verifier, so the trust file is read at most once. */
+    static ArtifactServices create(EngineContext context, boolean offline, SignatureVerifier signatures) {
         boolean terminal = Boolean.parseBoolean(System.getProperty(TTY_PROPERTY, "false"))
                 && !"dumb".equals(context.env().get("TERM")) && !context.log().eventsMode();
         // without a terminal, plain INFO lines on stderr (stdout may be a --json document)
@@ -32,7 +43,8 @@ public record ArtifactServices(CacheDir cacheDir, ArtifactCache cache, CatalogLo
                 terminal ? ProgressBar.factory(context.log().stderr(), true) : ProgressLines.factory(progressLog::info));
         CacheDir cacheDir = CacheDir.from(context.env());
         ArtifactCache cache = new ArtifactCache(cacheDir, downloader, offline, context.log()::debug, context.clock());
-        CatalogLoader catalogs = new CatalogLoader(context.env(), cache, context.paths()::resolveExisting, context.log()::debug);
+        CatalogLoader catalogs = new CatalogLoader(context.env(), cache, context.paths()::resolveExisting, context.log()::debug,
+                signatures);
         return new ArtifactServices(cacheDir, cache, catalogs, ExtractionLimits.fromEnv(context.env()));
     }
 

@@ -8,6 +8,10 @@ import io.productivek3s.infra.exec.Binaries;
 import io.productivek3s.infra.log.Log;
 import io.productivek3s.infra.pkg.CompatibilitySpec;
 import io.productivek3s.infra.pkg.TestedWith;
+import io.productivek3s.infra.sign.AllowedSigners;
+import io.productivek3s.infra.sign.SignaturePolicy;
+import io.productivek3s.infra.sign.SignatureVerifier;
+import io.productivek3s.infra.sign.TrustFile;
 import io.productivek3s.infra.state.ClusterInfo;
 import io.productivek3s.infra.state.LockHolder;
 import io.productivek3s.infra.state.backends.StateBackends;
@@ -112,6 +116,7 @@ public final class DoctorAction {
             checkEngineTools(checks, binaries, summary.engine(), false);
         }
         checkSharedBackend(checks);
+        checkSignatures(checks);
         if (tgz != null) {
             checkPackage(checks, tgz, envFile, stateName, binaries);
         }
@@ -132,6 +137,36 @@ public final class DoctorAction {
         } catch (IOException e) {
             throw EngineException.runtime("state backend check failed: " + e.getMessage());
         }
+    }
+
+    /**
+     * The signature policy and the trust file (docs/signing.md): an unusable trust file fails here as it would fail a
+     * run with a signed package; {@code require} without one would refuse every package.
+     */
+    private void checkSignatures(List<Check> checks) {
+        SignatureVerifier verifier = ArtifactServices.signatures(context);
+        String policy = SignaturePolicy.VARIABLE + "=" + verifier.policy().word();
+        if (verifier.policy() == SignaturePolicy.OFF) {
+            info(checks, "Package signatures are not checked (" + policy + ")");
+            return;
+        }
+        String where = verifier.trustFile().map(TrustFile::describe).orElse("none (no HOME)");
+        Optional<AllowedSigners> trust = verifier.trust();
+        if (trust.isPresent()) {
+            List<String> principals = trust.get().entries().stream().map(AllowedSigners.Entry::principals).distinct().toList();
+            ok(checks, "Trust file: " + where + " (" + trust.get().entries().size() + " key(s): " + String.join(", ", principals)
+                    + "; " + policy + ")");
+        } else if (verifier.policy() == SignaturePolicy.REQUIRE) {
+            checks.add(new Check("warn", "No trust file at " + where + ": " + policy + " refuses every package", 0));
+            context.log().warn(checks.get(checks.size() - 1).message());
+        } else {
+            info(checks, "No trust file at " + where + ": signed packages run unchecked (" + policy + "; docs/signing.md)");
+        }
+    }
+
+    private void info(List<Check> checks, String message) {
+        checks.add(new Check("info", message, 0));
+        context.log().info(message);
     }
 
     /** The install prelude, then what the install needs around it: tools, the state directory, a free lock. */
@@ -184,8 +219,7 @@ public final class DoctorAction {
         ok(checks, "Profile compatibility: " + (spec.contract() == null ? "profile/v1" : spec.contract()) + " satisfied");
         for (TestedWith tested : spec.testedWith()) {
             String message = "Tested with infra " + tested.release() + " and core " + tested.core();
-            checks.add(new Check("info", message, 0));
-            context.log().info(message);
+            info(checks, message);
         }
     }
 

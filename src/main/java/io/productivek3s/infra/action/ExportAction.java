@@ -1,5 +1,6 @@
 package io.productivek3s.infra.action;
 
+import io.productivek3s.infra.sign.SignatureFile;
 import io.productivek3s.infra.run.EngineContext;
 
 import io.productivek3s.infra.EngineException;
@@ -31,7 +32,8 @@ public final class ExportAction {
         }
         context.release().checkBinding();
         PackageSource.Resolved resolved = source.resolve(tgz);
-        ExportResult result = exporter(context).export(new ExportRequest(resolved.file(), SubjectKind.PROFILE_TGZ, tgz, envFile, output, force));
+        ExportResult result = exporter(context).export(new ExportRequest(resolved.file(), SubjectKind.PROFILE_TGZ, tgz, envFile, output, force,
+                resolved.signature().packageSignature().map(SignatureFile::bytes)));
         report(context, result, output);
         return result;
     }

@@ -1,6 +1,7 @@
 package io.productivek3s.infra.action;
 
 import io.productivek3s.infra.run.EngineContext;
+import io.productivek3s.infra.run.PackSigning;
 
 import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.pkg.ExtractionLimits;
@@ -9,6 +10,7 @@ import io.productivek3s.infra.pkg.PackageListing;
 import io.productivek3s.infra.pkg.ProfileArchive;
 import io.productivek3s.infra.pkg.ProfileManifest;
 import io.productivek3s.infra.pkg.ReproducibleTarGz;
+import io.productivek3s.infra.sign.PackageSigner;
 import io.productivek3s.infra.util.Digests;
 import io.productivek3s.infra.util.Files2;
 import java.io.IOException;
@@ -16,6 +18,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -36,6 +39,11 @@ public final class PackAction {
     }
 
     public int run(String sourceDir, String output) {
+        return run(sourceDir, output, Optional.empty());
+    }
+
+    /** @param signKey {@code --sign-key}: sign the package with {@code ssh-keygen -Y sign} (docs/signing.md) */
+    public int run(String sourceDir, String output, Optional<String> signKey) {
         if (sourceDir == null) {
             throw EngineException.missing("the 'profile pack' command requires --source <dir>");
         }
@@ -51,11 +59,14 @@ public final class PackAction {
             throw EngineException.invalid("profile package is missing profile.yaml");
         }
         Path target = context.paths().resolve(output);
+        Optional<PackageSigner> signer = PackSigning.prepare(context, signKey);
         String sha256 = write(dir, target, output);
         context.log().ok("Profile package written to: " + output);
         context.log().info("sha256: " + sha256);
+        PackSigning.finish(context, signer, target, output);
         return 0;
     }
+
 
     /** Packs {@code dir} into {@code target} atomically after validating the result; returns its sha256. */
     public String write(Path dir, Path target, String displayOutput) {

@@ -1,5 +1,6 @@
 package io.productivek3s.infra.action;
 
+import io.productivek3s.infra.sign.Verdict;
 import io.productivek3s.infra.run.EngineContext;
 import io.productivek3s.infra.run.Workspace;
 
@@ -49,7 +50,7 @@ public final class ProfileShowAction {
 
     public record Result(ProfileManifest manifest, String scenario, String sha256, String packageRef, String packagePath,
             String overrideFile,
-            List<Input> inputs, List<Variable> env) {
+            List<Input> inputs, List<Variable> env, Verdict signature) {
         public Result {
             inputs = List.copyOf(inputs);
             env = List.copyOf(env);
@@ -97,7 +98,7 @@ public final class ProfileShowAction {
                     : context.env().get("PK3S_PROFILE_OVERRIDE_ENV_FILE")) : null;
             return new Result(prepared.manifest(), prepared.scenario().type(), prepared.sha256(), prepared.source().reference(),
                     prepared.source().file().toAbsolutePath().normalize().toString(), override, inputs,
-                    List.copyOf(variables.values()));
+                    List.copyOf(variables.values()), prepared.source().signature());
         }
     }
 

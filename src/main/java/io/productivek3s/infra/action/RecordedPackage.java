@@ -49,7 +49,7 @@ final class RecordedPackage {
         if (pkg == null || pkg.sha256() == null) {
             throw EngineException.missing(missing + ": no state named '" + request.name() + "' records a package");
         }
-        Optional<PackageSource.Resolved> found = recordedFile(pkg).or(() -> byReference(pkg));
+        Optional<PackageSource.Resolved> found = recordedFile(pkg).or(() -> byReference(pkg).map(source::accept));
         if (found.isEmpty()) {
             String shown = pkg.path() != null ? pkg.path() : pkg.ref();
             throw EngineException.missing(missing + ": the package recorded for '" + request.name() + "' (" + shown
@@ -64,7 +64,7 @@ final class RecordedPackage {
             return Optional.empty();
         }
         Path file = Path.of(pkg.path());
-        return matches(file, pkg.sha256()) ? Optional.of(new PackageSource.Resolved(file, pkg.ref())) : Optional.empty();
+        return matches(file, pkg.sha256()) ? Optional.of(source.recorded(file, pkg.ref())) : Optional.empty();
     }
 
     /** An older record, or a file that moved: the reference as typed (a path, URL or catalog name) once more. */
@@ -78,8 +78,12 @@ final class RecordedPackage {
             return Optional.empty();
         }
         try {
-            PackageSource.Resolved resolved = source.resolve(pkg.ref());
-            return matches(resolved.file(), pkg.sha256()) ? Optional.of(resolved) : Optional.empty();
+            PackageSource.Resolved resolved = source.inspect(pkg.ref());
+            if (!matches(resolved.file(), pkg.sha256())) {
+                return Optional.empty();
+            }
+            // outside the catch's reach: a refused signature is exit 4, not "the package is gone"
+            return Optional.of(resolved);
         } catch (EngineException gone) {
             context.log().debug("recorded package reference " + pkg.ref() + " no longer resolves: " + gone.getMessage());
             return Optional.empty();

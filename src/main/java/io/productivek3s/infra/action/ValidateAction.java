@@ -22,6 +22,7 @@ import io.productivek3s.infra.scenario.Scenario;
 import io.productivek3s.infra.scenario.ScenarioResolver;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import io.productivek3s.infra.sign.Verdict;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -42,7 +43,7 @@ public final class ValidateAction {
 
     /** What {@code profile validate} found; {@code problems} would stop an install of the package as-is. */
     public record Result(String name, String version, String scenario, String engine, String category, String installScript,
-            String sha256, String ref, String path, List<String> warnings, List<String> problems) {
+            String sha256, String ref, String path, List<String> warnings, List<String> problems, Verdict signature) {
         public Result {
             warnings = List.copyOf(warnings);
             problems = List.copyOf(problems);
@@ -89,7 +90,7 @@ public final class ValidateAction {
         }
         return new Result(manifest.name(), manifest.version(), manifest.scenarioType(), manifest.engineType(),
                 manifest.category(), manifest.installScript(), scanned.sha256(), resolved.reference(),
-                resolved.file().toAbsolutePath().normalize().toString(), warnings, problems);
+                resolved.file().toAbsolutePath().normalize().toString(), warnings, problems, resolved.signature());
     }
 
     private List<String> executabilityProblems(PackageListing listing, ProfileManifest manifest, List<String> warnings) {

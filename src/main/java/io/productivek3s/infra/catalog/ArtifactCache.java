@@ -81,6 +81,18 @@ public final class ArtifactCache {
     }
 
     public Cached fetch(Request request) {
+        return fetch(request, false).orElseThrow();
+    }
+
+    /**
+     * An optional artifact (a signature published beside a package), through the same path and cache as
+     * {@link #fetch}: empty when the server answers 404/410, or with {@code --offline} when no copy is cached.
+     */
+    public Optional<Cached> fetchIfPublished(Request request) {
+        return fetch(request, true);
+    }
+
+    private Optional<Cached> fetch(Request request, boolean optional) {
         String shown = Downloader.shown(request.url());
         Path area = cacheDir.area("artifacts");
         String key = Digests.sha256(request.url().toString().getBytes(StandardCharsets.UTF_8));
@@ -101,39 +113,48 @@ public final class ArtifactCache {
                 if (request.sha256().isPresent()) {
                     if (request.sha256().get().equals(intact.get())) {
                         debug.accept("using verified cached copy of " + shown + ": " + file);
-                        return new Cached(file, intact.get(), true, false);
+                        return Optional.of(new Cached(file, intact.get(), true, false));
                     }
                     if (offline) {
                         throw Sha256Line.mismatch(request.name(), request.sha256().get(), intact.get());
                     }
                 } else if (offline) {
                     debug.accept("offline: using cached copy of " + shown + ": " + file);
-                    return new Cached(file, intact.get(), meta.get().verified(), false);
+                    return Optional.of(new Cached(file, intact.get(), meta.get().verified(), false));
                 } else {
                     validators = meta.get().validators();
                 }
             }
             if (offline) {
+                if (optional) {
+                    debug.accept("offline: no cached copy of " + shown);
+                    return Optional.empty();
+                }
                 throw EngineException.missing(request.name() + " is not in the cache and --offline forbids downloading "
                         + shown + "; run the command once without --offline");
             }
             return download(request, area.resolve("." + key + "-" + UUID.randomUUID() + PART_SUFFIX), dir, file, validators,
-                    intact.isPresent() ? meta : Optional.empty());
+                    intact.isPresent() ? meta : Optional.empty(), optional);
         }
     }
 
-    private Cached download(Request request, Path part, Path dir, Path file, Downloader.Validators validators,
-            Optional<Meta> intact) {
+    private Optional<Cached> download(Request request, Path part, Path dir, Path file, Downloader.Validators validators,
+            Optional<Meta> intact, boolean optional) {
         Thread cleanup = new Thread(() -> Files2.deleteQuietly(part), "download-cleanup");
         ShutdownHooks.add(cleanup);
         try {
             debug.accept("downloading " + Downloader.shown(request.url()) + " into " + dir);
-            Downloader.Transfer transfer = downloader.download(request.url(), validators, part, request.maxBytes());
+            Optional<Downloader.Transfer> answer = downloader.download(request.url(), validators, part, request.maxBytes(), optional);
+            if (answer.isEmpty()) {
+                debug.accept("not published: " + Downloader.shown(request.url()));
+                return Optional.empty();
+            }
+            Downloader.Transfer transfer = answer.get();
             if (transfer.notModified()) {
                 debug.accept("not modified on the server; using cached copy " + file);
                 Meta kept = intact.orElseThrow(() -> EngineException.missing("could not download "
                         + Downloader.shown(request.url()) + ": unexpected HTTP 304 without a cached copy"));
-                return new Cached(file, kept.sha256(), kept.verified(), false);
+                return Optional.of(new Cached(file, kept.sha256(), kept.verified(), false));
             }
             if (request.sha256().isPresent() && !request.sha256().get().equals(transfer.sha256())) {
                 throw Sha256Line.mismatch(request.name(), request.sha256().get(), transfer.sha256());
@@ -143,7 +164,7 @@ public final class ArtifactCache {
             Files2.moveAtomically(part, file);
             forceDirectory(dir);
             writeMeta(dir, request, file, transfer);
-            return new Cached(file, transfer.sha256(), request.sha256().isPresent(), true);
+            return Optional.of(new Cached(file, transfer.sha256(), request.sha256().isPresent(), true));
         } catch (IOException e) {
             throw new UncheckedIOException("could not store a download in the cache " + dir, e);
         } finally {

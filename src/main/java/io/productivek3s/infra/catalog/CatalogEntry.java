@@ -5,7 +5,8 @@ import java.util.Optional;
 
 /**
  * One {@code entries[]} item of a catalog index (docs/catalogs.md#index-format). Optional fields are null when absent; an
- * {@code artifact.url: null} (protected/commercial entries) is a null {@code artifactUrl}.
+ * {@code artifact.url: null} (protected/commercial entries) is a null {@code artifactUrl}. {@code artifact.signature}
+ * is the URL of the package's OpenSSH signature, absolute or relative to the artifact URL (docs/signing.md).
  */
 public record CatalogEntry(
         String id,
@@ -20,6 +21,7 @@ public record CatalogEntry(
         String artifactType,
         String artifactUrl,
         String artifactSha256,
+        String artifactSignature,
         Commercial commercial,
         Install install,
         List<String> tags) {

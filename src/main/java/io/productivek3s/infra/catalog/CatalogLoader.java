@@ -1,6 +1,11 @@
 package io.productivek3s.infra.catalog;
 
 import io.productivek3s.infra.EngineException;
+import io.productivek3s.infra.sign.SignatureFile;
+import io.productivek3s.infra.sign.SignaturePolicy;
+import io.productivek3s.infra.sign.SignatureVerifier;
+import io.productivek3s.infra.sign.SshSignature;
+import io.productivek3s.infra.sign.Verdict;
 import io.productivek3s.infra.util.Digests;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,7 +28,8 @@ import java.util.function.Function;
  * A source that cannot be reached (exit-3 failures) makes way for the next; one that loads but is invalid or does
  * not match its checksum stops the run. A catalog is verified against {@code <catalog>.sha256} beside it when that
  * file exists (versioned catalogs publish one). Remote catalogs go through the artifact cache, so {@code --offline}
- * works from the copy of an earlier run.
+ * works from the copy of an earlier run. A catalog may be signed ({@code <catalog>.sig}, namespace {@code pk3s-catalog},
+ * docs/signing.md): a signature that fails stops the run (exit 4); a good one vouches for every digest in the index.
  */
 public final class CatalogLoader {
     public static final String VARIABLE = "PK3S_CATALOG_URLS";
@@ -34,13 +40,16 @@ public final class CatalogLoader {
     private final ArtifactCache cache;
     private final Function<String, Path> resolvePath;
     private final Consumer<String> debug;
+    private final SignatureVerifier verifier;
 
     /** @param resolvePath how relative paths resolve (the caller's directory, docs/contract/env-files.md#override-file-and-relative-paths) */
-    public CatalogLoader(Map<String, String> env, ArtifactCache cache, Function<String, Path> resolvePath, Consumer<String> debug) {
+    public CatalogLoader(Map<String, String> env, ArtifactCache cache, Function<String, Path> resolvePath, Consumer<String> debug,
+            SignatureVerifier verifier) {
         this.sources = sources(env);
         this.cache = cache;
         this.resolvePath = resolvePath;
         this.debug = debug;
+        this.verifier = verifier;
     }
 
     static List<String> sources(Map<String, String> env) {
@@ -110,7 +119,21 @@ public final class CatalogLoader {
             }
             verified = true;
         }
-        return CatalogParser.parse(bytes, display, verified);
+        Path signature = SignatureFile.beside(file);
+        Optional<SignatureFile> found = verifier.policy() != SignaturePolicy.OFF && Files.exists(signature)
+                ? Optional.of(SignatureFile.read(signature, display + SignatureFile.SUFFIX)) : Optional.empty();
+        return checked(CatalogParser.parse(bytes, display, verified), bytes, found, display + SignatureFile.SUFFIX);
+    }
+
+    /** The index with its signature's verdict; a signature that fails is exit 4 before anything is resolved from it. */
+    private CatalogIndex checked(CatalogIndex index, byte[] bytes, Optional<SignatureFile> signature, String lookedFor) {
+        Verdict verdict = verifier.verify(new SignatureVerifier.Subject("catalog " + index.source(),
+                SignatureVerifier.Content.of(bytes), signature, lookedFor), SignatureVerifier.CATALOG_NAMESPACE);
+        if (!verdict.status().acceptable()) {
+            throw EngineException.invalid(verdict.decision().line());
+        }
+        debug.accept("catalog signature: " + verdict.status().word() + (verdict.detail().isEmpty() ? "" : " (" + verdict.detail() + ")"));
+        return index.signed(verdict);
     }
 
     private CatalogIndex remote(URI uri) {
@@ -122,7 +145,12 @@ public final class CatalogLoader {
                     : "no checksum file beside " + display);
         }
         ArtifactCache.Cached cached = cache.fetch(new ArtifactCache.Request(uri, expected, display, CatalogParser.MAX_BYTES));
-        return CatalogParser.parse(read(cached.file(), CatalogParser.MAX_BYTES, display), display, cached.verified());
+        byte[] bytes = read(cached.file(), CatalogParser.MAX_BYTES, display);
+        URI signatureUri = Downloader.sidecar(uri, SignatureFile.SUFFIX);
+        Optional<SignatureFile> signature = verifier.policy() == SignaturePolicy.OFF ? Optional.empty()
+                : cache.fetchIfPublished(new ArtifactCache.Request(signatureUri, Optional.empty(), display + SignatureFile.SUFFIX,
+                        SshSignature.MAX_BYTES)).map(sig -> SignatureFile.read(sig.file(), Downloader.shown(signatureUri)));
+        return checked(CatalogParser.parse(bytes, display, cached.verified()), bytes, signature, Downloader.shown(signatureUri));
     }
 
     private Path path(String source) {

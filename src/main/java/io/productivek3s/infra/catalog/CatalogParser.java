@@ -6,6 +6,7 @@ import io.productivek3s.infra.util.Digests;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Locale;
 import java.util.Set;
 import org.snakeyaml.engine.v2.api.LoadSettings;
@@ -73,7 +74,7 @@ public final class CatalogParser {
             }
             entries.add(parsed);
         }
-        return new CatalogIndex(source, name, version, generatedAt, entries, Digests.sha256(bytes), verified);
+        return new CatalogIndex(source, name, version, generatedAt, entries, Digests.sha256(bytes), verified, Optional.empty());
     }
 
     private CatalogEntry entry(MappingNode entry, String at) {
@@ -102,6 +103,7 @@ public final class CatalogParser {
                 requiredText(artifact, "type", at + ".artifact.type"),
                 url,
                 sha256,
+                text(artifact, "signature", at + ".artifact.signature"),
                 commercial(entry, at),
                 install(entry, at),
                 strings(entry, "tags", at + ".tags"));

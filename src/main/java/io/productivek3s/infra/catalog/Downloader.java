@@ -102,9 +102,14 @@ public final class Downloader {
      * convention of versioned catalogs and release assets. A 404/410 means none; other failures stop the caller.
      */
     public Optional<String> publishedSha256(URI uri) {
-        String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
-        URI sidecar = URI.create(uri.getScheme() + "://" + uri.getRawAuthority() + uri.getRawPath() + ".sha256" + query);
+        URI sidecar = sidecar(uri, ".sha256");
         return fetchSmall(sidecar, 64 * 1024, true, Map.of()).map(bytes -> Sha256Line.parseFile(bytes, shown(sidecar)));
+    }
+
+    /** The file a server publishes beside {@code uri}: its path plus {@code suffix}, the query kept (a signed URL). */
+    public static URI sidecar(URI uri, String suffix) {
+        String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
+        return URI.create(uri.getScheme() + "://" + uri.getRawAuthority() + uri.getRawPath() + suffix + query);
     }
 
     /**
@@ -113,6 +118,14 @@ public final class Downloader {
      * On any failure a {@code target} this call created is deleted.
      */
     public Transfer download(URI uri, Validators validators, Path target, long maxBytes) {
+        return download(uri, validators, target, maxBytes, false).orElseThrow();
+    }
+
+    /**
+     * {@link #download}, but a 404 or 410 is an answer, not a failure: empty when {@code allowMissing} and the server
+     * has no such file (an optional file such as a signature beside a package).
+     */
+    public Optional<Transfer> download(URI uri, Validators validators, Path target, long maxBytes, boolean allowMissing) {
         HttpRequest.Builder request = request(uri, Map.of());
         if (validators.etag() != null) {
             request.header("If-None-Match", validators.etag());
@@ -120,7 +133,12 @@ public final class Downloader {
         if (validators.lastModified() != null) {
             request.header("If-Modified-Since", validators.lastModified());
         }
-        return receive(uri, send(uri, request.build()), target, maxBytes);
+        HttpResponse<InputStream> response = send(uri, request.build());
+        if (allowMissing && (response.statusCode() == 404 || response.statusCode() == 410)) {
+            closeQuietly(response.body());
+            return Optional.empty();
+        }
+        return Optional.of(receive(uri, response, target, maxBytes));
     }
 
     private Transfer receive(URI uri, HttpResponse<InputStream> response, Path target, long maxBytes) {

@@ -40,7 +40,7 @@ final class ArtifactCommands {
     }
 
     /** {@code telemetry preview <command line>}: the previewed words and the flags that matter for events. */
-    record PreviewOptions(List<String> words, String tgz, String profile, boolean dryRun, boolean offline) {
+    record PreviewOptions(List<String> words, String tgz, String profile, boolean dryRun, PackageCommands.Sourcing sourcing) {
         static PreviewOptions parse(Invocation in) {
             List<String> words = in.positionals().subList(2, in.positionals().size());
             if (words.isEmpty()) {
@@ -48,7 +48,7 @@ final class ArtifactCommands {
                         + "telemetry preview profile install --tgz <file>");
             }
             return new PreviewOptions(words, in.value(Flag.TGZ), in.value(Flag.PROFILE), in.has(Flag.DRY_RUN),
-                    in.has(Flag.OFFLINE));
+                    PackageCommands.Sourcing.parse(in));
         }
     }
 
@@ -86,7 +86,7 @@ final class ArtifactCommands {
     static int telemetryPreview(Call call, PreviewOptions options) {
         Dispatcher.checkSurface(call.context(), options.words().get(0));
         List<EventDocument> documents = new TelemetryPreviewAction(call.context(),
-                new ArtifactPackageSource(call.context(), options.offline()))
+                options.sourcing().source(call))
                 .run(new TelemetryPreviewAction.Request(options.words(), options.tgz(), options.profile(), options.dryRun()));
         call.print(Json.pretty(documents.stream().map(EventDocument::toJson).toList()));
         return 0;

@@ -22,9 +22,11 @@ import java.util.function.Function;
  */
 public final class CommandTable {
     private static final String STATE_ENV = "PK3S_PROFILE_STATE_DIR";
+    private static final String SIGNATURE_POLICY = "PK3S_SIGNATURE_POLICY";
+    private static final String ALLOWED_SIGNERS = "PK3S_ALLOWED_SIGNERS";
     private static final List<String> PACKAGE_ENV = List.of("PK3S_PROFILE_OVERRIDE_ENV_FILE", STATE_ENV, "PK3S_PROFILE_MAKE_BIN",
             "PRODUCTIVE_K3S_SOURCE", "PRODUCTIVE_K3S_VERSION", "PK3S_CATALOG_URLS", "PK3S_INFRA_MAX_PACKAGE_BYTES", "PK3S_INFRA_PACKAGE_CACHE_BYTES",
-            "PK3S_STATE_BACKEND");
+            "PK3S_STATE_BACKEND", SIGNATURE_POLICY, ALLOWED_SIGNERS);
     private static final List<String> STATE_ENVS = List.of(STATE_ENV, "PK3S_STATE_BACKEND");
     private static final List<String> SOURCE_ENV = List.of("PRODUCTIVE_K3S_PROFILES_REPO_DIR", "PRODUCTIVE_K3S_INFRA_MAKE_BIN",
             "PRODUCTIVE_K3S_SOURCE", "PRODUCTIVE_K3S_VERSION");
@@ -110,9 +112,21 @@ public final class CommandTable {
                 .details("Reads profile.tgz as a stream and checks profile.yaml (docs/contract/package.md#structural-validation). Problems that would stop an "
                         + "install are reported as WARN lines; the exit code stays 0, unless --strict makes the first "
                         + "of them the error (exit 4).")
-                .flags(Flag.TGZ, Flag.STRICT, Flag.JSON, Flag.OFFLINE).examples("profile validate --tgz ./profile.tgz",
+                .flags(Flag.TGZ, Flag.STRICT, Flag.JSON, Flag.SIGNATURE, Flag.OFFLINE).examples("profile validate --tgz ./profile.tgz",
                         "profile validate --tgz ./profile.tgz --strict", "profile validate --tgz aws-single-node@1.2.0 --json")
-                .env("PK3S_CATALOG_URLS", "PK3S_INFRA_MAX_PACKAGE_BYTES").exits(0, 3, 4).json(JsonForm.of("validate")).done());
+                .env("PK3S_CATALOG_URLS", "PK3S_INFRA_MAX_PACKAGE_BYTES", SIGNATURE_POLICY, ALLOWED_SIGNERS).exits(0, 3, 4)
+                .json(JsonForm.of("validate")).done());
+        rows.add(row("profile verify").runs(PackageCommands.VerifyOptions::parse, PackageCommands::verify).group(Group.PACKAGE).synopsis("profile verify --tgz <file> [--signature <file>]")
+                .summary("who signed a package: signer, key fingerprint, namespace and the policy's verdict; runs nothing")
+                .details("Finds the package's OpenSSH signature as every run does (--signature, <file>.sig beside it, <url>.sig, "
+                        + "the catalog entry's or the signed catalog index) and checks it against the trust file "
+                        + "(PK3S_ALLOWED_SIGNERS, else ~/.config/pk3s/allowed_signers) under PK3S_SIGNATURE_POLICY (off, "
+                        + "auto, require). Prints the signer, the key's SHA256 fingerprint as ssh-keygen -l prints it, the "
+                        + "namespace (pk3s-profile) and the verdict; exit 4 when the policy would refuse the package. "
+                        + "See docs/signing.md.")
+                .flags(Flag.TGZ, Flag.SIGNATURE, Flag.JSON, Flag.OFFLINE)
+                .examples("profile verify --tgz ./profile.tgz", "profile verify --tgz ./profile.tgz --signature ./profile.tgz.sig --json")
+                .env(SIGNATURE_POLICY, ALLOWED_SIGNERS, "PK3S_CATALOG_URLS").exits(0, 3, 4).json(JsonForm.of("verify")).done());
         for (String sub : List.of("install", "apply")) {
             rows.add(row("profile " + sub).runs(in -> PackageCommands.RunOptions.parse(sub, in), PackageCommands::run).group(Group.PACKAGE).synopsis("profile " + sub + " --tgz <file>")
                     .summary(sub.equals("install") ? "run the package's installer, then persist its state"
@@ -124,7 +138,7 @@ public final class CommandTable {
                             + "holding the lock. A cluster name belongs to the package that wrote its state: another "
                             + "package is refused (exit 4) unless --replace is given.")
                     .flags(Flag.TGZ, Flag.ENV_FILE, Flag.NAME, Flag.LOCK_TIMEOUT, Flag.REPLACE, Flag.DRY_RUN, Flag.JSON,
-                            Flag.OFFLINE)
+                            Flag.SIGNATURE, Flag.OFFLINE)
                     .examples("profile " + sub + " --tgz ./profile.tgz --env-file ./site.env",
                             "profile " + sub + " --tgz ./profile.tgz --env-file ./site-b.env --name site-b --lock-timeout 5m",
                             "profile " + sub + " --tgz ./profile.tgz --env-file ./site.env --dry-run")
@@ -134,12 +148,12 @@ public final class CommandTable {
                 .summary("OpenTofu plan, or make -n of the apply target; never persists state")
                 .details("OpenTofu packages run 'init -backend=false' then 'plan'; ansible/shell packages run "
                         + "'make -n <apply target>' (docs/contract/runs.md#plan). " + NO_TGZ)
-                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.NAME, Flag.LOCK_TIMEOUT, Flag.JSON, Flag.OFFLINE)
+                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.NAME, Flag.LOCK_TIMEOUT, Flag.JSON, Flag.SIGNATURE, Flag.OFFLINE)
                 .examples("profile plan --tgz ./profile.tgz --env-file ./site.env", "profile plan --name site-b --env-file ./site-b.env")
                 .env(PACKAGE_ENV).env("PRODUCTIVE_K3S_INFRA_TOFU_BIN").exits(0, 1, 3, 4, 5).childCodes().json(RUN_SUMMARY).done());
         rows.add(row("profile status").runs(in -> PackageCommands.RunOptions.parse("status", in), PackageCommands::run).group(Group.PACKAGE).synopsis("profile status --tgz <file>")
                 .summary("run the scenario's status target against the restored state")
-                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.NAME, Flag.LOCK_TIMEOUT, Flag.JSON, Flag.OFFLINE)
+                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.NAME, Flag.LOCK_TIMEOUT, Flag.JSON, Flag.SIGNATURE, Flag.OFFLINE)
                 .examples("profile status --tgz ./profile.tgz --env-file ./site.env", "profile status --name site-b --env-file ./site-b.env")
                 .details("Restores the profile's state, runs make <status target> and persists the state on success (docs/contract/runs.md#status). "
                         + NO_TGZ)
@@ -148,16 +162,17 @@ public final class CommandTable {
                 .summary("run the scenario's destroy target; remove the state on success")
                 .details("Success removes the profile's state; a failure keeps it so the destroy can be retried (docs/contract/runs.md#destroy). "
                         + "--dry-run runs make -n and leaves state alone. " + NO_TGZ)
-                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.NAME, Flag.LOCK_TIMEOUT, Flag.DRY_RUN, Flag.JSON, Flag.OFFLINE)
+                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.NAME, Flag.LOCK_TIMEOUT, Flag.DRY_RUN, Flag.JSON, Flag.SIGNATURE, Flag.OFFLINE)
                 .examples("profile destroy --tgz ./profile.tgz --env-file ./site.env", "profile destroy --name site-b --env-file ./site-b.env")
                 .env(PACKAGE_ENV).env("TELEMETRY_ENABLED").exits(0, 2, 3, 4, 5).childCodes().json(RUN_SUMMARY).done());
         rows.add(row("profile export").runs(PackageCommands.ExportOptions::parse, PackageCommands::export).group(Group.PACKAGE).synopsis("profile export --tgz <file> --output <file|dir>")
                 .summary("write a self-contained installer bundle (directory or .tgz)")
                 .details("Validates the package and writes install.sh, the package, install-config.env, manifest.json and "
                         + "the embedded engine to --output (docs/export.md). No state access, no telemetry.")
-                .flags(Flag.TGZ, Flag.OUTPUT, Flag.ENV_FILE, Flag.FORCE, Flag.JSON, Flag.OFFLINE)
+                .flags(Flag.TGZ, Flag.OUTPUT, Flag.ENV_FILE, Flag.FORCE, Flag.JSON, Flag.SIGNATURE, Flag.OFFLINE)
                 .examples("profile export --tgz ./profile.tgz --output ./bundle", "profile export --tgz ./profile.tgz --output ./bundle.tgz --env-file ./site.env")
-                .env("TELEMETRY_ENABLED", "PK3S_PROFILE_OVERRIDE_ENV_FILE").exits(0, 3, 4).json(JsonForm.of("export")).done());
+                .env("TELEMETRY_ENABLED", "PK3S_PROFILE_OVERRIDE_ENV_FILE", SIGNATURE_POLICY, ALLOWED_SIGNERS).exits(0, 3, 4)
+                .json(JsonForm.of("export")).done());
 
         stateRows(rows);
 
@@ -178,7 +193,7 @@ public final class CommandTable {
         rows.add(row("doctor").runs(PackageCommands.DoctorOptions::parse, PackageCommands::doctor).group(Group.INFO).synopsis("doctor").summary("check this host (and a package or profile) before a run")
                 .details("Read-only: checks bash, make, Java and the release binding; with --tgz every check an install makes "
                         + "before its first side effect; with --profile the source profile and its tools (docs/cli.md#doctor).")
-                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.NAME, Flag.PROFILE, Flag.JSON, Flag.OFFLINE)
+                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.NAME, Flag.PROFILE, Flag.JSON, Flag.SIGNATURE, Flag.OFFLINE)
                 .examples("doctor", "doctor --tgz ./profile.tgz --env-file ./site.env --json",
                         "doctor --tgz ./profile.tgz --env-file ./site-b.env --name site-b")
                 .env(PACKAGE_ENV).env("PRODUCTIVE_K3S_PROFILES_REPO_DIR", "PRODUCTIVE_K3S_INFRA_TOFU_BIN").exits(0, 3, 4, 5)
@@ -267,22 +282,26 @@ public final class CommandTable {
                         + "profile pack --profile <file.env> --output <file.tgz>")
                 .summary("build a reproducible profile.tgz from a directory or a source profile")
                 .details("Packs --source <dir> (or normalizes --profile <file.env>) into a byte-reproducible profile.tgz "
-                        + "and prints its sha256.")
-                .flags(Flag.SOURCE, Flag.PROFILE, Flag.OUTPUT).examples("profile pack --source ./my-profile --output ./profile.tgz")
+                        + "and prints its sha256. --sign-key KEY signs it with ssh-keygen -Y sign (namespace pk3s-profile) "
+                        + "into <file.tgz>.sig; KEY may be a private key file, or a .pub whose private key is in ssh-agent "
+                        + "or on a hardware token (docs/signing.md).")
+                .flags(Flag.SOURCE, Flag.PROFILE, Flag.OUTPUT, Flag.SIGN_KEY).examples("profile pack --source ./my-profile --output ./profile.tgz",
+                        "profile pack --source ./my-profile --output ./profile.tgz --sign-key ~/.ssh/id_ed25519")
                 .exits(0, 3, 4).json(JsonForm.none("prints the package's sha256")).done());
         rows.add(row("profile show").runs(PackageCommands.ShowOptions::parse, PackageCommands::show).group(Group.AUTHORING).synopsis("profile show --tgz <file> [--env-file <file>] [--json]")
                 .summary("manifest, declared inputs and the merged env with each value's origin; runs nothing")
                 .details("Reads the package and the override env file and shows what a run would see: the manifest, each "
                         + "declared input (required, sensitive, source, satisfied) and every merged variable with where its "
                         + "value comes from. Sensitive values are masked. Nothing runs; no state is touched.")
-                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.JSON, Flag.OFFLINE)
+                .flags(Flag.TGZ, Flag.ENV_FILE, Flag.JSON, Flag.SIGNATURE, Flag.OFFLINE)
                 .examples("profile show --tgz ./profile.tgz --env-file ./site.env", "profile show --tgz ./profile.tgz --json")
-                .env("PK3S_PROFILE_OVERRIDE_ENV_FILE", "PK3S_CATALOG_URLS").exits(0, 3, 4).json(JsonForm.of("profile-show")).done());
+                .env("PK3S_PROFILE_OVERRIDE_ENV_FILE", "PK3S_CATALOG_URLS", SIGNATURE_POLICY, ALLOWED_SIGNERS).exits(0, 3, 4)
+                .json(JsonForm.of("profile-show")).done());
         rows.add(row("telemetry preview").runs(ArtifactCommands.PreviewOptions::parse, ArtifactCommands::telemetryPreview).group(Group.AUTHORING)
                 .synopsis("telemetry preview <command line>   (prints the events a command would send; sends nothing)")
                 .summary("the telemetry events a command line would send; sends nothing")
                 .details("Prints the telemetry events the given command would send, without running it.")
-                .flags(Flag.TGZ, Flag.PROFILE, Flag.DRY_RUN, Flag.OFFLINE).examples("telemetry preview profile install --tgz ./profile.tgz")
+                .flags(Flag.TGZ, Flag.PROFILE, Flag.DRY_RUN, Flag.SIGNATURE, Flag.OFFLINE).examples("telemetry preview profile install --tgz ./profile.tgz")
                 .env("TELEMETRY_ENABLED").exits(0, 2, 3, 4).json(JsonForm.none("prints the event documents themselves")).done());
         rows.add(row("completion").runs(InfoCommands.CompletionOptions::parse, InfoCommands::completion).group(Group.AUTHORING).synopsis("completion <bash|zsh>")
                 .summary("print a shell completion script")

@@ -36,6 +36,11 @@ public record Flag(String name, String value, String description, Completes comp
             Completes.NOTHING);
     public static final Flag STRICT = new Flag("--strict", null,
             "fail (exit 4) when the package is not executable as-is, e.g. its install script is missing", Completes.NOTHING);
+    public static final Flag SIGNATURE = new Flag("--signature", "<file>",
+            "the package's OpenSSH signature (default: <file>.sig beside it, <url>.sig, or the catalog's)", Completes.FILE);
+    public static final Flag SIGN_KEY = new Flag("--sign-key", "<key>",
+            "sign the package with ssh-keygen -Y sign: a private key, or a .pub whose key is in ssh-agent or a token",
+            Completes.FILE);
     public static final Flag OFFLINE = new Flag("--offline", null, "use only the download cache; never download",
             Completes.NOTHING);
 

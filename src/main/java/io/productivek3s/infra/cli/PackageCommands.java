@@ -16,6 +16,7 @@ import io.productivek3s.infra.action.ProfileShowAction;
 import io.productivek3s.infra.action.RunSummary;
 import io.productivek3s.infra.action.StatusAction;
 import io.productivek3s.infra.action.ValidateAction;
+import io.productivek3s.infra.action.VerifyAction;
 import io.productivek3s.infra.export.ExportResult;
 import io.productivek3s.infra.log.OperationEvents;
 import io.productivek3s.infra.source.SourceContract;
@@ -25,6 +26,7 @@ import io.productivek3s.infra.telemetry.ConsentPrompt;
 import io.productivek3s.infra.telemetry.HttpTelemetry;
 import io.productivek3s.infra.telemetry.Telemetry;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.function.IntSupplier;
 
 /**
@@ -36,9 +38,9 @@ final class PackageCommands {
     }
 
     /** {@code profile validate}. */
-    record ValidateOptions(String tgz, boolean strict, boolean offline) {
+    record ValidateOptions(String tgz, boolean strict, Sourcing sourcing) {
         static ValidateOptions parse(Invocation in) {
-            return new ValidateOptions(in.value(Flag.TGZ), in.has(Flag.STRICT), in.has(Flag.OFFLINE));
+            return new ValidateOptions(in.value(Flag.TGZ), in.has(Flag.STRICT), Sourcing.parse(in));
         }
     }
 
@@ -47,12 +49,12 @@ final class PackageCommands {
      * before anything runs, so a typo costs no package extraction.
      */
     record RunOptions(String command, String tgz, String envFile, String name, Duration lockTimeout, boolean replace,
-            boolean dryRun, boolean offline) {
+            boolean dryRun, Sourcing sourcing) {
         static RunOptions parse(String command, Invocation in) {
             String name = in.value(Flag.NAME) == null ? null : ClusterNames.require("--name", in.value(Flag.NAME));
             return new RunOptions(command, in.value(Flag.TGZ), in.value(Flag.ENV_FILE), name,
                     Durations.lockTimeout(in.value(Flag.LOCK_TIMEOUT)), in.has(Flag.REPLACE), in.has(Flag.DRY_RUN),
-                    in.has(Flag.OFFLINE));
+                    Sourcing.parse(in));
         }
 
         PackageRequest request() {
@@ -72,39 +74,61 @@ final class PackageCommands {
     }
 
     /** {@code profile export}. */
-    record ExportOptions(String tgz, String output, String envFile, boolean force, boolean offline) {
+    record ExportOptions(String tgz, String output, String envFile, boolean force, Sourcing sourcing) {
         static ExportOptions parse(Invocation in) {
             return new ExportOptions(in.value(Flag.TGZ), in.value(Flag.OUTPUT), in.value(Flag.ENV_FILE), in.has(Flag.FORCE),
-                    in.has(Flag.OFFLINE));
+                    Sourcing.parse(in));
         }
     }
 
     /** {@code profile show}. */
-    record ShowOptions(String tgz, String envFile, boolean offline) {
+    record ShowOptions(String tgz, String envFile, Sourcing sourcing) {
         static ShowOptions parse(Invocation in) {
-            return new ShowOptions(in.value(Flag.TGZ), in.value(Flag.ENV_FILE), in.has(Flag.OFFLINE));
+            return new ShowOptions(in.value(Flag.TGZ), in.value(Flag.ENV_FILE), Sourcing.parse(in));
         }
     }
 
     /** {@code doctor}. */
-    record DoctorOptions(String tgz, String profile, String envFile, String name, boolean offline) {
+    record DoctorOptions(String tgz, String profile, String envFile, String name, Sourcing sourcing) {
         static DoctorOptions parse(Invocation in) {
             String name = in.value(Flag.NAME) == null ? null : ClusterNames.require("--name", in.value(Flag.NAME));
             return new DoctorOptions(in.value(Flag.TGZ), in.value(Flag.PROFILE), in.value(Flag.ENV_FILE), name,
-                    in.has(Flag.OFFLINE));
+                    Sourcing.parse(in));
         }
     }
 
     /** {@code profile pack}: a package source directory, or a source profile to normalize. */
-    record PackOptions(String source, String profile, String output) {
+    record PackOptions(String source, String profile, String output, Optional<String> signKey) {
         static PackOptions parse(Invocation in) {
-            return new PackOptions(in.value(Flag.SOURCE), in.value(Flag.PROFILE), in.value(Flag.OUTPUT));
+            return new PackOptions(in.value(Flag.SOURCE), in.value(Flag.PROFILE), in.value(Flag.OUTPUT),
+                    Optional.ofNullable(in.value(Flag.SIGN_KEY)));
+        }
+    }
+
+    /**
+     * Where a package comes from and how its signature is found: {@code --offline} and {@code --signature}, read once
+     * for every command that reads a package (docs/signing.md).
+     */
+    record Sourcing(boolean offline, Optional<String> signature) {
+        static Sourcing parse(Invocation in) {
+            return new Sourcing(in.has(Flag.OFFLINE), Optional.ofNullable(in.value(Flag.SIGNATURE)));
+        }
+
+        PackageSource source(Call call) {
+            return new ArtifactPackageSource(call.context(), offline, signature);
+        }
+    }
+
+    /** {@code profile verify}: the package and, optionally, its signature file. */
+    record VerifyOptions(String tgz, Sourcing sourcing) {
+        static VerifyOptions parse(Invocation in) {
+            return new VerifyOptions(in.value(Flag.TGZ), Sourcing.parse(in));
         }
     }
 
     static int validate(Call call, ValidateOptions options) {
         return withEvents(call, "validate", options.tgz(), () -> {
-            ValidateAction.Result result = new ValidateAction(call.context(), packageSource(call, options.offline()))
+            ValidateAction.Result result = new ValidateAction(call.context(), options.sourcing().source(call))
                     .run(options.tgz(), options.strict());
             call.json(PackageDocuments.Validate.of(result));
             if (options.strict() && !result.problems().isEmpty()) {
@@ -118,7 +142,7 @@ final class PackageCommands {
     static int run(Call call, RunOptions options) {
         PackageAction action = options.action();
         return withEvents(call, options.command(), options.tgz(), () -> {
-            RunSummary summary = new PackageRunner(call.context(), packageSource(call, options.offline()), telemetry(call))
+            RunSummary summary = new PackageRunner(call.context(), options.sourcing().source(call), telemetry(call))
                     .execute(options.request(), action);
             call.json(PackageDocuments.Run.of(summary));
             return summary.exitCode();
@@ -127,7 +151,7 @@ final class PackageCommands {
 
     static int export(Call call, ExportOptions options) {
         return withEvents(call, "export", options.tgz(), () -> {
-            ExportResult result = new ExportAction(call.context(), packageSource(call, options.offline()))
+            ExportResult result = new ExportAction(call.context(), options.sourcing().source(call))
                     .run(options.tgz(), options.output(), options.envFile(), options.force());
             call.json(PackageDocuments.Export.of(result, options.output()));
             return 0;
@@ -135,7 +159,7 @@ final class PackageCommands {
     }
 
     static int show(Call call, ShowOptions options) {
-        ProfileShowAction.Result result = new ProfileShowAction(call.context(), packageSource(call, options.offline()))
+        ProfileShowAction.Result result = new ProfileShowAction(call.context(), options.sourcing().source(call))
                 .run(options.tgz(), options.envFile());
         call.result(PackageDocuments.Show.of(result), () -> ProfileShowView.text(result));
         return 0;
@@ -143,14 +167,22 @@ final class PackageCommands {
 
     static int pack(Call call, PackOptions options) {
         if (options.profile() != null && options.source() == null) {
-            return new SourcePack(call.context()).run(options.profile(), options.output());
+            return new SourcePack(call.context()).run(options.profile(), options.output(), options.signKey());
         }
-        return new PackAction(call.context()).run(options.source(), options.output());
+        return new PackAction(call.context()).run(options.source(), options.output(), options.signKey());
+    }
+
+    /** {@code profile verify}: the verdict (text or --json); a verdict the policy refuses is then exit 4. */
+    static int verify(Call call, VerifyOptions options) {
+        VerifyAction.Result result = new VerifyAction(options.sourcing().source(call)).run(options.tgz());
+        call.result(PackageDocuments.Verify.of(result), () -> String.join("\n", result.lines()) + "\n");
+        result.verdict().decision().enforce();
+        return 0;
     }
 
     /** The report goes out even when a check failed (stdout stays valid JSON); the failure is then the ERROR line. */
     static int doctor(Call call, DoctorOptions options) {
-        DoctorAction.Report report = new DoctorAction(call.context(), packageSource(call, options.offline()),
+        DoctorAction.Report report = new DoctorAction(call.context(), options.sourcing().source(call),
                 sourceProfiles(call)).run(options.tgz(), options.profile(), options.envFile(), options.name());
         call.json(PackageDocuments.Doctor.of(report));
         if (report.failure().isPresent()) {
@@ -184,7 +216,4 @@ final class PackageCommands {
                 context.paths().baseDir(), ConsentPrompt.system(context.env()));
     }
 
-    static PackageSource packageSource(Call call, boolean offline) {
-        return new ArtifactPackageSource(call.context(), offline);
-    }
 }

@@ -7,11 +7,14 @@ import io.productivek3s.infra.action.DoctorAction;
 import io.productivek3s.infra.action.ProfileShowAction;
 import io.productivek3s.infra.action.RunSummary;
 import io.productivek3s.infra.action.ValidateAction;
+import io.productivek3s.infra.action.VerifyAction;
 import io.productivek3s.infra.cli.Envelope.Manifest;
 import io.productivek3s.infra.cli.Envelope.Package;
 import io.productivek3s.infra.cli.Envelope.Profile;
 import io.productivek3s.infra.export.ExportResult;
 import io.productivek3s.infra.pkg.ProfileManifest;
+import io.productivek3s.infra.sign.SshKey;
+import io.productivek3s.infra.sign.Verdict;
 import io.productivek3s.infra.util.Timestamps;
 import java.util.List;
 
@@ -25,11 +28,32 @@ final class PackageDocuments {
 
     /** {@code validate}. */
     record Validate(Profile profile, @JsonProperty("package") Package pkg, Manifest manifest, boolean executableAsIs, List<String> problems,
-            List<String> warnings) {
+            List<String> warnings, Signature signature) {
         static Envelope of(ValidateAction.Result r) {
             return Envelope.ok("profile validate", new Validate(new Profile(r.name(), r.version(), r.scenario(), r.engine()),
                     new Package(r.sha256(), r.ref(), r.path()), new Manifest(r.category(), r.installScript()),
-                    r.problems().isEmpty(), r.problems(), r.warnings()));
+                    r.problems().isEmpty(), r.problems(), r.warnings(), Signature.of(r.signature())));
+        }
+    }
+
+    /**
+     * The {@code signature} block of {@code profile validate|show|verify --json} (docs/signing.md): what the check
+     * found and the policy that judged it; the key's fingerprint and type, never key material.
+     */
+    record Signature(String status, String policy, String namespace, String source, String signer, String fingerprint,
+            String keyType, String trustFile, String detail) {
+        static Signature of(Verdict v) {
+            return new Signature(v.status().word(), v.policy().word(), v.namespace(), v.source().orElse(null),
+                    v.signer().orElse(null), v.key().map(SshKey::fingerprint).orElse(null), v.key().map(SshKey::label).orElse(null),
+                    v.trustFile().orElse(null), v.detail().isEmpty() ? null : v.detail());
+        }
+    }
+
+    /** {@code profile verify}: {@code ok} is the policy's decision; the package checked and its signature block. */
+    record Verify(@JsonProperty("package") Package pkg, Signature signature) {
+        static Envelope of(VerifyAction.Result r) {
+            return Envelope.of("profile verify", r.accepted(), new Verify(new Package(r.sha256(), r.ref(), r.path()),
+                    Signature.of(r.verdict())));
         }
     }
 
@@ -72,8 +96,8 @@ final class PackageDocuments {
     }
 
     /** {@code profile-show}. */
-    record Show(Profile profile, @JsonProperty("package") Package pkg, Manifest manifest, String overrideEnvFile, boolean ready, List<Input> inputs,
-            List<Variable> env) {
+    record Show(Profile profile, @JsonProperty("package") Package pkg, Manifest manifest, String overrideEnvFile, boolean ready,
+            Signature signature, List<Input> inputs, List<Variable> env) {
         record Input(String name, boolean required, boolean sensitive, String source, String description, boolean satisfied,
                 String origin) {
         }
@@ -88,7 +112,7 @@ final class PackageDocuments {
             ProfileManifest m = r.manifest();
             return Envelope.ok("profile show", new Show(new Profile(m.name(), m.version(), r.scenario(), m.engineType()),
                     new Package(r.sha256(), r.packageRef(), r.packagePath()), new Manifest(m.category(), m.installScript()),
-                    r.overrideFile(), r.ready(),
+                    r.overrideFile(), r.ready(), Signature.of(r.signature()),
                     r.inputs().stream().map(i -> new Input(i.name(), i.required(), i.sensitive(), i.source(), i.description(),
                             i.satisfied(), i.origin())).toList(),
                     r.env().stream().map(v -> new Variable(v.name(), v.value(), v.masked(),

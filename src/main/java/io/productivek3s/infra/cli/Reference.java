@@ -22,6 +22,8 @@ final class Reference {
             "PK3S_PROFILE_STATE_DIR", "where profile state is kept (default: the user's state dir)",
             "PK3S_STATE_BACKEND", "state backend: local (default) or postgresql://user@host:port/db",
             "PGPASSWORD", "PostgreSQL password when the backend URL and ~/.pgpass give none",
+            "PK3S_SIGNATURE_POLICY", "off, auto (default: a signature present must verify) or require (unsigned is refused)",
+            "PK3S_ALLOWED_SIGNERS", "OpenSSH allowed_signers trust file (default: ~/.config/pk3s/allowed_signers)",
             "PK3S_PROFILE_MAKE_BIN", "make binary for packaged profiles",
             "PRODUCTIVE_K3S_INFRA_MAKE_BIN", "make binary for source commands",
             "PRODUCTIVE_K3S_INFRA_TOFU_BIN", "OpenTofu binary (default: tofu, then terraform)",

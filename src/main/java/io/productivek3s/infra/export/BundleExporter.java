@@ -85,7 +85,7 @@ public final class BundleExporter {
         Instant createdAt = Instant.now(clock);
         AtomicReference<String> bundledSha256 = new AtomicReference<>();
         try {
-            new BundlePublisher(warn).publish(plan, dir -> writer.write(dir, request.packageFile(), override.map(OverrideFile::path),
+            new BundlePublisher(warn).publish(plan, dir -> writer.write(dir, request.packageFile(), request.signature(), override.map(OverrideFile::path),
                     telemetry, sha256 -> {
                         bundledSha256.set(sha256); // the run's document names the bundled package by this digest
                         return new BundleFacts(request.subjectKind(), request.subjectRef(), manifest, sha256,

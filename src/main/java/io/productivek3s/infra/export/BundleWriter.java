@@ -47,10 +47,14 @@ final class BundleWriter {
      * @param facts the documents' facts for the sha256 of the package as copied into the bundle, so the manifest
      *              describes exactly the bytes shipped
      */
-    void write(Path dir, Path packageFile, Optional<Path> override, boolean telemetryEnabled,
+    void write(Path dir, Path packageFile, Optional<byte[]> signature, Optional<Path> override, boolean telemetryEnabled,
             Function<String, BundleFacts> facts) throws IOException {
         Path bundled = dir.resolve(BundleDocuments.BUNDLE_PACKAGE);
         copy(packageFile, bundled, Files2.FILE_PUBLIC);
+        if (signature.isPresent()) {
+            // beside the package, where the embedded engine looks: install.sh verifies it before anything runs
+            Files2.writeAtomically(dir.resolve(BundleDocuments.BUNDLE_PACKAGE + ".sig"), signature.get(), Files2.FILE_PUBLIC);
+        }
         BundleFacts documented = facts.apply(Digests.sha256(bundled));
         if (override.isPresent()) {
             copy(override.get(), dir.resolve(BundleDocuments.OVERRIDE), Files2.FILE_PRIVATE);

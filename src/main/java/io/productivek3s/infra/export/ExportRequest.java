@@ -2,6 +2,7 @@ package io.productivek3s.infra.export;
 
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * One export: the package to bundle and what the user asked for. Paths the user typed stay as typed; the exporter
@@ -13,9 +14,16 @@ import java.util.Objects;
  * @param envFile     the {@code --env-file} value, or null; {@code PK3S_PROFILE_OVERRIDE_ENV_FILE} applies when null
  * @param output      the {@code --output} value
  * @param force       {@code --force}: an unrelated non-empty directory (or a file) may be replaced
+ * @param signature   the package's intact OpenSSH signature, shipped as {@code profile.tgz.sig} so the bundle's
+ *                    installer checks it before it runs (docs/signing.md)
  */
 public record ExportRequest(Path packageFile, SubjectKind subjectKind, String subjectRef, String envFile,
-                            String output, boolean force) {
+                            String output, boolean force, Optional<byte[]> signature) {
+    /** An unsigned package. */
+    public ExportRequest(Path packageFile, SubjectKind subjectKind, String subjectRef, String envFile, String output, boolean force) {
+        this(packageFile, subjectKind, subjectRef, envFile, output, force, Optional.empty());
+    }
+
     public ExportRequest {
         Objects.requireNonNull(packageFile, "packageFile");
         Objects.requireNonNull(subjectKind, "subjectKind");

@@ -2,8 +2,11 @@ package io.productivek3s.infra.source;
 
 import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.run.EngineContext;
+import io.productivek3s.infra.run.PackSigning;
+import io.productivek3s.infra.sign.PackageSigner;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * {@code profile pack --profile F.env --output F.tgz} [New]: the normalized package of a source profile, written
@@ -16,10 +19,11 @@ public final class SourcePack {
         this.context = context;
     }
 
-    public int run(String profileArg, String output) {
+    public int run(String profileArg, String output, Optional<String> signKey) {
         if (output == null) {
             throw EngineException.missing("the 'profile pack' command requires --output <file.tgz>");
         }
+        Optional<PackageSigner> signer = PackSigning.prepare(context, signKey);
         SourcePackager packager = new SourcePackager(context);
         SourcePackager.Sources sources = packager.check("profile", profileArg);
         Path target = context.paths().resolve(output);
@@ -30,6 +34,7 @@ public final class SourcePack {
         context.log().info("Packed profile " + written.manifest().name() + " " + written.manifest().version());
         context.log().ok("Profile package written to: " + output);
         context.log().info("sha256: " + written.sha256());
+        PackSigning.finish(context, signer, target, output);
         return 0;
     }
 }

@@ -1,11 +1,11 @@
 package io.productivek3s.infra.telemetry;
 
 import io.productivek3s.infra.util.Files2;
+import io.productivek3s.infra.util.UserConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Map;
@@ -26,15 +26,7 @@ public record ConsentMemory(Optional<Path> file) {
 
     /** The file under {@code XDG_CONFIG_HOME} (when absolute, as the XDG spec requires), else {@code $HOME/.config}. */
     public static ConsentMemory fromEnv(Map<String, String> env) {
-        try {
-            String xdg = env.getOrDefault("XDG_CONFIG_HOME", "");
-            String home = env.getOrDefault("HOME", "");
-            Path base = !xdg.isEmpty() && Path.of(xdg).isAbsolute() ? Path.of(xdg)
-                    : !home.isEmpty() ? Path.of(home, ".config") : null;
-            return base == null ? NONE : new ConsentMemory(Optional.of(base.resolve("pk3s").resolve("telemetry")));
-        } catch (InvalidPathException e) {
-            return NONE;
-        }
+        return UserConfig.directory(env).map(dir -> new ConsentMemory(Optional.of(dir.resolve("telemetry")))).orElse(NONE);
     }
 
     /** The remembered answer; empty when none is (readably) remembered. */

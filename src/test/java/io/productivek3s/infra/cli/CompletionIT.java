@@ -37,9 +37,11 @@ class CompletionIT extends PackageTestBase {
     @Test
     void completesCommandsSubcommandsAndFlags() throws Exception {
         assertThat(complete("bash", "pro")).containsExactly("profile");
-        assertThat(complete("bash", "profile", "")).containsExactly("validate", "install", "apply", "plan", "status", "destroy",
+        assertThat(complete("bash", "profile", "")).containsExactly("validate", "verify", "install", "apply", "plan", "status", "destroy",
                 "export", "list", "pack", "show");
         assertThat(complete("bash", "--debug", "profile", "--tgz", "x.tgz", "inst")).containsExactly("install");
+        assertThat(complete("bash", "profile", "verify", "--sig")).containsExactly("--signature");
+        assertThat(complete("bash", "profile", "pack", "--sign")).containsExactly("--sign-key");
         assertThat(complete("bash", "profile", "install", "--")).contains("--tgz", "--env-file", "--dry-run", "--json", "--help")
                 .doesNotContain("--output", "--profile");
         assertThat(complete("bash", "dev", "profile", "")).contains("validate", "export").doesNotContain("install");
@@ -110,7 +112,7 @@ class CompletionIT extends PackageTestBase {
 
     @Test
     void zshCompletesThroughTheSameFunction() throws Exception {
-        assertThat(complete("zsh", "profile", "")).containsExactly("validate", "install", "apply", "plan", "status", "destroy",
+        assertThat(complete("zsh", "profile", "")).containsExactly("validate", "verify", "install", "apply", "plan", "status", "destroy",
                 "export", "list", "pack", "show");
         assertThat(complete("zsh", "profile", "destroy", "--dr")).containsExactly("--dry-run");
     }

@@ -42,6 +42,7 @@ class JsonDocsTest {
         Map<String, Described> documents = new LinkedHashMap<>();
         documents.put("validate", new Described(CLI, "\n`validate`:", PackageDocuments.Validate.class));
         documents.put("run", new Described(CLI, "\n`run` (", PackageDocuments.Run.class));
+        documents.put("verify", new Described(CLI, "\n`verify`:", PackageDocuments.Verify.class));
         documents.put("export", new Described(CLI, "\n`export`:", PackageDocuments.Export.class));
         documents.put("doctor", new Described(CLI, "\n`doctor`:", PackageDocuments.Doctor.class));
         documents.put("profile-show", new Described(CLI, "\n`profile-show`:", PackageDocuments.Show.class));

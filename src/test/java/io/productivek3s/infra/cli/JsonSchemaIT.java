@@ -77,6 +77,7 @@ class JsonSchemaIT extends PackageTestBase {
         assertThat(validated.at("/package/ref").asText()).isEqualTo("fixture.tgz");
         assertThat(validated.at("/manifest/install_script").asText()).isNotEmpty();
         check(0, "profile", "show", pkg[0], pkg[1], pkg[2], pkg[3], "--json");
+        check(0, "profile", "verify", "--tgz", "fixture.tgz", "--json");
         check(0, "doctor", pkg[0], pkg[1], pkg[2], pkg[3], "--json");
         JsonNode installed = check(0, "profile", "install", pkg[0], pkg[1], pkg[2], pkg[3], "--json");
         assertThat(installed.at("/package/path").asText()).isEqualTo(home.resolve("work/fixture.tgz").toString());
