@@ -773,31 +773,13 @@ public final class LocalStateStore implements StateStore {
     @Override
     public RevisionInfo pull(String name, OptionalLong revision, Path outputDir) throws IOException {
         StateNames.requireValid(name);
-        Path outRuntime = outputDir.resolve(name + RUNTIME);
-        Path outJson = outputDir.resolve(name + ".json");
-        if (Files.exists(outRuntime, LinkOption.NOFOLLOW_LINKS) || Files.exists(outJson, LinkOption.NOFOLLOW_LINKS)) {
-            throw EngineException.invalid("refusing to overwrite " + outRuntime + " or " + outJson);
-        }
+        PulledLayout.refuseExisting(name, outputDir);
         // Shared from listing the records to copying the last object: a persist of this name (or any other) that
         // prunes history waits with its garbage collection until this pull has read what it listed.
         try (FileLocks.Held reading = history.objects().lockShared()) {
             Source source = stored(name, revision, "pull");
             RevisionRecord record = verified(source.record());
-            Files2.createPrivateDirectories(outputDir);
-            Path staging = outputDir.resolve("." + name + RUNTIME + ".pull-" + txn());
-            try {
-                materialize(source, staging);
-                Optional<byte[]> json = policy.clusterFileFor(staging, outRuntime);
-                if (json.isEmpty() && record.clusterJson() != null) {
-                    json = Optional.of(record.clusterJson());
-                }
-                Files.move(staging, outRuntime, StandardCopyOption.ATOMIC_MOVE);
-                if (json.isPresent()) {
-                    Files2.writeAtomically(outJson, json.get(), Files2.FILE_PRIVATE);
-                }
-            } finally {
-                Files2.deleteQuietly(staging);
-            }
+            PulledLayout.write(policy, name, outputDir, staging -> materialize(source, staging), record.clusterJson());
             return record.info();
         }
     }

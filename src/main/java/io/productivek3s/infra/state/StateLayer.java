@@ -6,13 +6,11 @@ import io.productivek3s.infra.state.driver.StateConflict;
 import io.productivek3s.infra.state.driver.StateDriver;
 import io.productivek3s.infra.state.driver.StateLocker;
 import io.productivek3s.infra.state.driver.StoredRevision;
-import io.productivek3s.infra.util.Files2;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -24,7 +22,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
@@ -562,28 +559,12 @@ public final class StateLayer implements StateStore {
     @Override
     public RevisionInfo pull(String name, OptionalLong revision, Path outputDir) throws IOException {
         StateNames.requireValid(name);
-        Path outRuntime = outputDir.resolve(name + ".runtime");
-        Path outJson = outputDir.resolve(name + ".json");
-        if (Files.exists(outRuntime, LinkOption.NOFOLLOW_LINKS) || Files.exists(outJson, LinkOption.NOFOLLOW_LINKS)) {
-            throw EngineException.invalid("refusing to overwrite " + outRuntime + " or " + outJson);
-        }
+        PulledLayout.refuseExisting(name, outputDir);
         Stored stored = stored(name, revision, "pull");
         verified(stored);
-        Files2.createPrivateDirectories(outputDir);
-        Path staging = outputDir.resolve("." + name + ".runtime.pull-" + UUID.randomUUID());
-        try {
-            materialize(stored, staging, (sha, size) -> driver.open(name, sha));
-            Optional<byte[]> json = mirror.policy().clusterFileFor(staging, outRuntime);
-            if (json.isEmpty() && stored.payload().clusterJson() != null) {
-                json = Optional.of(stored.payload().clusterJson());
-            }
-            Files.move(staging, outRuntime, StandardCopyOption.ATOMIC_MOVE);
-            if (json.isPresent()) {
-                Files2.writeAtomically(outJson, json.get(), Files2.FILE_PRIVATE);
-            }
-        } finally {
-            Files2.deleteQuietly(staging);
-        }
+        PulledLayout.write(mirror.policy(), name, outputDir,
+                staging -> materialize(stored, staging, (sha, size) -> driver.open(name, sha)),
+                stored.payload().clusterJson());
         return stored.info();
     }
 
