@@ -158,6 +158,24 @@ class LayeringTest {
                 .check(classes);
     }
 
+    /**
+     * The driver interface (docs/state.md "State layer and drivers") is the state API's lower edge: it knows the
+     * records drivers store and nothing of any driver, of the layer above it, or of how a backend is chosen; a driver
+     * ({@code state.pg}) reaches the layer only through the API, never through the local backend's internals.
+     */
+    @Test
+    void theDriverInterfaceKnowsNoDriverAndNoLayer() {
+        noClasses().that().resideInAPackage(ROOT + ".state.driver")
+                .should().dependOnClassesThat().resideInAnyPackage(ROOT + ".state.pg..", ROOT + ".state.backends..")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName(ROOT + ".state.StateLayer")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName(ROOT + ".state.LocalStateStore")
+                .check(classes);
+        noClasses().that().resideInAPackage(ROOT + ".state.pg..")
+                .should().dependOnClassesThat().haveFullyQualifiedName(ROOT + ".state.LocalStateStore")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName(ROOT + ".state.SnapshotPolicy")
+                .check(classes);
+    }
+
     @Test
     void packagesAreFreeOfCycles() {
         slices().matching(ROOT + ".(*)..").should().beFreeOfCycles().check(classes);

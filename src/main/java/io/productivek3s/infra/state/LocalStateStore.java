@@ -197,8 +197,7 @@ public final class LocalStateStore implements StateStore {
     }
 
     private EngineException locked(String name, Path file) {
-        String message = "profile state for '" + name + "' is locked by another run: " + file;
-        return EngineException.invalid(liveHolder(name).map(h -> message + "; held by " + h.describe()).orElse(message));
+        return StateErrors.locked(name, file.toString(), liveHolder(name));
     }
 
     /** The recorded holder of another process's lock, if that process still runs. */
@@ -774,31 +773,13 @@ public final class LocalStateStore implements StateStore {
     @Override
     public RevisionInfo pull(String name, OptionalLong revision, Path outputDir) throws IOException {
         StateNames.requireValid(name);
-        Path outRuntime = outputDir.resolve(name + RUNTIME);
-        Path outJson = outputDir.resolve(name + ".json");
-        if (Files.exists(outRuntime, LinkOption.NOFOLLOW_LINKS) || Files.exists(outJson, LinkOption.NOFOLLOW_LINKS)) {
-            throw EngineException.invalid("refusing to overwrite " + outRuntime + " or " + outJson);
-        }
+        PulledLayout.refuseExisting(name, outputDir);
         // Shared from listing the records to copying the last object: a persist of this name (or any other) that
         // prunes history waits with its garbage collection until this pull has read what it listed.
         try (FileLocks.Held reading = history.objects().lockShared()) {
-            Source source = stored(name, revision);
+            Source source = stored(name, revision, "pull");
             RevisionRecord record = verified(source.record());
-            Files2.createPrivateDirectories(outputDir);
-            Path staging = outputDir.resolve("." + name + RUNTIME + ".pull-" + txn());
-            try {
-                materialize(source, staging);
-                Optional<byte[]> json = policy.clusterFileFor(staging, outRuntime);
-                if (json.isEmpty() && record.clusterJson() != null) {
-                    json = Optional.of(record.clusterJson());
-                }
-                Files.move(staging, outRuntime, StandardCopyOption.ATOMIC_MOVE);
-                if (json.isPresent()) {
-                    Files2.writeAtomically(outJson, json.get(), Files2.FILE_PRIVATE);
-                }
-            } finally {
-                Files2.deleteQuietly(staging);
-            }
+            PulledLayout.write(policy, name, outputDir, staging -> materialize(source, staging), record.clusterJson());
             return record.info();
         }
     }
@@ -807,10 +788,10 @@ public final class LocalStateStore implements StateStore {
     public RevisionInfo rollback(String name, long revision, LockHolder holder) throws IOException {
         StateNames.requireValid(name);
         requireHistory();
-        Source source = stored(name, OptionalLong.of(revision));
-        if (source.record().info().revision() == 0) {
-            throw EngineException.missing("no revision 0 of profile state '" + name + "' to roll back to");
+        if (revision == 0) {
+            throw StateErrors.noRollbackToZero(name);
         }
+        Source source = stored(name, OptionalLong.of(revision), "roll back to");
         RevisionRecord target = verified(source.record());
         Path runtime = runtimeDir(name);
         return commit(name, staging -> {
@@ -839,13 +820,11 @@ public final class LocalStateStore implements StateStore {
             if (have.removed() == meta.removed() && Objects.equals(have.treeSha256(), meta.treeSha256())) {
                 return have;
             }
-            throw EngineException.invalid("revision " + meta.revision() + " of profile state '" + name
-                    + "' already exists with another tree");
+            throw StateErrors.importConflict(name, meta.revision(), backendName());
         }
         List<Long> numbers = history.numbers(name);
         if (!numbers.isEmpty() && numbers.get(numbers.size() - 1) > meta.revision()) {
-            throw EngineException.invalid("revision " + meta.revision() + " of profile state '" + name
-                    + "' is older than the current revision " + numbers.get(numbers.size() - 1));
+            throw StateErrors.importTooOld(name, meta.revision(), numbers.get(numbers.size() - 1), backendName());
         }
         if (meta.removed()) {
             Files2.createPrivateDirectories(dir);
@@ -856,8 +835,7 @@ public final class LocalStateStore implements StateStore {
         Path pulledRuntime = pulledDir.resolve(name + RUNTIME);
         TreeManifest pulled = TreeManifest.scan(pulledRuntime, TreeManifest.KnownDigests.NONE);
         if (meta.treeSha256() != null && !pulled.digest().equals(meta.treeSha256())) {
-            throw EngineException.invalid("the tree pulled for revision " + meta.revision() + " of '" + name
-                    + "' does not match its digest " + meta.treeSha256());
+            throw StateErrors.importDigest(name, meta.revision(), meta.treeSha256());
         }
         Path runtime = runtimeDir(name);
         Path pulledJson = pulledDir.resolve(name + ".json");
@@ -886,22 +864,27 @@ public final class LocalStateStore implements StateStore {
     private record Source(RevisionRecord record, TreeManifest.Blobs blobs) {
     }
 
-    /** The stored record of {@code revision} (default: current), or the untracked current tree as revision 0. */
-    private Source stored(String name, OptionalLong revision) throws IOException {
+    /**
+     * The stored record of {@code revision} (default: current), or the untracked current tree as revision 0, for
+     * {@code doing} ("pull", "roll back to"); the errors of docs/state.md "Errors".
+     */
+    private Source stored(String name, OptionalLong revision, String doing) throws IOException {
         List<Long> numbers = history.numbers(name);
         if (revision.isPresent() && revision.getAsLong() != 0 || revision.isEmpty() && !numbers.isEmpty()) {
             long wanted = revision.isPresent() ? revision.getAsLong() : numbers.get(numbers.size() - 1);
-            RevisionRecord record = history.read(name, wanted).orElseThrow(() -> EngineException.missing(
-                    "no revision " + wanted + " of profile state '" + name + "'"));
+            RevisionRecord record = history.read(name, wanted).orElseThrow(() -> revision.isPresent()
+                    ? StateErrors.noRevision(name, wanted, backendName()) : StateErrors.noState(name, backendName()));
             if (record.info().removed()) {
-                throw EngineException.missing("revision " + wanted + " of profile state '" + name
-                        + "' is its removal; it has no state to pull");
+                if (revision.isEmpty()) {
+                    throw StateErrors.noState(name, backendName());
+                }
+                throw StateErrors.removal(name, wanted, doing);
             }
             return new Source(record, (sha, size) -> history.objects().open(sha));
         }
         if (!numbers.isEmpty() || !Files.isDirectory(runtimeDir(name), LinkOption.NOFOLLOW_LINKS)) {
-            throw EngineException.missing("no " + (revision.isPresent() ? "revision 0 of " : "")
-                    + "profile state '" + name + "'");
+            throw revision.isPresent() ? StateErrors.noRevision(name, 0, backendName())
+                    : StateErrors.noState(name, backendName());
         }
         return untracked(name);
     }

@@ -11,6 +11,7 @@ import io.productivek3s.infra.log.OperationEvents;
 import io.productivek3s.infra.log.Redactor;
 import io.productivek3s.infra.paths.CallerPaths;
 import io.productivek3s.infra.run.EngineContext;
+import io.productivek3s.infra.state.LocalStateStore;
 import io.productivek3s.infra.state.LockHolder;
 import io.productivek3s.infra.state.RevisionInfo;
 import io.productivek3s.infra.state.StateStore;
@@ -30,7 +31,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The state actions against the in-memory store: what they return, what they refuse, what they leave behind. */
+/**
+ * The state actions against the state layer over the memory driver (the code the PostgreSQL backend runs): what they
+ * return, what they refuse, what they leave behind.
+ */
 class StateActionsTest {
     static final LockHolder OTHER = new LockHolder("bob", "ws2", 4242, "profile install", Instant.parse("2026-11-28T12:30:00Z"));
 
@@ -39,25 +43,25 @@ class StateActionsTest {
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final Map<String, String> env = new HashMap<>();
-    private MemoryStateStore source;
-    private MemoryStateStore target;
+    private MemoryStates source;
+    private MemoryStates target;
     private StateStores stores;
 
     @BeforeEach
     void setUp() throws IOException {
         env.put("HOME", dir.toString());
         env.put("TMPDIR", Files.createDirectories(dir.resolve("tmp")).toString());
-        source = new MemoryStateStore(dir.resolve("state"));
-        target = new MemoryStateStore(dir.resolve("state"));
-        stores = stores(source, target);
+        source = new MemoryStates("memory:source", dir.resolve("state"), dir.resolve("fixtures"));
+        target = new MemoryStates("memory:target", dir.resolve("target-state"), dir.resolve("fixtures"));
+        stores = stores(source.store(), target.store());
         source.write("siteA", "profile install", "success", "1.0.0", Map.of("siteA.json", "{\"a\":1}",
                 "siteA.runtime/generated/cluster.json", "{\"a\":1}", "siteA.runtime/engine-state.json", engineState("1.0.0")));
         source.write("siteA", "profile install", "failed", "1.1.0", Map.of("siteA.json", "{\"a\":2}",
-                "siteA.runtime/generated/cluster.json", "{\"a\":2}", "siteA.runtime/engine-state.json", engineState("1.1.0")));
+                "siteA.runtime/generated/cluster.json", "{\"a\":2}", "siteA.runtime/engine-state.json", engineState("1.1.0", "failed")));
         source.write("siteB", "profile install", "success", "1.0.0", Map.of("siteB.json", "{\"b\":1}"));
     }
 
-    static StateStores stores(MemoryStateStore current, MemoryStateStore other) {
+    static StateStores stores(StateStore current, StateStore other) {
         return new StateStores() {
             @Override
             public StateStore open() {
@@ -72,12 +76,17 @@ class StateActionsTest {
     }
 
     static String engineState(String version) {
+        return engineState(version, "success");
+    }
+
+    /** The engine-state.json a run of {@code version} that ended with {@code result} records. */
+    static String engineState(String version, String result) {
         return """
                 {"schema_version": "1", "profile": {"name": "fixture-profile", "version": "%s", "scenario": "onprem-basic",
                  "engine": "ansible"}, "package": {"sha256": "abc", "ref": "fixture.tgz", "path": "/pkg/fixture.tgz"},
-                 "engine": null, "last_action": {"command": "install", "result": "success", "exit_code": 0},
+                 "engine": null, "last_action": {"command": "install", "result": "%s", "exit_code": 0},
                  "override": {"sha256": "def", "path": "/sites/a.env"}}
-                """.formatted(version);
+                """.formatted(version, result);
     }
 
     private EngineContext context() {
@@ -89,13 +98,15 @@ class StateActionsTest {
     }
 
     @Test
-    void listShowsCurrentClustersWithTheirLockHolder() {
+    void listShowsCurrentClustersWithTheirLockHolder() throws IOException {
         source.lockAs("siteB", OTHER);
         StateQueryAction.Listing listing = new StateQueryAction(context(), stores).list();
-        assertThat(listing.where().location()).isEqualTo(dir.resolve("state").toString());
+        assertThat(listing.where().location()).isEqualTo("memory:source");
+        assertThat(listing.where().mirror()).isEqualTo(dir.resolve("state"));
         assertThat(listing.clusters()).extracting(c -> c.name() + " " + c.version() + " " + c.result() + " " + c.revision())
                 .containsExactly("siteA 1.1.0 failed 2", "siteB 1.0.0 success 1");
         assertThat(listing.clusters().get(1).lockedBy()).isEqualTo(OTHER);
+        assertThat(source.store().forceUnlock("siteB")).contains(OTHER); // that run ended; a destroy follows
         source.removeAsDestroy("siteB");
         assertThat(new StateQueryAction(context(), stores).list().clusters()).extracting(c -> c.name()).containsExactly("siteA");
     }
@@ -114,8 +125,8 @@ class StateActionsTest {
     @Test
     void unknownAndRemovedNamesAreExit3() {
         StateQueryAction query = new StateQueryAction(context(), stores);
-        assertExit(() -> query.show("nosuch"), 3, "no state named 'nosuch' in " + dir.resolve("state"));
-        assertExit(() -> query.history("nosuch"), 3, "no state named 'nosuch' in " + dir.resolve("state"));
+        assertExit(() -> query.show("nosuch"), 3, "no state named 'nosuch' in memory:source");
+        assertExit(() -> query.history("nosuch"), 3, "no state named 'nosuch' in memory:source");
         source.removeAsDestroy("siteB");
         assertExit(() -> query.show("siteB"), 3, "state 'siteB' was removed by revision 2 (profile destroy by alice@ws1 at "
                 + "2026-11-28T11:00:00Z); 'state history siteB' lists its revisions");
@@ -135,7 +146,8 @@ class StateActionsTest {
         Files.writeString(dir.resolve("file"), "x");
         assertExit(() -> query.pull("siteA", OptionalLong.empty(), "file"), 4, "state pull --output must be a directory: file");
         // a failed pull leaves no directory it created
-        assertExit(() -> query.pull("siteA", OptionalLong.of(9), "new"), 3, "state 'siteA' has no revision 9");
+        assertExit(() -> query.pull("siteA", OptionalLong.of(9), "new"), 3,
+                "profile state 'siteA' has no revision 9 in memory:source");
         assertThat(dir.resolve("new")).doesNotExist();
         Files.createDirectories(dir.resolve("empty"));
         assertThat(query.pull("siteA", OptionalLong.empty(), "empty").revision().revision()).isEqualTo(2);
@@ -160,8 +172,8 @@ class StateActionsTest {
         source.lockAs("siteA", OTHER);
         long start = System.nanoTime();
         assertExit(() -> change.rollback("siteA", 1, Duration.ofMillis(300)), 4,
-                "profile state for 'siteA' is locked by another run: memory (held by bob@ws2 pid 4242 (profile install) since "
-                        + "2026-11-28T12:30:00Z)");
+                "profile state for 'siteA' is locked by another run: memory:source; held by bob@ws2 pid 4242 (profile install)"
+                        + " since 2026-11-28T12:30:00Z");
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
         assertThat(source.history("siteA")).hasSize(2);
     }
@@ -185,7 +197,8 @@ class StateActionsTest {
         assertThat(result.target()).isEqualTo("postgresql://u:****@127.0.0.1:5/db");
         assertThat(result.clusters()).extracting(c -> c.name() + " " + c.revisions() + " " + c.copied() + " " + c.present())
                 .containsExactly("siteA 2 2 0", "siteB 3 3 0");
-        assertThat(target.imports()).containsExactly("siteA#1", "siteA#2", "siteB#1", "siteB#2", "siteB#3");
+        assertThat(target.history("siteA")).extracting(RevisionInfo::revision).containsExactly(1L, 2L);
+        assertThat(target.history("siteB")).extracting(RevisionInfo::revision).containsExactly(1L, 2L, 3L);
         for (String name : new String[] {"siteA", "siteB"}) {
             assertThat(target.history(name)).extracting(RevisionInfo::treeSha256)
                     .containsExactlyElementsOf(source.history(name).stream().map(RevisionInfo::treeSha256).toList());
@@ -197,21 +210,25 @@ class StateActionsTest {
 
         StateMigrateAction.Result again = new StateMigrateAction(context(), stores).run("postgresql://u@127.0.0.1:5/db", Duration.ZERO);
         assertThat(again.clusters()).extracting(c -> c.copied() + "/" + c.present()).containsExactly("0/2", "0/3");
-        assertThat(target.imports()).hasSize(5);
+        assertThat(target.history("siteA").size() + target.history("siteB").size()).isEqualTo(5);
         assertThat(source.history("siteA")).hasSize(2);
         assertThat(Files.exists(dir.resolve("tmp"))).isTrue();
         assertThat(dir.resolve("tmp").toFile().list()).isEmpty();
     }
 
     @Test
-    void stateFromBeforeHistoryIsListedHasNoRevisionsAndMigratesAsItsCurrentTree() {
-        source.writeUntracked("legacy", Map.of("legacy.json", "{\"old\":1}"));
-        StateQueryAction query = new StateQueryAction(context(), stores);
-        assertThat(query.list().clusters()).extracting(c -> c.name()).containsExactly("legacy", "siteA", "siteB");
+    void stateFromBeforeHistoryIsListedHasNoRevisionsAndMigratesAsItsCurrentTree() throws IOException {
+        // State as an engine before history left it: a local directory with the current files and no .history.
+        Path local = Files.createDirectories(dir.resolve("local-state/legacy.runtime"));
+        Files.writeString(local.resolve("engine-state.json"), engineState("0.9.0"));
+        Files.writeString(dir.resolve("local-state/legacy.json"), "{\"old\":1}");
+        StateStores fromLocal = stores(new LocalStateStore(dir.resolve("local-state"), line -> { }), target.store());
+        StateQueryAction query = new StateQueryAction(context(), fromLocal);
+        assertThat(query.list().clusters()).extracting(c -> c.name() + " " + c.revision()).containsExactly("legacy 0");
         assertThat(query.history("legacy").revisions()).isEmpty();
-        StateMigrateAction.Result result = new StateMigrateAction(context(), stores).run("postgresql://u@h/db", Duration.ZERO);
+        StateMigrateAction.Result result = new StateMigrateAction(context(), fromLocal).run("postgresql://u@h/db", Duration.ZERO);
         assertThat(result.clusters().get(0)).isEqualTo(new StateMigrateAction.ClusterResult("legacy", 1, 1, 0, 0));
-        assertThat(target.imports()).startsWith("legacy#0");
+        assertThat(target.history("legacy")).extracting(RevisionInfo::revision).containsExactly(0L);
         assertThat(target.history("legacy").get(0).files()).isEqualTo(1);
     }
 

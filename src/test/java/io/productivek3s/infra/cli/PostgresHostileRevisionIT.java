@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.productivek3s.infra.state.TreeManifest;
 import io.productivek3s.infra.testing.Engine;
 import io.productivek3s.infra.util.Json;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -121,9 +122,9 @@ class PostgresHostileRevisionIT extends PostgresStateBaseIT {
             }
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO pk3s_revisions (name, revision, created_at,"
                     + " who, command, result, exit_code, profile_name, profile_version, package_sha256, tree_sha256,"
-                    + " files, bytes, removed, cluster_json, manifest, engine_state) SELECT ?, revision, created_at,"
+                    + " files, bytes, removed, summary, payload, objects) SELECT ?, revision, created_at,"
                     + " who, command, result, exit_code, profile_name, profile_version, package_sha256, tree_sha256,"
-                    + " files, bytes, removed, cluster_json, manifest, engine_state FROM pk3s_revisions"
+                    + " files, bytes, removed, summary, payload, objects FROM pk3s_revisions"
                     + " WHERE name = ? AND revision = 1")) {
                 ps.setString(1, evil);
                 ps.setString(2, NAME);
@@ -154,32 +155,33 @@ class PostgresHostileRevisionIT extends PostgresStateBaseIT {
     private long craft(Edit edit, boolean honestDigest) throws Exception {
         try (Connection c = server.connect(database)) {
             long current;
-            String manifestJson;
+            ObjectNode payload;
             String digest;
-            try (PreparedStatement ps = c.prepareStatement("SELECT r.revision, r.manifest, r.tree_sha256"
+            try (PreparedStatement ps = c.prepareStatement("SELECT r.revision, r.payload, r.tree_sha256"
                     + " FROM pk3s_clusters k JOIN pk3s_revisions r ON r.name = k.name"
                     + " AND r.revision = k.current_revision WHERE k.name = ?")) {
                 ps.setString(1, NAME);
                 try (ResultSet rs = ps.executeQuery()) {
                     assertThat(rs.next()).isTrue();
                     current = rs.getLong(1);
-                    manifestJson = rs.getString(2);
+                    // The payload (docs/state.md "State layer and drivers"): {"format": 1, "tree": [...], ...}
+                    payload = (ObjectNode) Json.parse(new String(rs.getBytes(2), StandardCharsets.UTF_8));
                     digest = rs.getString(3);
                 }
             }
-            ArrayNode manifest = (ArrayNode) Json.parse(manifestJson);
+            ArrayNode manifest = (ArrayNode) payload.get("tree");
             edit.apply(manifest);
-            String edited = manifest.toString();
-            String recorded = honestDigest ? TreeManifest.fromJson(edited).digest() : digest;
+            byte[] edited = payload.toString().getBytes(StandardCharsets.UTF_8);
+            String recorded = honestDigest ? TreeManifest.fromJson(manifest.toString()).digest() : digest;
             long next = current + 1;
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO pk3s_revisions (name, revision, created_at,"
                     + " who, command, result, exit_code, profile_name, profile_version, package_sha256, tree_sha256,"
-                    + " files, bytes, removed, cluster_json, manifest, engine_state) SELECT name, ?, created_at, who,"
+                    + " files, bytes, removed, summary, payload, objects) SELECT name, ?, created_at, who,"
                     + " command, result, exit_code, profile_name, profile_version, package_sha256, ?, files, bytes,"
-                    + " removed, cluster_json, ?, engine_state FROM pk3s_revisions WHERE name = ? AND revision = ?")) {
+                    + " removed, summary, ?, objects FROM pk3s_revisions WHERE name = ? AND revision = ?")) {
                 ps.setLong(1, next);
                 ps.setString(2, recorded);
-                ps.setString(3, edited);
+                ps.setBytes(3, edited);
                 ps.setString(4, NAME);
                 ps.setLong(5, current);
                 assertThat(ps.executeUpdate()).isEqualTo(1);

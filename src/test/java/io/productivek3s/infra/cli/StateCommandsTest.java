@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.productivek3s.infra.EngineException;
-import io.productivek3s.infra.action.MemoryStateStore;
+import io.productivek3s.infra.action.MemoryStates;
 import io.productivek3s.infra.action.StateStores;
 import io.productivek3s.infra.core.EngineBuild;
 import io.productivek3s.infra.core.Release;
@@ -41,14 +41,14 @@ class StateCommandsTest {
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private MemoryStateStore store;
-    private MemoryStateStore target;
+    private MemoryStates store;
+    private MemoryStates target;
 
     @BeforeEach
     void setUp() throws IOException {
         Files.createDirectories(dir.resolve("tmp"));
-        store = new MemoryStateStore(dir.resolve("state"));
-        target = new MemoryStateStore(dir.resolve("state"));
+        store = new MemoryStates("memory:state", dir.resolve("state"), dir.resolve("fixtures"));
+        target = new MemoryStates("memory:target", dir.resolve("target-state"), dir.resolve("fixtures"));
         store.write("siteA", "profile install", "success", "1.0.0", Map.of("siteA.json", "{}"));
         store.write("siteA", "profile status", "success", "1.0.0", Map.of("siteA.json", "{\"x\":1}"));
         store.write("siteB-long-name", "profile install", "failed", "1.1.0", Map.of("siteB-long-name.json", "{}"));
@@ -67,12 +67,12 @@ class StateCommandsTest {
         StateStores stores = new StateStores() {
             @Override
             public StateStore open() {
-                return store;
+                return store.store();
             }
 
             @Override
             public StateStore open(String backend) {
-                return target;
+                return target.store();
             }
         };
         StateCommands commands = new StateCommands(new Call(context, invocation), stores);
@@ -113,7 +113,8 @@ class StateCommandsTest {
         run("profile", "list", "--json");
         JsonNode doc = JSON.readTree(stdout());
         assertThat(doc.fieldNames()).toIterable().containsExactly("schema_version", "command", "ok", "location", "mirror", "clusters");
-        assertThat(doc.get("mirror").isNull()).as("local state has no mirror").isTrue();
+        assertThat(doc.get("location").asText()).isEqualTo("memory:state");
+        assertThat(doc.get("mirror").asText()).as("the backend's local mirror").isEqualTo(dir.resolve("state").toString());
         assertThat(doc.get("command").asText()).isEqualTo("profile list");
         JsonNode first = doc.get("clusters").get(0);
         assertThat(first.fieldNames()).toIterable().containsExactly("name", "profile", "last_action", "result",
@@ -128,9 +129,9 @@ class StateCommandsTest {
 
     @Test
     void emptyListSaysWhere() {
-        store = new MemoryStateStore(dir.resolve("empty"));
+        store = new MemoryStates("memory:empty", dir.resolve("empty"), dir.resolve("fixtures"));
         run("state", "list");
-        assertThat(stdout()).isEqualTo("No clusters in " + dir.resolve("empty") + "\n");
+        assertThat(stdout()).isEqualTo("No clusters in memory:empty\n");
     }
 
     @Test

@@ -361,6 +361,103 @@ public abstract class StateStoreContract {
         }
     }
 
+    // ---- the error table (docs/state.md "Errors") ----------------------------------------------------------
+
+    /** One row of the table: what is called (on a store holding the fixture below), the exit code, the message. */
+    protected record ErrorRow(String situation, StoreCall call, int exit, String message) {
+        @Override
+        public String toString() {
+            return situation;
+        }
+    }
+
+    /** A call on a store; {@code work} is the test's scratch directory. */
+    @FunctionalInterface
+    protected interface StoreCall {
+        void on(StateStore store, Path work) throws Exception;
+    }
+
+    /**
+     * Every backend gives the same exit code and message ({@code <backend>}: {@link StateStore#backendName()}) for the
+     * same input. Fixture: {@code alpha} with revisions 1 and 2, {@code gone} whose revision 2 is its removal.
+     */
+    static List<ErrorRow> errorTable() {
+        String zero = "revision 0 of profile state 'alpha' is the state from before history was kept; it cannot be"
+                + " rolled back to ('state history alpha' lists the revisions that can)";
+        return List.of(
+                new ErrorRow("pull of an unknown name", (s, w) -> s.pull("nobody", OptionalLong.empty(), w.resolve("o")),
+                        EngineException.MISSING, "no profile state for 'nobody' in <backend>"),
+                new ErrorRow("pull of an unknown revision", (s, w) -> s.pull("alpha", OptionalLong.of(9), w.resolve("o")),
+                        EngineException.MISSING, "profile state 'alpha' has no revision 9 in <backend>"),
+                new ErrorRow("pull of a removed cluster", (s, w) -> s.pull("gone", OptionalLong.empty(), w.resolve("o")),
+                        EngineException.MISSING, "no profile state for 'gone' in <backend>"),
+                new ErrorRow("pull of a removal revision", (s, w) -> s.pull("gone", OptionalLong.of(2), w.resolve("o")),
+                        EngineException.MISSING, "revision 2 of profile state 'gone' is its removal; it has no state to pull"),
+                new ErrorRow("rollback to revision 0", (s, w) -> locked(s, "alpha", () -> s.rollback("alpha", 0, BOB)),
+                        EngineException.MISSING, zero),
+                new ErrorRow("rollback to an unknown revision", (s, w) -> locked(s, "alpha", () -> s.rollback("alpha", 9, BOB)),
+                        EngineException.MISSING, "profile state 'alpha' has no revision 9 in <backend>"),
+                new ErrorRow("rollback to a removal revision", (s, w) -> locked(s, "gone", () -> s.rollback("gone", 2, BOB)),
+                        EngineException.MISSING,
+                        "revision 2 of profile state 'gone' is its removal; it has no state to roll back to"),
+                new ErrorRow("a bad name", (s, w) -> s.history("a/b"), EngineException.INVALID,
+                        "profile package metadata.name is invalid: a/b"),
+                new ErrorRow("import of an existing number with another tree", (s, w) -> {
+                    Path pulled = w.resolve("pulled");
+                    RevisionInfo two = s.pull("alpha", OptionalLong.of(2), pulled);
+                    locked(s, "alpha", () -> s.importRevision(renumbered(two, 1), pulled));
+                }, EngineException.INVALID, "revision 1 of profile state 'alpha' already exists in <backend> with another tree"),
+                new ErrorRow("import of a number older than the current one", (s, w) -> {
+                    Path pulled = w.resolve("pulled");
+                    RevisionInfo two = s.pull("alpha", OptionalLong.of(2), pulled);
+                    Files.move(pulled.resolve("alpha.runtime"), pulled.resolve("copy.runtime"));
+                    Files.move(pulled.resolve("alpha.json"), pulled.resolve("copy.json"));
+                    locked(s, "copy", () -> {
+                        s.importRevision(renamed(renumbered(two, 5), "copy"), pulled);
+                        s.importRevision(renamed(renumbered(two, 3), "copy"), pulled);
+                    });
+                }, EngineException.INVALID, "revision 3 of profile state 'copy' is older than the current revision 5 in <backend>"),
+                new ErrorRow("a lock held by another run", (s, w) -> {
+                    try (StateLock held = s.lock("alpha", LockRequest.now(ALICE))) {
+                        s.lock("alpha", LockRequest.now(BOB));
+                    }
+                }, EngineException.INVALID, "profile state for 'alpha' is locked by another run: "));
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("errorTable")
+    public void theErrorTableIsTheSameOnEveryBackend(ErrorRow row) throws Exception {
+        StateStore store = store();
+        persist(store, "alpha", scenario("one", "a"), metadata("1.0.0", "install"), ALICE);
+        persist(store, "alpha", scenario("two", "a"), metadata("1.1.0", "install"), ALICE);
+        persist(store, "gone", scenario("g", "g"), metadata("1.0.0", "install"), ALICE);
+        try (StateLock lock = store.lock("gone", LockRequest.now(ALICE))) {
+            store.remove("gone");
+        }
+        String expected = row.message().replace("<backend>", store.backendName());
+        assertThatThrownBy(() -> row.call().on(store, work.resolve("row")))
+                .isInstanceOfSatisfying(EngineException.class, e -> {
+                    assertThat(e.exitCode()).as(e.getMessage()).isEqualTo(row.exit());
+                    assertThat(e.getMessage()).startsWith(expected);
+                });
+    }
+
+    private static void locked(StateStore store, String name, Call call) throws Exception {
+        try (StateLock lock = store.lock(name, LockRequest.now(BOB))) {
+            call.run();
+        }
+    }
+
+    private static RevisionInfo renumbered(RevisionInfo r, long revision) {
+        return new RevisionInfo(r.name(), revision, r.createdAt(), r.who(), r.command(), r.result(), r.exitCode(),
+                r.profileName(), r.profileVersion(), r.packageSha256(), r.treeSha256(), r.files(), r.bytes(),
+                r.removed());
+    }
+
+    private static RevisionInfo renamed(RevisionInfo r, String name) {
+        return as(r, name);
+    }
+
     // ---- helpers -------------------------------------------------------------------------------------------
 
     protected interface Call {
