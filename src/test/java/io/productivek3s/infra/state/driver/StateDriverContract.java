@@ -1,0 +1,179 @@
+package io.productivek3s.infra.state.driver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.productivek3s.infra.state.LockHolder;
+import io.productivek3s.infra.state.RevisionInfo;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every {@link StateDriver} does, through the interface only (docs/state.md "State layer and drivers"). A
+ * driver's test says how to open two drivers on the same (fresh, empty) backend, as two processes would.
+ */
+public abstract class StateDriverContract {
+    protected static final LockHolder ALICE = new LockHolder("alice", "a", 1, "profile install",
+            Instant.parse("2026-11-28T10:00:00Z"));
+    protected static final LockHolder BOB = new LockHolder("bob", "b", 2, "profile status",
+            Instant.parse("2026-11-28T10:01:00Z"));
+
+    private StateDriver first;
+
+    /** A driver on this test's backend; every call within one test sees the same backend. */
+    protected abstract StateDriver open() throws Exception;
+
+    protected final StateDriver driver() throws Exception {
+        if (first == null) {
+            first = open();
+        }
+        return first;
+    }
+
+    @AfterEach
+    void closeDriver() throws IOException {
+        if (first != null) {
+            first.close();
+        }
+    }
+
+    @Test
+    public void objectsAreStoredOnceAndReadBack() throws Exception {
+        StateDriver d = driver();
+        byte[] content = "hello".getBytes(StandardCharsets.UTF_8);
+        String sha = sha256(content);
+        assertThat(d.missing("alpha", List.of(sha))).containsExactly(sha);
+        assertThat(d.put("alpha", sha, content.length, () -> new ByteArrayInputStream(content))).isEqualTo(5);
+        assertThat(d.put("alpha", sha, content.length, () -> new ByteArrayInputStream(content))).isZero();
+        assertThat(d.missing("alpha", List.of(sha))).isEmpty();
+        try (InputStream in = d.open("alpha", sha)) {
+            assertThat(in.readAllBytes()).isEqualTo(content);
+        }
+        assertThatThrownBy(() -> d.open("alpha", sha256("absent".getBytes()))).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    public void aSourceThatFailsStoresNothing() throws Exception {
+        StateDriver d = driver();
+        String sha = sha256("x".getBytes());
+        assertThatThrownBy(() -> d.put("alpha", sha, 1, () -> new InputStream() {
+            @Override
+            public int read() throws IOException {
+                throw new IOException("content does not match its digest");
+            }
+        })).isInstanceOf(IOException.class);
+        assertThat(d.missing("alpha", List.of(sha))).containsExactly(sha);
+    }
+
+    @Test
+    public void appendIsCompareAndSetAndHistoryIsMetadataOnly() throws Exception {
+        StateDriver d = driver();
+        String sha = store(d, "alpha", "content");
+        d.append("alpha", 0, revision("alpha", 1, false), Set.of(sha), Fence.NONE);
+        d.append("alpha", 1, revision("alpha", 2, false), Set.of(sha), Fence.NONE);
+        assertThatThrownBy(() -> d.append("alpha", 1, revision("alpha", 3, false), Set.of(sha), Fence.NONE))
+                .isInstanceOfSatisfying(StateConflict.class, e -> assertThat(e.kind()).isEqualTo(StateConflict.Kind.RACE));
+        d.append("alpha", 2, revision("alpha", 5, true), Set.of(), Fence.NONE);
+
+        assertThat(d.history("alpha")).extracting(RevisionInfo::revision).containsExactly(1L, 2L, 5L);
+        assertThat(d.latest("alpha")).map(RevisionInfo::revision).contains(5L);
+        assertThat(d.latest("beta")).isEmpty();
+        assertThat(d.history("beta")).isEmpty();
+        StoredRevision two = d.read("alpha", 2).orElseThrow();
+        assertThat(two.info()).isEqualTo(revision("alpha", 2, false).info());
+        assertThat(new String(two.payload(), StandardCharsets.UTF_8)).isEqualTo("payload-2");
+        assertThat(new String(two.summary(), StandardCharsets.UTF_8)).isEqualTo("summary-2");
+        assertThat(d.read("alpha", 3)).isEmpty();
+    }
+
+    @Test
+    public void headsListTheNewestRevisionOfEveryName() throws Exception {
+        StateDriver d = driver();
+        d.append("beta", 0, revision("beta", 1, false), Set.of(), Fence.NONE);
+        d.append("alpha", 0, revision("alpha", 1, false), Set.of(), Fence.NONE);
+        d.append("alpha", 1, revision("alpha", 2, true), Set.of(), Fence.NONE);
+        assertThat(d.heads()).extracting(h -> h.info().name() + "@" + h.info().revision())
+                .containsExactly("alpha@2", "beta@1");
+        assertThat(new String(d.heads().get(1).summary(), StandardCharsets.UTF_8)).isEqualTo("summary-1");
+    }
+
+    @Test
+    public void appendIsFencedByTheLease() throws Exception {
+        StateDriver d = driver();
+        StateDriver other = open();
+        try {
+            StateLocker.Lease alice = d.locker().tryAcquire("alpha", ALICE).lease().orElseThrow();
+            assertThat(other.locker().tryAcquire("alpha", BOB).isTaken()).isFalse();
+            assertThat(other.locker().holder("alpha")).contains(ALICE);
+            assertThatThrownBy(() -> other.append("alpha", 0, revision("alpha", 1, false), Set.of(), Fence.NONE))
+                    .isInstanceOfSatisfying(StateConflict.class,
+                            e -> assertThat(e.kind()).isEqualTo(StateConflict.Kind.FENCED));
+            d.append("alpha", 0, revision("alpha", 1, false), Set.of(), alice);
+            assertThat(d.locker().renew(alice)).isTrue();
+            d.locker().release(alice);
+            assertThat(other.locker().holder("alpha")).isEmpty();
+            assertThat(d.locker().renew(alice)).isFalse();
+            assertThatThrownBy(() -> d.append("alpha", 1, revision("alpha", 2, false), Set.of(), alice))
+                    .isInstanceOf(StateConflict.class);
+            StateLocker.Lease bob = other.locker().tryAcquire("alpha", BOB).lease().orElseThrow();
+            other.locker().release(bob);
+        } finally {
+            other.close();
+        }
+    }
+
+    @Test
+    public void pruningForgetsRevisionsAndObjectsNoLongerReferenced() throws Exception {
+        StateDriver d = driver();
+        String shared = store(d, "alpha", "shared");
+        String old = store(d, "alpha", "old");
+        d.append("alpha", 0, revision("alpha", 1, false), Set.of(shared, old), Fence.NONE);
+        d.append("alpha", 1, revision("alpha", 2, false), Set.of(shared), Fence.NONE);
+        d.prune("alpha", List.of(1L));
+        assertThat(d.history("alpha")).extracting(RevisionInfo::revision).containsExactly(2L);
+        assertThat(d.missing("alpha", List.of(shared, old))).containsExactly(old);
+    }
+
+    @Test
+    public void settingsAreWrittenOnce() throws Exception {
+        StateDriver d = driver();
+        assertThat(d.setting("salt")).isEmpty();
+        assertThat(d.putSettingIfAbsent("salt", new byte[] {1, 2})).containsExactly(1, 2);
+        assertThat(d.putSettingIfAbsent("salt", new byte[] {3})).containsExactly(1, 2);
+        assertThat(d.setting("salt")).hasValueSatisfying(v -> assertThat(v).containsExactly(1, 2));
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------------------
+
+    protected static String store(StateDriver d, String name, String text) throws IOException {
+        byte[] content = text.getBytes(StandardCharsets.UTF_8);
+        String sha = sha256(content);
+        d.put(name, sha, content.length, () -> new ByteArrayInputStream(content));
+        return sha;
+    }
+
+    protected static StoredRevision revision(String name, long n, boolean removed) {
+        RevisionInfo info = new RevisionInfo(name, n, Instant.parse("2026-11-28T10:00:00Z").plusSeconds(n),
+                "alice@a", "profile install", "success", 0, "demo", "1.0.0", null,
+                removed ? null : "ab".repeat(32), removed ? 0 : 1, removed ? 0 : 7, removed);
+        return new StoredRevision(info, ("summary-" + n).getBytes(StandardCharsets.UTF_8),
+                ("payload-" + n).getBytes(StandardCharsets.UTF_8));
+    }
+
+    protected static String sha256(byte[] content) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
