@@ -60,7 +60,8 @@ public final class KeyRing {
         return of(null, all());
     }
 
-    private List<StateKey> all() {
+    /** Every key, current first. */
+    List<StateKey> all() {
         List<StateKey> keys = new ArrayList<>();
         if (current != null) {
             keys.add(current);

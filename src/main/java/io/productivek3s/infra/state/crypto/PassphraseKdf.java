@@ -35,7 +35,7 @@ final class PassphraseKdf {
     }
 
     /** The key {@code passphrase} derives under the parameters {@code settings} holds (created on first use). */
-    static StateKey derive(char[] passphrase, Settings settings, SecureRandom random) {
+    static StateKey derive(char[] passphrase, Settings settings, SecureRandom random) throws IOException {
         Parameters parameters = parameters(settings, random);
         try {
             SecretKeyFactory factory = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256");
@@ -58,16 +58,14 @@ final class PassphraseKdf {
     }
 
     /** The stored parameters, or new random ones stored first (the first writer wins, everyone reads them back). */
-    static Parameters parameters(Settings settings, SecureRandom random) {
+    static Parameters parameters(Settings settings, SecureRandom random) throws IOException {
         Optional<byte[]> stored = settings.setting(SETTING);
-        if (stored.isEmpty()) {
-            byte[] salt = new byte[SALT_BYTES];
-            random.nextBytes(salt);
-            settings.putSettingIfAbsent(SETTING, new Parameters(ITERATIONS, salt).toJson());
-            stored = settings.setting(SETTING);
+        if (stored.isPresent()) {
+            return Parameters.parse(stored.get());
         }
-        return Parameters.parse(stored.orElseThrow(() -> EngineException.runtime("the state backend did not keep the "
-                + "passphrase's salt (setting " + SETTING + ")")));
+        byte[] salt = new byte[SALT_BYTES];
+        random.nextBytes(salt);
+        return Parameters.parse(settings.putSettingIfAbsent(SETTING, new Parameters(ITERATIONS, salt).toJson()));
     }
 
     /** PBKDF2's parameters as stored: {@code {"kdf": "pbkdf2-hmac-sha256", "iterations": n, "salt": "<base64>"}}. */

@@ -1,16 +1,18 @@
 package io.productivek3s.infra.state.crypto;
 
+import java.io.IOException;
 import java.util.Optional;
 
 /**
  * The small settings map a state backend keeps once for all its clusters (docs/state.md "Encryption at rest"):
- * here, the passphrase's salt and iteration count. The first writer wins; everyone reads back what is stored.
+ * here, the passphrase's salt and iteration count. The first writer wins; everyone reads back what is stored. The
+ * signatures are those of {@code StateDriver}'s settings, so a driver is adapted with two method references.
  */
 public interface Settings {
-    Optional<byte[]> setting(String key);
+    Optional<byte[]> setting(String key) throws IOException;
 
-    /** Stores {@code value} under {@code key} unless something is already stored there (then nothing changes). */
-    void putSettingIfAbsent(String key, byte[] value);
+    /** Stores {@code value} under {@code key} unless something is stored there; returns what is stored now. */
+    byte[] putSettingIfAbsent(String key, byte[] value) throws IOException;
 
     /** A backend without settings: a passphrase cannot be used with it (only a key file). */
     Settings NONE = new Settings() {
@@ -20,7 +22,7 @@ public interface Settings {
         }
 
         @Override
-        public void putSettingIfAbsent(String key, byte[] value) {
+        public byte[] putSettingIfAbsent(String key, byte[] value) {
             throw new UnsupportedOperationException("this state backend keeps no settings");
         }
     };

@@ -1,6 +1,7 @@
 package io.productivek3s.infra.state.crypto;
 
 import io.productivek3s.infra.EngineException;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -36,7 +37,8 @@ public final class StateKeys {
      * derives its key with the salt kept in {@code settings} (created there on first use). No variable set: an
      * empty ring (plain state). Every problem with a file is exit 4, naming the variable and the path.
      */
-    public static KeyRing load(Map<String, String> env, Function<String, Path> resolve, Settings settings) {
+    public static KeyRing load(Map<String, String> env, Function<String, Path> resolve, Settings settings)
+            throws IOException {
         String keyFile = value(env, KEY_FILE);
         String passphraseFile = value(env, PASSPHRASE_FILE);
         if (!keyFile.isEmpty() && !passphraseFile.isEmpty()) {

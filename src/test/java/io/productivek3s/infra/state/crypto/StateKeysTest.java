@@ -30,8 +30,8 @@ class StateKeysTest {
         }
 
         @Override
-        public void putSettingIfAbsent(String key, byte[] value) {
-            values.putIfAbsent(key, value.clone());
+        public byte[] putSettingIfAbsent(String key, byte[] value) {
+            return values.computeIfAbsent(key, k -> value.clone()).clone();
         }
     }
 
@@ -43,7 +43,11 @@ class StateKeysTest {
     }
 
     private KeyRing load(Map<String, String> env, Settings settings) {
-        return StateKeys.load(env, dir::resolve, settings);
+        try {
+            return StateKeys.load(env, dir::resolve, settings);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
