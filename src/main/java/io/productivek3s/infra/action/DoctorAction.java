@@ -11,6 +11,7 @@ import io.productivek3s.infra.pkg.TestedWith;
 import io.productivek3s.infra.state.ClusterInfo;
 import io.productivek3s.infra.state.LockHolder;
 import io.productivek3s.infra.state.backends.StateBackends;
+import io.productivek3s.infra.state.crypto.StateKeys;
 import io.productivek3s.infra.state.StateDirResolver;
 import io.productivek3s.infra.state.StateStore;
 import java.io.IOException;
@@ -112,6 +113,7 @@ public final class DoctorAction {
             checkEngineTools(checks, binaries, summary.engine(), false);
         }
         checkSharedBackend(checks);
+        checkEncryption(checks);
         if (tgz != null) {
             checkPackage(checks, tgz, envFile, stateName, binaries);
         }
@@ -132,6 +134,20 @@ public final class DoctorAction {
         } catch (IOException e) {
             throw EngineException.runtime("state backend check failed: " + e.getMessage());
         }
+    }
+
+    /** Whether state is sealed at rest, and with which key id (docs/state.md "Encryption at rest"); a bad key file fails. */
+    private void checkEncryption(List<Check> checks) {
+        StateKeys.Status status = StateKeys.status(context.env(), context.paths()::resolve);
+        String old = status.oldKeyIds().isEmpty() ? "" : "; old key(s) to read with: " + String.join(", ", status.oldKeyIds());
+        if (!status.on()) {
+            checks.add(new Check("info", "State encryption at rest: off (set PK3S_STATE_ENCRYPTION_KEY_FILE to seal state; "
+                    + "docs/state.md \"Encryption at rest\")" + old, 0));
+            context.log().info(checks.get(checks.size() - 1).message());
+            return;
+        }
+        ok(checks, "State encryption at rest: on, " + status.keyId().map(id -> "key id " + id + " (" + status.variable() + ")")
+                .orElse("passphrase (" + status.variable() + "; its key id is derived with the backend's salt)") + old);
     }
 
     /** The install prelude, then what the install needs around it: tools, the state directory, a free lock. */

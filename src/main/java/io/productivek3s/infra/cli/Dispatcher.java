@@ -74,6 +74,7 @@ final class Dispatcher {
         handlers.put("state push", state::push);
         handlers.put("state unlock", state::unlock);
         handlers.put("state migrate", state::migrate);
+        handlers.put("state keygen", state::keygen);
         handlers.put("telemetry preview", this::telemetryCommand);
         handlers.put("catalog list", this::catalog);
         handlers.put("catalog show", this::catalog);

@@ -3,6 +3,7 @@ package io.productivek3s.infra.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.action.StateChangeAction;
+import io.productivek3s.infra.action.StateKeygenAction;
 import io.productivek3s.infra.action.StateMigrateAction;
 import io.productivek3s.infra.action.StateQueryAction;
 import io.productivek3s.infra.action.StateStores;
@@ -114,6 +115,24 @@ final class StateCommands {
         var timeout = Durations.lockTimeout(invocation.lockTimeout());
         StateMigrateAction.Result result = new StateMigrateAction(context, stores).run(invocation.to(), timeout);
         return print(() -> StateViews.migrateJson(result), () -> StateViews.migrateText(result));
+    }
+
+    /** {@code state keygen}: the key goes to a new 0600 file or to stdout, never into a message or a JSON document. */
+    int keygen() {
+        if (invocation.json() && invocation.output() == null) {
+            throw EngineException.usage("state keygen --json needs --output <file>: a key is never put in a JSON document");
+        }
+        StateKeygenAction.Generated key = new StateKeygenAction(context).run(invocation.output());
+        if (key.printed().isPresent()) {
+            context.log().setEventsMode(true); // stdout holds the key alone ('state keygen > file'); the note goes to stderr
+            PrintStream out = context.log().stdout();
+            out.println(key.printed().get().base64());
+            out.flush();
+            context.log().info("New state key " + key.keyId() + " written to stdout: keep it in a file only you can read "
+                    + "(chmod 600) and name that file in PK3S_STATE_ENCRYPTION_KEY_FILE");
+            return 0;
+        }
+        return print(() -> StateViews.keygenJson(key), () -> StateViews.keygenText(key));
     }
 
     /** {@code --revision}: a positive whole number, else exit 2. */

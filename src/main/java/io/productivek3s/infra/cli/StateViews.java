@@ -3,6 +3,7 @@ package io.productivek3s.infra.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.productivek3s.infra.action.StateChangeAction;
+import io.productivek3s.infra.action.StateKeygenAction;
 import io.productivek3s.infra.action.StateMigrateAction;
 import io.productivek3s.infra.action.StateQueryAction;
 import io.productivek3s.infra.state.ClusterInfo;
@@ -131,6 +132,12 @@ final class StateViews {
                 + copied + " revision(s) copied, digests verified; the source is unchanged\n";
     }
 
+    static String keygenText(StateKeygenAction.Generated key) {
+        return "Wrote a new state key to " + key.file().orElseThrow() + " (key id " + key.keyId() + ", mode 0600); use it with "
+                + "PK3S_STATE_ENCRYPTION_KEY_FILE=" + key.file().orElseThrow() + " and keep a copy: state sealed with it "
+                + "cannot be read without it\n";
+    }
+
     // ---- JSON
 
     static ObjectNode listJson(String command, StateQueryAction.Listing listing) {
@@ -250,6 +257,13 @@ final class StateViews {
         } else {
             root.putNull("broken");
         }
+        return root;
+    }
+
+    static ObjectNode keygenJson(StateKeygenAction.Generated key) {
+        ObjectNode root = JsonResults.header("state keygen");
+        root.put("output", key.file().orElseThrow().toString());
+        root.put("key_id", key.keyId());
         return root;
     }
 

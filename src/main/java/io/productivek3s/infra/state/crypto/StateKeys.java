@@ -66,6 +66,41 @@ public final class StateKeys {
         return KeyRing.of(current, old);
     }
 
+    /**
+     * What {@code doctor} reports without opening a backend: the files are read and checked as a run would (exit 4
+     * for a bad one), the key id of a key file and of every old key computed; a passphrase's key id needs the
+     * backend's salt, so it is not derived here.
+     */
+    public static Status status(Map<String, String> env, Function<String, Path> resolve) {
+        List<String> old = new ArrayList<>();
+        for (String file : value(env, OLD_KEY_FILES).split(":")) {
+            if (!file.isBlank()) {
+                old.add(fromKeyFile(OLD_KEY_FILES, resolve.apply(file.strip())).id());
+            }
+        }
+        String keyFile = value(env, KEY_FILE);
+        String passphraseFile = value(env, PASSPHRASE_FILE);
+        if (!keyFile.isEmpty() && !passphraseFile.isEmpty()) {
+            throw EngineException.invalid(KEY_FILE + " and " + PASSPHRASE_FILE + " are both set: state is sealed with "
+                    + "one key; unset one of them");
+        }
+        if (!keyFile.isEmpty()) {
+            return new Status(KEY_FILE, java.util.Optional.of(fromKeyFile(KEY_FILE, resolve.apply(keyFile)).id()), old);
+        }
+        if (!passphraseFile.isEmpty()) {
+            Arrays.fill(KeyFile.passphrase(PASSPHRASE_FILE, resolve.apply(passphraseFile)), '\0');
+            return new Status(PASSPHRASE_FILE, java.util.Optional.empty(), old);
+        }
+        return new Status(null, java.util.Optional.empty(), old);
+    }
+
+    /** Encryption as configured: {@code variable} that names the current key (null: off), its id when known, old key ids. */
+    public record Status(String variable, java.util.Optional<String> keyId, List<String> oldKeyIds) {
+        public boolean on() {
+            return variable != null;
+        }
+    }
+
     private static StateKey fromKeyFile(String variable, Path file) {
         byte[] master = KeyFile.key(variable, file);
         try {
