@@ -1,7 +1,7 @@
 package io.productivek3s.infra.cli;
 
 import io.productivek3s.infra.state.StateStore;
-import io.productivek3s.infra.state.pg.PostgresStateStore;
+import io.productivek3s.infra.state.pg.PostgresBackend;
 import io.productivek3s.infra.testing.Engine;
 import io.productivek3s.infra.testing.PostgresServer;
 import java.io.IOException;
@@ -59,6 +59,6 @@ abstract class PostgresStateBaseIT extends PackageTestBase {
     /** The store as the test sees it (for list/history/pull), mirroring into {@code localDir}. */
     StateStore store(Path localDir) {
         Map<String, String> env = new HashMap<>(Map.of("PGPASSWORD", PostgresServer.PASSWORD, "HOME", home.toString()));
-        return PostgresStateStore.open(url(), env, localDir, w -> { }, d -> { });
+        return PostgresBackend.open(url(), env, localDir, w -> { }, d -> { });
     }
 }

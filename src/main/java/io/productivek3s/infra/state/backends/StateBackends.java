@@ -4,7 +4,7 @@ import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.state.LocalStateStore;
 import io.productivek3s.infra.state.StateStore;
 import io.productivek3s.infra.state.pg.PgConnectionSpec;
-import io.productivek3s.infra.state.pg.PostgresStateStore;
+import io.productivek3s.infra.state.pg.PostgresBackend;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +51,7 @@ public final class StateBackends {
             return dir -> LocalStateStore.fromEnv(dir, env, warn);
         }
         if (isPostgres(trimmed)) {
-            return PostgresStateStore.connectInBackground(trimmed, origin, env, warn, debug)::open;
+            return PostgresBackend.connectInBackground(trimmed, origin, env, warn, debug)::open;
         }
         return dir -> {
             throw EngineException.invalid(origin + " must be 'local' or a postgresql://user@host:port/db URL");

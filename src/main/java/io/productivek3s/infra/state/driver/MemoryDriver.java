@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -112,9 +113,9 @@ public final class MemoryDriver implements StateDriver {
     }
 
     @Override
-    public synchronized void append(String name, long expectedLatest, StoredRevision revision, Set<String> refs,
+    public synchronized void append(String name, OptionalLong expectedLatest, StoredRevision revision, Set<String> refs,
             Fence fence) throws StateConflict {
-        if (revision.info().revision() <= expectedLatest || !revision.info().name().equals(name)) {
+        if (revision.info().revision() <= expectedLatest.orElse(-1) || !revision.info().name().equals(name)) {
             throw new IllegalArgumentException("revision " + revision.info().revision() + " of " + revision.info().name()
                     + " cannot follow " + expectedLatest + " of " + name);
         }
@@ -123,9 +124,9 @@ public final class MemoryDriver implements StateDriver {
             throw new StateConflict(StateConflict.Kind.FENCED, "the lock on '" + name + "' is not this writer's");
         }
         NavigableMap<Long, Stored> kept = revisions.computeIfAbsent(name, n -> new TreeMap<>());
-        long latest = kept.isEmpty() ? 0 : kept.lastKey();
-        if (latest != expectedLatest) {
-            throw new StateConflict(StateConflict.Kind.RACE, "revision " + latest + " of '" + name
+        OptionalLong latest = kept.isEmpty() ? OptionalLong.empty() : OptionalLong.of(kept.lastKey());
+        if (!latest.equals(expectedLatest)) {
+            throw new StateConflict(StateConflict.Kind.RACE, "revision " + latest.orElse(0) + " of '" + name
                     + "' was appended meanwhile");
         }
         Set<String> absent = new HashSet<>(refs);
@@ -200,6 +201,15 @@ public final class MemoryDriver implements StateDriver {
         public Optional<LockHolder> holder(String name) {
             synchronized (MemoryDriver.this) {
                 return Optional.ofNullable(leases.get(name)).map(Lease::holder);
+            }
+        }
+
+        @Override
+        public Map<String, LockHolder> holders() {
+            synchronized (MemoryDriver.this) {
+                Map<String, LockHolder> holders = new TreeMap<>();
+                leases.forEach((name, lease) -> holders.put(name, lease.holder()));
+                return holders;
             }
         }
 

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -73,14 +74,15 @@ public interface StateDriver extends AutoCloseable {
 
     /**
      * Appends {@code revision} as the newest of {@code name} in one atomic step, if and only if the newest revision
-     * is still {@code expectedLatest} (0: none) and {@code fence} still holds the name's lock (a
+     * is still {@code expectedLatest} (empty: {@code name} has none; revision 0 exists for state written before
+     * history) and {@code fence} still holds the name's lock (a
      * {@link StateLocker.Lease}; {@link Fence#NONE}: only when nobody holds it). {@code objects} are the digests the
      * revision's tree references (plain, so that pruning never reads a payload); they are stored already. A
      * {@code revision.info().revision()} not greater than {@code expectedLatest} is a programming error.
      *
      * @throws StateConflict when another writer appended first or the fence no longer holds
      */
-    void append(String name, long expectedLatest, StoredRevision revision, Set<String> objects, Fence fence)
+    void append(String name, OptionalLong expectedLatest, StoredRevision revision, Set<String> objects, Fence fence)
             throws IOException;
 
     /**

@@ -3,6 +3,7 @@ package io.productivek3s.infra.state.driver;
 import io.productivek3s.infra.state.LockHolder;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -27,6 +28,9 @@ public interface StateLocker {
 
     /** Who holds {@code name} now (nothing is taken); empty when nobody does or it is not known. */
     Optional<LockHolder> holder(String name) throws IOException;
+
+    /** Every name held right now with its holder, for {@code state list}: one call whatever the number of names. */
+    Map<String, LockHolder> holders() throws IOException;
 
     /**
      * Breaks {@code name}'s lock whoever holds it and returns whom it broke (empty: it was free). A locker whose locks

@@ -1,12 +1,8 @@
 package io.productivek3s.infra.state.pg;
 
+import io.productivek3s.infra.state.driver.ObjectSource;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -14,7 +10,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Collection;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.Set;
 
 /**
@@ -57,10 +52,12 @@ final class BlobStore {
     }
 
     /**
-     * Uploads {@code file} as blob {@code sha256} inside the caller's transaction, checking while streaming that the
-     * content still has that digest. Returns what was sent (nothing when another run stored it meanwhile).
+     * Uploads the bytes of {@code source} as blob {@code sha256} inside the caller's transaction (the driver stores
+     * bytes; the state layer's source checks its content while it is read, and fails the stream, hence this
+     * transaction, when it does not have its digest). Returns what was sent (nothing when another run stored it
+     * meanwhile).
      */
-    static Upload upload(Connection c, String sha256, long size, Path file) throws SQLException, IOException {
+    static Upload upload(Connection c, String sha256, long size, ObjectSource source) throws SQLException, IOException {
         try (PreparedStatement ps = c.prepareStatement(
                 "INSERT INTO pk3s_blobs (sha256, size) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING")) {
             ps.setString(1, sha256);
@@ -69,9 +66,8 @@ final class BlobStore {
                 return new Upload(0, 0);
             }
         }
-        MessageDigest md = sha256();
         long sent = 0;
-        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS);
+        try (InputStream in = source.open();
                 PreparedStatement ps = c.prepareStatement(
                         "INSERT INTO pk3s_blob_chunks (sha256, seq, data) VALUES (?, ?, ?)")) {
             byte[] buffer = new byte[CHUNK];
@@ -80,7 +76,6 @@ final class BlobStore {
                 if (n == 0) {
                     break;
                 }
-                md.update(buffer, 0, n);
                 ps.setString(1, sha256);
                 ps.setInt(2, seq);
                 ps.setBytes(3, n == CHUNK ? buffer : java.util.Arrays.copyOf(buffer, n));
@@ -88,10 +83,23 @@ final class BlobStore {
                 sent += n;
             }
         }
-        if (sent != size || !HexFormat.of().formatHex(md.digest()).equals(sha256)) {
-            throw new IOException(file + " changed while it was being stored");
+        if (sent != size) {
+            throw new IOException("object " + sha256 + " had " + sent + " bytes instead of " + size + " while it was"
+                    + " being stored");
         }
         return new Upload(1, sent);
+    }
+
+    /**
+     * Deletes blobs no revision references. Rows written before schema version 2 list no objects: while any is left,
+     * nothing is collected (its manifest is the driver's to ignore).
+     */
+    static int collect(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM pk3s_blobs b WHERE NOT EXISTS (SELECT 1 FROM"
+                + " pk3s_revisions r WHERE b.sha256 = ANY (r.objects)) AND NOT EXISTS (SELECT 1 FROM pk3s_revisions"
+                + " WHERE objects IS NULL AND manifest IS NOT NULL)")) {
+            return ps.executeUpdate();
+        }
     }
 
     /** Streams blob {@code sha256} chunk by chunk (one query per chunk: the driver would buffer a whole result). */
@@ -153,14 +161,6 @@ final class BlobStore {
             } catch (SQLException e) {
                 throw new IOException("could not read stored blob " + sha256 + ": " + PgErrors.oneLine(e.getMessage()), e);
             }
-        }
-    }
-
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every JVM", e);
         }
     }
 }

@@ -124,6 +124,19 @@ final class Leases {
         }
     }
 
+    /** Every live (unexpired) lease's name and holder. */
+    static java.util.Map<String, LockHolder> all(Connection c) throws SQLException {
+        java.util.Map<String, LockHolder> holders = new java.util.TreeMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT holder_user, holder_host, holder_pid, command,"
+                + " started_at, name FROM pk3s_leases WHERE expires_at > clock_timestamp()");
+                ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                holders.put(rs.getString(6), holder(rs));
+            }
+        }
+        return holders;
+    }
+
     /** Deletes the lease whoever holds it (expired or not); returns whom it broke. */
     static Optional<LockHolder> breakLease(Connection c, String name) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("DELETE FROM pk3s_leases WHERE name = ? RETURNING holder_user,"

@@ -69,7 +69,18 @@ final class Migrations {
                         holder_pid bigint NOT NULL,
                         command text NOT NULL,
                         started_at timestamptz NOT NULL,
-                        expires_at timestamptz NOT NULL)""")));
+                        expires_at timestamptz NOT NULL)""")),
+            // The state layer over drivers (docs/state.md "State layer and drivers"): a revision's content is an
+            // opaque summary and payload the database never interprets, with the digests it references beside it
+            // (plain, for pruning). Rows written before keep manifest, cluster_json and engine_state and are read
+            // through them; new rows leave those null.
+            new Migration(2, "opaque revision payloads, referenced objects, settings", List.of(
+                    "ALTER TABLE pk3s_revisions ADD COLUMN summary bytea, ADD COLUMN payload bytea,"
+                            + " ADD COLUMN objects text[]",
+                    """
+                    CREATE TABLE pk3s_settings (
+                        key text PRIMARY KEY,
+                        value bytea NOT NULL)""")));
 
     static int latest() {
         return ALL.get(ALL.size() - 1).version();

@@ -1,11 +1,11 @@
 package io.productivek3s.infra.state.pg;
 
-import io.productivek3s.infra.state.ClusterInfo;
-import io.productivek3s.infra.state.EngineState;
-import io.productivek3s.infra.state.LockHolder;
 import io.productivek3s.infra.state.RevisionInfo;
-import io.productivek3s.infra.state.TreeManifest;
+import io.productivek3s.infra.state.RevisionPayload;
+import io.productivek3s.infra.state.driver.StateDriver;
+import io.productivek3s.infra.state.driver.StoredRevision;
 import java.io.IOException;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -13,32 +13,30 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 
 /**
- * Rows of {@code pk3s_clusters} (per name: the last revision number handed out, never reused, and the current one,
- * null once removed) and {@code pk3s_revisions} (immutable records with the tree manifest, {@code cluster.json}
- * bytes and {@code engine-state.json}). Writers hold the cluster row {@code FOR UPDATE} while they add a revision.
+ * Rows of {@code pk3s_clusters} (per name: the last revision number handed out and the current one, null once
+ * removed) and {@code pk3s_revisions} (immutable records: metadata columns, an opaque {@code summary} and
+ * {@code payload}, and the digests the revision references). Rows written before schema version 2 hold
+ * {@code engine_state}, {@code manifest} and {@code cluster_json} instead; they are read through those. Writers hold
+ * the cluster row {@code FOR UPDATE} while they add a revision.
  */
 final class Revisions {
-    /** A stored revision with what is needed to rebuild its tree. */
-    record Stored(RevisionInfo info, TreeManifest manifest, byte[] clusterJson, String engineState) {
-    }
-
-    /** The current revision of a name: its number and tree digest (null when removed). */
-    record Current(long revision, String treeSha256, boolean removed) {
-    }
-
     private static final String COLUMNS = "r.name, r.revision, r.created_at, r.who, r.command, r.result, r.exit_code,"
             + " r.profile_name, r.profile_version, r.package_sha256, r.tree_sha256, r.files, r.bytes, r.removed";
+    /** The summary of a row, new or old (old rows: their engine_state text). */
+    private static final String SUMMARY = "coalesce(r.summary, convert_to(r.engine_state, 'UTF8'))";
 
     private Revisions() {
     }
 
-    /** Locks the name's cluster row (creating it) and returns the last revision number handed out. */
-    static long lockCluster(Connection c, String name) throws SQLException {
+    /** Locks the name's cluster row (creating it) and returns its newest revision, if any. */
+    static OptionalLong lockCluster(Connection c, String name) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
                 "INSERT INTO pk3s_clusters (name) VALUES (?) ON CONFLICT (name) DO NOTHING")) {
             ps.setString(1, name);
@@ -49,17 +47,25 @@ final class Revisions {
             ps.setString(1, name);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                return rs.getLong(1);
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT max(revision) FROM pk3s_revisions WHERE name = ?")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                long max = rs.getLong(1);
+                return rs.wasNull() ? OptionalLong.empty() : OptionalLong.of(max);
             }
         }
     }
 
     /** Adds a revision and makes it current (or makes the name current-less when it is a removal). */
-    static void insert(Connection c, RevisionInfo info, TreeManifest manifest, byte[] clusterJson, String engineState)
-            throws SQLException {
+    static void insert(Connection c, StoredRevision revision, Set<String> objects) throws SQLException {
+        RevisionInfo info = revision.info();
+        Array refs = c.createArrayOf("text", objects.stream().sorted().toArray());
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO pk3s_revisions (name, revision, created_at, who,"
                 + " command, result, exit_code, profile_name, profile_version, package_sha256, tree_sha256, files,"
-                + " bytes, removed, cluster_json, manifest, engine_state)"
+                + " bytes, removed, summary, payload, objects)"
                 + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             int i = 1;
             ps.setString(i++, info.name());
@@ -80,10 +86,12 @@ final class Revisions {
             ps.setLong(i++, info.files());
             ps.setLong(i++, info.bytes());
             ps.setBoolean(i++, info.removed());
-            ps.setBytes(i++, clusterJson);
-            ps.setString(i++, manifest == null ? null : manifest.toJson());
-            ps.setString(i, engineState);
+            ps.setBytes(i++, revision.summary());
+            ps.setBytes(i++, revision.payload());
+            ps.setArray(i, refs);
             ps.executeUpdate();
+        } finally {
+            refs.free();
         }
         try (PreparedStatement ps = c.prepareStatement("UPDATE pk3s_clusters SET last_revision ="
                 + " greatest(last_revision, ?), current_revision = ? WHERE name = ?")) {
@@ -98,54 +106,49 @@ final class Revisions {
         }
     }
 
-    static Optional<Current> current(Connection c, String name) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT c.current_revision, r.tree_sha256, c.last_revision"
-                + " FROM pk3s_clusters c LEFT JOIN pk3s_revisions r ON r.name = c.name"
-                + " AND r.revision = c.current_revision WHERE c.name = ?")) {
+    /** Revision {@code revision} of {@code name} with its summary and payload. */
+    static Optional<StoredRevision> read(Connection c, String name, long revision) throws SQLException, IOException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + ", " + SUMMARY + ", r.payload,"
+                + " r.manifest, r.cluster_json FROM pk3s_revisions r WHERE r.name = ? AND r.revision = ?")) {
             ps.setString(1, name);
+            ps.setLong(2, revision);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     return Optional.empty();
                 }
-                long current = rs.getLong(1);
-                if (rs.wasNull()) {
-                    return Optional.of(new Current(rs.getLong(3), null, true));
+                byte[] payload = rs.getBytes(16);
+                if (payload == null) {
+                    payload = RevisionPayload.legacy(rs.getString(17), rs.getBytes(18));
                 }
-                return Optional.of(new Current(current, rs.getString(2), false));
+                return Optional.of(new StoredRevision(info(rs), bytes(rs.getBytes(15)), payload));
             }
         }
     }
 
-    /** Revision {@code revision} of {@code name}, or the current one when empty (none once removed). */
-    static Optional<Stored> read(Connection c, String name, OptionalLong revision) throws SQLException, IOException {
-        String where = revision.isPresent() ? "r.revision = ?"
-                : "r.revision = (SELECT current_revision FROM pk3s_clusters WHERE name = r.name)";
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + ", r.manifest, r.cluster_json,"
-                + " r.engine_state FROM pk3s_revisions r WHERE r.name = ? AND " + where)) {
+    /** The newest revision of {@code name}, if any. */
+    static Optional<RevisionInfo> latest(Connection c, String name) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM pk3s_revisions r"
+                + " WHERE r.name = ? ORDER BY r.revision DESC LIMIT 1")) {
             ps.setString(1, name);
-            if (revision.isPresent()) {
-                ps.setLong(2, revision.getAsLong());
-            }
             try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return Optional.empty();
-                }
-                String manifest = rs.getString(15);
-                return Optional.of(new Stored(info(rs), manifest == null ? new TreeManifest(List.of())
-                        : TreeManifest.fromJson(manifest), rs.getBytes(16), rs.getString(17)));
+                return rs.next() ? Optional.of(info(rs)) : Optional.empty();
             }
         }
     }
 
-    /** The current revision's engine-state.json text, if any. */
-    static Optional<String> currentEngineState(Connection c, String name) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT r.engine_state FROM pk3s_clusters c"
-                + " JOIN pk3s_revisions r ON r.name = c.name AND r.revision = c.current_revision WHERE c.name = ?")) {
-            ps.setString(1, name);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
+    /** The newest revision of every name with its summary, sorted by name: one query. */
+    static List<StateDriver.Head> heads(Connection c) throws SQLException {
+        List<StateDriver.Head> heads = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT ON (r.name) " + COLUMNS + ", " + SUMMARY
+                + " FROM pk3s_revisions r ORDER BY r.name, r.revision DESC");
+                ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                heads.add(new StateDriver.Head(info(rs), bytes(rs.getBytes(15))));
             }
         }
+        // By code point, as the names of every other driver are sorted (the database's collation may differ).
+        heads.sort(java.util.Comparator.comparing(h -> h.info().name()));
+        return heads;
     }
 
     static List<RevisionInfo> history(Connection c, String name) throws SQLException {
@@ -162,57 +165,22 @@ final class Revisions {
         return result;
     }
 
-    /** Every name with a revision, removed ones included, sorted; a name that is not valid is left out. */
-    static List<String> names(Connection c) throws SQLException {
-        List<String> names = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT name FROM pk3s_clusters WHERE last_revision > 0"
-                + " ORDER BY name COLLATE \"C\"");
-                ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                String name = rs.getString(1);
-                if (io.productivek3s.infra.state.StateNames.isValid(name)) {
-                    names.add(name);
-                }
-            }
+    /** Deletes the given revisions of {@code name} (never the newest: numbers are never handed out twice). */
+    static void delete(Connection c, String name, Collection<Long> revisions) throws SQLException {
+        Array numbers = c.createArrayOf("bigint", revisions.toArray());
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM pk3s_revisions WHERE name = ?"
+                + " AND revision = ANY (?) AND revision < (SELECT max(revision) FROM pk3s_revisions WHERE name = ?)")) {
+            ps.setString(1, name);
+            ps.setArray(2, numbers);
+            ps.setString(3, name);
+            ps.executeUpdate();
+        } finally {
+            numbers.free();
         }
-        return names;
     }
 
-    /** Every name with a current revision, sorted, with its live lease holder. */
-    static List<ClusterInfo> list(Connection c) throws SQLException {
-        List<ClusterInfo> result = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + ", l.holder_user, l.holder_host,"
-                + " l.holder_pid, l.command, l.started_at, r.engine_state FROM pk3s_clusters c"
-                + " JOIN pk3s_revisions r ON r.name = c.name AND r.revision = c.current_revision"
-                + " LEFT JOIN pk3s_leases l ON l.name = c.name AND l.expires_at > clock_timestamp()"
-                + " ORDER BY c.name COLLATE \"C\"")) {
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    RevisionInfo info = info(rs);
-                    LockHolder holder = rs.getString(15) == null ? null : new LockHolder(rs.getString(15),
-                            rs.getString(16), rs.getLong(17), rs.getString(18), rs.getTimestamp(19).toInstant());
-                    // The last action as the engine recorded it (e.g. "install"), as the local backend lists it.
-                    EngineState.LastAction action = lastAction(rs.getString(20));
-                    result.add(new ClusterInfo(info.name(), info.profileName(), info.profileVersion(),
-                            action == null ? info.command() : action.command(),
-                            action == null || action.result() == null ? info.result() : action.result().wire(),
-                            action == null ? info.createdAt() : action.finishedAt() != null ? action.finishedAt()
-                                    : action.startedAt(), info.revision(), holder));
-                }
-            }
-        }
-        return result;
-    }
-
-    private static EngineState.LastAction lastAction(String engineState) {
-        if (engineState == null) {
-            return null;
-        }
-        try {
-            return EngineState.fromJson(engineState).lastAction();
-        } catch (IOException malformed) {
-            return null;
-        }
+    private static byte[] bytes(byte[] value) {
+        return value == null ? new byte[0] : value;
     }
 
     private static RevisionInfo info(ResultSet rs) throws SQLException {

@@ -13,6 +13,7 @@ import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -78,11 +79,11 @@ public abstract class StateDriverContract {
     public void appendIsCompareAndSetAndHistoryIsMetadataOnly() throws Exception {
         StateDriver d = driver();
         String sha = store(d, "alpha", "content");
-        d.append("alpha", 0, revision("alpha", 1, false), Set.of(sha), Fence.NONE);
-        d.append("alpha", 1, revision("alpha", 2, false), Set.of(sha), Fence.NONE);
-        assertThatThrownBy(() -> d.append("alpha", 1, revision("alpha", 3, false), Set.of(sha), Fence.NONE))
+        d.append("alpha", NONE, revision("alpha", 1, false), Set.of(sha), Fence.NONE);
+        d.append("alpha", at(1), revision("alpha", 2, false), Set.of(sha), Fence.NONE);
+        assertThatThrownBy(() -> d.append("alpha", at(1), revision("alpha", 3, false), Set.of(sha), Fence.NONE))
                 .isInstanceOfSatisfying(StateConflict.class, e -> assertThat(e.kind()).isEqualTo(StateConflict.Kind.RACE));
-        d.append("alpha", 2, revision("alpha", 5, true), Set.of(), Fence.NONE);
+        d.append("alpha", at(2), revision("alpha", 5, true), Set.of(), Fence.NONE);
 
         assertThat(d.history("alpha")).extracting(RevisionInfo::revision).containsExactly(1L, 2L, 5L);
         assertThat(d.latest("alpha")).map(RevisionInfo::revision).contains(5L);
@@ -96,11 +97,21 @@ public abstract class StateDriverContract {
     }
 
     @Test
+    public void revisionZeroIsARevisionAndNoneIsNotZero() throws Exception {
+        StateDriver d = driver();
+        d.append("old", NONE, revision("old", 0, false), Set.of(), Fence.NONE);
+        assertThatThrownBy(() -> d.append("old", NONE, revision("old", 1, false), Set.of(), Fence.NONE))
+                .isInstanceOf(StateConflict.class);
+        d.append("old", at(0), revision("old", 1, false), Set.of(), Fence.NONE);
+        assertThat(d.history("old")).extracting(RevisionInfo::revision).containsExactly(0L, 1L);
+    }
+
+    @Test
     public void headsListTheNewestRevisionOfEveryName() throws Exception {
         StateDriver d = driver();
-        d.append("beta", 0, revision("beta", 1, false), Set.of(), Fence.NONE);
-        d.append("alpha", 0, revision("alpha", 1, false), Set.of(), Fence.NONE);
-        d.append("alpha", 1, revision("alpha", 2, true), Set.of(), Fence.NONE);
+        d.append("beta", NONE, revision("beta", 1, false), Set.of(), Fence.NONE);
+        d.append("alpha", NONE, revision("alpha", 1, false), Set.of(), Fence.NONE);
+        d.append("alpha", at(1), revision("alpha", 2, true), Set.of(), Fence.NONE);
         assertThat(d.heads()).extracting(h -> h.info().name() + "@" + h.info().revision())
                 .containsExactly("alpha@2", "beta@1");
         assertThat(new String(d.heads().get(1).summary(), StandardCharsets.UTF_8)).isEqualTo("summary-1");
@@ -114,15 +125,15 @@ public abstract class StateDriverContract {
             StateLocker.Lease alice = d.locker().tryAcquire("alpha", ALICE).lease().orElseThrow();
             assertThat(other.locker().tryAcquire("alpha", BOB).isTaken()).isFalse();
             assertThat(other.locker().holder("alpha")).contains(ALICE);
-            assertThatThrownBy(() -> other.append("alpha", 0, revision("alpha", 1, false), Set.of(), Fence.NONE))
+            assertThatThrownBy(() -> other.append("alpha", NONE, revision("alpha", 1, false), Set.of(), Fence.NONE))
                     .isInstanceOfSatisfying(StateConflict.class,
                             e -> assertThat(e.kind()).isEqualTo(StateConflict.Kind.FENCED));
-            d.append("alpha", 0, revision("alpha", 1, false), Set.of(), alice);
+            d.append("alpha", NONE, revision("alpha", 1, false), Set.of(), alice);
             assertThat(d.locker().renew(alice)).isTrue();
             d.locker().release(alice);
             assertThat(other.locker().holder("alpha")).isEmpty();
             assertThat(d.locker().renew(alice)).isFalse();
-            assertThatThrownBy(() -> d.append("alpha", 1, revision("alpha", 2, false), Set.of(), alice))
+            assertThatThrownBy(() -> d.append("alpha", at(1), revision("alpha", 2, false), Set.of(), alice))
                     .isInstanceOf(StateConflict.class);
             StateLocker.Lease bob = other.locker().tryAcquire("alpha", BOB).lease().orElseThrow();
             other.locker().release(bob);
@@ -136,8 +147,8 @@ public abstract class StateDriverContract {
         StateDriver d = driver();
         String shared = store(d, "alpha", "shared");
         String old = store(d, "alpha", "old");
-        d.append("alpha", 0, revision("alpha", 1, false), Set.of(shared, old), Fence.NONE);
-        d.append("alpha", 1, revision("alpha", 2, false), Set.of(shared), Fence.NONE);
+        d.append("alpha", NONE, revision("alpha", 1, false), Set.of(shared, old), Fence.NONE);
+        d.append("alpha", at(1), revision("alpha", 2, false), Set.of(shared), Fence.NONE);
         d.prune("alpha", List.of(1L));
         assertThat(d.history("alpha")).extracting(RevisionInfo::revision).containsExactly(2L);
         assertThat(d.missing("alpha", List.of(shared, old))).containsExactly(old);
@@ -153,6 +164,12 @@ public abstract class StateDriverContract {
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------
+
+    private static final OptionalLong NONE = OptionalLong.empty();
+
+    private static OptionalLong at(long revision) {
+        return OptionalLong.of(revision);
+    }
 
     protected static String store(StateDriver d, String name, String text) throws IOException {
         byte[] content = text.getBytes(StandardCharsets.UTF_8);

@@ -27,7 +27,7 @@ class PostgresStateStoreContractTest extends StateStoreContract {
     @Override
     protected StateStore openStore() {
         Path mirror = work.resolve("workstation-" + (++workstations));
-        return PostgresStateStore.open(server.url(database), Map.of("PGPASSWORD", PostgresServer.PASSWORD,
+        return PostgresBackend.open(server.url(database), Map.of("PGPASSWORD", PostgresServer.PASSWORD,
                 "PK3S_STATE_LEASE_SECONDS", "5"), mirror, w -> { }, d -> { });
     }
 

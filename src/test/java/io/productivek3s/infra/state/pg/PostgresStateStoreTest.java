@@ -9,6 +9,7 @@ import io.productivek3s.infra.state.LocalIdentity;
 import io.productivek3s.infra.state.LockHolder;
 import io.productivek3s.infra.state.LockRequest;
 import io.productivek3s.infra.state.RevisionInfo;
+import io.productivek3s.infra.state.StateLayer;
 import io.productivek3s.infra.state.StateLock;
 import io.productivek3s.infra.state.TreeManifest;
 import io.productivek3s.infra.testing.PostgresServer;
@@ -55,8 +56,8 @@ class PostgresStateStoreTest {
         return env;
     }
 
-    PostgresStateStore open(Path stateDir) {
-        return PostgresStateStore.open(server.url(database), env(), stateDir, warnings::add, debug::add);
+    StateLayer open(Path stateDir) {
+        return PostgresBackend.open(server.url(database), env(), stateDir, warnings::add, debug::add);
     }
 
     static LockRequest request(String user, String host, String command) {
@@ -98,7 +99,7 @@ class PostgresStateStoreTest {
     void persistRestoreHistoryAndDedupAcrossRevisions() throws Exception {
         Path stateDir = tmp.resolve("state");
         byte[] provider = random(3 * BlobStore.CHUNK + 17, 1);
-        try (PostgresStateStore store = open(stateDir)) {
+        try (StateLayer store = open(stateDir)) {
             try (StateLock lock = store.lock("dedup", request("alice", "ws-a", "profile install"))) {
                 store.persist("dedup", scenario("1", provider), meta("install"));
             }
@@ -140,7 +141,7 @@ class PostgresStateStoreTest {
         Path a = tmp.resolve("a-state");
         Path b = tmp.resolve("b-state");
         byte[] provider = random(2 * BlobStore.CHUNK, 2);
-        try (PostgresStateStore storeA = open(a); PostgresStateStore storeB = open(b)) {
+        try (StateLayer storeA = open(a); StateLayer storeB = open(b)) {
             try (StateLock lock = storeA.lock("shared", request("alice", "ws-a", "profile install"))) {
                 storeA.persist("shared", scenario("1", provider), meta("install"));
             }
@@ -172,13 +173,13 @@ class PostgresStateStoreTest {
 
     @Test
     void leaseNamesTheHolderWaitsAndExpires() throws Exception {
-        try (PostgresStateStore one = open(tmp.resolve("one")); PostgresStateStore two = open(tmp.resolve("two"))) {
+        try (StateLayer one = open(tmp.resolve("one")); StateLayer two = open(tmp.resolve("two"))) {
             StateLock held = one.lock("leased", request("alice", "ws-a", "profile install"));
             assertThatThrownBy(() -> two.lock("leased", request("bob", "ws-b", "profile install")))
                     .isInstanceOfSatisfying(EngineException.class, e -> {
                         assertThat(e.exitCode()).isEqualTo(4);
                         assertThat(e.getMessage()).startsWith("profile state for 'leased' is locked by another run: "
-                                + one.description() + "; held by alice@ws-a pid ");
+                                + one.backendName() + "; held by alice@ws-a pid ");
                     });
             // Renewal keeps it alive past the 3 s TTL.
             Thread.sleep(4000);
@@ -202,11 +203,11 @@ class PostgresStateStoreTest {
     @Test
     void deadHoldersLeaseExpiresAndTheNextRunTakesOverWithOneWarning() throws Exception {
         try (Connection c = server.connect(database); Statement s = c.createStatement()) {
-            PostgresStateStore.open(server.url(database), env(), tmp.resolve("x"), w -> { }, d -> { }).close();
+            PostgresBackend.open(server.url(database), env(), tmp.resolve("x"), w -> { }, d -> { }).close();
             s.execute("INSERT INTO pk3s_leases VALUES ('orphan', 'tok', 'carol', 'ws-c', 4242, 'profile install',"
                     + " now(), now() + interval '1 second')");
         }
-        try (PostgresStateStore store = open(tmp.resolve("s"))) {
+        try (StateLayer store = open(tmp.resolve("s"))) {
             assertThatThrownBy(() -> store.lock("orphan", request("bob", "ws-b", "profile install")))
                     .hasMessageContaining("held by carol@ws-c pid 4242 (profile install)");
             Thread.sleep(1500);
@@ -219,7 +220,7 @@ class PostgresStateStoreTest {
 
     @Test
     void aBrokenLeaseFencesThePersist() throws Exception {
-        try (PostgresStateStore store = open(tmp.resolve("f")); PostgresStateStore other = open(tmp.resolve("g"))) {
+        try (StateLayer store = open(tmp.resolve("f")); StateLayer other = open(tmp.resolve("g"))) {
             try (StateLock lock = store.lock("fenced", request("alice", "ws-a", "profile install"))) {
                 assertThat(other.forceUnlock("fenced")).get().extracting(LockHolder::who).isEqualTo("alice@ws-a");
                 assertThatThrownBy(() -> store.persist("fenced", scenario("1", new byte[10]), meta("install")))
@@ -234,7 +235,7 @@ class PostgresStateStoreTest {
 
     @Test
     void pullRollbackAndImport() throws Exception {
-        try (PostgresStateStore store = open(tmp.resolve("p"))) {
+        try (StateLayer store = open(tmp.resolve("p"))) {
             LockHolder alice = new LockHolder("alice", "ws-a", 1, "profile install", Instant.now());
             try (StateLock lock = store.lock("roll", LockRequest.now(alice))) {
                 store.persist("roll", scenario("1", new byte[100]), meta("install"));
@@ -280,7 +281,7 @@ class PostgresStateStoreTest {
 
     @Test
     void stateFromBeforeHistoryImportsAsRevisionZeroAndTheNextPersistIsOne() throws Exception {
-        try (PostgresStateStore store = open(tmp.resolve("zero"))) {
+        try (StateLayer store = open(tmp.resolve("zero"))) {
             Path pulled = Files.createDirectories(tmp.resolve("zero-pulled/old.runtime/opentofu"));
             Files.writeString(pulled.resolve("terraform.tfstate"), "{\"serial\":7}");
             String digest = TreeManifest.scan(pulled.getParent(), TreeManifest.KnownDigests.NONE).digest();
@@ -305,7 +306,7 @@ class PostgresStateStoreTest {
         Path pulled = Files.createDirectories(tmp.resolve("older/local.runtime/opentofu"));
         Files.writeString(pulled.resolve("terraform.tfstate"), "{\"serial\":1}");
         String digest = TreeManifest.scan(pulled.getParent(), TreeManifest.KnownDigests.NONE).digest();
-        try (PostgresStateStore store = open(stateDir)) {
+        try (StateLayer store = open(stateDir)) {
             try (StateLock lock = store.lock("local", request("dave", "ws-d", "state migrate"))) {
                 store.importRevision(new RevisionInfo("local", 1, Instant.now(), "dave@ws-d", "profile install",
                         "success", 0, "demo", "1.0.0", null, digest, 1, 13, false), tmp.resolve("older"));
@@ -319,7 +320,7 @@ class PostgresStateStoreTest {
     void migrationsAreRecordedOnceAndANewerSchemaIsRefused() throws Exception {
         String db = server.createDatabase("migrations");
         for (int i = 0; i < 2; i++) {
-            PostgresStateStore.open(server.url(db), env(), tmp.resolve("m"), w -> { }, d -> { }).close();
+            PostgresBackend.open(server.url(db), env(), tmp.resolve("m"), w -> { }, d -> { }).close();
         }
         try (Connection c = server.connect(db); Statement s = c.createStatement()) {
             try (ResultSet rs = s.executeQuery("SELECT count(*), max(version) FROM pk3s_schema_migrations")) {
@@ -329,7 +330,7 @@ class PostgresStateStoreTest {
             }
             s.execute("INSERT INTO pk3s_schema_migrations (version, description) VALUES (999, 'future')");
         }
-        assertThatThrownBy(() -> PostgresStateStore.open(server.url(db), env(), tmp.resolve("m"), w -> { }, d -> { }))
+        assertThatThrownBy(() -> PostgresBackend.open(server.url(db), env(), tmp.resolve("m"), w -> { }, d -> { }))
                 .isInstanceOfSatisfying(EngineException.class, e -> {
                     assertThat(e.exitCode()).isEqualTo(4);
                     assertThat(e.getMessage()).contains("schema version 999");
@@ -342,14 +343,14 @@ class PostgresStateStoreTest {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
             closed = s.getLocalPort();
         }
-        assertThatThrownBy(() -> PostgresStateStore.open("postgresql://alice:Secret-1234@127.0.0.1:" + closed + "/pk3s",
+        assertThatThrownBy(() -> PostgresBackend.open("postgresql://alice:Secret-1234@127.0.0.1:" + closed + "/pk3s",
                 env(), tmp, w -> { }, d -> { }))
                 .isInstanceOfSatisfying(EngineException.class, e -> {
                     assertThat(e.exitCode()).isEqualTo(5);
                     assertThat(e.getMessage()).isEqualTo("state backend postgresql://alice@127.0.0.1:" + closed
                             + "/pk3s is unreachable: Connection refused");
                 });
-        assertThatThrownBy(() -> PostgresStateStore.open("postgresql://" + PostgresServer.USER + ":Wrong-pw-9876@127.0.0.1:"
+        assertThatThrownBy(() -> PostgresBackend.open("postgresql://" + PostgresServer.USER + ":Wrong-pw-9876@127.0.0.1:"
                 + server.port() + "/" + database, env(), tmp, w -> { }, d -> { }))
                 .isInstanceOfSatisfying(EngineException.class, e -> {
                     assertThat(e.exitCode()).isEqualTo(4);
@@ -361,7 +362,7 @@ class PostgresStateStoreTest {
 
     @Test
     void lockHolderFromLocalIdentityIsRecorded() throws Exception {
-        try (PostgresStateStore store = open(tmp.resolve("id"))) {
+        try (StateLayer store = open(tmp.resolve("id"))) {
             LockHolder me = LocalIdentity.holder(Map.of("USER", "erin"), "profile apply", Instant.now());
             try (StateLock lock = store.lock("ident", LockRequest.now(me))) {
                 store.persist("ident", scenario("1", new byte[1]), meta("apply"));

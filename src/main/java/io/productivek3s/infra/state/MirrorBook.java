@@ -1,4 +1,4 @@
-package io.productivek3s.infra.state.pg;
+package io.productivek3s.infra.state;
 
 import io.productivek3s.infra.util.Files2;
 import java.io.IOException;
@@ -9,22 +9,20 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * What the local mirror holds, in {@code <state dir>/.pk3s-pg/}: {@code <name>.mirror} (the database revision and
+ * What the local mirror of a driver's state holds, in {@code <state dir>/<dir>/} ({@code .pk3s-pg} for PostgreSQL): {@code <name>.mirror} (the database revision and
  * tree digest the mirror was last written from, so a run fetches only when another workstation moved on) and
  * {@code <name>.digests} (the mirror tree's digest memo, kept and used by the mirror's {@code LocalStateStore}, so an
  * unchanged 150 MB provider is not hashed again on every persist; docs/state.md "Digest memo"). Both are caches:
  * lost or garbled, the next run re-fetches or re-hashes.
  */
 final class MirrorBook {
-    static final String DIR = ".pk3s-pg";
-
     record Marker(long revision, String treeSha256) {
     }
 
     private final Path dir;
 
-    MirrorBook(Path stateDir) {
-        this.dir = stateDir.resolve(DIR);
+    MirrorBook(Path stateDir, String dirName) {
+        this.dir = stateDir.toAbsolutePath().normalize().resolve(dirName);
     }
 
     Optional<Marker> marker(String name) {
@@ -47,9 +45,8 @@ final class MirrorBook {
         Files.deleteIfExists(dir.resolve(name + ".digests"));
     }
 
-    /** Where the digest memo of each name's mirror tree is kept: {@code <state dir>/.pk3s-pg/<name>.digests}. */
-    static Function<String, Path> digests(Path stateDir) {
-        Path dir = stateDir.toAbsolutePath().normalize().resolve(DIR);
+    /** Where the digest memo of each name's mirror tree is kept: {@code <state dir>/<dir>/<name>.digests}. */
+    Function<String, Path> digests() {
         return name -> dir.resolve(name + ".digests");
     }
 }
