@@ -8,6 +8,7 @@ import io.productivek3s.infra.state.driver.StateLocker;
 import io.productivek3s.infra.state.driver.StoredRevision;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -54,10 +55,14 @@ public final class EncryptingDriver implements StateDriver {
 
     /**
      * {@code inner} wrapped with the keys {@code env} names ({@link StateKeys#load}); a passphrase's salt is kept in
-     * {@code inner}'s settings. The passphrase is derived here, once for the process.
+     * {@code inner}'s settings and the passphrase derived here (one process opens a backend through one
+     * {@link StateEncryption}, which does this once).
      */
-    public static EncryptingDriver wrap(StateDriver inner, Map<String, String> env, Function<String, Path> resolve)
-            throws IOException {
+    public static EncryptingDriver wrap(StateDriver inner, Map<String, String> env, Function<String, Path> resolve) {
+        return new EncryptingDriver(inner, keysFor(inner, env, resolve), new SecureRandom());
+    }
+
+    static KeyRing keysFor(StateDriver inner, Map<String, String> env, Function<String, Path> resolve) {
         Settings settings = new Settings() {
             @Override
             public Optional<byte[]> setting(String key) throws IOException {
@@ -69,7 +74,11 @@ public final class EncryptingDriver implements StateDriver {
                 return inner.putSettingIfAbsent(key, value);
             }
         };
-        return new EncryptingDriver(inner, StateKeys.load(env, resolve, settings), new SecureRandom());
+        try {
+            return StateKeys.load(env, resolve, settings);
+        } catch (IOException e) {
+            throw StateEncryption.settingsFailed(inner, e);
+        }
     }
 
     /** The keys this driver seals and opens with (for {@code doctor} and messages: ids only). */
@@ -89,21 +98,60 @@ public final class EncryptingDriver implements StateDriver {
 
     // ---- objects -------------------------------------------------------------------------------------------
 
+    /**
+     * The digests not readable for {@code name}: stored neither where this driver writes (the current key's address,
+     * or plain without a key) nor anywhere else it can read (an old key's address, plain). An object readable only
+     * from elsewhere counts as stored (a rollback to an old revision needs it), and {@link #append} stores it where
+     * this driver writes before a record names it.
+     */
     @Override
     public Set<String> missing(String name, Collection<String> sha256s) throws IOException {
-        Optional<StateKey> key = keys.current();
-        if (key.isEmpty()) {
+        if (keys.current().isEmpty() && keys.oldIds().isEmpty()) {
             return inner.missing(name, sha256s);
         }
+        Map<String, List<String>> fallbacks = new LinkedHashMap<>();
+        for (String sha256 : missingWhereWritten(name, sha256s)) {
+            fallbacks.put(sha256, elsewhere(name, sha256));
+        }
+        List<String> all = fallbacks.values().stream().flatMap(List::stream).toList();
+        Set<String> absent = all.isEmpty() ? Set.of() : inner.missing(name, all);
+        Set<String> missing = new HashSet<>();
+        fallbacks.forEach((sha256, where) -> {
+            if (absent.containsAll(where)) {
+                missing.add(sha256);
+            }
+        });
+        return missing;
+    }
+
+    /** Where this driver writes object {@code sha256}: its address under the current key, or plain without one. */
+    private String written(String name, String sha256) {
+        return keys.current().map(key -> key.address(name, sha256)).orElse(sha256);
+    }
+
+    /** The digests whose object is not stored where this driver writes it. */
+    private Set<String> missingWhereWritten(String name, Collection<String> sha256s) throws IOException {
         Map<String, String> byAddress = new LinkedHashMap<>();
         for (String sha256 : sha256s) {
-            byAddress.put(key.get().address(name, sha256), sha256);
+            byAddress.put(written(name, sha256), sha256);
         }
         Set<String> missing = new HashSet<>();
         for (String address : inner.missing(name, byAddress.keySet())) {
             missing.add(byAddress.get(address));
         }
         return missing;
+    }
+
+    /** Where else object {@code sha256} may be readable: each key's address, then plain, but where it is written. */
+    private List<String> elsewhere(String name, String sha256) {
+        String written = written(name, sha256);
+        List<String> where = new ArrayList<>();
+        for (StateKey key : keys.all()) {
+            where.add(key.address(name, sha256));
+        }
+        where.add(sha256);
+        where.remove(written);
+        return where;
     }
 
     /** Sealed under the current key at its keyed address; plain (the source as given, its file included) without one. */
@@ -189,21 +237,46 @@ public final class EncryptingDriver implements StateDriver {
     }
 
     @Override
-    public void append(String name, long expectedLatest, StoredRevision revision, Set<String> objects, Fence fence)
-            throws IOException {
-        Optional<StateKey> key = keys.current();
-        if (key.isEmpty()) {
+    public void append(String name, java.util.OptionalLong expectedLatest, StoredRevision revision, Set<String> objects,
+            Fence fence) throws IOException {
+        if (keys.current().isEmpty() && keys.oldIds().isEmpty()) {
             inner.append(name, expectedLatest, revision, objects, fence);
             return;
         }
-        long number = revision.info().revision();
+        for (String sha256 : missingWhereWritten(name, objects)) {
+            rewrite(name, sha256);
+        }
         Set<String> addresses = new HashSet<>();
         for (String sha256 : objects) {
-            addresses.add(key.get().address(name, sha256));
+            addresses.add(written(name, sha256));
         }
-        inner.append(name, expectedLatest, new StoredRevision(revision.info(),
+        long number = revision.info().revision();
+        Optional<StateKey> key = keys.current();
+        StoredRevision stored = key.isEmpty() ? revision : new StoredRevision(revision.info(),
                 seal(key.get(), summaryBinding(name, number), revision.summary()),
-                seal(key.get(), Binding.record(name, number), revision.payload())), addresses, fence);
+                seal(key.get(), Binding.record(name, number), revision.payload()));
+        inner.append(name, expectedLatest, stored, addresses, fence);
+    }
+
+    /**
+     * Stores object {@code sha256}, readable only from elsewhere (an old key, plain), where this driver writes it
+     * (sealed under the current key, or plain): so a record never names an object its own key cannot find (a
+     * rollback after a rotation, a plain revision made current under encryption, {@link #decrypting}). Read twice
+     * (its size first), its digest checked both times: the layer's checks are not in between.
+     */
+    private void rewrite(String name, String sha256) throws IOException {
+        long size;
+        try (InputStream in = new DigestCheckingStream(open(name, sha256), name, sha256)) {
+            size = in.transferTo(OutputStream.nullOutputStream());
+        }
+        Optional<StateKey> key = keys.current();
+        if (key.isEmpty()) {
+            inner.put(name, sha256, size, () -> new DigestCheckingStream(open(name, sha256), name, sha256));
+            return;
+        }
+        String address = key.get().address(name, sha256);
+        inner.put(name, address, Sealed.sealedSize(size), () -> Sealed.seal(key.get(),
+                new DigestCheckingStream(open(name, sha256), name, sha256), Binding.object(name, address), random));
     }
 
     @Override

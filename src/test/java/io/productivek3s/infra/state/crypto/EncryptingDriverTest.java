@@ -57,7 +57,7 @@ class EncryptingDriverTest {
         manifest.append("], \"cluster_json\": {\"token\": \"" + TOKEN + "\"}}");
         RevisionInfo info = new RevisionInfo(name, number, Instant.parse("2026-12-07T10:00:00Z"), "alice@a", "profile install",
                 "success", 0, "demo", "1.0.0", null, "ab".repeat(32), files.length, 10, false);
-        driver.append(name, number - 1, new StoredRevision(info, ("{\"kubeconfig\": \"" + TOKEN + "\"}").getBytes(StandardCharsets.UTF_8),
+        driver.append(name, number == 1 ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(number - 1), new StoredRevision(info, ("{\"kubeconfig\": \"" + TOKEN + "\"}").getBytes(StandardCharsets.UTF_8),
                 manifest.toString().getBytes(StandardCharsets.UTF_8)), shas, Fence.NONE);
     }
 
@@ -145,7 +145,7 @@ class EncryptingDriverTest {
         byte[] payloadA = backend.backend.read("siteA", 1).orElseThrow().payload();
         RevisionInfo infoB = new RevisionInfo("siteB", 2, Instant.parse("2026-12-07T11:00:00Z"), "mallory@x", "profile install",
                 "success", 0, "demo", "1.0.0", null, "ab".repeat(32), 1, 10, false);
-        backend.backend.append("siteB", 0, new StoredRevision(infoB, new byte[0], payloadA), Set.of(), Fence.NONE);
+        backend.backend.append("siteB", java.util.OptionalLong.empty(), new StoredRevision(infoB, new byte[0], payloadA), Set.of(), Fence.NONE);
         assertThatThrownBy(() -> with(key1).read("siteB", 2)).hasMessageStartingWith("refusing revision 2 of profile state 'siteB'")
                 .hasMessageContaining("does not authenticate");
     }
@@ -171,13 +171,45 @@ class EncryptingDriverTest {
         EncryptingDriver rotated = with(key2, key1);
         assertThat(rotated.read("siteA", 1).orElseThrow().payload()).asString(StandardCharsets.UTF_8).contains(TOKEN);
         assertThat(content(rotated, "siteA", TFSTATE)).isEqualTo(TFSTATE);
-        assertThat(rotated.missing("siteA", List.of(Digests.sha256(TFSTATE)))).hasSize(1); // re-sealed under key 2 on persist
-        persist(rotated, "siteA", 2, TFSTATE);
+        assertThat(rotated.missing("siteA", List.of(Digests.sha256(TFSTATE)))).isEmpty(); // readable through the old key
+        persist(rotated, "siteA", 2, TFSTATE); // not uploaded again: append re-seals it under key 2
+        assertThat(backend.backend.missing("siteA", List.of(key2.address("siteA", Digests.sha256(TFSTATE))))).isEmpty();
+        backend.backend.prune("siteA", List.of(1L)); // revision 1 (and its key-1 object) gone
         assertThat(Sealed.keyId(backend.backend.read("siteA", 2).orElseThrow().payload())).contains(key2.id());
         assertThat(content(with(key2), "siteA", TFSTATE)).isEqualTo(TFSTATE); // revision 2 needs key 2 only
         EncryptingDriver decrypting = rotated.decrypting();
         persist(decrypting, "siteA", 3, TFSTATE); // migrate --decrypt writes plain
         assertThat(new String(backend.backend.read("siteA", 3).orElseThrow().payload(), StandardCharsets.UTF_8)).contains(TOKEN);
+    }
+
+    @Test
+    void aRecordNeverNamesAnObjectTheCurrentKeyCannotFind() throws IOException {
+        persist(new EncryptingDriver(backend, KeyRing.none(), new SecureRandom()), "siteA", 1, TFSTATE); // plain
+        EncryptingDriver sealed = with(key1);
+        String sha = Digests.sha256(TFSTATE);
+        assertThat(sealed.missing("siteA", List.of(sha))).isEmpty();
+        // a rollback: a new record naming the plain revision's objects, nothing uploaded by the layer
+        RevisionInfo info = new RevisionInfo("siteA", 2, Instant.parse("2026-12-07T10:00:00Z"), "alice@a", "state rollback",
+                "success", 0, "demo", "1.0.0", null, "ab".repeat(32), 1, 10, false);
+        sealed.append("siteA", java.util.OptionalLong.of(1), new StoredRevision(info, new byte[0], "{}".getBytes()),
+                Set.of(sha), Fence.NONE);
+        backend.backend.prune("siteA", List.of(1L));
+        assertThat(backend.backend.missing("siteA", List.of(sha))).containsExactly(sha); // the plain copy is gone
+        assertThat(content(with(key1), "siteA", TFSTATE)).isEqualTo(TFSTATE); // the sealed one serves
+        String sealedPart = backend.dump().substring(backend.dump().indexOf("state rollback"));
+        assertThat(sealedPart).doesNotContain(PASSWORD);
+    }
+
+    @Test
+    void aPlainObjectWhoseBytesWereChangedIsNotResealed() throws IOException {
+        persist(new EncryptingDriver(backend, KeyRing.none(), new SecureRandom()), "siteA", 1, TFSTATE);
+        backend.damage = bytes -> "forged".getBytes(StandardCharsets.UTF_8);
+        RevisionInfo info = new RevisionInfo("siteA", 2, Instant.parse("2026-12-07T10:00:00Z"), "alice@a", "state rollback",
+                "success", 0, "demo", "1.0.0", null, "ab".repeat(32), 1, 10, false);
+        assertThatThrownBy(() -> with(key1).append("siteA", java.util.OptionalLong.of(1), new StoredRevision(info, new byte[0],
+                "{}".getBytes()), Set.of(Digests.sha256(TFSTATE)), Fence.NONE)).isInstanceOf(IOException.class)
+                .hasMessageContaining("does not match its digest");
+        assertThat(backend.backend.history("siteA")).hasSize(1); // no record written
     }
 
     @Test

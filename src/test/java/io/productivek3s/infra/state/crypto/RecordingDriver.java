@@ -85,7 +85,7 @@ final class RecordingDriver implements StateDriver {
     }
 
     @Override
-    public void append(String name, long expectedLatest, StoredRevision revision, Set<String> objects, Fence fence)
+    public void append(String name, java.util.OptionalLong expectedLatest, StoredRevision revision, Set<String> objects, Fence fence)
             throws IOException {
         record("record " + name + " " + revision.info() + " objects " + objects, revision.summary());
         record("payload", revision.payload());
