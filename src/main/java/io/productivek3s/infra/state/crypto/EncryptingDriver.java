@@ -6,10 +6,14 @@ import io.productivek3s.infra.state.driver.ObjectSource;
 import io.productivek3s.infra.state.driver.StateDriver;
 import io.productivek3s.infra.state.driver.StateLocker;
 import io.productivek3s.infra.state.driver.StoredRevision;
+import io.productivek3s.infra.util.Files2;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.io.PushbackInputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -183,10 +187,9 @@ public final class EncryptingDriver implements StateDriver {
         candidates.add(sha256);
         if (keys.current().isPresent()) {
             String address = candidates.get(0);
-            try {
-                return opened(name, address, inner.open(name, address));
-            } catch (IOException notUnderTheCurrentKey) {
-                // looked up below; a backend that is really failing fails there again
+            Optional<InputStream> stored = nonEmpty(name, address);
+            if (stored.isPresent()) {
+                return opened(name, address, stored.get());
             }
         }
         Set<String> missing = candidates.size() == 1 ? Set.of() : inner.missing(name, candidates);
@@ -197,6 +200,34 @@ public final class EncryptingDriver implements StateDriver {
             }
         }
         return inner.open(name, sha256); // the driver's own "missing" error
+    }
+
+    /**
+     * The object at {@code address} if it is there. A sealed object is never empty, and drivers differ in how they
+     * say "not stored" (an exception on open, or a stream that fails or ends at once), so one byte is read to know;
+     * a backend that is really failing fails again in the lookup that follows.
+     */
+    private Optional<InputStream> nonEmpty(String name, String address) {
+        InputStream in = null;
+        try {
+            in = inner.open(name, address);
+            PushbackInputStream peek = new PushbackInputStream(in, 1);
+            int first = peek.read();
+            if (first >= 0) {
+                peek.unread(first);
+                return Optional.of(peek);
+            }
+        } catch (IOException notUnderTheCurrentKey) {
+            // looked up by the caller
+        }
+        if (in != null) {
+            try {
+                in.close();
+            } catch (IOException ignored) {
+                // nothing was read from it
+            }
+        }
+        return Optional.empty();
     }
 
     private InputStream opened(String name, String address, InputStream sealed) {
@@ -261,22 +292,24 @@ public final class EncryptingDriver implements StateDriver {
     /**
      * Stores object {@code sha256}, readable only from elsewhere (an old key, plain), where this driver writes it
      * (sealed under the current key, or plain): so a record never names an object its own key cannot find (a
-     * rollback after a rotation, a plain revision made current under encryption, {@link #decrypting}). Read twice
-     * (its size first), its digest checked both times: the layer's checks are not in between.
+     * rollback after a rotation, a plain revision made current under encryption, {@link #decrypting}). Its digest is
+     * checked as it is read (the layer's checks are not in between), and what is stored is staged in a private
+     * temporary file first: a driver is never read while it is writing (one connection serves both).
      */
     private void rewrite(String name, String sha256) throws IOException {
-        long size;
-        try (InputStream in = new DigestCheckingStream(open(name, sha256), name, sha256)) {
-            size = in.transferTo(OutputStream.nullOutputStream());
-        }
+        String address = written(name, sha256);
         Optional<StateKey> key = keys.current();
-        if (key.isEmpty()) {
-            inner.put(name, sha256, size, () -> new DigestCheckingStream(open(name, sha256), name, sha256));
-            return;
+        Path staged = Files.createTempFile("pk3s-reseal-", ".tmp", PosixFilePermissions.asFileAttribute(Files2.FILE_PRIVATE));
+        try {
+            try (InputStream plain = new DigestCheckingStream(open(name, sha256), name, sha256);
+                    InputStream out = key.isPresent() ? Sealed.seal(key.get(), plain, Binding.object(name, address), random)
+                            : plain) {
+                Files.copy(out, staged, StandardCopyOption.REPLACE_EXISTING);
+            }
+            inner.put(name, address, Files.size(staged), () -> Files.newInputStream(staged));
+        } finally {
+            Files.deleteIfExists(staged);
         }
-        String address = key.get().address(name, sha256);
-        inner.put(name, address, Sealed.sealedSize(size), () -> Sealed.seal(key.get(),
-                new DigestCheckingStream(open(name, sha256), name, sha256), Binding.object(name, address), random));
     }
 
     @Override
