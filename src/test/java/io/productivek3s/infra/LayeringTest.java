@@ -176,6 +176,19 @@ class LayeringTest {
                 .check(classes);
     }
 
+    /**
+     * Encryption at rest is a decorator over the driver interface (docs/state.md "Encryption at rest"): it knows no
+     * concrete driver, and neither the state API nor a driver knows it; {@code state.backends} puts it in place.
+     */
+    @Test
+    void encryptionIsADecoratorNoDriverKnows() {
+        noClasses().that().resideInAPackage(ROOT + ".state.crypto..")
+                .should().dependOnClassesThat().resideInAnyPackage(ROOT + ".state.pg..", ROOT + ".state.backends..")
+                .check(classes);
+        noClasses().that().resideInAnyPackage(ROOT + ".state", ROOT + ".state.pg..", ROOT + ".state.driver..")
+                .should().dependOnClassesThat().resideInAPackage(ROOT + ".state.crypto..").check(classes);
+    }
+
     @Test
     void packagesAreFreeOfCycles() {
         slices().matching(ROOT + ".(*)..").should().beFreeOfCycles().check(classes);

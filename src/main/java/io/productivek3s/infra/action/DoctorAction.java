@@ -15,6 +15,7 @@ import io.productivek3s.infra.sign.TrustFile;
 import io.productivek3s.infra.state.ClusterInfo;
 import io.productivek3s.infra.state.LockHolder;
 import io.productivek3s.infra.state.backends.StateBackends;
+import io.productivek3s.infra.state.crypto.StateKeys;
 import io.productivek3s.infra.state.StateDirResolver;
 import io.productivek3s.infra.state.StateStore;
 import java.io.IOException;
@@ -117,6 +118,7 @@ public final class DoctorAction {
         }
         checkSharedBackend(checks);
         checkSignatures(checks);
+        checkEncryption(checks);
         if (tgz != null) {
             checkPackage(checks, tgz, envFile, stateName, binaries);
         }
@@ -167,6 +169,22 @@ public final class DoctorAction {
     private void info(List<Check> checks, String message) {
         checks.add(new Check("info", message, 0));
         context.log().info(message);
+    }
+
+    /** Whether state is sealed at rest, and with which key id (docs/state.md "Encryption at rest"); a bad key file fails. */
+    private void checkEncryption(List<Check> checks) {
+        StateKeys.Status status = StateKeys.status(context.env(), context.paths()::resolve);
+        if (!sharedBackend()) {
+            StateBackends.refuseUnencryptedLocalHistory(context.env()); // as a run would: the doctor must not pass
+        }
+        String old = status.oldKeyIds().isEmpty() ? "" : "; old key(s) to read with: " + String.join(", ", status.oldKeyIds());
+        if (!status.on()) {
+            info(checks, "State encryption at rest: off (set PK3S_STATE_ENCRYPTION_KEY_FILE to seal state; "
+                    + "docs/state.md \"Encryption at rest\")" + old);
+            return;
+        }
+        ok(checks, "State encryption at rest: on, " + status.keyId().map(id -> "key id " + id + " (" + status.variable() + ")")
+                .orElse("passphrase (" + status.variable() + "; its key id is derived with the backend's salt)") + old);
     }
 
     /** The install prelude, then what the install needs around it: tools, the state directory, a free lock. */

@@ -377,6 +377,13 @@ public final class CommandTable {
                 .flags(Flag.TO, Flag.LOCK_TIMEOUT, Flag.JSON)
                 .examples("state migrate --to postgresql://pk3s@db.example:5432/pk3s", "state migrate --to local --json")
                 .env(STATE_ENVS).env("PGPASSWORD").exits(0, 1, 2, 3, 4).json(JsonForm.of("state-migrate")).done());
+        rows.add(row("state keygen").runs(StateCommands.KeygenOptions::parse, (call, options) -> new StateCommands(call).keygen(options)).group(Group.STATE).synopsis("state keygen [--output <file>]")
+                .summary("write a new random state encryption key (32 bytes, base64) for PK3S_STATE_ENCRYPTION_KEY_FILE")
+                .details("Writes a fresh key to --output, a new file created with mode 0600 (an existing file is never "
+                        + "replaced), and prints its key id; without --output the key goes to stdout. Touches no backend. "
+                        + "See docs/state.md \"Encryption at rest\".")
+                .flags(Flag.KEY_OUTPUT, Flag.JSON).examples("state keygen --output ~/.pk3s/state.key", "state keygen --output ./team.key --json")
+                .exits(0, 1, 2, 3, 4).json(JsonForm.of("state-keygen")).done());
     }
 
     /** {@code dev profile <action>}: the developer spelling of validate-profile, export and source dispatch. */

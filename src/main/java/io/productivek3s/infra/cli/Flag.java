@@ -54,6 +54,8 @@ public record Flag(String name, String value, String description, Completes comp
             Completes.NOTHING);
     public static final Flag OUTPUT_DIR = new Flag("--output", "<dir>",
             "directory to write <name>.json and <name>.runtime/ into (absent or empty)", Completes.DIRECTORY);
+    public static final Flag KEY_OUTPUT = new Flag("--output", "<file>",
+            "new file for the key (mode 0600, never overwritten); default: stdout", Completes.FILE);
     public static final Flag TO = new Flag("--to", "<backend>",
             "target state backend: local or a postgresql://user@host:port/db URL", Completes.NOTHING);
     public static final Flag FROM = new Flag("--from", "<dir>",

@@ -2,6 +2,7 @@ package io.productivek3s.infra.cli;
 
 import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.action.StateChangeAction;
+import io.productivek3s.infra.action.StateKeygenAction;
 import io.productivek3s.infra.action.StateMigrateAction;
 import io.productivek3s.infra.action.StateQueryAction;
 import io.productivek3s.infra.action.StateStores;
@@ -162,6 +163,31 @@ final class StateCommands {
     int migrate(MigrateOptions options) {
         StateMigrateAction.Result result = new StateMigrateAction(call.context(), stores).run(options.to(), options.lockTimeout());
         call.result(StateDocuments.Migrate.of(result), () -> StateViews.migrateText(result));
+        return 0;
+    }
+
+    /** {@code state keygen [--output FILE]}. */
+    record KeygenOptions(String output) {
+        static KeygenOptions parse(Invocation in) {
+            if (in.json() && in.value(Flag.KEY_OUTPUT) == null) {
+                throw EngineException.usage("state keygen --json needs --output <file>: a key is never put in a JSON document");
+            }
+            return new KeygenOptions(in.value(Flag.KEY_OUTPUT));
+        }
+    }
+
+    /** {@code state keygen}: the key goes to a new 0600 file or to stdout, never into a message or a JSON document. */
+    int keygen(KeygenOptions options) {
+        StateKeygenAction.Generated key = new StateKeygenAction(call.context()).run(options.output());
+        if (key.printed().isPresent()) {
+            var log = call.context().log();
+            log.setEventsMode(true); // stdout holds the key alone ('state keygen > file'); the note goes to stderr
+            call.print(key.printed().get().base64() + "\n");
+            log.info("New state key " + key.keyId() + " written to stdout: keep it in a file only you can read "
+                    + "(chmod 600) and name that file in PK3S_STATE_ENCRYPTION_KEY_FILE");
+            return 0;
+        }
+        call.result(StateDocuments.Keygen.of(key), () -> StateViews.keygenText(key));
         return 0;
     }
 

@@ -2,6 +2,7 @@ package io.productivek3s.infra.cli;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.productivek3s.infra.action.StateChangeAction;
+import io.productivek3s.infra.action.StateKeygenAction;
 import io.productivek3s.infra.action.StateMigrateAction;
 import io.productivek3s.infra.action.StateQueryAction;
 import io.productivek3s.infra.cli.Envelope.Package;
@@ -97,6 +98,13 @@ final class StateDocuments {
     }
 
     /** {@code state-unlock}: whose lock was broken, or null. */
+    /** {@code state keygen --output FILE --json}: where the key went and its public id, never the key. */
+    record Keygen(String output, String keyId) {
+        static Envelope of(StateKeygenAction.Generated key) {
+            return Envelope.ok("state keygen", new Keygen(key.file().orElseThrow().toString(), key.keyId()));
+        }
+    }
+
     record Unlock(String name, boolean wasLocked, Holder broken) {
         static Envelope of(StateChangeAction.Unlocked unlocked) {
             return Envelope.ok("state unlock", new Unlock(unlocked.name(), unlocked.broken().isPresent(),

@@ -1,6 +1,7 @@
 package io.productivek3s.infra.cli;
 
 import io.productivek3s.infra.action.StateChangeAction;
+import io.productivek3s.infra.action.StateKeygenAction;
 import io.productivek3s.infra.action.StateMigrateAction;
 import io.productivek3s.infra.action.StateQueryAction;
 import io.productivek3s.infra.state.ClusterInfo;
@@ -122,6 +123,12 @@ final class StateViews {
         int copied = result.clusters().stream().mapToInt(StateMigrateAction.ClusterResult::copied).sum();
         return "Migrated " + result.clusters().size() + " cluster(s) from " + result.source() + " to " + result.target() + ": "
                 + copied + " revision(s) copied, digests verified; the source is unchanged\n";
+    }
+
+    static String keygenText(StateKeygenAction.Generated key) {
+        return "Wrote a new state key to " + key.file().orElseThrow() + " (key id " + key.keyId() + ", mode 0600); use it with "
+                + "PK3S_STATE_ENCRYPTION_KEY_FILE=" + key.file().orElseThrow() + " and keep a copy: state sealed with it "
+                + "cannot be read without it\n";
     }
 
     private static String lastExit(EngineState state) {

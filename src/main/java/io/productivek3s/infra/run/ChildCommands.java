@@ -2,6 +2,7 @@ package io.productivek3s.infra.run;
 
 import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.state.backends.StateBackends;
+import io.productivek3s.infra.state.crypto.StateKeys;
 import io.productivek3s.infra.telemetry.TelemetryRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,11 +22,14 @@ public final class ChildCommands {
     /**
      * The engine's environment as every child's base (docs/contract/runs.md#environment), minus the state backend's credentials: with a
      * PostgreSQL backend, {@code PGPASSWORD} and a {@code PK3S_STATE_BACKEND} that embeds a password are the engine's
-     * alone; a packaged scenario is someone else's code and never needs them (docs/state.md).
+     * alone; a packaged scenario is someone else's code and never needs them (docs/state.md). The same holds for the
+     * state encryption variables with any backend: they are paths, not keys, but a scenario has no business knowing
+     * where the keys are (docs/state.md "Encryption at rest").
      */
     public static Map<String, String> baseEnvironment(Map<String, String> engineEnv) {
         Map<String, String> env = new LinkedHashMap<>(engineEnv);
         StateBackends.credentialVariables(engineEnv).forEach(env::remove);
+        StateKeys.VARIABLES.forEach(env::remove);
         return env;
     }
 

@@ -52,8 +52,11 @@ class HelpTextTest {
                 .startsWith("telemetry preview <command line> [--tgz <file>]");
         assertThat(HelpText.usageLine(CommandTable.find(java.util.List.of("state", "migrate")).orElseThrow()))
                 .startsWith("state migrate --to <backend>");
+        assertThat(HelpText.usageLine(CommandTable.find(java.util.List.of("state", "keygen")).orElseThrow()))
+                .isEqualTo("state keygen [--output <file>] [--json]");
+        java.util.Set<String> backendWide = java.util.Set.of("state list", "state migrate", "state keygen");
         for (CommandSpec spec : CommandTable.all()) {
-            if (spec.words().get(0).equals("state") && !spec.name().equals("state list") && !spec.name().equals("state migrate")) {
+            if (spec.words().get(0).equals("state") && !backendWide.contains(spec.name())) {
                 assertThat(HelpText.usageLine(spec)).as(spec.name()).startsWith(spec.name() + " <name>");
             }
         }

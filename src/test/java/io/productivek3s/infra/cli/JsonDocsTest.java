@@ -58,6 +58,7 @@ class JsonDocsTest {
         documents.put("state-push", new Described(STATE, "- `state-push`", StateDocuments.Push.class));
         documents.put("state-unlock", new Described(STATE, "- `state-unlock`", StateDocuments.Unlock.class));
         documents.put("state-migrate", new Described(STATE, "- `state-migrate`", StateDocuments.Migrate.class));
+        documents.put("state-keygen", new Described(STATE, "- `state-keygen`", StateDocuments.Keygen.class));
         return documents;
     }
 

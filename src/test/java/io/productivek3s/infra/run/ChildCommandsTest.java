@@ -42,4 +42,14 @@ class ChildCommandsTest {
                 "postgresql://bob:Very-Secret-99@/nodb", "HOME", "/home/bob"));
         assertThat(env).containsOnlyKeys("HOME");
     }
+
+    @Test
+    void noChildLearnsWhereTheStateKeysAreWhateverTheBackend() {
+        for (String backend : new String[] {"local", "postgresql://pk3s@db.example/pk3s"}) {
+            Map<String, String> env = ChildCommands.baseEnvironment(Map.of("PK3S_STATE_BACKEND", backend, "HOME", "/home/u",
+                    "PK3S_STATE_ENCRYPTION_KEY_FILE", "/home/u/.pk3s/state.key", "PK3S_STATE_PASSPHRASE_FILE", "/home/u/pass",
+                    "PK3S_STATE_ENCRYPTION_OLD_KEY_FILES", "/home/u/old1.key:/home/u/old2.key"));
+            assertThat(env).as(backend).containsOnlyKeys("PK3S_STATE_BACKEND", "HOME");
+        }
+    }
 }

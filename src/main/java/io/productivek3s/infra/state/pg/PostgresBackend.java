@@ -1,12 +1,14 @@
 package io.productivek3s.infra.state.pg;
 
 import io.productivek3s.infra.state.StateLayer;
+import io.productivek3s.infra.state.driver.StateDriver;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * Opens the PostgreSQL backend (docs/state.md "PostgreSQL backend"): the state layer over a {@link PostgresDriver},
@@ -74,6 +76,11 @@ public final class PostgresBackend {
          * The background connection serves the first call; later calls (after that layer was closed) connect anew.
          */
         public StateLayer open(Path localDir) {
+            return open(localDir, UnaryOperator.identity());
+        }
+
+        /** As {@link #open(Path)}, with the driver wrapped by {@code decorate} (encryption at rest) under the layer. */
+        public StateLayer open(Path localDir, UnaryOperator<StateDriver> decorate) {
             PostgresDriver d;
             try {
                 d = handedOut.getAndSet(true) ? PostgresDriver.connect(url, origin, env, warn, debug) : driver.join();
@@ -86,7 +93,7 @@ public final class PostgresBackend {
                 }
                 throw e;
             }
-            return StateLayer.open(d, localDir, BOOK_DIR, warn, debug);
+            return StateLayer.open(decorate.apply(d), localDir, BOOK_DIR, warn, debug);
         }
     }
 }

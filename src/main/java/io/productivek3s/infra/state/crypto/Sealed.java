@@ -1,0 +1,315 @@
+package io.productivek3s.infra.state.crypto;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PushbackInputStream;
+import java.io.UncheckedIOException;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.HexFormat;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+
+/**
+ * The sealed format of state at rest (docs/state.md "Encryption at rest", "Format"): AES-256-GCM from the JDK in
+ * chunks, so a 150 MB provider binary is sealed and opened as a stream in constant memory (the JDK's GCM would
+ * otherwise buffer a whole ciphertext before releasing any plaintext).
+ *
+ * <pre>
+ * header  "PK3E" | format 1 | log2(chunk size) = 20 | key id (8 bytes) | nonce (12 random bytes)    26 bytes
+ * chunk i ciphertext of min(1 MiB, rest) plaintext bytes | GCM tag (16 bytes)
+ * </pre>
+ *
+ * Chunk i uses the nonce with its last 8 bytes XOR i, and authenticates header | binding | i | final flag, so
+ * chunks cannot be reordered, dropped, appended or cut off at a chunk boundary (the STREAM construction), and the
+ * whole item cannot be moved to another object, record or cluster ({@link Binding}). The last chunk is the only one
+ * marked final; an empty plaintext is one empty final chunk.
+ */
+public final class Sealed {
+    static final byte[] MAGIC = {'P', 'K', '3', 'E'};
+    static final int FORMAT = 1;
+    static final int CHUNK_LOG2 = 20;
+    static final int CHUNK = 1 << CHUNK_LOG2;
+    static final int NONCE = 12;
+    static final int TAG = 16;
+    static final int HEADER = MAGIC.length + 2 + StateKey.ID_LENGTH + NONCE;
+
+    private Sealed() {
+    }
+
+    /** The size of the sealed form of {@code plainSize} bytes. */
+    public static long sealedSize(long plainSize) {
+        long chunks = Math.max(1, (plainSize + CHUNK - 1) / CHUNK);
+        return HEADER + plainSize + chunks * TAG;
+    }
+
+    /** Whether {@code bytes} start like a sealed item (the magic); anything else is plain state. */
+    public static boolean isSealed(byte[] bytes) {
+        return bytes.length >= MAGIC.length && Arrays.equals(bytes, 0, MAGIC.length, MAGIC, 0, MAGIC.length);
+    }
+
+    /** The key id a sealed item names, or empty for plain or garbled bytes (for {@code doctor} and rekey). */
+    public static java.util.Optional<String> keyId(byte[] prefix) {
+        if (!isSealed(prefix) || prefix.length < MAGIC.length + 2 + StateKey.ID_LENGTH) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(HexFormat.of().formatHex(prefix, MAGIC.length + 2, MAGIC.length + 2 + StateKey.ID_LENGTH));
+    }
+
+    /** {@code plain} sealed under {@code key} for {@code binding}, as a stream of {@link #sealedSize} bytes. */
+    public static InputStream seal(StateKey key, InputStream plain, Binding binding, SecureRandom random) {
+        byte[] nonce = new byte[NONCE];
+        random.nextBytes(nonce);
+        byte[] header = new byte[HEADER];
+        System.arraycopy(MAGIC, 0, header, 0, MAGIC.length);
+        header[MAGIC.length] = FORMAT;
+        header[MAGIC.length + 1] = CHUNK_LOG2;
+        System.arraycopy(key.idBytes(), 0, header, MAGIC.length + 2, StateKey.ID_LENGTH);
+        System.arraycopy(nonce, 0, header, MAGIC.length + 2 + StateKey.ID_LENGTH, NONCE);
+        return new SealingStream(new Chunker(key, header, binding, Cipher.ENCRYPT_MODE), plain);
+    }
+
+    /** {@code plain} sealed, as bytes (records). */
+    public static byte[] seal(StateKey key, byte[] plain, Binding binding, SecureRandom random) {
+        return readAll(seal(key, new ByteArrayInputStream(plain), binding, random));
+    }
+
+    /**
+     * The plaintext of the sealed stream {@code sealed}, opened with the key of {@code keys} its header names. Every
+     * failure (no key, unknown key, tag, truncation, unknown format) is an exit-4 {@code EngineException} thrown by
+     * {@code read}, before the chunk it concerns releases a byte.
+     */
+    public static InputStream open(KeyRing keys, InputStream sealed, Binding binding) {
+        return new OpeningStream(keys, sealed, binding);
+    }
+
+    /** {@code sealed} opened, as bytes (records). */
+    public static byte[] open(KeyRing keys, byte[] sealed, Binding binding) {
+        return readAll(open(keys, new ByteArrayInputStream(sealed), binding));
+    }
+
+    private static byte[] readAll(InputStream in) {
+        try (in) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** AES-GCM over the chunks of one item: per-chunk nonce and associated data. */
+    private static final class Chunker {
+        private final Cipher cipher;
+        private final StateKey key;
+        private final byte[] nonce;
+        private final byte[] prefix;
+        private final int mode;
+
+        Chunker(StateKey key, byte[] header, Binding binding, int mode) {
+            this.key = key;
+            this.mode = mode;
+            this.nonce = Arrays.copyOfRange(header, HEADER - NONCE, HEADER);
+            byte[] bound = binding.associatedData();
+            this.prefix = Arrays.copyOf(header, HEADER + bound.length + 9);
+            System.arraycopy(bound, 0, prefix, HEADER, bound.length);
+            try {
+                cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("AES/GCM is required by every Java runtime", e);
+            }
+        }
+
+        /** One chunk through the cipher; an {@code AEADBadTagException} when it does not authenticate. */
+        byte[] apply(byte[] input, int length, long index, boolean last) throws AEADBadTagException {
+            byte[] chunkNonce = nonce.clone();
+            byte[] aad = prefix.clone();
+            for (int i = 0; i < 8; i++) {
+                chunkNonce[NONCE - 1 - i] ^= (byte) (index >>> (8 * i));
+                aad[aad.length - 2 - i] = (byte) (index >>> (8 * i));
+            }
+            aad[aad.length - 1] = (byte) (last ? 1 : 0);
+            try {
+                cipher.init(mode, key.cipherKey(), new GCMParameterSpec(TAG * 8, chunkNonce));
+                cipher.updateAAD(aad);
+                return cipher.doFinal(input, 0, length);
+            } catch (AEADBadTagException bad) {
+                throw bad;
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("AES-256-GCM failed: " + e.getClass().getSimpleName(), e);
+            }
+        }
+    }
+
+    /** Plaintext in, header and sealed chunks out. */
+    private static final class SealingStream extends ChunkStream {
+        private final Chunker chunker;
+        private final PushbackInputStream plain;
+        private final byte[] buffer = new byte[CHUNK];
+        private long index;
+        private boolean done;
+
+        SealingStream(Chunker chunker, InputStream plain) {
+            this(chunker, new PushbackInputStream(plain, 1));
+        }
+
+        private SealingStream(Chunker chunker, PushbackInputStream plain) {
+            super(plain);
+            this.chunker = chunker;
+            this.plain = plain;
+            setPending(Arrays.copyOf(chunker.prefix, HEADER));
+        }
+
+        @Override
+        boolean fill() throws IOException {
+            if (done) {
+                return false;
+            }
+            int length = plain.readNBytes(buffer, 0, CHUNK);
+            boolean last = length < CHUNK || atEnd(plain);
+            try {
+                setPending(chunker.apply(buffer, length, index++, last));
+            } catch (AEADBadTagException impossible) {
+                throw new IllegalStateException("sealing never checks a tag", impossible);
+            }
+            done = last;
+            return true;
+        }
+    }
+
+    /** Header and sealed chunks in, verified plaintext out. */
+    private static final class OpeningStream extends ChunkStream {
+        private final KeyRing keys;
+        private final PushbackInputStream sealed;
+        private final Binding binding;
+        private final byte[] buffer = new byte[CHUNK + TAG];
+        private Chunker chunker;
+        private String keyId;
+        private long index;
+        private boolean done;
+
+        OpeningStream(KeyRing keys, InputStream sealed, Binding binding) {
+            this(keys, new PushbackInputStream(sealed, 1), binding);
+        }
+
+        private OpeningStream(KeyRing keys, PushbackInputStream sealed, Binding binding) {
+            super(sealed);
+            this.keys = keys;
+            this.sealed = sealed;
+            this.binding = binding;
+        }
+
+        @Override
+        boolean fill() throws IOException {
+            if (chunker == null) {
+                chunker = header();
+            }
+            if (done) {
+                return false;
+            }
+            int length = sealed.readNBytes(buffer, 0, buffer.length);
+            boolean last = length < buffer.length || atEnd(sealed);
+            if (length < TAG) {
+                throw SealFailure.truncated(binding, keyId);
+            }
+            try {
+                setPending(chunker.apply(buffer, length, index, last));
+            } catch (AEADBadTagException bad) {
+                throw last && authenticatesAsInner(length) ? SealFailure.truncated(binding, keyId)
+                        : SealFailure.notAuthentic(binding, keyId);
+            }
+            index++;
+            done = last;
+            return true;
+        }
+
+        /** A last chunk that authenticates as a non-final one: the item was cut off at a chunk boundary. */
+        private boolean authenticatesAsInner(int length) {
+            try {
+                chunker.apply(buffer, length, index, false);
+                return true;
+            } catch (AEADBadTagException notThatEither) {
+                return false;
+            }
+        }
+
+        private Chunker header() throws IOException {
+            byte[] header = sealed.readNBytes(HEADER);
+            if (header.length <= MAGIC.length && Arrays.equals(header, 0, header.length, MAGIC, 0, header.length)) {
+                throw SealFailure.truncated(binding, "unknown");
+            }
+            if (!isSealed(header)) {
+                throw SealFailure.notSealed(binding);
+            }
+            int format = header[MAGIC.length] & 0xff;
+            if (format != FORMAT || (header.length > MAGIC.length + 1 && header[MAGIC.length + 1] != CHUNK_LOG2)) {
+                throw SealFailure.unknownFormat(binding, format);
+            }
+            if (header.length < HEADER) {
+                throw SealFailure.truncated(binding, keyId(header).orElse("unknown"));
+            }
+            keyId = keyId(header).orElseThrow();
+            if (!keys.encrypts() && keys.oldIds().isEmpty()) {
+                throw SealFailure.noKey(binding, keyId);
+            }
+            StateKey key = keys.find(keyId).orElseThrow(() -> SealFailure.unknownKey(binding, keyId, keys));
+            return new Chunker(key, header, binding, Cipher.DECRYPT_MODE);
+        }
+    }
+
+    /** Whether {@code in} ends here; a byte read to find out is pushed back as the start of the next chunk. */
+    private static boolean atEnd(PushbackInputStream in) throws IOException {
+        int next = in.read();
+        if (next < 0) {
+            return true;
+        }
+        in.unread(next);
+        return false;
+    }
+
+    /** An input stream that hands out one produced chunk at a time. */
+    private abstract static class ChunkStream extends InputStream {
+        private final InputStream source;
+        private byte[] pending = new byte[0];
+        private int position;
+
+        ChunkStream(InputStream source) {
+            this.source = source;
+        }
+
+        abstract boolean fill() throws IOException;
+
+        final void setPending(byte[] bytes) {
+            pending = bytes;
+            position = 0;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] target, int offset, int length) throws IOException {
+            if (length == 0) {
+                return 0;
+            }
+            while (position >= pending.length) {
+                if (!fill()) {
+                    return -1;
+                }
+            }
+            int n = Math.min(length, pending.length - position);
+            System.arraycopy(pending, position, target, offset, n);
+            position += n;
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            source.close();
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package io.productivek3s.infra.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.productivek3s.infra.testing.Engine;
+import io.productivek3s.infra.testing.PostgresServer;
+import io.productivek3s.infra.testing.ProfileFixture;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Encryption at rest against a real PostgreSQL server (docs/state.md "Encryption at rest"): what {@code pg_dump}
+ * of the database holds, keys missing or wrong, two workstations, rotation, and what children see.
+ */
+class PostgresEncryptionIT extends PostgresStateBaseIT {
+    private static final String TOKEN = "K10-planted-join-token-5be1c0";
+    private static final String PASSWORD = "planted-tfstate-password-93fd";
+    private static final Pattern KEY_ID = Pattern.compile("key id ([0-9a-f]{16})");
+
+    /** The default installer, but the state it leaves holds a token from its environment and a tfstate "password". */
+    @BeforeEach
+    void plantSecrets() throws IOException {
+        fixture.file("scripts/install.sh", ProfileFixture.DEFAULT_INSTALLER.replace(
+                "printf '{\"serial\": 1}' > \"$scenario/opentofu/terraform.tfstate\"",
+                "printf '{\"serial\": 1, \"resources\": [{\"password\": \"%s\"}]}' \"$FIXTURE_TFSTATE_PASSWORD\" > "
+                        + "\"$scenario/opentofu/terraform.tfstate\"; printf 'token: %s\\n' \"$FIXTURE_JOIN_TOKEN\" > "
+                        + "\"$scenario/generated/join-token\""), true);
+        engine.env("FIXTURE_JOIN_TOKEN", TOKEN).env("FIXTURE_TFSTATE_PASSWORD", PASSWORD);
+        overrideFile("ONPREM_SERVER_IP=10.0.0.5\n");
+    }
+
+    private String newKey(String file) {
+        Engine.Result made = engine.run("state", "keygen", "--output", file);
+        assertThat(made.exitCode()).as(made.toString()).isZero();
+        Matcher matcher = KEY_ID.matcher(made.stdout());
+        assertThat(matcher.find()).as(made.stdout()).isTrue();
+        return matcher.group(1);
+    }
+
+    private Engine.Result install(Engine e) throws IOException {
+        return e.run("profile", "install", "--tgz", pack().toString(), "--env-file", home.resolve("work/site.env").toString());
+    }
+
+    /** {@code pg_dump} of the test database as text (bytea in hex, as a dump holds it). */
+    private String pgDump() throws Exception {
+        Path out = home.resolve("dump.sql");
+        ProcessBuilder builder = new ProcessBuilder(PostgresServer.findBin().resolve("pg_dump").toString(), "-h", "127.0.0.1",
+                "-p", String.valueOf(server.port()), "-U", PostgresServer.USER, "-f", out.toString(), database);
+        builder.environment().put("PGPASSWORD", PostgresServer.PASSWORD);
+        builder.redirectErrorStream(true).redirectOutput(home.resolve("dump.log").toFile());
+        Process p = builder.start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(Files.readString(home.resolve("dump.log"))).isZero();
+        return Files.readString(out, StandardCharsets.UTF_8);
+    }
+
+    private static String hex(String text) {
+        return HexFormat.of().formatHex(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void assertHolds(String dump, boolean holds) {
+        for (String secret : List.of(TOKEN, PASSWORD)) {
+            boolean found = dump.contains(secret) || dump.contains(hex(secret));
+            assertThat(found).as("dump holds " + secret).isEqualTo(holds);
+        }
+    }
+
+    @Test
+    void aDumpHoldsThePlantedSecretsWithoutEncryptionAndNoneWithIt() throws Exception {
+        Engine.Result plain = install(engine);
+        assertThat(plain.exitCode()).as(plain.toString()).isZero();
+        assertHolds(pgDump(), true); // the check finds them when they are there: the test can fail
+
+        database = server.createDatabase("PostgresEncryptionIT");
+        usePostgres(engine); // a second database, and a mirror of its own
+        Path mirror = home.resolve("state2");
+        engine.env("PK3S_PROFILE_STATE_DIR", mirror.toString());
+        String id = newKey("state.key");
+        Engine.Result sealed = install(engine.env("PK3S_STATE_ENCRYPTION_KEY_FILE", "state.key"));
+        assertThat(sealed.exitCode()).as(sealed.toString()).isZero();
+        String dump = pgDump();
+        assertThat(dump).contains("fixture-profile"); // the dump is of the right database
+        assertHolds(dump, false);
+        // the mirror pk3s reads stays plain (docs/state.md "What stays plain, and why")
+        assertThat(Files.readString(mirror.resolve("fixture-profile.runtime/opentofu/terraform.tfstate"))).contains(PASSWORD);
+
+        Engine.Result doctor = engine.run("doctor");
+        assertThat(doctor.stdout()).contains("OK    State encryption at rest: on, key id " + id + " (PK3S_STATE_ENCRYPTION_KEY_FILE)");
+        assertThat(Files.readString(records.resolve("installer.env"))).contains("FIXTURE_JOIN_TOKEN=") // recorded: can fail
+                .doesNotContain("PK3S_STATE_ENCRYPTION").doesNotContain("state.key");
+    }
+
+    @Test
+    void withoutTheKeyOrWithAnotherKeyEveryReadIsExitFourAndNothingIsLost() throws Exception {
+        String id = newKey("state.key");
+        newKey("other.key");
+        Engine.Result sealed = install(engine.env("PK3S_STATE_ENCRYPTION_KEY_FILE", "state.key"));
+        assertThat(sealed.exitCode()).as(sealed.toString()).isZero();
+        String mirror = Files.readString(stateDir.resolve("fixture-profile.runtime/opentofu/terraform.tfstate"));
+
+        Engine.Result keyless = engine.unset("PK3S_STATE_ENCRYPTION_KEY_FILE").run("profile", "status", "--tgz", pack().toString(),
+                "--env-file", "site.env");
+        assertThat(keyless.exitCode()).as(keyless.toString()).isEqualTo(4);
+        assertThat(keyless.stderr()).contains("ERROR refusing revision 1 of profile state 'fixture-profile': its encrypted ")
+                .contains("is sealed with key " + id + " and no state key is set");
+        Engine.Result wrong = engine.env("PK3S_STATE_ENCRYPTION_KEY_FILE", "other.key").run("state", "pull", NAME, "--output", "out");
+        assertThat(wrong.exitCode()).as(wrong.toString()).isEqualTo(4);
+        assertThat(wrong.stderr()).contains("is sealed with key " + id + ", which is neither the current key");
+        assertThat(home.resolve("work/out")).doesNotExist();
+
+        Engine.Result history = engine.unset("PK3S_STATE_ENCRYPTION_KEY_FILE").run("state", "history", NAME);
+        assertThat(history.exitCode()).as(history.toString()).isZero(); // metadata is plain: history works keyless
+        assertThat(history.stdout()).contains("profile install");
+        assertThat(Files.readString(stateDir.resolve("fixture-profile.runtime/opentofu/terraform.tfstate"))).isEqualTo(mirror);
+        Engine.Result pulled = engine.env("PK3S_STATE_ENCRYPTION_KEY_FILE", "state.key").run("state", "pull", NAME, "--output", "ok");
+        assertThat(pulled.exitCode()).as(pulled.toString()).isZero();
+        assertThat(Files.readString(home.resolve("work/ok/fixture-profile.runtime/opentofu/terraform.tfstate"))).isEqualTo(mirror);
+    }
+
+    @Test
+    void twoWorkstationsWithTheSameKeyShareStateAndAnOldKeyStillReads() throws Exception {
+        newKey("state.key");
+        Engine.Result sealed = install(engine.env("PK3S_STATE_ENCRYPTION_KEY_FILE", "state.key"));
+        assertThat(sealed.exitCode()).as(sealed.toString()).isZero();
+        Path home2 = home.resolve("ws2");
+        Engine second = workstation(home2);
+        Files.createDirectories(home2.resolve("work"));
+        Files.copy(home.resolve("work/state.key"), home2.resolve("work/state.key"));
+        Engine.Result pulled = second.env("PK3S_STATE_ENCRYPTION_KEY_FILE", "state.key").run("state", "pull", NAME, "--output", "x");
+        assertThat(pulled.exitCode()).as(pulled.toString()).isZero();
+        assertThat(Files.readString(home2.resolve("work/x/fixture-profile.runtime/generated/join-token"))).contains(TOKEN);
+
+        // rotation: a new key seals from now on, the old one still reads revision 1
+        newKey("new.key");
+        Engine rotated = engine.env("PK3S_STATE_ENCRYPTION_KEY_FILE", "new.key").env("PK3S_STATE_ENCRYPTION_OLD_KEY_FILES", "state.key");
+        Engine.Result again = install(rotated);
+        assertThat(again.exitCode()).as(again.toString()).isZero();
+        Engine.Result old = rotated.run("state", "pull", NAME, "--revision", "1", "--output", "r1");
+        assertThat(old.exitCode()).as(old.toString()).isZero();
+        Engine.Result withoutOld = engine.unset("PK3S_STATE_ENCRYPTION_OLD_KEY_FILES").env("PK3S_STATE_ENCRYPTION_KEY_FILE", "new.key")
+                .run("state", "pull", NAME, "--revision", "2", "--output", "r2");
+        assertThat(withoutOld.exitCode()).as(withoutOld.toString()).isZero(); // revision 2 needs only the new key
+        assertHolds(pgDump(), false);
+    }
+}
