@@ -54,12 +54,12 @@ public final class Cli {
             }
             // stdout is reserved for machine output: ndjson events, or the --json document
             log.setEventsMode(invocation.eventsNdjson() || invocation.json());
-            log.debug("COMMAND=" + (invocation.versionFlag() && invocation.positionals().isEmpty() ? "version" : invocation.command()));
-            // which JVM flags the launcher chose (a big package gets C2): /proc/self/cmdline, no management beans
-            log.debug("jvm: " + String.join(" ", ProcessHandle.current().info().arguments().orElse(new String[0])));
-            log.debug("arguments: positionals=" + invocation.positionals() + " tgz=" + invocation.value(Flag.TGZ) + " env-file="
-                    + invocation.value(Flag.ENV_FILE) + " output=" + invocation.value(Flag.OUTPUT) + " profile="
-                    + invocation.value(Flag.PROFILE) + " dry-run=" + invocation.has(Flag.DRY_RUN) + " json=" + invocation.json());
+            if (log.debugEnabled()) {
+                // only under --debug: ProcessHandle's info starts a thread pool and ~40 JDK classes, which every
+                // command would otherwise pay for a line it discards (docs/performance.md "What the engine loads
+                // before main returns")
+                traceInvocation(log, invocation);
+            }
             Release release = Release.load(installRoot, env, log::warn);
             events = new OperationEvents(out, invocation.eventsNdjson(), clock, log.redactor());
             CallerPaths paths = CallerPaths.from(env, log::debug);
@@ -80,6 +80,15 @@ public final class Cli {
         } catch (StackOverflowError e) {
             return resourceError(log, events, STACK_OVERFLOW);
         }
+    }
+
+    private static void traceInvocation(Log log, Invocation invocation) {
+        log.debug("COMMAND=" + (invocation.versionFlag() && invocation.positionals().isEmpty() ? "version" : invocation.command()));
+        // which JVM flags the launcher chose (a big package gets C2): /proc/self/cmdline, no management beans
+        log.debug("jvm: " + String.join(" ", ProcessHandle.current().info().arguments().orElse(new String[0])));
+        log.debug("arguments: positionals=" + invocation.positionals() + " tgz=" + invocation.value(Flag.TGZ) + " env-file="
+                + invocation.value(Flag.ENV_FILE) + " output=" + invocation.value(Flag.OUTPUT) + " profile="
+                + invocation.value(Flag.PROFILE) + " dry-run=" + invocation.has(Flag.DRY_RUN) + " json=" + invocation.json());
     }
 
     static final String OUT_OF_MEMORY = "internal error: the engine ran out of memory (heap limit ";

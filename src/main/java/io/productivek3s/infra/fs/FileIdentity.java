@@ -34,6 +34,27 @@ public record FileIdentity(long device, long inode, long size, long mtimeNanos, 
                 nanos((FileTime) a.get("lastModifiedTime")), nanos((FileTime) a.get("ctime")), (Integer) a.get("mode"));
     }
 
+    /**
+     * Written out rather than generated: a record's generated equals/hashCode is linked on first use through an
+     * invokedynamic bootstrap that builds a method-handle chain per component, ~20-40 ms of a cold JVM, and a package
+     * command compares identities on every run (docs/performance.md "What the engine loads before main returns").
+     */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof FileIdentity that && device == that.device && inode == that.inode && size == that.size
+                && mtimeNanos == that.mtimeNanos && ctimeNanos == that.ctimeNanos && mode == that.mode;
+    }
+
+    @Override
+    public int hashCode() {
+        int hash = Long.hashCode(device);
+        hash = 31 * hash + Long.hashCode(inode);
+        hash = 31 * hash + Long.hashCode(size);
+        hash = 31 * hash + Long.hashCode(mtimeNanos);
+        hash = 31 * hash + Long.hashCode(ctimeNanos);
+        return 31 * hash + mode;
+    }
+
     /** Same inode, bytes and times but the change time: what a hard link made or removed elsewhere does to a file. */
     public boolean onlyChangeTimeDiffers(FileIdentity other) {
         return device == other.device && inode == other.inode && size == other.size && mtimeNanos == other.mtimeNanos
