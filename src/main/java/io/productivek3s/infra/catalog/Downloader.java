@@ -38,15 +38,9 @@ import javax.net.ssl.SSLException;
  * what happened and what to try (exit 3; over-size exit 4).
  */
 public final class Downloader {
-    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(15);
-    static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(30);
-    static final Duration STALL_TIMEOUT = Duration.ofSeconds(60);
-
-    private final Duration connectTimeout;
     private final String userAgent;
     private final Progress.Factory progress;
-    private final Duration responseTimeout;
-    private final Duration stallTimeout;
+    private final Timeouts timeouts;
     private HttpClient client;
 
     /** Validators of a cached copy for a conditional GET; both may be null. */
@@ -58,17 +52,19 @@ public final class Downloader {
     public record Transfer(boolean notModified, String sha256, long size, Validators validators) {
     }
 
-    public Downloader(String userAgent, Progress.Factory progress) {
-        this(userAgent, progress, CONNECT_TIMEOUT, RESPONSE_TIMEOUT, STALL_TIMEOUT);
+    /** How long to wait for a connection, for the first response, and for a stalled body to move again. */
+    record Timeouts(Duration connect, Duration response, Duration stall) {
+        static final Timeouts DEFAULT = new Timeouts(Duration.ofSeconds(15), Duration.ofSeconds(30), Duration.ofSeconds(60));
     }
 
-    Downloader(String userAgent, Progress.Factory progress, Duration connectTimeout, Duration responseTimeout,
-            Duration stallTimeout) {
-        this.connectTimeout = connectTimeout;
+    public Downloader(String userAgent, Progress.Factory progress) {
+        this(userAgent, progress, Timeouts.DEFAULT);
+    }
+
+    Downloader(String userAgent, Progress.Factory progress, Timeouts timeouts) {
         this.userAgent = userAgent;
         this.progress = progress;
-        this.responseTimeout = responseTimeout;
-        this.stallTimeout = stallTimeout;
+        this.timeouts = timeouts;
     }
 
     /**
@@ -167,10 +163,10 @@ public final class Downloader {
             thread.setDaemon(true);
             return thread;
         });
-        long period = Math.max(10, Math.min(1000, stallTimeout.toMillis() / 4));
+        long period = Math.max(10, Math.min(1000, timeouts.stall().toMillis() / 4));
         // Closing the body unblocks a read that waits for bytes that never come.
         watchdog.scheduleAtFixedRate(() -> {
-            if (System.nanoTime() - lastProgress.get() > stallTimeout.toNanos()) {
+            if (System.nanoTime() - lastProgress.get() > timeouts.stall().toNanos()) {
                 stalled.set(true);
                 closeQuietly(body);
             }
@@ -203,7 +199,7 @@ public final class Downloader {
                 bar.update(size);
             }
             if (stalled.get()) {
-                throw failure(uri, "the transfer from " + hostPort(uri) + " stalled for " + stallTimeout.toSeconds()
+                throw failure(uri, "the transfer from " + hostPort(uri) + " stalled for " + timeouts.stall().toSeconds()
                         + " s after " + size + " bytes; try again");
             }
             if (announced >= 0 && size != announced) {
@@ -214,7 +210,7 @@ public final class Downloader {
             complete = true;
         } catch (IOException e) {
             if (stalled.get()) {
-                throw failure(uri, "the transfer from " + hostPort(uri) + " stalled for " + stallTimeout.toSeconds()
+                throw failure(uri, "the transfer from " + hostPort(uri) + " stalled for " + timeouts.stall().toSeconds()
                         + " s after " + size + " bytes; try again");
             }
             throw interrupted(uri, size + " bytes received, " + oneLine(e));
@@ -229,7 +225,8 @@ public final class Downloader {
     }
 
     private HttpRequest.Builder request(URI uri, Map<String, String> headers) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).GET().timeout(responseTimeout).header("User-Agent", userAgent);
+        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).GET().timeout(timeouts.response())
+                .header("User-Agent", userAgent);
         headers.forEach(builder::header);
         return builder;
     }
@@ -240,7 +237,7 @@ public final class Downloader {
             client = HttpClient.newBuilder()
                     .version(HttpClient.Version.HTTP_1_1)
                     .followRedirects(HttpClient.Redirect.NORMAL)
-                    .connectTimeout(connectTimeout)
+                    .connectTimeout(timeouts.connect())
                     .build();
         }
         return client;
@@ -250,10 +247,10 @@ public final class Downloader {
         try {
             return client().send(request, HttpResponse.BodyHandlers.ofInputStream());
         } catch (HttpConnectTimeoutException e) {
-            throw failure(uri, "could not connect to " + hostPort(uri) + " within " + connectTimeout.toSeconds()
+            throw failure(uri, "could not connect to " + hostPort(uri) + " within " + timeouts.connect().toSeconds()
                     + " s; check the network or proxy, or use --offline with a cached copy");
         } catch (HttpTimeoutException e) {
-            throw failure(uri, hostPort(uri) + " did not answer within " + responseTimeout.toSeconds()
+            throw failure(uri, hostPort(uri) + " did not answer within " + timeouts.response().toSeconds()
                     + " s; try again later, or use --offline with a cached copy");
         } catch (IOException e) {
             throw connectionFailure(uri, e);

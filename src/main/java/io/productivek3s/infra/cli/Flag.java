@@ -26,30 +26,27 @@ public record Flag(String name, String value, String description, Completes comp
     public static final Flag SOURCE = new Flag("--source", "<dir>", "package source directory to pack", Completes.DIRECTORY);
     public static final Flag VERSION = new Flag("--version", "<v>", "Core version (default: the bound or release default)",
             Completes.NOTHING);
-    public static final Flag DEBUG = new Flag("--debug", null, "diagnostic trace on stderr (secrets masked)", Completes.NOTHING);
-    public static final Flag YES = new Flag("--yes", null, "accepted for compatibility; nothing asks for confirmation",
-            Completes.NOTHING);
-    public static final Flag DRY_RUN = new Flag("--dry-run", null, "show what would run; never mutates", Completes.NOTHING);
-    public static final Flag JSON = new Flag("--json", null, "print the result as JSON on stdout (logs go to stderr); also -o json",
-            Completes.NOTHING);
-    public static final Flag FORCE = new Flag("--force", null, "allow replacing a non-empty --output directory",
-            Completes.NOTHING);
-    public static final Flag STRICT = new Flag("--strict", null,
-            "fail (exit 4) when the package is not executable as-is, e.g. its install script is missing", Completes.NOTHING);
+    public static final Flag DEBUG = toggle("--debug", "diagnostic trace on stderr (secrets masked)");
+    public static final Flag YES = toggle("--yes", "accepted for compatibility; nothing asks for confirmation");
+    public static final Flag DRY_RUN = toggle("--dry-run", "show what would run; never mutates");
+    public static final Flag JSON = toggle("--json",
+            "print the result as JSON on stdout (logs go to stderr); also -o json");
+    public static final Flag FORCE = toggle("--force", "allow replacing a non-empty --output directory");
+    public static final Flag STRICT = toggle("--strict",
+            "fail (exit 4) when the package is not executable as-is, e.g. its install script is missing");
     public static final Flag SIGNATURE = new Flag("--signature", "<file>",
             "the package's OpenSSH signature (default: <file>.sig beside it, <url>.sig, or the catalog's)", Completes.FILE);
     public static final Flag SIGN_KEY = new Flag("--sign-key", "<key>",
             "sign the package with ssh-keygen -Y sign: a private key, or a .pub whose key is in ssh-agent or a token",
             Completes.FILE);
-    public static final Flag OFFLINE = new Flag("--offline", null, "use only the download cache; never download",
-            Completes.NOTHING);
+    public static final Flag OFFLINE = toggle("--offline", "use only the download cache; never download");
 
     public static final Flag NAME = new Flag("--name", "<name>",
             "cluster name that keys the state (default: the package's metadata.name)", Completes.NOTHING);
     public static final Flag LOCK_TIMEOUT = new Flag("--lock-timeout", "<duration>",
             "wait this long for the state lock: 30s, 5m, 1h, 500ms or seconds (default 0: fail at once)", Completes.NOTHING);
-    public static final Flag REPLACE = new Flag("--replace", null,
-            "let this package take over a cluster name whose state another package wrote", Completes.NOTHING);
+    public static final Flag REPLACE = toggle("--replace",
+            "let this package take over a cluster name whose state another package wrote");
     public static final Flag REVISION = new Flag("--revision", "<n>", "state revision number (see 'state history')",
             Completes.NOTHING);
     public static final Flag OUTPUT_DIR = new Flag("--output", "<dir>",
@@ -61,13 +58,18 @@ public record Flag(String name, String value, String description, Completes comp
     public static final Flag FROM = new Flag("--from", "<dir>",
             "the state to commit: an errored copy (named by the failed run's ERROR) or a 'state pull' output",
             Completes.DIRECTORY);
-    public static final Flag DISCARD = new Flag("--discard", null,
-            "delete the errored copy named by --from instead of committing it", Completes.NOTHING);
-    public static final Flag FORCE_UNLOCK = new Flag("--force", null,
-            "break the lock whoever holds it (make sure no run is still working on the state)", Completes.NOTHING);
+    public static final Flag DISCARD = toggle("--discard",
+            "delete the errored copy named by --from instead of committing it");
+    public static final Flag FORCE_UNLOCK = toggle("--force",
+            "break the lock whoever holds it (make sure no run is still working on the state)");
 
     /** Accepted by every command. */
     public static final List<Flag> GLOBAL = List.of(DEBUG, EVENTS, YES);
+
+    /** A boolean flag: no value, nothing to complete. */
+    private static Flag toggle(String name, String description) {
+        return new Flag(name, null, description, Completes.NOTHING);
+    }
 
     public boolean takesValue() {
         return value != null;

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.function.Function;
 
 /**
  * Handlers of {@code state list|show|history|pull|rollback|push|unlock|migrate} and {@code profile list}: arguments
@@ -95,15 +96,13 @@ final class StateCommands {
 
     /** {@code state list} and {@code profile list}: the command words name the document. */
     int list(String command) {
-        StateQueryAction.Listing listing = new StateQueryAction(call.context(), stores).list();
-        call.result(StateDocuments.Listing.of(command, listing), () -> StateViews.listText(listing));
-        return 0;
+        return answer(query().list(), listing -> StateDocuments.Listing.of(command, listing), StateViews::listText);
     }
 
     /** Cluster names for completion: a tab press never fails, so any problem means no names. */
     List<String> names() {
         try {
-            return new StateQueryAction(call.context(), stores).list().clusters().stream().map(c -> c.name()).toList();
+            return query().list().clusters().stream().map(c -> c.name()).toList();
         } catch (RuntimeException unavailable) {
             return List.of();
         }
@@ -112,7 +111,7 @@ final class StateCommands {
     /** A cluster's revision numbers for completing {@code --revision}, as 'state history' lists them; any problem means none. */
     List<String> revisions(String name) {
         try {
-            return new StateQueryAction(call.context(), stores).history(name).revisions().stream()
+            return query().history(name).revisions().stream()
                     .map(revision -> String.valueOf(revision.revision())).toList();
         } catch (RuntimeException unavailable) {
             return List.of();
@@ -120,49 +119,51 @@ final class StateCommands {
     }
 
     int show(Named options) {
-        StateQueryAction.Shown shown = new StateQueryAction(call.context(), stores).show(options.name());
-        call.result(StateDocuments.Show.of(shown), () -> StateViews.showText(shown));
-        return 0;
+        return answer(query().show(options.name()), StateDocuments.Show::of, StateViews::showText);
     }
 
     int history(Named options) {
-        StateQueryAction.History history = new StateQueryAction(call.context(), stores).history(options.name());
-        call.result(StateDocuments.History.of(history), () -> StateViews.historyText(history));
-        return 0;
+        return answer(query().history(options.name()), StateDocuments.History::of, StateViews::historyText);
     }
 
     int pull(PullOptions options) {
-        StateQueryAction.Pulled pulled = new StateQueryAction(call.context(), stores)
-                .pull(options.name(), options.revision(), options.output());
-        call.result(StateDocuments.Pull.of(pulled), () -> StateViews.pullText(pulled));
-        return 0;
+        return answer(query().pull(options.name(), options.revision(), options.output()), StateDocuments.Pull::of,
+                StateViews::pullText);
     }
 
     int rollback(RollbackOptions options) {
-        StateChangeAction.RolledBack rolled = new StateChangeAction(call.context(), stores)
-                .rollback(options.name(), options.revision(), options.lockTimeout());
-        call.result(StateDocuments.Rollback.of(rolled), () -> StateViews.rollbackText(rolled));
-        return 0;
+        return answer(change().rollback(options.name(), options.revision(), options.lockTimeout()),
+                StateDocuments.Rollback::of, StateViews::rollbackText);
     }
 
     int push(PushOptions options) {
         Path from = call.context().paths().resolve(options.from());
-        StateChangeAction action = new StateChangeAction(call.context(), stores);
+        StateChangeAction action = change();
         StateChangeAction.Pushed pushed = options.discard() ? action.discard(options.name(), from)
                 : action.push(options.name(), from, options.lockTimeout());
-        call.result(StateDocuments.Push.of(pushed), () -> StateViews.pushText(pushed));
-        return 0;
+        return answer(pushed, StateDocuments.Push::of, StateViews::pushText);
     }
 
     int unlock(UnlockOptions options) {
-        StateChangeAction.Unlocked unlocked = new StateChangeAction(call.context(), stores).unlock(options.name());
-        call.result(StateDocuments.Unlock.of(unlocked), () -> StateViews.unlockText(unlocked));
-        return 0;
+        return answer(change().unlock(options.name()), StateDocuments.Unlock::of, StateViews::unlockText);
     }
 
     int migrate(MigrateOptions options) {
-        StateMigrateAction.Result result = new StateMigrateAction(call.context(), stores).run(options.to(), options.lockTimeout());
-        call.result(StateDocuments.Migrate.of(result), () -> StateViews.migrateText(result));
+        return answer(new StateMigrateAction(call.context(), stores).run(options.to(), options.lockTimeout()),
+                StateDocuments.Migrate::of, StateViews::migrateText);
+    }
+
+    private StateQueryAction query() {
+        return new StateQueryAction(call.context(), stores);
+    }
+
+    private StateChangeAction change() {
+        return new StateChangeAction(call.context(), stores);
+    }
+
+    /** Every state command answers the same way: its result as a document with {@code --json}, else as text; exit 0. */
+    private <R> int answer(R result, Function<R, Envelope> document, Function<R, String> text) {
+        call.result(document.apply(result), () -> text.apply(result));
         return 0;
     }
 

@@ -266,7 +266,7 @@ final class EnvParser {
                 }
                 case '"' -> {
                     quoted = true;
-                    doubleQuoted(word);
+                    expandingQuotes(word, '"', false);
                 }
                 case '$' -> dollar(word, false);
                 case '`' -> throw construct("`…`");
@@ -322,24 +322,36 @@ final class EnvParser {
         next();
     }
 
-    private void doubleQuoted(WordBuilder word) {
+    /**
+     * Up to the closing {@code quote} under double-quote rules: {@code "…"} itself ({@code keepQuotes} false), or
+     * single quotes inside {@code "${X:-word}"}, which stay in the word yet do not stop expansion (bash behaviour).
+     */
+    private void expandingQuotes(WordBuilder word, char quote, boolean keepQuotes) {
         int openLine = line;
-        next();
+        quoteChar(word, keepQuotes);
         while (true) {
             char c = peek();
             if (eof()) {
                 throw EnvSyntaxException.unterminatedQuote(path, openLine);
             }
+            if (c == quote) {
+                quoteChar(word, keepQuotes);
+                return;
+            }
             switch (c) {
-                case '"' -> {
-                    next();
-                    return;
-                }
                 case '\\' -> doubleQuotedEscape(word, openLine, "$`\"\\\n");
                 case '$' -> dollar(word, true);
                 case '`' -> throw construct("`…`");
                 default -> word.append(next());
             }
+        }
+    }
+
+    private void quoteChar(WordBuilder word, boolean keep) {
+        if (keep) {
+            word.append(next());
+        } else {
+            next();
         }
     }
 
@@ -446,30 +458,9 @@ final class EnvParser {
                 case '}' -> {
                     return;
                 }
-                case '"' -> doubleQuoted(word);
-                case '\'' -> literalSingleQuotes(word);
+                case '"' -> expandingQuotes(word, '"', false);
+                case '\'' -> expandingQuotes(word, '\'', true);
                 case '\\' -> doubleQuotedEscape(word, openLine, "$`\"\\}\n");
-                case '$' -> dollar(word, true);
-                case '`' -> throw construct("`…`");
-                default -> word.append(next());
-            }
-        }
-    }
-
-    private void literalSingleQuotes(WordBuilder word) {
-        int openLine = line;
-        word.append(next());
-        while (true) {
-            char c = peek();
-            if (eof()) {
-                throw EnvSyntaxException.unterminatedQuote(path, openLine);
-            }
-            switch (c) {
-                case '\'' -> {
-                    word.append(next());
-                    return;
-                }
-                case '\\' -> doubleQuotedEscape(word, openLine, "$`\"\\\n");
                 case '$' -> dollar(word, true);
                 case '`' -> throw construct("`…`");
                 default -> word.append(next());

@@ -64,14 +64,15 @@ public final class ManifestParser {
             throw invalid("unsupported profile package engine: " + OneLine.shown(engineType));
         }
 
-        List<ProfileInput> inputs = inputs(root, spec, warnings);
+        List<ProfileInput> inputs = inputs(specOrTopLevel(root, spec, "inputs", TOP_LEVEL_INPUTS_WARNING, warnings));
 
         // Lexical confinement only; existence is checked on the extracted tree (InstallScriptPath).
         if (InstallScriptPath.normalized(installScript).isEmpty()) {
             throw invalid("profile package install script escapes the package: " + OneLine.shown(installScript));
         }
 
-        Optional<CompatibilitySpec> compatibility = compatibility(root, spec, warnings);
+        Optional<CompatibilitySpec> compatibility =
+                compatibility(specOrTopLevel(root, spec, "compatibility", TOP_LEVEL_COMPATIBILITY_WARNING, warnings));
 
         String version = optionalText(get(metadata, "version"), "metadata.version");
         String category = optionalText(get(metadata, "category"), "metadata.category");
@@ -81,20 +82,28 @@ public final class ManifestParser {
                 scalarList(get(runtime, "architectures")), warnings);
     }
 
-    /** spec.inputs, else a legacy top-level inputs list (D21) with a warning. */
-    private static List<ProfileInput> inputs(Node root, Node spec, List<String> warnings) {
-        Node node = get(spec, "inputs");
-        String key = "spec.inputs";
-        if (YamlTree.isNull(node) && !YamlTree.isNull(get(root, "inputs"))) {
-            node = get(root, "inputs");
-            key = "inputs";
-            warnings.add(TOP_LEVEL_INPUTS_WARNING);
+    /** A block of profile.yaml and the key it was found under, for messages. */
+    private record Block(Node node, String key) {
+    }
+
+    /** {@code spec.<field>}, else a legacy top-level {@code <field>} (D21), which adds {@code warning}. */
+    private static Block specOrTopLevel(Node root, Node spec, String field, String warning, List<String> warnings) {
+        Node nested = get(spec, field);
+        Node topLevel = get(root, field);
+        if (YamlTree.isNull(nested) && !YamlTree.isNull(topLevel)) {
+            warnings.add(warning);
+            return new Block(topLevel, field);
         }
-        if (YamlTree.isNull(node)) {
+        return new Block(nested, "spec." + field);
+    }
+
+    /** The inputs list ({@code spec.inputs} or the legacy top-level one): names unique, fields strictly typed. */
+    private static List<ProfileInput> inputs(Block block) {
+        if (YamlTree.isNull(block.node())) {
             return List.of();
         }
-        if (!(node instanceof SequenceNode sequence)) {
-            throw invalid("profile package " + key + " must be a list");
+        if (!(block.node() instanceof SequenceNode sequence)) {
+            throw invalid("profile package " + block.key() + " must be a list");
         }
         List<ProfileInput> inputs = new ArrayList<>();
         Set<String> names = new HashSet<>();
@@ -144,18 +153,13 @@ public final class ManifestParser {
         throw invalidInputValue(input, field, node);
     }
 
-    /** spec.compatibility, else a legacy top-level block with a warning; versions and windows checked here. */
-    private static Optional<CompatibilitySpec> compatibility(Node root, Node spec, List<String> warnings) {
-        Node node = get(spec, "compatibility");
-        String key = "spec.compatibility";
-        if (YamlTree.isNull(node) && !YamlTree.isNull(get(root, "compatibility"))) {
-            node = get(root, "compatibility");
-            key = "compatibility";
-            warnings.add(TOP_LEVEL_COMPATIBILITY_WARNING);
-        }
-        if (YamlTree.isNull(node)) {
+    /** The compatibility block ({@code spec.compatibility} or the legacy top-level one); versions and windows checked here. */
+    private static Optional<CompatibilitySpec> compatibility(Block block) {
+        if (YamlTree.isNull(block.node())) {
             return Optional.empty();
         }
+        Node node = block.node();
+        String key = block.key();
         mapping(node, key);
         Node requires = mapping(get(node, "requires"), key + ".requires");
         Node infra = mapping(get(requires, "infra"), key + ".requires.infra");

@@ -5,10 +5,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.productivek3s.infra.util.Json;
 import java.io.IOException;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * The engine's own record of a profile's state, {@code <name>.runtime/engine-state.json} (docs/contract/state-files.md#engine-statejson).
@@ -103,49 +105,36 @@ public record EngineState(String schemaVersion, Profile profile, PackageRef pkg,
     public String toJson() {
         ObjectNode root = Json.object();
         root.put("schema_version", schemaVersion);
-        if (profile == null) {
-            root.putNull("profile");
-        } else {
-            ObjectNode p = root.putObject("profile");
-            p.put("name", profile.name());
-            p.put("version", profile.version());
-            p.put("scenario", profile.scenario());
-            p.put("engine", profile.engine());
-        }
-        if (pkg == null) {
-            root.putNull("package");
-        } else {
-            ObjectNode p = root.putObject("package");
-            p.put("sha256", pkg.sha256());
-            p.put("ref", pkg.ref());
-            if (pkg.path() != null) {
-                p.put("path", pkg.path());
+        component(root, "profile", profile, (node, p) -> node.put("name", p.name()).put("version", p.version())
+                .put("scenario", p.scenario()).put("engine", p.engine()));
+        component(root, "package", pkg, (node, k) -> {
+            node.put("sha256", k.sha256()).put("ref", k.ref());
+            if (k.path() != null) {
+                node.put("path", k.path());
             }
-        }
-        if (engine == null) {
-            root.putNull("engine");
-        } else {
-            ObjectNode e = root.putObject("engine");
-            e.put("name", engine.name());
-            e.put("version", engine.version());
-            e.put("language", engine.language());
-        }
-        if (lastAction == null) {
-            root.putNull("last_action");
-        } else {
-            ObjectNode a = root.putObject("last_action");
-            a.put("command", lastAction.command());
-            a.put("result", lastAction.result() == null ? null : lastAction.result().wire());
-            a.put("exit_code", lastAction.exitCode());
-            a.put("started_at", lastAction.startedAt() == null ? null : lastAction.startedAt().toString());
-            a.put("finished_at", lastAction.finishedAt() == null ? null : lastAction.finishedAt().toString());
-        }
+        });
+        component(root, "engine", engine, (node, e) -> node.put("name", e.name()).put("version", e.version())
+                .put("language", e.language()));
+        component(root, "last_action", lastAction, (node, a) -> node.put("command", a.command())
+                .put("result", a.result() == null ? null : a.result().wire())
+                .put("exit_code", a.exitCode())
+                .put("started_at", a.startedAt() == null ? null : a.startedAt().toString())
+                .put("finished_at", a.finishedAt() == null ? null : a.finishedAt().toString()));
         if (override != null) {
             ObjectNode o = root.putObject("override");
             o.put("sha256", override.sha256());
             o.put("path", override.path());
         }
         return Json.pretty(root);
+    }
+
+    /** {@code key}: the component's fields, or JSON {@code null} when the state has no such component. */
+    private static <T> void component(ObjectNode root, String key, T value, BiConsumer<ObjectNode, T> fields) {
+        if (value == null) {
+            root.putNull(key);
+        } else {
+            fields.accept(root.putObject(key), value);
+        }
     }
 
     /**
@@ -231,48 +220,46 @@ public record EngineState(String schemaVersion, Profile profile, PackageRef pkg,
     }
 
     private static JsonNode section(JsonNode root, String field) throws IOException {
-        JsonNode node = root.get(field);
-        if (node == null || node.isNull()) {
-            return null;
-        }
-        if (!node.isObject()) {
-            throw new IOException("engine-state.json field " + field + " is not an object");
-        }
-        return node;
+        return field(root, field, JsonNode::isObject, "an object");
     }
 
     private static String text(JsonNode parent, String field) throws IOException {
+        JsonNode node = field(parent, field, JsonNode::isValueNode, "a scalar");
+        return node == null ? null : node.asText();
+    }
+
+    private static Integer integer(JsonNode parent, String field) throws IOException {
+        return parsed(parent, field, value -> Integer.valueOf(value.trim()), "an integer");
+    }
+
+    private static Instant instant(JsonNode parent, String field) throws IOException {
+        return parsed(parent, field, Instant::parse, "an ISO-8601 instant");
+    }
+
+    /** {@code field}: null when missing or JSON null; any other value must have the {@code shape} named {@code what}. */
+    private static JsonNode field(JsonNode parent, String field, Predicate<JsonNode> shape, String what)
+            throws IOException {
         JsonNode node = parent.get(field);
         if (node == null || node.isNull()) {
             return null;
         }
-        if (!node.isValueNode()) {
-            throw new IOException("engine-state.json field " + field + " is not a scalar");
+        if (!shape.test(node)) {
+            throw new IOException("engine-state.json field " + field + " is not " + what);
         }
-        return node.asText();
+        return node;
     }
 
-    private static Integer integer(JsonNode parent, String field) throws IOException {
+    /** A scalar {@code field} read by {@code parse} (which throws on a bad value: NumberFormatException and the like). */
+    private static <T> T parsed(JsonNode parent, String field, Function<String, T> parse, String what)
+            throws IOException {
         String value = text(parent, field);
         if (value == null) {
             return null;
         }
         try {
-            return Integer.valueOf(value.trim());
-        } catch (NumberFormatException ex) {
-            throw new IOException("engine-state.json field " + field + " is not an integer");
-        }
-    }
-
-    private static Instant instant(JsonNode parent, String field) throws IOException {
-        String value = text(parent, field);
-        if (value == null) {
-            return null;
-        }
-        try {
-            return Instant.parse(value);
-        } catch (DateTimeParseException ex) {
-            throw new IOException("engine-state.json field " + field + " is not an ISO-8601 instant");
+            return parse.apply(value);
+        } catch (RuntimeException ex) {
+            throw new IOException("engine-state.json field " + field + " is not " + what);
         }
     }
 

@@ -1,8 +1,8 @@
 package io.productivek3s.infra.state;
 
 import io.productivek3s.infra.state.driver.ObjectSource;
+import io.productivek3s.infra.util.BulkInputStream;
 import io.productivek3s.infra.util.Digests;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -29,24 +29,19 @@ record VerifiedSource(Path path, String sha256, long size) implements ObjectSour
         return Optional.of(path);
     }
 
-    private final class Checking extends FilterInputStream {
+    private final class Checking extends BulkInputStream {
+        private final InputStream in;
         private final MessageDigest md = Digests.newDigest();
         private long read;
         private boolean checked;
 
         Checking(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            this.in = in;
         }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
+            int n = in.read(b, off, len);
             if (n > 0) {
                 md.update(b, off, n);
                 read += n;
@@ -62,6 +57,16 @@ record VerifiedSource(Path path, String sha256, long size) implements ObjectSour
         @Override
         public long skip(long n) throws IOException {
             throw new IOException("a verified source is read, not skipped");
+        }
+
+        @Override
+        public int available() throws IOException {
+            return in.available();
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
         }
     }
 }

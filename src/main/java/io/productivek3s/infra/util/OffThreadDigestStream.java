@@ -16,7 +16,7 @@ import java.util.concurrent.BlockingQueue;
  * <p>A chunk goes back to the free pool only after it was hashed, and the reader refills only a chunk it has fully
  * served, so no chunk is written while it is still being read.
  */
-public final class OffThreadDigestStream extends InputStream {
+public final class OffThreadDigestStream extends BulkInputStream {
     static final int BUFFERS = 4;
 
     private record Chunk(byte[] bytes, int length) {
@@ -60,12 +60,6 @@ public final class OffThreadDigestStream extends InputStream {
         } catch (InterruptedException e) {
             // the reader gave up (close before the end): the digest is abandoned
         }
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override

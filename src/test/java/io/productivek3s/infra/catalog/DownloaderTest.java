@@ -97,8 +97,8 @@ class DownloaderTest {
 
     @Test
     void aStalledTransferIsAbandoned() {
-        Downloader impatient = new Downloader("test", Progress.Factory.NONE, Duration.ofSeconds(5), Duration.ofSeconds(5),
-                Duration.ofMillis(300));
+        Downloader impatient = new Downloader("test", Progress.Factory.NONE,
+                new Downloader.Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofMillis(300)));
         server.route("/slow.tgz", Response.ok(payload).slow(2_000));
         Path target = tmp.resolve("slow.part");
         assertThatThrownBy(() -> impatient.download(uri("/slow.tgz"), Downloader.Validators.NONE, target, 1 << 20))
