@@ -1,7 +1,7 @@
 package io.productivek3s.infra.state.crypto;
 
+import io.productivek3s.infra.util.BulkInputStream;
 import io.productivek3s.infra.util.Digests;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -12,26 +12,21 @@ import java.util.HexFormat;
  * re-seals stored objects without the layer's checks in between, so it checks them itself (a plain object is only
  * as trustworthy as the backend).
  */
-final class DigestCheckingStream extends FilterInputStream {
+final class DigestCheckingStream extends BulkInputStream {
+    private final InputStream in;
     private final MessageDigest digest = Digests.newDigest();
     private final String name;
     private final String expected;
 
     DigestCheckingStream(InputStream in, String name, String expected) {
-        super(in);
+        this.in = in;
         this.name = name;
         this.expected = expected;
     }
 
     @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
     public int read(byte[] buffer, int offset, int length) throws IOException {
-        int n = super.read(buffer, offset, length);
+        int n = in.read(buffer, offset, length);
         if (n > 0) {
             digest.update(buffer, offset, n);
         } else if (n < 0) {
@@ -48,5 +43,15 @@ final class DigestCheckingStream extends FilterInputStream {
     @Override
     public long skip(long n) throws IOException {
         throw new IOException("a digest-checked stream is read, not skipped");
+    }
+
+    @Override
+    public int available() throws IOException {
+        return in.available();
+    }
+
+    @Override
+    public void close() throws IOException {
+        in.close();
     }
 }

@@ -38,24 +38,8 @@ public final class KeyGen {
         }
     }
 
-    /** A generated key: its base64 text (secret) and its id (public). */
-    public static final class NewKey {
-        private final String base64;
-        private final String id;
-
-        private NewKey(String base64, String id) {
-            this.base64 = base64;
-            this.id = id;
-        }
-
-        public String base64() {
-            return base64;
-        }
-
-        public String id() {
-            return id;
-        }
-
+    /** A generated key: its base64 text (secret) and its id (public); its {@code toString} shows only the id. */
+    public record NewKey(String base64, String id) {
         @Override
         public String toString() {
             return "NewKey[" + id + "]";

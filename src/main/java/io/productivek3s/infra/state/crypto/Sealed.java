@@ -2,6 +2,7 @@ package io.productivek3s.infra.state.crypto;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import io.productivek3s.infra.util.BulkInputStream;
 import java.io.InputStream;
 import java.io.PushbackInputStream;
 import java.io.UncheckedIOException;
@@ -269,7 +270,7 @@ public final class Sealed {
     }
 
     /** An input stream that hands out one produced chunk at a time. */
-    private abstract static class ChunkStream extends InputStream {
+    private abstract static class ChunkStream extends BulkInputStream {
         private final InputStream source;
         private byte[] pending = new byte[0];
         private int position;
@@ -283,12 +284,6 @@ public final class Sealed {
         final void setPending(byte[] bytes) {
             pending = bytes;
             position = 0;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override

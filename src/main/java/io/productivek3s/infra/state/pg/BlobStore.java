@@ -2,6 +2,7 @@ package io.productivek3s.infra.state.pg;
 
 import io.productivek3s.infra.state.driver.ObjectSource;
 import java.io.IOException;
+import io.productivek3s.infra.util.BulkInputStream;
 import java.io.InputStream;
 import java.sql.Array;
 import java.sql.Connection;
@@ -107,7 +108,7 @@ final class BlobStore {
         return new ChunkStream(c, sha256);
     }
 
-    private static final class ChunkStream extends InputStream {
+    private static final class ChunkStream extends BulkInputStream {
         private final Connection c;
         private final String sha256;
         private byte[] chunk = new byte[0];
@@ -118,12 +119,6 @@ final class BlobStore {
         ChunkStream(Connection c, String sha256) {
             this.c = c;
             this.sha256 = sha256;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override
