@@ -6,6 +6,7 @@ import io.productivek3s.infra.state.driver.ObjectSource;
 import io.productivek3s.infra.state.driver.StateDriver;
 import io.productivek3s.infra.state.driver.StateLocker;
 import io.productivek3s.infra.state.driver.StoredRevision;
+import io.productivek3s.infra.util.DigestCheckedStream;
 import io.productivek3s.infra.util.Files2;
 import java.io.IOException;
 import java.io.InputStream;
@@ -67,19 +68,8 @@ public final class EncryptingDriver implements StateDriver {
     }
 
     static KeyRing keysFor(StateDriver inner, Map<String, String> env, Function<String, Path> resolve) {
-        Settings settings = new Settings() {
-            @Override
-            public Optional<byte[]> setting(String key) throws IOException {
-                return inner.setting(key);
-            }
-
-            @Override
-            public byte[] putSettingIfAbsent(String key, byte[] value) throws IOException {
-                return inner.putSettingIfAbsent(key, value);
-            }
-        };
         try {
-            return StateKeys.load(env, resolve, settings);
+            return StateKeys.load(env, resolve, inner);
         } catch (IOException e) {
             throw StateEncryption.settingsFailed(inner, e);
         }
@@ -301,7 +291,12 @@ public final class EncryptingDriver implements StateDriver {
         Optional<StateKey> key = keys.current();
         Path staged = Files.createTempFile("pk3s-reseal-", ".tmp", PosixFilePermissions.asFileAttribute(Files2.FILE_PRIVATE));
         try {
-            try (InputStream plain = new DigestCheckingStream(open(name, sha256), name, sha256);
+            try (InputStream plain = new DigestCheckedStream(open(name, sha256), (bytes, actual) -> {
+                        if (!actual.equals(sha256)) {
+                            throw new IOException("stored content of profile state '" + name + "' does not match its digest "
+                                    + sha256 + " (it has " + actual + ")");
+                        }
+                    });
                     InputStream out = key.isPresent() ? Sealed.seal(key.get(), plain, Binding.object(name, address), random)
                             : plain) {
                 Files.copy(out, staged, StandardCopyOption.REPLACE_EXISTING);

@@ -1,5 +1,6 @@
 package io.productivek3s.infra.state.crypto;
 
+import io.productivek3s.infra.state.driver.Settings;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.productivek3s.infra.EngineException;

@@ -1,5 +1,6 @@
 package io.productivek3s.infra.state.crypto;
 
+import io.productivek3s.infra.state.driver.Settings;
 import io.productivek3s.infra.EngineException;
 import java.io.IOException;
 import java.nio.file.Path;

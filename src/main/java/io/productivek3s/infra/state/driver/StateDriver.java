@@ -26,7 +26,7 @@ import java.util.Set;
  *     {@link #heads()} returns for listing, and a {@code payload} (tree manifest, {@code cluster.json}) returned only
  *     by {@link #read}. Records are appended with compare-and-set on the latest revision number and checked against a
  *     fence (the writer's lease) in the same atomic step.</li>
- * <li><b>Settings</b>: a few small values per backend, written once (e.g. an encryption salt).</li>
+ * <li><b>Settings</b> ({@link Settings}): a few small values per backend, written once (e.g. an encryption salt).</li>
  * </ul>
  * Locks are the {@link StateLocker}'s business ({@link #locker()}).
  *
@@ -34,7 +34,7 @@ import java.util.Set;
  * refused 4). A driver never produces the layer's user-facing messages about names and revisions; it answers
  * "absent" with an empty {@link Optional} and lets the layer say so.
  */
-public interface StateDriver extends AutoCloseable {
+public interface StateDriver extends Settings, AutoCloseable {
     /** How messages name the backend: a directory, {@code postgresql://user@host:port/db} (never a password), … */
     String description();
 
@@ -91,17 +91,6 @@ public interface StateDriver extends AutoCloseable {
      * driver that cannot lose an object under a running reader waits for it (the local driver's object lock).
      */
     void prune(String name, Collection<Long> revisions) throws IOException;
-
-    // ---- settings ------------------------------------------------------------------------------------------
-
-    /** A backend-wide setting, if set. */
-    Optional<byte[]> setting(String key) throws IOException;
-
-    /**
-     * Sets {@code key} unless it is set; returns the value now stored (the given one, or the one another writer set
-     * first). Settings are never changed once written.
-     */
-    byte[] putSettingIfAbsent(String key, byte[] value) throws IOException;
 
     // ---- locks ---------------------------------------------------------------------------------------------
 

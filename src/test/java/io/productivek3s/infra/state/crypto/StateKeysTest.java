@@ -1,5 +1,6 @@
 package io.productivek3s.infra.state.crypto;
 
+import io.productivek3s.infra.state.driver.Settings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
