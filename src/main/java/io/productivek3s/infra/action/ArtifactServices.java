@@ -53,6 +53,6 @@ public record ArtifactServices(CacheDir cacheDir, ArtifactCache cache, CatalogLo
         CoreSettings settings = CoreSettings.resolve(context.release().boundCore(), name -> Optional.empty(), context.env(),
                 CoreDefaults.from(context.env())).validate();
         return new CoreRelease(cacheDir, cache, CoreRelease.apiBase(context.env()), settings.releaseRepo(), limits,
-                context.log()::debug, context.clock());
+                context.log()::debug, context.clock(), signatures(context), context.log()::info);
     }
 }

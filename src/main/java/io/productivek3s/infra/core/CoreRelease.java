@@ -12,6 +12,11 @@ import io.productivek3s.infra.pkg.ArchiveTree;
 import io.productivek3s.infra.pkg.ArchiveWording;
 import io.productivek3s.infra.pkg.ExtractionLimits;
 import io.productivek3s.infra.pkg.SafeArchive;
+import io.productivek3s.infra.sign.SignatureFile;
+import io.productivek3s.infra.sign.SignaturePolicy;
+import io.productivek3s.infra.sign.SignatureVerifier;
+import io.productivek3s.infra.sign.SshSignature;
+import io.productivek3s.infra.sign.Verdict;
 import io.productivek3s.infra.util.Files2;
 import io.productivek3s.infra.util.Json;
 import io.productivek3s.infra.util.ShutdownHooks;
@@ -39,7 +44,10 @@ import java.util.function.Consumer;
  * {@code productive-k3s-core-<version>.tar.gz} and its {@code .sha256} by exact name, digest verified, one top-level
  * directory holding the required files, unpacked once to {@code <cache>/core/<version>/productive-k3s-core-<version>/}.
  * The version directory appears in one rename, complete with its {@code bundle.json} record; the lock file
- * {@code <cache>/core/<version>.lock} makes concurrent runs fetch once.
+ * {@code <cache>/core/<version>.lock} makes concurrent runs fetch once. When the release publishes a signature of
+ * its checksum file ({@code <archive>.sha256.sig}, namespace {@code pk3s-core}), it is checked under
+ * {@code PK3S_SIGNATURE_POLICY} before the checksum is trusted and before the archive is downloaded
+ * (docs/signing.md "Core release bundles").
  */
 public final class CoreRelease {
     public static final String API_URL_VARIABLE = "PRODUCTIVE_K3S_RELEASE_API_URL";
@@ -59,13 +67,15 @@ public final class CoreRelease {
     private final ExtractionLimits limits;
     private final Consumer<String> debug;
     private final Clock clock;
+    private final SignatureVerifier signatures;
+    private final Consumer<String> info;
 
     /** A fetch result; {@code alreadyCached} when nothing had to be downloaded. */
     public record Fetched(CoreBundle bundle, boolean alreadyCached) {
     }
 
     public CoreRelease(CacheDir cacheDir, ArtifactCache artifacts, URI apiBase, String releaseRepo, ExtractionLimits limits,
-            Consumer<String> debug, Clock clock) {
+            Consumer<String> debug, Clock clock, SignatureVerifier signatures, Consumer<String> info) {
         this.cacheDir = cacheDir;
         this.artifacts = artifacts;
         this.apiBase = apiBase;
@@ -73,6 +83,8 @@ public final class CoreRelease {
         this.limits = limits;
         this.debug = debug;
         this.clock = clock;
+        this.signatures = signatures;
+        this.info = info;
     }
 
     /** {@code PRODUCTIVE_K3S_RELEASE_API_URL} (any http(s) base, so mirrors and tests work), default GitHub. */
@@ -138,9 +150,11 @@ public final class CoreRelease {
             String archive = "productive-k3s-core-" + version + ".tar.gz";
             JsonNode release = releaseMetadata(version);
             URI archiveUrl = asset(release, archive, version);
-            URI checksumUrl = asset(release, archive + ".sha256", version);
+            String checksumName = archive + ".sha256";
+            URI checksumUrl = asset(release, checksumName, version);
             byte[] checksum = artifacts.downloader().fetchSmall(checksumUrl, 64 * 1024, false, Map.of()).orElseThrow();
-            String expected = Sha256Line.parseFile(checksum, archive + ".sha256");
+            checkSignature(release, checksumName, checksum, version);
+            String expected = Sha256Line.parseFile(checksum, checksumName);
             ArtifactCache.Cached download = artifacts.fetch(new ArtifactCache.Request(archiveUrl, Optional.of(expected), archive,
                     limits.maxBytes()));
             CoreBundle bundle = install(download, area, dir, archive, version, Downloader.shown(archiveUrl));
@@ -194,8 +208,41 @@ public final class CoreRelease {
         return URI.create(apiBase + "/repos/" + releaseRepo + "/releases/tags/" + tag);
     }
 
+    /**
+     * The checksum file's signature, when the release lists {@code <checksum>.sig} among its assets: fetched through
+     * the download cache like a package's {@code <url>.sig}, checked in namespace {@code pk3s-core} with the run's
+     * trust file, and judged by the policy (docs/signing.md "Core release bundles"). A refusal is exit 4 before the
+     * checksum is read, so nothing is downloaded or unpacked on its word; {@code off} fetches nothing.
+     */
+    private void checkSignature(JsonNode release, String checksumName, byte[] checksum, String version) {
+        String signatureName = checksumName + SignatureFile.SUFFIX;
+        String lookedFor = "asset '" + signatureName + "' in release '" + version + "' from " + releaseRepo;
+        Optional<SignatureFile> signature = Optional.empty();
+        if (signatures.policy() != SignaturePolicy.OFF) {
+            Optional<URI> url = findAsset(release, signatureName, version);
+            if (url.isPresent()) {
+                lookedFor = Downloader.shown(url.get());
+                ArtifactCache.Cached cached = artifacts.fetch(new ArtifactCache.Request(url.get(), Optional.empty(), signatureName,
+                        SshSignature.MAX_BYTES));
+                signature = Optional.of(SignatureFile.read(cached.file(), lookedFor));
+            }
+        }
+        Verdict verdict = signatures.verify(new SignatureVerifier.Subject(checksumName, SignatureVerifier.Content.of(checksum),
+                signature, lookedFor), SignatureVerifier.CORE_NAMESPACE);
+        String line = verdict.decision().enforce();
+        if (!line.isEmpty()) {
+            info.accept(line);
+        }
+    }
+
     /** The download URL of an asset by exact name (docs/contract/core.md#core-bundle-contract step 2). */
     private URI asset(JsonNode release, String name, String version) {
+        return findAsset(release, name, version).orElseThrow(() -> EngineException.missing("could not find asset '" + name
+                + "' in release '" + version + "' from " + releaseRepo));
+    }
+
+    /** An asset listed by exact name; exit 4 when it is listed without a usable download URL. */
+    private Optional<URI> findAsset(JsonNode release, String name, String version) {
         for (JsonNode asset : release.path("assets")) {
             if (name.equals(asset.path("name").asText(null))) {
                 String url = asset.path("browser_download_url").asText("");
@@ -203,7 +250,7 @@ public final class CoreRelease {
                     URI uri = new URI(url);
                     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
                     if ((scheme.equals("https") || scheme.equals("http")) && uri.getHost() != null) {
-                        return uri;
+                        return Optional.of(uri);
                     }
                 } catch (URISyntaxException e) {
                     // reported below
@@ -212,7 +259,7 @@ public final class CoreRelease {
                         + " has no usable download URL");
             }
         }
-        throw EngineException.missing("could not find asset '" + name + "' in release '" + version + "' from " + releaseRepo);
+        return Optional.empty();
     }
 
     /**

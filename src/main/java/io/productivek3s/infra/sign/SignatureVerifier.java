@@ -22,6 +22,8 @@ public final class SignatureVerifier {
     public static final String PROFILE_NAMESPACE = "pk3s-profile";
     /** The namespace of catalog indexes. */
     public static final String CATALOG_NAMESPACE = "pk3s-catalog";
+    /** The namespace of a Productive K3S Core release's checksum file (docs/signing.md "Core release bundles"). */
+    public static final String CORE_NAMESPACE = "pk3s-core";
 
     /** The signed file's bytes, opened once for hashing. */
     @FunctionalInterface

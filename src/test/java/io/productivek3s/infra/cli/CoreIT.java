@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.productivek3s.infra.testing.CoreReleaseFixture;
 import io.productivek3s.infra.testing.Engine;
+import io.productivek3s.infra.testing.SshKeys;
 import io.productivek3s.infra.testing.TestHttpServer;
 import io.productivek3s.infra.testing.TestHttpServer.Response;
 import io.productivek3s.infra.util.Json;
@@ -103,6 +104,82 @@ class CoreIT extends PackageTestBase {
                         + "run 'core fetch --version 0.9.6' once with network access");
         assertError(engine.env("PRODUCTIVE_K3S_SOURCE", "git").run("core", "fetch"), 4,
                 "PRODUCTIVE_K3S_SOURCE must be 'local' or 'remote', got 'git'");
+    }
+
+    /**
+     * docs/signing.md "Core release bundles": a release that signs its checksum file with the real ssh-keygen is
+     * verified against the trust file before the archive is downloaded; a tampered checksum, an untrusted key and a
+     * signature for another namespace are exit 4 with one line, and nothing is downloaded or unpacked.
+     */
+    @Test
+    void aSignedChecksumFileIsVerifiedBeforeTheArchiveIsTrusted() throws Exception {
+        SshKeys ssh = new SshKeys(Files.createDirectories(home.resolve("keys")));
+        SshKeys.Key publisher = ssh.generate("publisher", "ed25519", 0);
+        SshKeys.Key mallory = ssh.generate("mallory", "ed25519", 0);
+        Path trust = home.resolve("keys/allowed_signers");
+        Files.writeString(trust, SshKeys.signer("release@example.com", "namespaces=\"pk3s-core\"", publisher));
+        engine.env("PK3S_ALLOWED_SIGNERS", trust.toString());
+        String name = CoreReleaseFixture.archiveName("0.9.6");
+        String archivePath = "/download/0.9.6/" + name;
+        String checksumFile = CoreReleaseFixture.checksumFile("0.9.6", CoreReleaseFixture.sha256(archive));
+        Path coreDir = home.resolve(".cache/pk3s/core/0.9.6");
+
+        // An attacker who replaced the archive and its checksum cannot make the publisher's signature fit.
+        byte[] evil = CoreReleaseFixture.bytes(CoreReleaseFixture.bundle("0.9.6", null).file("productive-k3s-core-0.9.6/x", "x\n", 0644));
+        CoreReleaseFixture.serve(server, "0.9.6", "0.9.6", evil, null);
+        CoreReleaseFixture.serveSignature(server, "0.9.6", "0.9.6", sign(ssh, publisher, "pk3s-core", checksumFile));
+        Engine.Result tampered = engine.run("core", "fetch");
+        assertThat(tampered.exitCode()).as(tampered.toString()).isEqualTo(4);
+        assertThat(tampered.stderrLines()).singleElement().asString()
+                .startsWith("[pk3s-infra] ERROR signature check failed for " + name + ".sha256: the signature by ED25519 key "
+                        + publisher.fingerprint())
+                .contains("does not match the file");
+        assertThat(server.bodiesServed(archivePath)).isZero();
+        assertThat(coreDir).doesNotExist();
+
+        CoreReleaseFixture.serve(server, "0.9.6", "0.9.6", archive, null);
+        CoreReleaseFixture.serveSignature(server, "0.9.6", "0.9.6", sign(ssh, mallory, "pk3s-core", checksumFile));
+        Engine.Result untrusted = engine.run("core", "fetch");
+        assertThat(untrusted.exitCode()).as(untrusted.toString()).isEqualTo(4);
+        assertThat(untrusted.stderrLines()).containsExactly("[pk3s-infra] ERROR signature check failed for " + name
+                + ".sha256: signed by ED25519 key " + mallory.fingerprint() + ", which is not in the trust file " + trust);
+        assertThat(server.bodiesServed(archivePath)).isZero();
+        assertThat(coreDir).doesNotExist();
+
+        CoreReleaseFixture.serveSignature(server, "0.9.6", "0.9.6", sign(ssh, publisher, "pk3s-profile", checksumFile));
+        Engine.Result wrongNamespace = engine.run("core", "fetch");
+        assertThat(wrongNamespace.exitCode()).as(wrongNamespace.toString()).isEqualTo(4);
+        assertThat(wrongNamespace.stderrLines()).singleElement().asString().endsWith("for namespace 'pk3s-profile', not 'pk3s-core'");
+        assertThat(coreDir).doesNotExist();
+
+        CoreReleaseFixture.serveSignature(server, "0.9.6", "0.9.6", sign(ssh, publisher, "pk3s-core", checksumFile));
+        Engine.Result good = engine.run("core", "fetch");
+        assertThat(good.exitCode()).as(good.toString()).isZero();
+        assertThat(good.stdout() + good.stderr()).contains("signature of " + name + ".sha256 verified: signed by release@example.com ("
+                + "ED25519 " + publisher.fingerprint() + ", namespace pk3s-core, " + server.url(archivePath + ".sha256.sig") + ")");
+        assertThat(bundleDir.resolve("scripts/apply.sh")).exists();
+        assertThat(server.bodiesServed(archivePath)).isEqualTo(1);
+    }
+
+    /** An unsigned release keeps working under auto (one INFO line with a trust file) and is refused under require. */
+    @Test
+    void anUnsignedReleaseFollowsThePolicy() throws Exception {
+        Path trust = Files.writeString(home.resolve("allowed_signers"), "");
+        String name = CoreReleaseFixture.archiveName("0.9.6");
+        Engine.Result required = engine.env("PK3S_ALLOWED_SIGNERS", trust.toString()).env("PK3S_SIGNATURE_POLICY", "require")
+                .run("core", "fetch");
+        assertError(required, 4, name + ".sha256 is not signed and PK3S_SIGNATURE_POLICY=require: no signature at asset '"
+                + name + ".sha256.sig' in release '0.9.6' from " + CoreReleaseFixture.REPO);
+        assertThat(server.bodiesServed("/download/0.9.6/" + name)).isZero();
+        Engine.Result auto = engine.env("PK3S_SIGNATURE_POLICY", "auto").run("core", "fetch");
+        assertThat(auto.exitCode()).as(auto.toString()).isZero();
+        assertThat(auto.stdout() + auto.stderr()).contains(name + ".sha256 is not signed; running it unverified (no signature at asset '"
+                + name + ".sha256.sig' in release '0.9.6' from " + CoreReleaseFixture.REPO + ")");
+    }
+
+    private byte[] sign(SshKeys ssh, SshKeys.Key key, String namespace, String content) throws Exception {
+        Path file = Files.writeString(Files.createTempFile(home, "checksum-", ".sha256"), content);
+        return Files.readAllBytes(ssh.sign(key, namespace, file));
     }
 
     @Test

@@ -9,6 +9,8 @@ import io.productivek3s.infra.catalog.CacheDir;
 import io.productivek3s.infra.catalog.Downloader;
 import io.productivek3s.infra.catalog.Progress;
 import io.productivek3s.infra.pkg.ExtractionLimits;
+import io.productivek3s.infra.sign.SignaturePolicy;
+import io.productivek3s.infra.sign.SignatureVerifier;
 import io.productivek3s.infra.testing.CoreReleaseFixture;
 import io.productivek3s.infra.testing.TarBuilder;
 import io.productivek3s.infra.testing.TestHttpServer;
@@ -17,8 +19,10 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -46,7 +50,8 @@ class CoreReleaseTest {
         CacheDir cacheDir = CacheDir.from(Map.of("HOME", home.toString()));
         ArtifactCache cache = new ArtifactCache(cacheDir, new Downloader("test", Progress.Factory.NONE), offline, m -> { }, Clock.systemUTC());
         return new CoreRelease(cacheDir, cache, URI.create(server.base()), CoreReleaseFixture.REPO, ExtractionLimits.defaults(),
-                m -> { }, Clock.systemUTC());
+                m -> { }, Clock.systemUTC(), new SignatureVerifier(SignaturePolicy.AUTO, Optional.empty(), Clock.systemUTC(),
+                ZoneId.systemDefault()), m -> { });
     }
 
     private Path coreArea() {

@@ -63,8 +63,24 @@ public final class CoreReleaseFixture {
         String name = archiveName(version);
         String sha = publishedSha256 != null ? publishedSha256 : sha256(archive);
         server.route("/download/" + tag + "/" + name, Response.ok(archive));
-        server.route("/download/" + tag + "/" + name + ".sha256", Response.ok(sha + "  dist/" + name + "\n"));
+        server.route("/download/" + tag + "/" + name + ".sha256", Response.ok(checksumFile(version, sha)));
         server.route("/repos/" + REPO + "/releases/tags/" + tag, Response.ok(releaseJson(server, tag, List.of(name, name + ".sha256"))));
+    }
+
+    /** The published {@code .sha256} asset: sha256sum output with a {@code dist/} path. */
+    public static String checksumFile(String version, String sha256) {
+        return sha256 + "  dist/" + archiveName(version) + "\n";
+    }
+
+    /**
+     * Adds {@code <archive>.sha256.sig} to release {@code tag} (after {@link #serve}), as a publisher who signs the
+     * checksum file does (docs/signing.md "Core release bundles").
+     */
+    public static void serveSignature(TestHttpServer server, String tag, String version, byte[] signature) {
+        String name = archiveName(version);
+        server.route("/download/" + tag + "/" + name + ".sha256.sig", Response.ok(signature));
+        server.route("/repos/" + REPO + "/releases/tags/" + tag, Response.ok(releaseJson(server, tag,
+                List.of(name, name + ".sha256", name + ".sha256.sig"))));
     }
 
     public static String releaseJson(TestHttpServer server, String tag, List<String> assets) {
