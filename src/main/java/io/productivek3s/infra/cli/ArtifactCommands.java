@@ -85,6 +85,8 @@ final class ArtifactCommands {
     /** The previewed command passes the same surface gate as if it were run; the documents print as they are sent. */
     static int telemetryPreview(Call call, PreviewOptions options) {
         Dispatcher.checkSurface(call.context(), options.words().get(0));
+        // stdout holds the JSON array alone: the package's signature INFO line goes to stderr (docs/telemetry.md "Preview")
+        call.context().log().setEventsMode(true);
         List<EventDocument> documents = new TelemetryPreviewAction(call.context(),
                 options.sourcing().source(call))
                 .run(new TelemetryPreviewAction.Request(options.words(), options.tgz(), options.profile(), options.dryRun()));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.productivek3s.infra.testing.SshKeys;
 import io.productivek3s.infra.testing.Engine;
 import io.productivek3s.infra.testing.TelemetryServer;
 import io.productivek3s.infra.testing.Terminal;
@@ -353,6 +354,21 @@ class TelemetryIT extends PackageTestBase {
         assertThat(documents.get(0).get("session_id").asText()).isEqualTo("sess-7");
         assertThat(documents.get(0).get("command").get("scenario").asText()).isEqualTo("onprem-basic");
         assertThat(documents.get(0).get("run_id")).isEqualTo(documents.get(1).get("run_id"));
+        // a signed package: the verdict's INFO line goes to stderr, stdout stays the JSON array of the events (schema 1)
+        SshKeys ssh = new SshKeys(Files.createDirectories(home.resolve("keys")));
+        SshKeys.Key publisher = ssh.generate("publisher", "ed25519", 0);
+        Path trust = Files.writeString(home.resolve("keys/allowed_signers"), SshKeys.signer("release@example.com", "", publisher));
+        Path signature = ssh.sign(publisher, "pk3s-profile", home.resolve("work/fixture.tgz"));
+        Engine.Result signed = engine.env("PK3S_ALLOWED_SIGNERS", trust.toString()).env("PK3S_SIGNATURE_POLICY", "require")
+                .run("telemetry", "preview", "profile", "install", "--tgz", "fixture.tgz");
+        assertThat(signed.exitCode()).as(signed.toString()).isZero();
+        assertThat(signed.stderrLines()).singleElement().asString().startsWith("[pk3s-infra] INFO  signature of fixture.tgz verified");
+        assertThat(JSON.readTree(signed.stdout())).hasSize(2);
+        for (JsonNode document : JSON.readTree(signed.stdout())) {
+            assertThat(document.get("schema_version").asText()).isEqualTo("1");
+        }
+        Files.delete(signature);
+        engine.unset("PK3S_ALLOWED_SIGNERS").unset("PK3S_SIGNATURE_POLICY");
 
         assertThat(engine.run("telemetry", "preview", "profile", "status", "--tgz", "fixture.tgz").stdout()).isEqualTo("[]\n");
         assertThat(engine.run("telemetry", "preview", "profile", "install", "--dry-run", "--tgz", "fixture.tgz").stdout()).isEqualTo("[]\n");
