@@ -95,6 +95,9 @@ class JsonSchemaIT extends PackageTestBase {
         check(0, "state", "rollback", "fixture-profile", "--revision", "1", "--json");
         check(0, "state", "push", "fixture-profile", "--from", "pulled", "--json");
         check(0, "state", "unlock", "fixture-profile", "--force", "--json");
+        JsonNode key = check(0, "state", "keygen", "--output", "team.key", "--json");
+        assertThat(key.get("key_id").asText()).isNotBlank();
+        assertThat(key.toString()).doesNotContain(Files.readString(home.resolve("work/team.key")).trim());
 
         JsonNode exported = check(0, "profile", "export", "--tgz", "fixture.tgz", "--output", "bundle", "--json");
         assertThat(exported.at("/package/sha256").asText()).isEqualTo(Digests.sha256(tgz));
