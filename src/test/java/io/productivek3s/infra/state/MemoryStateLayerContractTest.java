@@ -96,6 +96,11 @@ class MemoryStateLayerContractTest extends StateStoreContract {
         }
 
         @Override
+        public void replace(String name, StoredRevision revision, Set<String> objects, Fence fence) throws IOException {
+            driver.replace(name, revision, objects, fence);
+        }
+
+        @Override
         public void prune(String name, Collection<Long> revisions) throws IOException {
             driver.prune(name, revisions);
         }

@@ -264,19 +264,43 @@ public final class EncryptingDriver implements StateDriver {
             inner.append(name, expectedLatest, revision, objects, fence);
             return;
         }
+        inner.append(name, expectedLatest, asWritten(name, revision, objects), addresses(name, objects), fence);
+    }
+
+    /**
+     * The record rewritten as this driver writes now (docs/state.md "Mixed state, rotation, migration"): its objects
+     * first stored where this driver writes them (sealed under the current key, or plain when it writes plain), then
+     * the record, sealed the same way and naming their addresses, replaced in one step. So {@code state rekey} and
+     * {@code state migrate --encrypt|--decrypt} leave, after a crash, every revision readable with the old and the
+     * new keys; the objects only the old record named stay until the next prune collects them.
+     */
+    @Override
+    public void replace(String name, StoredRevision revision, Set<String> objects, Fence fence) throws IOException {
+        inner.replace(name, asWritten(name, revision, objects), addresses(name, objects), fence);
+    }
+
+    /**
+     * {@code revision} as this driver stores it, after every object of {@code objects} not yet stored where it writes
+     * was copied there ({@link #rewrite}): a record never names an object its own key cannot find.
+     */
+    private StoredRevision asWritten(String name, StoredRevision revision, Set<String> objects) throws IOException {
         for (String sha256 : missingWhereWritten(name, objects)) {
             rewrite(name, sha256);
         }
+        long number = revision.info().revision();
+        Optional<StateKey> key = keys.current();
+        return key.isEmpty() ? revision : new StoredRevision(revision.info(),
+                seal(key.get(), summaryBinding(name, number), revision.summary()),
+                seal(key.get(), Binding.record(name, number), revision.payload()));
+    }
+
+    /** Where the objects {@code objects} are written: what the backend's object set holds (never a plain digest). */
+    private Set<String> addresses(String name, Set<String> objects) {
         Set<String> addresses = new HashSet<>();
         for (String sha256 : objects) {
             addresses.add(written(name, sha256));
         }
-        long number = revision.info().revision();
-        Optional<StateKey> key = keys.current();
-        StoredRevision stored = key.isEmpty() ? revision : new StoredRevision(revision.info(),
-                seal(key.get(), summaryBinding(name, number), revision.summary()),
-                seal(key.get(), Binding.record(name, number), revision.payload()));
-        inner.append(name, expectedLatest, stored, addresses, fence);
+        return addresses;
     }
 
     /**

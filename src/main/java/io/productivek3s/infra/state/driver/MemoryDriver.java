@@ -119,31 +119,54 @@ public final class MemoryDriver implements StateDriver {
             throw new IllegalArgumentException("revision " + revision.info().revision() + " of " + revision.info().name()
                     + " cannot follow " + expectedLatest + " of " + name);
         }
-        StateLocker.Lease held = leases.get(name);
-        if (fence instanceof StateLocker.Lease lease ? !lease.equals(held) : held != null) {
-            throw new StateConflict(StateConflict.Kind.FENCED, "the lock on '" + name + "' is not this writer's");
-        }
+        requireFence(name, fence);
         NavigableMap<Long, Stored> kept = revisions.computeIfAbsent(name, n -> new TreeMap<>());
         OptionalLong latest = kept.isEmpty() ? OptionalLong.empty() : OptionalLong.of(kept.lastKey());
         if (!latest.equals(expectedLatest)) {
             throw new StateConflict(StateConflict.Kind.RACE, "revision " + latest.orElse(0) + " of '" + name
                     + "' was appended meanwhile");
         }
+        requireStored(refs);
+        kept.put(revision.info().revision(), new Stored(copy(revision), Set.copyOf(refs)));
+    }
+
+    /** The record's metadata stays as stored; only its summary, payload and object set change, in one step. */
+    @Override
+    public synchronized void replace(String name, StoredRevision revision, Set<String> refs, Fence fence)
+            throws IOException {
+        requireFence(name, fence);
+        long number = revision.info().revision();
+        NavigableMap<Long, Stored> kept = revisions.get(name);
+        Stored old = kept == null ? null : kept.get(number);
+        if (old == null) {
+            throw new IOException("revision " + number + " of '" + name + "' is not kept in " + description);
+        }
+        requireStored(refs);
+        kept.put(number, new Stored(new StoredRevision(old.revision().info(), revision.summary().clone(),
+                revision.payload().clone()), Set.copyOf(refs)));
+    }
+
+    private void requireFence(String name, Fence fence) throws StateConflict {
+        StateLocker.Lease held = leases.get(name);
+        if (fence instanceof StateLocker.Lease lease ? !lease.equals(held) : held != null) {
+            throw new StateConflict(StateConflict.Kind.FENCED, "the lock on '" + name + "' is not this writer's");
+        }
+    }
+
+    private void requireStored(Set<String> refs) {
         Set<String> absent = new HashSet<>(refs);
         absent.removeAll(objects.keySet());
         if (!absent.isEmpty()) {
             throw new IllegalStateException("revision references objects that are not stored: " + absent);
         }
-        kept.put(revision.info().revision(), new Stored(copy(revision), Set.copyOf(refs)));
     }
 
     @Override
     public synchronized void prune(String name, Collection<Long> doomed) {
         NavigableMap<Long, Stored> kept = revisions.get(name);
-        if (kept == null) {
-            return;
+        if (kept != null) {
+            doomed.forEach(kept::remove);
         }
-        doomed.forEach(kept::remove);
         Set<String> referenced = new HashSet<>();
         revisions.values().forEach(k -> k.values().forEach(s -> referenced.addAll(s.objects())));
         objects.keySet().retainAll(referenced);

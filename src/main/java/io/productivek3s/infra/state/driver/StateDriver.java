@@ -86,8 +86,28 @@ public interface StateDriver extends Settings, AutoCloseable {
             throws IOException;
 
     /**
+     * Rewrites the kept record of revision {@code revision.info().revision()} of {@code name} in one atomic step, for
+     * re-encryption (state rekey, state migrate --encrypt|--decrypt): same number and metadata, new summary, payload
+     * and referenced objects (stored already). Fenced like append. An IOException/NoSuchElement-style refusal when the
+     * revision is not kept. Objects only the old record referenced are collected by the next prune (prune with an
+     * empty collection only collects).
+     *
+     * <p>Precisely (docs/state.md "Mixed state, rotation, migration"): the record keeps its number and its
+     * {@link RevisionInfo} as stored (a driver ignores any other metadata given), and whether it is the newest or
+     * the current revision does not change; {@code objects} replace the digests the old record referenced. A crash
+     * leaves either the old record or the new one, never a mix.
+     *
+     * @throws StateConflict with {@link StateConflict.Kind#FENCED} when {@code fence} no longer holds the name's lock
+     *     (nothing changed)
+     * @throws IOException (not a {@link StateConflict}) when {@code name} keeps no revision of that number (nothing
+     *     changed)
+     */
+    void replace(String name, StoredRevision revision, Set<String> objects, Fence fence) throws IOException;
+
+    /**
      * Forgets the revisions {@code revisions} of {@code name} (the layer's history limit decided which) and the
-     * objects no kept revision of any name references any more. Readers of those revisions may fail afterwards; a
+     * objects no kept revision of any name references any more; with an empty {@code revisions} it only collects
+     * such objects (after {@link #replace}). Readers of those revisions may fail afterwards; a
      * driver that cannot lose an object under a running reader waits for it (the local driver's object lock).
      */
     void prune(String name, Collection<Long> revisions) throws IOException;

@@ -154,22 +154,43 @@ public final class PostgresDriver implements StateDriver {
                         + "' was written meanwhile");
             }
             Revisions.insert(db, revision, objects);
-            boolean held = fence instanceof StateLocker.Lease l ? Leases.checkHeld(db, name, l.token())
-                    : Leases.current(db, name).isEmpty();
-            if (!held) {
-                throw new StateConflict(StateConflict.Kind.FENCED, "the lease on '" + name + "' is not this writer's");
-            }
+            requireFence(name, fence);
             return null;
         });
     }
 
+    /**
+     * One transaction: the cluster row is held {@code FOR UPDATE} (as an append holds it), the row's summary, payload
+     * and object set are updated (the columns of rows from before schema version 2 are cleared, so no plain copy
+     * stays behind), and the lease is checked; its metadata columns are not touched.
+     */
+    @Override
+    public void replace(String name, StoredRevision revision, Set<String> objects, Fence fence) throws IOException {
+        long number = revision.info().revision();
+        transaction("rewriting a revision", () -> {
+            if (!Revisions.replace(db, name, revision, objects)) {
+                throw new IOException("revision " + number + " of '" + name + "' is not kept in " + description());
+            }
+            requireFence(name, fence);
+            return null;
+        });
+    }
+
+    private void requireFence(String name, Fence fence) throws SQLException, StateConflict {
+        boolean held = fence instanceof StateLocker.Lease l ? Leases.checkHeld(db, name, l.token())
+                : Leases.current(db, name).isEmpty();
+        if (!held) {
+            throw new StateConflict(StateConflict.Kind.FENCED, "the lease on '" + name + "' is not this writer's");
+        }
+    }
+
+    /** An empty {@code revisions} only collects blobs no revision references (after {@link #replace}). */
     @Override
     public void prune(String name, Collection<Long> revisions) throws IOException {
-        if (revisions.isEmpty()) {
-            return;
-        }
         transaction("pruning history", () -> {
-            Revisions.delete(db, name, revisions);
+            if (!revisions.isEmpty()) {
+                Revisions.delete(db, name, revisions);
+            }
             return BlobStore.collect(db);
         });
     }

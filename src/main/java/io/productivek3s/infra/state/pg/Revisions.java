@@ -106,6 +106,37 @@ final class Revisions {
         }
     }
 
+    /**
+     * Rewrites the summary, payload and object set of revision {@code revision.info().revision()} of {@code name},
+     * holding the cluster row {@code FOR UPDATE} first (as {@link #lockCluster} does for an append); the columns of a
+     * row from before schema version 2 are cleared. The metadata columns are untouched. False when no such row.
+     */
+    static boolean replace(Connection c, String name, StoredRevision revision, Set<String> objects)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT last_revision FROM pk3s_clusters WHERE name = ? FOR UPDATE")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return false;
+                }
+            }
+        }
+        Array refs = c.createArrayOf("text", objects.stream().sorted().toArray());
+        try (PreparedStatement ps = c.prepareStatement("UPDATE pk3s_revisions SET summary = ?, payload = ?,"
+                + " objects = ?, manifest = NULL, cluster_json = NULL, engine_state = NULL"
+                + " WHERE name = ? AND revision = ?")) {
+            ps.setBytes(1, revision.summary());
+            ps.setBytes(2, revision.payload());
+            ps.setArray(3, refs);
+            ps.setString(4, name);
+            ps.setLong(5, revision.info().revision());
+            return ps.executeUpdate() == 1;
+        } finally {
+            refs.free();
+        }
+    }
+
     /** Revision {@code revision} of {@code name} with its summary and payload. */
     static Optional<StoredRevision> read(Connection c, String name, long revision) throws SQLException, IOException {
         try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + ", " + SUMMARY + ", r.payload,"

@@ -93,6 +93,13 @@ final class RecordingDriver implements StateDriver {
     }
 
     @Override
+    public void replace(String name, StoredRevision revision, Set<String> objects, Fence fence) throws IOException {
+        record("replaced record " + name + " " + revision.info() + " objects " + objects, revision.summary());
+        record("payload", revision.payload());
+        backend.replace(name, revision, objects, fence);
+    }
+
+    @Override
     public void prune(String name, Collection<Long> revisions) throws IOException {
         backend.prune(name, revisions);
     }
