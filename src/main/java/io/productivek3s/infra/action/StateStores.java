@@ -23,6 +23,12 @@ public interface StateStores {
     StateStore open(String backend);
 
     /**
+     * The current backend as a store that reads with every key the environment names and writes plain state
+     * ({@code state migrate --decrypt}, docs/state.md "Mixed state, rotation, migration").
+     */
+    StateStore openWritingPlain();
+
+    /**
      * Starts opening the current backend now, so a PostgreSQL connection is made while the caller prepares the
      * package (docs/performance.md "State backends"); {@link #open()} then takes it over. Optional.
      */
@@ -66,6 +72,12 @@ public interface StateStores {
                 Map<String, String> env = new HashMap<>(context.env());
                 env.put(StateBackends.VARIABLE, backend);
                 return StateBackends.prepare(backend, "--to", env, context.log()::warn, context.log()::debug).open(dir());
+            }
+
+            @Override
+            public StateStore openWritingPlain() {
+                return StateBackends.prepareWritingPlain(context.env(), context.log()::warn, context.log()::debug)
+                        .open(dir());
             }
 
             private Path dir() {

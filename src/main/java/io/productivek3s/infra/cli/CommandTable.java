@@ -4,6 +4,7 @@ import io.productivek3s.infra.cli.CommandSpec.Group;
 import io.productivek3s.infra.cli.CommandSpec.JsonForm;
 import io.productivek3s.infra.cli.CommandSpec.Surface;
 import io.productivek3s.infra.source.SourceCommand;
+import io.productivek3s.infra.state.crypto.StateKeys;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -44,7 +45,7 @@ public final class CommandTable {
      * the user meant may have chosen the cluster (docs/cli.md "Typos"). {@code state push} counts once it exists.
      */
     private static final Set<String> CHANGES_STATE = Set.of("profile install", "profile apply", "profile destroy",
-            "state rollback", "state unlock", "state migrate", "state push");
+            "state rollback", "state unlock", "state migrate", "state push", "state rekey");
 
     private CommandTable() {
     }
@@ -369,14 +370,27 @@ public final class CommandTable {
                         + "the lock of a run that is still working lets two runs change one cluster.")
                 .flags(Flag.FORCE_UNLOCK, Flag.JSON).examples("state unlock site-b --force", "state unlock site-b --force --json")
                 .env(STATE_ENVS).exits(0, 1, 2, 3, 4).json(JsonForm.of("state-unlock")).done());
-        rows.add(row("state migrate").runs(StateCommands.MigrateOptions::parse, (call, options) -> new StateCommands(call).migrate(options)).group(Group.STATE).synopsis("state migrate --to <backend>")
-                .summary("copy every cluster with its history to another backend, digests verified; idempotent")
-                .details("Copies each cluster of the current backend (PK3S_STATE_BACKEND) to --to, revision by revision, "
+        rows.add(row("state migrate").runs(StateCommands.MigrateOptions::parse, (call, options) -> new StateCommands(call).migrate(options)).group(Group.STATE).synopsis("state migrate --to <backend>|--encrypt|--decrypt")
+                .summary("copy every cluster with its history to another backend, or encrypt/decrypt it in place")
+                .details("--to copies each cluster of the current backend (PK3S_STATE_BACKEND) to --to, revision by revision, "
                         + "oldest first, under the target's lock, and checks each copied tree's digest. Revisions already "
-                        + "there are skipped, so it can be run again. The source is left as it is.")
-                .flags(Flag.TO, Flag.LOCK_TIMEOUT, Flag.JSON)
-                .examples("state migrate --to postgresql://pk3s@db.example:5432/pk3s", "state migrate --to local --json")
-                .env(STATE_ENVS).env("PGPASSWORD").exits(0, 1, 2, 3, 4).json(JsonForm.of("state-migrate")).done());
+                        + "there are skipped, so it can be run again. The source is left as it is. --encrypt seals every "
+                        + "kept revision of the current backend in place under the current state key; --decrypt rewrites "
+                        + "them as plain state (their JSON document is state rekey's). See docs/state.md \"Encryption at rest\".")
+                .flags(Flag.TO, Flag.ENCRYPT, Flag.DECRYPT, Flag.LOCK_TIMEOUT, Flag.JSON)
+                .examples("state migrate --to postgresql://pk3s@db.example:5432/pk3s", "state migrate --to local --json",
+                        "PK3S_STATE_ENCRYPTION_KEY_FILE=~/.pk3s/state.key state migrate --encrypt")
+                .env(STATE_ENVS).env("PGPASSWORD").env(StateKeys.VARIABLES).exits(0, 1, 2, 3, 4).json(JsonForm.of("state-migrate")).done());
+        rows.add(row("state rekey").runs(StateCommands.RekeyOptions::parse, (call, options) -> new StateCommands(call).rekey(options)).group(Group.STATE).synopsis("state rekey <name>|--all")
+                .summary("rewrite every kept revision of a cluster (or all) under the current state key")
+                .details("Key rotation: under the cluster's lock, every kept revision and every object it references is "
+                        + "read with any known key (the current one or PK3S_STATE_ENCRYPTION_OLD_KEY_FILES) and sealed again "
+                        + "under the current key, one revision at a time; then objects nothing references any more are "
+                        + "removed. Afterwards the old key is not needed. Needs a current key (exit 4 without). Safe to run "
+                        + "again, and after an interruption. See docs/state.md \"Encryption at rest\".")
+                .flags(Flag.ALL_CLUSTERS, Flag.LOCK_TIMEOUT, Flag.JSON)
+                .examples("state rekey site-b", "state rekey --all --lock-timeout 1m --json")
+                .env(STATE_ENVS).env(StateKeys.VARIABLES).exits(0, 1, 2, 3, 4).json(JsonForm.of("state-rekey")).done());
         rows.add(row("state keygen").runs(StateCommands.KeygenOptions::parse, (call, options) -> new StateCommands(call).keygen(options)).group(Group.STATE).synopsis("state keygen [--output <file>]")
                 .summary("write a new random state encryption key (32 bytes, base64) for PK3S_STATE_ENCRYPTION_KEY_FILE")
                 .details("Writes a fresh key to --output, a new file created with mode 0600 (an existing file is never "

@@ -62,6 +62,12 @@ public record Flag(String name, String value, String description, Completes comp
             "delete the errored copy named by --from instead of committing it");
     public static final Flag FORCE_UNLOCK = toggle("--force",
             "break the lock whoever holds it (make sure no run is still working on the state)");
+    public static final Flag ALL_CLUSTERS = toggle("--all",
+            "every cluster of the backend, destroyed ones (kept history) included");
+    public static final Flag ENCRYPT = toggle("--encrypt",
+            "seal every kept revision of the backend in place under the current state key");
+    public static final Flag DECRYPT = toggle("--decrypt",
+            "rewrite every kept revision of the backend in place as plain state (read with the keys named)");
 
     /** Accepted by every command. */
     public static final List<Flag> GLOBAL = List.of(DEBUG, EVENTS, YES);

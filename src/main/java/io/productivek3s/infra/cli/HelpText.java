@@ -23,6 +23,8 @@ final class HelpText {
             Flag.OUTPUT, Flag.DEBUG, Flag.YES, Flag.DRY_RUN, Flag.JSON, Flag.FORCE, Flag.EVENTS, Flag.NAME, Flag.LOCK_TIMEOUT);
     /** The positional arguments a synopsis names right after the command words: {@code <name>}, {@code <name>[@<version>]}. */
     private static final Pattern POSITIONALS = Pattern.compile("^(?: <[^>]*>(?:\\[[^\\]]*\\])?)+");
+    /** A required choice right after the command words: {@code <name>|--all}, {@code --to <backend>|--encrypt}. */
+    private static final Pattern CHOICE = Pattern.compile("^ (?:<[^>]*>|--[a-z-]+(?: <[^>]*>)?)(?:\\|(?:<[^>]*>|--[a-z-]+(?: <[^>]*>)?))+");
 
     private HelpText() {
     }
@@ -156,15 +158,24 @@ final class HelpText {
     /** The command, the positional arguments its synopsis names, then its flags: required value flags as given, the rest in brackets. */
     static String usageLine(CommandSpec spec) {
         StringBuilder usage = new StringBuilder(spec.name());
+        String chosen = "";
         if (spec.group() == Group.LEGACY) {
             usage.append(" [command] [make-args...]");
         } else if (spec.synopsis() != null && spec.synopsis().startsWith(spec.name())) {
+            Matcher choice = CHOICE.matcher(spec.synopsis().substring(spec.name().length()));
             Matcher positionals = POSITIONALS.matcher(spec.synopsis().substring(spec.name().length()));
-            if (positionals.find()) {
+            if (choice.find()) {
+                // one of several (state rekey <name>|--all): shown as the synopsis has it, its flags not again
+                chosen = choice.group();
+                usage.append(chosen);
+            } else if (positionals.find()) {
                 usage.append(positionals.group());
             }
         }
         for (Flag flag : spec.flags()) {
+            if (chosen.contains(flag.name())) {
+                continue;
+            }
             usage.append(' ').append(required(spec, flag) ? flag.synopsis() : "[" + flag.synopsis() + "]");
         }
         return usage.toString();

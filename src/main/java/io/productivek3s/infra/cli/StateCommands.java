@@ -5,15 +5,17 @@ import io.productivek3s.infra.action.StateChangeAction;
 import io.productivek3s.infra.action.StateKeygenAction;
 import io.productivek3s.infra.action.StateMigrateAction;
 import io.productivek3s.infra.action.StateQueryAction;
+import io.productivek3s.infra.action.StateRekeyAction;
 import io.productivek3s.infra.action.StateStores;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Function;
 
 /**
- * Handlers of {@code state list|show|history|pull|rollback|push|unlock|migrate} and {@code profile list}: arguments
+ * Handlers of {@code state list|show|history|pull|rollback|push|unlock|migrate|rekey|keygen} and {@code profile list}: arguments
  * checked by each command's options record (names exit 4, missing ones exit 3, malformed numbers and durations exit
  * 2), the work done by the state actions, the result printed as text on stdout or, with {@code --json}, as a
  * document (docs/state.md).
@@ -87,10 +89,48 @@ final class StateCommands {
         }
     }
 
-    /** {@code state migrate --to <backend>}. */
-    record MigrateOptions(String to, Duration lockTimeout) {
+    /**
+     * {@code state migrate --to <backend>}, or {@code --encrypt|--decrypt} ({@code inPlace}: the current backend
+     * rewritten in place). One of the three, else exit 2 (two of them) or 3 (none).
+     */
+    record MigrateOptions(String to, Optional<StateRekeyAction.Mode> inPlace, Duration lockTimeout) {
         static MigrateOptions parse(Invocation in) {
-            return new MigrateOptions(in.value(Flag.TO), Durations.lockTimeout(in.value(Flag.LOCK_TIMEOUT)));
+            boolean encrypt = in.has(Flag.ENCRYPT);
+            boolean decrypt = in.has(Flag.DECRYPT);
+            String to = in.value(Flag.TO);
+            if (encrypt && decrypt) {
+                throw EngineException.usage("state migrate --encrypt and --decrypt contradict each other: give one of them");
+            }
+            if ((encrypt || decrypt) && to != null) {
+                throw EngineException.usage("state migrate --to copies state to another backend and " + (encrypt ? "--encrypt"
+                        : "--decrypt") + " rewrites the current one in place: give one of them (to encrypt the copy, "
+                        + "migrate first, then run state migrate --encrypt against the new backend)");
+            }
+            if (!encrypt && !decrypt && (to == null || to.isBlank())) {
+                throw EngineException.missing("the 'state migrate' command requires --to <backend>, --encrypt or --decrypt");
+            }
+            Optional<StateRekeyAction.Mode> mode = encrypt ? Optional.of(StateRekeyAction.Mode.ENCRYPT)
+                    : decrypt ? Optional.of(StateRekeyAction.Mode.DECRYPT) : Optional.empty();
+            return new MigrateOptions(to, mode, Durations.lockTimeout(in.value(Flag.LOCK_TIMEOUT)));
+        }
+    }
+
+    /** {@code state rekey <name>|--all}: empty {@code name} means every cluster. */
+    record RekeyOptions(Optional<String> name, Duration lockTimeout) {
+        static RekeyOptions parse(Invocation in) {
+            String word = in.word(2);
+            boolean all = in.has(Flag.ALL_CLUSTERS);
+            boolean named = !word.isEmpty() && !word.startsWith("--");
+            if (all && named) {
+                throw EngineException.usage("state rekey takes a cluster name or --all, not both: state rekey "
+                        + Durations.oneLine(word) + ", or state rekey --all");
+            }
+            if (!all && !named) {
+                throw EngineException.missing("the 'state rekey' command requires a cluster name or --all: state rekey "
+                        + "<name>|--all");
+            }
+            return new RekeyOptions(all ? Optional.empty() : Optional.of(ClusterNames.require("cluster name", word)),
+                    Durations.lockTimeout(in.value(Flag.LOCK_TIMEOUT)));
         }
     }
 
@@ -149,8 +189,20 @@ final class StateCommands {
     }
 
     int migrate(MigrateOptions options) {
+        if (options.inPlace().isPresent()) {
+            return rewrite(options.inPlace().get(), Optional.empty(), options.lockTimeout());
+        }
         return answer(new StateMigrateAction(call.context(), stores).run(options.to(), options.lockTimeout()),
                 StateDocuments.Migrate::of, StateViews::migrateText);
+    }
+
+    int rekey(RekeyOptions options) {
+        return rewrite(StateRekeyAction.Mode.REKEY, options.name(), options.lockTimeout());
+    }
+
+    private int rewrite(StateRekeyAction.Mode mode, Optional<String> name, Duration lockTimeout) {
+        return answer(new StateRekeyAction(call.context(), stores).run(mode, name, lockTimeout), StateDocuments.Rekey::of,
+                StateViews::rekeyText);
     }
 
     private StateQueryAction query() {

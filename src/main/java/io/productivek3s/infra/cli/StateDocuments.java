@@ -5,6 +5,7 @@ import io.productivek3s.infra.action.StateChangeAction;
 import io.productivek3s.infra.action.StateKeygenAction;
 import io.productivek3s.infra.action.StateMigrateAction;
 import io.productivek3s.infra.action.StateQueryAction;
+import io.productivek3s.infra.action.StateRekeyAction;
 import io.productivek3s.infra.cli.Envelope.Package;
 import io.productivek3s.infra.cli.Envelope.Profile;
 import io.productivek3s.infra.state.ClusterInfo;
@@ -120,6 +121,23 @@ final class StateDocuments {
         static Envelope of(StateMigrateAction.Result result) {
             return Envelope.ok("state migrate", new Migrate(result.source(), result.target(), result.clusters().stream()
                     .map(c -> new Copied(c.name(), c.revisions(), c.copied(), c.present(), c.current())).toList()));
+        }
+    }
+
+    /**
+     * {@code state-rekey}: {@code state rekey}, and {@code state migrate --encrypt|--decrypt} (command
+     * {@code state migrate}). {@code sealedWith}: the variable naming the key everything is now sealed with, null
+     * when plain; {@code keyId}: that key's id, null with a passphrase (as {@code doctor}) or when plain.
+     */
+    record Rekey(String location, String mode, String sealedWith, String keyId, List<Rewritten> clusters) {
+        record Rewritten(String name, int revisions, long latestRevision) {
+        }
+
+        static Envelope of(StateRekeyAction.Result result) {
+            return Envelope.ok(result.mode().document(), new Rekey(result.location(),
+                    result.mode().name().toLowerCase(java.util.Locale.ROOT), result.keyVariable(),
+                    result.keyId().orElse(null), result.clusters().stream()
+                            .map(c -> new Rewritten(c.name(), c.revisions(), c.latest())).toList()));
         }
     }
 

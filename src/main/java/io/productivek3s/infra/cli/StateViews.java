@@ -3,6 +3,7 @@ package io.productivek3s.infra.cli;
 import io.productivek3s.infra.action.StateChangeAction;
 import io.productivek3s.infra.action.StateKeygenAction;
 import io.productivek3s.infra.action.StateMigrateAction;
+import io.productivek3s.infra.action.StateRekeyAction;
 import io.productivek3s.infra.action.StateQueryAction;
 import io.productivek3s.infra.state.ClusterInfo;
 import io.productivek3s.infra.state.EngineState;
@@ -123,6 +124,21 @@ final class StateViews {
         int copied = result.clusters().stream().mapToInt(StateMigrateAction.ClusterResult::copied).sum();
         return "Migrated " + result.clusters().size() + " cluster(s) from " + result.source() + " to " + result.target() + ": "
                 + copied + " revision(s) copied, digests verified; the source is unchanged\n";
+    }
+
+    /** One line: what was rewritten where, and what reads it now. */
+    static String rekeyText(StateRekeyAction.Result result) {
+        String done = switch (result.mode()) {
+            case REKEY -> "Rekeyed";
+            case ENCRYPT -> "Encrypted";
+            case DECRYPT -> "Decrypted";
+        };
+        String now = result.keyVariable() == null
+                ? "every kept revision is now stored in plain text and needs no key"
+                : "every kept revision is now sealed with " + result.keyId().map(id -> "key " + id + " (" + result.keyVariable() + ")")
+                        .orElse("the key of " + result.keyVariable()) + "; older keys are no longer needed to read it";
+        return done + " " + result.clusters().size() + " cluster(s), " + result.revisions() + " revision(s) in "
+                + result.location() + ": " + now + "\n";
     }
 
     static String keygenText(StateKeygenAction.Generated key) {

@@ -453,14 +453,19 @@ public final class StateLayer implements StateStore {
         try {
             driver.append(name, latest, record, objects, fence);
         } catch (StateConflict conflict) {
-            if (conflict.kind() == StateConflict.Kind.RACE) {
-                throw StateErrors.raced(name, backendName());
-            }
-            if (fence instanceof StateLocker.Lease) {
-                throw StateErrors.leaseLost(name, backendName());
-            }
-            throw StateErrors.locked(name, backendName(), driver.locker().holder(name));
+            throw refused(name, fence, conflict);
         }
+    }
+
+    /** A driver's refusal of a write as the error table's message (nothing was written). */
+    private EngineException refused(String name, Fence fence, StateConflict conflict) throws IOException {
+        if (conflict.kind() == StateConflict.Kind.RACE) {
+            return StateErrors.raced(name, backendName());
+        }
+        if (fence instanceof StateLocker.Lease) {
+            return StateErrors.leaseLost(name, backendName());
+        }
+        return StateErrors.locked(name, backendName(), driver.locker().holder(name));
     }
 
     @Override
@@ -594,11 +599,7 @@ public final class StateLayer implements StateStore {
         Set<String> objects = new TreeSet<>();
         from.payload().tree().entries().stream().filter(e -> e.kind() == TreeManifest.Kind.FILE)
                 .forEach(e -> objects.add(e.sha256()));
-        Set<String> missing = driver.missing(name, objects);
-        if (!missing.isEmpty()) {
-            throw new IOException("stored object " + missing.iterator().next() + " of profile state '" + name
-                    + "' is missing in " + backendName());
-        }
+        requireStored(name, objects);
         appendRecord(name, latest, new StoredRevision(info, from.summary(), from.payload().encode()), objects,
                 fence(name));
     }
@@ -650,6 +651,50 @@ public final class StateLayer implements StateStore {
         return stored;
     }
 
+    /**
+     * Every kept revision replaced by itself as the driver writes now (an encrypting driver seals it under the current
+     * key, or writes it plain under {@code --decrypt}), oldest first, then the objects only the old records named
+     * collected. Each revision's manifest is checked against its tree digest first, so a record someone altered in
+     * the backend is refused (exit 4) rather than sealed as if it were the engine's own; objects are checked against
+     * their digest as they are copied. Fenced by this run's lease like every write.
+     */
+    @Override
+    public List<RevisionInfo> rewrite(String name) throws IOException {
+        StateNames.requireValid(name);
+        List<RevisionInfo> rewritten = new ArrayList<>();
+        for (RevisionInfo kept : driver.history(name)) {
+            StoredRevision record = driver.read(name, kept.revision())
+                    .orElseThrow(() -> StateErrors.noRevision(name, kept.revision(), backendName()));
+            Set<String> objects = new TreeSet<>();
+            if (!record.info().removed()) {
+                Stored stored = decoded(record);
+                verified(stored);
+                stored.payload().tree().entries().stream().filter(e -> e.kind() == TreeManifest.Kind.FILE)
+                        .forEach(e -> objects.add(e.sha256()));
+                requireStored(name, objects);
+            }
+            Fence fence = fence(name);
+            try {
+                driver.replace(name, record, objects, fence);
+            } catch (StateConflict conflict) {
+                throw refused(name, fence, conflict);
+            }
+            rewritten.add(record.info());
+        }
+        driver.prune(name, List.of());
+        debug.accept("state: rewrote " + rewritten.size() + " revision(s) of '" + name + "' in " + backendName());
+        return rewritten;
+    }
+
+    /** Refuses (before anything is written) a revision whose objects the driver cannot find at all. */
+    private void requireStored(String name, Set<String> objects) throws IOException {
+        Set<String> missing = driver.missing(name, objects);
+        if (!missing.isEmpty()) {
+            throw new IOException("stored object " + missing.iterator().next() + " of profile state '" + name
+                    + "' is missing in " + backendName());
+        }
+    }
+
     /** A revision read back from the driver: its record, summary and decoded payload. */
     private record Stored(RevisionInfo info, byte[] summary, RevisionPayload payload) {
     }
@@ -674,12 +719,18 @@ public final class StateLayer implements StateStore {
         if (record.info().removed()) {
             throw StateErrors.removal(name, wanted, doing);
         }
+        return decoded(record);
+    }
+
+    /** {@code record} with its payload decoded; exit 4 naming the revision when it is not a payload. */
+    private Stored decoded(StoredRevision record) {
         RevisionPayload payload;
         try {
             payload = RevisionPayload.decode(record.payload());
         } catch (IOException malformed) {
-            throw EngineException.invalid("refusing revision " + wanted + " of profile state '" + name + "': its record"
-                    + " in " + backendName() + " is not readable (" + malformed.getMessage() + ")");
+            throw EngineException.invalid("refusing revision " + record.info().revision() + " of profile state '"
+                    + record.info().name() + "': its record in " + backendName() + " is not readable ("
+                    + malformed.getMessage() + ")");
         }
         return new Stored(record.info(), record.summary(), payload);
     }

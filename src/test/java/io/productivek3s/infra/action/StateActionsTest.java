@@ -72,6 +72,11 @@ class StateActionsTest {
             public StateStore open(String backend) {
                 return other;
             }
+
+            @Override
+            public StateStore openWritingPlain() {
+                return current;
+            }
         };
     }
 

@@ -74,6 +74,11 @@ class StateCommandsTest {
             public StateStore open(String backend) {
                 return target.store();
             }
+
+            @Override
+            public StateStore openWritingPlain() {
+                return store.store();
+            }
         };
         StateCommands commands = new StateCommands(new Call(context, invocation), stores);
         return switch (invocation.word(0) + " " + invocation.word(1)) {

@@ -44,11 +44,24 @@ public final class StateBackends {
     }
 
     /**
+     * As {@link #prepare(Map, Consumer, Consumer)}, for a store that reads with every key {@code env} names and writes
+     * plain state ({@code state migrate --decrypt}, docs/state.md "Mixed state, rotation, migration").
+     */
+    public static Prepared prepareWritingPlain(Map<String, String> env, Consumer<String> warn, Consumer<String> debug) {
+        return prepare(env.getOrDefault(VARIABLE, ""), VARIABLE, env, warn, debug, true);
+    }
+
+    /**
      * As {@link #prepare(Map, Consumer, Consumer)} for {@code backend}, which came from {@code origin}
      * ({@value #VARIABLE}, or {@code --to}): error messages name the origin.
      */
     public static Prepared prepare(String backend, String origin, Map<String, String> env, Consumer<String> warn,
             Consumer<String> debug) {
+        return prepare(backend, origin, env, warn, debug, false);
+    }
+
+    private static Prepared prepare(String backend, String origin, Map<String, String> env, Consumer<String> warn,
+            Consumer<String> debug, boolean writesPlain) {
         String trimmed = backend.trim();
         if (trimmed.isEmpty() || trimmed.equals("local")) {
             return dir -> {
@@ -58,7 +71,7 @@ public final class StateBackends {
         }
         if (isPostgres(trimmed)) {
             PostgresBackend.Connecting connecting = PostgresBackend.connectInBackground(trimmed, origin, env, warn, debug);
-            StateEncryption encryption = new StateEncryption(env, CallerPaths.from(env, debug)::resolve);
+            StateEncryption encryption = new StateEncryption(env, CallerPaths.from(env, debug)::resolve, writesPlain);
             return dir -> connecting.open(dir, encryption);
         }
         return dir -> {

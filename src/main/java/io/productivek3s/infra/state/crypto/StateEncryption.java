@@ -18,11 +18,21 @@ public final class StateEncryption implements UnaryOperator<StateDriver> {
     private final Map<String, String> env;
     private final Function<String, Path> resolve;
     private final SecureRandom random = new SecureRandom();
+    private final boolean writesPlain;
     private KeyRing keys;
 
     public StateEncryption(Map<String, String> env, Function<String, Path> resolve) {
+        this(env, resolve, false);
+    }
+
+    /**
+     * {@code writesPlain}: every key only reads and state is written plain ({@code state migrate --decrypt}, docs/state.md
+     * "Mixed state, rotation, migration"); otherwise the current key, if any, seals what is written.
+     */
+    public StateEncryption(Map<String, String> env, Function<String, Path> resolve, boolean writesPlain) {
         this.env = env;
         this.resolve = resolve;
+        this.writesPlain = writesPlain;
     }
 
     @Override
@@ -30,7 +40,7 @@ public final class StateEncryption implements UnaryOperator<StateDriver> {
         if (keys == null) {
             keys = EncryptingDriver.keysFor(inner, env, resolve);
         }
-        return new EncryptingDriver(inner, keys, random);
+        return new EncryptingDriver(inner, writesPlain ? keys.readOnly() : keys, random);
     }
 
     /** Wraps an {@link IOException} of reading the backend's settings as the backend's failure (exit 1). */
