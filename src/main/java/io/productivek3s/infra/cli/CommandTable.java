@@ -379,7 +379,7 @@ public final class CommandTable {
                         + "them as plain state (their JSON document is state rekey's). See docs/state.md \"Encryption at rest\".")
                 .flags(Flag.TO, Flag.ENCRYPT, Flag.DECRYPT, Flag.LOCK_TIMEOUT, Flag.JSON)
                 .examples("state migrate --to postgresql://pk3s@db.example:5432/pk3s", "state migrate --to local --json",
-                        "PK3S_STATE_ENCRYPTION_KEY_FILE=~/.pk3s/state.key state migrate --encrypt")
+                        "state migrate --encrypt", "state migrate --decrypt --json")
                 .env(STATE_ENVS).env("PGPASSWORD").env(StateKeys.VARIABLES).exits(0, 1, 2, 3, 4).json(JsonForm.of("state-migrate")).done());
         rows.add(row("state rekey").runs(StateCommands.RekeyOptions::parse, (call, options) -> new StateCommands(call).rekey(options)).group(Group.STATE).synopsis("state rekey <name>|--all")
                 .summary("rewrite every kept revision of a cluster (or all) under the current state key")

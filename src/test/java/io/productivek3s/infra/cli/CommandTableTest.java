@@ -108,7 +108,7 @@ class CommandTableTest {
                 .collect(Collectors.toSet());
         assertThat(changing).containsExactlyInAnyOrderElementsOf(ROWS.stream().map(CommandSpec::name)
                 .filter(Set.of("profile install", "profile apply", "profile destroy", "state rollback", "state unlock",
-                        "state migrate", "state push")::contains).toList());
+                        "state migrate", "state push", "state rekey")::contains).toList());
         assertThat(changing).contains("profile install", "profile apply", "profile destroy", "state rollback",
                 "state unlock", "state migrate");
         assertThat(changing).doesNotContain("profile validate", "profile plan", "state list", "state pull");

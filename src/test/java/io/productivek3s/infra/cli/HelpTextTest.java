@@ -69,7 +69,7 @@ class HelpTextTest {
             assertThat(text).contains("\n  --name <name>\n      cluster name that keys the state",
                     "\n  --lock-timeout <duration>\n      wait this long for the state lock");
             assertThat(text).contains("(default: the package's metadata.name)\n      taken by: profile install|apply|plan|status|destroy, doctor\n",
-                    "(default 0: fail at once)\n      taken by: profile install|apply|plan|status|destroy, state rollback|push|migrate\n");
+                    "(default 0: fail at once)\n      taken by: profile install|apply|plan|status|destroy, state rollback|push|migrate|rekey\n");
         }
         // listed, not made global: a command that does not take --name still does not accept it
         assertThat(Flag.GLOBAL).doesNotContain(Flag.NAME, Flag.LOCK_TIMEOUT);

@@ -59,6 +59,7 @@ class JsonDocsTest {
         documents.put("state-unlock", new Described(STATE, "- `state-unlock`", StateDocuments.Unlock.class));
         documents.put("state-migrate", new Described(STATE, "- `state-migrate`", StateDocuments.Migrate.class));
         documents.put("state-keygen", new Described(STATE, "- `state-keygen`", StateDocuments.Keygen.class));
+        documents.put("state-rekey", new Described(STATE, "- `state-rekey`", StateDocuments.Rekey.class));
         return documents;
     }
 

@@ -16,6 +16,7 @@ import io.productivek3s.infra.log.Redactor;
 import io.productivek3s.infra.paths.CallerPaths;
 import io.productivek3s.infra.run.EngineContext;
 import io.productivek3s.infra.state.LockHolder;
+import io.productivek3s.infra.state.RevisionInfo;
 import io.productivek3s.infra.state.StateStore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -26,6 +27,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -89,6 +91,7 @@ class StateCommandsTest {
             case "state rollback" -> commands.rollback(StateCommands.RollbackOptions.parse(invocation));
             case "state unlock" -> commands.unlock(StateCommands.UnlockOptions.parse(invocation));
             case "state migrate" -> commands.migrate(StateCommands.MigrateOptions.parse(invocation));
+            case "state rekey" -> commands.rekey(StateCommands.RekeyOptions.parse(invocation));
             default -> throw new IllegalArgumentException(String.join(" ", args));
         };
     }
@@ -204,8 +207,37 @@ class StateCommandsTest {
         assertExit(2, "invalid --lock-timeout 'soon'", "state", "rollback", "siteA", "--revision", "1", "--lock-timeout", "soon");
         assertExit(2, "state unlock breaks the lock whoever holds it; if no run is still working on 'siteA', run: "
                 + "state unlock siteA --force", "state", "unlock", "siteA");
-        assertExit(3, "the 'state migrate' command requires --to <backend>", "state", "migrate");
+        assertExit(3, "the 'state migrate' command requires --to <backend>, --encrypt or --decrypt", "state", "migrate");
+        assertExit(2, "state migrate --encrypt and --decrypt contradict each other", "state", "migrate", "--encrypt",
+                "--decrypt");
+        assertExit(2, "state migrate --to copies state to another backend and --decrypt rewrites the current one in place",
+                "state", "migrate", "--to", "local", "--decrypt");
+        assertExit(3, "the 'state rekey' command requires a cluster name or --all: state rekey <name>|--all", "state", "rekey");
+        assertExit(2, "state rekey takes a cluster name or --all, not both", "state", "rekey", "siteA", "--all");
+        assertExit(4, "invalid cluster name '../x'", "state", "rekey", "../x");
+        assertExit(4, "state rekey seals every kept revision under the current state key, and none is set: set "
+                + "PK3S_STATE_ENCRYPTION_KEY_FILE", "state", "rekey", "siteA");
+        assertExit(4, "state migrate --encrypt seals every kept revision under the current state key, and none is set",
+                "state", "migrate", "--encrypt");
         assertThat(store.history("siteA")).hasSize(2);
+    }
+
+    @Test
+    void migrateDecryptRewritesEveryClusterInPlaceAndAnswersWithTheRekeyDocument() throws IOException {
+        List<RevisionInfo> before = store.history("siteA");
+        assertThat(run("state", "migrate", "--decrypt", "--json")).isZero();
+        JsonNode doc = JSON.readTree(stdout());
+        assertThat(doc.get("command").asText()).isEqualTo("state migrate");
+        assertThat(doc.get("mode").asText()).isEqualTo("decrypt");
+        assertThat(doc.get("sealed_with").isNull()).isTrue();
+        assertThat(doc.get("key_id").isNull()).isTrue();
+        assertThat(doc.get("clusters").toString()).isEqualTo("[{\"name\":\"siteA\",\"revisions\":2,\"latest_revision\":2},"
+                + "{\"name\":\"siteB-long-name\",\"revisions\":1,\"latest_revision\":1}]");
+        assertThat(store.history("siteA")).isEqualTo(before);
+        out.reset();
+        assertThat(run("state", "migrate", "--decrypt")).isZero();
+        assertThat(stdout()).contains("INFO  Decrypted 'siteA': 2 revision(s) rewritten;").endsWith("Decrypted 2 cluster(s), 3 revision(s) in memory:state: every kept revision is now "
+                + "stored in plain text and needs no key\n");
     }
 
     private void assertExit(int code, String message, String... args) {
