@@ -121,6 +121,13 @@ class JsonSchemaIT extends PackageTestBase {
         String database = postgres.createDatabase(getClass().getSimpleName());
         engine.env("PGPASSWORD", PostgresServer.PASSWORD);
         check(0, "state", "migrate", "--to", postgres.url(database), "--json");
+        // then on that database, with encryption on: the state-rekey document of state rekey (and migrate --encrypt)
+        engine.env("PK3S_STATE_BACKEND", postgres.url(database)).env("PK3S_STATE_ENCRYPTION_KEY_FILE", "team.key");
+        JsonNode sealed = check(0, "state", "migrate", "--encrypt", "--json");
+        assertThat(sealed.get("mode").asText()).isEqualTo("encrypt");
+        JsonNode rekeyed = check(0, "state", "rekey", "--all", "--json");
+        assertThat(rekeyed.get("key_id").asText()).isEqualTo(key.get("key_id").asText());
+        assertThat(rekeyed.at("/clusters/0/name").asText()).isEqualTo("fixture-profile");
 
         Set<String> withJson = new TreeSet<>();
         CommandTable.all().stream().filter(spec -> spec.json().supported()).forEach(spec -> withJson.add(spec.name()));

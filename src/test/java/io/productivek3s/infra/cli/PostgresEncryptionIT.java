@@ -2,18 +2,25 @@ package io.productivek3s.infra.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.productivek3s.infra.testing.Engine;
 import io.productivek3s.infra.testing.PostgresServer;
 import io.productivek3s.infra.testing.ProfileFixture;
+import io.productivek3s.infra.util.Digests;
+import io.productivek3s.infra.util.Files2;
+import io.productivek3s.infra.util.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -150,5 +157,138 @@ class PostgresEncryptionIT extends PostgresStateBaseIT {
                 .run("state", "pull", NAME, "--revision", "2", "--output", "r2");
         assertThat(withoutOld.exitCode()).as(withoutOld.toString()).isZero(); // revision 2 needs only the new key
         assertHolds(pgDump(), false);
+    }
+
+    // ---- state rekey, state migrate --encrypt|--decrypt (docs/state.md "Mixed state, rotation, migration") ----
+
+    /** Every file of every revision of {@code name} with a tree, as {@code state pull} writes it: path → sha256. */
+    private Map<String, String> pullAll(Engine e, String name, int revisions, String tag) throws IOException {
+        Map<String, String> trees = new TreeMap<>();
+        for (int revision = 1; revision <= revisions; revision++) {
+            // one output path for every pull: <name>.json names the runtime directory beside it
+            Engine.Result pulled = e.run("state", "pull", name, "--revision", String.valueOf(revision), "--output", "pulled");
+            assertThat(pulled.exitCode()).as(tag + " " + pulled).isZero();
+            Path root = home.resolve("work/pulled");
+            try (Stream<Path> walk = Files.walk(root)) {
+                for (Path file : walk.filter(Files::isRegularFile).sorted().toList()) {
+                    trees.put(revision + "/" + root.relativize(file), Digests.sha256(Files.readAllBytes(file)));
+                }
+            }
+            Files2.deleteQuietly(root);
+        }
+        return trees;
+    }
+
+    /** A dump without the random token pg_dump guards its restore with: the rows and the schema. */
+    private static List<String> rows(String dump) {
+        return dump.lines().filter(line -> !line.startsWith("\\restrict") && !line.startsWith("\\unrestrict")).toList();
+    }
+
+    @Test
+    void rekeyRewritesEveryRevisionUnderTheNewKeyAndTheOldKeyIsThenUnnecessary() throws Exception {
+        String oldId = newKey("state.key");
+        engine.env("PK3S_STATE_ENCRYPTION_KEY_FILE", "state.key");
+        assertThat(install(engine).exitCode()).isZero();
+        assertThat(install(engine).exitCode()).isZero();
+        Map<String, String> before = pullAll(engine, NAME, 2, "before");
+        assertThat(pgDump()).contains(oldId); // every sealed item's header names its key: the check can fail
+
+        String newId = newKey("new.key");
+        engine.env("PK3S_STATE_ENCRYPTION_KEY_FILE", "new.key").env("PK3S_STATE_ENCRYPTION_OLD_KEY_FILES", "state.key");
+        Engine.Result rekeyed = engine.run("state", "rekey", NAME);
+        assertThat(rekeyed.exitCode()).as(rekeyed.toString()).isZero();
+        assertThat(rekeyed.stdout()).contains("INFO  Rekeyed '" + NAME + "': 2 revision(s) rewritten")
+                .contains("Rekeyed 1 cluster(s), 2 revision(s) in postgresql://", "every kept revision is now sealed with key "
+                        + newId + " (PK3S_STATE_ENCRYPTION_KEY_FILE)");
+
+        // the old key is gone from the environment: every revision, status and rollback still work
+        engine.unset("PK3S_STATE_ENCRYPTION_OLD_KEY_FILES");
+        assertThat(pullAll(engine, NAME, 2, "after")).isEqualTo(before);
+        Engine.Result status = engine.run("profile", "status", "--tgz", pack().toString(), "--env-file", "site.env");
+        assertThat(status.exitCode()).as(status.toString()).isZero();
+        Engine.Result rollback = engine.run("state", "rollback", NAME, "--revision", "1");
+        assertThat(rollback.exitCode()).as(rollback.toString()).isZero();
+        String dump = pgDump();
+        assertThat(dump).contains(newId).doesNotContain(oldId); // nothing sealed with the old key is left
+        assertHolds(dump, false);
+        // and the old key alone reads nothing any more
+        Engine.Result oldOnly = engine.env("PK3S_STATE_ENCRYPTION_KEY_FILE", "state.key").run("state", "pull", NAME,
+                "--revision", "1", "--output", "old-only");
+        assertThat(oldOnly.exitCode()).as(oldOnly.toString()).isEqualTo(4);
+        assertThat(oldOnly.stderr()).contains("sealed with key " + newId);
+        // idempotent
+        Engine.Result again = engine.env("PK3S_STATE_ENCRYPTION_KEY_FILE", "new.key").run("state", "rekey", NAME);
+        assertThat(again.exitCode()).as(again.toString()).isZero();
+        assertThat(pullAll(engine, NAME, 2, "again")).isEqualTo(before);
+    }
+
+    @Test
+    void rekeyAllNeedsAKeyThatOpensEveryRevisionAndRefusesWithoutOne() throws Exception {
+        String oldId = newKey("state.key");
+        engine.env("PK3S_STATE_ENCRYPTION_KEY_FILE", "state.key");
+        assertThat(install(engine).exitCode()).isZero();
+        Engine.Result second = engine.run("profile", "install", "--tgz", pack().toString(), "--env-file", "site.env",
+                "--name", "site-two");
+        assertThat(second.exitCode()).as(second.toString()).isZero();
+        String dump = pgDump();
+        assertThat(dump).contains(oldId);
+
+        Engine.Result keyless = engine.unset("PK3S_STATE_ENCRYPTION_KEY_FILE").run("state", "rekey", "--all");
+        assertThat(keyless.exitCode()).as(keyless.toString()).isEqualTo(4);
+        assertThat(keyless.stderr().strip().lines()).singleElement().asString().startsWith("[pk3s-infra] ERROR state rekey "
+                + "seals every kept revision under the current state key, and none is set");
+        String otherId = newKey("other.key");
+        Engine.Result wrong = engine.env("PK3S_STATE_ENCRYPTION_KEY_FILE", "other.key").run("state", "rekey", "--all");
+        assertThat(wrong.exitCode()).as(wrong.toString()).isEqualTo(4);
+        assertThat(wrong.stderr()).contains("ERROR refusing revision 1 of profile state '" + NAME + "': its encrypted ")
+                .contains("sealed with key " + oldId + ", which is neither the current key (" + otherId + ")");
+        Engine.Result unknown = engine.run("state", "rekey", "nosuch");
+        assertThat(unknown.exitCode()).as(unknown.toString()).isEqualTo(3);
+        assertThat(rows(pgDump())).isEqualTo(rows(dump)); // nothing changed
+
+        Engine.Result all = engine.env("PK3S_STATE_ENCRYPTION_OLD_KEY_FILES", "state.key")
+                .run("state", "rekey", "--all", "--json");
+        assertThat(all.exitCode()).as(all.toString()).isZero();
+        JsonNode doc = Json.parse(all.stdout());
+        assertThat(doc.get("command").asText()).isEqualTo("state rekey");
+        assertThat(doc.get("key_id").asText()).isEqualTo(otherId);
+        assertThat(doc.get("sealed_with").asText()).isEqualTo("PK3S_STATE_ENCRYPTION_KEY_FILE");
+        assertThat(doc.get("clusters").findValuesAsText("name")).containsExactly(NAME, "site-two");
+        assertThat(pgDump()).doesNotContain(oldId).contains(otherId);
+        engine.unset("PK3S_STATE_ENCRYPTION_OLD_KEY_FILES");
+        pullAll(engine, "site-two", 1, "two");
+    }
+
+    @Test
+    void migrateEncryptThenDecryptRoundTripsByteForByte() throws Exception {
+        assertThat(install(engine).exitCode()).isZero(); // plain
+        newKey("state.key");
+        engine.env("PK3S_STATE_ENCRYPTION_KEY_FILE", "state.key");
+        assertThat(install(engine).exitCode()).isZero(); // sealed: the database holds both, and both read
+        Map<String, String> trees = pullAll(engine, NAME, 2, "mixed");
+        assertHolds(pgDump(), true); // revision 1 is still plain
+
+        Engine.Result encrypted = engine.run("state", "migrate", "--encrypt");
+        assertThat(encrypted.exitCode()).as(encrypted.toString()).isZero();
+        assertThat(encrypted.stdout()).contains("Encrypted 1 cluster(s), 2 revision(s) in postgresql://");
+        assertHolds(pgDump(), false);
+        assertThat(pullAll(engine, NAME, 2, "encrypted")).isEqualTo(trees);
+        Engine.Result keyless = engine.unset("PK3S_STATE_ENCRYPTION_KEY_FILE").run("state", "pull", NAME, "--revision", "1",
+                "--output", "keyless");
+        assertThat(keyless.exitCode()).as(keyless.toString()).isEqualTo(4); // revision 1 is sealed now
+
+        Engine.Result decrypted = engine.env("PK3S_STATE_ENCRYPTION_OLD_KEY_FILES", "state.key")
+                .run("state", "migrate", "--decrypt", "--json");
+        assertThat(decrypted.exitCode()).as(decrypted.toString()).isZero();
+        JsonNode doc = Json.parse(decrypted.stdout());
+        assertThat(doc.get("command").asText()).isEqualTo("state migrate");
+        assertThat(doc.get("mode").asText()).isEqualTo("decrypt");
+        assertThat(doc.get("key_id").isNull()).isTrue();
+        assertHolds(pgDump(), true);
+        engine.unset("PK3S_STATE_ENCRYPTION_OLD_KEY_FILES");
+        assertThat(pullAll(engine, NAME, 2, "decrypted")).isEqualTo(trees); // no key needed, byte for byte
+
+        Engine.Result combined = engine.run("state", "migrate", "--to", "local", "--encrypt");
+        assertThat(combined.exitCode()).as(combined.toString()).isEqualTo(2);
     }
 }

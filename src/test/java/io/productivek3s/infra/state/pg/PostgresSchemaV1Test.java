@@ -108,6 +108,22 @@ class PostgresSchemaV1Test {
                 assertThat(rolled.treeSha256()).isEqualTo(manifest.digest());
             }
             assertThat(store.history("old")).extracting(RevisionInfo::revision).containsExactly(1L, 2L, 3L);
+
+            // state rekey and state migrate --encrypt|--decrypt rewrite such a row into the new columns
+            try (StateLock lock = store.lock("old", LockRequest.now(bob))) {
+                assertThat(store.rewrite("old")).extracting(RevisionInfo::revision).containsExactly(1L, 2L, 3L);
+            }
+            Path again = tmp.resolve("pulled-again");
+            store.pull("old", OptionalLong.of(1), again);
+            assertThat(again.resolve("old.runtime/generated/ssh/id_ed25519")).hasContent("key-v1");
+            assertThat(store.list()).singleElement().satisfies(c -> assertThat(c.lastAction()).isEqualTo("install"));
+        }
+        // ... and clear the old ones, so no plain copy stays behind (and blobs can be collected again)
+        try (Connection c = server.connect(database); Statement s = c.createStatement();
+                var rs = s.executeQuery("SELECT count(*) FROM pk3s_revisions WHERE manifest IS NOT NULL"
+                        + " OR engine_state IS NOT NULL OR cluster_json IS NOT NULL OR payload IS NULL OR objects IS NULL")) {
+            rs.next();
+            assertThat(rs.getInt(1)).isZero();
         }
         try (Connection c = server.connect(database); Statement s = c.createStatement();
                 var rs = s.executeQuery("SELECT max(version) FROM pk3s_schema_migrations")) {
