@@ -75,6 +75,8 @@ class FlagTyposIT extends PackageTestBase {
         for (List<String> command : List.of(List.of("state", "unlock", DEFAULT, "--force", "--frobnicate"),
                 List.of("state", "rollback", DEFAULT, "--revision", "1", "-x"),
                 List.of("state", "migrate", "--to", "local", "--frobnicate=1"),
+                List.of("state", "rekey", "--all", "--frobnicate"),
+                List.of("state", "migrate", "--decrypt", "--frobnicate"),
                 List.of("profile", "apply", "--tgz", "fixture.tgz", "--env-file", "site.env", "--frobnicate"))) {
             Engine.Result result = engine.run(command.toArray(String[]::new));
             assertThat(result.exitCode()).as(result.toString()).isEqualTo(2);
