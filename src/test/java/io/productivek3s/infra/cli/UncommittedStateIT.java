@@ -21,12 +21,15 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Issue 17: a run whose new revision cannot be committed keeps its state in {@code <state dir>/.errored/<name>/…}
  * (never in the mirror), says so in one ERROR, warns on every later command, and {@code state push} commits it.
- * The failures are real: a directory the local persist needs replaced by a file, the PostgreSQL server stopped
- * while the installer runs, and a run paused (SIGSTOP) past its lease while another run takes the lock over.
+ * The failures are real: a directory the local persist needs replaced by a file, the PostgreSQL server stopped or
+ * killed (SIGKILL) while the installer runs, and a run paused (SIGSTOP) past its lease while another run takes the
+ * lock over.
  */
 class UncommittedStateIT extends PackageTestBase {
     static final String NAME = "fixture-profile";
@@ -177,8 +180,10 @@ class UncommittedStateIT extends PackageTestBase {
         assertThat(pulled.resolve(NAME + ".runtime")).isDirectory();
     }
 
-    @Test
-    void postgresStoppedWhileTheInstallerRanKeepsTheStateAndPushCommitsItOnceTheServerIsBack() throws Exception {
+    /** {@code stop}: the administrator's fast shutdown; {@code kill}: SIGKILL to every server process, as a crash. */
+    @ParameterizedTest(name = "server {0}")
+    @ValueSource(strings = {"stop", "kill"})
+    void postgresGoneAfterTheInstallerRanKeepsTheStateAndPushCommitsItOnceTheServerIsBack(String how) throws Exception {
         PostgresServer server = PostgresServer.dedicated();
         String database = server.createDatabase("uncommitted");
         usePostgres(engine, server.url(database), "3");
@@ -189,7 +194,11 @@ class UncommittedStateIT extends PackageTestBase {
         engine.env("BLOCK_DIR", null);
         Output output = Output.of(run);
         awaitFile(block.resolve("started"));
-        server.stopServer();
+        if (how.equals("kill")) {
+            server.killServer();
+        } else {
+            server.stopServer();
+        }
         Files.createFile(block.resolve("release"));
         Engine.Result failed = output.await(run);
 
@@ -227,7 +236,7 @@ class UncommittedStateIT extends PackageTestBase {
     }
 
     @Test
-    void aRunPausedPastItsLeaseKeepsItsStateWhileTheRunThatTookOverIsCurrent() throws Exception {
+    void aRunPausedPastItsLeaseKeepsItsStateAndPushMakesItCurrentAfterTheRunThatTookOver() throws Exception {
         PostgresServer server = PostgresServer.shared();
         String url = server.url(server.createDatabase("uncommitted_lease"));
         usePostgres(engine, url, "2");
@@ -265,6 +274,23 @@ class UncommittedStateIT extends PackageTestBase {
         Engine.Result history = engine.run("state", "history", NAME, "--json");
         assertThat(history.stderr()).contains("has uncommitted state from a failed run in " + kept);
         assertThat(Json.parse(history.stdout()).get("revisions")).hasSize(1);
+
+        // the paused run's state is pushable: it becomes the current revision on every workstation
+        Engine.Result pushed = engine.run("state", "push", NAME, "--from", kept.toString(), "--lock-timeout", "30s");
+        assertThat(pushed.exitCode()).as(pushed.toString()).isZero();
+        assertThat(pushed.stdout()).isEqualTo("Pushed the state in " + kept + " to '" + NAME + "' as revision 2;"
+                + " removed that errored copy\n");
+        assertThat(kept).doesNotExist();
+        assertThat(stateDir.resolve(NAME + ".runtime/generated/tag")).hasContent("A");
+        JsonNode last = lastRevision(b);
+        assertThat(last.get("revision").asLong()).isEqualTo(2);
+        assertThat(last.get("command").asText()).isEqualTo("state push");
+        Path pulledB = home.resolve("pulled-b");
+        assertThat(b.run("state", "pull", NAME, "--output", pulledB.toString()).exitCode()).isZero();
+        assertThat(pulledB.resolve(NAME + ".runtime/generated/tag")).hasContent("A");
+        assertThat(pulledB.resolve(NAME + ".runtime/opentofu/terraform.tfstate")).content().contains("\"tag\": \"A\"");
+        Engine.Result quiet = engine.run("state", "show", NAME);
+        assertThat(quiet.stdout() + quiet.stderr()).as(quiet.toString()).doesNotContain("has uncommitted state");
     }
 
     // ---- helpers
