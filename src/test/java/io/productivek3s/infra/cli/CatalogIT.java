@@ -272,7 +272,7 @@ class CatalogIT extends PackageTestBase {
         Engine.Result list = engine.run("catalog", "list");
         assertThat(list.exitCode()).as(list.toString()).isZero();
         assertThat(list.stdoutLines()).containsExactly(
-                "Catalog: " + server.url(CATALOG_PATH) + " (productive-k3s-catalog 0.9.65, generated 2026-10-02T15:44:40Z)",
+                "Catalog: " + server.url(CATALOG_PATH) + " (productive-k3s-catalog 0.9.65, generated 2026-10-02T17:44:40+02:00)",
                 "NAME             VERSION  CATEGORY  NOTES",
                 "fixture-profile  1.0.0    edge      needs-env",
                 "fixture-profile  2.0.0    edge      needs-env",
@@ -280,6 +280,8 @@ class CatalogIT extends PackageTestBase {
 
         JsonNode json = Json.parse(engine.run("catalog", "list", "--json").stdout());
         assertThat(json.path("catalog").path("version").asText()).isEqualTo("0.9.65");
+        // the text keeps the catalog's own spelling; the document has the one timestamp format (docs/cli.md)
+        assertThat(json.path("catalog").path("generatedAt").asText()).isEqualTo("2026-10-02T15:44:40.000Z");
         assertThat(json.path("profiles")).hasSize(3);
         assertThat(json.path("profiles").get(0).path("artifact").path("sha256").asText()).isEqualTo(Digests.sha256(v1));
         assertThat(json.path("profiles").get(2).path("artifact").path("url").isNull()).isTrue();
