@@ -77,13 +77,7 @@ class UncommittedStateIT extends PackageTestBase {
 
     @Test
     void aLocalPersistFailureKeepsTheRunsStateOutOfTheMirrorAndStatePushCommitsIt() throws Exception {
-        assertThat(engine.env("RUN_TAG", "one").run(install()).exitCode()).isZero();
-        Path revisions = stateDir.resolve(".history/revisions/" + NAME);
-        Path aside = home.resolve("revisions-aside");
-        // After the installer ran, the directory the persist records revisions in becomes a file: the commit fails.
-        Engine.Result failed = engine.env("RUN_TAG", "two")
-                .env("AFTER_INSTALL", "mv '" + revisions + "' '" + aside + "' && : > '" + revisions + "'").run(install());
-        engine.env("AFTER_INSTALL", null);
+        Engine.Result failed = installOneThenTwoWithABrokenHistory();
 
         assertThat(failed.exitCode()).as(failed.toString()).isEqualTo(1);
         Path kept = keptCopy(failed);
@@ -95,8 +89,7 @@ class UncommittedStateIT extends PackageTestBase {
         assertThat(stateDir.resolve(NAME + ".runtime/generated/tag")).hasContent("one");
 
         // fix the cause; every later command on the cluster points at the kept state
-        Files.delete(revisions);
-        Files.move(aside, revisions);
+        repairHistory();
         String warn = "[pk3s-infra] WARN  state '" + NAME + "' has uncommitted state from a failed run in " + kept
                 + ": run 'state push " + NAME + " --from " + kept + "'";
         Engine.Result shown = engine.run("state", "show", NAME, "--json");
@@ -135,15 +128,8 @@ class UncommittedStateIT extends PackageTestBase {
 
     @Test
     void pushRefusesWhatItDoesNotUnderstandAndDiscardDeletesOnlyAnErroredCopy() throws Exception {
-        assertThat(engine.env("RUN_TAG", "one").run(install()).exitCode()).isZero();
-        Path revisions = stateDir.resolve(".history/revisions/" + NAME);
-        Path aside = home.resolve("revisions-aside");
-        Engine.Result failed = engine.env("RUN_TAG", "two")
-                .env("AFTER_INSTALL", "mv '" + revisions + "' '" + aside + "' && : > '" + revisions + "'").run(install());
-        engine.env("AFTER_INSTALL", null);
-        Path kept = keptCopy(failed);
-        Files.delete(revisions);
-        Files.move(aside, revisions);
+        Path kept = keptCopy(installOneThenTwoWithABrokenHistory());
+        repairHistory();
 
         assertError(engine.run("state", "push", NAME), 3, "the 'state push' command requires --from <dir> (the failed"
                 + " run's ERROR names it; 'state show " + NAME + "' lists kept copies)");
@@ -294,6 +280,25 @@ class UncommittedStateIT extends PackageTestBase {
     }
 
     // ---- helpers
+
+    /**
+     * Installs run "one", then run "two", after whose installer the directory the local persist records revisions in
+     * becomes a file, so its commit fails; returns that run. {@link #repairHistory} undoes it.
+     */
+    private Engine.Result installOneThenTwoWithABrokenHistory() throws IOException {
+        assertThat(engine.env("RUN_TAG", "one").run(install()).exitCode()).isZero();
+        Path revisions = stateDir.resolve(".history/revisions/" + NAME);
+        Engine.Result failed = engine.env("RUN_TAG", "two").env("AFTER_INSTALL", "mv '" + revisions + "' '"
+                + home.resolve("revisions-aside") + "' && : > '" + revisions + "'").run(install());
+        engine.env("AFTER_INSTALL", null);
+        return failed;
+    }
+
+    private void repairHistory() throws IOException {
+        Path revisions = stateDir.resolve(".history/revisions/" + NAME);
+        Files.delete(revisions);
+        Files.move(home.resolve("revisions-aside"), revisions);
+    }
 
     static Engine usePostgres(Engine e, String url, String leaseSeconds) {
         return e.env("PK3S_STATE_BACKEND", url).env("PGPASSWORD", PostgresServer.PASSWORD)
