@@ -2,6 +2,7 @@ package io.productivek3s.infra.state;
 
 import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.state.driver.Fence;
+import io.productivek3s.infra.state.driver.ObjectRefused;
 import io.productivek3s.infra.state.driver.StateConflict;
 import io.productivek3s.infra.state.driver.StateDriver;
 import io.productivek3s.infra.state.driver.StateLocker;
@@ -748,11 +749,17 @@ public final class StateLayer implements StateStore {
         }
     }
 
+    /**
+     * Writes {@code stored}'s tree into {@code staging}. An object the driver refuses to return names only its
+     * cluster (it is shared by revisions); here the revision being read is known, so the one line names it too.
+     */
     private static void materialize(Stored stored, Path staging, TreeManifest.Blobs blobs) throws IOException {
         try {
             stored.payload().tree().materialize(staging, blobs);
         } catch (TreeManifest.Refused refused) {
             throw refused.in(stored.info().name(), stored.info().revision());
+        } catch (EngineException e) {
+            throw ObjectRefused.behind(e).map(refused -> refused.in(stored.info().revision())).orElse(e);
         }
     }
 

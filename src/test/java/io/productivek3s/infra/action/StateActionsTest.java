@@ -4,12 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.productivek3s.infra.EngineException;
-import io.productivek3s.infra.core.EngineBuild;
-import io.productivek3s.infra.core.Release;
-import io.productivek3s.infra.log.Log;
-import io.productivek3s.infra.log.OperationEvents;
-import io.productivek3s.infra.log.Redactor;
-import io.productivek3s.infra.paths.CallerPaths;
 import io.productivek3s.infra.run.EngineContext;
 import io.productivek3s.infra.state.LocalStateStore;
 import io.productivek3s.infra.state.LockHolder;
@@ -17,11 +11,9 @@ import io.productivek3s.infra.state.RevisionInfo;
 import io.productivek3s.infra.state.StateStore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -95,11 +87,7 @@ class StateActionsTest {
     }
 
     private EngineContext context() {
-        PrintStream stream = new PrintStream(out, true, StandardCharsets.UTF_8);
-        Log log = new Log(stream, stream, new Redactor());
-        Release release = Release.load(dir, env, log::warn);
-        return new EngineContext(release.baseEnvironment(), release, dir, new CallerPaths(dir, dir, message -> { }), log,
-                OperationEvents.disabled(), EngineBuild.current(), Clock.systemUTC());
+        return InProcessContext.of(dir, env, out);
     }
 
     @Test

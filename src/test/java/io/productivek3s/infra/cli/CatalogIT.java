@@ -3,6 +3,7 @@ package io.productivek3s.infra.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.productivek3s.infra.testing.CatalogFixture;
 import io.productivek3s.infra.testing.Engine;
 import io.productivek3s.infra.testing.Repo;
 import io.productivek3s.infra.testing.TestHttpServer;
@@ -24,16 +25,29 @@ import org.junit.jupiter.api.Test;
  * server on 127.0.0.1 that serves a catalog and profile artifacts.
  */
 class CatalogIT extends PackageTestBase {
-    private static final String CATALOG_PATH = "/catalogs/index.yaml";
+    private static final String CATALOG_PATH = CatalogFixture.INDEX;
+    /** Every public entry's install block. */
+    private static final String INSTALL = """
+                install:
+                  requiresLocalOverrides: true
+                  inputs:
+                    - name: ONPREM_SERVER_IP
+                      required: true
+                      sensitive: false
+                      source: local-override
+                      description: "server"
+            """;
     private static final String V1_MANIFEST_ENGINE = "type: ansible";
 
     private TestHttpServer server;
+    private CatalogFixture catalogs;
     private byte[] v1;
     private byte[] v2;
 
     @BeforeEach
     void serve() throws Exception {
         server = new TestHttpServer();
+        catalogs = new CatalogFixture(server);
         v1 = Files.readAllBytes(pack());
         fixture.manifest(io.productivek3s.infra.testing.ProfileFixture.DEFAULT_MANIFEST
                 .replace("version: 1.0.0", "version: 2.0.0").replace(V1_MANIFEST_ENGINE, "type: shell"));
@@ -49,16 +63,6 @@ class CatalogIT extends PackageTestBase {
     void stopServer() {
         server.close();
     }
-
-    private static final String HEADER = """
-            apiVersion: catalogs.productive-k3s.io/v1alpha1
-            kind: ProductiveK3SCatalog
-            metadata:
-              name: productive-k3s-catalog
-              version: 0.9.65
-              generatedAt: "2026-10-02T15:44:40Z"
-            entries:
-            """;
 
     private static final String PROTECTED = """
               - id: edge-arm-pro
@@ -77,31 +81,11 @@ class CatalogIT extends PackageTestBase {
             """;
 
     private String entry(String id, String name, String version, String sha256) {
-        return """
-                  - id: %s
-                    name: %s
-                    kind: profile
-                    visibility: public
-                    category: edge
-                    description: "fixture profile"
-                    version: %s
-                    artifact:
-                      type: tgz
-                      url: %s
-                %s    install:
-                      requiresLocalOverrides: true
-                      inputs:
-                        - name: ONPREM_SERVER_IP
-                          required: true
-                          sensitive: false
-                          source: local-override
-                          description: "server"
-                """.formatted(id, name, version, server.url("/infra/" + name + "-" + version + ".tgz"),
-                sha256 == null ? "" : "      sha256: " + sha256 + "\n");
+        return catalogs.entry(id, name, version, sha256, INSTALL);
     }
 
     private void catalog(String entries) {
-        server.route(CATALOG_PATH, Response.ok(HEADER + entries));
+        catalogs.serve("productive-k3s-catalog", entries);
     }
 
     private List<Path> cachedArtifacts() throws Exception {
@@ -288,7 +272,7 @@ class CatalogIT extends PackageTestBase {
         Engine.Result list = engine.run("catalog", "list");
         assertThat(list.exitCode()).as(list.toString()).isZero();
         assertThat(list.stdoutLines()).containsExactly(
-                "Catalog: " + server.url(CATALOG_PATH) + " (productive-k3s-catalog 0.9.65, generated 2026-10-02T15:44:40Z)",
+                "Catalog: " + server.url(CATALOG_PATH) + " (productive-k3s-catalog 0.9.65, generated 2026-10-02T17:44:40+02:00)",
                 "NAME             VERSION  CATEGORY  NOTES",
                 "fixture-profile  1.0.0    edge      needs-env",
                 "fixture-profile  2.0.0    edge      needs-env",
@@ -296,6 +280,8 @@ class CatalogIT extends PackageTestBase {
 
         JsonNode json = Json.parse(engine.run("catalog", "list", "--json").stdout());
         assertThat(json.path("catalog").path("version").asText()).isEqualTo("0.9.65");
+        // the text keeps the catalog's own spelling; the document has the one timestamp format (docs/cli.md)
+        assertThat(json.path("catalog").path("generatedAt").asText()).isEqualTo("2026-10-02T15:44:40.000Z");
         assertThat(json.path("profiles")).hasSize(3);
         assertThat(json.path("profiles").get(0).path("artifact").path("sha256").asText()).isEqualTo(Digests.sha256(v1));
         assertThat(json.path("profiles").get(2).path("artifact").path("url").isNull()).isTrue();
@@ -317,8 +303,8 @@ class CatalogIT extends PackageTestBase {
     @Test
     void theFirstSourceThatLoadsWins() throws Exception {
         int port = TestHttpServer.closedPort();
-        Path local = Files.writeString(home.resolve("work/local-index.yaml"), HEADER.replace("version: 0.9.65", "version: 1.0.0")
-                + entry("local", "local-profile", "1.0.0", null));
+        Path local = Files.writeString(home.resolve("work/local-index.yaml"), CatalogFixture.index("productive-k3s-catalog",
+                entry("local", "local-profile", "1.0.0", null)).replace("version: 0.9.65", "version: 1.0.0"));
         Engine.Result result = engine.env("PK3S_CATALOG_URLS", "http://127.0.0.1:" + port + "/index.yaml, local-index.yaml,"
                 + server.url(CATALOG_PATH)).run("catalog", "list");
         assertThat(result.exitCode()).as(result.toString()).isZero();

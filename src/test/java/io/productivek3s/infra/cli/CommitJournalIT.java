@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.productivek3s.infra.testing.Engine;
-import io.productivek3s.infra.testing.ProfileFixture;
 import io.productivek3s.infra.util.Json;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,12 +30,8 @@ class CommitJournalIT extends PackageTestBase {
     @BeforeEach
     void twoClusters() throws Exception {
         // a custom scenario with a destroy target, as in StateCrashIT
-        fixture.manifest(ProfileFixtureManifests.replace("type: onprem-basic", "type: custom"))
-                .env(ProfileFixture.DEFAULT_ENV + "PK3S_INFRA_CATEGORY=edge\nPK3S_INFRA_SCENARIO_PATH=scenarios/edge/custom\n"
-                        + "PK3S_INFRA_STATUS_TARGET=check\nPK3S_INFRA_DESTROY_TARGET=teardown\n")
-                .file("scenarios/edge/custom/Makefile", "up:\n\t@echo up\n", false)
-                .file("scripts/install.sh", StateCrashIT.INSTALLER, true);
-        engine.env("FIXTURE_SCENARIO_PATH", "scenarios/edge/custom").env("FIXTURE_TAG", "A");
+        useCustomScenario(fixture, engine, StateCrashIT.INSTALLER);
+        engine.env("FIXTURE_TAG", "A");
         pack();
         overrideFile("ONPREM_SERVER_IP=10.0.0.5\nTELEMETRY_ENABLED=false\n");
         ok(engine.run("profile", "install", "--tgz", "fixture.tgz", "--env-file", "site.env"));

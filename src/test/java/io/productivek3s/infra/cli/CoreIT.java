@@ -12,7 +12,6 @@ import io.productivek3s.infra.util.Json;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -206,7 +205,7 @@ class CoreIT extends PackageTestBase {
         Engine.Result install = engine.env("PK3S_PROFILE_PACKAGE_PRODUCTIVE_K3S_REPO", bundleDir.toString())
                 .run("--offline", "profile", "install", "--tgz", pack().toString(), "--env-file", "site.env");
         assertThat(install.exitCode()).as(install.toString()).isZero();
-        Map<String, String> env = installerEnv();
+        Map<String, String> env = recordedEnv("installer.env");
         assertThat(env).containsEntry("PRODUCTIVE_K3S_SOURCE", "local").containsEntry("PRODUCTIVE_K3S_REPO", bundleDir.toString());
     }
 
@@ -250,7 +249,7 @@ class CoreIT extends PackageTestBase {
         Path tgz = pack();
         Engine.Result install = engine.run("profile", "install", "--tgz", tgz.toString(), "--env-file", "site.env");
         assertThat(install.exitCode()).as(install.toString()).isZero();
-        assertThat(installerEnv()).containsEntry("PRODUCTIVE_K3S_REPO", core.toString());
+        assertThat(recordedEnv("installer.env")).containsEntry("PRODUCTIVE_K3S_REPO", core.toString());
 
         Engine.Result status = engine.run("profile", "status", "--tgz", tgz.toString(), "--env-file", "site.env");
         assertThat(status.exitCode()).as(status.toString()).isZero();
@@ -307,16 +306,5 @@ class CoreIT extends PackageTestBase {
         try (var entries = Files.list(home.resolve(".cache/pk3s/core"))) {
             assertThat(entries.map(p -> p.getFileName().toString()).toList()).containsExactlyInAnyOrder("0.9.6", "0.9.6.lock");
         }
-    }
-
-    private Map<String, String> installerEnv() throws Exception {
-        Map<String, String> env = new LinkedHashMap<>();
-        for (String entry : Files.readString(records.resolve("installer.env"), StandardCharsets.UTF_8).split("\0")) {
-            int eq = entry.indexOf('=');
-            if (eq > 0) {
-                env.put(entry.substring(0, eq), entry.substring(eq + 1));
-            }
-        }
-        return env;
     }
 }

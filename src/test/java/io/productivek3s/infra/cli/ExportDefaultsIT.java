@@ -4,11 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.productivek3s.infra.testing.Engine;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,21 +29,10 @@ class ExportDefaultsIT extends PackageTestBase {
 
         Engine.Result declined = recipient.env("TELEMETRY_ENABLED", "false").run();
         assertThat(declined.exitCode()).as(declined.toString()).isZero();
-        assertThat(installerEnv()).containsEntry("TELEMETRY_ENABLED", "false");
+        assertThat(recordedEnv("installer.env")).containsEntry("TELEMETRY_ENABLED", "false");
 
         Engine.Result defaulted = recipient.unset("TELEMETRY_ENABLED").run();
         assertThat(defaulted.exitCode()).as(defaulted.toString()).isZero();
-        assertThat(installerEnv()).containsEntry("TELEMETRY_ENABLED", "true");
-    }
-
-    private Map<String, String> installerEnv() throws IOException {
-        Map<String, String> env = new LinkedHashMap<>();
-        for (String entry : Files.readString(records.resolve("installer.env"), StandardCharsets.UTF_8).split("\0")) {
-            int eq = entry.indexOf('=');
-            if (eq > 0) {
-                env.put(entry.substring(0, eq), entry.substring(eq + 1));
-            }
-        }
-        return env;
+        assertThat(recordedEnv("installer.env")).containsEntry("TELEMETRY_ENABLED", "true");
     }
 }

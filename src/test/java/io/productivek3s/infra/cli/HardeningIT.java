@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.productivek3s.infra.testing.Engine;
 import io.productivek3s.infra.testing.ProfileFixture;
 import io.productivek3s.infra.util.Json;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -118,14 +117,14 @@ class HardeningIT extends PackageTestBase {
         assertThat(validate.exitCode()).as(validate.toString()).isZero();
         Engine.Result install = c.run("profile", "install", "--tgz", tgz.toString(), "--env-file", overrideFile(SITE).toString());
         assertThat(install.exitCode()).as(install.toString()).isZero();
-        Map<String, String> env = installerEnv();
+        Map<String, String> env = recordedEnv("installer.env");
         assertThat(env).containsEntry("LANG", "C").containsEntry("LC_ALL", "C").doesNotContainKey("LC_CTYPE")
                 .doesNotContainKeys("PK3S_INFRA_CALLER_LC_ALL", "PK3S_INFRA_CALLER_LC_CTYPE");
 
         Engine posix = engine.env("LC_ALL", null).env("LANG", "POSIX").env("LC_CTYPE", "POSIX");
         Engine.Result again = posix.run("profile", "install", "--tgz", tgz.toString(), "--env-file", overrideFile(SITE).toString());
         assertThat(again.exitCode()).as(again.toString()).isZero();
-        assertThat(installerEnv()).containsEntry("LC_CTYPE", "POSIX").doesNotContainKey("LC_ALL");
+        assertThat(recordedEnv("installer.env")).containsEntry("LC_CTYPE", "POSIX").doesNotContainKey("LC_ALL");
     }
 
     @Test
@@ -198,16 +197,5 @@ class HardeningIT extends PackageTestBase {
         Map<String, String> fields = new LinkedHashMap<>();
         node.fields().forEachRemaining(e -> fields.put(e.getKey(), e.getValue().asText()));
         return fields;
-    }
-
-    private Map<String, String> installerEnv() throws Exception {
-        Map<String, String> env = new LinkedHashMap<>();
-        for (String entry : new String(Files.readAllBytes(records.resolve("installer.env")), StandardCharsets.UTF_8).split("\0")) {
-            int eq = entry.indexOf('=');
-            if (eq > 0) {
-                env.put(entry.substring(0, eq), entry.substring(eq + 1));
-            }
-        }
-        return env;
     }
 }

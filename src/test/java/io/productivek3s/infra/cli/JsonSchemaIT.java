@@ -3,13 +3,13 @@ package io.productivek3s.infra.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.productivek3s.infra.testing.CatalogFixture;
 import io.productivek3s.infra.testing.CoreReleaseFixture;
 import io.productivek3s.infra.testing.Engine;
 import io.productivek3s.infra.testing.PostgresServer;
 import io.productivek3s.infra.testing.ProfileFixture;
 import io.productivek3s.infra.testing.ProfilesCheckoutFixture;
 import io.productivek3s.infra.testing.TestHttpServer;
-import io.productivek3s.infra.testing.TestHttpServer.Response;
 import io.productivek3s.infra.util.Digests;
 import io.productivek3s.infra.util.Json;
 import java.io.IOException;
@@ -253,27 +253,8 @@ class JsonSchemaIT extends PackageTestBase {
     }
 
     private void serveCatalog(byte[] tgz) {
-        server.route("/infra/fixture-profile-1.0.0.tgz", Response.ok(tgz));
-        server.route("/catalogs/index.yaml", Response.ok("""
-                apiVersion: catalogs.productive-k3s.io/v1alpha1
-                kind: ProductiveK3SCatalog
-                metadata:
-                  name: productive-k3s-catalog
-                  version: 0.9.65
-                  generatedAt: "2026-10-02T17:44:40+02:00"
-                entries:
-                  - id: fixture-profile-1
-                    name: fixture-profile
-                    kind: profile
-                    visibility: public
-                    category: edge
-                    description: "fixture profile"
-                    version: 1.0.0
-                    artifact:
-                      type: tgz
-                      url: %s
-                      sha256: %s
-                """.formatted(server.url("/infra/fixture-profile-1.0.0.tgz"), Digests.sha256(tgz))));
-        engine.env("PK3S_CATALOG_URLS", server.url("/catalogs/index.yaml"));
+        CatalogFixture catalog = new CatalogFixture(server);
+        catalog.serve("productive-k3s-catalog", catalog.publish("fixture-profile-1", "fixture-profile", "1.0.0", tgz, ""));
+        engine.env("PK3S_CATALOG_URLS", catalog.indexUrl());
     }
 }

@@ -49,12 +49,7 @@ final class MtimePreservingScenario {
 
     /** Makes {@code fixture} the mtime-preserving package for {@code engine}. */
     static void use(ProfileFixture fixture, Engine engine) throws IOException {
-        fixture.manifest(ProfileFixtureManifests.replace("type: onprem-basic", "type: custom"))
-                .env(ProfileFixture.DEFAULT_ENV + "PK3S_INFRA_CATEGORY=edge\nPK3S_INFRA_SCENARIO_PATH=scenarios/edge/custom\n"
-                        + "PK3S_INFRA_STATUS_TARGET=check\nPK3S_INFRA_DESTROY_TARGET=teardown\n")
-                .file("scenarios/edge/custom/Makefile", "up:\n\t@echo up\n", false)
-                .file("scripts/install.sh", INSTALLER, true);
-        engine.env("FIXTURE_SCENARIO_PATH", "scenarios/edge/custom");
+        PackageTestBase.useCustomScenario(fixture, engine, INSTALLER);
     }
 
     static Engine.Result ok(Engine.Result result) {

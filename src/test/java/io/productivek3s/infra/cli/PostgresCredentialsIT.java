@@ -138,6 +138,55 @@ class PostgresCredentialsIT extends PostgresStateBaseIT {
         assertStateInTheDatabase();
     }
 
+    /**
+     * The same passwords where the engine has to name the backend in an error: an unreachable server, a refused
+     * login (password in the URL and in PGPASSWORD), a URL made malformed by a raw '/', and a {@code state migrate
+     * --to} target; each with --debug. One ERROR line names the backend without the password.
+     */
+    @Test
+    void passwordsWithUrlDelimitersAreNeverPrintedInErrors() throws Exception {
+        int closed;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = socket.getLocalPort();
+        }
+        engine.env("PK3S_STATE_CONNECT_TIMEOUT", "3");
+        for (String password : List.of("se/cret-Pw1", "p@ssw0rd@Pw2", "co:lon:Pw3", "pct%2F-Pw4")) {
+            String encoded = URLEncoder.encode(password, StandardCharsets.UTF_8);
+            String written = password.contains("/") || password.contains("%") ? encoded : password;
+
+            engine.unset("PGPASSWORD").env("PK3S_STATE_BACKEND", "postgresql://bob:" + written + "@127.0.0.1:" + closed
+                    + "/d");
+            assertOneError(engine.run("--debug", "state", "list"), 5, password,
+                    "state backend postgresql://bob@127.0.0.1:" + closed + "/d is unreachable");
+
+            engine.env("PK3S_STATE_BACKEND", withPassword(PostgresServer.USER, written));
+            assertOneError(engine.run("--debug", "state", "list"), 4, password, "authentication failed for state backend "
+                    + url());
+            engine.env("PK3S_STATE_BACKEND", url()).env("PGPASSWORD", password);
+            assertOneError(engine.run("--debug", "state", "list"), 4, password, "authentication failed for state backend "
+                    + url());
+
+            if (password.contains("/")) {
+                engine.unset("PGPASSWORD").env("PK3S_STATE_BACKEND", withPassword("bob", password));
+                assertOneError(engine.run("--debug", "state", "list"), 4, password, "postgresql://bob:****@");
+            }
+
+            engine.unset("PK3S_STATE_BACKEND").unset("PGPASSWORD");
+            Engine.Result migrate = engine.run("--debug", "state", "migrate", "--to", "postgresql://bob:" + written
+                    + "@127.0.0.1:" + closed + "/d");
+            assertOneError(migrate, 5, password, "state backend postgresql://bob@127.0.0.1:" + closed + "/d is unreachable");
+            assertThat(migrate.stderr()).as(migrate.toString()).doesNotContain("PK3S_STATE_BACKEND");
+        }
+    }
+
+    private static void assertOneError(Engine.Result result, int exit, String password, String part) {
+        assertThat(result.exitCode()).as(password + ": " + result).isEqualTo(exit);
+        assertThat(result.stderrLines()).as(password + ": " + result).filteredOn(l -> l.contains("ERROR"))
+                .singleElement().asString().contains(part);
+        assertThat(result.stdout() + result.stderr()).as(password).doesNotContain("\tat ");
+        assertNeverPrinted(result, password);
+    }
+
     private static void assertNeverPrinted(Engine.Result result, String password) {
         String encoded = URLEncoder.encode(password, StandardCharsets.UTF_8);
         for (String line : (result.stdout() + "\n" + result.stderr()).split("\n")) {

@@ -127,6 +127,9 @@ class PostgresEncryptionIT extends PostgresStateBaseIT {
         Engine.Result history = engine.unset("PK3S_STATE_ENCRYPTION_KEY_FILE").run("state", "history", NAME);
         assertThat(history.exitCode()).as(history.toString()).isZero(); // metadata is plain: history works keyless
         assertThat(history.stdout()).contains("profile install");
+        Engine.Result list = engine.unset("PK3S_STATE_ENCRYPTION_KEY_FILE").run("state", "list");
+        assertThat(list.exitCode()).as(list.toString()).isZero(); // so does the list (docs/state.md "Failures")
+        assertThat(list.stdout()).contains(NAME);
         assertThat(Files.readString(stateDir.resolve("fixture-profile.runtime/opentofu/terraform.tfstate"))).isEqualTo(mirror);
         Engine.Result pulled = engine.env("PK3S_STATE_ENCRYPTION_KEY_FILE", "state.key").run("state", "pull", NAME, "--output", "ok");
         assertThat(pulled.exitCode()).as(pulled.toString()).isZero();

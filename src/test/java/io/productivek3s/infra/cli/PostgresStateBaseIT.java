@@ -48,12 +48,7 @@ abstract class PostgresStateBaseIT extends PackageTestBase {
 
     /** A scenario with a destroy target (teardown), so destroy removes state; status runs `make check`. */
     void useDestroyableScenario() throws IOException {
-        fixture.manifest(ProfileFixtureManifests.replace("type: onprem-basic", "type: custom"))
-                .env(io.productivek3s.infra.testing.ProfileFixture.DEFAULT_ENV
-                        + "PK3S_INFRA_CATEGORY=edge\nPK3S_INFRA_SCENARIO_PATH=scenarios/edge/custom\n"
-                        + "PK3S_INFRA_STATUS_TARGET=check\nPK3S_INFRA_DESTROY_TARGET=teardown\n")
-                .file("scenarios/edge/custom/Makefile", "up:\n\t@echo up\n", false);
-        engine.env("FIXTURE_SCENARIO_PATH", "scenarios/edge/custom");
+        useCustomScenario(fixture, engine, null);
     }
 
     /** The store as the test sees it (for list/history/pull), mirroring into {@code localDir}. */

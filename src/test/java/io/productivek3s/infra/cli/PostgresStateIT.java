@@ -150,7 +150,7 @@ class PostgresStateIT extends PostgresStateBaseIT {
         Engine.Result result = engine.env("PK3S_STATE_BACKEND", withPassword)
                 .run("profile", "install", "--tgz", tgz.toString(), "--env-file", site.toString());
         assertThat(result.exitCode()).as(result.toString()).isZero();
-        java.util.Map<String, String> seen = installerEnvironment();
+        java.util.Map<String, String> seen = recordedEnv("installer.env");
         assertThat(seen).doesNotContainKeys("PGPASSWORD", "PK3S_STATE_BACKEND");
         assertThat(String.join("\n", seen.values())).doesNotContain(PostgresServer.PASSWORD);
 
@@ -158,20 +158,8 @@ class PostgresStateIT extends PostgresStateBaseIT {
         result = engine.env("PK3S_STATE_BACKEND", url())
                 .run("profile", "install", "--tgz", tgz.toString(), "--env-file", site.toString());
         assertThat(result.exitCode()).as(result.toString()).isZero();
-        seen = installerEnvironment();
+        seen = recordedEnv("installer.env");
         assertThat(seen).doesNotContainKey("PGPASSWORD").containsEntry("PK3S_STATE_BACKEND", url());
         assertThat(String.join("\n", seen.values())).doesNotContain(PostgresServer.PASSWORD);
-    }
-
-    /** The environment the fixture installer recorded (NUL-separated {@code NAME=value} entries). */
-    private java.util.Map<String, String> installerEnvironment() throws java.io.IOException {
-        java.util.Map<String, String> env = new java.util.HashMap<>();
-        for (String entry : Files.readString(records.resolve("installer.env")).split("\0")) {
-            int eq = entry.indexOf('=');
-            if (eq > 0) {
-                env.put(entry.substring(0, eq), entry.substring(eq + 1));
-            }
-        }
-        return env;
     }
 }

@@ -8,12 +8,10 @@ import io.productivek3s.infra.testing.Engine;
 import io.productivek3s.infra.testing.FakeTools;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -379,17 +377,6 @@ class ProfileLifecycleIT extends PackageTestBase {
         fixture.manifest(ProfileFixtureManifests.replace("type: onprem-basic", "type: aws-single-node").replace("type: ansible", "type: opentofu"))
                 .file("scenarios/cloud/aws-single-node/opentofu/main.tf", "# test\n", false);
         return pack().toString();
-    }
-
-    private Map<String, String> recordedEnv(String file) throws Exception {
-        Map<String, String> env = new LinkedHashMap<>();
-        for (String entry : Files.readString(records.resolve(file), StandardCharsets.UTF_8).split("\0")) {
-            int eq = entry.indexOf('=');
-            if (eq > 0) {
-                env.put(entry.substring(0, eq), entry.substring(eq + 1));
-            }
-        }
-        return env;
     }
 
     private static String mode(Path path) throws Exception {

@@ -2,6 +2,7 @@ package io.productivek3s.infra.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.productivek3s.infra.testing.CatalogFixture;
 import io.productivek3s.infra.testing.Engine;
 import io.productivek3s.infra.testing.SshKeys;
 import io.productivek3s.infra.testing.TestHttpServer;
@@ -23,10 +24,11 @@ import org.junit.jupiter.params.provider.CsvSource;
  * download cache; and the policy matrix off/auto/require × unsigned/good/bad/untrusted.
  */
 class SignedCatalogIT extends PackageTestBase {
-    private static final String INDEX = "/catalogs/index.yaml";
-    private static final String PACKAGE = "/infra/fixture-profile-1.0.0.tgz";
+    private static final String INDEX = CatalogFixture.INDEX;
+    private static final String PACKAGE = CatalogFixture.packagePath("fixture-profile", "1.0.0");
 
     private TestHttpServer server;
+    private CatalogFixture catalog;
     private SshKeys ssh;
     private SshKeys.Key publisher;
     private Path trust;
@@ -36,6 +38,7 @@ class SignedCatalogIT extends PackageTestBase {
     @BeforeEach
     void serve() throws Exception {
         server = new TestHttpServer();
+        catalog = new CatalogFixture(server);
         ssh = new SshKeys(Files.createDirectories(home.resolve("keys")));
         publisher = ssh.generate("publisher", "ed25519", 0);
         trust = home.resolve("keys/allowed_signers");
@@ -53,25 +56,8 @@ class SignedCatalogIT extends PackageTestBase {
     }
 
     private String index(String sha256, String signature) {
-        return """
-                apiVersion: catalogs.productive-k3s.io/v1alpha1
-                kind: ProductiveK3SCatalog
-                metadata:
-                  name: signed-catalog
-                  generatedAt: "2026-10-02T15:44:40Z"
-                entries:
-                  - id: fixture-profile-1
-                    name: fixture-profile
-                    kind: profile
-                    visibility: public
-                    category: edge
-                    description: "fixture profile"
-                    version: 1.0.0
-                    artifact:
-                      type: tgz
-                      url: %s
-                      sha256: %s
-                %s""".formatted(server.url(PACKAGE), sha256, signature == null ? "" : "      signature: " + signature + "\n");
+        return CatalogFixture.index("signed-catalog", catalog.entry("fixture-profile-1", "fixture-profile", "1.0.0",
+                sha256, signature == null ? "" : "      signature: " + signature + "\n"));
     }
 
     /** Signs {@code content} with the real ssh-keygen and returns the armored signature. */

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.productivek3s.infra.state.TreeManifest;
 import io.productivek3s.infra.testing.Engine;
-import io.productivek3s.infra.testing.ProfileFixture;
 import io.productivek3s.infra.util.Json;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -51,12 +50,7 @@ class StateCrashIT extends PackageTestBase {
 
     @BeforeEach
     void dataDrivenScenarioWithATaggedInstaller() throws Exception {
-        fixture.manifest(ProfileFixtureManifests.replace("type: onprem-basic", "type: custom"))
-                .env(ProfileFixture.DEFAULT_ENV + "PK3S_INFRA_CATEGORY=edge\nPK3S_INFRA_SCENARIO_PATH=scenarios/edge/custom\n"
-                        + "PK3S_INFRA_STATUS_TARGET=check\nPK3S_INFRA_DESTROY_TARGET=teardown\n")
-                .file("scenarios/edge/custom/Makefile", "up:\n\t@echo up\n", false)
-                .file("scripts/install.sh", INSTALLER, true);
-        engine.env("FIXTURE_SCENARIO_PATH", "scenarios/edge/custom");
+        useCustomScenario(fixture, engine, INSTALLER);
         tgz = pack();
         site = overrideFile("ONPREM_SERVER_IP=10.0.0.5\nTELEMETRY_ENABLED=false\n");
     }

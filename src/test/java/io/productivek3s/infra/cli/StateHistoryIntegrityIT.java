@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.productivek3s.infra.state.TreeManifest;
 import io.productivek3s.infra.testing.Engine;
-import io.productivek3s.infra.testing.ProfileFixture;
 import io.productivek3s.infra.util.Json;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -47,12 +46,8 @@ class StateHistoryIntegrityIT extends PackageTestBase {
 
     @BeforeEach
     void installedOnce() throws Exception {
-        fixture.manifest(ProfileFixtureManifests.replace("type: onprem-basic", "type: custom"))
-                .env(ProfileFixture.DEFAULT_ENV + "PK3S_INFRA_CATEGORY=edge\nPK3S_INFRA_SCENARIO_PATH=scenarios/edge/custom\n"
-                        + "PK3S_INFRA_STATUS_TARGET=check\nPK3S_INFRA_DESTROY_TARGET=teardown\n")
-                .file("scenarios/edge/custom/Makefile", "up:\n\t@echo up\n", false)
-                .file("scripts/install.sh", INSTALLER, true);
-        engine.env("FIXTURE_SCENARIO_PATH", "scenarios/edge/custom").env("TELEMETRY_ENABLED", "false");
+        useCustomScenario(fixture, engine, INSTALLER);
+        engine.env("TELEMETRY_ENABLED", "false");
         tgz = pack();
         site = overrideFile("ONPREM_SERVER_IP=10.0.0.5\n");
         ok(engine.env("FIXTURE_TAG", "first").run(install()));

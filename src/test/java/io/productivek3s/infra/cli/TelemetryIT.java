@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -496,16 +495,5 @@ class TelemetryIT extends PackageTestBase {
         try (Stream<Path> files = Files.list(outbox)) {
             return files.filter(path -> path.getFileName().toString().endsWith(".status")).toList();
         }
-    }
-
-    private Map<String, String> recordedEnv(String file) throws IOException {
-        Map<String, String> env = new LinkedHashMap<>();
-        for (String entry : Files.readString(records.resolve(file), StandardCharsets.UTF_8).split("\0")) {
-            int eq = entry.indexOf('=');
-            if (eq > 0) {
-                env.put(entry.substring(0, eq), entry.substring(eq + 1));
-            }
-        }
-        return env;
     }
 }

@@ -21,12 +21,15 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Issue 17: a run whose new revision cannot be committed keeps its state in {@code <state dir>/.errored/<name>/…}
  * (never in the mirror), says so in one ERROR, warns on every later command, and {@code state push} commits it.
- * The failures are real: a directory the local persist needs replaced by a file, the PostgreSQL server stopped
- * while the installer runs, and a run paused (SIGSTOP) past its lease while another run takes the lock over.
+ * The failures are real: a directory the local persist needs replaced by a file, the PostgreSQL server stopped or
+ * killed (SIGKILL) while the installer runs, and a run paused (SIGSTOP) past its lease while another run takes the
+ * lock over.
  */
 class UncommittedStateIT extends PackageTestBase {
     static final String NAME = "fixture-profile";
@@ -74,13 +77,7 @@ class UncommittedStateIT extends PackageTestBase {
 
     @Test
     void aLocalPersistFailureKeepsTheRunsStateOutOfTheMirrorAndStatePushCommitsIt() throws Exception {
-        assertThat(engine.env("RUN_TAG", "one").run(install()).exitCode()).isZero();
-        Path revisions = stateDir.resolve(".history/revisions/" + NAME);
-        Path aside = home.resolve("revisions-aside");
-        // After the installer ran, the directory the persist records revisions in becomes a file: the commit fails.
-        Engine.Result failed = engine.env("RUN_TAG", "two")
-                .env("AFTER_INSTALL", "mv '" + revisions + "' '" + aside + "' && : > '" + revisions + "'").run(install());
-        engine.env("AFTER_INSTALL", null);
+        Engine.Result failed = installOneThenTwoWithABrokenHistory();
 
         assertThat(failed.exitCode()).as(failed.toString()).isEqualTo(1);
         Path kept = keptCopy(failed);
@@ -92,8 +89,7 @@ class UncommittedStateIT extends PackageTestBase {
         assertThat(stateDir.resolve(NAME + ".runtime/generated/tag")).hasContent("one");
 
         // fix the cause; every later command on the cluster points at the kept state
-        Files.delete(revisions);
-        Files.move(aside, revisions);
+        repairHistory();
         String warn = "[pk3s-infra] WARN  state '" + NAME + "' has uncommitted state from a failed run in " + kept
                 + ": run 'state push " + NAME + " --from " + kept + "'";
         Engine.Result shown = engine.run("state", "show", NAME, "--json");
@@ -132,15 +128,8 @@ class UncommittedStateIT extends PackageTestBase {
 
     @Test
     void pushRefusesWhatItDoesNotUnderstandAndDiscardDeletesOnlyAnErroredCopy() throws Exception {
-        assertThat(engine.env("RUN_TAG", "one").run(install()).exitCode()).isZero();
-        Path revisions = stateDir.resolve(".history/revisions/" + NAME);
-        Path aside = home.resolve("revisions-aside");
-        Engine.Result failed = engine.env("RUN_TAG", "two")
-                .env("AFTER_INSTALL", "mv '" + revisions + "' '" + aside + "' && : > '" + revisions + "'").run(install());
-        engine.env("AFTER_INSTALL", null);
-        Path kept = keptCopy(failed);
-        Files.delete(revisions);
-        Files.move(aside, revisions);
+        Path kept = keptCopy(installOneThenTwoWithABrokenHistory());
+        repairHistory();
 
         assertError(engine.run("state", "push", NAME), 3, "the 'state push' command requires --from <dir> (the failed"
                 + " run's ERROR names it; 'state show " + NAME + "' lists kept copies)");
@@ -177,8 +166,10 @@ class UncommittedStateIT extends PackageTestBase {
         assertThat(pulled.resolve(NAME + ".runtime")).isDirectory();
     }
 
-    @Test
-    void postgresStoppedWhileTheInstallerRanKeepsTheStateAndPushCommitsItOnceTheServerIsBack() throws Exception {
+    /** {@code stop}: the administrator's fast shutdown; {@code kill}: SIGKILL to every server process, as a crash. */
+    @ParameterizedTest(name = "server {0}")
+    @ValueSource(strings = {"stop", "kill"})
+    void postgresGoneAfterTheInstallerRanKeepsTheStateAndPushCommitsItOnceTheServerIsBack(String how) throws Exception {
         PostgresServer server = PostgresServer.dedicated();
         String database = server.createDatabase("uncommitted");
         usePostgres(engine, server.url(database), "3");
@@ -189,7 +180,11 @@ class UncommittedStateIT extends PackageTestBase {
         engine.env("BLOCK_DIR", null);
         Output output = Output.of(run);
         awaitFile(block.resolve("started"));
-        server.stopServer();
+        if (how.equals("kill")) {
+            server.killServer();
+        } else {
+            server.stopServer();
+        }
         Files.createFile(block.resolve("release"));
         Engine.Result failed = output.await(run);
 
@@ -227,7 +222,7 @@ class UncommittedStateIT extends PackageTestBase {
     }
 
     @Test
-    void aRunPausedPastItsLeaseKeepsItsStateWhileTheRunThatTookOverIsCurrent() throws Exception {
+    void aRunPausedPastItsLeaseKeepsItsStateAndPushMakesItCurrentAfterTheRunThatTookOver() throws Exception {
         PostgresServer server = PostgresServer.shared();
         String url = server.url(server.createDatabase("uncommitted_lease"));
         usePostgres(engine, url, "2");
@@ -265,9 +260,45 @@ class UncommittedStateIT extends PackageTestBase {
         Engine.Result history = engine.run("state", "history", NAME, "--json");
         assertThat(history.stderr()).contains("has uncommitted state from a failed run in " + kept);
         assertThat(Json.parse(history.stdout()).get("revisions")).hasSize(1);
+
+        // the paused run's state is pushable: it becomes the current revision on every workstation
+        Engine.Result pushed = engine.run("state", "push", NAME, "--from", kept.toString(), "--lock-timeout", "30s");
+        assertThat(pushed.exitCode()).as(pushed.toString()).isZero();
+        assertThat(pushed.stdout()).isEqualTo("Pushed the state in " + kept + " to '" + NAME + "' as revision 2;"
+                + " removed that errored copy\n");
+        assertThat(kept).doesNotExist();
+        assertThat(stateDir.resolve(NAME + ".runtime/generated/tag")).hasContent("A");
+        JsonNode last = lastRevision(b);
+        assertThat(last.get("revision").asLong()).isEqualTo(2);
+        assertThat(last.get("command").asText()).isEqualTo("state push");
+        Path pulledB = home.resolve("pulled-b");
+        assertThat(b.run("state", "pull", NAME, "--output", pulledB.toString()).exitCode()).isZero();
+        assertThat(pulledB.resolve(NAME + ".runtime/generated/tag")).hasContent("A");
+        assertThat(pulledB.resolve(NAME + ".runtime/opentofu/terraform.tfstate")).content().contains("\"tag\": \"A\"");
+        Engine.Result quiet = engine.run("state", "show", NAME);
+        assertThat(quiet.stdout() + quiet.stderr()).as(quiet.toString()).doesNotContain("has uncommitted state");
     }
 
     // ---- helpers
+
+    /**
+     * Installs run "one", then run "two", after whose installer the directory the local persist records revisions in
+     * becomes a file, so its commit fails; returns that run. {@link #repairHistory} undoes it.
+     */
+    private Engine.Result installOneThenTwoWithABrokenHistory() throws IOException {
+        assertThat(engine.env("RUN_TAG", "one").run(install()).exitCode()).isZero();
+        Path revisions = stateDir.resolve(".history/revisions/" + NAME);
+        Engine.Result failed = engine.env("RUN_TAG", "two").env("AFTER_INSTALL", "mv '" + revisions + "' '"
+                + home.resolve("revisions-aside") + "' && : > '" + revisions + "'").run(install());
+        engine.env("AFTER_INSTALL", null);
+        return failed;
+    }
+
+    private void repairHistory() throws IOException {
+        Path revisions = stateDir.resolve(".history/revisions/" + NAME);
+        Files.delete(revisions);
+        Files.move(home.resolve("revisions-aside"), revisions);
+    }
 
     static Engine usePostgres(Engine e, String url, String leaseSeconds) {
         return e.env("PK3S_STATE_BACKEND", url).env("PGPASSWORD", PostgresServer.PASSWORD)

@@ -1,20 +1,12 @@
 package io.productivek3s.infra.state;
 
-import io.productivek3s.infra.state.driver.Fence;
+import io.productivek3s.infra.state.driver.ForwardingDriver;
 import io.productivek3s.infra.state.driver.MemoryDriver;
-import io.productivek3s.infra.state.driver.ObjectSource;
 import io.productivek3s.infra.state.driver.StateDriver;
-import io.productivek3s.infra.state.driver.StateLocker;
-import io.productivek3s.infra.state.driver.StoredRevision;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
-import java.util.Collection;
-import java.util.List;
-import java.util.Optional;
-import java.util.OptionalLong;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -40,84 +32,17 @@ class MemoryStateLayerContractTest extends StateStoreContract {
     }
 
     /** The memory driver with objects replaced behind the layer's back. */
-    private static final class Tampered implements StateDriver {
-        private final StateDriver driver;
+    private static final class Tampered extends ForwardingDriver {
         private final java.util.Map<String, byte[]> damaged = new ConcurrentHashMap<>();
 
         Tampered(StateDriver driver) {
-            this.driver = driver;
+            super(driver);
         }
 
         @Override
         public InputStream open(String name, String sha256) throws IOException {
             byte[] bad = damaged.get(sha256);
-            return bad != null ? new ByteArrayInputStream(bad) : driver.open(name, sha256);
-        }
-
-        @Override
-        public String description() {
-            return driver.description();
-        }
-
-        @Override
-        public Set<String> missing(String name, Collection<String> sha256s) throws IOException {
-            return driver.missing(name, sha256s);
-        }
-
-        @Override
-        public long put(String name, String sha256, long size, ObjectSource source) throws IOException {
-            return driver.put(name, sha256, size, source);
-        }
-
-        @Override
-        public List<Head> heads() throws IOException {
-            return driver.heads();
-        }
-
-        @Override
-        public Optional<RevisionInfo> latest(String name) throws IOException {
-            return driver.latest(name);
-        }
-
-        @Override
-        public List<RevisionInfo> history(String name) throws IOException {
-            return driver.history(name);
-        }
-
-        @Override
-        public Optional<StoredRevision> read(String name, long revision) throws IOException {
-            return driver.read(name, revision);
-        }
-
-        @Override
-        public void append(String name, OptionalLong expectedLatest, StoredRevision revision, Set<String> objects,
-                Fence fence) throws IOException {
-            driver.append(name, expectedLatest, revision, objects, fence);
-        }
-
-        @Override
-        public void replace(String name, StoredRevision revision, Set<String> objects, Fence fence) throws IOException {
-            driver.replace(name, revision, objects, fence);
-        }
-
-        @Override
-        public void prune(String name, Collection<Long> revisions) throws IOException {
-            driver.prune(name, revisions);
-        }
-
-        @Override
-        public Optional<byte[]> setting(String key) throws IOException {
-            return driver.setting(key);
-        }
-
-        @Override
-        public byte[] putSettingIfAbsent(String key, byte[] value) throws IOException {
-            return driver.putSettingIfAbsent(key, value);
-        }
-
-        @Override
-        public StateLocker locker() {
-            return driver.locker();
+            return bad != null ? new ByteArrayInputStream(bad) : super.open(name, sha256);
         }
     }
 }

@@ -44,6 +44,18 @@ public final class FakeTools {
         return this;
     }
 
+    /** An environment a fake tool or the fixture installer recorded: NUL-separated {@code NAME=value} entries. */
+    public static Map<String, String> environment(Path recorded) throws IOException {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (String entry : Files.readString(recorded, StandardCharsets.UTF_8).split("\0")) {
+            int eq = entry.indexOf('=');
+            if (eq > 0) {
+                env.put(entry.substring(0, eq), entry.substring(eq + 1));
+            }
+        }
+        return env;
+    }
+
     /** Every recorded call of {@code tool}, in order. */
     public List<Call> calls(String tool) throws IOException {
         List<Call> calls = new ArrayList<>();
@@ -54,15 +66,7 @@ public final class FakeTools {
             for (String line : lines.subList(1, lines.size())) {
                 args.add(line.substring("arg=".length()));
             }
-            Map<String, String> env = new LinkedHashMap<>();
-            String raw = Files.readString(records.resolve(tool + "-" + i + ".env"));
-            for (String entry : raw.split("\0")) {
-                int eq = entry.indexOf('=');
-                if (eq > 0) {
-                    env.put(entry.substring(0, eq), entry.substring(eq + 1));
-                }
-            }
-            calls.add(new Call(cwd, args, env));
+            calls.add(new Call(cwd, args, environment(records.resolve(tool + "-" + i + ".env"))));
         }
         return calls;
     }

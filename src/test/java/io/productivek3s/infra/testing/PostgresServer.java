@@ -164,6 +164,37 @@ public final class PostgresServer {
         }
     }
 
+    /**
+     * Kills the server as a crash or the OOM killer would: SIGKILL to the postmaster and every process it started
+     * (it is frozen first, so it forks nothing in between), no shutdown, no checkpoint; open connections are cut
+     * without a word. {@link #startServer} then runs crash recovery. Only on a {@link #dedicated} server.
+     */
+    public void killServer() {
+        if (!dedicated) {
+            throw new IllegalStateException("the shared PostgreSQL test server is never killed by a test; use dedicated()");
+        }
+        try {
+            long pid = Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).get(0).trim());
+            ProcessHandle postmaster = ProcessHandle.of(pid).orElseThrow(
+                    () -> new IllegalStateException("the PostgreSQL test server (pid " + pid + ") is not running"));
+            Process stop = new ProcessBuilder("kill", "-STOP", Long.toString(pid)).inheritIO().start();
+            if (stop.waitFor() != 0) {
+                throw new IllegalStateException("kill -STOP " + pid + " failed");
+            }
+            List<ProcessHandle> all = new ArrayList<>(postmaster.descendants().toList());
+            all.add(postmaster);
+            all.forEach(ProcessHandle::destroyForcibly);
+            for (ProcessHandle p : all) {
+                p.onExit().get(60, TimeUnit.SECONDS);
+            }
+        } catch (IOException | java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("could not kill the PostgreSQL test server: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     private void stop() {
         try {
             run(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "immediate", "-w", "stop"), true);

@@ -226,12 +226,19 @@ public final class EncryptingDriver implements StateDriver {
 
     // ---- revision records ----------------------------------------------------------------------------------
 
+    /**
+     * Listing needs only the plain metadata (docs/state.md "Format": {@code state list} works without a key): a
+     * summary sealed under a key this process does not hold is handed up empty, and the layer lists the revision from
+     * its metadata. A summary it holds the key of is opened, so a tampered one is still refused.
+     */
     @Override
     public List<Head> heads() throws IOException {
         List<Head> heads = new ArrayList<>();
         for (Head head : inner.heads()) {
             RevisionInfo info = head.info();
-            heads.add(new Head(info, open(summaryBinding(info.name(), info.revision()), head.summary())));
+            byte[] summary = head.summary();
+            boolean readable = !Sealed.isSealed(summary) || Sealed.keyId(summary).flatMap(keys::find).isPresent();
+            heads.add(new Head(info, readable ? open(summaryBinding(info.name(), info.revision()), summary) : new byte[0]));
         }
         return heads;
     }

@@ -1,6 +1,7 @@
 package io.productivek3s.infra.state.crypto;
 
 import io.productivek3s.infra.EngineException;
+import io.productivek3s.infra.state.driver.ObjectRefused;
 import java.util.List;
 
 /**
@@ -51,7 +52,15 @@ final class SealFailure {
         return fail(binding, "its " + binding.describe() + " is not in the sealed format; nothing was changed");
     }
 
+    /**
+     * A record names its revision; an object, shared by the revisions holding its content, names it when the reader
+     * gave it, and otherwise leaves it to the state layer, which knows what it is reading ({@link ObjectRefused}).
+     */
     private static EngineException fail(Binding binding, String detail) {
+        if (binding.kind().equals(Binding.OBJECT)) {
+            ObjectRefused refused = new ObjectRefused(binding.cluster(), detail);
+            return binding.revision().isPresent() ? refused.in(binding.revision().getAsLong()) : refused.exception();
+        }
         String subject = binding.revision().isPresent()
                 ? "refusing revision " + binding.revision().getAsLong() + " of profile state '" + binding.cluster() + "': "
                 : "refusing profile state '" + binding.cluster() + "': ";

@@ -1,20 +1,17 @@
 package io.productivek3s.infra.state.crypto;
 
-import io.productivek3s.infra.state.RevisionInfo;
 import io.productivek3s.infra.state.driver.Fence;
+import io.productivek3s.infra.state.driver.ForwardingDriver;
 import io.productivek3s.infra.state.driver.MemoryDriver;
 import io.productivek3s.infra.state.driver.ObjectSource;
-import io.productivek3s.infra.state.driver.StateDriver;
-import io.productivek3s.infra.state.driver.StateLocker;
 import io.productivek3s.infra.state.driver.StoredRevision;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Collection;
-import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 
@@ -22,10 +19,19 @@ import java.util.function.UnaryOperator;
  * A backend as an observer sees it: a real {@link MemoryDriver} behind a driver that keeps every byte it is sent
  * (objects, their addresses, records, object sets) as a "dump", and can damage what it returns (tampering).
  */
-final class RecordingDriver implements StateDriver {
-    final MemoryDriver backend = new MemoryDriver("memory");
+final class RecordingDriver extends ForwardingDriver {
+    final MemoryDriver backend;
     private final ByteArrayOutputStream dump = new ByteArrayOutputStream();
     UnaryOperator<byte[]> damage = UnaryOperator.identity();
+
+    RecordingDriver() {
+        this(new MemoryDriver("memory"));
+    }
+
+    private RecordingDriver(MemoryDriver backend) {
+        super(backend);
+        this.backend = backend;
+    }
 
     /** Everything the backend was given, as text (ISO-8859-1: one char per byte), for grepping. */
     synchronized String dump() {
@@ -38,85 +44,45 @@ final class RecordingDriver implements StateDriver {
     }
 
     @Override
-    public String description() {
-        return backend.description();
-    }
-
-    @Override
-    public Set<String> missing(String name, Collection<String> sha256s) throws IOException {
-        return backend.missing(name, sha256s);
-    }
-
-    @Override
     public long put(String name, String sha256, long size, ObjectSource source) throws IOException {
         byte[] bytes;
         try (InputStream in = source.open()) {
             bytes = in.readAllBytes();
         }
         record("object " + name + " " + sha256, bytes);
-        return backend.put(name, sha256, size, () -> new ByteArrayInputStream(bytes));
+        return super.put(name, sha256, size, () -> new ByteArrayInputStream(bytes));
     }
 
     @Override
     public InputStream open(String name, String sha256) throws IOException {
-        try (InputStream in = backend.open(name, sha256)) {
+        try (InputStream in = super.open(name, sha256)) {
             return new ByteArrayInputStream(damage.apply(in.readAllBytes()));
         }
     }
 
     @Override
-    public List<Head> heads() throws IOException {
-        return backend.heads();
-    }
-
-    @Override
-    public Optional<RevisionInfo> latest(String name) throws IOException {
-        return backend.latest(name);
-    }
-
-    @Override
-    public List<RevisionInfo> history(String name) throws IOException {
-        return backend.history(name);
-    }
-
-    @Override
     public Optional<StoredRevision> read(String name, long revision) throws IOException {
-        return backend.read(name, revision).map(r -> new StoredRevision(r.info(), r.summary(), damage.apply(r.payload())));
+        return super.read(name, revision).map(r -> new StoredRevision(r.info(), r.summary(), damage.apply(r.payload())));
     }
 
     @Override
-    public void append(String name, java.util.OptionalLong expectedLatest, StoredRevision revision, Set<String> objects, Fence fence)
+    public void append(String name, OptionalLong expectedLatest, StoredRevision revision, Set<String> objects, Fence fence)
             throws IOException {
         record("record " + name + " " + revision.info() + " objects " + objects, revision.summary());
         record("payload", revision.payload());
-        backend.append(name, expectedLatest, revision, objects, fence);
+        super.append(name, expectedLatest, revision, objects, fence);
     }
 
     @Override
     public void replace(String name, StoredRevision revision, Set<String> objects, Fence fence) throws IOException {
         record("replaced record " + name + " " + revision.info() + " objects " + objects, revision.summary());
         record("payload", revision.payload());
-        backend.replace(name, revision, objects, fence);
-    }
-
-    @Override
-    public void prune(String name, Collection<Long> revisions) throws IOException {
-        backend.prune(name, revisions);
-    }
-
-    @Override
-    public Optional<byte[]> setting(String key) throws IOException {
-        return backend.setting(key);
+        super.replace(name, revision, objects, fence);
     }
 
     @Override
     public byte[] putSettingIfAbsent(String key, byte[] value) throws IOException {
         record("setting " + key, value);
-        return backend.putSettingIfAbsent(key, value);
-    }
-
-    @Override
-    public StateLocker locker() {
-        return backend.locker();
+        return super.putSettingIfAbsent(key, value);
     }
 }
