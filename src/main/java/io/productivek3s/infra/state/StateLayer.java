@@ -597,9 +597,7 @@ public final class StateLayer implements StateStore {
 
     /** Appends a revision whose objects the driver already holds (a rollback to one of its revisions). */
     private void appendStored(String name, OptionalLong latest, RevisionInfo info, Stored from) throws IOException {
-        Set<String> objects = new TreeSet<>();
-        from.payload().tree().entries().stream().filter(e -> e.kind() == TreeManifest.Kind.FILE)
-                .forEach(e -> objects.add(e.sha256()));
+        Set<String> objects = from.objects();
         requireStored(name, objects);
         appendRecord(name, latest, new StoredRevision(info, from.summary(), from.payload().encode()), objects,
                 fence(name));
@@ -666,12 +664,11 @@ public final class StateLayer implements StateStore {
         for (RevisionInfo kept : driver.history(name)) {
             StoredRevision record = driver.read(name, kept.revision())
                     .orElseThrow(() -> StateErrors.noRevision(name, kept.revision(), backendName()));
-            Set<String> objects = new TreeSet<>();
+            Set<String> objects = Set.of();
             if (!record.info().removed()) {
                 Stored stored = decoded(record);
                 verified(stored);
-                stored.payload().tree().entries().stream().filter(e -> e.kind() == TreeManifest.Kind.FILE)
-                        .forEach(e -> objects.add(e.sha256()));
+                objects = stored.objects();
                 requireStored(name, objects);
             }
             Fence fence = fence(name);
@@ -698,6 +695,13 @@ public final class StateLayer implements StateStore {
 
     /** A revision read back from the driver: its record, summary and decoded payload. */
     private record Stored(RevisionInfo info, byte[] summary, RevisionPayload payload) {
+        /** The digests of the files of its tree: the objects its record references. */
+        Set<String> objects() {
+            Set<String> objects = new TreeSet<>();
+            payload.tree().entries().stream().filter(e -> e.kind() == TreeManifest.Kind.FILE)
+                    .forEach(e -> objects.add(e.sha256()));
+            return objects;
+        }
     }
 
     /**
