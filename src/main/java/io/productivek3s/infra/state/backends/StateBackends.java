@@ -2,10 +2,11 @@ package io.productivek3s.infra.state.backends;
 
 import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.paths.CallerPaths;
-import io.productivek3s.infra.state.LocalStateStore;
+import io.productivek3s.infra.state.StateLayer;
 import io.productivek3s.infra.state.StateStore;
 import io.productivek3s.infra.state.crypto.StateEncryption;
 import io.productivek3s.infra.state.crypto.StateKeys;
+import io.productivek3s.infra.state.local.LocalDriver;
 import io.productivek3s.infra.state.pg.PgConnectionSpec;
 import io.productivek3s.infra.state.pg.PostgresBackend;
 import java.nio.file.Path;
@@ -53,7 +54,7 @@ public final class StateBackends {
         if (trimmed.isEmpty() || trimmed.equals("local")) {
             return dir -> {
                 refuseUnencryptedLocalHistory(env);
-                return LocalStateStore.fromEnv(dir, env, warn);
+                return local(dir, StateLayer.historyLimit(env), warn, debug);
             };
         }
         if (isPostgres(trimmed)) {
@@ -64,6 +65,14 @@ public final class StateBackends {
         return dir -> {
             throw EngineException.invalid(origin + " must be 'local' or a postgresql://user@host:port/db URL");
         };
+    }
+
+    /**
+     * The local backend in {@code dir} (docs/state.md "Local backend"): the state layer over the local driver, whose
+     * directory is also the mirror {@code pk3s} reads, keeping {@code historyLimit} revisions per name.
+     */
+    public static StateStore local(Path dir, int historyLimit, Consumer<String> warn, Consumer<String> debug) {
+        return StateLayer.openLocal(LocalDriver.open(dir), dir, historyLimit, warn, debug);
     }
 
     /**

@@ -310,12 +310,15 @@ public final class LocalDriver implements StateDriver {
         Files.deleteIfExists(collectMarker);
     }
 
-    /** Finishes what a killed process left: an interrupted collection, objects only a dead writer registered. */
-    private void recoverGarbage() throws IOException {
+    /**
+     * Finishes what a killed process left: an interrupted collection, objects only a dead writer registered, side
+     * files of {@code name}'s record that was never renamed into place.
+     */
+    private void recoverGarbage(String name) throws IOException {
         if (!Files.isDirectory(history, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
-        if (Files.exists(collectMarker, LinkOption.NOFOLLOW_LINKS) || pending.anyDead()) {
+        if (Files.exists(collectMarker, LinkOption.NOFOLLOW_LINKS) || pending.anyDead() || records.hasStrays(name)) {
             try (FileLocks.Held lock = exclusive()) {
                 collectLocked();
             }
@@ -385,7 +388,7 @@ public final class LocalDriver implements StateDriver {
             Attempt attempt = files.tryAcquire(name, holder);
             if (attempt.isTaken()) {
                 try {
-                    recoverGarbage();
+                    recoverGarbage(name);
                 } catch (IOException | RuntimeException e) {
                     files.release(attempt.lease().get());
                     throw e;

@@ -248,6 +248,28 @@ final class RecordFiles {
     }
 
     /**
+     * Whether {@code name}'s directory holds what an interrupted write left (a temp file, a side file of a record
+     * that was never renamed into place, a record an engine before the driver staged): one listing, no reading.
+     */
+    boolean hasStrays(String name) throws IOException {
+        Path dir = root.resolve(name);
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        Set<String> files = new HashSet<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            entries.forEach(e -> files.add(e.getFileName().toString()));
+        }
+        for (String file : files) {
+            Matcher side = SIDE.matcher(file);
+            if (side.matches() ? !files.contains(side.group(1) + ".json") : !RECORD.matcher(file).matches()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Every object any kept record references; empty (collect nothing) when a record cannot be read, so a damaged
      * record never costs another revision its content.
      */
