@@ -27,6 +27,8 @@ import java.util.concurrent.ThreadLocalRandom;
 final class PendingObjects {
     private final Path dir;
     private final Path mine;
+    /** What this driver registered already: each digest is written once per write. */
+    private final Set<String> registered = new java.util.HashSet<>();
 
     PendingObjects(Path historyDir) {
         this.dir = historyDir.resolve("pending");
@@ -38,17 +40,20 @@ final class PendingObjects {
     }
 
     /** Registers {@code addresses} as about to be referenced by this process. */
-    void add(Collection<String> addresses) throws IOException {
-        if (addresses.isEmpty()) {
+    synchronized void add(Collection<String> addresses) throws IOException {
+        java.util.List<String> fresh = addresses.stream().filter(a -> !registered.contains(a)).distinct().toList();
+        if (fresh.isEmpty()) {
             return;
         }
         Files2.createPrivateDirectories(dir);
-        Files.writeString(mine, String.join("\n", addresses) + "\n", StandardCharsets.US_ASCII,
+        Files.writeString(mine, String.join("\n", fresh) + "\n", StandardCharsets.US_ASCII,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        registered.addAll(fresh);
     }
 
     /** Forgets this process's registrations: its record now references them (or it gave up). */
-    void clear() throws IOException {
+    synchronized void clear() throws IOException {
+        registered.clear();
         Files.deleteIfExists(mine);
     }
 
