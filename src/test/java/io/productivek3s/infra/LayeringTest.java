@@ -101,17 +101,26 @@ class LayeringTest {
     }
 
     /**
-     * The state API knows no driver: {@code state.pg} (a driver) depends on {@code state}, never the reverse, and
-     * only {@code state.backends}, which chooses a driver by {@code PK3S_STATE_BACKEND}, knows them all. The package
-     * slices below cannot see this, because they group every {@code state} package into one.
+     * The state API knows no driver: {@code state.pg} and {@code state.local} (drivers) depend on {@code state},
+     * never the reverse, neither knows the other, and only {@code state.backends}, which chooses a driver by
+     * {@code PK3S_STATE_BACKEND}, knows them all. The package slices below cannot see this, because they group every
+     * {@code state} package into one.
      */
     @Test
     void theStateApiKnowsNoDriver() {
         noClasses().that().resideInAPackage(ROOT + ".state")
-                .should().dependOnClassesThat().resideInAnyPackage(ROOT + ".state.pg..", ROOT + ".state.backends..")
+                .should().dependOnClassesThat().resideInAnyPackage(ROOT + ".state.pg..", ROOT + ".state.local..",
+                        ROOT + ".state.backends..")
                 .check(classes);
         noClasses().that().resideInAPackage(ROOT + ".state.pg..")
-                .should().dependOnClassesThat().resideInAPackage(ROOT + ".state.backends..").check(classes);
+                .should().dependOnClassesThat().resideInAnyPackage(ROOT + ".state.backends..", ROOT + ".state.local..")
+                .check(classes);
+        noClasses().that().resideInAPackage(ROOT + ".state.local..")
+                .should().dependOnClassesThat().resideInAnyPackage(ROOT + ".state.backends..", ROOT + ".state.pg..",
+                        ROOT + ".state.crypto..")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName(ROOT + ".state.StateLayer")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName(ROOT + ".state.LocalStateStore")
+                .check(classes);
         slices().matching(ROOT + ".state.(*)..").should().beFreeOfCycles().check(classes);
     }
 
@@ -166,7 +175,8 @@ class LayeringTest {
     @Test
     void theDriverInterfaceKnowsNoDriverAndNoLayer() {
         noClasses().that().resideInAPackage(ROOT + ".state.driver")
-                .should().dependOnClassesThat().resideInAnyPackage(ROOT + ".state.pg..", ROOT + ".state.backends..")
+                .should().dependOnClassesThat().resideInAnyPackage(ROOT + ".state.pg..", ROOT + ".state.local..",
+                        ROOT + ".state.backends..")
                 .orShould().dependOnClassesThat().haveFullyQualifiedName(ROOT + ".state.StateLayer")
                 .orShould().dependOnClassesThat().haveFullyQualifiedName(ROOT + ".state.LocalStateStore")
                 .check(classes);
@@ -185,7 +195,8 @@ class LayeringTest {
         noClasses().that().resideInAPackage(ROOT + ".state.crypto..")
                 .should().dependOnClassesThat().resideInAnyPackage(ROOT + ".state.pg..", ROOT + ".state.backends..")
                 .check(classes);
-        noClasses().that().resideInAnyPackage(ROOT + ".state", ROOT + ".state.pg..", ROOT + ".state.driver..")
+        noClasses().that().resideInAnyPackage(ROOT + ".state", ROOT + ".state.pg..", ROOT + ".state.local..",
+                        ROOT + ".state.driver..")
                 .should().dependOnClassesThat().resideInAPackage(ROOT + ".state.crypto..").check(classes);
     }
 

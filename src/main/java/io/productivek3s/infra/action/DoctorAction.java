@@ -174,9 +174,6 @@ public final class DoctorAction {
     /** Whether state is sealed at rest, and with which key id (docs/state.md "Encryption at rest"); a bad key file fails. */
     private void checkEncryption(List<Check> checks) {
         StateKeys.Status status = StateKeys.status(context.env(), context.paths()::resolve);
-        if (!sharedBackend()) {
-            StateBackends.refuseUnencryptedLocalHistory(context.env()); // as a run would: the doctor must not pass
-        }
         String old = status.oldKeyIds().isEmpty() ? "" : "; old key(s) to read with: " + String.join(", ", status.oldKeyIds());
         if (!status.on()) {
             info(checks, "State encryption at rest: off (set PK3S_STATE_ENCRYPTION_KEY_FILE to seal state; "

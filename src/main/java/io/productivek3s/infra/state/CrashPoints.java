@@ -6,13 +6,13 @@ package io.productivek3s.infra.state;
  * SIGKILL would end it (no shutdown hooks, no finally blocks). Inert unless that variable is set; every point is a
  * real position between two steps of a persist, removal or lock (see docs/state.md, "Local backend").
  */
-final class CrashPoints {
+public final class CrashPoints {
     static final String VARIABLE = "PK3S_INFRA_TEST_CRASH_AT";
 
     private CrashPoints() {
     }
 
-    static void reach(String point) {
+    public static void reach(String point) {
         String target = System.getenv(VARIABLE);
         if (target != null && target.equals(point)) {
             Runtime.getRuntime().halt(137);

@@ -23,7 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * the one piece of static mutable state here, mirroring a process-wide OS resource: a file is opened only by the
  * exclusive claimant, or once by all of this JVM's shared holders together (counted).
  */
-final class FileLocks {
+public final class FileLocks {
     private static final Set<Path> CLAIMED = ConcurrentHashMap.newKeySet();
     /** Files this JVM holds shared, with the one channel that holds it; guarded by itself. */
     private static final Map<Path, Readers> READERS = new HashMap<>();
@@ -42,7 +42,7 @@ final class FileLocks {
     }
 
     /** An OS lock held by this JVM; {@link #close()} releases it (repeatable). */
-    static final class Held implements AutoCloseable {
+    public static final class Held implements AutoCloseable {
         private final Runnable release;
         private boolean open = true;
 
@@ -61,7 +61,7 @@ final class FileLocks {
         }
 
         /** Holds nothing: for a reader of a store that does not exist yet. */
-        static Held none() {
+        public static Held none() {
             return new Held(() -> { });
         }
 
@@ -95,7 +95,7 @@ final class FileLocks {
      * once, in this JVM and in other processes, while nobody holds the lock exclusively). Polls, so that waiting
      * never holds this JVM's registry.
      */
-    static Held lockShared(Path file) throws IOException {
+    public static Held lockShared(Path file) throws IOException {
         while (true) {
             synchronized (READERS) {
                 Readers readers = READERS.get(file);
@@ -138,7 +138,7 @@ final class FileLocks {
     }
 
     /** Takes the lock if nobody (this JVM or another process) holds it; creates the file 0600 if missing. */
-    static Optional<Held> tryLock(Path file) throws IOException {
+    public static Optional<Held> tryLock(Path file) throws IOException {
         if (!claim(file)) {
             return Optional.empty();
         }
@@ -169,7 +169,7 @@ final class FileLocks {
     }
 
     /** Waits as long as it takes for an exclusive lock (short critical sections such as the shared object store). */
-    static Held lock(Path file) throws IOException {
+    public static Held lock(Path file) throws IOException {
         while (true) {
             if (claim(file)) {
                 try {
@@ -193,7 +193,7 @@ final class FileLocks {
     }
 
     /** Whether someone holds the lock on {@code file} right now (this JVM included); never creates the file. */
-    static boolean isHeld(Path file) throws IOException {
+    public static boolean isHeld(Path file) throws IOException {
         if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
             return false;
         }

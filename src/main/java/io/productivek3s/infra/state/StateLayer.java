@@ -32,26 +32,37 @@ import java.util.function.Consumer;
  * fenced by the lease), persist and persist-if-changed, restore, pull, rollback, import, remove, verification (objects
  * checked as they are stored and as they are read back, manifests checked safe and equal to the recorded tree digest
  * before anything is written), the lock protocol (wait, announce, renew, fence, take over an expired lease), the error
- * table ({@link StateErrors}) and the local mirror that {@code pk3s} reads ({@code <name>.json},
- * {@code <name>.runtime/}), kept through {@link LocalStateStore#mirror} with its commit journal: a persist commits to
- * the driver in the mirror's before-publish hook, so a failed commit leaves the mirror as it was, and a restore first
- * brings the mirror up to the driver's newest revision.
+ * table ({@link StateErrors}), the history limit ({@code PK3S_STATE_HISTORY_LIMIT}, applied through the driver's
+ * prune after every append) and the local mirror that {@code pk3s} reads ({@code <name>.json},
+ * {@code <name>.runtime/}), kept through {@link LocalMirror} with its commit journal: a persist commits to the driver
+ * in the mirror's before-publish hook, so a failed commit leaves the mirror as it was, and a restore first brings the
+ * mirror up to the driver's newest revision. For the local backend the mirror is the driver's own directory
+ * ({@link #openLocal}): its state from before history was kept is revision 0.
  *
  * <p>What a revision record holds for the driver: {@link RevisionInfo} (plain), the {@code engine-state.json} bytes as
  * its summary and {@link RevisionPayload} (manifest and {@code cluster.json}) as its payload.
  */
 public final class StateLayer implements StateStore {
+    /** The command whose revisions the history limit never keeps beyond it (docs/state.md "History"). */
+    static final String STATUS = "profile status";
+    static final String LIMIT_VARIABLE = "PK3S_STATE_HISTORY_LIMIT";
+    static final int DEFAULT_LIMIT = 20;
+    static final int MAX_LIMIT = 10_000;
+
     private final StateDriver driver;
-    private final LocalStateStore mirror;
+    private final LocalMirror mirror;
+    /** Revisions kept per name (0: no limit). */
+    private final int limit;
     private final MirrorBook book;
     private final Consumer<String> warn;
     private final Consumer<String> debug;
     private final Map<String, LayerLock> held = new ConcurrentHashMap<>();
 
-    private StateLayer(StateDriver driver, LocalStateStore mirror, MirrorBook book, Consumer<String> warn,
+    private StateLayer(StateDriver driver, LocalMirror mirror, int limit, MirrorBook book, Consumer<String> warn,
             Consumer<String> debug) {
         this.driver = driver;
         this.mirror = mirror;
+        this.limit = limit;
         this.book = book;
         this.warn = warn;
         this.debug = debug;
@@ -64,9 +75,57 @@ public final class StateLayer implements StateStore {
      */
     public static StateLayer open(StateDriver driver, Path localDir, String bookDir, Consumer<String> warn,
             Consumer<String> debug) {
+        return open(driver, localDir, bookDir, 0, warn, debug);
+    }
+
+    /** As {@link #open(StateDriver, Path, String, Consumer, Consumer)}, keeping {@code historyLimit} revisions (0: all). */
+    public static StateLayer open(StateDriver driver, Path localDir, String bookDir, int historyLimit,
+            Consumer<String> warn, Consumer<String> debug) {
         MirrorBook book = new MirrorBook(localDir, bookDir);
-        return new StateLayer(driver, LocalStateStore.mirror(localDir, warn, driver.description(), book.digests()),
-                book, Objects.requireNonNull(warn, "warn"), Objects.requireNonNull(debug, "debug"));
+        return new StateLayer(driver, LocalMirror.of(localDir, warn, driver.description(), book.digests()),
+                historyLimit, book, Objects.requireNonNull(warn, "warn"), Objects.requireNonNull(debug, "debug"));
+    }
+
+    /**
+     * The local backend: the layer over {@code driver}, whose directory {@code stateDir} is also the mirror (no
+     * marker of a shared backend; the driver's locks are the mirror's; bookkeeping in {@code .history/mirror/}).
+     */
+    public static StateLayer openLocal(StateDriver driver, Path stateDir, int historyLimit, Consumer<String> warn,
+            Consumer<String> debug) {
+        MirrorBook book = new MirrorBook(stateDir, ".history/mirror");
+        JournalTriage.Records records = new JournalTriage.Records() {
+            @Override
+            public Optional<RevisionInfo> latest(String name) throws IOException {
+                return driver.latest(name);
+            }
+
+            @Override
+            public Optional<RevisionInfo> revision(String name, long revision) throws IOException {
+                return driver.history(name).stream().filter(r -> r.revision() == revision).findFirst();
+            }
+        };
+        MirrorMarker.read(stateDir).ifPresent(backend -> warn.accept(MirrorMarker.warning(
+                stateDir.toAbsolutePath().normalize(), backend)));
+        return new StateLayer(driver, LocalMirror.local(stateDir, warn, book.digests(), records), historyLimit, book,
+                Objects.requireNonNull(warn, "warn"), Objects.requireNonNull(debug, "debug"));
+    }
+
+    /** {@code PK3S_STATE_HISTORY_LIMIT}: unset or empty → 20; otherwise an integer 1..10000, else exit 4. */
+    public static int historyLimit(Map<String, String> env) {
+        String value = env.getOrDefault(LIMIT_VARIABLE, "").trim();
+        if (value.isEmpty()) {
+            return DEFAULT_LIMIT;
+        }
+        try {
+            int n = Integer.parseInt(value);
+            if (n >= 1 && n <= MAX_LIMIT) {
+                return n;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw EngineException.invalid(LIMIT_VARIABLE + " must be an integer from 1 to " + MAX_LIMIT + ": "
+                + value.replaceAll("\\p{Cntrl}", "?"));
     }
 
     @Override
@@ -74,9 +133,10 @@ public final class StateLayer implements StateStore {
         return driver.description();
     }
 
+    /** The mirror's directory; none for the local backend, whose directory is the backend itself. */
     @Override
     public Optional<Path> mirror() {
-        return Optional.of(location());
+        return mirror.isLocal() ? Optional.empty() : Optional.of(location());
     }
 
     @Override
@@ -102,7 +162,7 @@ public final class StateLayer implements StateStore {
         LockHolder holder = request.holder();
         LayerLock mine = held.get(name);
         if (mine != null) {
-            throw StateErrors.locked(name, backendName(), Optional.of(mine.lease.holder()));
+            throw StateErrors.locked(name, driver.locker().location(name, backendName()), Optional.of(mine.lease.holder()));
         }
         StateLocker locker = driver.locker();
         long deadline = System.nanoTime() + request.timeout().toNanos();
@@ -121,7 +181,7 @@ public final class StateLayer implements StateStore {
             Optional<LockHolder> other = attempt.currentHolder().isPresent() ? attempt.currentHolder()
                     : locker.holder(name);
             if (left <= 0) {
-                throw StateErrors.locked(name, backendName(), other);
+                throw StateErrors.locked(name, locker.location(name, backendName()), other);
             }
             if (!announced) {
                 announced = true;
@@ -131,8 +191,9 @@ public final class StateLayer implements StateStore {
         }
         StateLock local;
         try {
-            // Two processes on one host must not write the mirror at once, whatever the backend says.
-            local = mirror.lock(name, LockRequest.now(holder));
+            // Two processes on one host must not write the mirror at once, whatever the backend says; then what
+            // an interrupted run left in the mirror is recovered.
+            local = mirror.lock(name, holder);
         } catch (IOException | RuntimeException e) {
             releaseQuietly(lease);
             throw e;
@@ -274,6 +335,11 @@ public final class StateLayer implements StateStore {
         mirror.release(name, scenarioDir);
     }
 
+    /** The mirror's files whose digest its memo vouches for, by sha256 (docs/state.md "Digest memo"). */
+    Map<String, Path> filesByDigest(String name) {
+        return mirror.filesByDigest(name);
+    }
+
     /**
      * Brings the mirror to the driver's newest revision of {@code name} when it holds another one (another
      * workstation wrote since, or a crash came between commit and mirror update).
@@ -281,11 +347,14 @@ public final class StateLayer implements StateStore {
     void syncMirror(String name) throws IOException {
         Optional<RevisionInfo> latest = driver.latest(name);
         Optional<MirrorBook.Marker> marker = book.marker(name);
-        boolean mirrorHas = mirrorHas(name);
+        boolean mirrorHas = mirror.has(name);
+        if (latest.isEmpty() && mirror.isLocal()) {
+            return; // state from before history was kept (revision 0), or none: the pair is the state
+        }
         if (latest.isEmpty() || latest.get().removed()) {
-            if (mirrorHas && marker.isPresent()) {
+            if (mirrorHas && (marker.isPresent() || mirror.isLocal())) {
                 debug.accept("state: '" + name + "' was removed in " + backendName() + "; clearing the local mirror");
-                mirror.remove(name);
+                mirror.remove(name, latest.map(RevisionInfo::revision).orElse(0L));
                 book.forget(name);
             } else if (mirrorHas) {
                 warn.accept("ignoring local state for '" + name + "' in " + location() + ": it is not in "
@@ -298,14 +367,16 @@ public final class StateLayer implements StateStore {
                 && marker.get().treeSha256().equals(now.treeSha256())) {
             return;
         }
+        if (mirrorHas && marker.isEmpty() && mirror.isLocal() && mirror.runtimeDir(name).toFile().isDirectory()
+                && TreeManifest.scan(runtimeDir(name), TreeManifest.KnownDigests.NONE).digest()
+                        .equals(now.treeSha256())) {
+            // written by an engine before the driver (or before this bookkeeping): the pair is that revision
+            book.writeMarker(name, now.revision(), now.treeSha256());
+            return;
+        }
         Stored stored = stored(name, OptionalLong.of(now.revision()), "restore");
         publish(name, stored, () -> now);
         debug.accept("state: mirrored revision " + now.revision() + " of '" + name + "' from " + backendName());
-    }
-
-    private boolean mirrorHas(String name) {
-        return Files.exists(clusterFile(name), LinkOption.NOFOLLOW_LINKS)
-                || Files.exists(runtimeDir(name), LinkOption.NOFOLLOW_LINKS);
     }
 
     /** Something the mirror's new tree waits for once it is written and verified: the revision it then stands for. */
@@ -326,18 +397,23 @@ public final class StateLayer implements StateStore {
         long[] fetched = new long[2];
         RevisionInfo[] made = new RevisionInfo[1];
         mirror.publish(name, staging -> {
-            materialize(stored, staging, (sha, size) -> {
-                Path have = local.get(sha);
-                if (have != null) {
-                    return Files.newInputStream(have, LinkOption.NOFOLLOW_LINKS);
-                }
-                fetched[0]++;
-                fetched[1] += size;
-                return driver.open(name, sha);
-            });
+            // Held shared while objects are read: a concurrent prune waits instead of deleting them.
+            try (StateDriver.Hold reading = driver.reading(name)) {
+                materialize(stored, staging, (sha, size) -> {
+                    Path have = local.get(sha);
+                    if (have != null) {
+                        return Files.newInputStream(have, LinkOption.NOFOLLOW_LINKS);
+                    }
+                    fetched[0]++;
+                    fetched[1] += size;
+                    return driver.open(name, sha);
+                });
+            }
             Optional<byte[]> json = mirror.policy().clusterFileFor(staging, runtime);
-            made[0] = before.commit();
             return json.isPresent() ? json : Optional.ofNullable(stored.payload().clusterJson());
+        }, staged -> {
+            made[0] = before.commit();
+            return made[0].revision();
         });
         book.writeMarker(name, made[0].revision(), made[0].treeSha256());
         debug.accept("state: fetched " + fetched[0] + " blob(s), " + fetched[1] + " bytes; reused "
@@ -368,8 +444,10 @@ public final class StateLayer implements StateStore {
             TreeManifest manifest = staged.manifest();
             written[0] = manifest;
             fromMemo[0] = staged.digestsFromMemo();
-            revision[0] = commit(name, staged.tree(), new RevisionPayload(manifest, staged.clusterJson().orElse(null)),
-                    metadata.toJson(), number -> describe(name, number, manifest, metadata));
+            byte[] json = staged.clusterJson().isPresent() ? staged.clusterJson().get() : mirror.clusterJson(name);
+            revision[0] = commit(name, staged.tree(), new RevisionPayload(manifest, json), metadata.toJson(),
+                    number -> describe(name, number, manifest, metadata));
+            return revision[0].revision();
         }, onlyIfChanged ? () -> currentTree(name) : null);
         if (result.isEmpty()) {
             debug.accept("state: '" + name + "' unchanged; no revision written");
@@ -379,6 +457,7 @@ public final class StateLayer implements StateStore {
         debug.accept("state: persisted revision " + revision[0].revision() + " of '" + name + "' ("
                 + written[0].files() + " files, " + written[0].bytes() + " bytes; " + fromMemo[0]
                 + " digests from the memo)");
+        applyLimit(name);
         return result;
     }
 
@@ -441,6 +520,7 @@ public final class StateLayer implements StateStore {
                 sent[0] += bytes > 0 ? 1 : 0;
                 sent[1] += bytes;
             }
+            CrashPoints.reach("persist.objects-added");
         }
         byte[] summary = engineState == null ? new byte[0] : engineState.getBytes(StandardCharsets.UTF_8);
         appendRecord(name, latest, new StoredRevision(made, summary, made.removed() ? new byte[0] : payload.encode()),
@@ -466,41 +546,93 @@ public final class StateLayer implements StateStore {
         if (fence instanceof StateLocker.Lease) {
             return StateErrors.leaseLost(name, backendName());
         }
-        return StateErrors.locked(name, backendName(), driver.locker().holder(name));
+        return StateErrors.locked(name, driver.locker().location(name, backendName()), driver.locker().holder(name));
     }
 
+    /**
+     * Records the removal as a revision (state from before history, revision 0 of the local backend, too: a removal
+     * always has its history entry), then removes the mirror's pair.
+     */
     @Override
     public void remove(String name) throws IOException {
         StateNames.requireValid(name);
+        mirror.recover(name); // a journal no run can act on refuses the removal before anything is recorded
         Optional<RevisionInfo> latest = driver.latest(name);
-        if (latest.isPresent() && !latest.get().removed()) {
+        boolean untracked = latest.isEmpty() && mirror.isLocal() && mirror.has(name);
+        long removal = latest.filter(RevisionInfo::removed).map(RevisionInfo::revision).orElse(0L);
+        if (untracked || latest.isPresent() && !latest.get().removed()) {
             Optional<EngineState> previous = readEngineState(name);
             LockHolder author = author(name);
             EngineState.Profile profile = previous.map(EngineState::profile).orElse(null);
-            RevisionInfo info = new RevisionInfo(name, latest.get().revision() + 1, now(), author.who(),
+            RevisionInfo last = latest.orElse(null);
+            RevisionInfo info = new RevisionInfo(name, last == null ? 1 : last.revision() + 1, now(), author.who(),
                     author.command(), EngineState.Result.SUCCESS.wire(), 0,
-                    profile == null ? latest.get().profileName() : profile.name(),
-                    profile == null ? latest.get().profileVersion() : profile.version(),
+                    profile != null ? profile.name() : last == null ? null : last.profileName(),
+                    profile != null ? profile.version() : last == null ? null : last.profileVersion(),
                     previous.map(EngineState::pkg).map(EngineState.PackageRef::sha256)
-                            .orElse(latest.get().packageSha256()),
+                            .orElse(last == null ? null : last.packageSha256()),
                     null, 0, 0, true);
-            append(name, OptionalLong.of(latest.get().revision()), info, null, RevisionPayload.NONE, null);
+            append(name, last == null ? OptionalLong.empty() : OptionalLong.of(last.revision()), info, null,
+                    RevisionPayload.NONE, null);
+            removal = info.revision();
         }
-        mirror.remove(name);
+        mirror.remove(name, removal);
         book.forget(name);
+        if (removal > 0) {
+            applyLimit(name);
+        }
+    }
+
+    /**
+     * Forgets the oldest revisions of {@code name} beyond the history limit through the driver (docs/state.md
+     * "History"), except the newest one written by anything but {@value #STATUS}: polling status never pushes out
+     * the revision an operator would roll back to.
+     */
+    private void applyLimit(String name) throws IOException {
+        if (limit <= 0) {
+            return;
+        }
+        List<RevisionInfo> kept = driver.history(name);
+        if (kept.size() <= limit) {
+            return;
+        }
+        long change = -1;
+        for (int i = kept.size() - 1; i >= 0; i--) {
+            if (!STATUS.equals(kept.get(i).command())) {
+                change = kept.get(i).revision();
+                break;
+            }
+        }
+        List<Long> doomed = new ArrayList<>();
+        for (RevisionInfo r : kept.subList(0, kept.size() - limit)) {
+            if (r.revision() != change) {
+                doomed.add(r.revision());
+            }
+        }
+        if (!doomed.isEmpty()) {
+            driver.prune(name, doomed);
+        }
     }
 
     @Override
     public Optional<EngineState> readEngineState(String name) throws IOException {
         StateNames.requireValid(name);
         Optional<RevisionInfo> latest = driver.latest(name);
+        if (latest.isEmpty() && mirror.isLocal()) {
+            return mirror.readEngineState(name); // state from before history (revision 0), or none
+        }
         if (latest.isEmpty() || latest.get().removed()) {
             return Optional.empty();
         }
         // The mirror holds exactly that revision: its engine-state.json is the summary, without reading the record.
+        // The local backend's pair is its state (an engine before the driver wrote no marker).
         Optional<MirrorBook.Marker> marker = book.marker(name);
-        if (marker.isPresent() && marker.get().revision() == latest.get().revision()
-                && marker.get().treeSha256().equals(latest.get().treeSha256())) {
+        boolean current = marker.isPresent() && marker.get().revision() == latest.get().revision()
+                && marker.get().treeSha256().equals(latest.get().treeSha256());
+        if (mirror.isLocal() && (current || marker.isEmpty())) {
+            return mirror.readEngineState(name);
+        }
+        if (current) {
             Optional<EngineState> mirrored = mirror.readEngineState(name);
             if (mirrored.isPresent()) {
                 return mirrored;
@@ -531,13 +663,16 @@ public final class StateLayer implements StateStore {
     public List<ClusterInfo> list() throws IOException {
         List<ClusterInfo> clusters = new ArrayList<>();
         Map<String, LockHolder> holders = driver.locker().holders();
+        Set<String> recorded = new TreeSet<>();
         for (StateDriver.Head head : driver.heads()) {
             RevisionInfo info = head.info();
             if (!StateNames.isValid(info.name())) {
                 warn.accept("ignoring a cluster with an invalid name in " + backendName() + ": " + info.name());
                 continue;
             }
-            if (info.removed()) {
+            recorded.add(info.name());
+            // the local backend's own journals: a pending removal, or one no run can act on (WARN), hides it
+            if (info.removed() || mirror.isLocal() && !mirror.listed(info.name())) {
                 continue;
             }
             // The last action as the engine recorded it (e.g. "install"), as the local backend lists it.
@@ -548,12 +683,43 @@ public final class StateLayer implements StateStore {
                     action == null ? info.createdAt() : action.finishedAt() != null ? action.finishedAt()
                             : action.startedAt(), info.revision(), holders.get(info.name())));
         }
+        for (String name : untracked(recorded)) {
+            if (mirror.listed(name)) {
+                Optional<EngineState> state = mirror.readEngineState(name);
+                EngineState.LastAction action = state.map(EngineState::lastAction).orElse(null);
+                EngineState.Profile profile = state.map(EngineState::profile).orElse(null);
+                clusters.add(new ClusterInfo(name, profile == null ? null : profile.name(),
+                        profile == null ? null : profile.version(), action == null ? null : action.command(),
+                        action == null || action.result() == null ? null : action.result().wire(),
+                        action == null ? null : action.finishedAt() != null ? action.finishedAt() : action.startedAt(),
+                        0, holders.get(name)));
+            }
+        }
+        clusters.sort(java.util.Comparator.comparing(ClusterInfo::name));
         return clusters;
+    }
+
+    /** The local backend's names with state from before history was kept (revision 0): a pair, no revision. */
+    private List<String> untracked(Set<String> recorded) throws IOException {
+        if (!mirror.isLocal()) {
+            return List.of();
+        }
+        return mirror.names().stream().filter(n -> !recorded.contains(n)).toList();
     }
 
     @Override
     public List<String> names() throws IOException {
-        return driver.heads().stream().map(h -> h.info().name()).filter(StateNames::isValid).sorted().toList();
+        Set<String> names = new TreeSet<>();
+        driver.heads().stream().map(h -> h.info().name()).filter(StateNames::isValid).forEach(names::add);
+        names.addAll(untracked(Set.copyOf(names)));
+        return List.copyOf(names);
+    }
+
+    @Override
+    public void requireDecidable(String name) throws IOException {
+        if (mirror.isLocal()) {
+            mirror.requireDecidable(name);
+        }
     }
 
     @Override
@@ -566,12 +732,38 @@ public final class StateLayer implements StateStore {
     public RevisionInfo pull(String name, OptionalLong revision, Path outputDir) throws IOException {
         StateNames.requireValid(name);
         PulledLayout.refuseExisting(name, outputDir);
-        Stored stored = stored(name, revision, "pull");
-        verified(stored);
+        if (mirror.isLocal() && revision.orElse(0) == 0 && driver.latest(name).isEmpty()
+                && Files.isDirectory(runtimeDir(name), LinkOption.NOFOLLOW_LINKS)) {
+            return pullUntracked(name, outputDir);
+        }
+        // Held shared from reading the record to copying the last object: a prune of this name (or any other)
+        // waits until this pull has read what it listed.
+        try (StateDriver.Hold reading = driver.reading(name)) {
+            Stored stored = stored(name, revision, "pull");
+            verified(stored);
+            PulledLayout.write(mirror.policy(), name, outputDir,
+                    staging -> materialize(stored, staging, (sha, size) -> driver.open(name, sha)),
+                    stored.payload().clusterJson());
+            return stored.info();
+        }
+    }
+
+    /**
+     * The local pair of a state written before history was kept, pulled as revision 0 from the runtime files
+     * themselves (each checked against the digest just taken, so a tree changed meanwhile is reported, not half
+     * copied).
+     */
+    private RevisionInfo pullUntracked(String name, Path outputDir) throws IOException {
+        Path runtime = runtimeDir(name);
+        TreeManifest manifest = TreeManifest.scan(runtime, TreeManifest.KnownDigests.NONE);
+        EngineState state = mirror.readEngineState(name).orElse(null);
+        RevisionInfo info = state == null ? new RevisionInfo(name, 0, now(), author(name).who(), author(name).command(),
+                null, null, null, null, null, manifest.digest(), manifest.files(), manifest.bytes(), false)
+                : describe(name, 0, manifest, state);
+        Stored stored = new Stored(info, new byte[0], new RevisionPayload(manifest, mirror.clusterJson(name)));
         PulledLayout.write(mirror.policy(), name, outputDir,
-                staging -> materialize(stored, staging, (sha, size) -> driver.open(name, sha)),
-                stored.payload().clusterJson());
-        return stored.info();
+                staging -> materialize(stored, staging, manifest.blobsIn(runtime)), stored.payload().clusterJson());
+        return info;
     }
 
     @Override
@@ -585,7 +777,7 @@ public final class StateLayer implements StateStore {
         TreeManifest tree = target.payload().tree();
         // The old tree is written to the mirror and checked file by file first; only then is the revision
         // committed, so a revision that cannot be restored is never made current again.
-        return publish(name, target, () -> {
+        RevisionInfo made = publish(name, target, () -> {
             OptionalLong latest = driver.latest(name).stream().mapToLong(RevisionInfo::revision).findFirst();
             RevisionInfo info = new RevisionInfo(name, latest.orElse(0) + 1, now(), holder.who(), "state rollback",
                     EngineState.Result.SUCCESS.wire(), 0, t.profileName(), t.profileVersion(), t.packageSha256(),
@@ -593,6 +785,8 @@ public final class StateLayer implements StateStore {
             appendStored(name, latest, info, target);
             return info;
         });
+        applyLimit(name);
+        return made;
     }
 
     /** Appends a revision whose objects the driver already holds (a rollback to one of its revisions). */
@@ -638,15 +832,16 @@ public final class StateLayer implements StateStore {
         append(name, latest, stored, pulledRuntime, payload, engineState);
         // The mirror follows only when it is this backend's (or empty): during `state migrate` from the local
         // backend it is the very directory being copied, whose files must stay the source's until the next run.
-        if (book.marker(name).isPresent() || !mirrorHas(name)) {
+        if (book.marker(name).isPresent() || !mirror.has(name)) {
             if (stored.removed()) {
-                mirror.remove(name);
+                mirror.remove(name, stored.revision());
                 book.forget(name);
             } else {
                 byte[] summary = engineState == null ? new byte[0] : engineState.getBytes(StandardCharsets.UTF_8);
                 publish(name, new Stored(stored, summary, payload), () -> stored);
             }
         }
+        applyLimit(name);
         return stored;
     }
 

@@ -1,6 +1,5 @@
 package io.productivek3s.infra.state;
 
-import io.productivek3s.infra.EngineException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -122,14 +121,8 @@ public interface StateStore extends AutoCloseable {
      * number, metadata and tree do not change. Each record is replaced in one step after its objects are stored, so a
      * crash leaves every revision readable; objects no revision references any more are collected at the end. The
      * caller holds the lock for the name. Returns the revisions rewritten, oldest first.
-     *
-     * <p>Only a store over the state driver can do it; the local store of this version refuses (exit 4).
      */
-    default List<RevisionInfo> rewrite(String name) throws IOException {
-        throw EngineException.invalid("rewriting stored revisions (state rekey, state migrate "
-                + "--encrypt|--decrypt) is not available with the local backend in this version: its history does not "
-                + "go through the state driver; use a PostgreSQL backend (PK3S_STATE_BACKEND)");
-    }
+    List<RevisionInfo> rewrite(String name) throws IOException;
 
     /** Who holds the name's lock right now (read only: nothing is taken); empty when nobody does or it is unknown. */
     Optional<LockHolder> lockHolder(String name) throws IOException;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.run.EngineContext;
-import io.productivek3s.infra.state.LocalStateStore;
+import io.productivek3s.infra.state.backends.StateBackends;
 import io.productivek3s.infra.state.LockHolder;
 import io.productivek3s.infra.state.RevisionInfo;
 import io.productivek3s.infra.state.StateStore;
@@ -215,7 +215,7 @@ class StateActionsTest {
         Path local = Files.createDirectories(dir.resolve("local-state/legacy.runtime"));
         Files.writeString(local.resolve("engine-state.json"), engineState("0.9.0"));
         Files.writeString(dir.resolve("local-state/legacy.json"), "{\"old\":1}");
-        StateStores fromLocal = stores(new LocalStateStore(dir.resolve("local-state"), line -> { }), target.store());
+        StateStores fromLocal = stores(StateBackends.local(dir.resolve("local-state"), 20, line -> { }, d -> { }), target.store());
         StateQueryAction query = new StateQueryAction(context(), fromLocal);
         assertThat(query.list().clusters()).extracting(c -> c.name() + " " + c.revision()).containsExactly("legacy 0");
         assertThat(query.history("legacy").revisions()).isEmpty();

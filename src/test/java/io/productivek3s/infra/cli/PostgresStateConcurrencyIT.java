@@ -45,8 +45,10 @@ class PostgresStateConcurrencyIT extends PostgresStateBaseIT {
         Path tgz = pack();
         Path site = overrideFile("ONPREM_SERVER_IP=10.0.0.5\n");
         Path log = home.resolve("installer.log");
-        Engine a = engine.env("PK3S_TEST_LOG", log.toString());
-        Engine b = workstation(home.resolve("ws-b")).env("PK3S_TEST_LOG", log.toString());
+        // every revision is counted below: keep them all (the history limit, 20 by default, would prune)
+        Engine a = engine.env("PK3S_TEST_LOG", log.toString()).env("PK3S_STATE_HISTORY_LIMIT", "1000");
+        Engine b = workstation(home.resolve("ws-b")).env("PK3S_TEST_LOG", log.toString())
+                .env("PK3S_STATE_HISTORY_LIMIT", "1000");
         String[] failFast = {"profile", "install", "--tgz", tgz.toString(), "--env-file", site.toString()};
         String[] waiting = {"profile", "install", "--lock-timeout", "60s", "--tgz", tgz.toString(), "--env-file",
                 site.toString()};

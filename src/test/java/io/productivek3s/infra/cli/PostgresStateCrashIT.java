@@ -37,6 +37,7 @@ class PostgresStateCrashIT extends PostgresStateBaseIT {
     @Test
     void killedInstallsLeaveThePreviousOrOneCompleteRevisionAndTheNextRunProceeds() throws Exception {
         fixture.file("scripts/install.sh", INSTALLER, true);
+        engine.env("PK3S_STATE_HISTORY_LIMIT", "1000"); // every revision is compared below: none is pruned
         Path tgz = pack();
         Path site = overrideFile("ONPREM_SERVER_IP=10.0.0.5\n");
         String[] install = {"profile", "install", "--tgz", tgz.toString(), "--env-file", site.toString()};

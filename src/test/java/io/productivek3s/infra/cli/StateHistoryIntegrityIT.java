@@ -150,8 +150,19 @@ class StateHistoryIntegrityIT extends PackageTestBase {
         return new String[] {"profile", "install", "--tgz", tgz.toString(), "--env-file", site.toString()};
     }
 
+    /**
+     * Revision {@code revision} as a record of format 1 (metadata, tree and cluster.json in one file), which the local
+     * driver still reads (docs/state.md "Local backend"): the simplest record to craft by hand.
+     */
     private ObjectNode record(long revision) throws Exception {
-        return (ObjectNode) Json.parse(Files.readString(revisions().resolve(revision + ".json")));
+        ObjectNode record = (ObjectNode) Json.parse(Files.readString(revisions().resolve(revision + ".json")));
+        JsonNode payload = Json.parse(Files.readString(revisions().resolve(revision + "."
+                + record.path("payload_sha256").asText().substring(0, 16) + ".payload")));
+        record.remove(List.of("summary_base64", "payload_sha256", "objects_sha256"));
+        record.put("format", 1);
+        record.set("tree", payload.path("tree"));
+        record.set("cluster_json_base64", payload.path("cluster_json_base64"));
+        return record;
     }
 
     private void writeRecord(long revision, ObjectNode record) throws Exception {
@@ -164,7 +175,7 @@ class StateHistoryIntegrityIT extends PackageTestBase {
 
     private List<String> records(String name) throws Exception {
         try (Stream<Path> entries = Files.list(stateDir.resolve(".history/revisions").resolve(name))) {
-            return entries.map(p -> p.getFileName().toString()).sorted().toList();
+            return entries.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".json")).sorted().toList();
         }
     }
 

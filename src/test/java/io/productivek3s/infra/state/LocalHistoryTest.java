@@ -1,5 +1,6 @@
 package io.productivek3s.infra.state;
 
+import io.productivek3s.infra.state.backends.StateBackends;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -36,12 +37,12 @@ class LocalHistoryTest {
         scenario = tmp.resolve("scenario");
         write("generated/cluster.json", "{\"ssh\":{\"user\":\"u\"}}");
         write("generated/ssh/id_ed25519", "key");
-        write("opentofu/.terraform/providers/p/bin", "P".repeat((int) ObjectStore.LINK_MIN_BYTES + 10));
+        write("opentofu/.terraform/providers/p/bin", "P".repeat((int) (1 << 20) + 10));
     }
 
     @Test
     void anUnchangedTreeAddsNoObjectsAndBigFilesShareTheirInode() throws IOException {
-        LocalStateStore store = new LocalStateStore(stateDir, warnings::add, 20);
+        StateStore store = StateBackends.local(stateDir, 20, warnings::add, d -> { });
         persist(store);
         List<Path> before = objects();
         persist(store);
@@ -59,7 +60,7 @@ class LocalHistoryTest {
 
     @Test
     void theLimitKeepsTheLastRevisionsAndCollectsTheRest() throws IOException {
-        LocalStateStore store = new LocalStateStore(stateDir, warnings::add, 2);
+        StateStore store = StateBackends.local(stateDir, 2, warnings::add, d -> { });
         for (int i = 1; i <= 4; i++) {
             write("generated/hosts.yml", "round " + i);
             persist(store);
@@ -76,10 +77,10 @@ class LocalHistoryTest {
 
     @Test
     void theLimitComesFromTheEnvironmentAndIsChecked() {
-        assertThat(LocalHistory.limit(Map.of())).isEqualTo(20);
-        assertThat(LocalHistory.limit(Map.of("PK3S_STATE_HISTORY_LIMIT", " 5 "))).isEqualTo(5);
+        assertThat(StateLayer.historyLimit(Map.of())).isEqualTo(20);
+        assertThat(StateLayer.historyLimit(Map.of("PK3S_STATE_HISTORY_LIMIT", " 5 "))).isEqualTo(5);
         for (String bad : List.of("0", "-1", "x", "10001", "1e3")) {
-            assertThatThrownBy(() -> LocalHistory.limit(Map.of("PK3S_STATE_HISTORY_LIMIT", bad)))
+            assertThatThrownBy(() -> StateLayer.historyLimit(Map.of("PK3S_STATE_HISTORY_LIMIT", bad)))
                     .isInstanceOfSatisfying(EngineException.class,
                             e -> assertThat(e.exitCode()).isEqualTo(EngineException.INVALID))
                     .hasMessage("PK3S_STATE_HISTORY_LIMIT must be an integer from 1 to 10000: " + bad);
@@ -88,7 +89,7 @@ class LocalHistoryTest {
 
     @Test
     void theMemoFollowsTheEnginesOwnLinksButNotAnMtimePreservingRewrite() throws IOException {
-        LocalStateStore store = new LocalStateStore(stateDir, warnings::add, 20);
+        StateStore store = StateBackends.local(stateDir, 20, warnings::add, d -> { });
         persist(store);
         Path runtime = store.runtimeDir(NAME);
         String provider = "opentofu/.terraform/providers/p/bin";
@@ -105,15 +106,15 @@ class LocalHistoryTest {
         }
         assertThat(scenario2.resolve(provider)).as("the release takes the scenario's link back").doesNotExist();
         assertThat(scenario2.resolve("generated/cluster.json")).exists();
-        assertThat(store.filesByDigest(NAME)).as("every link changed the provider's ctime; the memo followed")
+        assertThat(((StateLayer) store).filesByDigest(NAME)).as("every link changed the provider's ctime; the memo followed")
                 .containsEntry(sha, runtime.resolve(provider));
 
         // Rewritten in place with the same size and its old mtime put back: the memo no longer vouches for it.
         Path file = runtime.resolve(provider);
         FileTime mtime = Files.getLastModifiedTime(file);
-        Files.writeString(file, "Q".repeat((int) ObjectStore.LINK_MIN_BYTES + 10));
+        Files.writeString(file, "Q".repeat((int) (1 << 20) + 10));
         Files.setLastModifiedTime(file, mtime);
-        assertThat(store.filesByDigest(NAME)).doesNotContainKey(sha);
+        assertThat(((StateLayer) store).filesByDigest(NAME)).doesNotContainKey(sha);
         Path scenario3 = Files.createDirectories(tmp.resolve("scenario3"));
         try (StateLock lock = store.lock(NAME, TestLocks.NOW)) {
             store.restore(NAME, scenario3);
@@ -122,7 +123,7 @@ class LocalHistoryTest {
         Path pulled = tmp.resolve("pulled");
         store.pull(NAME, OptionalLong.empty(), pulled);
         assertThat(Files.readString(pulled.resolve(NAME + ".runtime").resolve(provider))).startsWith("QQQ");
-        assertThat(store.filesByDigest(NAME)).doesNotContainKey(sha)
+        assertThat(((StateLayer) store).filesByDigest(NAME)).doesNotContainKey(sha)
                 .containsEntry(TreeManifest.sha256(file), runtime.resolve(provider));
     }
 
@@ -133,7 +134,7 @@ class LocalHistoryTest {
         Files.writeString(stateDir.resolve(NAME + ".json"), "{}");
         Files.writeString(stateDir.resolve(NAME + ".runtime/engine-state.json"),
                 LocalStateStoreTest.metadata(Result.SUCCESS).toJson());
-        LocalStateStore store = new LocalStateStore(stateDir, warnings::add, 20);
+        StateStore store = StateBackends.local(stateDir, 20, warnings::add, d -> { });
 
         assertThat(store.list()).singleElement().satisfies(c -> {
             assertThat(c.revision()).isZero();
@@ -151,23 +152,22 @@ class LocalHistoryTest {
 
     @Test
     void aMirrorKeepsTheLayoutWithoutHistory() throws IOException {
-        LocalStateStore mirror = LocalStateStore.mirror(stateDir, warnings::add, "postgresql://u@h:5432/db",
-                n -> tmp.resolve("memo").resolve(n));
+        StateStore mirror = StateLayer.open(new io.productivek3s.infra.state.driver.MemoryDriver("postgresql://u@h:5432/db"),
+                stateDir, ".pk3s-memory", warnings::add, d -> { });
         persist(mirror);
         persist(mirror);
         try (StateLock lock = mirror.lock(NAME, TestLocks.NOW)) {
             mirror.remove(NAME);
         }
-        assertThat(LocalStateStoreTest.names(stateDir)).containsExactlyInAnyOrder(NAME + ".lock", ".locks", ".pk3s-backend");
+        assertThat(LocalStateStoreTest.names(stateDir)).containsExactlyInAnyOrder(NAME + ".lock", ".locks", ".pk3s-backend",
+                ".pk3s-memory");
         assertThat(stateDir.resolve(".pk3s-backend")).as("the mirror names its backend").hasContent("postgresql://u@h:5432/db");
-        assertThat(mirror.history(NAME)).isEmpty();
-        assertThatThrownBy(() -> mirror.rollback(NAME, 1, TestLocks.NOW.holder()))
-                .isInstanceOf(IllegalStateException.class);
+        assertThat(mirror.history(NAME)).as("kept by the backend").hasSize(3);
     }
 
     @Test
     void forceUnlockClearsAStaleHolderRecord() throws IOException {
-        LocalStateStore store = new LocalStateStore(stateDir, warnings::add, 20);
+        StateStore store = StateBackends.local(stateDir, 20, warnings::add, d -> { });
         store.lock(NAME, TestLocks.NOW).close();
         Path sidecar = stateDir.resolve(".locks/" + NAME + ".holder.json");
         new HolderSidecar(stateDir).write(NAME, TestLocks.NOW.holder()); // as a killed holder leaves it
@@ -179,7 +179,7 @@ class LocalHistoryTest {
 
     // ---- helpers -------------------------------------------------------------------------------------------
 
-    private void persist(LocalStateStore store) throws IOException {
+    private void persist(StateStore store) throws IOException {
         try (StateLock lock = store.lock(NAME, TestLocks.NOW)) {
             store.persist(NAME, scenario, LocalStateStoreTest.metadata(Result.SUCCESS));
         }

@@ -1,5 +1,6 @@
 package io.productivek3s.infra.state;
 
+import io.productivek3s.infra.state.backends.StateBackends;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -17,7 +18,7 @@ class LocalStateStoreContractTest extends StateStoreContract {
 
     @Override
     protected StateStore openStore() {
-        return new LocalStateStore(work.resolve("state"), warnings::add, 20);
+        return StateBackends.local(work.resolve("state"), 20, warnings::add, d -> { });
     }
 
     @Override

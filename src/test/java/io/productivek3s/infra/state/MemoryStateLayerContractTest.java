@@ -23,6 +23,22 @@ class MemoryStateLayerContractTest extends StateStoreContract {
         return StateLayer.open(backend, mirror, ".pk3s-memory", w -> { }, d -> { });
     }
 
+    /**
+     * The history limit is the layer's, applied through the driver's prune whatever the driver (docs/state.md
+     * "History"): the newest revisions are kept, and the newest one not written by {@code profile status} too.
+     */
+    @org.junit.jupiter.api.Test
+    void theHistoryLimitIsAppliedThroughTheDriversPrune() throws Exception {
+        try (StateStore limited = StateLayer.open(backend, work.resolve("limited"), ".pk3s-memory", 2, w -> { },
+                d -> { })) {
+            for (int i = 1; i <= 4; i++) {
+                persist(limited, "kept", scenario("r" + i, "s"), metadata("1.0." + i, "install"), i == 1 ? ALICE : BOB);
+            }
+            org.assertj.core.api.Assertions.assertThat(limited.history("kept")).extracting(RevisionInfo::revision)
+                    .as("revision 1 is the newest install; 2-4 are status polls").containsExactly(1L, 3L, 4L);
+        }
+    }
+
     /** Same size, other bytes, as someone with write access to the backend could store. */
     @Override
     protected void corruptStoredFile(StateStore store, String sha256) throws Exception {

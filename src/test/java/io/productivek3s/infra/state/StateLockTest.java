@@ -1,5 +1,6 @@
 package io.productivek3s.infra.state;
 
+import io.productivek3s.infra.state.backends.StateBackends;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -25,12 +26,12 @@ class StateLockTest {
 
     Path stateDir;
     final List<String> warnings = new ArrayList<>();
-    LocalStateStore store;
+    StateStore store;
 
     @BeforeEach
     void setUp() {
         stateDir = tmp.resolve("state");
-        store = new LocalStateStore(stateDir, warnings::add);
+        store = StateBackends.local(stateDir, 20, warnings::add, d -> { });
     }
 
     @Test
@@ -62,7 +63,7 @@ class StateLockTest {
 
     @Test
     void aSecondStoreInTheSameJvmSeesTheLockAsHeld() throws Exception {
-        LocalStateStore other = new LocalStateStore(stateDir, warnings::add);
+        StateStore other = StateBackends.local(stateDir, 20, warnings::add, d -> { });
         try (StateLock held = store.lock("p1", TestLocks.NOW)) {
             // From another thread, as a concurrent run inside one JVM would: OverlappingFileLockException → exit 4.
             CompletableFuture<Throwable> attempt = CompletableFuture.supplyAsync(() -> {

@@ -2,16 +2,18 @@ package io.productivek3s.infra.state.backends;
 
 import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.paths.CallerPaths;
-import io.productivek3s.infra.state.LocalStateStore;
+import io.productivek3s.infra.state.StateLayer;
 import io.productivek3s.infra.state.StateStore;
 import io.productivek3s.infra.state.crypto.StateEncryption;
-import io.productivek3s.infra.state.crypto.StateKeys;
+import io.productivek3s.infra.state.driver.StateDriver;
+import io.productivek3s.infra.state.local.LocalDriver;
 import io.productivek3s.infra.state.pg.PgConnectionSpec;
 import io.productivek3s.infra.state.pg.PostgresBackend;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * Opens the state store {@code PK3S_STATE_BACKEND} names: unset, empty or {@code local} → the local directory
@@ -64,10 +66,8 @@ public final class StateBackends {
             Consumer<String> debug, boolean writesPlain) {
         String trimmed = backend.trim();
         if (trimmed.isEmpty() || trimmed.equals("local")) {
-            return dir -> {
-                refuseUnencryptedLocalHistory(env);
-                return LocalStateStore.fromEnv(dir, env, warn);
-            };
+            StateEncryption encryption = new StateEncryption(env, CallerPaths.from(env, debug)::resolve);
+            return dir -> local(dir, StateLayer.historyLimit(env), encryption, warn, debug);
         }
         if (isPostgres(trimmed)) {
             PostgresBackend.Connecting connecting = PostgresBackend.connectInBackground(trimmed, origin, env, warn, debug);
@@ -80,16 +80,20 @@ public final class StateBackends {
     }
 
     /**
-     * The local backend's history is not yet kept through the state driver that encryption decorates
-     * (docs/state.md "Encryption at rest", "Status"): rather than write plaintext history while the user asked for
-     * encryption, the local backend refuses a key (exit 4). Old keys alone encrypt nothing and are accepted.
+     * The local backend in {@code dir} (docs/state.md "Local backend"): the state layer over the local driver, whose
+     * directory is also the mirror {@code pk3s} reads, keeping {@code historyLimit} revisions per name.
      */
-    public static void refuseUnencryptedLocalHistory(Map<String, String> env) {
-        if (StateKeys.configured(env)) {
-            throw EngineException.invalid("state encryption at rest (" + String.join(", ", StateKeys.VARIABLES.subList(0, 2))
-                    + ") is not available with the local backend in this version: its history would be written in "
-                    + "plain text; unset it, or use a PostgreSQL backend (PK3S_STATE_BACKEND)");
-        }
+    public static StateStore local(Path dir, int historyLimit, Consumer<String> warn, Consumer<String> debug) {
+        return local(dir, historyLimit, UnaryOperator.identity(), warn, debug);
+    }
+
+    /**
+     * As {@link #local(Path, int, Consumer, Consumer)}, with the driver wrapped by {@code decorate} (encryption at
+     * rest: docs/state.md "Encryption at rest") under the layer; the pair {@code pk3s} reads stays plain.
+     */
+    public static StateStore local(Path dir, int historyLimit, UnaryOperator<StateDriver> decorate,
+            Consumer<String> warn, Consumer<String> debug) {
+        return StateLayer.openLocal(decorate.apply(LocalDriver.open(dir)), dir, historyLimit, warn, debug);
     }
 
     /** Whether {@code backend} (a {@value #VARIABLE} value) names the PostgreSQL backend. */

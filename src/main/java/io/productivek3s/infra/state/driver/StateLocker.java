@@ -38,6 +38,14 @@ public interface StateLocker {
      */
     Optional<LockHolder> breakLease(String name) throws IOException;
 
+    /**
+     * Where lock messages say {@code name}'s lock is (docs/state.md "Errors"): the backend ({@code backend}, as
+     * messages name it) unless the lock is a file of its own (the local {@code <name>.lock}).
+     */
+    default String location(String name, String backend) {
+        return backend;
+    }
+
     /** How often a held lease must be renewed; empty when a lock never expires (it dies with its process). */
     default Optional<Duration> renewEvery() {
         return Optional.empty();

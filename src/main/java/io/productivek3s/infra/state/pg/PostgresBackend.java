@@ -93,7 +93,7 @@ public final class PostgresBackend {
                 }
                 throw e;
             }
-            return StateLayer.open(decorate.apply(d), localDir, BOOK_DIR, warn, debug);
+            return StateLayer.open(decorate.apply(d), localDir, BOOK_DIR, StateLayer.historyLimit(env), warn, debug);
         }
     }
 }

@@ -1,4 +1,6 @@
-package io.productivek3s.infra.state;
+package io.productivek3s.infra.state.local;
+
+import io.productivek3s.infra.state.TreeManifest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -11,13 +13,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Objects are checked when written: an existing object is trusted only when intact, else replaced (#17). */
-class ObjectStoreTest {
+class LocalObjectsTest {
     @TempDir
     Path tmp;
 
     @Test
     void anIntactObjectIsKeptAndADamagedOneOfTheRightSizeIsReplaced() throws IOException {
-        ObjectStore store = new ObjectStore(tmp.resolve(".history"));
+        LocalObjects store = new LocalObjects(tmp.resolve(".history"));
         Path file = Files.writeString(tmp.resolve("key"), "secret-key");
         String sha = TreeManifest.sha256(file);
         assertThat(store.add(file, sha, 10)).isEqualTo(10);
@@ -33,27 +35,27 @@ class ObjectStoreTest {
         Files.setPosixFilePermissions(object, PosixFilePermissions.fromString("r--------"));
         assertThat(store.add(file, sha, 10)).as("damaged: written again").isEqualTo(10);
         assertThat(TreeManifest.sha256(object)).isEqualTo(sha);
-        assertThat(LocalStateStoreTest.mode(object)).isEqualTo("r--------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(object))).isEqualTo("r--------");
     }
 
     @Test
     void aBigFileIsLinkedOverAnObjectThatIsAnotherInode() throws IOException {
-        ObjectStore store = new ObjectStore(tmp.resolve(".history"));
-        Path provider = Files.write(tmp.resolve("provider"), new byte[(int) ObjectStore.LINK_MIN_BYTES + 1]);
+        LocalObjects store = new LocalObjects(tmp.resolve(".history"));
+        Path provider = Files.write(tmp.resolve("provider"), new byte[(int) LocalObjects.LINK_MIN_BYTES + 1]);
         String sha = TreeManifest.sha256(provider);
         Path object = store.path(sha);
         Files.createDirectories(object.getParent());
-        Files.write(object, new byte[(int) ObjectStore.LINK_MIN_BYTES + 1]);
+        Files.write(object, new byte[(int) LocalObjects.LINK_MIN_BYTES + 1]);
         Files.write(object, new byte[] {1}, java.nio.file.StandardOpenOption.WRITE); // same size, other bytes
 
-        assertThat(store.add(provider, sha, ObjectStore.LINK_MIN_BYTES + 1)).isZero();
+        assertThat(store.add(provider, sha, LocalObjects.LINK_MIN_BYTES + 1)).isZero();
         assertThat(Files.isSameFile(object, provider)).isTrue();
-        assertThat(store.add(provider, sha, ObjectStore.LINK_MIN_BYTES + 1)).isZero();
+        assertThat(store.add(provider, sha, LocalObjects.LINK_MIN_BYTES + 1)).isZero();
     }
 
     @Test
     void aFileThatIsNotItsDigestIsNeverStoredUnderIt() throws IOException {
-        ObjectStore store = new ObjectStore(tmp.resolve(".history"));
+        LocalObjects store = new LocalObjects(tmp.resolve(".history"));
         Path file = Files.writeString(tmp.resolve("state"), "changed");
         String claimed = TreeManifest.sha256(Files.writeString(tmp.resolve("before"), "earlier"));
         assertThatThrownBy(() -> store.add(file, claimed, 7)).isInstanceOf(IOException.class)

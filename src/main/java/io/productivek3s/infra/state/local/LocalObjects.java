@@ -1,0 +1,257 @@
+package io.productivek3s.infra.state.local;
+
+import io.productivek3s.infra.state.CrashPoints;
+import io.productivek3s.infra.state.TreeManifest;
+import io.productivek3s.infra.util.Digests;
+import io.productivek3s.infra.util.Files2;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
+
+/**
+ * The local driver's objects (docs/state.md "Local backend"), shared by every name. Two trees:
+ * <ul>
+ * <li>{@code .history/objects/<aa>/<sha256>}: content whose sha256 is its name (what the state layer stores, and
+ *     every object an engine before the driver wrote). A file is stored once whatever the number of revisions or
+ *     clusters containing it. Big files (provider binaries) are hard-linked from the runtime tree being published,
+ *     so storing them costs no bytes; they then share the runtime file's inode and mode (a chmod would change the
+ *     runtime file too). Small files are private read-only (0400) copies, checked against their digest as they
+ *     are written. An existing object is kept only when its content has its name (or it is the very file being
+ *     published), else it is replaced by renaming a fresh copy over it: an object never holds other bytes than its
+ *     name says, and a damaged one is repaired by the next persist of that content.</li>
+ * <li>{@code .history/opaque/<aa>/<address>}: bytes whose sha256 is not their address — a decorator's objects
+ *     (encryption: sealed bytes under a keyed address). They cannot be checked here; their reader authenticates
+ *     them (docs/state.md "Encryption at rest").</li>
+ * </ul>
+ * The store never opens an object for writing. The caller ({@link LocalDriver}) holds the history lock
+ * exclusively while it adds or collects, shared while it reads.
+ */
+final class LocalObjects {
+    /** Files at least this big are hard-linked rather than copied. */
+    static final long LINK_MIN_BYTES = 1L << 20;
+    private static final Pattern ADDRESS = Pattern.compile("[0-9a-f]{64}");
+
+    private final Path plain;
+    private final Path opaque;
+
+    LocalObjects(Path historyDir) {
+        this.plain = historyDir.resolve("objects");
+        this.opaque = historyDir.resolve("opaque");
+    }
+
+    private static String checked(String address) throws IOException {
+        if (address == null || !ADDRESS.matcher(address).matches()) {
+            throw new IOException("not an object address (64 hex digits): " + address);
+        }
+        return address;
+    }
+
+    Path path(String address) throws IOException {
+        return plain.resolve(checked(address).substring(0, 2)).resolve(address);
+    }
+
+    private Path opaquePath(String address) throws IOException {
+        return opaque.resolve(checked(address).substring(0, 2)).resolve(address);
+    }
+
+    /**
+     * Whether {@code address} is stored and, for a content-addressed object below {@link #LINK_MIN_BYTES}, holds the
+     * content its name says: a damaged or planted object counts as absent, so the next persist stores it again. A
+     * big object is not read (a persist links it anew only when it is asked to; pull verifies every digest).
+     */
+    boolean has(String address) throws IOException {
+        Path object = path(address);
+        if (Files.isRegularFile(object, LinkOption.NOFOLLOW_LINKS)) {
+            if (Files.size(object) >= LINK_MIN_BYTES) {
+                return true;
+            }
+            try {
+                return TreeManifest.sha256(object).equals(address);
+            } catch (NoSuchFileException collected) {
+                return false;
+            }
+        }
+        return Files.isRegularFile(opaquePath(address), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** Whether {@code address} is stored at all (unchecked): what a record may reference. */
+    boolean exists(String address) throws IOException {
+        return Files.isRegularFile(path(address), LinkOption.NOFOLLOW_LINKS)
+                || Files.isRegularFile(opaquePath(address), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /**
+     * Makes {@code file}'s content available as object {@code sha256}; returns the bytes newly written (0 when the
+     * object existed or was hard-linked). An existing object is kept when it is {@code file} itself (a hard link:
+     * its bytes are the ones just described); a big file is otherwise linked anew over it (no need to read 100 MB
+     * to trust an object we can replace for free); a small one is kept when its content has its digest. Anything
+     * else (damaged, planted) is replaced atomically, and a copy is checked against {@code sha256} as it is
+     * written.
+     */
+    long add(Path file, String sha256, long size) throws IOException {
+        Path object = path(sha256);
+        boolean exists = Files.isRegularFile(object, LinkOption.NOFOLLOW_LINKS);
+        if (exists && sameFile(object, file)) {
+            return 0;
+        }
+        Path tmp = temp(object, sha256);
+        try {
+            if (size >= LINK_MIN_BYTES && link(tmp, file)) {
+                Files.move(tmp, object, StandardCopyOption.ATOMIC_MOVE);
+                return 0;
+            }
+            if (exists && Files.size(object) == size && TreeManifest.sha256(object).equals(sha256)) {
+                return 0;
+            }
+            String digest;
+            try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+                digest = write(in, tmp);
+            }
+            if (Files.size(tmp) != size || !digest.equals(sha256)) {
+                throw new IOException(file + " changed while it was being stored");
+            }
+            publish(tmp, object);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        return size;
+    }
+
+    /**
+     * Stores the bytes of {@code in} (exactly {@code size}) under {@code address}: in the content-addressed tree
+     * when their sha256 is {@code address}, else in the opaque one, replacing what was there atomically. Returns
+     * {@code size}. When {@code in} fails (its source found the content wrong), nothing is stored.
+     */
+    long add(InputStream in, String address, long size) throws IOException {
+        Path object = path(address);
+        Path tmp = temp(object, address);
+        try {
+            String digest = write(in, tmp);
+            long written = Files.size(tmp);
+            if (written != size) {
+                throw new IOException("object " + address + " has " + written + " bytes, not " + size);
+            }
+            Path target = digest.equals(address) ? object : opaquePath(address);
+            Files2.createPrivateDirectories(target.getParent());
+            publish(tmp, target);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        return size;
+    }
+
+    private static Path temp(Path object, String address) throws IOException {
+        Files2.createPrivateDirectories(object.getParent());
+        return object.resolveSibling(".tmp-" + hex() + "-" + address);
+    }
+
+    /** Copies {@code in} to the new file {@code tmp}, synced to disk; returns the sha256 of what was written. */
+    private static String write(InputStream in, Path tmp) throws IOException {
+        MessageDigest md = Digests.newDigest();
+        try (FileChannel channel = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                OutputStream out = java.nio.channels.Channels.newOutputStream(channel)) {
+            byte[] buffer = new byte[1 << 16];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                md.update(buffer, 0, n);
+                out.write(buffer, 0, n);
+            }
+            out.flush();
+            channel.force(true);
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    private static void publish(Path tmp, Path object) throws IOException {
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("r--------"));
+        Files.move(tmp, object, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static boolean sameFile(Path object, Path file) throws IOException {
+        try {
+            return Files.isSameFile(object, file);
+        } catch (NoSuchFileException gone) {
+            return false;
+        }
+    }
+
+    private static boolean link(Path tmp, Path file) {
+        try {
+            Files.createLink(tmp, file);
+            return true;
+        } catch (IOException | UnsupportedOperationException crossDevice) {
+            return false; // another filesystem or no hard links: copy
+        }
+    }
+
+    /** The stored bytes of {@code address}; an {@link IOException} naming it when it is not stored. */
+    InputStream open(String address) throws IOException {
+        for (Path object : new Path[] {path(address), opaquePath(address)}) {
+            try {
+                return Files.newInputStream(object, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException next) {
+                // try the other tree
+            }
+        }
+        throw new IOException("stored object " + address + " is missing");
+    }
+
+    /** The content of a content-addressed object, if stored (a legacy record's engine-state.json). */
+    Optional<byte[]> read(String sha256) throws IOException {
+        try {
+            return Optional.of(Files.readAllBytes(path(sha256)));
+        } catch (NoSuchFileException absent) {
+            return Optional.empty();
+        }
+    }
+
+    /** Deletes every object (and stray temp file) not in {@code referenced}, in both trees. */
+    int collect(Set<String> referenced) throws IOException {
+        return collect(plain, referenced) + collect(opaque, referenced);
+    }
+
+    private static int collect(Path root, Set<String> referenced) throws IOException {
+        if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+            return 0;
+        }
+        int deleted = 0;
+        try (DirectoryStream<Path> prefixes = Files.newDirectoryStream(root)) {
+            for (Path prefix : prefixes) {
+                if (!Files.isDirectory(prefix, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                try (DirectoryStream<Path> objects = Files.newDirectoryStream(prefix)) {
+                    for (Path object : objects) {
+                        if (!referenced.contains(object.getFileName().toString())) {
+                            Files.deleteIfExists(object);
+                            deleted++;
+                            CrashPoints.reach("history.gc-deleted-one");
+                        }
+                    }
+                }
+            }
+        }
+        return deleted;
+    }
+
+    private static String hex() {
+        byte[] random = new byte[8];
+        ThreadLocalRandom.current().nextBytes(random);
+        return HexFormat.of().formatHex(random);
+    }
+}

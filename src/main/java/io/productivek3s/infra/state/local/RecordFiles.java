@@ -1,0 +1,420 @@
+package io.productivek3s.infra.state.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.productivek3s.infra.state.CrashPoints;
+import io.productivek3s.infra.state.RevisionInfo;
+import io.productivek3s.infra.state.RevisionPayload;
+import io.productivek3s.infra.state.TreeManifest;
+import io.productivek3s.infra.state.driver.StoredRevision;
+import io.productivek3s.infra.util.Digests;
+import io.productivek3s.infra.util.Files2;
+import io.productivek3s.infra.util.Json;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The revision records of the local driver, {@code .history/revisions/<name>/} (docs/state.md "Local backend"):
+ * <pre>
+ * &lt;n&gt;.json                  the record: metadata and summary (format 2; small, so history and list read only it)
+ * &lt;n&gt;.&lt;16 hex&gt;.payload      the payload bytes (tree manifest, cluster.json), named by their digest
+ * &lt;n&gt;.&lt;16 hex&gt;.objects      the objects the revision references, one address a line, for garbage collection
+ * </pre>
+ * The record names the digests of both side files, so renaming {@code <n>.json} into place is the one commit point of
+ * an append or a replace (side files first, each written to a temp file, synced and renamed; then the record the
+ * same way; then the directory synced). Side files no record names are leftovers of an interrupted write and are
+ * swept with the garbage. Records of format 1 (written before the driver: metadata, the tree and the
+ * {@code cluster.json} in one file, no summary) are read as they are; their payload is rebuilt from them. The
+ * caller holds the history lock (exclusively to write or sweep).
+ */
+final class RecordFiles {
+    static final int FORMAT = 2;
+    static final int LEGACY_FORMAT = 1;
+    private static final Pattern RECORD = Pattern.compile("([0-9]{1,18})\\.json");
+    private static final Pattern SIDE = Pattern.compile("([0-9]{1,18})\\.([0-9a-f]{16})\\.(payload|objects)");
+
+    private final Path root;
+
+    RecordFiles(Path historyDir) {
+        this.root = historyDir.resolve("revisions");
+    }
+
+    /** A record as stored: its metadata, and how its payload and objects are found. */
+    sealed interface Record permits Current, Legacy {
+        RevisionInfo info();
+    }
+
+    /** Format 2: summary inline, payload and objects in side files named by their digests. */
+    record Current(RevisionInfo info, byte[] summary, String payloadSha256, String objectsSha256) implements Record {
+    }
+
+    /** Format 1: everything in the record; no summary (the tree's engine-state.json object is it). */
+    record Legacy(RevisionInfo info, TreeManifest tree, byte[] clusterJson) implements Record {
+        Set<String> objects() {
+            Set<String> shas = new TreeSet<>();
+            tree.entries().stream().filter(e -> e.kind() == TreeManifest.Kind.FILE).forEach(e -> shas.add(e.sha256()));
+            return shas;
+        }
+    }
+
+    /** Names with a revision directory, as they appear on disk (validated by the caller). */
+    List<String> names() throws IOException {
+        List<String> names = new ArrayList<>();
+        if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+            return names;
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
+            for (Path entry : entries) {
+                if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+                    names.add(entry.getFileName().toString());
+                }
+            }
+        }
+        names.sort(null);
+        return names;
+    }
+
+    /** The kept revision numbers of {@code name}, ascending. */
+    List<Long> numbers(String name) throws IOException {
+        List<Long> numbers = new ArrayList<>();
+        Path dir = root.resolve(name);
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return numbers;
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path entry : entries) {
+                Matcher m = RECORD.matcher(entry.getFileName().toString());
+                if (m.matches()) {
+                    numbers.add(Long.parseLong(m.group(1)));
+                }
+            }
+        } catch (NoSuchFileException gone) {
+            return numbers;
+        }
+        numbers.sort(null);
+        return numbers;
+    }
+
+    /** Record {@code revision} of {@code name}; empty when it is not kept. */
+    Optional<Record> read(String name, long revision) throws IOException {
+        Path file = root.resolve(name).resolve(revision + ".json");
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException absent) {
+            return Optional.empty();
+        }
+        return Optional.of(parse(text, file));
+    }
+
+    /** The payload bytes of a format-2 record, checked against the digest the record names. */
+    byte[] payload(Current record) throws IOException {
+        return side(record.info(), record.payloadSha256(), "payload");
+    }
+
+    /** The objects a record references. */
+    Set<String> objects(Record record) throws IOException {
+        if (record instanceof Legacy legacy) {
+            return legacy.objects();
+        }
+        Current current = (Current) record;
+        String text = new String(side(current.info(), current.objectsSha256(), "objects"), StandardCharsets.US_ASCII);
+        Set<String> objects = new TreeSet<>();
+        for (String line : text.split("\n")) {
+            if (!line.isEmpty()) {
+                objects.add(line);
+            }
+        }
+        return objects;
+    }
+
+    /** The payload a legacy record holds, in the layer's payload format. */
+    static byte[] payload(Legacy legacy) throws IOException {
+        return legacy.info().removed() ? new byte[0] : new RevisionPayload(legacy.tree(), legacy.clusterJson()).encode();
+    }
+
+    private byte[] side(RevisionInfo info, String sha256, String kind) throws IOException {
+        Path file = sideFile(info.name(), info.revision(), sha256, kind);
+        byte[] content;
+        try {
+            content = Files.readAllBytes(file);
+        } catch (NoSuchFileException missing) {
+            throw new IOException("the " + kind + " of revision " + info.revision() + " of '" + info.name()
+                    + "' is missing: " + file);
+        }
+        if (!sha256(content).equals(sha256)) {
+            throw new IOException("the " + kind + " of revision " + info.revision() + " of '" + info.name()
+                    + "' does not match the digest its record names: " + file);
+        }
+        return content;
+    }
+
+    private Path sideFile(String name, long revision, String sha256, String kind) {
+        return root.resolve(name).resolve(revision + "." + sha256.substring(0, 16) + "." + kind);
+    }
+
+    /**
+     * Writes {@code revision} with its {@code objects} as record {@code <n>.json}, replacing one that is there
+     * ({@code replace}) or creating it. {@code staged}: the crash point reached once everything but the record's
+     * rename is on disk.
+     */
+    void write(StoredRevision revision, Set<String> objects, String staged) throws IOException {
+        RevisionInfo info = revision.info();
+        Path dir = Files2.createPrivateDirectories(root.resolve(info.name()));
+        byte[] payload = revision.payload();
+        byte[] objectList = String.join("\n", new TreeSet<>(objects)).concat(objects.isEmpty() ? "" : "\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        String payloadSha = sha256(payload);
+        String objectsSha = sha256(objectList);
+        durably(sideFile(info.name(), info.revision(), payloadSha, "payload"), payload);
+        durably(sideFile(info.name(), info.revision(), objectsSha, "objects"), objectList);
+        byte[] record = toJson(info, revision.summary(), payloadSha, objectsSha).getBytes(StandardCharsets.UTF_8);
+        Path tmp = dir.resolve("." + info.revision() + ".json." + hex() + ".tmp");
+        try {
+            sync(tmp, record);
+            CrashPoints.reach(staged);
+            Files.move(tmp, dir.resolve(info.revision() + ".json"), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        syncDirectory(dir);
+    }
+
+    /** Deletes record {@code revision} of {@code name} (its side files go with the next {@link #sweep}). */
+    boolean delete(String name, long revision) throws IOException {
+        return Files.deleteIfExists(root.resolve(name).resolve(revision + ".json"));
+    }
+
+    /**
+     * Deletes what no record names in {@code name}'s directory: side files of pruned or replaced records and of
+     * writes that never committed, temp files, and records an engine before the driver staged and never published
+     * ({@code <n>.staged-<txn>}). A directory left empty goes too.
+     */
+    void sweep(String name) throws IOException {
+        Path dir = root.resolve(name);
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Set<String> named = new HashSet<>();
+        for (long n : numbers(name)) {
+            Optional<Record> record;
+            try {
+                record = read(name, n);
+            } catch (IOException unreadable) {
+                return; // never guess what a damaged record needs
+            }
+            if (record.isPresent() && record.get() instanceof Current c) {
+                named.add(n + "." + c.payloadSha256().substring(0, 16) + ".payload");
+                named.add(n + "." + c.objectsSha256().substring(0, 16) + ".objects");
+            }
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path entry : entries) {
+                String file = entry.getFileName().toString();
+                if (!RECORD.matcher(file).matches() && !named.contains(file)) {
+                    Files.deleteIfExists(entry);
+                }
+            }
+        }
+        try {
+            Files.delete(dir);
+        } catch (java.nio.file.DirectoryNotEmptyException kept) {
+            // it holds records
+        }
+    }
+
+    /**
+     * Whether {@code name}'s directory holds what an interrupted write left (a temp file, a side file of a record
+     * that was never renamed into place, a record an engine before the driver staged): one listing, no reading.
+     */
+    boolean hasStrays(String name) throws IOException {
+        Path dir = root.resolve(name);
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        Set<String> files = new HashSet<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            entries.forEach(e -> files.add(e.getFileName().toString()));
+        }
+        for (String file : files) {
+            Matcher side = SIDE.matcher(file);
+            if (side.matches() ? !files.contains(side.group(1) + ".json") : !RECORD.matcher(file).matches()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Every object any kept record references; empty (collect nothing) when a record cannot be read, so a damaged
+     * record never costs another revision its content.
+     */
+    Optional<Set<String>> referenced() throws IOException {
+        Set<String> shas = new HashSet<>();
+        for (String name : names()) {
+            for (long n : numbers(name)) {
+                try {
+                    Optional<Record> record = read(name, n);
+                    if (record.isPresent()) {
+                        shas.addAll(objects(record.get()));
+                    }
+                } catch (IOException unreadable) {
+                    return Optional.empty();
+                }
+            }
+        }
+        return Optional.of(shas);
+    }
+
+    // ---- format ----------------------------------------------------------------------------------------------
+
+    static String toJson(RevisionInfo info, byte[] summary, String payloadSha, String objectsSha) throws IOException {
+        ObjectNode root = Json.object();
+        root.put("format", FORMAT);
+        putInfo(root, info);
+        root.put("summary_base64", Base64.getEncoder().encodeToString(summary));
+        root.put("payload_sha256", payloadSha);
+        root.put("objects_sha256", objectsSha);
+        return Json.compact(root);
+    }
+
+    /** The metadata fields, the same in both formats. */
+    static void putInfo(ObjectNode root, RevisionInfo info) {
+        root.put("name", info.name());
+        root.put("revision", info.revision());
+        root.put("created_at", info.createdAt().toString());
+        root.put("who", info.who());
+        root.put("command", info.command());
+        root.put("result", info.result());
+        if (info.exitCode() == null) {
+            root.putNull("exit_code");
+        } else {
+            root.put("exit_code", info.exitCode());
+        }
+        root.put("profile_name", info.profileName());
+        root.put("profile_version", info.profileVersion());
+        root.put("package_sha256", info.packageSha256());
+        root.put("tree_sha256", info.treeSha256());
+        root.put("files", info.files());
+        root.put("bytes", info.bytes());
+        root.put("removed", info.removed());
+    }
+
+    static Record parse(String text, Path file) throws IOException {
+        JsonNode root;
+        try {
+            root = Json.parse(text);
+        } catch (IOException malformed) {
+            throw new IOException("revision record " + file + " is not JSON: " + malformed.getMessage());
+        }
+        int format = root == null || !root.isObject() ? 0 : root.path("format").asInt(0);
+        if (format != FORMAT && format != LEGACY_FORMAT) {
+            throw new IOException("revision record " + file + " is not of format " + LEGACY_FORMAT + " or " + FORMAT);
+        }
+        try {
+            RevisionInfo info = new RevisionInfo(
+                    root.path("name").asText(),
+                    root.path("revision").asLong(),
+                    Instant.parse(root.path("created_at").asText()),
+                    text(root, "who"),
+                    text(root, "command"),
+                    text(root, "result"),
+                    root.path("exit_code").isNumber() ? root.path("exit_code").asInt() : null,
+                    text(root, "profile_name"),
+                    text(root, "profile_version"),
+                    text(root, "package_sha256"),
+                    text(root, "tree_sha256"),
+                    root.path("files").asLong(),
+                    root.path("bytes").asLong(),
+                    root.path("removed").asBoolean(false));
+            if (format == LEGACY_FORMAT) {
+                String json = text(root, "cluster_json_base64");
+                return new Legacy(info, TreeManifest.fromJson(root.path("tree").toString()),
+                        json == null ? null : Base64.getDecoder().decode(json));
+            }
+            String payload = text(root, "payload_sha256");
+            String objects = text(root, "objects_sha256");
+            if (payload == null || !payload.matches("[0-9a-f]{64}") || objects == null || !objects.matches("[0-9a-f]{64}")) {
+                throw new IOException("revision record " + file + " names no payload or objects digest");
+            }
+            String summary = text(root, "summary_base64");
+            return new Current(info, summary == null ? new byte[0] : Base64.getDecoder().decode(summary), payload,
+                    objects);
+        } catch (DateTimeParseException | IllegalArgumentException e) {
+            throw new IOException("malformed revision record " + file + ": " + e.getMessage());
+        }
+    }
+
+    private static String text(JsonNode root, String field) {
+        JsonNode node = root.get(field);
+        return node == null || node.isNull() ? null : node.asText();
+    }
+
+    // ---- durable writes --------------------------------------------------------------------------------------
+
+    /** Writes {@code content} to {@code target} (temp file, sync, rename); a file already there is replaced. */
+    private static void durably(Path target, byte[] content) throws IOException {
+        Path tmp = target.resolveSibling("." + target.getFileName() + "." + hex() + ".tmp");
+        try {
+            sync(tmp, content);
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static void sync(Path file, byte[] content) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+            ByteBuffer buffer = ByteBuffer.wrap(content);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
+            channel.force(true);
+        }
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r--------"));
+    }
+
+    /** Makes a rename in {@code dir} durable; a filesystem that cannot sync a directory is left to its own rules. */
+    static void syncDirectory(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException | UnsupportedOperationException notSupported) {
+            // e.g. a filesystem that refuses fsync on directories: the rename is still atomic
+        }
+    }
+
+    static String sha256(byte[] content) {
+        return HexFormat.of().formatHex(Digests.newDigest().digest(content));
+    }
+
+    private static String hex() {
+        byte[] random = new byte[8];
+        ThreadLocalRandom.current().nextBytes(random);
+        return HexFormat.of().formatHex(random);
+    }
+}
