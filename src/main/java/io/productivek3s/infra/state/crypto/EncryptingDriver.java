@@ -312,6 +312,11 @@ public final class EncryptingDriver implements StateDriver {
         inner.prune(name, revisions);
     }
 
+    @Override
+    public Hold reading(String name) throws IOException {
+        return inner.reading(name);
+    }
+
     /** Empty stays empty (a removal's record holds nothing to hide); anything else is sealed. */
     private byte[] seal(StateKey key, Binding binding, byte[] plain) {
         return plain.length == 0 ? plain : Sealed.seal(key, plain, binding, random);

@@ -92,6 +92,26 @@ public interface StateDriver extends Settings, AutoCloseable {
      */
     void prune(String name, Collection<Long> revisions) throws IOException;
 
+    /**
+     * Holds off garbage collection while the caller reads revisions of {@code name} and their objects (pull,
+     * restore, rollback; docs/state.md "Garbage collection never races a reader"): until the hold is closed,
+     * {@link #prune} forgets no record and deletes no object, in this process or another one; it waits. Holds are
+     * shared (any number of readers at once) and are not taken while the same thread appends or prunes. The default
+     * holds nothing, for a driver whose pruning cannot lose what a running reader reads.
+     */
+    default Hold reading(String name) throws IOException {
+        return Hold.NONE;
+    }
+
+    /** A {@link #reading} hold; closing it twice is harmless. */
+    interface Hold extends AutoCloseable {
+        /** Holds nothing. */
+        Hold NONE = () -> { };
+
+        @Override
+        void close();
+    }
+
     // ---- locks ---------------------------------------------------------------------------------------------
 
     /** The locks of this backend's names. */
