@@ -375,10 +375,27 @@ public final class StateLayer implements StateStore {
             return result;
         }
         book.writeMarker(name, revision[0].revision(), revision[0].treeSha256());
+        pruneHistory(name);
         debug.accept("state: persisted revision " + revision[0].revision() + " of '" + name + "' ("
                 + written[0].files() + " files, " + written[0].bytes() + " bytes; " + fromMemo[0]
                 + " digests from the memo)");
         return result;
+    }
+
+    /**
+     * Keeps the newest {@code PK3S_STATE_HISTORY_LIMIT} revisions of {@code name} in the driver when that variable is
+     * set (docs/state.md "PostgreSQL backend"; unset, PostgreSQL keeps every revision). A stand-in until the layer owns
+     * the history limit of every driver (the local store prunes its own).
+     */
+    private void pruneHistory(String name) throws IOException {
+        if (System.getenv().getOrDefault(LocalHistory.LIMIT_VARIABLE, "").isBlank()) {
+            return;
+        }
+        int limit = LocalHistory.limit(System.getenv());
+        List<RevisionInfo> kept = driver.history(name);
+        if (kept.size() > limit) {
+            driver.prune(name, kept.subList(0, kept.size() - limit).stream().map(RevisionInfo::revision).toList());
+        }
     }
 
     /** The tree of the name's current revision (empty: none, or removed), for persist-if-changed. */
@@ -487,6 +504,13 @@ public final class StateLayer implements StateStore {
     @Override
     public Optional<EngineState> readEngineState(String name) throws IOException {
         StateNames.requireValid(name);
+        // Often without the name's lock: the newest revision read must still be there when its record is read.
+        try (StateDriver.Hold hold = driver.reading(name)) {
+            return engineStateNow(name);
+        }
+    }
+
+    private Optional<EngineState> engineStateNow(String name) throws IOException {
         Optional<RevisionInfo> latest = driver.latest(name);
         if (latest.isEmpty() || latest.get().removed()) {
             return Optional.empty();
@@ -560,12 +584,15 @@ public final class StateLayer implements StateStore {
     public RevisionInfo pull(String name, OptionalLong revision, Path outputDir) throws IOException {
         StateNames.requireValid(name);
         PulledLayout.refuseExisting(name, outputDir);
-        Stored stored = stored(name, revision, "pull");
-        verified(stored);
-        PulledLayout.write(mirror.policy(), name, outputDir,
-                staging -> materialize(stored, staging, (sha, size) -> driver.open(name, sha)),
-                stored.payload().clusterJson());
-        return stored.info();
+        // No lock on the name: a concurrent install prunes; the hold keeps what this reads.
+        try (StateDriver.Hold hold = driver.reading(name)) {
+            Stored stored = stored(name, revision, "pull");
+            verified(stored);
+            PulledLayout.write(mirror.policy(), name, outputDir,
+                    staging -> materialize(stored, staging, (sha, size) -> driver.open(name, sha)),
+                    stored.payload().clusterJson());
+            return stored.info();
+        }
     }
 
     @Override

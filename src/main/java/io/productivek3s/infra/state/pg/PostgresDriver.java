@@ -153,6 +153,12 @@ public final class PostgresDriver implements StateDriver {
                 throw new StateConflict(StateConflict.Kind.RACE, "revision " + latest.orElse(0) + " of '" + name
                         + "' was written meanwhile");
             }
+            Set<String> vanished = BlobStore.missingForAppend(db, objects);
+            if (!vanished.isEmpty()) {
+                throw new IOException(vanished.size() + " stored object(s) of this revision, e.g. "
+                        + vanished.iterator().next() + ", were collected by a concurrent prune before it was written;"
+                        + " nothing was written, run the command again");
+            }
             Revisions.insert(db, revision, objects);
             boolean held = fence instanceof StateLocker.Lease l ? Leases.checkHeld(db, name, l.token())
                     : Leases.current(db, name).isEmpty();
@@ -169,9 +175,49 @@ public final class PostgresDriver implements StateDriver {
             return;
         }
         transaction("pruning history", () -> {
-            Revisions.delete(db, name, revisions);
-            return BlobStore.collect(db);
+            return BlobStore.collect(db, Revisions.delete(db, name, revisions));
         });
+    }
+
+    /**
+     * The hold is one read-only REPEATABLE READ transaction: PostgreSQL keeps every row version its snapshot sees
+     * until it ends, so a prune committed meanwhile (it deletes rows: records, blobs, their chunks) takes nothing away
+     * from the reader, and neither waits for the other (docs/state.md "PostgreSQL backend"). Inside a transaction
+     * already (nested): nothing more to hold.
+     */
+    @Override
+    public Hold reading(String name) throws IOException {
+        boolean outermost = sql("reading state", () -> {
+            if (!db.getAutoCommit()) {
+                return false;
+            }
+            db.setAutoCommit(false);
+            db.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            db.setReadOnly(true);
+            return true;
+        });
+        if (!outermost) {
+            return Hold.NONE;
+        }
+        return new Hold() {
+            private boolean open = true;
+
+            @Override
+            public void close() {
+                if (!open) {
+                    return;
+                }
+                open = false;
+                rollbackQuietly(); // it only read
+                try {
+                    db.setReadOnly(false);
+                    db.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+                    db.setAutoCommit(true);
+                } catch (SQLException gone) {
+                    // the connection is gone: the next call reports it
+                }
+            }
+        };
     }
 
     // ---- settings ------------------------------------------------------------------------------------------
