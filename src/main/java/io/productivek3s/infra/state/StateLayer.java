@@ -617,6 +617,13 @@ public final class StateLayer implements StateStore {
     @Override
     public Optional<EngineState> readEngineState(String name) throws IOException {
         StateNames.requireValid(name);
+        // Often without the name's lock: the newest revision read must still be there when its record is read.
+        try (StateDriver.Hold hold = driver.reading(name)) {
+            return engineStateNow(name);
+        }
+    }
+
+    private Optional<EngineState> engineStateNow(String name) throws IOException {
         Optional<RevisionInfo> latest = driver.latest(name);
         if (latest.isEmpty() && mirror.isLocal()) {
             return mirror.readEngineState(name); // state from before history (revision 0), or none

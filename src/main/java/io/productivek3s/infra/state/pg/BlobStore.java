@@ -21,6 +21,8 @@ import java.util.Set;
  */
 final class BlobStore {
     static final int CHUNK = 1 << 20;
+    /** The advisory lock key of garbage collection ("pk3g"; see {@link #collect}, {@link #missingForAppend}). */
+    static final long COLLECTING = 0x706b3367L;
 
     /** What an upload sent, for the --debug line and the benchmark. */
     record Upload(long blobs, long bytes) {
@@ -92,14 +94,38 @@ final class BlobStore {
     }
 
     /**
-     * Deletes blobs no revision references. Rows written before schema version 2 list no objects: while any is left,
-     * nothing is collected (its manifest is the driver's to ignore).
+     * The digests among {@code sha256s} not stored, checked inside an append's transaction after waiting for a
+     * collection under way: holding {@link #COLLECTING} shared until the revision commits, the writer knows that
+     * every blob it found stored (and so did not upload) is still there when its revision starts referencing it.
      */
-    static int collect(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM pk3s_blobs b WHERE NOT EXISTS (SELECT 1 FROM"
-                + " pk3s_revisions r WHERE b.sha256 = ANY (r.objects)) AND NOT EXISTS (SELECT 1 FROM pk3s_revisions"
-                + " WHERE objects IS NULL AND manifest IS NOT NULL)")) {
+    static Set<String> missingForAppend(Connection c, Collection<String> sha256s) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock_shared(" + COLLECTING + ")")) {
+            ps.execute();
+        }
+        return missing(c, sha256s);
+    }
+
+    /**
+     * Deletes the blobs among {@code candidates} (what pruned revisions referenced) that no revision references any
+     * more: a lookup per candidate in the index of referenced objects, never a read of every record. Holds
+     * {@link #COLLECTING} exclusively: it waits for appends under way, and an append waits for it. Rows written
+     * before schema version 2 list no objects: while any is left, nothing is collected.
+     */
+    static int collect(Connection c, Collection<String> candidates) throws SQLException {
+        if (candidates.isEmpty()) {
+            return 0;
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(" + COLLECTING + ")")) {
+            ps.execute();
+        }
+        Array array = c.createArrayOf("text", candidates.toArray());
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM pk3s_blobs b WHERE b.sha256 = ANY (?)"
+                + " AND NOT EXISTS (SELECT 1 FROM pk3s_revisions r WHERE r.objects @> ARRAY[b.sha256])"
+                + " AND NOT EXISTS (SELECT 1 FROM pk3s_revisions WHERE objects IS NULL AND manifest IS NOT NULL)")) {
+            ps.setArray(1, array);
             return ps.executeUpdate();
+        } finally {
+            array.free();
         }
     }
 

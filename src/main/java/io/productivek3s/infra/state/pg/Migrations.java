@@ -80,7 +80,11 @@ final class Migrations {
                     """
                     CREATE TABLE pk3s_settings (
                         key text PRIMARY KEY,
-                        value bytea NOT NULL)""")));
+                        value bytea NOT NULL)""")),
+            // Pruning looks up which revisions still reference the blobs pruned revisions referenced, in this index,
+            // instead of reading every record (docs/state.md "PostgreSQL backend").
+            new Migration(3, "an index of referenced objects", List.of(
+                    "CREATE INDEX pk3s_revisions_objects ON pk3s_revisions USING gin (objects)")));
 
     static int latest() {
         return ALL.get(ALL.size() - 1).version();

@@ -17,6 +17,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -42,6 +43,8 @@ public final class PostgresDriver implements StateDriver {
     private final Object renewing = new Object();
     private Connection renewal;
     private final StateLocker locker = new LeaseLocker();
+    /** Blobs that records this driver replaced stopped referencing: the next prune considers them (never a sweep). */
+    private final Set<String> replaced = new HashSet<>();
 
     PostgresDriver(PgConnector connector, Connection db, Duration lease) {
         this.connector = connector;
@@ -153,6 +156,7 @@ public final class PostgresDriver implements StateDriver {
                 throw new StateConflict(StateConflict.Kind.RACE, "revision " + latest.orElse(0) + " of '" + name
                         + "' was written meanwhile");
             }
+            requireStillStored(objects);
             Revisions.insert(db, revision, objects);
             requireFence(name, fence);
             return null;
@@ -167,13 +171,27 @@ public final class PostgresDriver implements StateDriver {
     @Override
     public void replace(String name, StoredRevision revision, Set<String> objects, Fence fence) throws IOException {
         long number = revision.info().revision();
-        transaction("rewriting a revision", () -> {
-            if (!Revisions.replace(db, name, revision, objects)) {
-                throw new IOException("revision " + number + " of '" + name + "' is not kept in " + description());
-            }
+        Set<String> unreferenced = transaction("rewriting a revision", () -> {
+            requireStillStored(objects);
+            Set<String> before = Revisions.replace(db, name, revision, objects).orElseThrow(() -> new IOException(
+                    "revision " + number + " of '" + name + "' is not kept in " + description()));
             requireFence(name, fence);
-            return null;
+            before.removeAll(objects);
+            return before;
         });
+        synchronized (replaced) {
+            replaced.addAll(unreferenced);
+        }
+    }
+
+    /** Holds off collection until this transaction commits, and refuses objects a collection took meanwhile. */
+    private void requireStillStored(Set<String> objects) throws SQLException, IOException {
+        Set<String> vanished = BlobStore.missingForAppend(db, objects);
+        if (!vanished.isEmpty()) {
+            throw new IOException(vanished.size() + " stored object(s) of this revision, e.g. "
+                    + vanished.iterator().next() + ", were collected by a concurrent prune before it was written;"
+                    + " nothing was written, run the command again");
+        }
     }
 
     private void requireFence(String name, Fence fence) throws SQLException, StateConflict {
@@ -184,15 +202,64 @@ public final class PostgresDriver implements StateDriver {
         }
     }
 
-    /** An empty {@code revisions} only collects blobs no revision references (after {@link #replace}). */
+    /**
+     * Collects only the blobs the deleted revisions referenced, and those the records this driver replaced stopped
+     * referencing (an index lookup each): never a sweep of every blob, which could take a concurrent writer's upload
+     * before its append names it. An empty {@code revisions} only collects (after {@link #replace}).
+     */
     @Override
     public void prune(String name, Collection<Long> revisions) throws IOException {
         transaction("pruning history", () -> {
-            if (!revisions.isEmpty()) {
-                Revisions.delete(db, name, revisions);
+            Set<String> candidates = new HashSet<>(Revisions.delete(db, name, revisions));
+            synchronized (replaced) {
+                candidates.addAll(replaced);
             }
-            return BlobStore.collect(db);
+            return BlobStore.collect(db, candidates);
         });
+        synchronized (replaced) {
+            replaced.clear();
+        }
+    }
+
+    /**
+     * The hold is one read-only REPEATABLE READ transaction: PostgreSQL keeps every row version its snapshot sees
+     * until it ends, so a prune committed meanwhile (it deletes rows: records, blobs, their chunks) takes nothing away
+     * from the reader, and neither waits for the other (docs/state.md "PostgreSQL backend"). Inside a transaction
+     * already (nested): nothing more to hold.
+     */
+    @Override
+    public Hold reading(String name) throws IOException {
+        boolean outermost = sql("reading state", () -> {
+            if (!db.getAutoCommit()) {
+                return false;
+            }
+            db.setAutoCommit(false);
+            db.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            db.setReadOnly(true);
+            return true;
+        });
+        if (!outermost) {
+            return Hold.NONE;
+        }
+        return new Hold() {
+            private boolean open = true;
+
+            @Override
+            public void close() {
+                if (!open) {
+                    return;
+                }
+                open = false;
+                rollbackQuietly(); // it only read
+                try {
+                    db.setReadOnly(false);
+                    db.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+                    db.setAutoCommit(true);
+                } catch (SQLException gone) {
+                    // the connection is gone: the next call reports it
+                }
+            }
+        };
     }
 
     // ---- settings ------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import java.sql.Timestamp;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -109,16 +110,32 @@ final class Revisions {
     /**
      * Rewrites the summary, payload and object set of revision {@code revision.info().revision()} of {@code name},
      * holding the cluster row {@code FOR UPDATE} first (as {@link #lockCluster} does for an append); the columns of a
-     * row from before schema version 2 are cleared. The metadata columns are untouched. False when no such row.
+     * row from before schema version 2 are cleared. The metadata columns are untouched. Returns the objects the row
+     * referenced before; empty when there is no such row.
      */
-    static boolean replace(Connection c, String name, StoredRevision revision, Set<String> objects)
+    static Optional<Set<String>> replace(Connection c, String name, StoredRevision revision, Set<String> objects)
             throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
                 "SELECT last_revision FROM pk3s_clusters WHERE name = ? FOR UPDATE")) {
             ps.setString(1, name);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
-                    return false;
+                    return Optional.empty();
+                }
+            }
+        }
+        Set<String> before = new HashSet<>();
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT objects FROM pk3s_revisions WHERE name = ? AND revision = ?")) {
+            ps.setString(1, name);
+            ps.setLong(2, revision.info().revision());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                Array old = rs.getArray(1);
+                if (old != null) {
+                    before.addAll(List.of((String[]) old.getArray()));
                 }
             }
         }
@@ -131,7 +148,7 @@ final class Revisions {
             ps.setArray(3, refs);
             ps.setString(4, name);
             ps.setLong(5, revision.info().revision());
-            return ps.executeUpdate() == 1;
+            return ps.executeUpdate() == 1 ? Optional.of(before) : Optional.empty();
         } finally {
             refs.free();
         }
@@ -167,11 +184,15 @@ final class Revisions {
         }
     }
 
-    /** The newest revision of every name with its summary, sorted by name: one query. */
+    /**
+     * The newest revision of every name with its summary, sorted by name: one query, one primary-key lookup per
+     * cluster row whatever the number of revisions each holds (docs/performance.md "State at scale").
+     */
     static List<StateDriver.Head> heads(Connection c) throws SQLException {
         List<StateDriver.Head> heads = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT ON (r.name) " + COLUMNS + ", " + SUMMARY
-                + " FROM pk3s_revisions r ORDER BY r.name, r.revision DESC");
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + ", " + SUMMARY + " FROM pk3s_clusters c"
+                + " CROSS JOIN LATERAL (SELECT * FROM pk3s_revisions r WHERE r.name = c.name"
+                + " ORDER BY r.revision DESC LIMIT 1) r");
                 ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 heads.add(new StateDriver.Head(info(rs), bytes(rs.getBytes(15))));
@@ -196,18 +217,31 @@ final class Revisions {
         return result;
     }
 
-    /** Deletes the given revisions of {@code name} (never the newest: numbers are never handed out twice). */
-    static void delete(Connection c, String name, Collection<Long> revisions) throws SQLException {
+    /**
+     * Deletes the given revisions of {@code name} (never the newest: numbers are never handed out twice) and returns
+     * the digests they referenced: the only blobs this deletion can leave unreferenced.
+     */
+    static Set<String> delete(Connection c, String name, Collection<Long> revisions) throws SQLException {
+        Set<String> referenced = new HashSet<>();
         Array numbers = c.createArrayOf("bigint", revisions.toArray());
         try (PreparedStatement ps = c.prepareStatement("DELETE FROM pk3s_revisions WHERE name = ?"
-                + " AND revision = ANY (?) AND revision < (SELECT max(revision) FROM pk3s_revisions WHERE name = ?)")) {
+                + " AND revision = ANY (?) AND revision < (SELECT max(revision) FROM pk3s_revisions WHERE name = ?)"
+                + " RETURNING objects")) {
             ps.setString(1, name);
             ps.setArray(2, numbers);
             ps.setString(3, name);
-            ps.executeUpdate();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Array objects = rs.getArray(1);
+                    if (objects != null) {
+                        referenced.addAll(List.of((String[]) objects.getArray()));
+                    }
+                }
+            }
         } finally {
             numbers.free();
         }
+        return referenced;
     }
 
     private static byte[] bytes(byte[] value) {
