@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Start-up side by side, in one hyperfine run: the bash engine, this engine from an installed release bundle (with the
-# AOT cache it trains on first use, and with the shipped archive only), this engine from the source checkout, and
-# hello worlds on the bundle's runtime (the floor any JVM engine pays). Whole processes, launcher included, as pk3s
-# runs them. Then the first run of a command family (which trains its AOT cache) against an ordinary run.
-# Usage: bench/startup-vs-bash.sh [runs] [bundle dir]
-#   runs        hyperfine runs per command (default 30)
+# Start-up side by side, interleaved: the bash engine, this engine from an installed release bundle (with the AOT
+# cache it trains on first use, and with the shipped archive only), and hello worlds on the bundle's runtime (the
+# floor any JVM engine pays). Whole processes, launcher included, as pk3s runs them; wall and CPU time (user + sys,
+# the steadier number on a shared machine). Then, with hyperfine, the first run of a command family (which trains its
+# AOT cache) against an ordinary run.
+# Usage: bench/startup-vs-bash.sh [rounds] [bundle dir]
+#   rounds      interleaved rounds, each runs every command once (default 30)
 #   bundle dir  an extracted release bundle (default: built from HEAD with scripts/build-release-bundle.sh)
 #   BASH_ENGINE the bash engine's scripts/productive-k3s-infra.sh (default /tmp/bash-engine/...; DEVELOPERS.md says
 #               how to extract it; measured without it when absent)
@@ -31,8 +32,7 @@ pkg=$PWD/examples/local-demo.tgz
 export PK3S_PROFILE_STATE_DIR=$work/state TELEMETRY_ENABLED=false TELEMETRY_ENDPOINT= HOME=$work/home
 export XDG_CACHE_HOME=$work/cache
 mkdir -p "$PK3S_PROFILE_STATE_DIR" "$HOME"
-# Outside the measurement: the source checkout builds and trains; the bundle trains the AOT caches of both commands.
-./productive-k3s-infra.sh version >/dev/null
+# Outside the measurement: the bundle trains the AOT caches of both commands.
 "$bundle/productive-k3s-infra.sh" version >/dev/null
 "$bundle/productive-k3s-infra.sh" profile validate --tgz "$pkg" >/dev/null 2>&1
 
@@ -50,27 +50,24 @@ java_rt=$bundle/runtime/bin/java
 "$java_rt" $flags -XX:AOTMode=create -XX:AOTConfiguration="$work/hello.conf" -XX:AOTCache="$work/hello.aot" -Xlog:disable \
   -cp "$work/hello.jar" >/dev/null 2>&1
 
-cmds=()
-names=()
-add() { names+=("$1"); cmds+=("$2"); }
-add "release JVM: hello world (shipped archive)" "$java_rt $flags -XX:SharedArchiveFile=$bundle/runtime/lib/pk3s-engine.jsa -Xlog:cds=off -cp $work/hello.jar Hello"
-add "release JVM: hello world (own AOT cache)" "$java_rt $flags -XX:AOTCache=$work/hello.aot -Xlog:aot*=off -Xlog:cds*=off -cp $work/hello.jar Hello"
+# One interleaved run (bench/startup-interleaved.sh: every command once per round, so load changes on a shared
+# machine hit all of them alike); the first row, a hello world with its own AOT cache, is the floor the ratios use.
+specs=("hello world, own AOT cache=$java_rt $flags -XX:AOTCache=$work/hello.aot -Xlog:aot*=off -Xlog:cds*=off -cp $work/hello.jar Hello"
+  "hello world, shipped archive=$java_rt $flags -XX:SharedArchiveFile=$bundle/runtime/lib/pk3s-engine.jsa -Xlog:cds=off -cp $work/hello.jar Hello")
 for args in "version" "profile validate --tgz $pkg"; do
-  [ -f "$bash_engine" ] && add "bash: $args" "bash $bash_engine $args"
-  add "release: $args" "$bundle/productive-k3s-infra.sh $args"
-  add "release, shipped archive only: $args" "env PK3S_INFRA_AOT_CACHE=off $bundle/productive-k3s-infra.sh $args"
-  add "source: $args" "$PWD/productive-k3s-infra.sh $args"
+  [ -f "$bash_engine" ] && specs+=("bash: $args=bash $bash_engine $args")
+  specs+=("release: $args=$bundle/productive-k3s-infra.sh $args")
+  specs+=("release, shipped archive only: $args=env PK3S_INFRA_AOT_CACHE=off $bundle/productive-k3s-infra.sh $args")
 done
-hyperfine_args=(-N --warmup 3 --runs "$runs" --style basic --export-markdown "$work/result.md")
-for i in "${!cmds[@]}"; do hyperfine_args+=(-n "${names[$i]}" "${cmds[$i]}"); done
 [ -f "$bash_engine" ] || echo "bash engine not found at $bash_engine: measuring without it" >&2
 "$java_rt" -version 2>&1 | head -1 >&2
-hyperfine "${hyperfine_args[@]}" >&2
-cat "$work/result.md"
+uptime >&2
+bench/startup-interleaved.sh "$runs" "${specs[@]}"
+uptime >&2
 
 # The first run of a command family: trains and publishes its AOT cache (the cache directory emptied before each).
 echo
-hyperfine -N --warmup 1 --runs "$(( runs < 10 ? runs : 10 ))" --style basic --export-markdown "$work/first.md" \
+hyperfine -N --warmup 1 --runs "$(( runs < 5 ? runs : 5 ))" --style basic --export-markdown "$work/first.md" \
   --prepare "rm -rf $work/first-cache" \
   -n "release: version, first run (trains the AOT cache)" \
   "env XDG_CACHE_HOME=$work/first-cache $bundle/productive-k3s-infra.sh version" \

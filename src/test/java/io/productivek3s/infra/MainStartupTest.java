@@ -30,6 +30,30 @@ class MainStartupTest {
     }
 
     /**
+     * The command table is built per first word (docs/performance.md "The command table, built per first word"):
+     * {@code version} builds the section that holds it and links none of the other sections' handlers, whose method
+     * references would load their command classes; {@code profile validate} builds the profile rows only.
+     */
+    @Test
+    void aCommandBuildsOnlyTheTableSectionItsFirstWordIsIn() throws Exception {
+        String table = "io.productivek3s.infra.cli.CommandTable$";
+        List<String> otherSections = List.of("AllRows", "PackageRows", "StateRows", "DoctorRows", "SourceRows", "LegacyRows",
+                "ArtifactRows", "AuthoringRows", "ToolRows");
+        List<String> version = classesLoadedBy("version");
+        assertThat(version).as("classes loaded by 'version'").contains(table + "InfoRows")
+                .doesNotContainAnyElementsOf(otherSections.stream().map(section -> table + section).toList())
+                .doesNotContain("io.productivek3s.infra.cli.PackageCommands", "io.productivek3s.infra.cli.StateCommands",
+                        "io.productivek3s.infra.cli.SourceCommands", "io.productivek3s.infra.cli.ArtifactCommands")
+                // nor does anything on its way compile a regular expression or open a file channel
+                .doesNotContain("java.util.regex.Pattern", "sun.nio.ch.FileChannelImpl");
+        String example = Path.of("examples", "local-demo.tgz").toAbsolutePath().toString();
+        assertThat(classesLoadedBy("profile", "validate", "--tgz", example)).as("classes loaded by 'profile validate'")
+                .contains(table + "PackageRows", table + "AuthoringRows")
+                .doesNotContain(table + "AllRows", table + "StateRows", table + "SourceRows", table + "LegacyRows",
+                        "io.productivek3s.infra.cli.StateCommands", "io.productivek3s.infra.cli.SourceCommands");
+    }
+
+    /**
      * A small package, validated with an empty package cache and then from it: no Jackson (the text output needs no
      * JSON) and no record's generated equals/hashCode/toString, whose first use links a method-handle chain
      * ({@code java.lang.runtime.ObjectMethods}, tens of milliseconds).

@@ -26,10 +26,15 @@ public final class ArgumentParser {
     private static final Map<String, String> SHARED_SLOTS = Map.of("--profile-env", "--profile");
 
     public Invocation parse(String[] args) {
+        // plain loops: this runs on every command, and each stream pipeline or lambda costs classes at start-up
         Map<String, Flag> known = new HashMap<>();
-        CommandTable.flags().forEach(flag -> known.put(flag.name(), flag));
         Set<String> valueFlags = new HashSet<>();
-        known.values().stream().filter(Flag::takesValue).map(Flag::name).forEach(valueFlags::add);
+        for (Flag flag : CommandTable.flags()) {
+            known.put(flag.name(), flag);
+            if (flag.takesValue()) {
+                valueFlags.add(flag.name());
+            }
+        }
         if (!firstCommandTakes(args, valueFlags, Flag.VERSION)) {
             valueFlags.remove(Flag.VERSION.name());
         }
@@ -94,9 +99,14 @@ public final class ArgumentParser {
             if (valueFlags.contains(args[i]) && !args[i].equals(flag.name())) {
                 i++;
             } else if (!args[i].startsWith("--")) {
-                String word = args[i];
-                return CommandTable.all().stream().anyMatch(spec -> spec.words().get(0).equals(word)
-                        && spec.flags().stream().anyMatch(declared -> declared.name().equals(flag.name())));
+                for (CommandSpec spec : CommandTable.startingWith(args[i])) {
+                    for (Flag declared : spec.flags()) {
+                        if (declared.name().equals(flag.name())) {
+                            return true;
+                        }
+                    }
+                }
+                return false;
             }
         }
         return false;

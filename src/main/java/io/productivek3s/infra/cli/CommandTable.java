@@ -7,8 +7,6 @@ import io.productivek3s.infra.source.SourceCommand;
 import io.productivek3s.infra.state.crypto.StateKeys;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -37,8 +35,8 @@ public final class CommandTable {
     private static final String NO_TGZ = "--tgz may be omitted with --name when the cluster's state records a package "
             + "that is still there with the same sha256 (its recorded path or the download cache); the override env file "
             + "is never taken from the state.";
-
-    private static final List<CommandSpec> ROWS = build();
+    private static final String LIST_DETAILS = "Every cluster (state name) with current state: name, profile, version, "
+            + "last action, result, when, and who holds its lock right now. A destroyed cluster is not listed; its history is kept.";
 
     /**
      * Commands that change a cluster's state: an unknown flag there is refused instead of ignored, since the one
@@ -50,14 +48,49 @@ public final class CommandTable {
     private CommandTable() {
     }
 
+    /** Every row, in table (print) order: builds every section. */
     public static List<CommandSpec> all() {
-        return ROWS;
+        return AllRows.ROWS;
+    }
+
+    /**
+     * The rows whose first word is {@code firstWord}, in table order, building only the sections that word is in
+     * (docs/performance.md "The command table, built per first word"); empty for a word that names no command.
+     */
+    public static List<CommandSpec> startingWith(String firstWord) {
+        List<CommandSpec> rows = new ArrayList<>();
+        for (CommandSpec spec : sectionOf(firstWord)) {
+            if (spec.words().get(0).equals(firstWord)) {
+                rows.add(spec);
+            }
+        }
+        return List.copyOf(rows);
+    }
+
+    /** The rows of the sections that hold {@code firstWord}'s commands (see the holder classes below). */
+    private static List<CommandSpec> sectionOf(String firstWord) {
+        return switch (firstWord) {
+            case "profile" -> ProfileRows.ROWS;
+            case "state" -> StateRows.ROWS;
+            case "help", "version", "bundle", "bom" -> InfoRows.ROWS;
+            case "doctor" -> DoctorRows.ROWS;
+            case "list-profiles", "validate-profile", "validate", "plan", "apply", "destroy", "status", "export", "dev" ->
+                    SourceRows.ROWS;
+            case "multipass", "onprem-basic", "onprem", "on-prem", "onprem-basic-arm", "onprem-arm", "on-prem-arm",
+                    "aws-single-node" -> LegacyRows.ROWS;
+            case "catalog", "core" -> ArtifactRows.ROWS;
+            case "telemetry", "completion" -> ToolRows.ROWS;
+            default -> List.of();
+        };
     }
 
     /** The row whose words are the longest prefix of {@code positionals}. */
     public static Optional<CommandSpec> find(List<String> positionals) {
+        if (positionals.isEmpty()) {
+            return Optional.empty();
+        }
         CommandSpec best = null;
-        for (CommandSpec spec : ROWS) {
+        for (CommandSpec spec : startingWith(positionals.get(0))) {
             List<String> words = spec.words();
             if (words.size() <= positionals.size() && positionals.subList(0, words.size()).equals(words)
                     && (best == null || words.size() > best.words().size())) {
@@ -69,30 +102,32 @@ public final class CommandTable {
 
     /** Rows whose words start with {@code prefix} (e.g. {@code profile} → all profile subcommands). */
     public static List<CommandSpec> under(List<String> prefix) {
-        return ROWS.stream().filter(spec -> spec.words().size() > prefix.size()
+        List<CommandSpec> rows = prefix.isEmpty() ? all() : startingWith(prefix.get(0));
+        return rows.stream().filter(spec -> spec.words().size() > prefix.size()
                 && spec.words().subList(0, prefix.size()).equals(prefix)).toList();
     }
 
-    /** Every flag any command takes, plus the global ones, each once. */
+    /**
+     * Every flag any command takes, plus the global ones, each name once: {@link Flag#ALL}, a constant, so that the
+     * parser, which needs it on every command, builds no row. {@code CommandTableTest} derives it from the rows.
+     */
     public static List<Flag> flags() {
-        // keyed by name, not by the Flag record: a record's first hashCode/equals bootstraps an invokedynamic call
-        // site (~10 ms on a cold JVM), and this runs on every command, version included
-        Map<String, Flag> flags = new LinkedHashMap<>();
-        Flag.GLOBAL.forEach(flag -> flags.putIfAbsent(flag.name(), flag));
-        for (CommandSpec spec : ROWS) {
-            spec.flags().forEach(flag -> flags.putIfAbsent(flag.name(), flag));
-        }
-        return List.copyOf(flags.values());
+        return Flag.ALL;
     }
 
     /** First command words, each once, in table order. */
     public static List<String> firstWords() {
-        return ROWS.stream().map(spec -> spec.words().get(0)).distinct().toList();
+        return all().stream().map(spec -> spec.words().get(0)).distinct().toList();
     }
 
     /** Whether the first word is a source-only command (docs/contract/invocation.md#surfaces: checked before anything else). */
     public static boolean sourceOnly(String firstWord) {
-        return ROWS.stream().filter(spec -> spec.words().get(0).equals(firstWord)).anyMatch(spec -> spec.surface() == Surface.SOURCE);
+        for (CommandSpec spec : startingWith(firstWord)) {
+            if (spec.surface() == Surface.SOURCE) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether {@code spec} changes a cluster's state (see {@link #CHANGES_STATE}). */
@@ -102,10 +137,76 @@ public final class CommandTable {
 
     /** Legacy scenario aliases: their extra arguments, dashes included, belong to make (docs/contract/source.md#legacy-scenario-aliases). */
     public static boolean forwardsArguments(String firstWord) {
-        return ROWS.stream().anyMatch(spec -> spec.group() == Group.LEGACY && spec.words().get(0).equals(firstWord));
+        for (CommandSpec spec : startingWith(firstWord)) {
+            if (spec.group() == Group.LEGACY) {
+                return true;
+            }
+        }
+        return false;
     }
 
-    private static List<CommandSpec> build() {
+    /*
+     * The table in sections, each built when its holder class is first used. Building a row links its handler's
+     * method references (an invokedynamic call site each), so 'version' builds and links its own section, not the
+     * whole table (docs/performance.md "The command table, built per first word"). A section holds whole first words,
+     * startingWith maps each word to its sections, and CommandTableTest checks that map against all().
+     */
+    private static final class AllRows {
+        static final List<CommandSpec> ROWS = concat(PackageRows.ROWS, StateRows.ROWS, InfoRows.ROWS, DoctorRows.ROWS,
+                SourceRows.ROWS, LegacyRows.ROWS, ArtifactRows.ROWS, AuthoringRows.ROWS, ToolRows.ROWS);
+    }
+
+    /** {@code profile …}: the package commands, then the authoring ones, as in the whole table. */
+    private static final class ProfileRows {
+        static final List<CommandSpec> ROWS = concat(PackageRows.ROWS, AuthoringRows.ROWS);
+    }
+
+    private static final class PackageRows {
+        static final List<CommandSpec> ROWS = packageRows();
+    }
+
+    private static final class StateRows {
+        static final List<CommandSpec> ROWS = stateSection();
+    }
+
+    private static final class InfoRows {
+        static final List<CommandSpec> ROWS = infoRows();
+    }
+
+    private static final class DoctorRows {
+        static final List<CommandSpec> ROWS = doctorRows();
+    }
+
+    private static final class SourceRows {
+        static final List<CommandSpec> ROWS = sourceRows();
+    }
+
+    private static final class LegacyRows {
+        static final List<CommandSpec> ROWS = legacyRows();
+    }
+
+    private static final class ArtifactRows {
+        static final List<CommandSpec> ROWS = artifactRows();
+    }
+
+    private static final class AuthoringRows {
+        static final List<CommandSpec> ROWS = authoringRows();
+    }
+
+    private static final class ToolRows {
+        static final List<CommandSpec> ROWS = toolRows();
+    }
+
+    @SafeVarargs
+    private static List<CommandSpec> concat(List<CommandSpec>... sections) {
+        List<CommandSpec> rows = new ArrayList<>();
+        for (List<CommandSpec> section : sections) {
+            rows.addAll(section);
+        }
+        return List.copyOf(rows);
+    }
+
+    private static List<CommandSpec> packageRows() {
         List<CommandSpec> rows = new ArrayList<>();
         // Package commands lead the usage: they are what release and export bundles offer.
         rows.add(row("profile validate").runs(PackageCommands.ValidateOptions::parse, PackageCommands::validate).group(Group.PACKAGE).synopsis("profile validate --tgz <file>")
@@ -174,9 +275,15 @@ public final class CommandTable {
                 .examples("profile export --tgz ./profile.tgz --output ./bundle", "profile export --tgz ./profile.tgz --output ./bundle.tgz --env-file ./site.env")
                 .env("TELEMETRY_ENABLED", "PK3S_PROFILE_OVERRIDE_ENV_FILE", SIGNATURE_POLICY, ALLOWED_SIGNERS).exits(0, 3, 4)
                 .json(JsonForm.of("export")).done());
+        rows.add(row("profile list").runs((call, in) -> new StateCommands(call).list("profile list")).group(Group.PACKAGE).synopsis("profile list [--json]")
+                .summary("every cluster with state: name, profile, version, last action, result, when")
+                .details(LIST_DETAILS + " The same as 'state list'.").flags(Flag.JSON)
+                .examples("profile list", "profile list --json").env(STATE_ENVS).exits(0, 1, 4).json(JsonForm.of("state-list")).done());
+        return List.copyOf(rows);
+    }
 
-        stateRows(rows);
-
+    private static List<CommandSpec> infoRows() {
+        List<CommandSpec> rows = new ArrayList<>();
         rows.add(row("help").runs(InfoCommands::help).group(Group.INFO).synopsis("help").summary("this text; 'help <command>' for one command")
                 .details("Prints the usage. 'help <command>' and '<command> --help' print a command's flags, examples, "
                         + "environment and exit codes.")
@@ -191,6 +298,11 @@ public final class CommandTable {
         rows.add(row("bom").runs(InfoCommands::bom).group(Group.INFO).synopsis("bom --json").summary("bill of materials: requirements, scenarios (JSON only)")
                 .details("Prints the BOM document (docs/contract/output.md#bom-document); requires --json.")
                 .flags(Flag.JSON).examples("bom --json").exits(0, 2).json(JsonForm.of("bom")).done());
+        return List.copyOf(rows);
+    }
+
+    private static List<CommandSpec> doctorRows() {
+        List<CommandSpec> rows = new ArrayList<>();
         rows.add(row("doctor").runs(PackageCommands.DoctorOptions::parse, PackageCommands::doctor).group(Group.INFO).synopsis("doctor").summary("check this host (and a package or profile) before a run")
                 .details("Read-only: checks bash, make, Java and the release binding; with --tgz every check an install makes "
                         + "before its first side effect; with --profile the source profile and its tools (docs/cli.md#doctor).")
@@ -199,7 +311,11 @@ public final class CommandTable {
                         "doctor --tgz ./profile.tgz --env-file ./site-b.env --name site-b")
                 .env(PACKAGE_ENV).env("PRODUCTIVE_K3S_PROFILES_REPO_DIR", "PRODUCTIVE_K3S_INFRA_TOFU_BIN").exits(0, 3, 4, 5)
                 .json(JsonForm.of("doctor")).done());
+        return List.copyOf(rows);
+    }
 
+    private static List<CommandSpec> sourceRows() {
+        List<CommandSpec> rows = new ArrayList<>();
         rows.add(row("list-profiles").runs(SourceCommands::listProfiles).group(Group.SOURCE).surface(Surface.SOURCE).synopsis("list-profiles")
                 .summary("source profiles of the productive-k3s-profiles checkout")
                 .details("Prints profiles/<path>.env for every profile of the checkout, sorted (docs/contract/source.md#list-profiles).")
@@ -246,7 +362,11 @@ public final class CommandTable {
                             + (action.equals("export") ? " --output ./bundle" : ""))
                     .env(SOURCE_ENV).exits(0, 1, 2, 3, 4, 5).childCodes().json(STREAMS).done());
         }
+        return List.copyOf(rows);
+    }
 
+    private static List<CommandSpec> legacyRows() {
+        List<CommandSpec> rows = new ArrayList<>();
         legacy(rows, "multipass", "multipass [command]");
         legacy(rows, "onprem-basic", "onprem | onprem-basic [command]");
         legacy(rows, "onprem", null);
@@ -255,7 +375,11 @@ public final class CommandTable {
         legacy(rows, "onprem-arm", null);
         legacy(rows, "on-prem-arm", null);
         legacy(rows, "aws-single-node", "aws-single-node [command]");
+        return List.copyOf(rows);
+    }
 
+    private static List<CommandSpec> artifactRows() {
+        List<CommandSpec> rows = new ArrayList<>();
         rows.add(row("catalog list").runs(ArtifactCommands.CatalogOptions::parse, ArtifactCommands::catalogList).group(Group.ARTIFACT).synopsis("catalog list [--json]")
                 .summary("profiles of the first catalog that loads")
                 .details("Loads the catalog index (PK3S_CATALOG_URLS, downloads verified and cached) and lists its profiles.")
@@ -277,7 +401,11 @@ public final class CommandTable {
                 .flags(Flag.VERSION, Flag.JSON).examples("core info", "core info --version 0.9.6 --json")
                 .details("Prints the cached Core bundle of the bound (or requested) version.")
                 .env("PRODUCTIVE_K3S_VERSION", "XDG_CACHE_HOME").exits(0, 3, 4).json(JsonForm.of("core-bundle")).done());
+        return List.copyOf(rows);
+    }
 
+    private static List<CommandSpec> authoringRows() {
+        List<CommandSpec> rows = new ArrayList<>();
         rows.add(row("profile pack").runs(PackageCommands.PackOptions::parse, PackageCommands::pack).group(Group.AUTHORING)
                 .synopsis("profile pack --source <dir> --output <file.tgz>   (reproducible package, prints its sha256)\n"
                         + "profile pack --profile <file.env> --output <file.tgz>")
@@ -298,6 +426,11 @@ public final class CommandTable {
                 .examples("profile show --tgz ./profile.tgz --env-file ./site.env", "profile show --tgz ./profile.tgz --json")
                 .env("PK3S_PROFILE_OVERRIDE_ENV_FILE", "PK3S_CATALOG_URLS", SIGNATURE_POLICY, ALLOWED_SIGNERS).exits(0, 3, 4)
                 .json(JsonForm.of("profile-show")).done());
+        return List.copyOf(rows);
+    }
+
+    private static List<CommandSpec> toolRows() {
+        List<CommandSpec> rows = new ArrayList<>();
         rows.add(row("telemetry preview").runs(ArtifactCommands.PreviewOptions::parse, ArtifactCommands::telemetryPreview).group(Group.AUTHORING)
                 .synopsis("telemetry preview <command line>   (prints the events a command would send; sends nothing)")
                 .summary("the telemetry events a command line would send; sends nothing")
@@ -313,17 +446,17 @@ public final class CommandTable {
         return List.copyOf(rows);
     }
 
-    /** {@code state …} and {@code profile list}: the clusters a state backend holds, their history and lock. */
+    private static List<CommandSpec> stateSection() {
+        List<CommandSpec> rows = new ArrayList<>();
+        stateRows(rows);
+        return List.copyOf(rows);
+    }
+
+    /** {@code state …}: the clusters a state backend holds, their history and lock ({@code profile list} is a package row). */
     private static void stateRows(List<CommandSpec> rows) {
-        String listDetails = "Every cluster (state name) with current state: name, profile, version, last action, result, "
-                + "when, and who holds its lock right now. A destroyed cluster is not listed; its history is kept.";
-        rows.add(row("profile list").runs((call, in) -> new StateCommands(call).list("profile list")).group(Group.PACKAGE).synopsis("profile list [--json]")
-                .summary("every cluster with state: name, profile, version, last action, result, when")
-                .details(listDetails + " The same as 'state list'.").flags(Flag.JSON)
-                .examples("profile list", "profile list --json").env(STATE_ENVS).exits(0, 1, 4).json(JsonForm.of("state-list")).done());
         rows.add(row("state list").runs((call, in) -> new StateCommands(call).list("state list")).group(Group.STATE).synopsis("state list [--json]")
                 .summary("every cluster with state: name, profile, version, last action, result, when")
-                .details(listDetails).flags(Flag.JSON)
+                .details(LIST_DETAILS).flags(Flag.JSON)
                 .examples("state list", "state list --json").env(STATE_ENVS).exits(0, 1, 4).json(JsonForm.of("state-list")).done());
         rows.add(row("state show").runs(in -> StateCommands.Named.parse("state show", in), (call, options) -> new StateCommands(call).show(options)).group(Group.STATE).synopsis("state show <name> [--json]")
                 .summary("one cluster: package, override file, last action, current revision, lock, files")
@@ -490,7 +623,11 @@ public final class CommandTable {
         }
 
         Row env(List<String> names) {
-            names.stream().filter(name -> !env.contains(name)).forEach(env::add);
+            for (String name : names) { // a loop, not a stream: rows are built on every command
+                if (!env.contains(name)) {
+                    env.add(name);
+                }
+            }
             return this;
         }
 

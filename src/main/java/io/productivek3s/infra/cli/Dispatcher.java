@@ -127,6 +127,9 @@ final class Dispatcher {
         if (spec.isPresent() && CommandTable.forwardsArguments(spec.get().words().get(0))) {
             return;
         }
+        if (invocation.unknownFlags().isEmpty()) {
+            return;
+        }
         List<String> known = CommandTable.flags().stream().map(Flag::name).toList();
         for (String flag : invocation.unknownFlags()) {
             Optional<String> meant = DidYouMean.closest(flag, known);

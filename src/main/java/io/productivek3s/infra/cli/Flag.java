@@ -72,6 +72,16 @@ public record Flag(String name, String value, String description, Completes comp
     /** Accepted by every command. */
     public static final List<Flag> GLOBAL = List.of(DEBUG, EVENTS, YES);
 
+    /**
+     * Every flag name the engine knows, once, in the order the command table first uses it after {@link #GLOBAL}
+     * (where two flags share a name, the first of them): what the parser reads on every command without building the
+     * table (docs/performance.md "The command table, built per first word"). {@code CommandTableTest} derives this
+     * list from the rows, so a flag a new row takes must be added here too.
+     */
+    public static final List<Flag> ALL = List.of(DEBUG, EVENTS, YES, TGZ, STRICT, JSON, SIGNATURE, OFFLINE, ENV_FILE, NAME,
+            LOCK_TIMEOUT, REPLACE, DRY_RUN, OUTPUT, FORCE, REVISION, FROM, DISCARD, TO, PROFILE, PROFILE_ENV, VERSION, SOURCE,
+            SIGN_KEY);
+
     /** A boolean flag: no value, nothing to complete. */
     private static Flag toggle(String name, String description) {
         return new Flag(name, null, description, Completes.NOTHING);

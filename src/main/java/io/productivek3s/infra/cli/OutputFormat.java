@@ -28,9 +28,9 @@ final class OutputFormat {
         if (spec.isPresent() && CommandTable.forwardsArguments(spec.get().words().get(0))) {
             return invocation;
         }
-        boolean outputIsPath = spec.map(OutputFormat::outputIsPath).orElse(false);
+        boolean outputIsPath = spec.isPresent() && outputIsPath(spec.get());
         String shortValue = invocation.value(SHORT);
-        String command = spec.map(CommandSpec::name).orElse(invocation.command());
+        String command = spec.isPresent() ? spec.get().name() : invocation.command();
         if (shortValue != null && outputIsPath) {
             throw EngineException.usage("-o is ambiguous for '" + command + "', whose --output is a path: use --json for the "
                     + "JSON document, --output <path> for where to write");
@@ -53,7 +53,12 @@ final class OutputFormat {
     }
 
     private static boolean outputIsPath(CommandSpec spec) {
-        return spec.flags().stream().anyMatch(flag -> flag.name().equals("--output"));
+        for (Flag flag : spec.flags()) { // a loop, not a stream: this runs on every command
+            if (flag.name().equals("--output")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether {@code token} (a command line word) is the short form, alone or as {@code -o=VALUE}. */

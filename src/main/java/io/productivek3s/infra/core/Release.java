@@ -19,7 +19,6 @@ import java.util.regex.Pattern;
  */
 public final class Release {
     public static final String RELEASE_ENV = "scripts/release.env";
-    private static final Pattern SEMVER = Pattern.compile("^\\d+\\.\\d+\\.\\d+$");
 
     private final Map<String, String> releaseValues;
     private final Map<String, String> baseEnv;
@@ -90,7 +89,7 @@ public final class Release {
         if (bound.isEmpty()) {
             return Optional.empty();
         }
-        if (!SEMVER.matcher(bound).matches()) {
+        if (!Semver.PATTERN.matcher(bound).matches()) {
             throw EngineException.invalid("invalid PK3S_CORE_SEMVER: " + bound);
         }
         return Optional.of(bound);
@@ -113,5 +112,10 @@ public final class Release {
 
     public static String stripV(String version) {
         return version.startsWith("v") ? version.substring(1) : version;
+    }
+
+    /** Compiled on first use: most commands never check a bound version, and a pattern costs start-up classes. */
+    private static final class Semver {
+        static final Pattern PATTERN = Pattern.compile("^\\d+\\.\\d+\\.\\d+$");
     }
 }

@@ -193,7 +193,10 @@ public final class EnvStack {
         if (Files.exists(file) && !Files.isRegularFile(file)) {
             throw EngineException.invalid("env file " + displayPath + ": not a regular file");
         }
-        try (java.io.InputStream in = Files.newInputStream(file)) {
+        // FileInputStream, not Files.newInputStream: the latter loads ~35 channel classes, which every command would pay
+        // for reading scripts/release.env (docs/performance.md "What the engine does before main returns that a hello
+        // world does not"); env files are always on the default file system
+        try (java.io.InputStream in = new java.io.FileInputStream(file.toFile())) {
             bytes = in.readNBytes(EnvLimits.MAX_FILE_BYTES + 1);
         } catch (IOException e) {
             throw EngineException.invalid("env file " + displayPath + ": cannot be read");

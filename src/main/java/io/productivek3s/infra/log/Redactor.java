@@ -25,9 +25,8 @@ public final class Redactor {
     /** Secrets shorter than this are not replaced in free text: a 2-letter password would mask ordinary words. */
     public static final int MIN_SECRET_LENGTH = 4;
     private static final Set<String> SECRET_NAME_MARKERS = Set.of("TOKEN", "SECRET", "PASSWORD");
-    private static final Pattern BACKEND_SCHEME = Pattern.compile("(?i)postgres(?:ql)?://");
-    /** What follows "host:" when that is a port, not a password: {@code 5432/db}. */
-    private static final Pattern PORT = Pattern.compile("[0-9]{1,5}(?:[/?#].*)?", Pattern.DOTALL);
+    /** What every backend URL's scheme starts with, in any case: text without it holds no URL to mask. */
+    private static final String SCHEME_START = "postgres";
 
     private final List<String> secrets = new CopyOnWriteArrayList<>();
 
@@ -104,7 +103,10 @@ public final class Redactor {
      * after it (no '@' before the white space, and no port after the ':') runs to the last '@' on its line.
      */
     private static String maskBackendPasswords(String text) {
-        Matcher m = BACKEND_SCHEME.matcher(text);
+        if (!mentionsScheme(text)) {
+            return text;
+        }
+        Matcher m = Url.BACKEND_SCHEME.matcher(text);
         StringBuilder out = new StringBuilder();
         int copied = 0;
         while (m.find()) {
@@ -120,7 +122,7 @@ public final class Redactor {
                 continue;
             }
             int at = text.lastIndexOf('@', tokenEnd - 1);
-            if (at < colon && !PORT.matcher(text.substring(colon + 1, tokenEnd)).matches()) {
+            if (at < colon && !Url.PORT.matcher(text.substring(colon + 1, tokenEnd)).matches()) {
                 at = text.lastIndexOf('@', lineEnd - 1);
             }
             if (at > colon) {
@@ -131,9 +133,31 @@ public final class Redactor {
         return copied == 0 ? text : out.append(text, copied, text.length()).toString();
     }
 
+    /**
+     * Whether {@code text} has {@value #SCHEME_START} in it, in any case: a superset of the texts
+     * {@link Url#BACKEND_SCHEME} finds a URL in, checked without a regular expression, so a line without a backend URL
+     * (almost every line, and every one of {@code version}) compiles and runs none (docs/performance.md "What the
+     * engine does before main returns that a hello world does not").
+     */
+    private static boolean mentionsScheme(String text) {
+        for (int i = 0; i + SCHEME_START.length() <= text.length(); i++) {
+            if (text.regionMatches(true, i, SCHEME_START, 0, SCHEME_START.length())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The patterns of the URL rule, compiled on first use. */
+    private static final class Url {
+        static final Pattern BACKEND_SCHEME = Pattern.compile("(?i)postgres(?:ql)?://");
+        /** What follows "host:" when that is a port, not a password: {@code 5432/db}. */
+        static final Pattern PORT = Pattern.compile("[0-9]{1,5}(?:[/?#].*)?", Pattern.DOTALL);
+    }
+
     /** Where the URL starting at {@code from} ends: the next line break (or white space), or the next URL. */
     private static int bound(String text, int from, boolean line) {
-        Matcher next = BACKEND_SCHEME.matcher(text);
+        Matcher next = Url.BACKEND_SCHEME.matcher(text);
         int limit = next.find(from) ? next.start() : text.length();
         for (int i = from; i < limit; i++) {
             char c = text.charAt(i);

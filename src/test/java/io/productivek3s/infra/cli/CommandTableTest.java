@@ -22,6 +22,41 @@ class CommandTableTest {
         assertThat(ROWS.stream().map(CommandSpec::name).distinct().count()).isEqualTo(ROWS.size());
     }
 
+    /**
+     * The table is built per first word (docs/performance.md "The command table, built per first word"): each word's
+     * rows are exactly the rows of the whole table that start with it, the same objects in the same order, so a row
+     * added to a section is found whichever way the table is read.
+     */
+    @Test
+    void eachFirstWordYieldsExactlyItsRowsOfTheWholeTable() {
+        for (String word : CommandTable.firstWords()) {
+            List<CommandSpec> expected = ROWS.stream().filter(spec -> spec.words().get(0).equals(word)).toList();
+            assertThat(CommandTable.startingWith(word)).as(word).containsExactlyElementsOf(expected);
+            for (CommandSpec spec : expected) {
+                assertThat(CommandTable.find(spec.words())).as(spec.name()).containsSame(spec);
+            }
+        }
+        assertThat(CommandTable.startingWith("no-such-command")).isEmpty();
+        assertThat(CommandTable.find(List.of())).isEmpty();
+    }
+
+    /** The parser's flag set is a constant ({@link Flag#ALL}); it must be what the rows take, in table order. */
+    @Test
+    void theParsersFlagsAreTheFlagsTheRowsTake() {
+        java.util.Map<String, Flag> derived = new java.util.LinkedHashMap<>();
+        Flag.GLOBAL.forEach(flag -> derived.putIfAbsent(flag.name(), flag));
+        ROWS.forEach(spec -> spec.flags().forEach(flag -> derived.putIfAbsent(flag.name(), flag)));
+        assertThat(CommandTable.flags()).as("Flag.ALL: add a new row's flag there, where the table first uses it")
+                .containsExactlyElementsOf(derived.values());
+        // flags sharing a name (--output, --force) must agree on taking a value: the parser knows the name only
+        for (CommandSpec spec : ROWS) {
+            for (Flag flag : spec.flags()) {
+                assertThat(flag.takesValue()).as(spec.name() + " " + flag.name())
+                        .isEqualTo(derived.get(flag.name()).takesValue());
+            }
+        }
+    }
+
     @Test
     void everyRowHasHelpWithUsageFlagsExamplesAndExitCodes() {
         for (CommandSpec spec : ROWS) {
