@@ -79,8 +79,8 @@ public record Flag(String name, String value, String description, Completes comp
      * list from the rows, so a flag a new row takes must be added here too.
      */
     public static final List<Flag> ALL = List.of(DEBUG, EVENTS, YES, TGZ, STRICT, JSON, SIGNATURE, OFFLINE, ENV_FILE, NAME,
-            LOCK_TIMEOUT, REPLACE, DRY_RUN, OUTPUT, FORCE, REVISION, FROM, DISCARD, TO, PROFILE, PROFILE_ENV, VERSION, SOURCE,
-            SIGN_KEY);
+            LOCK_TIMEOUT, REPLACE, DRY_RUN, OUTPUT, FORCE, REVISION, FROM, DISCARD, TO, ENCRYPT, DECRYPT, ALL_CLUSTERS, PROFILE, PROFILE_ENV,
+            VERSION, SOURCE, SIGN_KEY);
 
     /** A boolean flag: no value, nothing to complete. */
     private static Flag toggle(String name, String description) {
