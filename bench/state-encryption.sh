@@ -49,6 +49,7 @@ done
 export HOME=$work/home TMPDIR=$work/tmp TELEMETRY_ENABLED=false TELEMETRY_ENDPOINT=
 mkdir -p "$HOME" "$TMPDIR"
 export PGPASSWORD=$pg_pw
+export PK3S_STATE_CONNECT_TIMEOUT=60   # a loaded machine: a 5 s connect timeout has failed runs here
 "$launcher" state keygen --output "$work/state.key" >/dev/null
 java_bin=${JAVA_HOME:+$JAVA_HOME/bin/}java
 echo "launcher: $launcher; $("$java_bin" -version 2>&1 | head -1); PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$pg_port"
@@ -96,6 +97,7 @@ record() {  # record <key>: append "cpu_ms/wall_ms@load" of the last measured co
   cpu[$1]+="$(echo "($user + $sys) * 1000 / 1" | bc) "
   wall[$1]+="$(echo "$elapsed * 1000 / 1" | bc) "
   loads[$1]+="$2 "
+  echo "  run $i $1: cpu $(echo "($user + $sys) * 1000 / 1" | bc) ms, wall $(echo "$elapsed * 1000 / 1" | bc) ms, load $2"
 }
 
 declare -A cpu wall loads refused
