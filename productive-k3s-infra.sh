@@ -26,6 +26,10 @@ pk3s_jvm_flags=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx384m -Xmn8m -XX:-Us
 # every command: starting C2 and interpreting longer cost a short command 15-20 ms (docs/performance.md "JIT").
 pk3s_jvm_flags_big=(-XX:TieredStopAtLevel=4 -XX:Tier3InvocationThreshold=2000 -XX:Tier3MinInvocationThreshold=1000 -XX:Tier3CompileThreshold=20000 -XX:Tier3BackEdgeThreshold=600000)
 pk3s_big_package=8388608
+# With a state key set, a command that restores or persists a runtime also gets the big-package flags, and the JDK's
+# cipher classes are compiled early: AES-256-GCM runs at ~45 MB/s under C1 and at 1-4 GB/s through the JDK's
+# intrinsic, which only C2-compiled callers reach (docs/performance.md "Encryption at rest"). quiet: prints nothing.
+pk3s_jvm_flags_sealed=(-XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,com.sun.crypto.provider.*::*,0.05)
 # Start-up archive (CDS) logging off: a mismatched archive is silently ignored, never printed on stdout.
 pk3s_cds_quiet=(-Xlog:cds=off -Xlog:cds+dynamic=off)
 # The same for an AOT cache (JDK 25): its tag sets are aot* and cds*; while one is recorded, the VM's own lines
@@ -339,6 +343,17 @@ pk3s_validate=false
 case " ${1:-} ${2:-} " in *" validate "*) pk3s_validate=true ;; esac
 [ -n "$pk3s_tgz" ] && [ -f "$pk3s_tgz" ] && pk3s_needs_c2 "$pk3s_tgz" "$pk3s_validate" \
   && pk3s_jvm_flags+=("${pk3s_jvm_flags_big[@]}")
+# Encrypted state moves (see the flags block): only the commands that restore or persist a runtime, only with a
+# state key in the environment (the engine reads the key variables from there only, docs/state.md "Keys"). Plain
+# state and every other command (version, validate, state list, ...) keep C1.
+if [ -n "${PK3S_STATE_ENCRYPTION_KEY_FILE:-}${PK3S_STATE_PASSPHRASE_FILE:-}${PK3S_STATE_ENCRYPTION_OLD_KEY_FILES:-}" ]; then
+  case " ${1:-} ${2:-} " in
+    " profile install "*|" profile apply "*|" profile plan "*|" profile status "*|" profile destroy "*|\
+    " state pull "*|" state push "*|" state rollback "*|" state migrate "*|" state rekey "*|\
+    " apply "*|" plan "*|" status "*|" destroy "*)
+      pk3s_jvm_flags+=("${pk3s_jvm_flags_big[@]}" "${pk3s_jvm_flags_sealed[@]}") ;;
+  esac
+fi
 
 pk3s_main=(-Dpk3s.install.root="$pk3s_root" -Dpk3s.stderr.tty="$pk3s_tty")
 [ -z "$pk3s_credentials" ] || pk3s_main+=(-Dpk3s.credentials.fd=3)

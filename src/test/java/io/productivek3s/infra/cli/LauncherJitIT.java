@@ -115,6 +115,42 @@ class LauncherJitIT extends PackageTestBase {
         assertThat(validateJvmFlags("--tgz", link.toString())).contains("-XX:TieredStopAtLevel=4");
     }
 
+    /**
+     * With a state key in the environment, the commands that restore or persist a runtime get C2 and the JDK's
+     * cipher classes compiled early (AES-GCM's intrinsic is C2-only; docs/performance.md "Encryption at rest"); every
+     * other command, and the same commands without a key, keep C1. Only the flags are checked here (the local
+     * backend refuses a key in this version, so the commands themselves may fail after printing them).
+     */
+    @Test
+    void encryptedStateMovesGetC2AndEverythingElseKeepsC1() throws Exception {
+        String crypto = "-XX:CompileCommand=CompileThresholdScaling,com.sun.crypto.provider.*::*,0.05";
+        List<String[]> moves = List.of(new String[] {"state", "pull", "siteA", "--output", home.resolve("out").toString()},
+                new String[] {"profile", "status", "--name", "siteA"}, new String[] {"state", "migrate", "--to", "local"});
+        for (String[] command : moves) {
+            assertThat(debugJvmFlags(command)).as("no key: %s", List.of(command)).doesNotContain("-XX:TieredStopAtLevel=4", crypto);
+        }
+        engine.env("PK3S_STATE_ENCRYPTION_KEY_FILE", home.resolve("state.key").toString());
+        for (String[] command : moves) {
+            String flags = debugJvmFlags(command);
+            assertThat(flags).as("%s", List.of(command)).contains("-XX:TieredStopAtLevel=4", "-XX:CompileCommand=quiet", crypto);
+            assertThat(flags.lastIndexOf("-XX:TieredStopAtLevel=4")).isGreaterThan(flags.indexOf("-XX:TieredStopAtLevel=1"));
+        }
+        for (String[] command : List.of(new String[] {"version"}, new String[] {"state", "list"},
+                new String[] {"profile", "validate", "--tgz", pack().toString()})) {
+            assertThat(debugJvmFlags(command)).as("%s", List.of(command)).contains("-XX:TieredStopAtLevel=1")
+                    .doesNotContain("-XX:TieredStopAtLevel=4", crypto);
+        }
+    }
+
+    /** The JVM flags {@code --debug} prints for {@code command}, whatever its exit code. */
+    private String debugJvmFlags(String... command) {
+        List<String> args = new java.util.ArrayList<>(List.of(command));
+        args.add("--debug");
+        Engine.Result result = engine.run(args.toArray(String[]::new));
+        return result.stderrLines().stream().filter(line -> line.contains("DEBUG jvm: ")).findFirst()
+                .orElseThrow(() -> new AssertionError("no jvm debug line: " + result));
+    }
+
     private String validateJvmFlags(String... tgzFlags) {
         List<String> args = new java.util.ArrayList<>(List.of("profile", "validate"));
         args.addAll(List.of(tgzFlags));

@@ -158,7 +158,7 @@ public final class EncryptingDriver implements StateDriver {
         String address = key.get().address(name, sha256);
         Binding binding = Binding.object(name, address);
         long sent = inner.put(name, address, Sealed.sealedSize(size), () -> Sealed.seal(key.get(), source.open(), binding, random));
-        return sent == 0 ? 0 : size; // the content's bytes, as a plain driver counts them (the seal adds 42 per MiB)
+        return sent == 0 ? 0 : size; // the content's bytes, as a plain driver counts them (the seal adds 42, and 16 per 64 KiB)
     }
 
     /**

@@ -145,6 +145,36 @@ class SealedTest {
     }
 
     @Test
+    void itemsSealedInAnyAcceptedChunkSizeOpenTheFirstVersionsOneMibChunksIncluded() throws IOException {
+        KeyRing keys = KeyRing.of(key, List.of());
+        byte[] plain = plain(2 * (1 << Sealed.MAX_CHUNK_LOG2) + 10);
+        for (int log2 : new int[] {Sealed.MIN_CHUNK_LOG2, Sealed.CHUNK_LOG2, Sealed.MAX_CHUNK_LOG2}) {
+            byte[] sealed;
+            try (InputStream in = Sealed.seal(key, new ByteArrayInputStream(plain), binding, RANDOM, log2)) {
+                sealed = in.readAllBytes();
+            }
+            long chunks = (plain.length + (1L << log2) - 1) >> log2;
+            assertThat((long) sealed.length).as("chunk 2^%d", log2).isEqualTo(Sealed.HEADER + plain.length + chunks * Sealed.TAG);
+            assertThat(Sealed.open(keys, sealed, binding)).as("chunk 2^%d", log2).isEqualTo(plain);
+        }
+    }
+
+    @Test
+    void aChunkSizeOutsideTheAcceptedRangeIsAnUnknownFormatAndATamperedOneDoesNotAuthenticate() {
+        KeyRing keys = KeyRing.of(key, List.of());
+        for (int log2 : new int[] {Sealed.MIN_CHUNK_LOG2 - 1, Sealed.MAX_CHUNK_LOG2 + 1, 31, -1}) {
+            byte[] sealed = Sealed.seal(key, plain(10), binding, RANDOM);
+            sealed[5] = (byte) log2;
+            assertThatThrownBy(() -> Sealed.open(keys, sealed, binding)).as("chunk 2^%d", log2)
+                    .hasMessageContaining("which this engine does not know");
+        }
+        byte[] sealed = Sealed.seal(key, plain(10), binding, RANDOM);
+        sealed[5] = Sealed.MAX_CHUNK_LOG2; // in range, but the header is authenticated with every chunk
+        assertThatThrownBy(() -> Sealed.open(keys, sealed, binding)).isInstanceOf(EngineException.class)
+                .hasMessageNotContaining("does not know");
+    }
+
+    @Test
     void keysAndRingsNeverPrintSecretBytes() {
         assertThat(key.toString()).isEqualTo("StateKey[" + key.id() + "]");
         assertThat(KeyRing.of(key, List.of(other)).toString()).isEqualTo("KeyRing[current=" + key.id() + ", old=["
