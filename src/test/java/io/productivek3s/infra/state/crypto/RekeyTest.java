@@ -11,6 +11,7 @@ import io.productivek3s.infra.state.RevisionInfo;
 import io.productivek3s.infra.state.StateLayer;
 import io.productivek3s.infra.state.StateLock;
 import io.productivek3s.infra.state.StateStore;
+import io.productivek3s.infra.state.driver.ForwardingDriver;
 import io.productivek3s.infra.state.driver.Fence;
 import io.productivek3s.infra.state.driver.StateDriver;
 import io.productivek3s.infra.state.driver.StoredRevision;

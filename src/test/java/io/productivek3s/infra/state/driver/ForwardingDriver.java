@@ -78,6 +78,11 @@ public class ForwardingDriver implements StateDriver {
     }
 
     @Override
+    public Hold reading(String name) throws IOException {
+        return driver.reading(name);
+    }
+
+    @Override
     public void prune(String name, Collection<Long> revisions) throws IOException {
         driver.prune(name, revisions);
     }
