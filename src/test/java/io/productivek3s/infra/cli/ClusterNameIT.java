@@ -270,7 +270,7 @@ class ClusterNameIT extends PackageTestBase {
     @Test
     void helpOfEveryStateCommandExitsZero() {
         for (String command : List.of("state list", "state show", "state history", "state pull", "state rollback",
-                "state push", "state unlock", "state migrate", "profile list")) {
+                "state push", "state unlock", "state migrate", "state rekey", "profile list")) {
             String[] words = (command + " --help").split(" ");
             Engine.Result result = engine.run(words);
             assertThat(result.exitCode()).as(result.toString()).isZero();
@@ -280,7 +280,9 @@ class ClusterNameIT extends PackageTestBase {
         assertThat(install.stdout()).contains("  --name <name>\n", "  --lock-timeout <duration>\n");
         // release bundles offer them too
         Engine.Result packageOnly = engine.env("PK3S_INFRA_RUNTIME_SURFACE", "package-only").run("help");
-        assertThat(packageOnly.stdout()).contains("  state list [--json]\n", "  state migrate --to <backend>\n", "  profile list [--json]\n");
+        assertThat(packageOnly.stdout()).contains("  state list [--json]\n",
+                "  state migrate --to <backend>|--encrypt|--decrypt\n", "  state rekey <name>|--all\n",
+                "  profile list [--json]\n");
         assertThat(engine.run("state", "unlock", "--help").exitCode()).isZero();
     }
 }
