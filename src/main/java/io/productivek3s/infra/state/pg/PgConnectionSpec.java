@@ -25,7 +25,8 @@ import java.util.regex.Pattern;
  * {@code user.home} (the passwd entry), not under the {@code HOME} the engine was started with.
  * {@link #description()} and {@link #redact} are the only forms that reach messages: the password never does
  * (masked by {@link Redactor#mask}, the one masking function). The userinfo ends at the last '@' before the host, as
- * in any URL, so {@code user:p@ss@host} has the password {@code p@ss}.
+ * in any URL, so {@code user:p@ss@host} has the password {@code p@ss}; a URL that also reads as valid with the
+ * userinfo running to its very last '@' (a raw '/', '?' or '#' in the password) is refused as ambiguous.
  */
 public record PgConnectionSpec(String user, String host, int port, String database, Optional<String> password,
         Map<String, String> parameters, int connectTimeoutSeconds) {
@@ -57,6 +58,11 @@ public record PgConnectionSpec(String user, String host, int port, String databa
         if (!m.matches() || m.group(1) == null || m.group(1).isEmpty()) {
             throw EngineException.invalid(origin + " is not a valid postgresql://user@host:port/db URL: "
                     + redactUrl(url));
+        }
+        if (ambiguous(m, url.trim())) {
+            throw EngineException.invalid(origin + " is ambiguous: its password has a raw '/', '?', '#' or '@' that"
+                    + " could also start the host; percent-encode the password (%2F %3F %23 %40 %20) or keep it in"
+                    + " ~/.pgpass or PGPASSWORD: " + redactUrl(url));
         }
         String user = decode(m.group(1), url, origin);
         String host = m.group(3);
@@ -116,6 +122,25 @@ public record PgConnectionSpec(String user, String host, int port, String databa
         int at = rest.lastIndexOf('@');
         int colon = rest.indexOf(':');
         return colon >= 0 && colon < at ? Optional.of(rest.substring(colon + 1, at)) : Optional.empty();
+    }
+
+    /**
+     * Whether {@code url}, which {@code rfc} (the URL rule: the authority ends at the first '/', '?' or '#') parsed,
+     * reads as another valid URL under the launcher's rule (the userinfo ends at the last '@'), with another password:
+     * {@code postgresql://alice:@db2/x?a=b@db/pk3s} is user alice without a password on db2, or the password
+     * {@code @db2/x?a=b} on db. Refused rather than guessed: a guess connects to a host the user did not mean, and the
+     * mask would miss the part of the password it took for a host (docs/state.md "Credentials").
+     */
+    private static boolean ambiguous(Matcher rfc, String url) {
+        Optional<String> written = writtenPassword(url);
+        if (written.isEmpty() || written.get().equals(rfc.group(2))) {
+            return false;
+        }
+        int scheme = url.indexOf("://") + 3;
+        String rest = url.substring(scheme);
+        String reread = url.substring(0, scheme) + rest.substring(0, rest.indexOf(':')) + ":x@"
+                + rest.substring(rest.lastIndexOf('@') + 1);
+        return URL.matcher(reread).matches();
     }
 
     /** {@code postgresql://user@host:port/db}: how messages name the backend (never with the password). */

@@ -1,6 +1,7 @@
 package io.productivek3s.infra.state.pg;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.productivek3s.infra.EngineException;
 import io.productivek3s.infra.log.Redactor;
@@ -14,6 +15,7 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
 
 /**
  * The one mask ({@link Redactor#mask}, used by {@link PgConnectionSpec#redact} and {@link PgConnectionSpec#redactUrl})
@@ -62,21 +64,95 @@ class PgCredentialMaskTest {
         }
     }
 
+    /**
+     * URL delimiters, '%', ' ' and '=' often, and letters none of "alice", "db.example" or "pk3s" has (a password that
+     * is part of the user or host masks it too: safe, but not the exact form asserted here; see the examples below).
+     */
+    @Provide
+    Arbitrary<String> delimiterPasswords() {
+        Arbitrary<String> any = Arbitraries.strings().withChars("@/?#:%= xyzXYZ".toCharArray()).ofMinLength(4)
+                .ofMaxLength(16);
+        // the shape that reads as a host: [text]@host[:port]/db[?k=v], each part from the same characters
+        Arbitrary<String> part = Arbitraries.strings().withChars("@/?#:%= xyzXYZ".toCharArray()).ofMaxLength(4);
+        Arbitrary<String> word = Arbitraries.strings().withChars("xyzXYZ".toCharArray()).ofMinLength(1).ofMaxLength(4);
+        Arbitrary<String> hostLike = net.jqwik.api.Combinators.combine(part, word, Arbitraries.of("", ":5432"), word,
+                Arbitraries.of("", "?", "?k=v", "?k= v", "?k=v#f", "#f"), part)
+                .as((a, host, port, db, query, b) -> a + "@" + host + port + "/" + db + query + b);
+        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(2, any), net.jqwik.api.Tuple.of(1, hostLike))
+                .filter(p -> p.length() >= 4 && !p.isBlank());
+    }
+
     /** Typed raw into the URL ('/', '@', spaces...): parsed or refused, the message never shows it. */
     @Property(tries = 500)
     void aRawPasswordInAnyUrlIsNeverShown(@ForAll("passwords") String password) {
+        assertRawPasswordNeverShown(password);
+    }
+
+    @Property(tries = 2000)
+    void aRawPasswordOfUrlDelimitersInAnyUrlIsNeverShown(@ForAll("delimiterPasswords") String password) {
+        assertRawPasswordNeverShown(password);
+    }
+
+    /** The shrunk counter-example of the property above, and its relatives: a raw '@' first, then '/', '?', '#'. */
+    @Test
+    void aPasswordThatReadsAsAnotherHostIsRefusedAndNeverShown() {
+        for (String password : List.of("@aaaa/a? =", "@db2/x?a=b", "@db2:5432/x?a=b", "@aaaa/a", "@aaaa/a?b=c ",
+                "@aaaa/a#frag", "x@aaaa/a?q=1", "@h/d?sslmode=disable")) {
+            String url = "postgresql://alice:" + password + "@db.example/pk3s";
+            assertThatThrownBy(() -> PgConnectionSpec.parse(url, Map.of(), w -> { })).as(password)
+                    .isInstanceOfSatisfying(EngineException.class, e -> {
+                        assertThat(e.exitCode()).isEqualTo(4);
+                        assertThat(e.getMessage()).startsWith("PK3S_STATE_BACKEND ").endsWith(
+                                password.contains(" ") ? "pk3s" : ": postgresql://alice:****@db.example/pk3s");
+                        assertNotShown(e.getMessage(), password);
+                    });
+            assertRawPasswordNeverShown(password);
+        }
+    }
+
+    /** Each delimiter at every position of a password; the empty password; one equal to the user or the host. */
+    @Test
+    void everyDelimiterAtEveryPositionIsNeverShown() {
+        for (char c : "@/?#:%= ".toCharArray()) {
+            for (int at = 0; at <= 8; at++) {
+                StringBuilder password = new StringBuilder("pw0rdXyz");
+                password.insert(at, c);
+                assertRawPasswordNeverShown(password.toString());
+                assertRawPasswordNeverShown(c + password.toString() + c);
+            }
+        }
+        PgConnectionSpec none = PgConnectionSpec.parse("postgresql://alice:@db.example/pk3s", Map.of(), w -> { });
+        assertThat(none.password()).contains("");
+        assertThat(none.host()).isEqualTo("db.example");
+        assertThat(PgConnectionSpec.redactUrl("postgresql://alice:@db.example/pk3s"))
+                .isEqualTo("postgresql://alice:****@db.example/pk3s");
+        for (String password : List.of("alice", "db.example", "pk3s", "postgresql")) {
+            assertRawPasswordNeverShown(password);
+        }
+        assertThat(PgConnectionSpec.parse("postgresql://alice:alice@db.example/pk3s", Map.of(), w -> { })
+                .redact("login of alice failed")).isEqualTo("login of **** failed");
+    }
+
+    /** Parsed or refused (exit 4), neither the engine's message nor the URL as messages show it holds the password. */
+    private static void assertRawPasswordNeverShown(String password) {
         String url = "postgresql://alice:" + password + "@db.example/pk3s";
         String shown;
         try {
-            shown = PgConnectionSpec.parse(url, Map.of(), w -> { }).redact(url);
+            PgConnectionSpec spec = PgConnectionSpec.parse(url, Map.of(), w -> { });
+            // accepted only as written: the password before the last '@', on the host after it
+            assertThat(spec.host()).as(password).isEqualTo("db.example");
+            shown = spec.redact(url);
         } catch (EngineException e) {
-            assertThat(e.exitCode()).isEqualTo(4);
+            assertThat(e.exitCode()).as(password).isEqualTo(4);
             shown = e.getMessage();
         }
         assertNotShown(shown, password);
         assertNotShown(PgConnectionSpec.redactUrl(url), password);
-        if (password.chars().noneMatch(Character::isWhitespace)) {
-            assertThat(PgConnectionSpec.redactUrl(url)).isEqualTo("postgresql://alice:****@db.example/pk3s");
+        assertNotShown(Redactor.mask(url, PgConnectionSpec.writtenPasswords(url)), password);
+        boolean partOfTheUrl = "postgresql://alice@db.example/pk3s".contains(password);
+        if (password.chars().noneMatch(Character::isWhitespace) && !partOfTheUrl) {
+            assertThat(PgConnectionSpec.redactUrl(url)).as(password)
+                    .isEqualTo("postgresql://alice:****@db.example/pk3s");
         }
     }
 
