@@ -9,12 +9,16 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Common setup for black-box package tests: a private home, fake tools on PATH, a fixture package, a state dir. */
 abstract class PackageTestBase {
+    private static final Pattern KEY_ID = Pattern.compile("key id ([0-9a-f]{16})");
+
     @TempDir
     Path home;
 
@@ -61,6 +65,29 @@ abstract class PackageTestBase {
         Path file = home.resolve("work/site.env");
         Files.writeString(file, content);
         return file;
+    }
+
+    /**
+     * The default installer, but the state it leaves holds {@code token} (from its environment) in a generated file
+     * and {@code password} in its tfstate: secrets that encrypted state must never store in clear.
+     */
+    void plantSecrets(String token, String password) throws IOException {
+        fixture.file("scripts/install.sh", ProfileFixture.DEFAULT_INSTALLER.replace(
+                "printf '{\"serial\": 1}' > \"$scenario/opentofu/terraform.tfstate\"",
+                "printf '{\"serial\": 1, \"resources\": [{\"password\": \"%s\"}]}' \"$FIXTURE_TFSTATE_PASSWORD\" > "
+                        + "\"$scenario/opentofu/terraform.tfstate\"; printf 'token: %s\\n' \"$FIXTURE_JOIN_TOKEN\" > "
+                        + "\"$scenario/generated/join-token\""), true);
+        engine.env("FIXTURE_JOIN_TOKEN", token).env("FIXTURE_TFSTATE_PASSWORD", password);
+        overrideFile("ONPREM_SERVER_IP=10.0.0.5\n");
+    }
+
+    /** Writes a new state key to {@code file} with {@code state keygen}; returns the key id it announces. */
+    String newStateKey(String file) {
+        Engine.Result made = engine.run("state", "keygen", "--output", file);
+        assertThat(made.exitCode()).as(made.toString()).isZero();
+        Matcher matcher = KEY_ID.matcher(made.stdout());
+        assertThat(matcher.find()).as(made.stdout()).isTrue();
+        return matcher.group(1);
     }
 
     /** The environment the fixture installer or a fake tool recorded in {@code file} of the records directory. */

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.productivek3s.infra.testing.Engine;
 import io.productivek3s.infra.testing.PostgresServer;
-import io.productivek3s.infra.testing.ProfileFixture;
 import io.productivek3s.infra.util.Digests;
 import io.productivek3s.infra.util.Files2;
 import io.productivek3s.infra.util.Json;
@@ -18,8 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,26 +28,10 @@ import org.junit.jupiter.api.Test;
 class PostgresEncryptionIT extends PostgresStateBaseIT {
     private static final String TOKEN = "K10-planted-join-token-5be1c0";
     private static final String PASSWORD = "planted-tfstate-password-93fd";
-    private static final Pattern KEY_ID = Pattern.compile("key id ([0-9a-f]{16})");
 
-    /** The default installer, but the state it leaves holds a token from its environment and a tfstate "password". */
     @BeforeEach
-    void plantSecrets() throws IOException {
-        fixture.file("scripts/install.sh", ProfileFixture.DEFAULT_INSTALLER.replace(
-                "printf '{\"serial\": 1}' > \"$scenario/opentofu/terraform.tfstate\"",
-                "printf '{\"serial\": 1, \"resources\": [{\"password\": \"%s\"}]}' \"$FIXTURE_TFSTATE_PASSWORD\" > "
-                        + "\"$scenario/opentofu/terraform.tfstate\"; printf 'token: %s\\n' \"$FIXTURE_JOIN_TOKEN\" > "
-                        + "\"$scenario/generated/join-token\""), true);
-        engine.env("FIXTURE_JOIN_TOKEN", TOKEN).env("FIXTURE_TFSTATE_PASSWORD", PASSWORD);
-        overrideFile("ONPREM_SERVER_IP=10.0.0.5\n");
-    }
-
-    private String newKey(String file) {
-        Engine.Result made = engine.run("state", "keygen", "--output", file);
-        assertThat(made.exitCode()).as(made.toString()).isZero();
-        Matcher matcher = KEY_ID.matcher(made.stdout());
-        assertThat(matcher.find()).as(made.stdout()).isTrue();
-        return matcher.group(1);
+    void plantTheSecrets() throws IOException {
+        plantSecrets(TOKEN, PASSWORD);
     }
 
     private Engine.Result install(Engine e) throws IOException {
@@ -91,7 +72,7 @@ class PostgresEncryptionIT extends PostgresStateBaseIT {
         usePostgres(engine); // a second database, and a mirror of its own
         Path mirror = home.resolve("state2");
         engine.env("PK3S_PROFILE_STATE_DIR", mirror.toString());
-        String id = newKey("state.key");
+        String id = newStateKey("state.key");
         Engine.Result sealed = install(engine.env("PK3S_STATE_ENCRYPTION_KEY_FILE", "state.key"));
         assertThat(sealed.exitCode()).as(sealed.toString()).isZero();
         String dump = pgDump();
@@ -108,8 +89,8 @@ class PostgresEncryptionIT extends PostgresStateBaseIT {
 
     @Test
     void withoutTheKeyOrWithAnotherKeyEveryReadIsExitFourAndNothingIsLost() throws Exception {
-        String id = newKey("state.key");
-        newKey("other.key");
+        String id = newStateKey("state.key");
+        newStateKey("other.key");
         Engine.Result sealed = install(engine.env("PK3S_STATE_ENCRYPTION_KEY_FILE", "state.key"));
         assertThat(sealed.exitCode()).as(sealed.toString()).isZero();
         String mirror = Files.readString(stateDir.resolve("fixture-profile.runtime/opentofu/terraform.tfstate"));
@@ -138,7 +119,7 @@ class PostgresEncryptionIT extends PostgresStateBaseIT {
 
     @Test
     void twoWorkstationsWithTheSameKeyShareStateAndAnOldKeyStillReads() throws Exception {
-        newKey("state.key");
+        newStateKey("state.key");
         Engine.Result sealed = install(engine.env("PK3S_STATE_ENCRYPTION_KEY_FILE", "state.key"));
         assertThat(sealed.exitCode()).as(sealed.toString()).isZero();
         Path home2 = home.resolve("ws2");
@@ -150,7 +131,7 @@ class PostgresEncryptionIT extends PostgresStateBaseIT {
         assertThat(Files.readString(home2.resolve("work/x/fixture-profile.runtime/generated/join-token"))).contains(TOKEN);
 
         // rotation: a new key seals from now on, the old one still reads revision 1
-        newKey("new.key");
+        newStateKey("new.key");
         Engine rotated = engine.env("PK3S_STATE_ENCRYPTION_KEY_FILE", "new.key").env("PK3S_STATE_ENCRYPTION_OLD_KEY_FILES", "state.key");
         Engine.Result again = install(rotated);
         assertThat(again.exitCode()).as(again.toString()).isZero();
@@ -189,14 +170,14 @@ class PostgresEncryptionIT extends PostgresStateBaseIT {
 
     @Test
     void rekeyRewritesEveryRevisionUnderTheNewKeyAndTheOldKeyIsThenUnnecessary() throws Exception {
-        String oldId = newKey("state.key");
+        String oldId = newStateKey("state.key");
         engine.env("PK3S_STATE_ENCRYPTION_KEY_FILE", "state.key");
         assertThat(install(engine).exitCode()).isZero();
         assertThat(install(engine).exitCode()).isZero();
         Map<String, String> before = pullAll(engine, NAME, 2, "before");
         assertThat(pgDump()).contains(oldId); // every sealed item's header names its key: the check can fail
 
-        String newId = newKey("new.key");
+        String newId = newStateKey("new.key");
         engine.env("PK3S_STATE_ENCRYPTION_KEY_FILE", "new.key").env("PK3S_STATE_ENCRYPTION_OLD_KEY_FILES", "state.key");
         Engine.Result rekeyed = engine.run("state", "rekey", NAME);
         assertThat(rekeyed.exitCode()).as(rekeyed.toString()).isZero();
@@ -227,7 +208,7 @@ class PostgresEncryptionIT extends PostgresStateBaseIT {
 
     @Test
     void rekeyAllNeedsAKeyThatOpensEveryRevisionAndRefusesWithoutOne() throws Exception {
-        String oldId = newKey("state.key");
+        String oldId = newStateKey("state.key");
         engine.env("PK3S_STATE_ENCRYPTION_KEY_FILE", "state.key");
         assertThat(install(engine).exitCode()).isZero();
         Engine.Result second = engine.run("profile", "install", "--tgz", pack().toString(), "--env-file", "site.env",
@@ -240,7 +221,7 @@ class PostgresEncryptionIT extends PostgresStateBaseIT {
         assertThat(keyless.exitCode()).as(keyless.toString()).isEqualTo(4);
         assertThat(keyless.stderr().strip().lines()).singleElement().asString().startsWith("[pk3s-infra] ERROR state rekey "
                 + "seals every kept revision under the current state key, and none is set");
-        String otherId = newKey("other.key");
+        String otherId = newStateKey("other.key");
         Engine.Result wrong = engine.env("PK3S_STATE_ENCRYPTION_KEY_FILE", "other.key").run("state", "rekey", "--all");
         assertThat(wrong.exitCode()).as(wrong.toString()).isEqualTo(4);
         assertThat(wrong.stderr()).contains("ERROR refusing revision 1 of profile state '" + NAME + "': its encrypted ")
@@ -265,7 +246,7 @@ class PostgresEncryptionIT extends PostgresStateBaseIT {
     @Test
     void migrateEncryptThenDecryptRoundTripsByteForByte() throws Exception {
         assertThat(install(engine).exitCode()).isZero(); // plain
-        newKey("state.key");
+        newStateKey("state.key");
         engine.env("PK3S_STATE_ENCRYPTION_KEY_FILE", "state.key");
         assertThat(install(engine).exitCode()).isZero(); // sealed: the database holds both, and both read
         Map<String, String> trees = pullAll(engine, NAME, 2, "mixed");

@@ -3,7 +3,6 @@ package io.productivek3s.infra.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.productivek3s.infra.testing.Engine;
-import io.productivek3s.infra.testing.ProfileFixture;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,7 +11,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -25,26 +23,7 @@ class StateEncryptionIT extends PackageTestBase {
     private static final String NAME = "fixture-profile";
     private static final String TOKEN = "K10-planted-join-token-7c2e4a";
     private static final String PASSWORD = "planted-tfstate-password-41b8";
-    private static final Pattern KEY_ID = Pattern.compile("key id ([0-9a-f]{16})");
 
-    /** The default installer, but the state it leaves holds a token from its environment and a tfstate "password". */
-    private void plantSecrets() throws IOException {
-        fixture.file("scripts/install.sh", ProfileFixture.DEFAULT_INSTALLER.replace(
-                "printf '{\"serial\": 1}' > \"$scenario/opentofu/terraform.tfstate\"",
-                "printf '{\"serial\": 1, \"resources\": [{\"password\": \"%s\"}]}' \"$FIXTURE_TFSTATE_PASSWORD\" > "
-                        + "\"$scenario/opentofu/terraform.tfstate\"; printf 'token: %s\\n' \"$FIXTURE_JOIN_TOKEN\" > "
-                        + "\"$scenario/generated/join-token\""), true);
-        engine.env("FIXTURE_JOIN_TOKEN", TOKEN).env("FIXTURE_TFSTATE_PASSWORD", PASSWORD);
-        overrideFile("ONPREM_SERVER_IP=10.0.0.5\n");
-    }
-
-    private String newKey(String file) {
-        Engine.Result made = engine.run("state", "keygen", "--output", file);
-        assertThat(made.exitCode()).as(made.toString()).isZero();
-        Matcher matcher = KEY_ID.matcher(made.stdout());
-        assertThat(matcher.find()).as(made.stdout()).isTrue();
-        return matcher.group(1);
-    }
 
     private Engine.Result install() throws IOException {
         return engine.run("profile", "install", "--tgz", pack().toString(), "--env-file", "site.env");
@@ -72,7 +51,7 @@ class StateEncryptionIT extends PackageTestBase {
 
     @Test
     void localHistoryHoldsThePlantedSecretsWithoutEncryptionAndNoneWithIt() throws Exception {
-        plantSecrets();
+        plantSecrets(TOKEN, PASSWORD);
         Engine.Result plain = install();
         assertThat(plain.exitCode()).as(plain.toString()).isZero();
         assertThat(grep(stateDir.resolve(".history"))).as("the grep finds them when they are there: the test can fail")
@@ -80,7 +59,7 @@ class StateEncryptionIT extends PackageTestBase {
 
         Path sealedDir = home.resolve("sealed-state");
         engine.env("PK3S_PROFILE_STATE_DIR", sealedDir.toString()).env("PK3S_STATE_ENCRYPTION_KEY_FILE", "state.key");
-        String id = newKey("state.key");
+        String id = newStateKey("state.key");
         for (int run = 0; run < 2; run++) { // an install, then one over it (a second revision, objects deduplicated)
             Engine.Result sealed = install();
             assertThat(sealed.exitCode()).as(sealed.toString()).isZero();
@@ -98,9 +77,9 @@ class StateEncryptionIT extends PackageTestBase {
 
     @Test
     void withoutTheKeyOrWithAnotherKeyEveryReadIsExitFourAndNothingIsLost() throws Exception {
-        plantSecrets();
-        String id = newKey("state.key");
-        newKey("other.key");
+        plantSecrets(TOKEN, PASSWORD);
+        String id = newStateKey("state.key");
+        newStateKey("other.key");
         Engine.Result sealed = engine.env("PK3S_STATE_ENCRYPTION_KEY_FILE", "state.key").run("profile", "install",
                 "--tgz", pack().toString(), "--env-file", "site.env");
         assertThat(sealed.exitCode()).as(sealed.toString()).isZero();
