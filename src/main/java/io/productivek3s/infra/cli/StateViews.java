@@ -173,11 +173,17 @@ final class StateViews {
                 widths[i] = Math.max(widths[i], row.get(i).length());
             }
         }
+        // padded by hand, not String.format: a list prints a row per cluster (docs/performance.md "State at scale")
         StringBuilder s = new StringBuilder();
+        StringBuilder line = new StringBuilder();
         for (List<String> row : rows) {
-            StringBuilder line = new StringBuilder();
+            line.setLength(0);
             for (int i = 0; i < columns; i++) {
-                line.append(i == columns - 1 ? row.get(i) : String.format("%-" + widths[i] + "s  ", row.get(i)));
+                String cell = row.get(i);
+                line.append(cell);
+                if (i < columns - 1) {
+                    line.append(" ".repeat(widths[i] - cell.length() + 2));
+                }
             }
             s.append(line.toString().stripTrailing()).append('\n');
         }

@@ -1,16 +1,20 @@
 package io.productivek3s.infra.state;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.productivek3s.infra.util.Json;
+import io.productivek3s.infra.util.JsonStreams;
+import io.productivek3s.infra.util.Timestamps;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
-import java.util.function.Predicate;
 
 /**
  * The engine's own record of a profile's state, {@code <name>.runtime/engine-state.json} (docs/contract/state-files.md#engine-statejson).
@@ -21,6 +25,11 @@ import java.util.function.Predicate;
 public record EngineState(String schemaVersion, Profile profile, PackageRef pkg, Engine engine, LastAction lastAction,
         Override override) {
     public static final String SCHEMA_VERSION = "1";
+
+    /** A JSON null, kept apart from an absent field ({@code override: null} means none, absent means unknown). */
+    private static final Object NULL = new Object();
+    /** An array, or an object where only scalars are read: never a valid value of any field read here. */
+    private static final Object CONTAINER = new Object();
 
     /** A record without the {@code override} section (unknown: written by an older engine). */
     public EngineState(String schemaVersion, Profile profile, PackageRef pkg, Engine engine, LastAction lastAction) {
@@ -140,18 +149,25 @@ public record EngineState(String schemaVersion, Profile profile, PackageRef pkg,
     /**
      * Parses a document written by {@link #toJson()} (or by a later schema that kept these fields). Missing fields
      * read as null; numbers given as strings are accepted. Anything of the wrong shape is an {@link IOException}.
+     * Read by a streaming parser into plain maps, not a tree: {@code state list} reads one per cluster
+     * (docs/performance.md "State at scale"). It reads as the tree did: a scalar is its text as Jackson's
+     * {@code JsonNode.asText()} gives it, a repeated field counts with its last value, and whatever follows the
+     * document's object is not read.
      */
     public static EngineState fromJson(String json) throws IOException {
-        JsonNode root = Json.parse(json);
-        if (root == null || !root.isObject()) {
-            throw new IOException("engine-state.json is not a JSON object");
+        Map<String, Object> root;
+        try (JsonParser p = JsonStreams.parser(json)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new IOException("engine-state.json is not a JSON object");
+            }
+            root = object(p, true);
         }
-        JsonNode p = section(root, "profile");
-        JsonNode k = section(root, "package");
-        JsonNode e = section(root, "engine");
-        JsonNode a = section(root, "last_action");
-        JsonNode o = section(root, "override");
-        Override override = o == null ? (root.has("override") ? Override.NONE : null)
+        Map<String, Object> p = section(root, "profile");
+        Map<String, Object> k = section(root, "package");
+        Map<String, Object> e = section(root, "engine");
+        Map<String, Object> a = section(root, "last_action");
+        Map<String, Object> o = section(root, "override");
+        Override override = o == null ? (root.containsKey("override") ? Override.NONE : null)
                 : text(o, "sha256") == null ? Override.NONE : new Override(text(o, "sha256"), text(o, "path"));
         return new EngineState(
                 text(root, "schema_version"),
@@ -161,6 +177,42 @@ public record EngineState(String schemaVersion, Profile profile, PackageRef pkg,
                 a == null ? null : new LastAction(text(a, "command"), result(a), integer(a, "exit_code"),
                         instant(a, "started_at"), instant(a, "finished_at")),
                 override);
+    }
+
+    /**
+     * The object {@code p} is at the start of, field by field: a scalar as its text, {@link #NULL}, an object as a
+     * map when {@code sections} (the root's sections) or else {@link #CONTAINER}, an array as {@link #CONTAINER}.
+     */
+    private static Map<String, Object> object(JsonParser p, boolean sections) throws IOException {
+        Map<String, Object> fields = new HashMap<>();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            JsonToken token = p.nextToken();
+            Object value;
+            if (token == JsonToken.START_OBJECT && sections) {
+                value = object(p, false);
+            } else if (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) {
+                p.skipChildren();
+                value = CONTAINER;
+            } else {
+                value = scalar(p, token);
+            }
+            fields.put(field, value);
+        }
+        return fields;
+    }
+
+    /** A scalar's text as {@code JsonNode.asText()} gives it for the node a tree would hold (floats: a double). */
+    private static Object scalar(JsonParser p, JsonToken token) throws IOException {
+        return switch (token) {
+            case VALUE_NULL -> NULL;
+            case VALUE_STRING -> p.getText();
+            case VALUE_NUMBER_INT -> p.getNumberValue().toString();
+            case VALUE_NUMBER_FLOAT -> Double.toString(p.getDoubleValue());
+            case VALUE_TRUE -> "true";
+            case VALUE_FALSE -> "false";
+            default -> throw new IOException("engine-state.json holds an unexpected " + token);
+        };
     }
 
     /**
@@ -219,38 +271,40 @@ public record EngineState(String schemaVersion, Profile profile, PackageRef pkg,
         return version == null || version.isEmpty() ? "unknown" : version;
     }
 
-    private static JsonNode section(JsonNode root, String field) throws IOException {
-        return field(root, field, JsonNode::isObject, "an object");
+    private static Map<String, Object> section(Map<String, Object> root, String field) throws IOException {
+        Object value = field(root, field);
+        if (value != null && !(value instanceof Map)) {
+            throw new IOException("engine-state.json field " + field + " is not an object");
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> section = (Map<String, Object>) value;
+        return section;
     }
 
-    private static String text(JsonNode parent, String field) throws IOException {
-        JsonNode node = field(parent, field, JsonNode::isValueNode, "a scalar");
-        return node == null ? null : node.asText();
+    private static String text(Map<String, Object> parent, String field) throws IOException {
+        Object value = field(parent, field);
+        if (value != null && !(value instanceof String)) {
+            throw new IOException("engine-state.json field " + field + " is not a scalar");
+        }
+        return (String) value;
     }
 
-    private static Integer integer(JsonNode parent, String field) throws IOException {
+    private static Integer integer(Map<String, Object> parent, String field) throws IOException {
         return parsed(parent, field, value -> Integer.valueOf(value.trim()), "an integer");
     }
 
-    private static Instant instant(JsonNode parent, String field) throws IOException {
-        return parsed(parent, field, Instant::parse, "an ISO-8601 instant");
+    private static Instant instant(Map<String, Object> parent, String field) throws IOException {
+        return parsed(parent, field, Timestamps::parse, "an ISO-8601 instant");
     }
 
-    /** {@code field}: null when missing or JSON null; any other value must have the {@code shape} named {@code what}. */
-    private static JsonNode field(JsonNode parent, String field, Predicate<JsonNode> shape, String what)
-            throws IOException {
-        JsonNode node = parent.get(field);
-        if (node == null || node.isNull()) {
-            return null;
-        }
-        if (!shape.test(node)) {
-            throw new IOException("engine-state.json field " + field + " is not " + what);
-        }
-        return node;
+    /** {@code field}: null when missing or JSON null. */
+    private static Object field(Map<String, Object> parent, String field) {
+        Object value = parent.get(field);
+        return value == NULL ? null : value;
     }
 
     /** A scalar {@code field} read by {@code parse} (which throws on a bad value: NumberFormatException and the like). */
-    private static <T> T parsed(JsonNode parent, String field, Function<String, T> parse, String what)
+    private static <T> T parsed(Map<String, Object> parent, String field, Function<String, T> parse, String what)
             throws IOException {
         String value = text(parent, field);
         if (value == null) {
@@ -263,7 +317,7 @@ public record EngineState(String schemaVersion, Profile profile, PackageRef pkg,
         }
     }
 
-    private static Result result(JsonNode parent) throws IOException {
+    private static Result result(Map<String, Object> parent) throws IOException {
         String value = text(parent, "result");
         return value == null ? null : Result.fromWire(value);
     }

@@ -1,6 +1,8 @@
 package io.productivek3s.infra.util;
 
+import java.time.DateTimeException;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -12,15 +14,75 @@ import java.time.format.DateTimeParseException;
  * {@link Instant#toString()} prints 0, 3, 6 or 9 digits depending on the value, so documents never use it.
  */
 public final class Timestamps {
-    private static final DateTimeFormatter ISO_MILLIS = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'")
-            .withZone(ZoneOffset.UTC);
+    /** Built on first use: a reader that only {@link #parse}s does not pay for compiling the pattern. */
+    private static final class Millis {
+        static final DateTimeFormatter ISO_MILLIS = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'")
+                .withZone(ZoneOffset.UTC);
+    }
 
     private Timestamps() {
     }
 
     /** {@code instant} in the documents' format; null stays null (an unknown time is JSON null). */
     public static String iso(Instant instant) {
-        return instant == null ? null : ISO_MILLIS.format(instant);
+        return instant == null ? null : Millis.ISO_MILLIS.format(instant);
+    }
+
+    /**
+     * {@link Instant#parse}, with the same result and the same exception for every text, but quicker for the form
+     * {@link Instant#toString()} writes ({@code 2026-12-07T10:15:00.123Z}: four-digit year, 0 to 9 fractional digits
+     * after a point that is there only with digits, {@code Z}), which is how the engine stores every time it reads back
+     * by the thousand (revision records: docs/performance.md "State at scale"). {@code Instant.parse} goes through a
+     * general formatter, ~10 µs a call at start-up; anything else (an offset, a leap second, {@code 24:00}, a date that
+     * does not exist, a malformed text) is left to it, so its answers and its messages stay the reference.
+     */
+    public static Instant parse(String text) {
+        Instant canonical = canonical(text);
+        return canonical != null ? canonical : Instant.parse(text);
+    }
+
+    /** The instant {@code text} names when it has the form {@link #parse} reads itself; null otherwise. */
+    private static Instant canonical(String text) {
+        int length = text.length();
+        if (length < 20 || length == 21 || length > 30 || text.charAt(length - 1) != 'Z' || text.charAt(4) != '-'
+                || text.charAt(7) != '-' || text.charAt(10) != 'T' || text.charAt(13) != ':' || text.charAt(16) != ':'
+                || length > 20 && text.charAt(19) != '.') {
+            return null;
+        }
+        int year = digits(text, 0, 4);
+        int month = digits(text, 5, 7);
+        int day = digits(text, 8, 10);
+        int hour = digits(text, 11, 13);
+        int minute = digits(text, 14, 16);
+        int second = digits(text, 17, 19);
+        int fraction = length > 20 ? digits(text, 20, length - 1) : 0;
+        if (year < 0 || month < 0 || day < 0 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0
+                || second > 59 || fraction < 0) {
+            return null;
+        }
+        for (int i = length - 1; i < 29; i++) {
+            fraction *= 10; // the digits given, as nanoseconds
+        }
+        LocalDate date;
+        try {
+            date = LocalDate.of(year, month, day);
+        } catch (DateTimeException noSuchDate) {
+            return null;
+        }
+        return Instant.ofEpochSecond(date.toEpochDay() * 86_400 + hour * 3_600 + minute * 60 + second, fraction);
+    }
+
+    /** The decimal number {@code text[from, to)} (at most 9 digits); -1 when any of it is not an ASCII digit. */
+    private static int digits(String text, int from, int to) {
+        int value = 0;
+        for (int i = from; i < to; i++) {
+            char c = text.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            value = value * 10 + (c - '0');
+        }
+        return value;
     }
 
     /**

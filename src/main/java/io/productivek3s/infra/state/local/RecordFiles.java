@@ -10,6 +10,7 @@ import io.productivek3s.infra.state.driver.StoredRevision;
 import io.productivek3s.infra.util.Digests;
 import io.productivek3s.infra.util.Files2;
 import io.productivek3s.infra.util.Json;
+import io.productivek3s.infra.util.Timestamps;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -55,6 +56,7 @@ final class RecordFiles {
     static final int LEGACY_FORMAT = 1;
     private static final Pattern RECORD = Pattern.compile("([0-9]{1,18})\\.json");
     private static final Pattern SIDE = Pattern.compile("([0-9]{1,18})\\.([0-9a-f]{16})\\.(payload|objects)");
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
     private final Path root;
 
@@ -324,7 +326,30 @@ final class RecordFiles {
         root.put("removed", info.removed());
     }
 
+    /**
+     * A record's fields as read, before they are judged: {@link RecordStream} reads a record in the shape
+     * {@link #toJson} writes without a tree, the tree reader below reads any other; {@link #current} judges both.
+     * Absent fields read as Jackson's {@code path(...)} reads them ({@code ""}, 0, false) or as null.
+     */
+    record Fields(int format, String name, long revision, String createdAt, String who, String command, String result,
+            Integer exitCode, String profileName, String profileVersion, String packageSha256, String treeSha256,
+            long files, long bytes, boolean removed, String summaryBase64, String payloadSha256, String objectsSha256) {
+    }
+
+    /**
+     * Reads a record, refusing a malformed one with one line naming {@code file}. The record of every cluster is
+     * read on each {@code state list}, so one in the shape this engine writes is read by a streaming parser (a
+     * tenth of the cost of a tree: docs/performance.md "State at scale"); anything else (a record of format 1, one
+     * edited by hand, one that is not JSON) by the tree, whose reading of odd values and whose messages are the
+     * reference. Both end in {@link #current} or {@link #legacy}, the one place that judges the fields.
+     */
     static Record parse(String text, Path file) throws IOException {
+        Optional<Fields> canonical = RecordStream.read(text);
+        return canonical.isPresent() ? current(canonical.get(), file) : parseTree(text, file);
+    }
+
+    /** {@link #parse} through a tree: any record, whatever its shape (the reference {@link RecordStream} follows). */
+    static Record parseTree(String text, Path file) throws IOException {
         JsonNode root;
         try {
             root = Json.parse(text);
@@ -335,38 +360,67 @@ final class RecordFiles {
         if (format != FORMAT && format != LEGACY_FORMAT) {
             throw new IOException("revision record " + file + " is not of format " + LEGACY_FORMAT + " or " + FORMAT);
         }
+        Fields fields = new Fields(format,
+                root.path("name").asText(),
+                root.path("revision").asLong(),
+                root.path("created_at").asText(),
+                text(root, "who"),
+                text(root, "command"),
+                text(root, "result"),
+                root.path("exit_code").isNumber() ? root.path("exit_code").asInt() : null,
+                text(root, "profile_name"),
+                text(root, "profile_version"),
+                text(root, "package_sha256"),
+                text(root, "tree_sha256"),
+                root.path("files").asLong(),
+                root.path("bytes").asLong(),
+                root.path("removed").asBoolean(false),
+                text(root, "summary_base64"),
+                text(root, "payload_sha256"),
+                text(root, "objects_sha256"));
+        return format == LEGACY_FORMAT ? legacy(fields, root, file) : current(fields, file);
+    }
+
+    private static Current current(Fields fields, Path file) throws IOException {
+        RevisionInfo info = info(fields, file);
+        String payload = fields.payloadSha256();
+        String objects = fields.objectsSha256();
+        if (payload == null || !SHA256.matcher(payload).matches() || objects == null
+                || !SHA256.matcher(objects).matches()) {
+            throw new IOException("revision record " + file + " names no payload or objects digest");
+        }
+        String summary = fields.summaryBase64();
         try {
-            RevisionInfo info = new RevisionInfo(
-                    root.path("name").asText(),
-                    root.path("revision").asLong(),
-                    Instant.parse(root.path("created_at").asText()),
-                    text(root, "who"),
-                    text(root, "command"),
-                    text(root, "result"),
-                    root.path("exit_code").isNumber() ? root.path("exit_code").asInt() : null,
-                    text(root, "profile_name"),
-                    text(root, "profile_version"),
-                    text(root, "package_sha256"),
-                    text(root, "tree_sha256"),
-                    root.path("files").asLong(),
-                    root.path("bytes").asLong(),
-                    root.path("removed").asBoolean(false));
-            if (format == LEGACY_FORMAT) {
-                String json = text(root, "cluster_json_base64");
-                return new Legacy(info, TreeManifest.fromJson(root.path("tree").toString()),
-                        json == null ? null : Base64.getDecoder().decode(json));
-            }
-            String payload = text(root, "payload_sha256");
-            String objects = text(root, "objects_sha256");
-            if (payload == null || !payload.matches("[0-9a-f]{64}") || objects == null || !objects.matches("[0-9a-f]{64}")) {
-                throw new IOException("revision record " + file + " names no payload or objects digest");
-            }
-            String summary = text(root, "summary_base64");
             return new Current(info, summary == null ? new byte[0] : Base64.getDecoder().decode(summary), payload,
                     objects);
-        } catch (DateTimeParseException | IllegalArgumentException e) {
-            throw new IOException("malformed revision record " + file + ": " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw malformed(file, e);
         }
+    }
+
+    private static Legacy legacy(Fields fields, JsonNode root, Path file) throws IOException {
+        RevisionInfo info = info(fields, file);
+        try {
+            String json = text(root, "cluster_json_base64");
+            return new Legacy(info, TreeManifest.fromJson(root.path("tree").toString()),
+                    json == null ? null : Base64.getDecoder().decode(json));
+        } catch (IllegalArgumentException e) {
+            throw malformed(file, e);
+        }
+    }
+
+    private static RevisionInfo info(Fields f, Path file) throws IOException {
+        try {
+            return new RevisionInfo(f.name(), f.revision(), Timestamps.parse(f.createdAt()), f.who(), f.command(),
+                    f.result(), f.exitCode(), f.profileName(), f.profileVersion(), f.packageSha256(), f.treeSha256(),
+                    f.files(), f.bytes(), f.removed());
+        } catch (DateTimeParseException | IllegalArgumentException e) {
+            throw malformed(file, e);
+        }
+    }
+
+    private static IOException malformed(Path file, RuntimeException e) {
+        return new IOException("malformed revision record " + file + ": " + e.getMessage());
     }
 
     private static String text(JsonNode root, String field) {
