@@ -16,8 +16,16 @@ record Call(EngineContext context, Invocation invocation) {
      * the text on the progress stream.
      */
     void result(Envelope document, Supplier<String> text) {
+        result(() -> document, text);
+    }
+
+    /**
+     * As {@link #result(Envelope, Supplier)}, with the document built only when it is printed: a text answer of a
+     * thousand rows does not pay for a document it never shows (docs/performance.md "State at scale").
+     */
+    void result(Supplier<Envelope> document, Supplier<String> text) {
         if (invocation.json()) {
-            json(document);
+            json(document.get());
         } else {
             PrintStream out = context.log().progressStream();
             out.print(text.get());

@@ -215,7 +215,7 @@ final class StateCommands {
 
     /** Every state command answers the same way: its result as a document with {@code --json}, else as text; exit 0. */
     private <R> int answer(R result, Function<R, Envelope> document, Function<R, String> text) {
-        call.result(document.apply(result), () -> text.apply(result));
+        call.result(() -> document.apply(result), () -> text.apply(result));
         return 0;
     }
 

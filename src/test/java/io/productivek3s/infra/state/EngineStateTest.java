@@ -8,8 +8,12 @@ import io.productivek3s.infra.state.EngineState.LastAction;
 import io.productivek3s.infra.state.EngineState.PackageRef;
 import io.productivek3s.infra.state.EngineState.Profile;
 import io.productivek3s.infra.state.EngineState.Result;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.productivek3s.infra.util.Json;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class EngineStateTest {
@@ -92,5 +96,71 @@ class EngineStateTest {
                 "profile 'aws-single-node' state was created from version 1.0.0 (sha256 aaa);"
                         + " now running version 1.0.0 (sha256 bbb)");
         assertThat(sample("1.0.0", "aaa", Result.SUCCESS).identityWarning(null)).isEmpty();
+    }
+
+    /**
+     * The streaming reader reads every document as the tree reader it replaced ({@link EngineStateTreeReader}): each
+     * field of each section set to a value of every JSON type (numbers as text the way {@code asText()} prints them),
+     * removed, repeated (the last one counts), sections of the wrong type, null sections, trailing content.
+     */
+    @Test
+    void readsEveryDocumentAsTheTreeReaderDid() throws IOException {
+        String base = sample("1.2.0", "ab12", Result.FAILED).withOverride(new EngineState.Override("cd34", "/site.env"))
+                .toJson();
+        List<String> values = List.of("\"x\"", "\" 7 \"", "7", "-0", "7.5", "1e2", "-1.0E-7", "1e400", "0.1",
+                "2147483648", "123456789012345678901234567890", "true", "false", "null", "{}", "[]", "\"\"",
+                "{\"a\": [1]}", "[1, {}]", "\"success\"", "\"interrupted\"", "\"2026-12-07T10:15:00Z\"",
+                "\"2026-12-07T10:15:00+01:00\"", "\"2026-12-07T24:00:00Z\"", "\"yesterday\"", "\"12\"");
+        List<String> documents = new ArrayList<>(List.of(base, base + "x", base + "{}", base + "]", "{} {", "{}",
+                "{\"override\": null}", "{\"unknown\": {\"deep\": [{\"x\": {}}]}}", "\"text\"", "null", "42", "",
+                "{\"a\": 1,}", "{\"a\" 1}"));
+        ObjectNode root = (ObjectNode) Json.parse(base);
+        for (String section : List.of("schema_version", "profile", "package", "engine", "last_action", "override",
+                "other")) {
+            List<String> fields = root.path(section).isObject()
+                    ? iterable(root.path(section).fieldNames()) : List.of();
+            for (String value : values) {
+                ObjectNode changed = root.deepCopy();
+                changed.set(section, Json.parse(value));
+                documents.add(Json.pretty(changed));
+                documents.add("{\"" + section + "\": " + value + ", " + base.substring(1));
+                documents.add(base.substring(0, base.lastIndexOf('}')) + ", \"" + section + "\": " + value + "}");
+                for (String field : fields) {
+                    ObjectNode one = root.deepCopy();
+                    ((ObjectNode) one.get(section)).set(field, Json.parse(value));
+                    documents.add(Json.pretty(one));
+                    ObjectNode without = root.deepCopy();
+                    ((ObjectNode) without.get(section)).remove(field);
+                    documents.add(Json.pretty(without));
+                    String inner = Json.compact(root.get(section));
+                    documents.add(base.replace(Json.pretty(root.get(section)).trim().replace("\n", "\n  "),
+                            "{\"" + field + "\": " + value + ", " + inner.substring(1)));
+                    documents.add(Json.compact(root).replace(inner, inner.substring(0, inner.length() - 1) + ", \""
+                            + field + "\": " + value + "}"));
+                }
+            }
+        }
+        for (String document : documents) {
+            assertThat(outcome(() -> EngineState.fromJson(document))).as(document)
+                    .isEqualTo(outcome(() -> EngineStateTreeReader.fromJson(document)));
+        }
+    }
+
+    private static List<String> iterable(java.util.Iterator<String> names) {
+        List<String> list = new ArrayList<>();
+        names.forEachRemaining(list::add);
+        return list;
+    }
+
+    private interface Reading {
+        EngineState read() throws IOException;
+    }
+
+    private static String outcome(Reading reading) {
+        try {
+            return String.valueOf(reading.read());
+        } catch (IOException e) {
+            return "refused"; // the message is never shown: every caller reads a refusal as "no state"
+        }
     }
 }

@@ -1,0 +1,154 @@
+package io.productivek3s.infra.state.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.productivek3s.infra.state.RevisionInfo;
+import io.productivek3s.infra.util.Json;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link RecordFiles#parse}: records in the shape the writer produces are read by {@link RecordStream}, every other
+ * text by the tree reader, and both give the same answer, field for field and message for message
+ * (docs/performance.md "State at scale").
+ */
+class RecordFilesTest {
+    private static final Path FILE = Path.of("/state/.history/revisions/demo/3.json");
+    private static final String SHA_A = "a".repeat(64);
+    private static final String SHA_B = "0123456789abcdef".repeat(4);
+    private static final List<String> FIELDS = List.of("format", "name", "revision", "created_at", "who", "command",
+            "result", "exit_code", "profile_name", "profile_version", "package_sha256", "tree_sha256", "files", "bytes",
+            "removed", "summary_base64", "payload_sha256", "objects_sha256");
+    /** JSON values of every type, and the odd ones of each: the tree reader coerces some, refuses others. */
+    private static final List<String> VALUES = List.of("\"7\"", "\" 7 \"", "7", "-0", "7.5", "1e2", "2147483648",
+            "123456789012345678901234567890", "true", "false", "null", "{}", "[]", "\"\"", "{\"a\": [1]}", "\"x\"",
+            "\"2026-12-07T10:15:00+01:00\"", "\"" + SHA_B + "\"", "\"" + SHA_B.toUpperCase() + "\"", "\"e30=\"",
+            "\"not base64!\"", "1", "2", "\"2\"", "2.0");
+
+    private static RevisionInfo info() {
+        return new RevisionInfo("demo", 3, Instant.parse("2026-12-07T10:15:00.123456Z"), "alice@ws-1", "profile",
+                "success", 0, "local-demo", "0.1.0", SHA_B, SHA_A, 5, 1870, false);
+    }
+
+    private static String canonical() throws IOException {
+        return RecordFiles.toJson(info(), "{\"last_action\": {\"command\": \"install\"}}".getBytes(StandardCharsets.UTF_8),
+                SHA_A, SHA_B);
+    }
+
+    @Test
+    void aRecordAsWrittenIsReadByTheStreamAsTheTreeReadsIt() throws IOException {
+        String text = canonical();
+        assertThat(RecordStream.read(text)).as("the fast path reads what the writer writes").isPresent();
+        RecordFiles.Current record = (RecordFiles.Current) RecordFiles.parse(text, FILE);
+        assertThat(record.info()).isEqualTo(info());
+        assertThat(new String(record.summary(), StandardCharsets.UTF_8)).contains("install");
+        assertThat(record.payloadSha256()).isEqualTo(SHA_A);
+        assertThat(record.objectsSha256()).isEqualTo(SHA_B);
+        assertSameAsTree(text);
+
+        RevisionInfo sparse = new RevisionInfo("demo", 1, Instant.parse("2026-12-07T10:15:00Z"), null, null, null, null,
+                null, null, null, null, 0, 0, true);
+        String removal = RecordFiles.toJson(sparse, new byte[0], SHA_A, SHA_A);
+        assertThat(RecordStream.read(removal)).isPresent();
+        assertThat(RecordFiles.parse(removal, FILE).info()).isEqualTo(sparse);
+        assertSameAsTree(removal);
+    }
+
+    @Test
+    void everyFieldOfEveryTypeIsReadOrRefusedAsTheTreeDoes() throws IOException {
+        List<String> texts = new ArrayList<>();
+        for (String field : FIELDS) {
+            ObjectNode without = (ObjectNode) Json.parse(canonical());
+            without.remove(field);
+            texts.add(Json.compact(without));
+            for (String value : VALUES) {
+                ObjectNode record = (ObjectNode) Json.parse(canonical());
+                record.set(field, Json.parse(value));
+                texts.add(Json.compact(record));
+                // a repeated field counts with its last value, in either order
+                String body = canonical().substring(1);
+                texts.add("{\"" + field + "\": " + value + ", " + body);
+                texts.add(canonical().substring(0, canonical().length() - 1) + ", \"" + field + "\": " + value + "}");
+            }
+        }
+        for (String text : texts) {
+            assertSameAsTree(text);
+        }
+    }
+
+    @Test
+    void otherShapesAreLeftToTheTree() throws IOException {
+        String text = canonical();
+        List<String> texts = List.of("", " ", "{", "}", "[]", "null", "42", "\"record\"", text + " ", text + "\n",
+                text + "x", text + "{}", text + text, text.substring(0, text.length() - 1),
+                text.replace("\"format\":2", "\"format\":1"),
+                text.replace("\"format\":2", "\"format\":1,\"tree\":[],\"cluster_json_base64\":\"e30=\""),
+                text.replace("\"format\":2", "\"format\":2,\"tree\":[]"),
+                text.replace("\"format\":2", "\"format\":3"),
+                text.replace("\"format\":2", "\"format\":2,\"future\":{\"x\":[1,{\"y\":null}]},\"more\":[]"),
+                text.replace("\"who\":\"alice@ws-1\"", "\"who\":\"ali\\u001bce\\n\""),
+                text.replace("\"name\":\"demo\"", "\"name\":\"d\\u00e9mo\""));
+        for (String each : texts) {
+            assertSameAsTree(each);
+        }
+        assertThat(RecordStream.read(text.replace("\"format\":2", "\"format\":2,\"future\":{\"x\":[1]}")))
+                .as("unknown fields are skipped, not a reason to leave the fast path").isPresent();
+    }
+
+    @Test
+    void aMalformedRecordIsRefusedWithOneLineNamingTheFile() throws IOException {
+        String text = canonical();
+        assertThatThrownBy(() -> RecordFiles.parse("{\"format\": 2,", FILE))
+                .hasMessageStartingWith("revision record " + FILE + " is not JSON: ");
+        assertThatThrownBy(() -> RecordFiles.parse(text.replace("\"format\":2", "\"format\":7"), FILE))
+                .hasMessage("revision record " + FILE + " is not of format 1 or 2");
+        assertThatThrownBy(() -> RecordFiles.parse(text.replace("2026-12-07T10:15:00.123456Z", "yesterday"), FILE))
+                .hasMessage("malformed revision record " + FILE + ": Text 'yesterday' could not be parsed at index 0");
+        assertThatThrownBy(() -> RecordFiles.parse(text.replace("2026-12-07T10:15:00.123456Z", "2026-02-30T10:15:00Z"),
+                FILE)).hasMessageStartingWith("malformed revision record " + FILE + ": Text '2026-02-30T10:15:00Z'");
+        assertThatThrownBy(() -> RecordFiles.parse(text.replace("\"payload_sha256\":\"" + SHA_A,
+                "\"payload_sha256\":\"" + SHA_A.toUpperCase()), FILE))
+                .hasMessage("revision record " + FILE + " names no payload or objects digest");
+        assertThatThrownBy(() -> RecordFiles.parse(text.replace("\"objects_sha256\":\"" + SHA_B + "\"",
+                "\"objects_sha256\":null"), FILE))
+                .hasMessage("revision record " + FILE + " names no payload or objects digest");
+        String summary = Base64.getEncoder().encodeToString("{}".getBytes(StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> RecordFiles.parse(text.replaceFirst("\"summary_base64\":\"[^\"]*\"",
+                "\"summary_base64\":\"" + summary + "!\""), FILE))
+                .hasMessageStartingWith("malformed revision record " + FILE + ": ");
+    }
+
+    /** {@code text} is read by {@link RecordFiles#parse} exactly as by the tree alone: the same fields or message. */
+    private static void assertSameAsTree(String text) {
+        assertThat(outcome(() -> RecordFiles.parse(text, FILE))).as(text)
+                .isEqualTo(outcome(() -> RecordFiles.parseTree(text, FILE)));
+    }
+
+    private interface Reading {
+        RecordFiles.Record read() throws IOException;
+    }
+
+    private static String outcome(Reading reading) {
+        try {
+            RecordFiles.Record record = reading.read();
+            if (record instanceof RecordFiles.Current c) {
+                return c.info() + " summary=" + HexFormat.of().formatHex(c.summary()) + " payload=" + c.payloadSha256()
+                        + " objects=" + c.objectsSha256();
+            }
+            RecordFiles.Legacy legacy = (RecordFiles.Legacy) record;
+            return legacy.info() + " tree=" + legacy.tree().entries() + " cluster.json="
+                    + (legacy.clusterJson() == null ? null : HexFormat.of().formatHex(legacy.clusterJson()));
+        } catch (IOException | RuntimeException e) {
+            return e.getClass().getName() + ": " + e.getMessage();
+        }
+    }
+}
