@@ -139,14 +139,10 @@ public final class LocalDriver implements StateDriver {
     @Override
     public List<Head> heads() throws IOException {
         List<Head> heads = new ArrayList<>();
-        for (String name : records.names()) {
-            List<Long> numbers = records.numbers(name);
-            if (numbers.isEmpty()) {
-                continue;
-            }
-            Optional<RecordFiles.Record> newest = records.read(name, numbers.get(numbers.size() - 1));
-            if (newest.isPresent()) {
-                heads.add(new Head(newest.get().info(), summary(newest.get())));
+        for (Map.Entry<String, Long> newest : records.newest().entrySet()) {
+            Optional<RecordFiles.Record> record = records.read(newest.getKey(), newest.getValue());
+            if (record.isPresent()) {
+                heads.add(new Head(record.get().info(), summary(record.get())));
             }
         }
         return heads;

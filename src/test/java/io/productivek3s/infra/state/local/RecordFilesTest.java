@@ -8,13 +8,17 @@ import io.productivek3s.infra.state.RevisionInfo;
 import io.productivek3s.infra.util.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link RecordFiles#parse}: records in the shape the writer produces are read by {@link RecordStream}, every other
@@ -125,6 +129,40 @@ class RecordFilesTest {
         assertThatThrownBy(() -> RecordFiles.parse(text.replaceFirst("\"summary_base64\":\"[^\"]*\"",
                 "\"summary_base64\":\"" + summary + "!\""), FILE))
                 .hasMessageStartingWith("malformed revision record " + FILE + ": ");
+    }
+
+    /**
+     * {@link RecordFiles#newest} answers what {@link RecordFiles#names} and {@link RecordFiles#numbers} answer
+     * together: names with a directory of records, by name, each with its highest record number (as numbers, not
+     * text), never through a link, whatever else the directories hold.
+     */
+    @Test
+    void theNewestRecordOfEveryNameIsWhatNamesAndNumbersAnswer(@TempDir Path history) throws IOException {
+        RecordFiles records = new RecordFiles(history);
+        assertThat(records.newest()).isEmpty();
+        Path revisions = Files.createDirectories(history.resolve("revisions"));
+        for (String file : List.of("b/1.json", "b/2.json", "b/10.json", "b/10.0123456789abcdef.payload", "b/9.json.tmp",
+                "a/7.json", "a/.8.json.0123456789abcdef.tmp", "c/1.staged-0123456789abcdef", "c/x.json",
+                "d/123456789012345678.json", "d/1234567890123456789.json", "e/01.json")) {
+            Files.createDirectories(revisions.resolve(file).getParent());
+            Files.writeString(revisions.resolve(file), "{}");
+        }
+        Files.createDirectories(revisions.resolve("empty"));
+        Files.writeString(revisions.resolve("file.json"), "{}");
+        Path outside = Files.createDirectories(history.resolve("outside"));
+        Files.writeString(outside.resolve("5.json"), "{}");
+        Files.createSymbolicLink(revisions.resolve("link"), outside);
+
+        assertThat(records.newest()).containsExactly(Map.entry("a", 7L), Map.entry("b", 10L),
+                Map.entry("d", 123456789012345678L), Map.entry("e", 1L));
+        Map<String, Long> expected = new TreeMap<>();
+        for (String name : records.names()) {
+            List<Long> numbers = records.numbers(name);
+            if (!numbers.isEmpty()) {
+                expected.put(name, numbers.get(numbers.size() - 1));
+            }
+        }
+        assertThat(records.newest()).isEqualTo(expected);
     }
 
     /** {@code text} is read by {@link RecordFiles#parse} exactly as by the tree alone: the same fields or message. */
