@@ -11,7 +11,7 @@ import java.util.function.Function;
 /**
  * What the local mirror of a driver's state holds, in {@code <state dir>/<dir>/} ({@code .pk3s-pg} for PostgreSQL): {@code <name>.mirror} (the database revision and
  * tree digest the mirror was last written from, so a run fetches only when another workstation moved on) and
- * {@code <name>.digests} (the mirror tree's digest memo, kept and used by the mirror's {@code LocalStateStore}, so an
+ * {@code <name>.digests} (the mirror tree's digest memo, kept and used by the mirror's {@link LocalMirror}, so an
  * unchanged 150 MB provider is not hashed again on every persist; docs/state.md "Digest memo"). Both are caches:
  * lost or garbled, the next run re-fetches or re-hashes.
  */
