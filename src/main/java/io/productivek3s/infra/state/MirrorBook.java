@@ -19,10 +19,12 @@ final class MirrorBook {
     record Marker(long revision, String treeSha256) {
     }
 
+    private final Path stateDir;
     private final Path dir;
 
     MirrorBook(Path stateDir, String dirName) {
-        this.dir = stateDir.toAbsolutePath().normalize().resolve(dirName);
+        this.stateDir = stateDir.toAbsolutePath().normalize();
+        this.dir = this.stateDir.resolve(dirName);
     }
 
     Optional<Marker> marker(String name) {
@@ -35,7 +37,7 @@ final class MirrorBook {
     }
 
     void writeMarker(String name, long revision, String treeSha256) throws IOException {
-        Files2.createPrivateDirectories(dir);
+        StateDirectories.create(stateDir, dir); // never through a link planted for it (docs/state.md "Local backend")
         Files2.writeAtomically(dir.resolve(name + ".mirror"), revision + " " + (treeSha256 == null ? "" : treeSha256)
                 + "\n", Files2.FILE_PRIVATE);
     }

@@ -74,6 +74,30 @@ class StateHistoryLinksIT extends PackageTestBase {
         assertThat(home.resolve("work/one/" + NAME + ".runtime/generated/tag")).hasContent("one");
     }
 
+    /**
+     * A status that changes nothing writes no revision, so the driver is never asked: the mirror's own bookkeeping
+     * (its digest memo and clock in {@code .history/mirror}) must refuse the link by itself.
+     */
+    @org.junit.jupiter.api.Test
+    void aLinkForTheMirrorsBookkeepingIsRefusedByAStatusThatChangesNothing() throws Exception {
+        Path real = stateDir.resolve(".history/mirror");
+        Path outside = home.resolve("elsewhere");
+        Files.move(real, outside);
+        Files.createSymbolicLink(real, outside);
+        String before = TreeManifest.scan(outside, TreeManifest.KnownDigests.NONE).digest();
+
+        Engine.Result status = engine.run("profile", "status", "--tgz", tgz.toString(), "--env-file", site.toString(),
+                "--dry-run");
+
+        assertThat(status.exitCode()).as(status.toString()).isEqualTo(4);
+        assertThat(status.stderrLines()).filteredOn(l -> l.contains("ERROR")).singleElement().asString().startsWith(
+                "[pk3s-infra] ERROR refusing to write profile state through " + real + ": it is a symbolic link (to "
+                        + outside + ")");
+        assertThat(TreeManifest.scan(outside, TreeManifest.KnownDigests.NONE).digest())
+                .as("nothing was written through the link").isEqualTo(before);
+        assertThat(stateDir.resolve(NAME + ".runtime/generated/tag")).hasContent("one");
+    }
+
     private String[] install() {
         return List.of("profile", "install", "--tgz", tgz.toString(), "--env-file", site.toString())
                 .toArray(String[]::new);

@@ -1,12 +1,11 @@
 package io.productivek3s.infra.state.local;
 
+import io.productivek3s.infra.state.StateDirectories;
 import io.productivek3s.infra.state.StateErrors;
-import io.productivek3s.infra.util.Files2;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 
 /**
@@ -24,11 +23,7 @@ final class HistoryDirs {
      * I/O error it was: the state directory cannot be written, exit 1).
      */
     static Path create(Path history, Path dir) throws IOException {
-        try {
-            return Files2.createPrivateDirectoriesBelow(history.getParent(), dir);
-        } catch (NotDirectoryException inTheWay) {
-            throw StateErrors.linkInState(Path.of(inTheWay.getFile()));
-        }
+        return StateDirectories.create(history.getParent(), dir);
     }
 
     /**
