@@ -119,7 +119,7 @@ class LayeringTest {
                 .should().dependOnClassesThat().resideInAnyPackage(ROOT + ".state.backends..", ROOT + ".state.pg..",
                         ROOT + ".state.crypto..")
                 .orShould().dependOnClassesThat().haveFullyQualifiedName(ROOT + ".state.StateLayer")
-                .orShould().dependOnClassesThat().haveFullyQualifiedName(ROOT + ".state.LocalStateStore")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName(ROOT + ".state.LocalMirror")
                 .check(classes);
         slices().matching(ROOT + ".state.(*)..").should().beFreeOfCycles().check(classes);
     }
@@ -178,10 +178,10 @@ class LayeringTest {
                 .should().dependOnClassesThat().resideInAnyPackage(ROOT + ".state.pg..", ROOT + ".state.local..",
                         ROOT + ".state.backends..")
                 .orShould().dependOnClassesThat().haveFullyQualifiedName(ROOT + ".state.StateLayer")
-                .orShould().dependOnClassesThat().haveFullyQualifiedName(ROOT + ".state.LocalStateStore")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName(ROOT + ".state.LocalMirror")
                 .check(classes);
         noClasses().that().resideInAPackage(ROOT + ".state.pg..")
-                .should().dependOnClassesThat().haveFullyQualifiedName(ROOT + ".state.LocalStateStore")
+                .should().dependOnClassesThat().haveFullyQualifiedName(ROOT + ".state.LocalMirror")
                 .orShould().dependOnClassesThat().haveFullyQualifiedName(ROOT + ".state.SnapshotPolicy")
                 .check(classes);
     }

@@ -11,7 +11,7 @@ import java.util.function.Function;
 /**
  * What the local mirror of a driver's state holds, in {@code <state dir>/<dir>/} ({@code .pk3s-pg} for PostgreSQL): {@code <name>.mirror} (the database revision and
  * tree digest the mirror was last written from, so a run fetches only when another workstation moved on) and
- * {@code <name>.digests} (the mirror tree's digest memo, kept and used by the mirror's {@code LocalStateStore}, so an
+ * {@code <name>.digests} (the mirror tree's digest memo, kept and used by the mirror's {@link LocalMirror}, so an
  * unchanged 150 MB provider is not hashed again on every persist; docs/state.md "Digest memo"). Both are caches:
  * lost or garbled, the next run re-fetches or re-hashes.
  */
@@ -19,10 +19,12 @@ final class MirrorBook {
     record Marker(long revision, String treeSha256) {
     }
 
+    private final Path stateDir;
     private final Path dir;
 
     MirrorBook(Path stateDir, String dirName) {
-        this.dir = stateDir.toAbsolutePath().normalize().resolve(dirName);
+        this.stateDir = stateDir.toAbsolutePath().normalize();
+        this.dir = this.stateDir.resolve(dirName);
     }
 
     Optional<Marker> marker(String name) {
@@ -35,7 +37,7 @@ final class MirrorBook {
     }
 
     void writeMarker(String name, long revision, String treeSha256) throws IOException {
-        Files2.createPrivateDirectories(dir);
+        StateDirectories.create(stateDir, dir); // never through a link planted for it (docs/state.md "Local backend")
         Files2.writeAtomically(dir.resolve(name + ".mirror"), revision + " " + (treeSha256 == null ? "" : treeSha256)
                 + "\n", Files2.FILE_PRIVATE);
     }

@@ -1,6 +1,9 @@
 package io.productivek3s.infra.state;
 
 import io.productivek3s.infra.EngineException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Optional;
 
 /**
@@ -71,5 +74,22 @@ public final class StateErrors {
     public static EngineException raced(String name, String backend) {
         return EngineException.invalid("profile state for '" + name + "' at " + backend + " was changed by another"
                 + " run while this run wrote it; no revision was written");
+    }
+
+    /**
+     * A symbolic link inside the state directory's own layout (the local history, docs/state.md "Local backend"):
+     * writing through it could put state outside the state directory, and collecting through it delete files there,
+     * so nothing goes through it: exit 4.
+     */
+    public static EngineException linkInState(Path link) {
+        String target;
+        try {
+            target = " (to " + Files.readSymbolicLink(link) + ")";
+        } catch (IOException | UnsupportedOperationException gone) {
+            target = "";
+        }
+        return EngineException.invalid("refusing to write profile state through " + link + ": it is a symbolic link"
+                + target + ", and the engine never follows links inside its state directory: move it away and run"
+                + " the command again");
     }
 }

@@ -3,7 +3,6 @@ package io.productivek3s.infra.state;
 import io.productivek3s.infra.fs.DigestMemo;
 import io.productivek3s.infra.fs.FileIdentity;
 import io.productivek3s.infra.fs.FsClock;
-import io.productivek3s.infra.util.Files2;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +17,7 @@ import java.util.Set;
 
 /**
  * One name's {@link DigestMemo} over its runtime tree, kept in one file (local history:
- * {@code .history/digests/<name>}; PostgreSQL mirror: {@code .pk3s-pg/<name>.digests}), with the clock of that
+ * {@code .history/mirror/<name>.digests}; PostgreSQL mirror: {@code .pk3s-pg/<name>.digests}), with the clock of that
  * filesystem ({@code .clock} beside it). Keys are paths relative to the tree, so one entry serves the runtime tree and
  * the scenario and staging trees that hard-link its files under the same paths. A cache: lost or garbled, the next
  * persist hashes everything again.
@@ -38,6 +37,14 @@ final class TreeMemo {
         return new TreeMemo(file, DigestMemo.read(file));
     }
 
+    /**
+     * The memo's directory ({@code .history/mirror}, {@code .pk3s-pg}), created or used only as a real directory:
+     * the memo and its clock are never written through a link planted for it ({@link StateDirectories}).
+     */
+    private void directory() throws IOException {
+        StateDirectories.create(file.getParent().getParent(), file.getParent());
+    }
+
     /** Notes the files under {@code root} the memo vouches for, before the engine links or unlinks their names. */
     DigestMemo.Carry carry(Path root) {
         return memo.carry(root);
@@ -52,7 +59,7 @@ final class TreeMemo {
      * it was hashed, after one stamp taken before any was. {@link Scan#done} makes the memo describe that tree.
      */
     Scan scan(Path root) throws IOException {
-        Files2.createPrivateDirectories(file.getParent());
+        directory();
         memo.settle(clock);
         // One tick past what was staged just before: those files can be vouched for from this scan on.
         FsClock.Stamp now = clock.now();
@@ -105,7 +112,11 @@ final class TreeMemo {
     /** Stamps what was carried and writes the memo; a failure only costs hashing next time. */
     void save() {
         try {
-            Files2.createPrivateDirectories(file.getParent());
+            directory();
+        } catch (IOException | RuntimeException linkOrNoDirectory) {
+            return; // nothing is written, nor deleted, through a link planted for the memo's directory
+        }
+        try {
             memo.settle(clock);
             memo.write(file);
         } catch (IOException | RuntimeException e) {

@@ -4,10 +4,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.SecureDirectoryStream;
 import java.nio.file.SimpleFileVisitor;
@@ -57,6 +59,44 @@ public final class Files2 {
         }
         Files.setPosixFilePermissions(absolute, DIR_PRIVATE);
         return absolute;
+    }
+
+    /**
+     * Creates {@code dir} and its missing parents below {@code root} (each created one gets mode 0700) without
+     * following a link: every component of {@code dir} below {@code root} must be a real directory, checked with
+     * {@code NOFOLLOW_LINKS}. A symbolic link in the way is {@link NotDirectoryException} naming it; a file in the
+     * way is {@link FileAlreadyExistsException}, as with {@link #createPrivateDirectories}. {@code root} itself may be reached through links (it is the caller's choice of place, e.g. a
+     * state directory on another disk); what lies below it is the engine's own layout, which a planted link must not
+     * redirect. A component created concurrently is checked like an existing one.
+     */
+    public static Path createPrivateDirectoriesBelow(Path root, Path dir) throws IOException {
+        Path base = root.toAbsolutePath().normalize();
+        Path target = dir.toAbsolutePath().normalize();
+        if (!target.startsWith(base)) {
+            throw new IllegalArgumentException(target + " is not below " + base);
+        }
+        Path current = createPrivateDirectories(base);
+        for (Path name : base.relativize(target)) {
+            if (name.toString().isEmpty()) {
+                continue; // dir is root itself
+            }
+            current = current.resolve(name);
+            if (!Files.isDirectory(current, LinkOption.NOFOLLOW_LINKS)) {
+                try {
+                    Files.createDirectory(current, PosixFilePermissions.asFileAttribute(DIR_PRIVATE));
+                    Files.setPosixFilePermissions(current, DIR_PRIVATE); // the umask may have narrowed it
+                } catch (FileAlreadyExistsException taken) {
+                    // mkdir(2) never follows a link in the last component: a link or a file is there
+                    if (Files.isSymbolicLink(current)) {
+                        throw new NotDirectoryException(current.toString());
+                    }
+                    if (!Files.isDirectory(current, LinkOption.NOFOLLOW_LINKS)) {
+                        throw taken;
+                    }
+                }
+            }
+        }
+        return current;
     }
 
     /** Writes {@code content} to a temp file beside {@code target} with {@code mode}, then renames it over target. */

@@ -29,13 +29,7 @@ class CommitJournalIT extends PackageTestBase {
 
     @BeforeEach
     void twoClusters() throws Exception {
-        // a custom scenario with a destroy target, as in StateCrashIT
-        useCustomScenario(fixture, engine, StateCrashIT.INSTALLER);
-        engine.env("FIXTURE_TAG", "A");
-        pack();
-        overrideFile("ONPREM_SERVER_IP=10.0.0.5\nTELEMETRY_ENABLED=false\n");
-        ok(engine.run("profile", "install", "--tgz", "fixture.tgz", "--env-file", "site.env"));
-        ok(engine.run("profile", "install", "--tgz", "fixture.tgz", "--env-file", "site.env", "--name", SITE));
+        installTwoClusters(SITE);
     }
 
     @ParameterizedTest
@@ -157,10 +151,6 @@ class CommitJournalIT extends PackageTestBase {
         assertThat(clusters).extracting(c -> c.path("name").asText()).containsExactly(DEFAULT);
         ok(engine.run("profile", "status", "--tgz", "fixture.tgz", "--env-file", "site.env"));
         ok(engine.run("state", "history", SITE));
-    }
-
-    private static void ok(Engine.Result result) {
-        assertThat(result.exitCode()).as(result.toString()).isZero();
     }
 
     private Path journal(String name) {

@@ -108,10 +108,6 @@ class FlagTyposIT extends PackageTestBase {
         assertThat(help.exitCode()).as(help.toString()).isZero();
     }
 
-    private static void ok(Engine.Result result) {
-        assertThat(result.exitCode()).as(result.toString()).isZero();
-    }
-
     /** Every file and directory of the state dir with its size and modification time: any write shows. */
     private List<String> stateFiles() throws Exception {
         try (Stream<Path> files = Files.walk(stateDir)) {

@@ -1,7 +1,5 @@
 package io.productivek3s.infra.cli;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.productivek3s.infra.testing.Engine;
 import io.productivek3s.infra.testing.ProfileFixture;
 import java.io.IOException;
@@ -50,11 +48,6 @@ final class MtimePreservingScenario {
     /** Makes {@code fixture} the mtime-preserving package for {@code engine}. */
     static void use(ProfileFixture fixture, Engine engine) throws IOException {
         PackageTestBase.useCustomScenario(fixture, engine, INSTALLER);
-    }
-
-    static Engine.Result ok(Engine.Result result) {
-        assertThat(result.exitCode()).as(result.toString()).isZero();
-        return result;
     }
 
     static String serial(int n) {

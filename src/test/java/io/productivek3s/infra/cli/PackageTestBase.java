@@ -8,7 +8,11 @@ import io.productivek3s.infra.testing.ProfileFixture;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -18,6 +22,22 @@ import org.junit.jupiter.api.io.TempDir;
 /** Common setup for black-box package tests: a private home, fake tools on PATH, a fixture package, a state dir. */
 abstract class PackageTestBase {
     private static final Pattern KEY_ID = Pattern.compile("key id ([0-9a-f]{16})");
+    /**
+     * Writes 200 small files whose content changes with FIXTURE_TAG (and an SSH key that never changes), so every
+     * persist leaves garbage for the history limit to collect.
+     */
+    static final String MANY_FILES_INSTALLER = """
+            #!/usr/bin/env bash
+            set -eu
+            root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+            scenario="$root/${FIXTURE_SCENARIO_PATH}"
+            mkdir -p "$scenario/generated/ssh" "$scenario/generated/many" "$scenario/opentofu"
+            printf '{"cluster_name":"fixture","ssh":{"user":"ubuntu","port":"2222"}}' > "$scenario/generated/cluster.json"
+            printf 'key' > "$scenario/generated/ssh/id_ed25519"
+            printf '{"serial": "%s"}' "${FIXTURE_TAG:-0}" > "$scenario/opentofu/terraform.tfstate"
+            for i in $(seq 1 200); do printf 'file %s of %s' "$i" "${FIXTURE_TAG:-0}" > "$scenario/generated/many/$i"; done
+            echo "fixture installer ran"
+            """;
 
     @TempDir
     Path home;
@@ -55,6 +75,54 @@ abstract class PackageTestBase {
             fixture.file("scripts/install.sh", installer, true);
         }
         engine.env("FIXTURE_SCENARIO_PATH", "scenarios/edge/custom");
+    }
+
+    /**
+     * The start of the journal tests (CommitJournalIT, PostgresCommitJournalIT, on whatever backend the engine is
+     * set to): the custom scenario with StateCrashIT's installer at FIXTURE_TAG {@code A}, installed twice from
+     * {@code work/fixture.tgz} with {@code work/site.env}: as the package's own name and as {@code --name other}.
+     */
+    void installTwoClusters(String other) throws IOException {
+        useCustomScenario(fixture, engine, StateCrashIT.INSTALLER);
+        engine.env("FIXTURE_TAG", "A").env("TELEMETRY_ENABLED", "false");
+        pack();
+        overrideFile("ONPREM_SERVER_IP=10.0.0.5\n");
+        ok(engine.run("profile", "install", "--tgz", "fixture.tgz", "--env-file", "site.env"));
+        ok(engine.run("profile", "install", "--tgz", "fixture.tgz", "--env-file", "site.env", "--name", other));
+    }
+
+    /** How {@link #installsRacingPulls} went: every pull that failed (each result in full), of how many. */
+    record PullRace(int pulls, List<String> failures) {
+    }
+
+    /**
+     * Runs {@code install} {@code times} times (FIXTURE_TAG {@code run-0}, {@code run-1}, …; each must succeed) while
+     * {@code state pull <name>} runs back to back for as long as each install runs, so pulls overlap its prune and
+     * collection (with MANY_FILES_INSTALLER and a history limit of 1, every install collects). The caller asserts
+     * that no pull failed, on its backend.
+     */
+    PullRace installsRacingPulls(String[] install, String name, int times) throws Exception {
+        List<String> failures = new ArrayList<>();
+        int pulls = 0;
+        for (int i = 0; i < times; i++) {
+            engine.env("FIXTURE_TAG", "run-" + i);
+            CompletableFuture<Engine.Result> persist = CompletableFuture.supplyAsync(() -> engine.run(install));
+            do {
+                Engine.Result pull = engine.run("state", "pull", name, "--output", "pull-" + i + "-" + pulls);
+                pulls++;
+                if (pull.exitCode() != 0) {
+                    failures.add(pull.toString());
+                }
+            } while (!persist.isDone());
+            ok(persist.get(120, TimeUnit.SECONDS));
+        }
+        return new PullRace(pulls, failures);
+    }
+
+    /** {@code result}, once it exited 0 (else the failure shows the whole result). */
+    static Engine.Result ok(Engine.Result result) {
+        assertThat(result.exitCode()).as(result.toString()).isZero();
+        return result;
     }
 
     Path pack() throws IOException {

@@ -22,13 +22,7 @@ class PostgresCommitJournalIT extends PostgresStateBaseIT {
 
     @BeforeEach
     void twoClusters() throws Exception {
-        useDestroyableScenario();
-        fixture.file("scripts/install.sh", StateCrashIT.INSTALLER, true);
-        engine.env("FIXTURE_TAG", "A");
-        pack();
-        overrideFile("ONPREM_SERVER_IP=10.0.0.5\n");
-        ok(engine.run("profile", "install", "--tgz", "fixture.tgz", "--env-file", "site.env"));
-        ok(engine.run("profile", "install", "--tgz", "fixture.tgz", "--env-file", "site.env", "--name", SITE));
+        installTwoClusters(SITE);
     }
 
     @ParameterizedTest
@@ -79,10 +73,5 @@ class PostgresCommitJournalIT extends PostgresStateBaseIT {
         Path pulled = home.resolve("pulled");
         ok(engine.run("state", "pull", SITE, "--output", pulled.toString()));
         assertThat(pulled.resolve(SITE + ".runtime/opentofu/terraform.tfstate")).hasContent("{\"serial\": \"A\"}");
-    }
-
-    private static Engine.Result ok(Engine.Result result) {
-        assertThat(result.exitCode()).as(result.toString()).isZero();
-        return result;
     }
 }

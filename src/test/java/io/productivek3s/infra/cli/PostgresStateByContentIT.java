@@ -5,7 +5,6 @@ import static io.productivek3s.infra.cli.MtimePreservingScenario.GENERATED;
 import static io.productivek3s.infra.cli.MtimePreservingScenario.NAME;
 import static io.productivek3s.infra.cli.MtimePreservingScenario.PROVIDER;
 import static io.productivek3s.infra.cli.MtimePreservingScenario.TFSTATE;
-import static io.productivek3s.infra.cli.MtimePreservingScenario.ok;
 import static io.productivek3s.infra.cli.MtimePreservingScenario.serial;
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -140,10 +140,6 @@ class StateCrashIT extends PackageTestBase {
         return engine.run(args.toArray(String[]::new));
     }
 
-    private static void ok(Engine.Result result) {
-        assertThat(result.exitCode()).as(result.toString()).isZero();
-    }
-
     private Path journal() {
         return stateDir.resolve("." + NAME + ".commit");
     }

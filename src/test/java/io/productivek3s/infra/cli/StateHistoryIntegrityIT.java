@@ -12,10 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,26 +24,12 @@ import org.junit.jupiter.api.Test;
  */
 class StateHistoryIntegrityIT extends PackageTestBase {
     private static final String NAME = "fixture-profile";
-    /** Writes 200 small files whose content changes with FIXTURE_TAG, so every persist leaves garbage to collect. */
-    private static final String INSTALLER = """
-            #!/usr/bin/env bash
-            set -eu
-            root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-            scenario="$root/${FIXTURE_SCENARIO_PATH}"
-            mkdir -p "$scenario/generated/ssh" "$scenario/generated/many" "$scenario/opentofu"
-            printf '{"cluster_name":"fixture","ssh":{"user":"ubuntu","port":"2222"}}' > "$scenario/generated/cluster.json"
-            printf 'key' > "$scenario/generated/ssh/id_ed25519"
-            printf '{"serial": "%s"}' "${FIXTURE_TAG:-0}" > "$scenario/opentofu/terraform.tfstate"
-            for i in $(seq 1 200); do printf 'file %s of %s' "$i" "${FIXTURE_TAG:-0}" > "$scenario/generated/many/$i"; done
-            echo "fixture installer ran"
-            """;
-
     private Path tgz;
     private Path site;
 
     @BeforeEach
     void installedOnce() throws Exception {
-        useCustomScenario(fixture, engine, INSTALLER);
+        useCustomScenario(fixture, engine, MANY_FILES_INSTALLER);
         engine.env("TELEMETRY_ENABLED", "false");
         tgz = pack();
         site = overrideFile("ONPREM_SERVER_IP=10.0.0.5\n");
@@ -113,38 +96,11 @@ class StateHistoryIntegrityIT extends PackageTestBase {
     @Test
     void historyGcNeverDeletesWhatAConcurrentPullReads() throws Exception {
         engine.env("PK3S_STATE_HISTORY_LIMIT", "1");
-        List<String> failures = new ArrayList<>();
-        int pulls = 0;
-        for (int i = 0; i < 20; i++) {
-            Process persist = engine.env("FIXTURE_TAG", "run-" + i).start(install());
-            persist.getOutputStream().close();
-            CompletableFuture<String> out = drain(persist.getInputStream());
-            CompletableFuture<String> err = drain(persist.getErrorStream());
-            // Pull back to back for as long as the persist runs, so pulls overlap its prune and GC.
-            do {
-                Engine.Result pull = engine.run("state", "pull", NAME, "--output", "pull-" + i + "-" + pulls);
-                pulls++;
-                if (pull.exitCode() != 0) {
-                    failures.add(pull.toString());
-                }
-            } while (persist.isAlive());
-            assertThat(persist.waitFor(120, TimeUnit.SECONDS)).isTrue();
-            assertThat(persist.exitValue()).as("persist " + i + ": " + out.get() + err.get()).isZero();
-        }
-        assertThat(failures).as(failures.size() + " of " + pulls + " pulls failed").isEmpty();
+        PullRace race = installsRacingPulls(install(), NAME, 20);
+        assertThat(race.failures()).as(race.failures().size() + " of " + race.pulls() + " pulls failed").isEmpty();
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------
-
-    private static CompletableFuture<String> drain(java.io.InputStream in) {
-        return CompletableFuture.supplyAsync(() -> {
-            try (in) {
-                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (java.io.IOException e) {
-                return e.toString();
-            }
-        });
-    }
 
     private String[] install() {
         return new String[] {"profile", "install", "--tgz", tgz.toString(), "--env-file", site.toString()};
@@ -187,10 +143,6 @@ class StateHistoryIntegrityIT extends PackageTestBase {
             }
         }
         throw new AssertionError("no generated/ssh/id_ed25519 in " + tree);
-    }
-
-    private static void ok(Engine.Result result) {
-        assertThat(result.exitCode()).as(result.toString()).isZero();
     }
 
     private static void assertRefused(Engine.Result result, long revision, String detail, Path outside)

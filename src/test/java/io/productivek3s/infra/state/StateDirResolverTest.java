@@ -61,8 +61,8 @@ class StateDirResolverTest {
         env.put("XDG_CACHE_HOME", tmp.resolve("xdg").toString());
 
         assertThat(resolve()).isEqualTo(explicit);
-        assertThat(LocalStateStoreTest.mode(explicit)).isEqualTo("rwx------");
-        assertThat(LocalStateStoreTest.mode(explicit.getParent())).isEqualTo("rwx------");
+        assertThat(LocalMirrorTest.mode(explicit)).isEqualTo("rwx------");
+        assertThat(LocalMirrorTest.mode(explicit.getParent())).isEqualTo("rwx------");
         assertThat(tmp.resolve("xdg")).doesNotExist();
         assertThat(warnings).isEmpty();
     }
@@ -175,8 +175,8 @@ class StateDirResolverTest {
     void homeCacheIsCreatedPrivateWhenMissing() throws IOException {
         Path dir = resolve();
         assertThat(dir).isEqualTo(home.resolve(".cache/pk3s/profiles")).isDirectory();
-        assertThat(LocalStateStoreTest.mode(home.resolve(".cache"))).isEqualTo("rwx------");
-        assertThat(LocalStateStoreTest.mode(dir)).isEqualTo("rwx------");
+        assertThat(LocalMirrorTest.mode(home.resolve(".cache"))).isEqualTo("rwx------");
+        assertThat(LocalMirrorTest.mode(dir)).isEqualTo("rwx------");
     }
 
     @Test
@@ -184,7 +184,7 @@ class StateDirResolverTest {
         Files.createDirectories(home.resolve(".cache"));
         Files.setPosixFilePermissions(home.resolve(".cache"), PosixFilePermissions.fromString("rwxr-xr-x"));
         resolve();
-        assertThat(LocalStateStoreTest.mode(home.resolve(".cache"))).isEqualTo("rwxr-xr-x");
+        assertThat(LocalMirrorTest.mode(home.resolve(".cache"))).isEqualTo("rwxr-xr-x");
     }
 
     @Test
@@ -208,8 +208,8 @@ class StateDirResolverTest {
         Path dir = resolve();
 
         assertThat(dir).isEqualTo(tmpdir.resolve("pk3s-" + uid + "/profiles"));
-        assertThat(LocalStateStoreTest.mode(dir)).isEqualTo("rwx------");
-        assertThat(LocalStateStoreTest.mode(dir.getParent())).isEqualTo("rwx------");
+        assertThat(LocalMirrorTest.mode(dir)).isEqualTo("rwx------");
+        assertThat(LocalMirrorTest.mode(dir.getParent())).isEqualTo("rwx------");
         assertThat(warnings).containsExactly(fallback(xdg.resolve("pk3s/profiles"), dir),
                 fallback(home.resolve(".cache/pk3s/profiles"), dir));
     }

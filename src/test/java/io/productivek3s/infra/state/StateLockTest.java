@@ -39,8 +39,8 @@ class StateLockTest {
         Path lockFile = stateDir.resolve("p1.lock");
         try (StateLock lock = store.lock("p1", TestLocks.NOW)) {
             assertThat(lock.name()).isEqualTo("p1");
-            assertThat(LocalStateStoreTest.mode(lockFile)).isEqualTo("rw-------");
-            assertThat(LocalStateStoreTest.mode(stateDir)).isEqualTo("rwx------");
+            assertThat(LocalMirrorTest.mode(lockFile)).isEqualTo("rw-------");
+            assertThat(LocalMirrorTest.mode(stateDir)).isEqualTo("rwx------");
             assertLocked(() -> store.lock("p1", TestLocks.NOW), "p1", lockFile, "; held by " + TestLocks.NOW.holder().describe());
             // A different profile is independent.
             store.lock("p2", TestLocks.NOW).close();
@@ -124,7 +124,7 @@ class StateLockTest {
         }
     }
 
-    private static void assertLocked(LocalStateStoreTest.ThrowingCall call, String name, Path lockFile,
+    private static void assertLocked(LocalMirrorTest.ThrowingCall call, String name, Path lockFile,
             String heldBy) {
         assertThatThrownBy(call::run)
                 .isInstanceOfSatisfying(EngineException.class,

@@ -75,7 +75,7 @@ class TreeManifestTest {
         assertThat(Files.isSymbolicLink(copy.resolve("dir/link"))).isTrue();
         assertThat(Files.readSymbolicLink(copy.resolve("dir/link"))).isEqualTo(Path.of("file.txt"));
         assertThat(Files.isExecutable(copy.resolve("bin/run"))).isTrue();
-        assertThat(LocalStateStoreTest.mode(copy.resolve("dir/file.txt"))).isEqualTo("rw-------");
+        assertThat(LocalMirrorTest.mode(copy.resolve("dir/file.txt"))).isEqualTo("rw-------");
         assertThat(TreeManifest.scan(copy, TreeManifest.KnownDigests.NONE).digest()).isEqualTo(manifest.digest());
     }
 

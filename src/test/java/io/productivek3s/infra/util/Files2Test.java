@@ -77,4 +77,32 @@ class Files2Test {
         Files2.deleteRecursively(file);
         assertThat(file).doesNotExist();
     }
+
+    /** Below its root, a directory is created or used only as a real directory: a link in the way is never followed. */
+    @Test
+    void createPrivateDirectoriesBelowNeverFollowsALinkBelowTheRoot() throws IOException {
+        Path real = Files.createDirectories(dir.resolve("disk/state"));
+        Path root = Files.createSymbolicLink(dir.resolve("state"), real); // the root itself may be reached by a link
+        Path made = Files2.createPrivateDirectoriesBelow(root, root.resolve("a/b"));
+        assertThat(made).isEqualTo(root.resolve("a/b"));
+        assertThat(real.resolve("a/b")).isDirectory();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(real.resolve("a")))).isEqualTo("rwx------");
+        assertThat(Files2.createPrivateDirectoriesBelow(root, root)).isEqualTo(root);
+
+        Path outside = Files.createDirectories(dir.resolve("outside"));
+        Files.createSymbolicLink(real.resolve("a/link"), outside);
+        assertThatThrownBy(() -> Files2.createPrivateDirectoriesBelow(root, root.resolve("a/link/c")))
+                .isInstanceOf(java.nio.file.NotDirectoryException.class).hasMessage(root.resolve("a/link").toString());
+        Files.createSymbolicLink(real.resolve("a/dangling"), dir.resolve("nowhere"));
+        assertThatThrownBy(() -> Files2.createPrivateDirectoriesBelow(root, root.resolve("a/dangling")))
+                .isInstanceOf(java.nio.file.NotDirectoryException.class);
+        assertThat(outside).isEmptyDirectory();
+        assertThat(dir.resolve("nowhere")).doesNotExist();
+
+        Files.writeString(real.resolve("a/file"), "x");
+        assertThatThrownBy(() -> Files2.createPrivateDirectoriesBelow(root, root.resolve("a/file/c")))
+                .isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
+        assertThatThrownBy(() -> Files2.createPrivateDirectoriesBelow(root, dir.resolve("elsewhere")))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }

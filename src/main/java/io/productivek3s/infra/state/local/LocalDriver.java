@@ -83,9 +83,23 @@ public final class LocalDriver implements StateDriver {
         return dir.toString();
     }
 
-    /** The history lock held exclusively: writing objects or records, or collecting garbage. */
+    /**
+     * The history lock held exclusively: writing objects or records, or collecting garbage. {@code .history} is
+     * created, or used, only as a real directory, never through a link (docs/state.md "Local backend").
+     */
     private FileLocks.Held exclusive() throws IOException {
-        Files2.createPrivateDirectories(history);
+        HistoryDirs.create(history, history);
+        return FileLocks.lock(lockFile);
+    }
+
+    /**
+     * {@link #exclusive()}, once no entry of {@code .history} is a link: what starts a write (so a record is never
+     * committed naming objects reached through a link) or a collection. {@link #put} writes below checked
+     * directories only ({@link HistoryDirs#create}) and needs no listing per object.
+     */
+    private FileLocks.Held exclusiveChecked() throws IOException {
+        HistoryDirs.create(history, history);
+        HistoryDirs.requireNoLinks(history);
         return FileLocks.lock(lockFile);
     }
 
@@ -101,7 +115,7 @@ public final class LocalDriver implements StateDriver {
         if (sha256s.isEmpty()) {
             return missing;
         }
-        try (FileLocks.Held lock = exclusive()) {
+        try (FileLocks.Held lock = exclusiveChecked()) {
             pending.add(sha256s);
             for (String sha : sha256s) {
                 if (!objects.has(sha)) {
@@ -218,7 +232,7 @@ public final class LocalDriver implements StateDriver {
             throw new IllegalArgumentException("revision " + revision.info().revision() + " of "
                     + revision.info().name() + " cannot follow " + expectedLatest + " of " + name);
         }
-        try (FileLocks.Held lock = exclusive()) {
+        try (FileLocks.Held lock = exclusiveChecked()) {
             requireFence(name, fence);
             List<Long> numbers = records.numbers(name);
             OptionalLong latest = numbers.isEmpty() ? OptionalLong.empty()
@@ -228,6 +242,7 @@ public final class LocalDriver implements StateDriver {
                         + "' was appended meanwhile");
             }
             requireStored(refs);
+            HistoryDirs.requireNoLinks(records.root()); // before the commit: a collection after it would refuse
             String point = revision.info().removed() ? "remove." : "persist.";
             records.write(revision, refs, point + "record-staged");
             pending.clear();
@@ -238,7 +253,7 @@ public final class LocalDriver implements StateDriver {
     @Override
     public void replace(String name, StoredRevision revision, Set<String> refs, Fence fence) throws IOException {
         long number = revision.info().revision();
-        try (FileLocks.Held lock = exclusive()) {
+        try (FileLocks.Held lock = exclusiveChecked()) {
             requireFence(name, fence);
             Optional<RecordFiles.Record> old = records.read(name, number);
             if (old.isEmpty()) {
@@ -276,7 +291,7 @@ public final class LocalDriver implements StateDriver {
      */
     @Override
     public void prune(String name, Collection<Long> doomed) throws IOException {
-        try (FileLocks.Held lock = exclusive()) {
+        try (FileLocks.Held lock = exclusiveChecked()) {
             // This driver's own registrations protect its writes from other processes' collections; a writer
             // prunes only once its append is done, so they have served their purpose.
             pending.clear();
@@ -294,6 +309,8 @@ public final class LocalDriver implements StateDriver {
 
     /** Deletes unreferenced objects and stray record files; the caller holds the history lock exclusively. */
     private void collectLocked() throws IOException {
+        // Listed through a link, revisions/ (or a name's directory) would show no record, and every object would go.
+        HistoryDirs.requireNoLinks(records.root());
         Optional<Set<String>> referenced = records.referenced();
         if (referenced.isPresent()) {
             Set<String> keep = new HashSet<>(referenced.get());
@@ -315,7 +332,7 @@ public final class LocalDriver implements StateDriver {
             return;
         }
         if (Files.exists(collectMarker, LinkOption.NOFOLLOW_LINKS) || pending.anyDead() || records.hasStrays(name)) {
-            try (FileLocks.Held lock = exclusive()) {
+            try (FileLocks.Held lock = exclusiveChecked()) {
                 collectLocked();
             }
         }
@@ -338,7 +355,7 @@ public final class LocalDriver implements StateDriver {
         }
         Path settings = history.resolve("settings");
         if (create) {
-            Files2.createPrivateDirectories(settings);
+            HistoryDirs.create(history, settings);
         }
         return settings.resolve(key);
     }

@@ -3,7 +3,6 @@ package io.productivek3s.infra.state.local;
 import io.productivek3s.infra.state.CrashPoints;
 import io.productivek3s.infra.state.TreeManifest;
 import io.productivek3s.infra.util.Digests;
-import io.productivek3s.infra.util.Files2;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -147,7 +146,7 @@ final class LocalObjects {
                 throw new IOException("object " + address + " has " + written + " bytes, not " + size);
             }
             Path target = digest.equals(address) ? object : opaquePath(address);
-            Files2.createPrivateDirectories(target.getParent());
+            HistoryDirs.create(plain.getParent(), target.getParent());
             publish(tmp, target);
         } finally {
             Files.deleteIfExists(tmp);
@@ -155,8 +154,8 @@ final class LocalObjects {
         return size;
     }
 
-    private static Path temp(Path object, String address) throws IOException {
-        Files2.createPrivateDirectories(object.getParent());
+    private Path temp(Path object, String address) throws IOException {
+        HistoryDirs.create(plain.getParent(), object.getParent());
         return object.resolveSibling(".tmp-" + hex() + "-" + address);
     }
 

@@ -1,6 +1,5 @@
 package io.productivek3s.infra.state.local;
 
-import io.productivek3s.infra.util.Files2;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -45,7 +44,7 @@ final class PendingObjects {
         if (fresh.isEmpty()) {
             return;
         }
-        Files2.createPrivateDirectories(dir);
+        HistoryDirs.create(dir.getParent(), dir);
         Files.writeString(mine, String.join("\n", fresh) + "\n", StandardCharsets.US_ASCII,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
         registered.addAll(fresh);

@@ -8,7 +8,6 @@ import io.productivek3s.infra.state.RevisionPayload;
 import io.productivek3s.infra.state.TreeManifest;
 import io.productivek3s.infra.state.driver.StoredRevision;
 import io.productivek3s.infra.util.Digests;
-import io.productivek3s.infra.util.Files2;
 import io.productivek3s.infra.util.Json;
 import io.productivek3s.infra.util.Timestamps;
 import java.io.IOException;
@@ -66,6 +65,11 @@ final class RecordFiles {
 
     RecordFiles(Path historyDir) {
         this.root = historyDir.resolve("revisions");
+    }
+
+    /** {@code .history/revisions}: checked for links before a collection lists it ({@link HistoryDirs}). */
+    Path root() {
+        return root;
     }
 
     /** A record as stored: its metadata, and how its payload and objects are found. */
@@ -240,7 +244,7 @@ final class RecordFiles {
      */
     void write(StoredRevision revision, Set<String> objects, String staged) throws IOException {
         RevisionInfo info = revision.info();
-        Path dir = Files2.createPrivateDirectories(root.resolve(info.name()));
+        Path dir = HistoryDirs.create(root.getParent(), root.resolve(info.name()));
         byte[] payload = revision.payload();
         byte[] objectList = String.join("\n", new TreeSet<>(objects)).concat(objects.isEmpty() ? "" : "\n")
                 .getBytes(StandardCharsets.US_ASCII);

@@ -10,10 +10,10 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 
 /**
- * The shared contract on the PostgreSQL backend: a fresh database per test; each store is a workstation with its
+ * The state layer's contract ({@link StateStoreContract}) over the PostgreSQL driver: a fresh database per test; each store is a workstation with its
  * own local mirror (so two stores in one JVM meet only in the database, as two hosts would).
  */
-class PostgresStateStoreContractTest extends StateStoreContract {
+class PostgresStateLayerContractTest extends StateStoreContract {
     private PostgresServer server;
     private String database;
     private int workstations;

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** What only the local backend does: the object store, the limit, the digest memo, older state, the mirror. */
-class LocalHistoryTest {
+class LocalBackendTest {
     private static final String NAME = "site-a";
 
     @TempDir
@@ -54,7 +54,7 @@ class LocalHistoryTest {
         Path object = object(TreeManifest.sha256(provider));
         assertThat(Files.getAttribute(object, "unix:ino")).isEqualTo(Files.getAttribute(provider, "unix:ino"));
         Path key = object(TreeManifest.sha256(store.runtimeDir(NAME).resolve("generated/ssh/id_ed25519")));
-        assertThat(LocalStateStoreTest.mode(key)).isEqualTo("r--------");
+        assertThat(LocalMirrorTest.mode(key)).isEqualTo("r--------");
         assertThat(warnings).isEmpty();
     }
 
@@ -101,7 +101,7 @@ class LocalHistoryTest {
             store.restore(NAME, scenario2);
             assertThat(Files.getAttribute(scenario2.resolve(provider), "unix:ino"))
                     .isEqualTo(Files.getAttribute(runtime.resolve(provider), "unix:ino"));
-            store.persist(NAME, scenario2, LocalStateStoreTest.metadata(Result.SUCCESS));
+            store.persist(NAME, scenario2, LocalMirrorTest.metadata(Result.SUCCESS));
             store.release(NAME, scenario2);
         }
         assertThat(scenario2.resolve(provider)).as("the release takes the scenario's link back").doesNotExist();
@@ -118,7 +118,7 @@ class LocalHistoryTest {
         Path scenario3 = Files.createDirectories(tmp.resolve("scenario3"));
         try (StateLock lock = store.lock(NAME, TestLocks.NOW)) {
             store.restore(NAME, scenario3);
-            store.persist(NAME, scenario3, LocalStateStoreTest.metadata(Result.SUCCESS));
+            store.persist(NAME, scenario3, LocalMirrorTest.metadata(Result.SUCCESS));
         }
         Path pulled = tmp.resolve("pulled");
         store.pull(NAME, OptionalLong.empty(), pulled);
@@ -133,7 +133,7 @@ class LocalHistoryTest {
         Files.writeString(runtime.resolve("cluster.json"), "{}");
         Files.writeString(stateDir.resolve(NAME + ".json"), "{}");
         Files.writeString(stateDir.resolve(NAME + ".runtime/engine-state.json"),
-                LocalStateStoreTest.metadata(Result.SUCCESS).toJson());
+                LocalMirrorTest.metadata(Result.SUCCESS).toJson());
         StateStore store = StateBackends.local(stateDir, 20, warnings::add, d -> { });
 
         assertThat(store.list()).singleElement().satisfies(c -> {
@@ -159,7 +159,7 @@ class LocalHistoryTest {
         try (StateLock lock = mirror.lock(NAME, TestLocks.NOW)) {
             mirror.remove(NAME);
         }
-        assertThat(LocalStateStoreTest.names(stateDir)).containsExactlyInAnyOrder(NAME + ".lock", ".locks", ".pk3s-backend",
+        assertThat(LocalMirrorTest.names(stateDir)).containsExactlyInAnyOrder(NAME + ".lock", ".locks", ".pk3s-backend",
                 ".pk3s-memory");
         assertThat(stateDir.resolve(".pk3s-backend")).as("the mirror names its backend").hasContent("postgresql://u@h:5432/db");
         assertThat(mirror.history(NAME)).as("kept by the backend").hasSize(3);
@@ -181,7 +181,7 @@ class LocalHistoryTest {
 
     private void persist(StateStore store) throws IOException {
         try (StateLock lock = store.lock(NAME, TestLocks.NOW)) {
-            store.persist(NAME, scenario, LocalStateStoreTest.metadata(Result.SUCCESS));
+            store.persist(NAME, scenario, LocalMirrorTest.metadata(Result.SUCCESS));
         }
     }
 

@@ -30,8 +30,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The PostgreSQL store against a real server: revisions, dedup, mirror sync, leases, fencing, migrations. */
-class PostgresStateStoreTest {
+/** The PostgreSQL backend ({@link PostgresBackend}: the state layer over its driver) against a real server: revisions, dedup, mirror sync, leases, fencing, migrations. */
+class PostgresBackendTest {
     static PostgresServer server;
     static String database;
 

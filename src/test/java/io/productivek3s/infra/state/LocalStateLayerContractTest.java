@@ -12,8 +12,11 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 
-/** The shared contract on the local directory backend. */
-class LocalStateStoreContractTest extends StateStoreContract {
+/**
+ * The state layer's contract ({@link StateStoreContract}) over the local driver, as {@code StateBackends.local} opens
+ * it.
+ */
+class LocalStateLayerContractTest extends StateStoreContract {
     private final List<String> warnings = new ArrayList<>();
 
     @Override

@@ -23,7 +23,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class LocalStateStoreTest {
+/**
+ * The pair {@code pk3s} reads, as the local backend keeps it through {@link LocalMirror}: what a persist publishes
+ * ({@code <name>.json} with its key path, {@code <name>.runtime/}, modes, links), what a restore brings back, the
+ * commit journal and recovery after a crash, removal, names, and lock waiting.
+ */
+class LocalMirrorTest {
     private static final String NAME = "multipass-1";
     private static final String STALE = "0123456789abcdef";
 
