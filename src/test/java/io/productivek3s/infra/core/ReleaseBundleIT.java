@@ -600,9 +600,23 @@ class ReleaseBundleIT {
         assertThat(handedOver.stdout()).isEqualTo(TAG + "\n");
         assertThat(bashStarts(log)).as("a password to hand over on fd 3: the bash part").hasSize(2);
 
+        String tgz = Repo.root().resolve("examples/local-demo.tgz").toString();
+        for (int run = 0; run < 2; run++) {
+            Run validate = runEnv(home, env, 180, launcher.toString(), "profile", "validate", "--tgz", tgz);
+            assertThat(validate.exit()).as(validate.toString()).isZero();
+        }
+        assertThat(bashStarts(log)).as("a small --tgz: trained once, then the front").hasSize(3);
+        Path big = home.resolve("big.tgz");
+        try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+            file.setLength(8 << 20);
+        }
+        Run bigRun = runEnv(home, env, 180, launcher.toString(), "profile", "validate", "--tgz", big.toString(), "--debug");
+        assertThat(bigRun.stderr()).as("C2 for a big package, chosen by the bash part").contains("-XX:TieredStopAtLevel=4");
+        assertThat(bashStarts(log)).hasSize(4);
+
         env.put("PK3S_INFRA_AOT_CACHE", "off");
         assertSilentVersion(env, launcher);
-        assertThat(bashStarts(log)).as("the shipped archive: the front").hasSize(2);
+        assertThat(bashStarts(log)).as("the shipped archive: the front").hasSize(4);
         assertThat(listing(bundle)).isEqualTo(before);
     }
 
