@@ -52,8 +52,10 @@ pk3s_common_path() {
   # A --tgz of pk3s_big_package bytes or more may need C2 (the bash part reads the launcher hints); a smaller one,
   # the common case, never does. The stat is the fork the bash part makes as well.
   pk3s_last_tgz "$@"
+  pk3s_jit_flags=""
   if [ -n "$pk3s_tgz" ] && [ -f "$pk3s_tgz" ]; then
     pk3s_file_stat "$pk3s_tgz" && [ "$pk3s_size" -lt "$pk3s_big_package" ] || return 1
+    pk3s_small_jit "$pk3s_size"
   fi
   pk3s_class_path "$pk3s_lib"
 }
@@ -69,7 +71,7 @@ pk3s_caller_locale
 # Progress bars are drawn only on a terminal; Java cannot tell whether stderr is one.
 pk3s_tty=false
 [ -t 2 ] && pk3s_tty=true
-pk3s_flags=$pk3s_jvm_flags
+pk3s_flags="$pk3s_jvm_flags $pk3s_jit_flags"
 pk3s_sealed_run "${1:-}" "${2:-}" && pk3s_flags="$pk3s_flags $pk3s_jvm_flags_big $pk3s_jvm_flags_sealed"
 set -f   # the flag strings are split at blanks, never globbed
 # shellcheck disable=SC2086

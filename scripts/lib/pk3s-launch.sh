@@ -15,8 +15,15 @@ pk3s_jvm_flags='-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx384m -Xmn8m -XX:-Us
 # A local --tgz of pk3s_big_package bytes or more adds these: C2 for the hot loops (SHA-256 and inflating a 217 MB
 # package: 2.45 s of CPU at C1 only, 0.97 s with C2), C1 as before for the rest (high tier-3 thresholds). Not for
 # every command: starting C2 and interpreting longer cost a short command 15-20 ms (docs/performance.md "JIT").
-pk3s_jvm_flags_big='-XX:TieredStopAtLevel=4 -XX:Tier3InvocationThreshold=2000 -XX:Tier3MinInvocationThreshold=1000 -XX:Tier3CompileThreshold=20000 -XX:Tier3BackEdgeThreshold=600000'
+# Its thresholds are absolute: CompileThresholdScaling=1 undoes the small-package scaling below.
+pk3s_jvm_flags_big='-XX:CompileThresholdScaling=1 -XX:TieredStopAtLevel=4 -XX:Tier3InvocationThreshold=2000 -XX:Tier3MinInvocationThreshold=1000 -XX:Tier3CompileThreshold=20000 -XX:Tier3BackEdgeThreshold=600000'
 pk3s_big_package=8388608
+# A local --tgz under pk3s_small_package bytes adds these: its run is short, and C1 compiling code that runs a few
+# hundred times costs more CPU than it saves. Compiling later (thresholds x3) measured ~10 % less CPU for the
+# example's validate and install, but 6 % more for a 6 MB package's validate, hence the bound (docs/performance.md
+# "Round 7"). Commands without a --tgz keep the JVM's thresholds.
+pk3s_jvm_flags_small='-XX:CompileThresholdScaling=3'
+pk3s_small_package=1048576
 # With a state key set, a command that restores or persists a runtime also gets the big-package flags, and the JDK's
 # cipher classes are compiled early: AES-256-GCM runs at ~45 MB/s under C1 and at 1-4 GB/s through the JDK's
 # intrinsic, which only C2-compiled callers reach (docs/performance.md "Encryption at rest"). quiet: prints nothing.
@@ -131,6 +138,13 @@ pk3s_file_stat() {
   pk3s_size=${pk3s_st%% *} pk3s_key=${pk3s_st#* }
   case $pk3s_size in ''|*[!0-9]*) return 1 ;; esac
   case $pk3s_key in ''|*[!0-9.]*) return 1 ;; esac
+}
+
+# pk3s_small_jit SIZE: the flags for a --tgz of SIZE bytes (below pk3s_big_package) in pk3s_jit_flags.
+pk3s_small_jit() {
+  pk3s_jit_flags=""
+  [ "$1" -lt "$pk3s_small_package" ] && pk3s_jit_flags=$pk3s_jvm_flags_small
+  return 0
 }
 
 # pk3s_sealed_run WORD1 WORD2: 0 for an encrypted state move, which gets the big-package and sealed flags: only the

@@ -204,15 +204,8 @@ pk3s_tty=false
 # package file's stat. `scan`: a validate of it reads only its cached scan; `tree`: its extracted tree is cached
 # too, so an install/status neither inflates nor hashes it. Those runs keep C1 (~50-120 ms less; "JIT"). The
 # launcher reads that file and nothing else of the cache; one fork of stat (else wc -c), only for a --tgz file.
-pk3s_needs_c2() {  # file, is-validate
-  local size key hints hint="" line n=0
-  if pk3s_file_stat "$1"; then
-    size=$pk3s_size key=$pk3s_key
-  else
-    size=$(wc -c < "$1" 2>/dev/null) || size=0
-    size=${size//[!0-9]/} key=""
-  fi
-  [ "${size:-0}" -ge "$pk3s_big_package" ] || return 1
+pk3s_needs_c2() {  # stat key of the big file (empty: unknown), is-validate
+  local key=$1 hints hint="" line n=0
   hints=${pk3s_cache_base:+$pk3s_cache_base/pk3s/launcher-hints}
   [ -n "$key" ] && [ -n "$hints" ] && [ -f "$hints" ] && [ "${PK3S_INFRA_PACKAGE_CACHE_BYTES:-}" != 0 ] || return 0
   while [ "$n" -lt 64 ] && IFS= read -r -n 200 line; do   # bounded: 64 lines of at most 200 bytes
@@ -225,14 +218,22 @@ pk3s_needs_c2() {  # file, is-validate
   esac
   return 0
 }
-pk3s_words pk3s_jvm "$pk3s_jvm_flags"
 pk3s_last_tgz "$@"
 pk3s_validate=false
 case " ${1:-} ${2:-} " in *" validate "*) pk3s_validate=true ;; esac
-if [ -n "$pk3s_tgz" ] && [ -f "$pk3s_tgz" ] && pk3s_needs_c2 "$pk3s_tgz" "$pk3s_validate"; then
-  pk3s_words pk3s_big "$pk3s_jvm_flags_big"
-  pk3s_jvm+=("${pk3s_big[@]}")
+pk3s_jit_flags=""   # a small package's (pk3s-launch.sh) or a big one's
+if [ -n "$pk3s_tgz" ] && [ -f "$pk3s_tgz" ]; then
+  if ! pk3s_file_stat "$pk3s_tgz"; then
+    pk3s_size=$(wc -c < "$pk3s_tgz" 2>/dev/null) || pk3s_size=0
+    pk3s_size=${pk3s_size//[!0-9]/} pk3s_key=""
+  fi
+  if [ "${pk3s_size:-0}" -lt "$pk3s_big_package" ]; then
+    pk3s_small_jit "${pk3s_size:-0}"
+  elif pk3s_needs_c2 "$pk3s_key" "$pk3s_validate"; then
+    pk3s_jit_flags=$pk3s_jvm_flags_big
+  fi
 fi
+pk3s_words pk3s_jvm "$pk3s_jvm_flags $pk3s_jit_flags"
 if pk3s_sealed_run "${1:-}" "${2:-}"; then
   pk3s_words pk3s_big "$pk3s_jvm_flags_big $pk3s_jvm_flags_sealed"
   pk3s_jvm+=("${pk3s_big[@]}")
