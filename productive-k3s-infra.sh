@@ -50,7 +50,7 @@ pk3s_common_path() {
   pk3s_bundle_startup "${1:-}" "${2:-}" || return 1   # shipped archive not valid (times lost): a cache archive
   [ -z "$pk3s_aot_record" ] || return 1                 # the family's first run trains its AOT cache
   # A --tgz of pk3s_big_package bytes or more may need C2 (the bash part reads the launcher hints); a smaller one,
-  # the common case, never does. The stat is the fork the bash part makes as well.
+  # the common case, never does, and one under pk3s_small_package compiles later. The stat is the one fork.
   pk3s_last_tgz "$@"
   pk3s_jit_flags=""
   if [ -n "$pk3s_tgz" ] && [ -f "$pk3s_tgz" ]; then
