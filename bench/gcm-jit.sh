@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mb=${1:-300}
 java=${JAVA_HOME:+$JAVA_HOME/bin/}java
-flags() { sed -n "s/^$1=(\(.*\))$/\1/p" productive-k3s-infra.sh; }
+flags() { sed -n "s/^$1='\(.*\)'\$/\1/p" scripts/lib/pk3s-launch.sh; }
 base=$(flags pk3s_jvm_flags) big=$(flags pk3s_jvm_flags_big) sealed=$(flags pk3s_jvm_flags_sealed)
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 "${java%java}javac" -d "$tmp" bench/GcmJit.java 2>/dev/null || { echo "gcm-jit: javac needed (a JDK)" >&2; exit 5; }

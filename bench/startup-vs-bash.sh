@@ -42,7 +42,7 @@ mkdir -p "$work/hello"
 printf 'public class Hello { public static void main(String[] a) { System.out.println("dev"); } }\n' > "$work/hello/Hello.java"
 javac --release 17 -d "$work/hello" "$work/hello/Hello.java"
 (cd "$work/hello" && jar cf ../hello.jar Hello.class)
-flags=$(sed -n 's/^pk3s_jvm_flags=(\(.*\))$/\1/p' productive-k3s-infra.sh)
+flags=$(sed -n "s/^pk3s_jvm_flags='\\(.*\\)'\$/\\1/p" scripts/lib/pk3s-launch.sh)
 java_rt=$bundle/runtime/bin/java
 # shellcheck disable=SC2086
 "$java_rt" $flags -XX:AOTMode=record -XX:AOTConfiguration="$work/hello.conf" -Xlog:disable -cp "$work/hello.jar" Hello >/dev/null

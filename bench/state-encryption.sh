@@ -34,8 +34,8 @@ tgz=$repo/examples/local-demo.tgz
 site=$repo/examples/local-demo/site.env.example
 modes="plain sealed"
 [ "${PK3S_BENCH_SAME_JIT:-1}" = 1 ] && modes="plain sealed plain-c2"
-# What the launcher adds for an encrypted state move (productive-k3s-infra.sh, pk3s_jvm_flags_big and _sealed).
-same_jit=$(sed -n 's/^pk3s_jvm_flags_big=(\(.*\))$/\1/p; s/^pk3s_jvm_flags_sealed=(\(.*\))$/\1/p' "$repo/productive-k3s-infra.sh" | tr '\n' ' ')
+# What the launcher adds for an encrypted state move (scripts/lib/pk3s-launch.sh, pk3s_jvm_flags_big and _sealed).
+same_jit=$(sed -n "s/^pk3s_jvm_flags_big='\\(.*\\)'\$/\\1/p; s/^pk3s_jvm_flags_sealed='\\(.*\\)'\$/\\1/p" "$repo/scripts/lib/pk3s-launch.sh" | tr '\n' ' ')
 [ -x /usr/bin/time ] || { echo "state-encryption: /usr/bin/time is needed (apt-get install time)" >&2; exit 5; }
 
 # shellcheck source=../scripts/lib/throwaway-postgres.sh

@@ -50,6 +50,7 @@ mkdir -p "$src" "$stage/scripts" "$stage/lib"
 # ---- the ref's tree, and the engine built from it ----
 git -C "$repo" archive --format=tar "$commit" | tar -xf - -C "$src"
 for required in productive-k3s-infra.sh scripts/productive-k3s-infra.sh scripts/lib/pk3s-shell.sh \
+    scripts/lib/pk3s-launch.sh scripts/lib/pk3s-launcher.bash \
     scripts/release/productive-k3s-infra-cli.sh.in LICENSE pom.xml; do
   [ -f "$src/$required" ] || die "ref $tag has no $required; cannot build a release bundle from it" 4
 done
@@ -91,7 +92,8 @@ EOF
 cp "$src/productive-k3s-infra.sh" "$stage/"
 cp "$src/scripts/productive-k3s-infra.sh" "$stage/scripts/"
 mkdir -p "$stage/scripts/lib"
-cp "$src/scripts/lib/pk3s-shell.sh" "$stage/scripts/lib/"   # the launcher sources it
+# the launcher's shell helpers, flags and bash part (docs/contract/invocation.md "Launcher")
+cp "$src/scripts/lib/pk3s-shell.sh" "$src/scripts/lib/pk3s-launch.sh" "$src/scripts/lib/pk3s-launcher.bash" "$stage/scripts/lib/"
 for optional in scripts/release-config.sh scripts/send-telemetry-event.sh; do
   [ -f "$src/$optional" ] && cp "$src/$optional" "$stage/$optional"
 done
@@ -135,7 +137,7 @@ os_arch=${pk3s_rel_arch:-$(uname -m)}
 # Fixed modes and times before the start-up archive is made: the JVM checks the jars' size and mtime against it.
 chmod -R u+rwX,go+rX,go-w "$stage"
 chmod 0755 "$stage/productive-k3s-infra.sh" "$stage/scripts/productive-k3s-infra.sh"
-chmod 0644 "$stage/scripts/lib/pk3s-shell.sh"
+chmod 0644 "$stage/scripts/lib/pk3s-shell.sh" "$stage/scripts/lib/pk3s-launch.sh" "$stage/scripts/lib/pk3s-launcher.bash"
 [ -f "$stage/scripts/send-telemetry-event.sh" ] && chmod 0755 "$stage/scripts/send-telemetry-event.sh"
 [ -f "$stage/scripts/release-config.sh" ] && chmod 0644 "$stage/scripts/release-config.sh"
 find "$stage" -exec touch -h -d "@$epoch" {} +
@@ -150,7 +152,7 @@ rel_cp=${rel_cp%:}
 train=$work/train
 mkdir -p "$train/home" "$train/state" "$train/tmp"
 java_rt=$stage/runtime/bin/java
-jvm_flags=$(sed -n 's/^pk3s_jvm_flags=(\(.*\))$/\1/p' "$stage/productive-k3s-infra.sh")
+jvm_flags=$(sed -n "s/^pk3s_jvm_flags='\\(.*\\)'\$/\\1/p" "$stage/scripts/lib/pk3s-launch.sh")
 train_backend=""   # set around the one training run of the PostgreSQL backend
 run_training() { # <name> <engine args...>
   local name=$1; shift

@@ -1,10 +1,11 @@
-# shellcheck shell=bash
+# shellcheck shell=sh
 # Shell helpers written once (docs/release.md "Shell helpers"): symlink resolution, JDK `release` files and the
-# user's cache directory. Sourced by the launcher (productive-k3s-infra.sh, at run time; release and export bundles
-# carry this file as scripts/lib/pk3s-shell.sh), the release builder (scripts/build-release-bundle.sh,
+# user's cache directory. Sourced by the launcher (productive-k3s-infra.sh under /bin/sh and its bash part
+# scripts/lib/pk3s-launcher.bash, at run time; release and export bundles carry this file as
+# scripts/lib/pk3s-shell.sh), the release builder (scripts/build-release-bundle.sh,
 # scripts/lib/release-jdk.sh), and pasted into the installer when the builder renders it (the installer is downloaded
 # alone, so it cannot source anything). Builtins only, results in variables instead of $(...): the launcher's common
-# path forks nothing. Kept compatible with bash 3.2 (macOS /bin/bash).
+# path forks nothing. POSIX sh (dash) plus `local`, and bash 3.2 (macOS /bin/bash): no arrays, no ${x//}, no [[.
 
 # pk3s_resolve PATH: PATH with symlinks of its last component followed (no GNU readlink -f), in pk3s_resolved.
 # Forks readlink once per link, nothing when PATH is no link.
@@ -24,7 +25,7 @@ pk3s_read_release() {
   local line
   pk3s_rel_version="" pk3s_rel_os="" pk3s_rel_arch=""
   while IFS= read -r line || [ -n "$line" ]; do
-    line=${line//\"/}
+    case $line in *=\"*\") line=${line%%=*}=${line#*=\"}; line=${line%\"} ;; esac   # KEY="value" -> KEY=value
     case $line in
       JAVA_VERSION=*) pk3s_rel_version=${line#JAVA_VERSION=} ;;
       OS_NAME=*) pk3s_rel_os=${line#OS_NAME=} ;;

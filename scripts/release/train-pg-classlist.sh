@@ -26,7 +26,7 @@ jdk=$(pick_jdk)
 ./productive-k3s-infra.sh version >/dev/null   # builds target/lib when the sources changed
 cp=$(for j in target/lib/*.jar; do printf '%s:' "$j"; done)
 cp=${cp%:}
-flags=$(sed -n 's/^pk3s_jvm_flags=(\(.*\))$/\1/p' productive-k3s-infra.sh)
+flags=$(sed -n "s/^pk3s_jvm_flags='\\(.*\\)'\$/\\1/p" scripts/lib/pk3s-launch.sh)
 
 # shellcheck source=../lib/throwaway-postgres.sh
 . scripts/lib/throwaway-postgres.sh

@@ -26,7 +26,10 @@ class MainStartupTest {
         assertThat(loaded).as("classes loaded by 'version'").contains(Main.class.getName())
                 .noneMatch(name -> name.startsWith("com.fasterxml."))
                 // the --debug trace's ProcessHandle.info() starts a thread pool: only under --debug
-                .doesNotContain("java.lang.ProcessHandleImpl$Info");
+                .doesNotContain("java.lang.ProcessHandleImpl$Info")
+                // the disabled events every command holds until its arguments are parsed make no clock: a UTC clock
+                // initialises the time-zone classes, which 'version' never needs (docs/performance.md "Round 7")
+                .doesNotContain("java.time.Clock$SystemClock", "java.time.ZoneOffset", "java.io.OutputStream$1");
     }
 
     /**

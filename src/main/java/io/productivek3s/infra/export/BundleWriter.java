@@ -69,7 +69,9 @@ final class BundleWriter {
         Path scripts = directory(dir.resolve("scripts"));
         copy(engine.home().resolve(EngineFiles.SCRIPTS_LAUNCHER), dir.resolve(EngineFiles.SCRIPTS_LAUNCHER), Files2.FILE_PUBLIC_EXEC);
         directory(scripts.resolve("lib"));
-        copy(engine.home().resolve(EngineFiles.SHELL_LIB), dir.resolve(EngineFiles.SHELL_LIB), Files2.FILE_PUBLIC);
+        for (String lib : EngineFiles.SHELL_LIBS) {
+            copy(engine.home().resolve(lib), dir.resolve(lib), Files2.FILE_PUBLIC);
+        }
         for (String helper : EngineFiles.OPTIONAL_SCRIPTS) {
             if (Files.isRegularFile(engine.home().resolve(helper))) {
                 copy(engine.home().resolve(helper), dir.resolve(helper), Files2.FILE_PUBLIC_EXEC);

@@ -8,6 +8,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.CodeSource;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -25,8 +26,12 @@ import java.util.stream.Stream;
 public record EngineFiles(Path home, Path libDir, List<Path> jars, Optional<Path> runtime) {
     public static final String LAUNCHER = "productive-k3s-infra.sh";
     public static final String SCRIPTS_LAUNCHER = "scripts/" + LAUNCHER;
-    /** The shell helpers the launcher sources (docs/release.md "Shell helpers"). */
-    public static final String SHELL_LIB = "scripts/lib/pk3s-shell.sh";
+    /**
+     * The launcher's files under scripts/lib: its shell helpers (docs/release.md "Shell helpers"), its flags and
+     * shared decisions, and its bash part (docs/contract/invocation.md "Launcher").
+     */
+    public static final List<String> SHELL_LIBS =
+            List.of("scripts/lib/pk3s-shell.sh", "scripts/lib/pk3s-launch.sh", "scripts/lib/pk3s-launcher.bash");
     public static final String ENGINE_JAR = "productive-k3s-infra.jar";
     /** Optional release-bundle helpers (docs/release.md#bundle-layout) that bundles carry when the engine has them. */
     public static final List<String> OPTIONAL_SCRIPTS = List.of("scripts/release-config.sh", "scripts/send-telemetry-event.sh");
@@ -57,9 +62,11 @@ public record EngineFiles(Path home, Path libDir, List<Path> jars, Optional<Path
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + libDir, e);
         }
-        for (String required : List.of(LAUNCHER, SCRIPTS_LAUNCHER, SHELL_LIB, "LICENSE")) {
-            if (!Files.isRegularFile(home.resolve(required))) {
-                throw EngineException.runtime("cannot export: the engine installation is incomplete: " + home.resolve(required) + " not found");
+        List<String> required = new ArrayList<>(List.of(LAUNCHER, SCRIPTS_LAUNCHER, "LICENSE"));
+        required.addAll(SHELL_LIBS);
+        for (String file : required) {
+            if (!Files.isRegularFile(home.resolve(file))) {
+                throw EngineException.runtime("cannot export: the engine installation is incomplete: " + home.resolve(file) + " not found");
             }
         }
         Path runtime = home.resolve("runtime");

@@ -30,8 +30,14 @@ public final class OperationEvents {
         this.redactor = redactor;
     }
 
+    /**
+     * Events that are never written. Every command holds one until its arguments are parsed, so it makes no stream,
+     * clock or redactor: a disabled instance returns before it would use them, and {@code Clock.systemUTC()} alone
+     * initialises ~15 java.time and VarHandle classes that {@code version} never needs (docs/performance.md
+     * "Round 7").
+     */
     public static OperationEvents disabled() {
-        return new OperationEvents(new PrintStream(PrintStream.nullOutputStream()), false, Clock.systemUTC(), new Redactor());
+        return new OperationEvents(null, false, null, null);
     }
 
     public synchronized void started(String operation, String subject) {

@@ -30,7 +30,8 @@ class ExportIT extends PackageTestBase {
     private static final String SENSITIVE_WARN = "[pk3s-infra] WARN  override.env in the export bundle contains sensitive inputs: "
             + "SITE_TOKEN; protect or remove it before sharing the bundle";
     private static final List<String> BUNDLE_FILES = List.of("LICENSE", "README.md", "install-config.env", "install.sh", "lib",
-            "manifest.json", "override.env", "productive-k3s-infra.sh", "profile.tgz", "scripts", "scripts/lib", "scripts/lib/pk3s-shell.sh", "scripts/productive-k3s-infra.sh",
+            "manifest.json", "override.env", "productive-k3s-infra.sh", "profile.tgz", "scripts", "scripts/lib",
+            "scripts/lib/pk3s-launch.sh", "scripts/lib/pk3s-launcher.bash", "scripts/lib/pk3s-shell.sh", "scripts/productive-k3s-infra.sh",
             "scripts/release-config.sh", "scripts/release.env", "scripts/send-telemetry-event.sh");
 
     private Path work() {
@@ -67,7 +68,7 @@ class ExportIT extends PackageTestBase {
         assertThat(mode(bundle.resolve("scripts/productive-k3s-infra.sh"))).isEqualTo("rwxr-xr-x");
         assertThat(mode(bundle.resolve("override.env"))).isEqualTo("rw-------");
         for (String name : List.of("profile.tgz", "install-config.env", "manifest.json", "README.md", "LICENSE", "scripts/release.env",
-                "scripts/lib/pk3s-shell.sh")) {
+                "scripts/lib/pk3s-shell.sh", "scripts/lib/pk3s-launch.sh", "scripts/lib/pk3s-launcher.bash")) {
             assertThat(mode(bundle.resolve(name))).as(name).isEqualTo("rw-r--r--");
         }
 
@@ -77,7 +78,9 @@ class ExportIT extends PackageTestBase {
         assertThat(bundle.resolve("LICENSE")).hasSameBinaryContentAs(Repo.root().resolve("LICENSE"));
         assertThat(bundle.resolve("productive-k3s-infra.sh")).hasSameBinaryContentAs(Repo.root().resolve("productive-k3s-infra.sh"));
         assertThat(bundle.resolve("scripts/productive-k3s-infra.sh")).hasSameBinaryContentAs(Repo.root().resolve("scripts/productive-k3s-infra.sh"));
-        assertThat(bundle.resolve("scripts/lib/pk3s-shell.sh")).hasSameBinaryContentAs(Repo.root().resolve("scripts/lib/pk3s-shell.sh"));
+        for (String lib : List.of("scripts/lib/pk3s-shell.sh", "scripts/lib/pk3s-launch.sh", "scripts/lib/pk3s-launcher.bash")) {
+            assertThat(bundle.resolve(lib)).hasSameBinaryContentAs(Repo.root().resolve(lib));
+        }
         Path engineLib = Repo.root().resolve("target/lib");
         // only the jars: a class-data-sharing archive is tied to the exporting JVM
         List<String> jars = names(engineLib).stream().filter(n -> n.endsWith(".jar")).toList();

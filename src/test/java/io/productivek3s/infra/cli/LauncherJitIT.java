@@ -15,9 +15,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The launcher's JVM flags, seen from the installer the engine runs (its parent's command line) or printed by
- * {@code --debug}: C1 only and a small young generation for an ordinary package, C2 for the hot loops when
- * {@code --tgz FILE} or {@code --tgz=FILE} is a local file of 8 MiB or more, whether the package cache has it or not
- * (docs/performance.md "JIT").
+ * {@code --debug}: C1 only and a small young generation for an ordinary package (compiling later under 1 MiB,
+ * docs/performance.md "Round 7"), C2 for the hot loops when {@code --tgz FILE} or {@code --tgz=FILE} is a local file
+ * of 8 MiB or more, whether the package cache has it or not (docs/performance.md "JIT").
  */
 class LauncherJitIT extends PackageTestBase {
 
@@ -26,22 +26,39 @@ class LauncherJitIT extends PackageTestBase {
         List<String> flags = installAndReadEngineCommandLine(pack());
         assertThat(flags).contains("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmn8m", "-Xmx384m")
                 .doesNotContain("-XX:TieredStopAtLevel=4");
+        // under 1 MiB: C1 compiles later (docs/performance.md "Round 7")
+        assertThat(flags).contains("-XX:CompileThresholdScaling=3");
+    }
+
+    /** Between 1 and 8 MiB: C1 with the JVM's own thresholds, which hashing a few MB needs. */
+    @Test
+    void aMediumPackageKeepsTheJvmsCompileThresholds() throws Exception {
+        Path tgz = noisyPackage(2);
+        assertThat(Files.size(tgz)).isLessThan(8L * 1024 * 1024);
+        List<String> flags = installAndReadEngineCommandLine(tgz);
+        assertThat(flags).contains("-XX:TieredStopAtLevel=1")
+                .doesNotContain("-XX:TieredStopAtLevel=4", "-XX:CompileThresholdScaling=3");
+    }
+
+    private Path noisyPackage(int mebibytes) throws Exception {
+        byte[] noise = new byte[mebibytes * 1024 * 1024];
+        new Random(42).nextBytes(noise);   // incompressible: the package stays above that size
+        fixture.file("assets/blob.b64", Base64.getEncoder().encodeToString(noise), false);
+        Path tgz = pack();
+        assertThat(Files.size(tgz)).isGreaterThan(mebibytes * 1024L * 1024);
+        return tgz;
     }
 
     private Path bigPackage() throws Exception {
-        byte[] noise = new byte[9 * 1024 * 1024];
-        new Random(42).nextBytes(noise);   // incompressible: the package stays above 8 MiB
-        fixture.file("assets/blob.b64", Base64.getEncoder().encodeToString(noise), false);
-        Path tgz = pack();
-        assertThat(Files.size(tgz)).isGreaterThan(8L * 1024 * 1024);
-        return tgz;
+        return noisyPackage(9);
     }
 
     @Test
     void aBigLocalPackageGetsC2ForItsHotLoops() throws Exception {
         Path tgz = bigPackage();
         List<String> flags = installAndReadEngineCommandLine(tgz);
-        assertThat(flags).contains("-XX:TieredStopAtLevel=4", "-XX:Tier3InvocationThreshold=2000", "-Xmn8m");
+        assertThat(flags).contains("-XX:TieredStopAtLevel=4", "-XX:Tier3InvocationThreshold=2000", "-Xmn8m")
+                .doesNotContain("-XX:CompileThresholdScaling=3");
         // The big-package flags come after the base ones, so they win.
         assertThat(flags.lastIndexOf("-XX:TieredStopAtLevel=4")).isGreaterThan(flags.indexOf("-XX:TieredStopAtLevel=1"));
     }

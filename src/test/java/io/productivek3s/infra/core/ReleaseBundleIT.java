@@ -163,8 +163,10 @@ class ReleaseBundleIT {
         assertThat(topLevel).containsExactlyInAnyOrder("productive-k3s-infra.sh", "scripts", "lib", "runtime", "LICENSE", "README.md");
         assertThat(scripts).as("no developer wrappers or build scripts")
                 .containsExactlyInAnyOrder("productive-k3s-infra.sh", "release.env", "release-config.sh", "send-telemetry-event.sh",
-                        "lib/pk3s-shell.sh");
-        assertThat(entries.get(TOP + "/scripts/lib/pk3s-shell.sh").getMode() & 0777).isEqualTo(0644);
+                        "lib/pk3s-shell.sh", "lib/pk3s-launch.sh", "lib/pk3s-launcher.bash");
+        for (String lib : List.of("pk3s-shell.sh", "pk3s-launch.sh", "pk3s-launcher.bash")) {
+            assertThat(entries.get(TOP + "/scripts/lib/" + lib).getMode() & 0777).as(lib).isEqualTo(0644);
+        }
     }
 
     @Test
@@ -557,6 +559,69 @@ class ReleaseBundleIT {
         assertSilentVersion(env, launcher);
         assertThat(jvmArguments(env, launcher, "version")).contains("-XX:AOTCache=");
         assertThat(listing(bundle)).isEqualTo(before);
+    }
+
+    /**
+     * The launcher's two parts (docs/contract/invocation.md "Launcher"): the POSIX sh front starts the bundled
+     * runtime itself once the family's AOT cache exists (no bash at all), and hands every run it does not decide
+     * itself to the bash part: the training run, a password to hand over, a big --tgz. A `bash` on PATH that logs
+     * each start tells them apart; the engine's answer is the same either way.
+     */
+    @Test
+    void commonPathStartsJavaWithoutBashAndTheRestGoesThroughTheBashPart() throws Exception {
+        Path bundle = extracted();
+        List<String> before = listing(bundle);
+        Path launcher = bundle.resolve("productive-k3s-infra.sh");
+        Path bin = mkdirs(home.resolve("logging-bin"));
+        Path log = home.resolve("bash-starts.log");
+        Path bash = bin.resolve("bash");
+        Files.writeString(bash, "#!/bin/sh\necho \"$*\" >> '" + log + "'\nexec '" + noJavaPath.resolve("bash").toRealPath() + "' \"$@\"\n");
+        Files.setPosixFilePermissions(bash, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Map<String, String> env = directEnv();
+        env.put("PATH", bin + ":" + noJavaPath);
+
+        assertSilentVersion(env, launcher);
+        assertThat(bashStarts(log)).as("the first run trains the family's AOT cache in the bash part").hasSize(1).first()
+                .asString().endsWith("scripts/lib/pk3s-launcher.bash version");
+        assertSilentVersion(env, launcher);
+        assertThat(jvmArguments(env, launcher, "version")).contains("-XX:AOTCache=");
+        assertThat(bashStarts(log)).as("later runs: java straight from the front").hasSize(1);
+
+        Path scripts = bundle.resolve("scripts/productive-k3s-infra.sh");
+        Run alias = runEnv(home, env, 180, scripts.toString(), "version");
+        assertThat(alias.exit()).as(alias.toString()).isZero();
+        assertThat(alias.stdout()).isEqualTo(TAG + "\n");
+        assertThat(bashStarts(log)).as("the scripts/ alias takes the same path").hasSize(1);
+
+        Map<String, String> password = new LinkedHashMap<>(env);
+        password.put("PGPASSWORD", "s3cret");
+        Run handedOver = runEnv(home, password, 180, launcher.toString(), "version");
+        assertThat(handedOver.exit()).as(handedOver.toString()).isZero();
+        assertThat(handedOver.stdout()).isEqualTo(TAG + "\n");
+        assertThat(bashStarts(log)).as("a password to hand over on fd 3: the bash part").hasSize(2);
+
+        String tgz = Repo.root().resolve("examples/local-demo.tgz").toString();
+        for (int run = 0; run < 2; run++) {
+            Run validate = runEnv(home, env, 180, launcher.toString(), "profile", "validate", "--tgz", tgz);
+            assertThat(validate.exit()).as(validate.toString()).isZero();
+        }
+        assertThat(bashStarts(log)).as("a small --tgz: trained once, then the front").hasSize(3);
+        Path big = home.resolve("big.tgz");
+        try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+            file.setLength(8 << 20);
+        }
+        Run bigRun = runEnv(home, env, 180, launcher.toString(), "profile", "validate", "--tgz", big.toString(), "--debug");
+        assertThat(bigRun.stderr()).as("C2 for a big package, chosen by the bash part").contains("-XX:TieredStopAtLevel=4");
+        assertThat(bashStarts(log)).hasSize(4);
+
+        env.put("PK3S_INFRA_AOT_CACHE", "off");
+        assertSilentVersion(env, launcher);
+        assertThat(bashStarts(log)).as("the shipped archive: the front").hasSize(4);
+        assertThat(listing(bundle)).isEqualTo(before);
+    }
+
+    private static List<String> bashStarts(Path log) throws IOException {
+        return Files.exists(log) ? Files.readAllLines(log) : List.of();
     }
 
     // ---- helpers ----
