@@ -47,11 +47,13 @@ public final class ErroredCopies {
     public record Copy(Path path, Instant createdAt) {
     }
 
+    private final Path stateDir;
     private final Path root;
 
     /** The copies kept beside the state in {@code stateDir}. */
     public ErroredCopies(Path stateDir) {
-        this.root = stateDir.toAbsolutePath().normalize().resolve(DIR);
+        this.stateDir = stateDir.toAbsolutePath().normalize();
+        this.root = this.stateDir.resolve(DIR);
     }
 
     /** {@code <state dir>/.errored/<name>}: where {@code name}'s copies are kept. */
@@ -65,7 +67,7 @@ public final class ErroredCopies {
      */
     public Path keep(String name, Path scenarioDir, Path finalRuntimeDir, EngineState metadata, SnapshotPolicy policy,
             String cause, Instant now) throws IOException {
-        Path parent = Files2.createPrivateDirectories(root(name));
+        Path parent = parent(name);
         Path staging = parent.resolve(".staging-" + ProcessHandle.current().pid() + "-" + random());
         Files.createDirectory(staging, PosixFilePermissions.asFileAttribute(Files2.DIR_PRIVATE));
         try {
@@ -91,6 +93,26 @@ public final class ErroredCopies {
             return target;
         } finally {
             Files2.deleteQuietly(staging);
+        }
+    }
+
+    /**
+     * Where a new copy of {@code name} goes: {@code .errored/<name>}, created without following a link
+     * (docs/state.md "Links inside the state directory"). When a link was planted there, refusing would throw the
+     * run's state away, so the copy goes to a new private directory {@code .errored-<random>} beside it instead,
+     * which mkdir creates and never follows; the ERROR line names it, and `state push --from` takes it as any copy.
+     */
+    private Path parent(String name) throws IOException {
+        Path parent = root(name);
+        try {
+            return StateDirectories.create(stateDir, parent);
+        } catch (EngineException link) {
+            Path elsewhere = stateDir.resolve(DIR + "-" + random()).resolve(name);
+            Files.createDirectory(elsewhere.getParent(), PosixFilePermissions.asFileAttribute(Files2.DIR_PRIVATE));
+            Files.createDirectory(elsewhere, PosixFilePermissions.asFileAttribute(Files2.DIR_PRIVATE));
+            Files.setPosixFilePermissions(elsewhere.getParent(), Files2.DIR_PRIVATE);
+            Files.setPosixFilePermissions(elsewhere, Files2.DIR_PRIVATE);
+            return elsewhere;
         }
     }
 

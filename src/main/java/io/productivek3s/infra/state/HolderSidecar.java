@@ -18,9 +18,11 @@ import java.util.Optional;
  * sidecar only names the holder in messages, so a stale one (its process was killed) is simply overwritten.
  */
 final class HolderSidecar {
+    private final Path stateDir;
     private final Path locks;
 
     HolderSidecar(Path stateDir) {
+        this.stateDir = stateDir;
         this.locks = stateDir.resolve(".locks");
     }
 
@@ -29,7 +31,9 @@ final class HolderSidecar {
     }
 
     void write(String name, LockHolder holder) throws IOException {
-        Files2.createPrivateDirectories(locks);
+        // never through a link planted for .locks (docs/state.md "Links inside the state directory"): exit 4 before
+        // the run starts, so nothing of it is lost
+        StateDirectories.create(stateDir, locks);
         ObjectNode node = Json.object();
         node.put("user", holder.user());
         node.put("host", holder.host());

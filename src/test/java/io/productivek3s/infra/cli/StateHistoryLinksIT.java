@@ -98,6 +98,68 @@ class StateHistoryLinksIT extends PackageTestBase {
         assertThat(stateDir.resolve(NAME + ".runtime/generated/tag")).hasContent("one");
     }
 
+    /** The lock's holder record ({@code .locks}) is written before the run starts: a link there stops it at once. */
+    @org.junit.jupiter.api.Test
+    void aLinkForTheLocksIsRefusedBeforeTheRunStarts() throws Exception {
+        Path real = stateDir.resolve(".locks");
+        Path outside = Files.createDirectories(home.resolve("elsewhere"));
+        replaceWithLink(real, outside);
+
+        Engine.Result failed = engine.env("RUN_TAG", "two").run(install());
+
+        assertThat(failed.exitCode()).as(failed.toString()).isEqualTo(4);
+        assertThat(failed.stderrLines()).filteredOn(l -> l.contains("ERROR")).singleElement().isEqualTo(
+                "[pk3s-infra] ERROR refusing to write profile state through " + real + ": it is a symbolic link (to "
+                        + outside + "), and the engine never follows links inside its state directory: move it away"
+                        + " and run the command again");
+        try (var entries = Files.list(outside)) {
+            assertThat(entries).as("nothing was written through the link").isEmpty();
+        }
+        assertThat(stateDir.resolve(NAME + ".runtime/generated/tag")).hasContent("one");
+    }
+
+    /**
+     * A run that cannot commit keeps its state; when {@code .errored} itself is a link, refusing would lose that
+     * state, so the copy goes to a new private {@code .errored-<random>} directory beside it, which the ERROR line names.
+     */
+    @org.junit.jupiter.api.Test
+    void aLinkForTheErroredCopiesSendsTheCopyToANewPrivateDirectory() throws Exception {
+        Path objects = stateDir.resolve(".history/objects");
+        Path movedObjects = home.resolve("objects-aside");
+        Files.move(objects, movedObjects);
+        Files.createSymbolicLink(objects, movedObjects); // makes the commit fail after the installer ran
+        Path errored = stateDir.resolve(".errored");
+        Path outside = Files.createDirectories(home.resolve("elsewhere"));
+        replaceWithLink(errored, outside);
+
+        Engine.Result failed = engine.env("RUN_TAG", "two").run(install());
+
+        assertThat(failed.exitCode()).as(failed.toString()).isEqualTo(4);
+        Path kept = UncommittedStateIT.keptCopy(failed);
+        assertThat(kept.getParent().getParent().getFileName().toString()).startsWith(".errored-");
+        assertThat(kept.getParent().getParent().getParent()).isEqualTo(stateDir);
+        assertThat(Files.getPosixFilePermissions(kept.getParent().getParent()))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        assertThat(kept.resolve(NAME + ".runtime/generated/tag")).hasContent("two");
+        try (var entries = Files.list(outside)) {
+            assertThat(entries).as("nothing was written through the link").isEmpty();
+        }
+
+        Files.delete(objects);
+        Files.move(movedObjects, objects);
+        Engine.Result pushed = engine.run("state", "push", NAME, "--from", kept.toString());
+        assertThat(pushed.exitCode()).as(pushed.toString()).isZero();
+        assertThat(stateDir.resolve(NAME + ".runtime/generated/tag")).hasContent("two");
+    }
+
+    /** Set-up: {@code path} (an engine directory, or nothing yet) becomes a link to {@code target}. */
+    private static void replaceWithLink(Path path, Path target) throws IOException {
+        if (Files.isDirectory(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            io.productivek3s.infra.util.Files2.deleteRecursively(path);
+        }
+        Files.createSymbolicLink(path, target);
+    }
+
     private String[] install() {
         return List.of("profile", "install", "--tgz", tgz.toString(), "--env-file", site.toString())
                 .toArray(String[]::new);
