@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -85,7 +86,12 @@ public final class SnapshotPolicy {
                     + " without setting ssh.key_path");
             return Optional.of(content);
         }
-        // Replaces a kept in-tree symlink with a plain file instead of writing through it.
+        if (Arrays.equals(rewritten, content) && Files.isRegularFile(cluster, LinkOption.NOFOLLOW_LINKS)
+                && Files.getPosixFilePermissions(cluster, LinkOption.NOFOLLOW_LINKS).equals(Files2.FILE_PRIVATE)) {
+            return Optional.of(rewritten);   // already points there (a repeat run): a kept file stays as it is
+        }
+        // Replaces a kept in-tree symlink, or a file kept from the runtime tree, with a new plain file instead of
+        // writing through it.
         Files.delete(cluster);
         Files2.writeAtomically(cluster, rewritten, Files2.FILE_PRIVATE);
         return Optional.of(rewritten);

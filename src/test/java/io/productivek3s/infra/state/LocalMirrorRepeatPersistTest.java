@@ -52,7 +52,10 @@ class LocalMirrorRepeatPersistTest {
         for (int i = 0; i < FILES; i++) {
             write(first.resolve("generated/d" + (i % 4) + "/f" + i + ".yaml"), "key: value-" + i + "\n");
         }
-        write(first.resolve("generated/cluster.json"), "{\"name\": \"repeat\"}\n");
+        // With a key, so that the capture sets ssh.key_path: already set to the same path, the file is kept too.
+        write(first.resolve("generated/cluster.json"), Files.readString(io.productivek3s.infra.testing.Repo.fixture(
+                "productive-k3s-infra/test-fixtures/cluster.multipass.json")));
+        write(first.resolve("generated/ssh/id_ed25519"), "PRIVATE\n");
         write(first.resolve("opentofu/terraform.tfstate"), "{\"serial\": 1}\n");
         store.persist(NAME, first, LocalStateStoreTest.metadata(Result.SUCCESS));
     }
@@ -68,7 +71,7 @@ class LocalMirrorRepeatPersistTest {
         after.remove("engine-state.json");
         assertThat(after).isEqualTo(before);
         assertThat(linkCounts(runtime)).containsOnly(1);
-        assertThat(fromMemo()).isEqualTo(FILES + 2);   // every file but the new engine-state.json
+        assertThat(fromMemo()).isEqualTo(FILES + 3);   // every file but the new engine-state.json
         assertMirrorIsTheRevision();
         assertThat(warnings).isEmpty();
     }
@@ -146,7 +149,7 @@ class LocalMirrorRepeatPersistTest {
         before.remove("engine-state.json");
         after.remove("engine-state.json");
         assertThat(after).isEqualTo(before);
-        assertThat(fromMemo()).isEqualTo(FILES + 2);
+        assertThat(fromMemo()).isEqualTo(FILES + 3);
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------
