@@ -61,11 +61,6 @@ final class KeptFiles implements TreeCopier.Reuse {
         return Optional.of(file);
     }
 
-    /** How many files were kept. */
-    int count() {
-        return kept.size();
-    }
-
     /**
      * Refuses the staged tree when a kept file still linked there does not hold the digest compared (its bytes changed
      * under the persist: someone wrote to the runtime tree while the lock was held). A kept path the capture replaced
