@@ -15,6 +15,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiPredicate;
@@ -35,6 +36,11 @@ import java.util.function.Predicate;
  * therefore never links. Files of 8 MiB and more are cloned with {@code cp --reflink=always} where the filesystem
  * shares blocks copy-on-write (btrfs, XFS; probed once per copier, Java cannot issue FICLONE); everything else is
  * copied in the kernel ({@code sendfile}).
+ *
+ * <p>A caller that already holds an identical file elsewhere may name it ({@code reuse}): that file is hard-linked in
+ * place of the copy, as it is (its mode and times are the caller's promise, nothing is changed on it). The state
+ * mirror does so for files of its current tree that a persist would copy again unchanged (docs/state.md "The local
+ * mirror").
  */
 public final class TreeCopier {
     /** Below this, a process per file costs more than copying the bytes. */
@@ -71,34 +77,51 @@ public final class TreeCopier {
     }
 
     /**
+     * Names, for a regular file about to be copied, a file elsewhere with exactly the bytes and the mode the copy
+     * would get, to be hard-linked instead; empty: copy it. {@code rel} is the path relative to the copied root,
+     * {@code identity} the source's as the walk read it.
+     */
+    @FunctionalInterface
+    public interface Reuse {
+        Optional<Path> same(String rel, Path source, FileIdentity identity) throws IOException;
+
+        Reuse NONE = (rel, source, identity) -> Optional.empty();
+    }
+
+    /**
      * How one copy is made. {@code include} is asked with the path relative to the copied root and whether it is a
-     * directory (a refused directory is skipped whole); {@code hardLink} with the path relative to the copied root.
+     * directory (a refused directory is skipped whole); {@code hardLink} and {@code reuse} with the path relative to
+     * the copied root ({@code hardLink} first: a file it names shares the source's inode).
      */
     public record Options(Links links, Modes modes, BiPredicate<String, Boolean> include, Predicate<String> hardLink,
-            Watch watch) {
+            Watch watch, Reuse reuse) {
         /** Private modes, links as they are, every path, nothing hard-linked. */
         public static Options standard() {
-            return new Options(Links.AS_IS, Modes.PRIVATE, EVERYTHING, rel -> false, null);
+            return new Options(Links.AS_IS, Modes.PRIVATE, EVERYTHING, rel -> false, null, Reuse.NONE);
         }
 
         public Options links(Links value) {
-            return new Options(value, modes, include, hardLink, watch);
+            return new Options(value, modes, include, hardLink, watch, reuse);
         }
 
         public Options modes(Modes value) {
-            return new Options(links, value, include, hardLink, watch);
+            return new Options(links, value, include, hardLink, watch, reuse);
         }
 
         public Options include(BiPredicate<String, Boolean> value) {
-            return new Options(links, modes, value, hardLink, watch);
+            return new Options(links, modes, value, hardLink, watch, reuse);
         }
 
         public Options hardLink(Predicate<String> value) {
-            return new Options(links, modes, include, value, watch);
+            return new Options(links, modes, include, value, watch, reuse);
         }
 
         public Options watch(Watch value) {
-            return new Options(links, modes, include, hardLink, value);
+            return new Options(links, modes, include, hardLink, value, reuse);
+        }
+
+        public Options reuse(Reuse value) {
+            return new Options(links, modes, include, hardLink, watch, value);
         }
     }
 
@@ -116,9 +139,18 @@ public final class TreeCopier {
      * the files that may share the source's inode.
      */
     public void copy(Path root, String relative, Path target, Links links, Predicate<Path> hardLink) throws IOException {
+        copy(root, relative, target, links, hardLink, Reuse.NONE);
+    }
+
+    /** As above; {@code reuse} is asked with the path relative to {@code root} ('/'-separated). */
+    public void copy(Path root, String relative, Path target, Links links, Predicate<Path> hardLink, Reuse reuse)
+            throws IOException {
         Path prefix = Path.of(relative);
+        String prefixText = relative.isEmpty() ? "" : prefix.toString().replace('\\', '/');
         copy(root, relative, target, Options.standard().links(links)
-                .hardLink(rel -> hardLink.test(rel.isEmpty() ? prefix : prefix.resolve(rel))));
+                .hardLink(rel -> hardLink.test(rel.isEmpty() ? prefix : prefix.resolve(rel)))
+                .reuse((rel, source, identity) -> reuse.same(rel.isEmpty() ? prefixText
+                        : prefixText.isEmpty() ? rel : prefixText + "/" + rel, source, identity)));
     }
 
     /**
@@ -174,7 +206,7 @@ public final class TreeCopier {
             } else if ((identity.mode() & 0170000) == 0120000) {
                 copyLink(realRoot, from, to, options.links());
             } else if ((identity.mode() & 0170000) == 0100000) {
-                copyFile(from, to, identity, options.modes(), options.hardLink().test(rel));
+                copyFile(from, to, identity, options, rel);
                 if (options.watch() != null) {
                     options.watch().copied(rel, from, identity);
                 }
@@ -230,12 +262,16 @@ public final class TreeCopier {
         }
     }
 
-    private void copyFile(Path from, Path to, FileIdentity identity, Modes modes, boolean tryHardLink)
+    private void copyFile(Path from, Path to, FileIdentity identity, Options options, String rel)
             throws IOException {
-        Set<PosixFilePermission> mode = modes == Modes.KEEP
+        Set<PosixFilePermission> mode = options.modes() == Modes.KEEP
                 ? Files.getPosixFilePermissions(from, LinkOption.NOFOLLOW_LINKS)
                 : (identity.mode() & 0111) != 0 ? Files2.FILE_PRIVATE_EXEC : Files2.FILE_PRIVATE;
-        if (tryHardLink && hardLink(from, to, mode)) {
+        if (options.hardLink().test(rel) && hardLink(from, to, mode)) {
+            return;
+        }
+        Optional<Path> same = options.reuse().same(rel, from, identity);
+        if (same.isPresent() && reuse(same.get(), to)) {
             return;
         }
         if (identity.size() < REFLINK_MIN_BYTES || !reflink(from, to)) {
@@ -266,6 +302,17 @@ public final class TreeCopier {
             return true;
         } catch (IOException | UnsupportedOperationException | SecurityException e) {
             Files2.deleteQuietly(to);   // the copy that follows fails on a leftover with a clear error
+            return false;
+        }
+    }
+
+    /** Links the caller's identical file as it is (no chmod: that would change a file the caller still uses). */
+    private static boolean reuse(Path same, Path to) {
+        try {
+            Files.createLink(to, same);
+            return true;
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            Files2.deleteQuietly(to);   // copied instead
             return false;
         }
     }

@@ -228,13 +228,17 @@ public final class LocalMirror {
         Objects.requireNonNull(metadata, "metadata");
         Path runtime = runtimeDir(name);
         TreeMemo memo = memo(name);
+        KeptFiles kept = new KeptFiles(runtime, memo);
         return commit(name, staging -> {
-            // The capture hard-links provider binaries from the scenario: their entries follow the new change time.
+            // The capture hard-links provider binaries from the scenario and the runtime tree's unchanged files from
+            // there (docs/state.md "The local mirror"): their entries follow the new change time.
             DigestMemo.Carry carry = memo.carry(scenarioDir);
-            Optional<byte[]> json = policy.capture(scenarioDir, staging, runtime, metadata);
+            DigestMemo.Carry mirrored = memo.carry(runtime);
+            Optional<byte[]> json = policy.capture(scenarioDir, staging, runtime, metadata, kept);
             carry.to(scenarioDir);
+            mirrored.to(staging);
             return json;
-        }, hook, memo, true, current);
+        }, hook, memo, kept, current);
     }
 
     /**
@@ -244,12 +248,15 @@ public final class LocalMirror {
      * rollback, an import): every file is new, so the digest memo starts empty.
      */
     PersistResult publish(String name, StagedTree filler, StagedHook hook) throws IOException {
-        return commit(name, filler, hook, memo(name), false, null).orElseThrow();
+        return commit(name, filler, hook, memo(name), null, null).orElseThrow();
     }
 
-    /** Stage, commit (hook), journal, rename: see the class comment. */
-    private Optional<PersistResult> commit(String name, StagedTree filler, StagedHook hook, TreeMemo memo, boolean scan,
-            CurrentTree unchangedIf) throws IOException {
+    /**
+     * Stage, commit (hook), journal, rename: see the class comment. {@code kept} (null: a materialized tree, not
+     * scanned) are the runtime tree's files the staging linked; {@code unchangedIf} see {@link #persist}.
+     */
+    private Optional<PersistResult> commit(String name, StagedTree filler, StagedHook hook, TreeMemo memo,
+            KeptFiles kept, CurrentTree unchangedIf) throws IOException {
         Path runtime = runtimeDir(name);
         Path clusterFile = clusterFile(name);
         Files2.createPrivateDirectories(dir);
@@ -266,13 +273,17 @@ public final class LocalMirror {
             cluster = filler.fill(tmp);
             CrashPoints.reach("persist.staged-tree");
             TreeManifest manifest = null;
-            if (scan) {
+            if (kept != null) {
                 TreeMemo.Scan known = memo.scan(tmp);
                 manifest = TreeManifest.scan(tmp, known);
                 known.done(manifest);
+                kept.confirm(tmp, manifest);
                 Optional<TreeManifest> now = unchangedIf == null ? Optional.empty() : unchangedIf.get();
                 if (now.isPresent() && manifest.sameExcept(now.get(), ENGINE_STATE)) {
+                    // Unlinking the kept files' staged names changes their change time: the entries follow.
+                    DigestMemo.Carry back = memo.carry(tmp);
                     Files2.deleteQuietly(tmp);
+                    back.to(runtime);
                     memo.save();
                     return Optional.empty();
                 }

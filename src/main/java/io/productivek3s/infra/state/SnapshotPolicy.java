@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -44,16 +45,27 @@ public final class SnapshotPolicy {
      */
     public Optional<byte[]> capture(Path scenarioDir, Path staging, Path finalRuntimeDir, EngineState metadata)
             throws IOException {
+        return capture(scenarioDir, staging, finalRuntimeDir, metadata, TreeCopier.Reuse.NONE);
+    }
+
+    /**
+     * As above; {@code reuse} may name, by the path a file gets in the staged tree, an identical file to hard-link
+     * instead of copying it (the mirror's unchanged files, docs/state.md "The local mirror"). Nothing is ever written
+     * through such a link: the staged {@code cluster.json} is replaced, not rewritten.
+     */
+    public Optional<byte[]> capture(Path scenarioDir, Path staging, Path finalRuntimeDir, EngineState metadata,
+            TreeCopier.Reuse reuse) throws IOException {
         Path generated = scenarioDir.resolve(GENERATED);
         if (Files.isDirectory(generated)) {
-            copier.copy(generated, "", staging.resolve(GENERATED), TreeCopier.Links.CONFINED, p -> false);
+            copier.copy(generated, "", staging.resolve(GENERATED), TreeCopier.Links.CONFINED, p -> false,
+                    under(GENERATED, reuse));
         }
         Path tofu = scenarioDir.resolve(OPENTOFU);
         if (Files.isDirectory(tofu)) {
             Path savedTofu = staging.resolve(OPENTOFU);
             Files.createDirectory(savedTofu, PosixFilePermissions.asFileAttribute(Files2.DIR_PRIVATE));
             Files.setPosixFilePermissions(savedTofu, Files2.DIR_PRIVATE);
-            copyTofuItems(tofu, savedTofu, false);
+            copyTofuItems(tofu, savedTofu, false, under(OPENTOFU, reuse));
         }
         Files2.writeAtomically(staging.resolve(ENGINE_STATE), metadata.toJson(), Files2.FILE_PRIVATE);
         Path cluster = staging.resolve(GENERATED).resolve("cluster.json");
@@ -74,7 +86,12 @@ public final class SnapshotPolicy {
                     + " without setting ssh.key_path");
             return Optional.of(content);
         }
-        // Replaces a kept in-tree symlink with a plain file instead of writing through it.
+        if (Arrays.equals(rewritten, content) && Files.isRegularFile(cluster, LinkOption.NOFOLLOW_LINKS)
+                && Files.getPosixFilePermissions(cluster, LinkOption.NOFOLLOW_LINKS).equals(Files2.FILE_PRIVATE)) {
+            return Optional.of(rewritten);   // already points there (a repeat run): a kept file stays as it is
+        }
+        // Replaces a kept in-tree symlink, or a file kept from the runtime tree, with a new plain file instead of
+        // writing through it.
         Files.delete(cluster);
         Files2.writeAtomically(cluster, rewritten, Files2.FILE_PRIVATE);
         return Optional.of(rewritten);
@@ -118,12 +135,18 @@ public final class SnapshotPolicy {
         if (hasSaved || Files.isDirectory(scenarioTofu)) {
             Files2.createPrivateDirectories(scenarioTofu);
             if (hasSaved) {
-                copyTofuItems(savedTofu, scenarioTofu, true);
+                copyTofuItems(savedTofu, scenarioTofu, true, TreeCopier.Reuse.NONE);
             }
         }
     }
 
-    private void copyTofuItems(Path from, Path to, boolean replace) throws IOException {
+    /** {@code reuse} asked with paths relative to the staged tree, for a copy of its {@code top} directory. */
+    private static TreeCopier.Reuse under(String top, TreeCopier.Reuse reuse) {
+        return reuse == TreeCopier.Reuse.NONE ? reuse
+                : (rel, source, identity) -> reuse.same(rel.isEmpty() ? top : top + "/" + rel, source, identity);
+    }
+
+    private void copyTofuItems(Path from, Path to, boolean replace, TreeCopier.Reuse reuse) throws IOException {
         Predicate<Path> providers = p -> p.startsWith(TOFU_PROVIDERS);
         for (String item : TOFU_ITEMS) {
             if (!Files.exists(from.resolve(item), LinkOption.NOFOLLOW_LINKS)) {
@@ -133,7 +156,7 @@ public final class SnapshotPolicy {
             if (replace) {
                 Files2.deleteRecursively(target);
             }
-            copier.copy(from, item, target, TreeCopier.Links.KEEP_EXTERNAL, providers);
+            copier.copy(from, item, target, TreeCopier.Links.KEEP_EXTERNAL, providers, reuse);
         }
     }
 }

@@ -50,6 +50,11 @@ final class TreeMemo {
         return memo.carry(root);
     }
 
+    /** The digest the memo vouches for, for the file known as {@code key} of identity {@code now} (not a hit). */
+    Optional<String> vouched(String key, FileIdentity now) {
+        return memo.entry(key).filter(e -> e.vouchesFor(now)).map(DigestMemo.Entry::sha256);
+    }
+
     long hits() {
         return memo.hits();
     }
