@@ -57,7 +57,7 @@ class LocalMirrorRepeatPersistTest {
                 "productive-k3s-infra/test-fixtures/cluster.multipass.json")));
         write(first.resolve("generated/ssh/id_ed25519"), "PRIVATE\n");
         write(first.resolve("opentofu/terraform.tfstate"), "{\"serial\": 1}\n");
-        store.persist(NAME, first, LocalStateStoreTest.metadata(Result.SUCCESS));
+        store.persist(NAME, first, LocalMirrorTest.metadata(Result.SUCCESS));
     }
 
     @Test
@@ -137,7 +137,7 @@ class LocalMirrorRepeatPersistTest {
         Path scenario = scenario();
         store.restore(NAME, scenario);
         Optional<PersistResult> status = store.persistIfChanged(NAME, scenario,
-                LocalStateStoreTest.metadata(Result.SUCCESS));
+                LocalMirrorTest.metadata(Result.SUCCESS));
         store.release(NAME, scenario);
         assertThat(status).isEmpty();
         assertThat(identities(runtime)).isEqualTo(before);
@@ -164,7 +164,7 @@ class LocalMirrorRepeatPersistTest {
         store.restore(NAME, scenario);
         edit.apply(scenario);
         debug.clear();
-        store.persist(NAME, scenario, LocalStateStoreTest.metadata(Result.SUCCESS));
+        store.persist(NAME, scenario, LocalMirrorTest.metadata(Result.SUCCESS));
         store.release(NAME, scenario);
     }
 
