@@ -28,7 +28,8 @@ import javax.crypto.spec.GCMParameterSpec;
  * Why 64 KiB (docs/performance.md "Encryption at rest"): the JDK's AES-GCM intrinsic only runs where the JIT has
  * compiled the code that calls it with C2, which takes thousands of calls; one call per 1 MiB chunk never got there
  * in 300 MB (~70 MB/s), one per 64 KiB does within the first tens of MB (1-2 GB/s after). The tag costs 0.02%.
- * Every chunk goes through one {@link Cipher} of its item into one reused buffer: no allocation per chunk.
+ * Every chunk goes through one {@link Cipher} of its item into one reused buffer: no allocation per chunk; the
+ * cipher and its buffers come from the key's {@link CipherPool} and serve the next item once this one is done.
  *
  * Chunk i uses the nonce with its last 8 bytes XOR i, and authenticates header | binding | i | final flag, so
  * chunks cannot be reordered, dropped, appended or cut off at a chunk boundary (the STREAM construction), and the
