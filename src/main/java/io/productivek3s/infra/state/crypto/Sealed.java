@@ -28,7 +28,8 @@ import javax.crypto.spec.GCMParameterSpec;
  * Why 64 KiB (docs/performance.md "Encryption at rest"): the JDK's AES-GCM intrinsic only runs where the JIT has
  * compiled the code that calls it with C2, which takes thousands of calls; one call per 1 MiB chunk never got there
  * in 300 MB (~70 MB/s), one per 64 KiB does within the first tens of MB (1-2 GB/s after). The tag costs 0.02%.
- * Every chunk goes through one {@link Cipher} of its item into one reused buffer: no allocation per chunk.
+ * Every chunk goes through one {@link Cipher} of its item into one reused buffer: no allocation per chunk; the
+ * cipher and its buffers come from the key's {@link CipherPool} and serve the next item once this one is done.
  *
  * Chunk i uses the nonce with its last 8 bytes XOR i, and authenticates header | binding | i | final flag, so
  * chunks cannot be reordered, dropped, appended or cut off at a chunk boundary (the STREAM construction), and the
@@ -117,9 +118,12 @@ public final class Sealed {
         }
     }
 
-    /** AES-GCM over the chunks of one item: per-chunk nonce and associated data, one cipher, one output buffer. */
+    /**
+     * AES-GCM over the chunks of one item: per-chunk nonce and associated data, one cipher and one output buffer,
+     * borrowed from the key's {@link CipherPool} for the item's lifetime and given back by {@link #release}.
+     */
     private static final class Chunker {
-        private final Cipher cipher;
+        private final CipherPool pool;
         private final StateKey key;
         private final byte[] nonce;
         private final byte[] chunkNonce = new byte[NONCE];
@@ -127,9 +131,8 @@ public final class Sealed {
         private final byte[] aad;
         private final int chunk;
         private final int mode;
-        /** The chunk read, and what the cipher made of it: grown to the item's size, at most one chunk (below). */
-        private byte[] input = new byte[0];
-        private byte[] output = new byte[0];
+        /** The cipher and buffers of this item: the chunk read, and what the cipher made of it; null once released. */
+        private CipherPool.Worker worker;
 
         Chunker(StateKey key, byte[] header, Binding binding, int mode, int chunk) {
             this.key = key;
@@ -140,43 +143,65 @@ public final class Sealed {
             System.arraycopy(bound, 0, prefix, HEADER, bound.length);
             this.aad = prefix.clone();
             this.chunk = chunk;
-            try {
-                cipher = Cipher.getInstance("AES/GCM/NoPadding");
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException("AES/GCM is required by every Java runtime", e);
-            }
+            this.pool = key.ciphers();
+            this.worker = pool.take();
+        }
+
+        /** The buffer {@link #apply} wrote its result into. */
+        byte[] output() {
+            return worker.output;
         }
 
         /**
-         * Reads the next {@code max} bytes of {@code in} (fewer at its end) into {@link #input}, returning how many.
-         * The buffer starts small and doubles only while the item has more: 10,000 small objects must not each
-         * allocate and zero a whole chunk's buffer, and a big one reuses its buffer for every chunk.
+         * Gives the cipher and buffers back to the pool, once: only when nothing of the output is still to be read
+         * (the item ended) or nobody will read it (the stream was closed), as the next item overwrites it.
+         */
+        void release() {
+            if (worker != null) {
+                pool.give(worker);
+                worker = null;
+            }
+        }
+
+        private CipherPool.Worker worker() throws IOException {
+            if (worker == null) {
+                throw new IOException("sealed stream closed");
+            }
+            return worker;
+        }
+
+        /**
+         * Reads the next {@code max} bytes of {@code in} (fewer at its end) into the input buffer, returning how many.
+         * The buffer starts small and doubles only while an item has more: 10,000 small objects must not each
+         * need a whole chunk's buffer, and a big one reuses its buffer for every chunk (and the next item too).
          */
         int read(InputStream in, int max) throws IOException {
+            CipherPool.Worker w = worker();
             int length = 0;
-            while (true) {
-                if (length == input.length) {
-                    if (input.length >= max) {
-                        return length;
-                    }
-                    input = Arrays.copyOf(input, Math.min(max, Math.max(FIRST_BUFFER, 2 * input.length)));
+            while (length < max) {
+                if (length == w.input.length) {
+                    w.input = Arrays.copyOf(w.input, Math.min(max, Math.max(FIRST_BUFFER, 2 * w.input.length)));
                 }
-                int n = in.readNBytes(input, length, Math.min(max, input.length) - length);
+                int want = Math.min(max, w.input.length) - length;
+                int n = in.readNBytes(w.input, length, want);
                 length += n;
-                if (length < Math.min(max, input.length)) {
-                    return length;
+                if (n < want) {
+                    return length; // the end of the item
                 }
             }
+            return length; // a buffer an earlier item grew may be bigger than this item's chunk
         }
 
         /**
-         * The first {@code length} bytes of {@link #input} through the cipher into {@link #output}, returning the
-         * output's length; an {@code AEADBadTagException} when they do not authenticate (then nothing of them is
-         * released: the JDK zeroes the output and the caller throws).
+         * The first {@code length} bytes of the input buffer through the cipher into the output buffer, returning
+         * the output's length; an {@code AEADBadTagException} when they do not authenticate (then nothing of them is
+         * released: the JDK zeroes the output and the caller throws). The cipher is initialised here for this chunk
+         * alone, with its own nonce: whatever an earlier item or a failed chunk left in it is reset.
          */
-        int apply(int length, long index, boolean last) throws AEADBadTagException {
-            if (output.length < length + TAG) {
-                output = new byte[Math.max(length + TAG, Math.min(chunk + TAG, 2 * output.length))];
+        int apply(int length, long index, boolean last) throws IOException, AEADBadTagException {
+            CipherPool.Worker w = worker();
+            if (w.output.length < length + TAG) {
+                w.output = new byte[Math.max(length + TAG, Math.min(chunk + TAG, 2 * w.output.length))];
             }
             System.arraycopy(nonce, 0, chunkNonce, 0, NONCE);
             for (int i = 0; i < 8; i++) {
@@ -185,9 +210,9 @@ public final class Sealed {
             }
             aad[aad.length - 1] = (byte) (last ? 1 : 0);
             try {
-                cipher.init(mode, key.cipherKey(), new GCMParameterSpec(TAG * 8, chunkNonce));
-                cipher.updateAAD(aad);
-                return cipher.doFinal(input, 0, length, output, 0);
+                w.cipher.init(mode, key.cipherKey(), new GCMParameterSpec(TAG * 8, chunkNonce));
+                w.cipher.updateAAD(aad);
+                return w.cipher.doFinal(w.input, 0, length, w.output, 0);
             } catch (AEADBadTagException bad) {
                 throw bad;
             } catch (GeneralSecurityException e) {
@@ -218,18 +243,24 @@ public final class Sealed {
         @Override
         boolean fill() throws IOException {
             if (done) {
+                chunker.release(); // every byte of the last chunk was read
                 return false;
             }
             int length = chunker.read(plain, chunker.chunk);
             boolean last = length < chunker.chunk || atEnd(plain);
             try {
                 int sealed = chunker.apply(length, index++, last); // before reading output: apply may grow it
-                setPending(chunker.output, sealed);
+                setPending(chunker.output(), sealed);
             } catch (AEADBadTagException impossible) {
                 throw new IllegalStateException("sealing never checks a tag", impossible);
             }
             done = last;
             return true;
+        }
+
+        @Override
+        void released() {
+            chunker.release();
         }
     }
 
@@ -260,6 +291,7 @@ public final class Sealed {
                 chunker = header();
             }
             if (done) {
+                chunker.release(); // every byte of the last chunk was read
                 return false;
             }
             int length = chunker.read(sealed, chunker.chunk + TAG);
@@ -269,7 +301,7 @@ public final class Sealed {
             }
             try {
                 int opened = chunker.apply(length, index, last); // before reading output: apply may grow it
-                setPending(chunker.output, opened);
+                setPending(chunker.output(), opened);
             } catch (AEADBadTagException bad) {
                 throw last && authenticatesAsInner(length) ? SealFailure.truncated(binding, keyId)
                         : SealFailure.notAuthentic(binding, keyId);
@@ -280,12 +312,19 @@ public final class Sealed {
         }
 
         /** A last chunk that authenticates as a non-final one: the item was cut off at a chunk boundary. */
-        private boolean authenticatesAsInner(int length) {
+        private boolean authenticatesAsInner(int length) throws IOException {
             try {
                 chunker.apply(length, index, false);
                 return true;
             } catch (AEADBadTagException notThatEither) {
                 return false;
+            }
+        }
+
+        @Override
+        void released() {
+            if (chunker != null) {
+                chunker.release();
             }
         }
 
@@ -337,6 +376,9 @@ public final class Sealed {
 
         abstract boolean fill() throws IOException;
 
+        /** The stream is closed: its cipher goes back to its pool (nothing of its output is read any more). */
+        abstract void released();
+
         /** The first {@code length} bytes of {@code bytes} are served next (the array is reused after they are). */
         final void setPending(byte[] bytes, int length) {
             pending = bytes;
@@ -362,6 +404,9 @@ public final class Sealed {
 
         @Override
         public void close() throws IOException {
+            limit = 0;
+            position = 0;
+            released();
             source.close();
         }
     }

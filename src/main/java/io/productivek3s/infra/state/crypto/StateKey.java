@@ -23,12 +23,14 @@ public final class StateKey {
     static final int ID_LENGTH = 8;
 
     private final SecretKeySpec cipherKey;
-    private final SecretKeySpec addressKey;
+    /** The address key's HMAC, initialised once: {@code doFinal} leaves it ready for the next address. */
+    private final Mac addresser;
+    private final CipherPool ciphers = new CipherPool();
     private final byte[] id;
 
     private StateKey(byte[] master) {
         cipherKey = new SecretKeySpec(expand(master, "pk3s state v1 aes-256-gcm"), "AES");
-        addressKey = new SecretKeySpec(expand(master, "pk3s state v1 object address"), "HmacSHA256");
+        addresser = mac(new SecretKeySpec(expand(master, "pk3s state v1 object address"), "HmacSHA256"));
         id = Arrays.copyOf(expand(master, "pk3s state v1 key id"), ID_LENGTH);
     }
 
@@ -53,19 +55,30 @@ public final class StateKey {
         return cipherKey;
     }
 
+    /** The ciphers sealing and opening with this key, reused from item to item ({@link CipherPool}). */
+    CipherPool ciphers() {
+        return ciphers;
+    }
+
     /**
      * The address under which an object of {@code cluster} with plaintext digest {@code sha256} is stored while
      * encrypted: HMAC-SHA-256 over the cluster name and the digest, as 64 hex digits. The same content in one
      * cluster gets the same address (unchanged files are not stored twice), the same content in two clusters gets
      * two, and without the key nobody can compute it, so an observer cannot confirm a guessed plaintext by hashing it.
+     * One HMAC serves every call (looking one up and keying it cost more than the address itself, per object:
+     * docs/performance.md "Encryption at rest"); {@code doFinal} resets it, and it is used by one caller at a time.
      */
     public String address(String cluster, String sha256) {
-        Mac mac = mac(addressKey);
         byte[] name = cluster.getBytes(StandardCharsets.UTF_8);
-        mac.update((byte) name.length);
-        mac.update(name);
-        mac.update(sha256.getBytes(StandardCharsets.US_ASCII));
-        return HexFormat.of().formatHex(mac.doFinal());
+        byte[] digest = sha256.getBytes(StandardCharsets.US_ASCII);
+        byte[] mac;
+        synchronized (addresser) {
+            addresser.update((byte) name.length);
+            addresser.update(name);
+            addresser.update(digest);
+            mac = addresser.doFinal();
+        }
+        return HexFormat.of().formatHex(mac);
     }
 
     @Override
