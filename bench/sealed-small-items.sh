@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 a=$1 b=$2 n=${3:-10000} runs=${4:-3}
 java=${JAVA_HOME:+$JAVA_HOME/bin/}java
-flags() { sed -n "s/^$1=(\(.*\))$/\1/p" productive-k3s-infra.sh; }
+flags() { sed -n "s/^$1='\(.*\)'\$/\1/p" scripts/lib/pk3s-launch.sh; }
 base=$(flags pk3s_jvm_flags) big=$(flags pk3s_jvm_flags_big) sealed=$(flags pk3s_jvm_flags_sealed)
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 "${java%java}javac" -cp "$b" -d "$tmp" bench/SealedSmallItems.java || { echo "sealed-small-items: javac needed" >&2; exit 5; }
