@@ -98,7 +98,7 @@ public final class ErroredCopies {
 
     /**
      * Where a new copy of {@code name} goes: {@code .errored/<name>}, created without following a link
-     * (docs/state.md "Links inside the state directory"). When a link was planted there, refusing would throw the
+     * (docs/state.md "Links inside the history"). When a link was planted there, refusing would throw the
      * run's state away, so the copy goes to a new private directory {@code .errored-<random>} beside it instead,
      * which mkdir creates and never follows; the ERROR line names it, and `state push --from` takes it as any copy.
      */

@@ -31,7 +31,7 @@ final class HolderSidecar {
     }
 
     void write(String name, LockHolder holder) throws IOException {
-        // never through a link planted for .locks (docs/state.md "Links inside the state directory"): exit 4 before
+        // never through a link planted for .locks (docs/state.md "Links inside the history"): exit 4 before
         // the run starts, so nothing of it is lost
         StateDirectories.create(stateDir, locks);
         ObjectNode node = Json.object();
