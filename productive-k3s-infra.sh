@@ -57,6 +57,7 @@ pk3s_common_path() {
     pk3s_file_stat "$pk3s_tgz" && [ "$pk3s_size" -lt "$pk3s_big_package" ] || return 1
     pk3s_small_jit "$pk3s_size"
   fi
+  pk3s_print_jit "${1:-}"
   pk3s_class_path "$pk3s_lib"
 }
 

@@ -19,11 +19,15 @@ pk3s_jvm_flags='-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx384m -Xmn8m -XX:-Us
 pk3s_jvm_flags_big='-XX:CompileThresholdScaling=1 -XX:TieredStopAtLevel=4 -XX:Tier3InvocationThreshold=2000 -XX:Tier3MinInvocationThreshold=1000 -XX:Tier3CompileThreshold=20000 -XX:Tier3BackEdgeThreshold=600000'
 pk3s_big_package=8388608
 # A local --tgz under pk3s_small_package bytes adds these: its run is short, and C1 compiling code that runs a few
-# hundred times costs more CPU than it saves. Compiling later (thresholds x3) measured ~10 % less CPU for the
-# example's validate and install, but 6 % more for a 6 MB package's validate, hence the bound (docs/performance.md
-# "Round 7"). Commands without a --tgz keep the JVM's thresholds.
-pk3s_jvm_flags_small='-XX:CompileThresholdScaling=3'
+# hundred times costs more CPU than it saves. Compiling later (thresholds x10; x3 in Round 7) measured 5-10 % less
+# CPU for the example's validate and install, but more for a 6 MB package's validate, hence the bound
+# (docs/performance.md "Round 7", "Round 8"). Commands without a --tgz keep the JVM's thresholds.
+pk3s_jvm_flags_small='-XX:CompileThresholdScaling=10'
 pk3s_small_package=1048576
+# `version` and `help` print what the engine already holds: nothing in them runs often enough for a C1 compile to pay
+# for itself, so they run interpreted (with the same AOT cache, which -Xint maps whole: docs/performance.md
+# "Round 8").
+pk3s_jvm_flags_print='-Xint'
 # With a state key set, a command that restores or persists a runtime also gets the big-package flags, and the JDK's
 # cipher classes are compiled early: AES-256-GCM runs at ~45 MB/s under C1 and at 1-4 GB/s through the JDK's
 # intrinsic, which only C2-compiled callers reach (docs/performance.md "Encryption at rest"). quiet: prints nothing.
@@ -144,6 +148,14 @@ pk3s_file_stat() {
 pk3s_small_jit() {
   pk3s_jit_flags=""
   [ "$1" -lt "$pk3s_small_package" ] && pk3s_jit_flags=$pk3s_jvm_flags_small
+  return 0
+}
+
+# pk3s_print_jit WORD1: pk3s_jvm_flags_print in pk3s_jit_flags for `version` and `help` (-h, --help), when no
+# --tgz chose other flags.
+pk3s_print_jit() {
+  [ -z "$pk3s_jit_flags" ] || return 0
+  case $1 in version|help|-h|--help) pk3s_jit_flags=$pk3s_jvm_flags_print ;; esac
   return 0
 }
 

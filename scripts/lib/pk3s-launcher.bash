@@ -233,6 +233,7 @@ if [ -n "$pk3s_tgz" ] && [ -f "$pk3s_tgz" ]; then
     pk3s_jit_flags=$pk3s_jvm_flags_big
   fi
 fi
+pk3s_print_jit "${1:-}"
 pk3s_words pk3s_jvm "$pk3s_jvm_flags $pk3s_jit_flags"
 if pk3s_sealed_run "${1:-}" "${2:-}"; then
   pk3s_words pk3s_big "$pk3s_jvm_flags_big $pk3s_jvm_flags_sealed"

@@ -27,7 +27,7 @@ class LauncherJitIT extends PackageTestBase {
         assertThat(flags).contains("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmn8m", "-Xmx384m")
                 .doesNotContain("-XX:TieredStopAtLevel=4");
         // under 1 MiB: C1 compiles later (docs/performance.md "Round 7")
-        assertThat(flags).contains("-XX:CompileThresholdScaling=3");
+        assertThat(flags).contains("-XX:CompileThresholdScaling=10");
     }
 
     /** Between 1 and 8 MiB: C1 with the JVM's own thresholds, which hashing a few MB needs. */
@@ -37,7 +37,7 @@ class LauncherJitIT extends PackageTestBase {
         assertThat(Files.size(tgz)).isLessThan(8L * 1024 * 1024);
         List<String> flags = installAndReadEngineCommandLine(tgz);
         assertThat(flags).contains("-XX:TieredStopAtLevel=1")
-                .doesNotContain("-XX:TieredStopAtLevel=4", "-XX:CompileThresholdScaling=3");
+                .doesNotContain("-XX:TieredStopAtLevel=4", "-XX:CompileThresholdScaling=10");
     }
 
     private Path noisyPackage(int mebibytes) throws Exception {
@@ -58,7 +58,7 @@ class LauncherJitIT extends PackageTestBase {
         Path tgz = bigPackage();
         List<String> flags = installAndReadEngineCommandLine(tgz);
         assertThat(flags).contains("-XX:TieredStopAtLevel=4", "-XX:Tier3InvocationThreshold=2000", "-Xmn8m")
-                .doesNotContain("-XX:CompileThresholdScaling=3");
+                .doesNotContain("-XX:CompileThresholdScaling=10");
         // The big-package flags come after the base ones, so they win.
         assertThat(flags.lastIndexOf("-XX:TieredStopAtLevel=4")).isGreaterThan(flags.indexOf("-XX:TieredStopAtLevel=1"));
     }
@@ -156,6 +156,23 @@ class LauncherJitIT extends PackageTestBase {
                 new String[] {"profile", "validate", "--tgz", pack().toString()})) {
             assertThat(debugJvmFlags(command)).as("%s", List.of(command)).contains("-XX:TieredStopAtLevel=1")
                     .doesNotContain("-XX:TieredStopAtLevel=4", crypto);
+        }
+    }
+
+    /**
+     * {@code version} and {@code help} print what the engine holds: they run interpreted (docs/performance.md
+     * "Round 8"); every other command, and those words anywhere but first, keep C1.
+     */
+    @Test
+    void versionAndHelpRunInterpretedAndNothingElseDoes() throws Exception {
+        for (String[] command : List.of(new String[] {"version"}, new String[] {"help"}, new String[] {"help", "state"},
+                new String[] {"--help"}, new String[] {"-h"})) {
+            assertThat(debugJvmFlags(command)).as("%s", List.of(command)).contains("-Xint");
+        }
+        for (String[] command : List.of(new String[] {"state", "list"}, new String[] {"profile", "validate", "--help"},
+                new String[] {"doctor"}, new String[] {"profile", "validate", "--tgz", pack().toString()})) {
+            assertThat(debugJvmFlags(command)).as("%s", List.of(command)).contains("-XX:TieredStopAtLevel=1")
+                    .doesNotContain("-Xint");
         }
     }
 

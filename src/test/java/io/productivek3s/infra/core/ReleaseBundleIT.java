@@ -557,7 +557,8 @@ class ReleaseBundleIT {
         assertThat(aotCaches()).containsExactly("version.aot");
         assertThat(leftoverTemporaries()).isEmpty();
         assertSilentVersion(env, launcher);
-        assertThat(jvmArguments(env, launcher, "version")).contains("-XX:AOTCache=");
+        assertThat(jvmArguments(env, launcher, "version")).as("version runs interpreted, from its AOT cache")
+                .contains("-XX:AOTCache=", "-Xint");
         assertThat(listing(bundle)).isEqualTo(before);
     }
 
@@ -584,7 +585,8 @@ class ReleaseBundleIT {
         assertThat(bashStarts(log)).as("the first run trains the family's AOT cache in the bash part").hasSize(1).first()
                 .asString().endsWith("scripts/lib/pk3s-launcher.bash version");
         assertSilentVersion(env, launcher);
-        assertThat(jvmArguments(env, launcher, "version")).contains("-XX:AOTCache=");
+        assertThat(jvmArguments(env, launcher, "version")).as("version runs interpreted, from its AOT cache")
+                .contains("-XX:AOTCache=", "-Xint");
         assertThat(bashStarts(log)).as("later runs: java straight from the front").hasSize(1);
 
         Path scripts = bundle.resolve("scripts/productive-k3s-infra.sh");
@@ -611,7 +613,8 @@ class ReleaseBundleIT {
             file.setLength(8 << 20);
         }
         Run bigRun = runEnv(home, env, 180, launcher.toString(), "profile", "validate", "--tgz", big.toString(), "--debug");
-        assertThat(bigRun.stderr()).as("C2 for a big package, chosen by the bash part").contains("-XX:TieredStopAtLevel=4");
+        assertThat(bigRun.stderr()).as("C2 for a big package, chosen by the bash part").contains("-XX:TieredStopAtLevel=4")
+                .doesNotContain("-Xint");
         assertThat(bashStarts(log)).hasSize(4);
 
         env.put("PK3S_INFRA_AOT_CACHE", "off");
