@@ -34,16 +34,7 @@ measure() {  # measure <arm> <run>
   [ "$mode" = sealed ] && env+=(PK3S_STATE_ENCRYPTION_KEY_FILE="$work/state.key")
   [ "$arm" = after-sealed-extra ] && extra=(_JAVA_OPTIONS="$PK3S_BENCH_EXTRA_JIT")
   env "${env[@]}" "$co/productive-k3s-infra.sh" profile install --tgz "$tgz" --env-file "$site" --name "r$i" >/dev/null 2>&1
-  python3 - "$work/$arm/r$i.runtime/generated" "$files" <<'PY'
-import os, sys
-d, n = sys.argv[1], int(sys.argv[2])
-salt = os.urandom(8).hex()
-for i in range(n):
-    sub = os.path.join(d, "d%03d" % (i // 100))
-    os.makedirs(sub, exist_ok=True)
-    with open(os.path.join(sub, "f%05d.yaml" % i), "w") as f:
-        f.write("# generated file %d %s\nkey: value-%d\n" % (i, salt, i) + "x" * (i % 200) + "\n")
-PY
+  python3 "$repo/bench/many-files.py" "$work/$arm/r$i.runtime/generated" "$files"
   sleep 2
   local line="run $i $arm:" what l e u s
   for what in persist restore; do

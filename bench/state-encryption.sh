@@ -78,16 +78,7 @@ fill() {  # fill <kind> <runtime dir>: fresh random content
     local p=$2/opentofu/.terraform/providers/registry.example/bench/big/1.0.0/linux_amd64
     mkdir -p "$p"; head -c "$((mb * 1024 * 1024))" /dev/urandom >"$p/terraform-provider-big"; chmod 700 "$p/terraform-provider-big"
   else
-    python3 - "$2/generated" "$files" <<'PY'
-import os, sys
-d, n = sys.argv[1], int(sys.argv[2])
-salt = os.urandom(8).hex()
-for i in range(n):
-    sub = os.path.join(d, "d%03d" % (i // 100))
-    os.makedirs(sub, exist_ok=True)
-    with open(os.path.join(sub, "f%05d.yaml" % i), "w") as f:
-        f.write("# generated file %d %s\nkey: value-%d\n" % (i, salt, i) + "x" * (i % 200) + "\n")
-PY
+    python3 bench/many-files.py "$2/generated" "$files"
   fi
 }
 load() { cut -d' ' -f1 /proc/loadavg; }
