@@ -43,9 +43,12 @@ pk3s_common_path() {
   [ -z "${PK3S_INFRA_CREDENTIALS_FD:-}" ] && [ -z "${PGPASSWORD+set}" ] && ! pk3s_backend_password || return 1
   pk3s_lib=$pk3s_home/lib
   [ -f "$pk3s_lib/productive-k3s-infra.jar" ] || return 1   # a source checkout
-  # the host's OS and CPU without a fork: Linux's own names (arch since Linux 6.1); elsewhere bash's OSTYPE/HOSTTYPE
-  [ -r /proc/sys/kernel/ostype ] && [ -r /proc/sys/kernel/arch ] || return 1
-  read -r pk3s_host_os < /proc/sys/kernel/ostype && read -r pk3s_host_arch < /proc/sys/kernel/arch || return 1
+  # the host's OS and CPU: Linux's own names without a fork (arch since Linux 6.1), else uname (one fork each)
+  if [ -r /proc/sys/kernel/ostype ] && [ -r /proc/sys/kernel/arch ]; then
+    read -r pk3s_host_os < /proc/sys/kernel/ostype && read -r pk3s_host_arch < /proc/sys/kernel/arch || return 1
+  else
+    pk3s_host_os=$(uname -s 2>/dev/null) && pk3s_host_arch=$(uname -m 2>/dev/null) || return 1
+  fi
   pk3s_bundled_runtime "$pk3s_host_os" "$pk3s_host_arch" || return 1
   pk3s_bundle_startup "${1:-}" "${2:-}" || return 1   # shipped archive not valid (times lost): a cache archive
   [ -z "$pk3s_aot_record" ] || return 1                 # the family's first run trains its AOT cache
