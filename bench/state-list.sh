@@ -7,6 +7,8 @@
 #   e.g. bench/state-list.sh 8 before=/tmp/main-copy/productive-k3s-infra.sh after=./productive-k3s-infra.sh
 #   PK3S_SCALE_SMALL / PK3S_SCALE_BIG  sizes (default 10 / 1000)
 #   PK3S_LIST_WORK  where the two states are built (default: a new temp dir); kept, and reused when it has them
+#   PK3S_LIST_COLD=1  delete the local driver's heads memo (.history/heads.memo) before every timed run: the cost of
+#                     a listing that reads every record (the first one after an upgrade, or after every cluster changed)
 # Populating is bench/state-scale.sh's: one real install of "hist", then bench/StatePopulate.java persists its tree as
 # the other clusters (and as more revisions of hist) through the engine's own state layer. Prints one line per run
 # with the load average at its start, then the medians and the big/small ratio per launcher (goal: at most 1.5).
@@ -39,6 +41,7 @@ declare -A cpu wall
 for i in $(seq "$runs"); do
   for spec in "${launchers[@]}"; do
     for s in small big; do
+      [ "${PK3S_LIST_COLD:-}" = 1 ] && rm -f "$work/local-$s/.history/heads.memo"
       load=$(cut -d' ' -f1 /proc/loadavg)
       PK3S_PROFILE_STATE_DIR=$work/local-$s /usr/bin/time -f "%U %S %e" -o "$work/time" "${spec#*=}" state list \
         >/dev/null 2>"$work/err" || { cat "$work/err"; exit 1; }

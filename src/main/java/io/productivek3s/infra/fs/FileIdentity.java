@@ -61,6 +61,11 @@ public record FileIdentity(long device, long inode, long size, long mtimeNanos, 
                 && mode == other.mode && ctimeNanos != other.ctimeNanos;
     }
 
+    /** Whether this is the identity of a directory (by the file type bits of its mode). */
+    public boolean isDirectory() {
+        return (mode & 0170000) == 0040000;
+    }
+
     /** The same file (device and inode), whatever its content. */
     public boolean sameInode(FileIdentity other) {
         return device == other.device && inode == other.inode;

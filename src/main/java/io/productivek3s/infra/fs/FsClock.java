@@ -4,6 +4,7 @@ import io.productivek3s.infra.util.Files2;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -52,9 +53,20 @@ public final class FsClock {
         // Looking at the marker first makes kernels with multigrain timestamps (Linux 6.13+) give its next change a
         // fine-grained time instead of the last coarse tick: fewer waits, the same ordering.
         FileIdentity.read(marker);
-        Files.write(marker, TICK, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+        // never through a link planted in its place: a marker is the engine's own file
+        Files.write(marker, TICK, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING,
+                LinkOption.NOFOLLOW_LINKS);
         FileIdentity id = FileIdentity.read(marker);
         return new Stamp(id.device(), id.ctimeNanos());
+    }
+
+    /** {@link #now()}, or empty when the marker cannot be written (a read-only state directory, say). */
+    public Optional<Stamp> tryNow() {
+        try {
+            return Optional.of(now());
+        } catch (IOException | RuntimeException cannotWrite) {
+            return Optional.empty();
+        }
     }
 
     /**

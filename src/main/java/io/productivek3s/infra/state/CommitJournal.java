@@ -40,6 +40,8 @@ final class CommitJournal {
     static final int FORMAT = 1;
     /** Far above any journal this engine writes (~120 bytes); a bigger file is not one. */
     private static final long MAX_BYTES = 64 * 1024;
+    /** A journal is {@code .NAME.commit} in the state directory. */
+    private static final String SUFFIX = ".commit";
     private static final Pattern TXN = Pattern.compile("[0-9a-f]{16}");
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmssSSS'Z'")
             .withZone(ZoneOffset.UTC);
@@ -50,7 +52,13 @@ final class CommitJournal {
     }
 
     Path file(String name) {
-        return dir.resolve("." + name + ".commit");
+        return dir.resolve("." + name + SUFFIX);
+    }
+
+    /** The name whose journal {@link #file} is called {@code fileName}, if it is called like one. */
+    static Optional<String> nameOf(String fileName) {
+        return fileName.length() > SUFFIX.length() + 1 && fileName.startsWith(".") && fileName.endsWith(SUFFIX)
+                ? Optional.of(fileName.substring(1, fileName.length() - SUFFIX.length())) : Optional.empty();
     }
 
     /** Temp files of an interrupted {@link #write}: never a commit. */

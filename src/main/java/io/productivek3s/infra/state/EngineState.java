@@ -90,7 +90,7 @@ public record EngineState(String schemaVersion, Profile profile, PackageRef pkg,
             return name().toLowerCase(Locale.ROOT);
         }
 
-        static Result fromWire(String value) throws IOException {
+        public static Result fromWire(String value) throws IOException {
             for (Result r : values()) {
                 if (r.wire().equals(value)) {
                     return r;
@@ -174,9 +174,46 @@ public record EngineState(String schemaVersion, Profile profile, PackageRef pkg,
                 p == null ? null : new Profile(text(p, "name"), text(p, "version"), text(p, "scenario"), text(p, "engine")),
                 k == null ? null : new PackageRef(text(k, "sha256"), text(k, "ref"), text(k, "path")),
                 e == null ? null : new Engine(text(e, "name"), text(e, "version"), text(e, "language")),
-                a == null ? null : new LastAction(text(a, "command"), result(a), integer(a, "exit_code"),
-                        instant(a, "started_at"), instant(a, "finished_at")),
+                a == null ? null : lastAction(a),
                 override);
+    }
+
+    /**
+     * The last action of a summary ({@link #toJson()}'s document) given as UTF-8 bytes, reading nothing else:
+     * {@code state list} shows only this section of every cluster's summary (docs/performance.md "Local `state list`
+     * at 1,000 clusters"). The section is read and checked as {@link #fromJson} reads it; the other sections are
+     * skipped unread, so a summary whose last action is sound shows it even if another section is malformed.
+     * Empty when the document has no last action; an {@link IOException} when it is not a JSON object (bytes that
+     * are not UTF-8 included) or its last action is malformed.
+     */
+    public static Optional<LastAction> lastActionFromJson(byte[] json) throws IOException {
+        Map<String, Object> root = new HashMap<>();
+        try (JsonParser p = JsonStreams.parser(json)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new IOException("engine-state.json is not a JSON object");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken token = p.nextToken();
+                if (!field.equals("last_action")) {
+                    p.skipChildren();
+                } else if (token == JsonToken.START_OBJECT) {
+                    root.put(field, object(p, false));
+                } else if (token == JsonToken.START_ARRAY) {
+                    p.skipChildren();
+                    root.put(field, CONTAINER);
+                } else {
+                    root.put(field, scalar(p, token));
+                }
+            }
+        }
+        Map<String, Object> a = section(root, "last_action");
+        return a == null ? Optional.empty() : Optional.of(lastAction(a));
+    }
+
+    private static LastAction lastAction(Map<String, Object> a) throws IOException {
+        return new LastAction(text(a, "command"), result(a), integer(a, "exit_code"), instant(a, "started_at"),
+                instant(a, "finished_at"));
     }
 
     /**

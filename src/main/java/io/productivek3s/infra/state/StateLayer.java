@@ -660,6 +660,18 @@ public final class StateLayer implements StateStore {
         }
     }
 
+    /** The last action a summary records; null when there is none or it cannot be read. */
+    private static EngineState.LastAction lastAction(byte[] summary) {
+        if (summary.length == 0) {
+            return null;
+        }
+        try {
+            return EngineState.lastActionFromJson(summary).orElse(null);
+        } catch (IOException malformed) {
+            return null;
+        }
+    }
+
     // ---- history -------------------------------------------------------------------------------------------
 
     /**
@@ -671,6 +683,7 @@ public final class StateLayer implements StateStore {
         List<ClusterInfo> clusters = new ArrayList<>();
         Map<String, LockHolder> holders = driver.locker().holders();
         Set<String> recorded = new TreeSet<>();
+        LocalMirror.Listing listing = mirror.isLocal() ? mirror.listing() : null;
         for (StateDriver.Head head : driver.heads()) {
             RevisionInfo info = head.info();
             if (!StateNames.isValid(info.name())) {
@@ -679,19 +692,19 @@ public final class StateLayer implements StateStore {
             }
             recorded.add(info.name());
             // the local backend's own journals: a pending removal, or one no run can act on (WARN), hides it
-            if (info.removed() || mirror.isLocal() && !mirror.listed(info.name())) {
+            if (info.removed() || listing != null && !mirror.listed(info.name(), listing)) {
                 continue;
             }
             // The last action as the engine recorded it (e.g. "install"), as the local backend lists it.
-            EngineState.LastAction action = engineState(head.summary()).map(EngineState::lastAction).orElse(null);
+            EngineState.LastAction action = head.lastAction() != null ? head.lastAction() : lastAction(head.summary());
             clusters.add(new ClusterInfo(info.name(), info.profileName(), info.profileVersion(),
                     action == null ? info.command() : action.command(),
                     action == null || action.result() == null ? info.result() : action.result().wire(),
                     action == null ? info.createdAt() : action.finishedAt() != null ? action.finishedAt()
                             : action.startedAt(), info.revision(), holders.get(info.name())));
         }
-        for (String name : untracked(recorded)) {
-            if (mirror.listed(name)) {
+        for (String name : untracked(recorded, listing)) {
+            if (mirror.listed(name, listing)) {
                 Optional<EngineState> state = mirror.readEngineState(name);
                 EngineState.LastAction action = state.map(EngineState::lastAction).orElse(null);
                 EngineState.Profile profile = state.map(EngineState::profile).orElse(null);
@@ -707,18 +720,18 @@ public final class StateLayer implements StateStore {
     }
 
     /** The local backend's names with state from before history was kept (revision 0): a pair, no revision. */
-    private List<String> untracked(Set<String> recorded) throws IOException {
-        if (!mirror.isLocal()) {
+    private static List<String> untracked(Set<String> recorded, LocalMirror.Listing listing) {
+        if (listing == null) {
             return List.of();
         }
-        return mirror.names().stream().filter(n -> !recorded.contains(n)).toList();
+        return listing.names().stream().filter(n -> !recorded.contains(n)).toList();
     }
 
     @Override
     public List<String> names() throws IOException {
         Set<String> names = new TreeSet<>();
         driver.heads().stream().map(h -> h.info().name()).filter(StateNames::isValid).forEach(names::add);
-        names.addAll(untracked(Set.copyOf(names)));
+        names.addAll(untracked(Set.copyOf(names), mirror.isLocal() ? mirror.listing() : null));
         return List.copyOf(names);
     }
 

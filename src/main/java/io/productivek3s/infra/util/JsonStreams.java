@@ -21,4 +21,9 @@ public final class JsonStreams {
     public static JsonParser parser(String text) throws IOException {
         return FACTORY.createParser(text);
     }
+
+    /** A parser over the UTF-8 {@code bytes}, read in place; the caller closes it. */
+    public static JsonParser parser(byte[] bytes) throws IOException {
+        return FACTORY.createParser(bytes);
+    }
 }

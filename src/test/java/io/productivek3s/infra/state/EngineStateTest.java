@@ -11,6 +11,7 @@ import io.productivek3s.infra.state.EngineState.Result;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.productivek3s.infra.util.Json;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -143,6 +144,49 @@ class EngineStateTest {
         for (String document : documents) {
             assertThat(outcome(() -> EngineState.fromJson(document))).as(document)
                     .isEqualTo(outcome(() -> EngineStateTreeReader.fromJson(document)));
+            assertLastActionAsTheWholeReading(document);
+        }
+    }
+
+    /**
+     * {@link EngineState#lastActionFromJson} (what {@code state list} reads of a summary) gives the last action of
+     * every document the whole reading accepts, and refuses every document whose last action it refuses.
+     */
+    private static void assertLastActionAsTheWholeReading(String document) {
+        String alone;
+        try {
+            alone = String.valueOf(EngineState.lastActionFromJson(document.getBytes(StandardCharsets.UTF_8))
+                    .orElse(null));
+        } catch (IOException e) {
+            alone = "refused";
+        }
+        if (!outcome(() -> EngineState.fromJson(document)).equals("refused")) {
+            assertThat(alone).as(document).isEqualTo(lastActionOf(document));
+            return;
+        }
+        // refused as a whole: the last action alone reads as in a document holding nothing else
+        com.fasterxml.jackson.databind.JsonNode tree;
+        try {
+            tree = Json.parse(document);
+        } catch (IOException notJson) {
+            tree = null;
+        }
+        if (tree == null || !tree.isObject()) {
+            assertThat(alone).as(document).isEqualTo("refused");
+            return;
+        }
+        ObjectNode only = Json.object();
+        if (tree.has("last_action")) {
+            only.set("last_action", tree.get("last_action"));
+        }
+        assertThat(alone).as(document).isEqualTo(lastActionOf(Json.compact(only)));
+    }
+
+    private static String lastActionOf(String document) {
+        try {
+            return String.valueOf(EngineState.fromJson(document).lastAction());
+        } catch (IOException e) {
+            return "refused";
         }
     }
 

@@ -238,7 +238,8 @@ public final class EncryptingDriver implements StateDriver {
             RevisionInfo info = head.info();
             byte[] summary = head.summary();
             boolean readable = !Sealed.isSealed(summary) || Sealed.keyId(summary).flatMap(keys::find).isPresent();
-            heads.add(new Head(info, readable ? open(summaryBinding(info.name(), info.revision()), summary) : new byte[0]));
+            heads.add(new Head(info, readable ? open(summaryBinding(info.name(), info.revision()), summary) : new byte[0],
+                    head.lastAction()));
         }
         return heads;
     }

@@ -1,5 +1,6 @@
 package io.productivek3s.infra.state.driver;
 
+import io.productivek3s.infra.state.EngineState;
 import io.productivek3s.infra.state.RevisionInfo;
 import java.io.IOException;
 import java.io.InputStream;
@@ -142,7 +143,15 @@ public interface StateDriver extends Settings, AutoCloseable {
     default void close() throws IOException {
     }
 
-    /** The newest revision of one name and its summary, for listing. */
-    record Head(RevisionInfo info, byte[] summary) {
+    /**
+     * The newest revision of one name and its summary, for listing. {@code lastAction} is the summary's last action
+     * when the driver has read it already (the local driver's heads memo, docs/state.md "Heads memo"), and then
+     * {@code summary} may be empty; null when the layer reads it from {@code summary}.
+     */
+    record Head(RevisionInfo info, byte[] summary, EngineState.LastAction lastAction) {
+        /** A head whose summary the layer reads. */
+        public Head(RevisionInfo info, byte[] summary) {
+            this(info, summary, null);
+        }
     }
 }

@@ -1,5 +1,7 @@
 package io.productivek3s.infra.state.local;
 
+import io.productivek3s.infra.fs.FileIdentity;
+import io.productivek3s.infra.fs.FsClock;
 import io.productivek3s.infra.state.CrashPoints;
 import io.productivek3s.infra.state.FileLocker;
 import io.productivek3s.infra.state.FileLocks;
@@ -28,6 +30,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -55,6 +59,8 @@ public final class LocalDriver implements StateDriver {
     private final Path history;
     private final Path lockFile;
     private final Path collectMarker;
+    private final Path headsMemo;
+    private final FsClock clock;
     private final LocalObjects objects;
     private final RecordFiles records;
     private final PendingObjects pending;
@@ -66,6 +72,8 @@ public final class LocalDriver implements StateDriver {
         this.history = dir.resolve(".history");
         this.lockFile = history.resolve("objects.lock");
         this.collectMarker = history.resolve("collect");
+        this.headsMemo = history.resolve("heads.memo");
+        this.clock = new FsClock(history.resolve("heads.clock"));
         this.objects = new LocalObjects(history);
         this.records = new RecordFiles(history);
         this.pending = new PendingObjects(history);
@@ -150,16 +158,62 @@ public final class LocalDriver implements StateDriver {
 
     // ---- records -------------------------------------------------------------------------------------------
 
+    /**
+     * Every name's newest record, reading only those the heads memo cannot vouch for ({@link HeadsMemo}; docs/state.md
+     * "Heads memo"): per name, the identity of its directory and of its newest record's file, and the record itself
+     * when either changed. The memo is rewritten when anything was read again.
+     */
     @Override
     public List<Head> heads() throws IOException {
-        List<Head> heads = new ArrayList<>();
-        for (Map.Entry<String, Long> newest : records.newest().entrySet()) {
-            Optional<RecordFiles.Record> record = records.read(newest.getKey(), newest.getValue());
-            if (record.isPresent()) {
-                heads.add(new Head(record.get().info(), summary(record.get())));
+        SortedMap<String, Head> heads = new TreeMap<>();
+        // the memo and its clock are never read or written through a link in place of .history
+        boolean keep = Files.isDirectory(history, LinkOption.NOFOLLOW_LINKS);
+        HeadsMemo memo = keep ? HeadsMemo.read(headsMemo) : HeadsMemo.read(null);
+        FsClock.Stamp stamp = null;
+        boolean stamped = !keep;
+        try (RecordFiles.Walk walk = records.walk()) {
+            for (String name : walk.names()) {
+                Optional<FileIdentity> directory = FileIdentity.of(records.directory(name));
+                if (directory.isEmpty() || !directory.get().isDirectory()) {
+                    continue; // a file, a link or a name removed meanwhile is no history
+                }
+                Optional<HeadsMemo.Entry> known = memo.vouchedDirectory(name, directory.get());
+                if (known.isPresent()) {
+                    Optional<FileIdentity> record = FileIdentity.of(records.file(name, known.get().number()));
+                    if (record.isPresent() && known.get().vouchesForRecord(record.get())) {
+                        heads.put(name, known.get().head());
+                        memo.keep(name, known.get());
+                        continue;
+                    }
+                }
+                if (!stamped) { // one stamp, before the first identity the memo will keep was read
+                    stamp = clock.tryNow().orElse(null);
+                    stamped = true;
+                }
+                // read again after the stamp: the identities the memo keeps are read after it, then the content
+                Optional<FileIdentity> directoryRead = FileIdentity.of(records.directory(name));
+                long newest = walk.newest(name);
+                if (newest < 0) {
+                    continue;
+                }
+                Optional<FileIdentity> recordRead = FileIdentity.of(records.file(name, newest));
+                Optional<RecordFiles.Record> record = records.read(name, newest);
+                if (record.isEmpty()) {
+                    continue;
+                }
+                Head head = new Head(record.get().info(), summary(record.get()));
+                heads.put(name, head);
+                if (stamp != null && directoryRead.isPresent() && recordRead.isPresent()) {
+                    memo.remember(name, directoryRead.get(), newest, recordRead.get(), stamp, head);
+                } else {
+                    memo.missed();
+                }
             }
         }
-        return heads;
+        if (keep) {
+            memo.writeIfChanged(headsMemo);
+        }
+        return new ArrayList<>(heads.values());
     }
 
     @Override

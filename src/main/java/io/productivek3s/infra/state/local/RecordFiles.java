@@ -10,6 +10,7 @@ import io.productivek3s.infra.state.driver.StoredRevision;
 import io.productivek3s.infra.util.Digests;
 import io.productivek3s.infra.util.Json;
 import io.productivek3s.infra.util.Timestamps;
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -57,7 +58,8 @@ import java.util.regex.Pattern;
 final class RecordFiles {
     static final int FORMAT = 2;
     static final int LEGACY_FORMAT = 1;
-    private static final Pattern RECORD = Pattern.compile("([0-9]{1,18})\\.json");
+    /** A record's file name; {@link #recordNumber} reads it without a regex (named here as its reference). */
+    static final Pattern RECORD = Pattern.compile("([0-9]{1,18})\\.json");
     private static final Pattern SIDE = Pattern.compile("([0-9]{1,18})\\.([0-9a-f]{16})\\.(payload|objects)");
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
@@ -116,9 +118,9 @@ final class RecordFiles {
         }
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path entry : entries) {
-                Matcher m = RECORD.matcher(entry.getFileName().toString());
-                if (m.matches()) {
-                    numbers.add(Long.parseLong(m.group(1)));
+                long number = recordNumber(entry.getFileName().toString());
+                if (number >= 0) {
+                    numbers.add(number);
                 }
             }
         } catch (NoSuchFileException gone) {
@@ -130,65 +132,128 @@ final class RecordFiles {
 
     /**
      * The newest record number of every name that has one, by name: what {@link #names} and {@link #numbers} answer
-     * together, in one pass that opens each name's directory relative to {@code revisions/} without following a
-     * link, instead of three lookups from the root per name ({@code state list} asks for every name:
-     * docs/performance.md "State at scale").
+     * together, in one {@link Walk}.
      */
     SortedMap<String, Long> newest() throws IOException {
         SortedMap<String, Long> newest = new TreeMap<>();
-        if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
-            return newest;
-        }
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
-            if (!(entries instanceof SecureDirectoryStream<Path> secure)) {
-                for (String name : names()) { // a platform without openat(2)
-                    List<Long> numbers = numbers(name);
-                    if (!numbers.isEmpty()) {
-                        newest.put(name, numbers.get(numbers.size() - 1));
-                    }
-                }
-                return newest;
-            }
-            for (Path entry : entries) {
-                Path name = entry.getFileName();
-                SecureDirectoryStream<Path> dir;
-                try {
-                    dir = secure.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS);
-                } catch (FileSystemException notADirectory) {
-                    // a file, a link or a name removed meanwhile is no history; a directory that cannot be read is
-                    // an error, as numbers() reports it
-                    if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
-                        throw notADirectory;
-                    }
-                    continue;
-                }
-                long max = -1;
-                try (dir) {
-                    for (Path file : dir) {
-                        Matcher m = RECORD.matcher(file.getFileName().toString());
-                        if (m.matches()) {
-                            max = Math.max(max, Long.parseLong(m.group(1)));
-                        }
-                    }
-                }
-                if (max >= 0) {
-                    newest.put(name.toString(), max);
+        try (Walk walk = walk()) {
+            for (String name : walk.names()) {
+                long number = walk.newest(name);
+                if (number >= 0) {
+                    newest.put(name, number);
                 }
             }
         }
         return newest;
     }
 
+    /** One reading of {@code revisions/} (see {@link Walk}). */
+    Walk walk() throws IOException {
+        return new Walk();
+    }
+
+    /** The file of record {@code revision} of {@code name}. */
+    Path file(String name, long revision) {
+        return root.resolve(name).resolve(revision + ".json");
+    }
+
+    /** The directory of {@code name}'s records. */
+    Path directory(String name) {
+        return root.resolve(name);
+    }
+
+    /**
+     * One pass over {@code revisions/}: the names in it, and on request a name's newest record number, read by
+     * opening the name's directory relative to {@code revisions/} without following a link, instead of three lookups
+     * from the root per name ({@code state list} asks for every name: docs/performance.md "State at scale").
+     */
+    final class Walk implements Closeable {
+        private final DirectoryStream<Path> entries;
+        private final SecureDirectoryStream<Path> secure;
+
+        private Walk() throws IOException {
+            entries = Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS) ? Files.newDirectoryStream(root) : null;
+            secure = entries instanceof SecureDirectoryStream<Path> s ? s : null;
+        }
+
+        /** The names of the entries of {@code revisions/} (read once), directories or not. */
+        List<String> names() {
+            List<String> names = new ArrayList<>();
+            if (entries != null) {
+                for (Path entry : entries) {
+                    names.add(entry.getFileName().toString());
+                }
+            }
+            return names;
+        }
+
+        /**
+         * The newest record number of {@code name}; -1 when it has none, or is a file, a link or gone. A directory
+         * that cannot be read is an error, as {@link #numbers} reports it.
+         */
+        long newest(String name) throws IOException {
+            if (secure == null) { // a platform without openat(2)
+                List<Long> numbers = numbers(name);
+                return numbers.isEmpty() ? -1 : numbers.get(numbers.size() - 1);
+            }
+            Path relative = root.getFileSystem().getPath(name);
+            SecureDirectoryStream<Path> dir;
+            try {
+                dir = secure.newDirectoryStream(relative, LinkOption.NOFOLLOW_LINKS);
+            } catch (FileSystemException notADirectory) {
+                if (Files.isDirectory(root.resolve(name), LinkOption.NOFOLLOW_LINKS)) {
+                    throw notADirectory;
+                }
+                return -1;
+            }
+            long max = -1;
+            try (dir) {
+                for (Path file : dir) {
+                    max = Math.max(max, recordNumber(file.getFileName().toString()));
+                }
+            }
+            return max;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (entries != null) {
+                entries.close();
+            }
+        }
+    }
+
+    /**
+     * The revision number a file called {@code file} records, as {@link #RECORD} reads it ({@code <1-18 digits>.json});
+     * -1 for any other name. By hand: {@code state list} reads the names of every cluster's directory, three files
+     * each (docs/performance.md "Local `state list` at 1,000 clusters").
+     */
+    static long recordNumber(String file) {
+        int digits = file.length() - ".json".length();
+        if (digits < 1 || digits > 18 || !file.endsWith(".json")) {
+            return -1;
+        }
+        long number = 0;
+        for (int i = 0; i < digits; i++) {
+            char c = file.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            number = number * 10 + (c - '0');
+        }
+        return number;
+    }
+
     /** Record {@code revision} of {@code name}; empty when it is not kept. */
     Optional<Record> read(String name, long revision) throws IOException {
-        Path file = root.resolve(name).resolve(revision + ".json");
-        String text;
+        Path file = file(name, revision);
+        byte[] bytes;
         try {
-            text = Files.readString(file);
+            bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException absent) {
             return Optional.empty();
         }
-        return Optional.of(parse(text, file));
+        return Optional.of(parse(bytes, file));
     }
 
     /** The payload bytes of a format-2 record, checked against the digest the record names. */
@@ -405,6 +470,31 @@ final class RecordFiles {
     static Record parse(String text, Path file) throws IOException {
         Optional<Fields> canonical = RecordStream.read(text);
         return canonical.isPresent() ? current(canonical.get(), file) : parseTree(text, file);
+    }
+
+    /**
+     * {@link #parse(String, Path)} of a file's bytes, which must be UTF-8 (as {@link Files#readString} requires). A
+     * record the engine wrote is ASCII: the stream reads its bytes directly, without decoding them into a string
+     * first; anything else is decoded strictly and read as text.
+     */
+    static Record parse(byte[] bytes, Path file) throws IOException {
+        if (isAscii(bytes)) {
+            Optional<Fields> canonical = RecordStream.read(bytes);
+            if (canonical.isPresent()) {
+                return current(canonical.get(), file);
+            }
+            return parseTree(new String(bytes, StandardCharsets.US_ASCII), file);
+        }
+        return parse(StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString(), file);
+    }
+
+    private static boolean isAscii(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** {@link #parse} through a tree: any record, whatever its shape (the reference {@link RecordStream} follows). */

@@ -22,7 +22,24 @@ final class RecordStream {
 
     /** The fields of {@code text}; empty when it is not in the writer's shape (the tree reader decides then). */
     static Optional<RecordFiles.Fields> read(String text) {
-        try (JsonParser p = JsonStreams.parser(text)) {
+        try {
+            return read(JsonStreams.parser(text));
+        } catch (IOException notJson) {
+            return Optional.empty();
+        }
+    }
+
+    /** {@link #read(String)} of ASCII {@code bytes}, read as they are (no string decoded first). */
+    static Optional<RecordFiles.Fields> read(byte[] bytes) {
+        try {
+            return read(JsonStreams.parser(bytes));
+        } catch (IOException notJson) {
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<RecordFiles.Fields> read(JsonParser parser) {
+        try (JsonParser p = parser) {
             return p.nextToken() == JsonToken.START_OBJECT ? fields(p) : Optional.empty();
         } catch (IOException notJson) {
             return Optional.empty(); // the tree reader words the error

@@ -167,8 +167,49 @@ class RecordFilesTest {
 
     /** {@code text} is read by {@link RecordFiles#parse} exactly as by the tree alone: the same fields or message. */
     private static void assertSameAsTree(String text) {
-        assertThat(outcome(() -> RecordFiles.parse(text, FILE))).as(text)
-                .isEqualTo(outcome(() -> RecordFiles.parseTree(text, FILE)));
+        String tree = outcome(() -> RecordFiles.parseTree(text, FILE));
+        assertThat(outcome(() -> RecordFiles.parse(text, FILE))).as(text).isEqualTo(tree);
+        // as a file's bytes (how records are read), directly when ASCII
+        assertThat(outcome(() -> RecordFiles.parse(text.getBytes(StandardCharsets.UTF_8), FILE))).as(text)
+                .isEqualTo(tree);
+    }
+
+    /** Bytes that are not UTF-8 are refused as {@code Files.readString} refused them; any other text is read. */
+    @Test
+    void aRecordsBytesAreReadAsItsText() throws IOException {
+        String text = canonical().replace("alice@ws-1", "ålice@ws-1");
+        assertThat(outcome(() -> RecordFiles.parse(text.getBytes(StandardCharsets.UTF_8), FILE)))
+                .isEqualTo(outcome(() -> RecordFiles.parse(text, FILE))).contains("ålice@ws-1");
+        byte[] invalid = canonical().getBytes(StandardCharsets.UTF_8);
+        invalid[invalid.length / 2] = (byte) 0xc3; // a lead byte with no continuation
+        Path file = Files.write(Files.createTempFile("record", ".json"), invalid);
+        try {
+            assertThat(outcome(() -> RecordFiles.parse(invalid, FILE)))
+                    .isEqualTo(outcome(() -> RecordFiles.parse(Files.readString(file), FILE)));
+        } finally {
+            Files.delete(file);
+        }
+    }
+
+    /** {@link RecordFiles#recordNumber} reads a file name exactly as the pattern it replaces. */
+    @Test
+    void aRecordsNumberIsReadFromItsNameAsThePatternReadsIt() {
+        List<String> names = new ArrayList<>(List.of("1.json", "0.json", "007.json", "123456789012345678.json",
+                "1234567890123456789.json", ".json", "1.JSON", "1.json.tmp", "-1.json", "+1.json", "1a.json", "a.json",
+                "1.jso", "json", "", "1", "１.json", "1.2.json", " 1.json", "12.objects", "3.0123456789abcdef.payload"));
+        java.util.Random random = new java.util.Random(5);
+        String alphabet = "0123456789.jsonJ-a ";
+        for (int i = 0; i < 20_000; i++) {
+            StringBuilder name = new StringBuilder();
+            for (int n = random.nextInt(26); n > 0; n--) {
+                name.append(alphabet.charAt(random.nextInt(alphabet.length())));
+            }
+            names.add(random.nextBoolean() ? name + ".json" : name.toString());
+        }
+        for (String name : names) {
+            java.util.regex.Matcher m = RecordFiles.RECORD.matcher(name);
+            assertThat(RecordFiles.recordNumber(name)).as(name).isEqualTo(m.matches() ? Long.parseLong(m.group(1)) : -1);
+        }
     }
 
     private interface Reading {
