@@ -150,12 +150,31 @@ elif [ -f "$pk3s_home/pom.xml" ]; then
     command -v mvn >/dev/null 2>&1 || pk3s_die "missing dependency: mvn (needed once to build the engine)" 5
     pk3s_lock=$pk3s_home/target/.build-lock
     mkdir -p "$pk3s_home/target"
+    pk3s_gone() {  # pid: the process is not running (by /proc where there is one; kill -0 answers EPERM for others')
+      if [ -d /proc/self ]; then [ ! -d "/proc/$1" ]; else ! kill -0 "$1" 2>/dev/null; fi
+    }
     pk3s_waited=0
-    until mkdir "$pk3s_lock" 2>/dev/null; do  # another launcher is building: wait for it, at most 10 minutes
+    # Another launcher is building: wait for it, at most 10 minutes. The lock names its builder (pid); a lock whose
+    # builder is gone (killed, machine rebooted) is taken over at once instead of waited out.
+    until mkdir "$pk3s_lock" 2>/dev/null; do
+      pk3s_owner=""
+      [ -f "$pk3s_lock/pid" ] && { read -r pk3s_owner < "$pk3s_lock/pid" || pk3s_owner=""; }
+      case $pk3s_owner in
+        "" | *[!0-9]*) ;;
+        *) if pk3s_gone "$pk3s_owner"; then
+             printf '[pk3s-infra] INFO  Taking over the engine build lock of a build that is gone (pid %s)\n' "$pk3s_owner" >&2
+             # one launcher wins the rename; the others see the lock gone or taken again
+             mv "$pk3s_lock" "$pk3s_lock.gone.$$" 2>/dev/null && rm -rf "$pk3s_lock.gone.$$"
+             continue
+           fi ;;
+      esac
+      [ "$pk3s_waited" -eq 0 ] && printf '[pk3s-infra] INFO  Waiting for another launcher to build the engine (%s)\n' \
+        "$pk3s_lock" >&2
       sleep 1; pk3s_waited=$((pk3s_waited + 1))
       [ "$pk3s_waited" -lt 600 ] || pk3s_die "engine build lock is stuck: $pk3s_lock (remove it and retry)" 1
     done
-    trap 'rmdir "$pk3s_lock" 2>/dev/null' EXIT
+    printf '%s\n' "$$" > "$pk3s_lock/pid"
+    trap 'rm -rf "$pk3s_lock" 2>/dev/null' EXIT
     if pk3s_stale; then
       printf '[pk3s-infra] INFO  Building the engine with Maven (first use or sources changed)...\n' >&2
       pk3s_log=$pk3s_home/target/engine-build.log
@@ -165,7 +184,7 @@ elif [ -f "$pk3s_home/pom.xml" ]; then
         pk3s_die "engine build failed; see $pk3s_log" 1
       fi
     fi
-    rmdir "$pk3s_lock" 2>/dev/null
+    rm -rf "$pk3s_lock" 2>/dev/null
     trap - EXIT
   fi
   pk3s_class_path "$pk3s_lib"
