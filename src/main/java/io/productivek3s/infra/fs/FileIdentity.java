@@ -81,16 +81,23 @@ public record FileIdentity(long device, long inode, long size, long mtimeNanos, 
     }
 
     public static Optional<FileIdentity> decode(String text) {
-        String[] parts = text.trim().split(" ");
-        if (parts.length != 6) {
-            return Optional.empty();
-        }
+        // six numbers read in place, without splitting: a listing decodes two identities per cluster
+        long[] n = new long[6];
+        int start = 0;
+        String t = text.trim();
         try {
-            return Optional.of(new FileIdentity(Long.parseLong(parts[0]), Long.parseLong(parts[1]),
-                    Long.parseLong(parts[2]), Long.parseLong(parts[3]), Long.parseLong(parts[4]),
-                    Integer.parseInt(parts[5])));
-        } catch (NumberFormatException e) {
+            for (int k = 0; k < 6; k++) {
+                int end = k < 5 ? t.indexOf(' ', start) : t.length();
+                if (end < 0 || (k == 5 && t.indexOf(' ', start) >= 0)) {
+                    return Optional.empty();
+                }
+                n[k] = Long.parseLong(t, start, end, 10);
+                start = end + 1;
+            }
+            return Optional.of(new FileIdentity(n[0], n[1], n[2], n[3], n[4], Math.toIntExact(n[5])));
+        } catch (NumberFormatException | ArithmeticException | IndexOutOfBoundsException e) {
             return Optional.empty();
         }
     }
+
 }

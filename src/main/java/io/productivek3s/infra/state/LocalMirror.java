@@ -554,7 +554,7 @@ public final class LocalMirror {
                 String file = entry.getFileName().toString();
                 String name = file.endsWith(".json") ? file.substring(0, file.length() - 5)
                         : file.endsWith(RUNTIME) ? file.substring(0, file.length() - RUNTIME.length()) : null;
-                if (name != null && StateNames.isValid(name)) {
+                if (name != null && (names.contains(name) || StateNames.isValid(name))) {
                     names.add(name);
                 } else {
                     CommitJournal.nameOf(file).ifPresent(journaled::add);

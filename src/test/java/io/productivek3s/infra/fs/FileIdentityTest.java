@@ -35,4 +35,38 @@ class FileIdentityTest {
         assertThat(FileIdentity.read(file)).isEqualTo(first).hasSameHashCodeAs(first);
         assertThat(FileIdentity.decode(first.encode())).contains(first);
     }
+    /** The decoder reads in place what the former split-based one read: the same identity or none. */
+    @Test
+    void decodesAsSplittingDid() {
+        java.util.Random random = new java.util.Random(3);
+        String alphabet = "0123456789 -+x";
+        java.util.List<String> texts = new java.util.ArrayList<>(java.util.List.of("1 2 3 4 5 420", " 1 2 3 4 5 6 ",
+                "1 2 3 4 5", "1 2 3 4 5 6 7", "1  2 3 4 5 6", "", " ", "1 2 3 4 5 2147483648", "1 2 3 4 5 -1",
+                "9223372036854775807 2 3 4 5 6", "9223372036854775808 2 3 4 5 6", "+1 2 3 4 5 6", "1 2 3 4 5 0x1"));
+        for (int i = 0; i < 20_000; i++) {
+            StringBuilder text = new StringBuilder();
+            for (int n = random.nextInt(24); n > 0; n--) {
+                text.append(alphabet.charAt(random.nextInt(alphabet.length())));
+            }
+            texts.add(text.toString());
+            texts.add(random.nextInt(9) + " " + random.nextInt(9) + " " + text);
+        }
+        for (String text : texts) {
+            assertThat(FileIdentity.decode(text)).as("'" + text + "'").isEqualTo(bySplitting(text));
+        }
+    }
+
+    private static java.util.Optional<FileIdentity> bySplitting(String text) {
+        String[] parts = text.trim().split(" ");
+        if (parts.length != 6) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(new FileIdentity(Long.parseLong(parts[0]), Long.parseLong(parts[1]),
+                    Long.parseLong(parts[2]), Long.parseLong(parts[3]), Long.parseLong(parts[4]),
+                    Integer.parseInt(parts[5])));
+        } catch (NumberFormatException e) {
+            return java.util.Optional.empty();
+        }
+    }
 }

@@ -237,7 +237,11 @@ public final class EncryptingDriver implements StateDriver {
         for (Head head : inner.heads()) {
             RevisionInfo info = head.info();
             byte[] summary = head.summary();
-            boolean readable = !Sealed.isSealed(summary) || Sealed.keyId(summary).flatMap(keys::find).isPresent();
+            if (!Sealed.isSealed(summary)) { // plain: nothing to open (no binding built per cluster of a listing)
+                heads.add(head);
+                continue;
+            }
+            boolean readable = Sealed.keyId(summary).flatMap(keys::find).isPresent();
             heads.add(new Head(info, readable ? open(summaryBinding(info.name(), info.revision()), summary) : new byte[0],
                     head.lastAction()));
         }

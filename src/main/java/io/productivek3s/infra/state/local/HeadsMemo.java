@@ -6,7 +6,6 @@ import io.productivek3s.infra.state.EngineState;
 import io.productivek3s.infra.state.RevisionInfo;
 import io.productivek3s.infra.state.driver.StateDriver;
 import io.productivek3s.infra.util.Files2;
-import io.productivek3s.infra.util.Timestamps;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -175,15 +174,15 @@ final class HeadsMemo {
         String summary = a != null ? "A" : head.summary().length == 0 ? "N" : "S";
         return String.join("\t", name, entry.directory().encode(), Long.toString(entry.number()),
                 entry.record().encode(), Long.toString(entry.knownBefore()), text(i.name()),
-                Long.toString(i.revision()), i.createdAt().toString(), text(i.who()), text(i.command()),
+                Long.toString(i.revision()), instant(i.createdAt()), text(i.who()), text(i.command()),
                 text(i.result()), number(i.exitCode()), text(i.profileName()), text(i.profileVersion()),
                 text(i.packageSha256()), text(i.treeSha256()), Long.toString(i.files()), Long.toString(i.bytes()),
                 i.removed() ? "1" : "0", summary,
                 a == null ? "-" : text(a.command()),
                 a == null || a.result() == null ? "-" : text(a.result().wire()),
                 a == null ? "-" : number(a.exitCode()),
-                a == null || a.startedAt() == null ? "-" : text(a.startedAt().toString()),
-                a == null || a.finishedAt() == null ? "-" : text(a.finishedAt().toString()),
+                a == null ? "-" : instant(a.startedAt()),
+                a == null ? "-" : instant(a.finishedAt()),
                 summary.equals("S") ? Base64.getEncoder().encodeToString(head.summary()) : "-");
     }
 
@@ -199,7 +198,7 @@ final class HeadsMemo {
             if (directory.isEmpty() || record.isEmpty()) {
                 return Optional.empty();
             }
-            RevisionInfo info = new RevisionInfo(string(f[5]), Long.parseLong(f[6]), Timestamps.parse(f[7]),
+            RevisionInfo info = new RevisionInfo(string(f[5]), Long.parseLong(f[6]), instant(f[7]),
                     string(f[8]), string(f[9]), string(f[10]), integer(f[11]), string(f[12]), string(f[13]),
                     string(f[14]), string(f[15]), Long.parseLong(f[16]), Long.parseLong(f[17]), f[18].equals("1"));
             StateDriver.Head head = switch (f[19]) {
@@ -225,9 +224,21 @@ final class HeadsMemo {
         return field.equals("-") ? null : Integer.valueOf(field);
     }
 
+    /** An instant as its epoch second and nanosecond ({@code 1796676466:451516638}), "-" for null. */
+    private static String instant(Instant value) {
+        return value == null ? "-" : value.getEpochSecond() + ":" + value.getNano();
+    }
+
     private static Instant instant(String field) {
-        String text = string(field);
-        return text == null ? null : Timestamps.parse(text);
+        if (field.equals("-")) {
+            return null;
+        }
+        int colon = field.indexOf(':');
+        int nano = Integer.parseInt(field, colon + 1, field.length(), 10);
+        if (nano < 0 || nano > 999_999_999) {
+            throw new IllegalArgumentException("not a nanosecond: " + field);
+        }
+        return Instant.ofEpochSecond(Long.parseLong(field, 0, colon, 10), nano);
     }
 
     /** Null as "-", a value as "=" and the value. */
