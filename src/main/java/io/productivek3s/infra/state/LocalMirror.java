@@ -22,7 +22,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -544,24 +543,23 @@ public final class LocalMirror {
      * (docs/performance.md "Local `state list` at 1,000 clusters").
      */
     Listing listing() throws IOException {
-        TreeSet<String> names = new TreeSet<>();
+        Set<String> names = new HashSet<>();
         Set<String> journaled = new HashSet<>();
         if (!Files.isDirectory(dir)) {
             return new Listing(List.of(), Set.of());
         }
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-            for (Path entry : entries) {
-                String file = entry.getFileName().toString();
-                String name = file.endsWith(".json") ? file.substring(0, file.length() - 5)
-                        : file.endsWith(RUNTIME) ? file.substring(0, file.length() - RUNTIME.length()) : null;
-                if (name != null && (names.contains(name) || StateNames.isValid(name))) {
-                    names.add(name);
-                } else {
-                    CommitJournal.nameOf(file).ifPresent(journaled::add);
-                }
+        for (String file : Files2.names(dir)) {
+            String name = file.endsWith(".json") ? file.substring(0, file.length() - 5)
+                    : file.endsWith(RUNTIME) ? file.substring(0, file.length() - RUNTIME.length()) : null;
+            if (name != null && (names.contains(name) || StateNames.isValid(name))) {
+                names.add(name);
+            } else {
+                CommitJournal.nameOf(file).ifPresent(journaled::add);
             }
         }
-        return new Listing(List.copyOf(names), journaled);
+        List<String> sorted = new ArrayList<>(names);
+        sorted.sort(null);
+        return new Listing(List.copyOf(sorted), journaled);
     }
 
     /** One reading of the state directory (see {@link #listing()}). */

@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -682,7 +683,7 @@ public final class StateLayer implements StateStore {
     public List<ClusterInfo> list() throws IOException {
         List<ClusterInfo> clusters = new ArrayList<>();
         Map<String, LockHolder> holders = driver.locker().holders();
-        Set<String> recorded = new TreeSet<>();
+        Set<String> recorded = new HashSet<>();
         LocalMirror.Listing listing = mirror.isLocal() ? mirror.listing() : null;
         for (StateDriver.Head head : driver.heads()) {
             RevisionInfo info = head.info();

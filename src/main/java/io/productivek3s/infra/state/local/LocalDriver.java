@@ -30,8 +30,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.SortedMap;
-import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -165,7 +163,7 @@ public final class LocalDriver implements StateDriver {
      */
     @Override
     public List<Head> heads() throws IOException {
-        SortedMap<String, Head> heads = new TreeMap<>();
+        List<Head> heads = new ArrayList<>(); // in the walk's order: by directory name
         // the memo and its clock are never read or written through a link in place of .history
         boolean keep = Files.isDirectory(history, LinkOption.NOFOLLOW_LINKS);
         HeadsMemo memo = keep ? HeadsMemo.read(headsMemo) : HeadsMemo.read(null);
@@ -181,7 +179,7 @@ public final class LocalDriver implements StateDriver {
                 if (known.isPresent()) {
                     Optional<FileIdentity> record = FileIdentity.of(records.file(name, known.get().number()));
                     if (record.isPresent() && known.get().vouchesForRecord(record.get())) {
-                        heads.put(name, known.get().head());
+                        heads.add(known.get().head());
                         memo.keep(name, known.get());
                         continue;
                     }
@@ -202,7 +200,7 @@ public final class LocalDriver implements StateDriver {
                     continue;
                 }
                 Head head = new Head(record.get().info(), summary(record.get()));
-                heads.put(name, head);
+                heads.add(head);
                 if (stamp != null && directoryRead.isPresent() && recordRead.isPresent()) {
                     memo.remember(name, directoryRead.get(), newest, recordRead.get(), stamp, head);
                 } else {
@@ -213,7 +211,7 @@ public final class LocalDriver implements StateDriver {
         if (keep) {
             memo.writeIfChanged(headsMemo);
         }
-        return new ArrayList<>(heads.values());
+        return heads;
     }
 
     @Override

@@ -8,6 +8,7 @@ import io.productivek3s.infra.state.RevisionPayload;
 import io.productivek3s.infra.state.TreeManifest;
 import io.productivek3s.infra.state.driver.StoredRevision;
 import io.productivek3s.infra.util.Digests;
+import io.productivek3s.infra.util.Files2;
 import io.productivek3s.infra.util.Json;
 import io.productivek3s.infra.util.Timestamps;
 import java.io.Closeable;
@@ -168,22 +169,21 @@ final class RecordFiles {
      * from the root per name ({@code state list} asks for every name: docs/performance.md "State at scale").
      */
     final class Walk implements Closeable {
-        private final DirectoryStream<Path> entries;
-        private final SecureDirectoryStream<Path> secure;
+        private final boolean present;
+        private DirectoryStream<Path> entries;
+        private SecureDirectoryStream<Path> secure;
 
-        private Walk() throws IOException {
-            entries = Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS) ? Files.newDirectoryStream(root) : null;
-            secure = entries instanceof SecureDirectoryStream<Path> s ? s : null;
+        private Walk() {
+            present = Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS);
         }
 
-        /** The names of the entries of {@code revisions/} (read once), directories or not. */
-        List<String> names() {
-            List<String> names = new ArrayList<>();
-            if (entries != null) {
-                for (Path entry : entries) {
-                    names.add(entry.getFileName().toString());
-                }
+        /** The names of the entries of {@code revisions/}, directories or not, sorted. */
+        List<String> names() throws IOException {
+            if (!present) {
+                return List.of();
             }
+            List<String> names = new ArrayList<>(List.of(Files2.names(root)));
+            names.sort(null);
             return names;
         }
 
@@ -192,6 +192,10 @@ final class RecordFiles {
          * that cannot be read is an error, as {@link #numbers} reports it.
          */
         long newest(String name) throws IOException {
+            if (entries == null) { // opened on the first name a listing must read: a vouching memo needs none
+                entries = Files.newDirectoryStream(root);
+                secure = entries instanceof SecureDirectoryStream<Path> s ? s : null;
+            }
             if (secure == null) { // a platform without openat(2)
                 List<Long> numbers = numbers(name);
                 return numbers.isEmpty() ? -1 : numbers.get(numbers.size() - 1);
