@@ -9,6 +9,7 @@ import io.productivek3s.infra.state.ClusterInfo;
 import io.productivek3s.infra.state.EngineState;
 import io.productivek3s.infra.state.RevisionInfo;
 import io.productivek3s.infra.util.Printable;
+import io.productivek3s.infra.util.Timestamps;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -161,7 +162,7 @@ final class StateViews {
         if (value == null) {
             return "-";
         }
-        return value instanceof Instant instant ? instant.toString() : Printable.clean(String.valueOf(value));
+        return value instanceof Instant instant ? Timestamps.text(instant) : Printable.clean(String.valueOf(value));
     }
 
     /** Left-aligned columns, two spaces apart, no trailing blanks. */

@@ -73,4 +73,33 @@ class TimestampsTest {
         }
         assertThat(catchThrowable(() -> Timestamps.parse(null))).isInstanceOf(NullPointerException.class);
     }
+    /** The hand-written texts are the formatters' texts, for every instant (years outside 0-9999 go to them). */
+    @Test
+    void writesWhatInstantToStringAndTheMillisFormatterWrite() {
+        java.time.format.DateTimeFormatter millis = java.time.format.DateTimeFormatter
+                .ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
+        Random random = new Random(23);
+        List<Instant> instants = new ArrayList<>(List.of(Instant.EPOCH, Instant.parse("0000-01-01T00:00:00Z"),
+                Instant.parse("9999-12-31T23:59:59.999999999Z"), Instant.parse("2000-02-29T12:00:00.5Z"),
+                Instant.parse("1900-03-01T00:00:00Z"), Instant.parse("1969-12-31T23:59:59.000001Z"),
+                Instant.parse("0000-01-01T00:00:00Z").minusNanos(1), Instant.parse("+10000-01-01T00:00:00Z"),
+                Instant.MIN, Instant.MAX));
+        for (int i = 0; i < 200_000; i++) {
+            long second = i % 4 == 0 ? random.nextLong() % 400_000_000_000L
+                    : -62_167_219_200L + Math.floorMod(random.nextLong(), 315_569_520_000L);
+            int nano = switch (i % 5) {
+                case 0 -> 0;
+                case 1 -> random.nextInt(1000) * 1_000_000;
+                case 2 -> random.nextInt(1_000_000) * 1_000;
+                default -> random.nextInt(1_000_000_000);
+            };
+            instants.add(Instant.ofEpochSecond(second, nano));
+        }
+        for (Instant instant : instants) {
+            assertThat(Timestamps.text(instant)).isEqualTo(instant.toString());
+            if (instant.getEpochSecond() > -1_000_000_000_000L && instant.getEpochSecond() < 1_000_000_000_000L) {
+                assertThat(Timestamps.iso(instant)).as(instant.toString()).isEqualTo(millis.format(instant));
+            }
+        }
+    }
 }
