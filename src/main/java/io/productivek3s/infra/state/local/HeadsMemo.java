@@ -39,6 +39,7 @@ import java.util.Optional;
 final class HeadsMemo {
     static final String HEADER = "pk3s-heads-memo 1";
     private static final int FIELDS = 26;
+    private static final int MAX_BYTES = 64 << 20;
     private static final byte[] NONE = new byte[0];
 
     /** One name's newest record as last read, with the two identities that must still hold. */
@@ -74,7 +75,11 @@ final class HeadsMemo {
         }
         String text;
         try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) { // a link is not the memo
-            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            byte[] bytes = in.readNBytes(MAX_BYTES + 1);
+            if (bytes.length > MAX_BYTES) {
+                return new HeadsMemo(lines); // not one this engine wrote (~500 bytes a cluster): never read whole
+            }
+            text = new String(bytes, StandardCharsets.UTF_8);
         } catch (IOException | RuntimeException none) {
             return new HeadsMemo(lines);
         }
