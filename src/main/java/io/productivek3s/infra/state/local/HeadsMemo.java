@@ -38,7 +38,6 @@ import java.util.Optional;
  */
 final class HeadsMemo {
     static final String HEADER = "pk3s-heads-memo 1";
-    private static final int FIELDS = 26;
     private static final int MAX_BYTES = 64 << 20;
     private static final byte[] NONE = new byte[0];
 
@@ -193,31 +192,153 @@ final class HeadsMemo {
 
     /** The entry a line holds; empty for anything that is not one (a cache is never trusted to be well formed). */
     static Optional<Entry> decode(String line) {
-        String[] f = line.split("\t", -1);
-        if (f.length != FIELDS || !(f[18].equals("0") || f[18].equals("1"))) {
-            return Optional.empty();
-        }
         try {
-            Optional<FileIdentity> directory = FileIdentity.decode(f[1]);
-            Optional<FileIdentity> record = FileIdentity.decode(f[3]);
-            if (directory.isEmpty() || record.isEmpty()) {
+            Cursor f = new Cursor(line);
+            f.skip(); // the name: the key it was found under
+            FileIdentity directory = f.identity();
+            long number = f.number();
+            FileIdentity record = f.identity();
+            long knownBefore = f.number();
+            RevisionInfo info = new RevisionInfo(f.string(), f.number(), f.instant(), f.string(), f.string(),
+                    f.string(), f.integer(), f.string(), f.string(), f.string(), f.string(), f.number(), f.number(),
+                    f.flag());
+            String kind = f.field();
+            StateDriver.Head head;
+            if (kind.equals("A")) {
+                String command = f.string();
+                String result = f.string();
+                head = new StateDriver.Head(info, NONE, new EngineState.LastAction(command,
+                        result == null ? null : EngineState.Result.fromWire(result), f.integer(), f.instant(),
+                        f.instant()));
+                f.skip();
+            } else if (kind.equals("N") || kind.equals("S")) {
+                for (int i = 0; i < 5; i++) {
+                    f.skip();
+                }
+                String summary = f.field();
+                head = new StateDriver.Head(info, kind.equals("N") ? NONE : Base64.getDecoder().decode(summary), null);
+            } else {
                 return Optional.empty();
             }
-            RevisionInfo info = new RevisionInfo(string(f[5]), Long.parseLong(f[6]), instant(f[7]),
-                    string(f[8]), string(f[9]), string(f[10]), integer(f[11]), string(f[12]), string(f[13]),
-                    string(f[14]), string(f[15]), Long.parseLong(f[16]), Long.parseLong(f[17]), f[18].equals("1"));
-            StateDriver.Head head = switch (f[19]) {
-                case "A" -> new StateDriver.Head(info, NONE, new EngineState.LastAction(string(f[20]),
-                        f[21].equals("-") ? null : EngineState.Result.fromWire(string(f[21])), integer(f[22]),
-                        instant(f[23]), instant(f[24])));
-                case "N" -> new StateDriver.Head(info, NONE, null);
-                case "S" -> new StateDriver.Head(info, Base64.getDecoder().decode(f[25]), null);
-                default -> null;
-            };
-            return head == null ? Optional.empty() : Optional.of(new Entry(directory.get(), Long.parseLong(f[2]),
-                    record.get(), Long.parseLong(f[4]), head));
+            f.done();
+            return Optional.of(new Entry(directory, number, record, knownBefore, head));
         } catch (IOException | RuntimeException malformed) {
             return Optional.empty();
+        }
+    }
+
+    /**
+     * Reads a line's tab-separated fields in place (numbers without a substring each): a listing decodes one line
+     * per cluster (docs/performance.md "Local `state list` at 1,000 clusters").
+     */
+    private static final class Cursor {
+        private final String line;
+        private int at;
+
+        Cursor(String line) {
+            this.line = line;
+        }
+
+        /** The end of the field at {@link #at}; throws past the last one. */
+        private int end() {
+            if (at > line.length()) {
+                throw new IllegalArgumentException("a memo line with too few fields");
+            }
+            int tab = line.indexOf('\t', at);
+            return tab < 0 ? line.length() : tab;
+        }
+
+        String field() {
+            int end = end();
+            String value = line.substring(at, end);
+            at = end + 1;
+            return value;
+        }
+
+        void skip() {
+            at = end() + 1;
+        }
+
+        long number() {
+            int end = end();
+            long value = Long.parseLong(line, at, end, 10);
+            at = end + 1;
+            return value;
+        }
+
+        boolean dash() {
+            return line.startsWith("-\t", at) || at == line.length() - 1 && line.charAt(at) == '-';
+        }
+
+        Integer integer() {
+            if (dash()) {
+                skip();
+                return null;
+            }
+            return Math.toIntExact(number());
+        }
+
+        boolean flag() {
+            long value = number();
+            if (value != 0 && value != 1) {
+                throw new IllegalArgumentException("not a flag: " + value);
+            }
+            return value == 1;
+        }
+
+        /** Null as "-", a value as "=" and the value. */
+        String string() {
+            if (dash()) {
+                skip();
+                return null;
+            }
+            if (at >= line.length() || line.charAt(at) != '=') {
+                throw new IllegalArgumentException("not a memo string");
+            }
+            at++;
+            return field();
+        }
+
+        /** {@code <epoch second>:<nanosecond>}, or "-". */
+        Instant instant() {
+            if (dash()) {
+                skip();
+                return null;
+            }
+            int end = end();
+            int colon = line.indexOf(':', at);
+            if (colon < 0 || colon > end) {
+                throw new IllegalArgumentException("not an instant");
+            }
+            long seconds = Long.parseLong(line, at, colon, 10);
+            int nano = Integer.parseInt(line, colon + 1, end, 10);
+            if (nano < 0 || nano > 999_999_999) {
+                throw new IllegalArgumentException("not a nanosecond: " + nano);
+            }
+            at = end + 1;
+            return Instant.ofEpochSecond(seconds, nano);
+        }
+
+        /** Six numbers separated by spaces, as {@link FileIdentity#encode()} writes them. */
+        FileIdentity identity() {
+            int end = end();
+            long[] n = new long[6];
+            for (int k = 0; k < 6; k++) {
+                int stop = k < 5 ? line.indexOf(' ', at) : end;
+                if (stop < 0 || stop > end) {
+                    throw new IllegalArgumentException("not an identity");
+                }
+                n[k] = Long.parseLong(line, at, stop, 10);
+                at = stop + 1;
+            }
+            return new FileIdentity(n[0], n[1], n[2], n[3], n[4], Math.toIntExact(n[5]));
+        }
+
+        /** Throws unless every field was read. */
+        void done() {
+            if (at != line.length() + 1) {
+                throw new IllegalArgumentException("a memo line with too many fields");
+            }
         }
     }
 
@@ -225,41 +346,18 @@ final class HeadsMemo {
         return value == null ? "-" : value.toString();
     }
 
-    private static Integer integer(String field) {
-        return field.equals("-") ? null : Integer.valueOf(field);
-    }
 
     /** An instant as its epoch second and nanosecond ({@code 1796676466:451516638}), "-" for null. */
     private static String instant(Instant value) {
         return value == null ? "-" : value.getEpochSecond() + ":" + value.getNano();
     }
 
-    private static Instant instant(String field) {
-        if (field.equals("-")) {
-            return null;
-        }
-        int colon = field.indexOf(':');
-        int nano = Integer.parseInt(field, colon + 1, field.length(), 10);
-        if (nano < 0 || nano > 999_999_999) {
-            throw new IllegalArgumentException("not a nanosecond: " + field);
-        }
-        return Instant.ofEpochSecond(Long.parseLong(field, 0, colon, 10), nano);
-    }
 
     /** Null as "-", a value as "=" and the value. */
     private static String text(String value) {
         return value == null ? "-" : "=" + value;
     }
 
-    private static String string(String field) {
-        if (field.equals("-")) {
-            return null;
-        }
-        if (!field.startsWith("=")) {
-            throw new IllegalArgumentException("not a memo string: " + field);
-        }
-        return field.substring(1);
-    }
 
     /**
      * Whether every string of {@code head} fits in a field: always for a {@link RevisionInfo}'s (see the class); a

@@ -171,13 +171,15 @@ public final class LocalDriver implements StateDriver {
         boolean stamped = !keep;
         try (RecordFiles.Walk walk = records.walk()) {
             for (String name : walk.names()) {
-                Optional<FileIdentity> directory = FileIdentity.of(records.directory(name));
+                Path dir = records.directory(name);
+                Optional<FileIdentity> directory = FileIdentity.of(dir);
                 if (directory.isEmpty() || !directory.get().isDirectory()) {
                     continue; // a file, a link or a name removed meanwhile is no history
                 }
                 Optional<HeadsMemo.Entry> known = memo.vouchedDirectory(name, directory.get());
                 if (known.isPresent()) {
-                    Optional<FileIdentity> record = FileIdentity.of(records.file(name, known.get().number()));
+                    Path file = dir.resolve(RecordFiles.fileName(known.get().number()));
+                    Optional<FileIdentity> record = FileIdentity.of(file);
                     if (record.isPresent() && known.get().vouchesForRecord(record.get())) {
                         heads.add(known.get().head());
                         memo.keep(name, known.get());
@@ -189,12 +191,12 @@ public final class LocalDriver implements StateDriver {
                     stamped = true;
                 }
                 // read again after the stamp: the identities the memo keeps are read after it, then the content
-                Optional<FileIdentity> directoryRead = FileIdentity.of(records.directory(name));
+                Optional<FileIdentity> directoryRead = FileIdentity.of(dir);
                 long newest = walk.newest(name);
                 if (newest < 0) {
                     continue;
                 }
-                Optional<FileIdentity> recordRead = FileIdentity.of(records.file(name, newest));
+                Optional<FileIdentity> recordRead = FileIdentity.of(dir.resolve(RecordFiles.fileName(newest)));
                 Optional<RecordFiles.Record> record = records.read(name, newest);
                 if (record.isEmpty()) {
                     continue;

@@ -155,7 +155,12 @@ final class RecordFiles {
 
     /** The file of record {@code revision} of {@code name}. */
     Path file(String name, long revision) {
-        return root.resolve(name).resolve(revision + ".json");
+        return root.resolve(name).resolve(fileName(revision));
+    }
+
+    /** The name of record {@code revision}'s file in its name's {@link #directory}. */
+    static String fileName(long revision) {
+        return revision + ".json";
     }
 
     /** The directory of {@code name}'s records. */

@@ -155,6 +155,10 @@ class HeadsMemoTest {
             assertThat(back.record()).isEqualTo(file);
             assertThat(back.number()).isEqualTo(i);
             assertThat(back.knownBefore()).isEqualTo(99);
+            String line = HeadsMemo.encode("n" + i, entry);
+            assertThat(HeadsMemo.decode(line + "\textra")).as("one field too many").isEmpty();
+            assertThat(HeadsMemo.decode(line.substring(0, line.lastIndexOf('\t')))).as("one too few").isEmpty();
+            assertThat(HeadsMemo.decode(line.replaceFirst("\t[0-9]+ ", "\tx "))).as("a bad identity").isEmpty();
         }
         for (String line : List.of("", "alpha", "alpha\t1 2 3", "alpha" + "\tx".repeat(25))) {
             assertThat(HeadsMemo.decode(line)).isEmpty();
