@@ -21,6 +21,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardCopyOption;
@@ -117,15 +118,17 @@ final class RecordFiles {
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             return numbers;
         }
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-            for (Path entry : entries) {
-                long number = recordNumber(entry.getFileName().toString());
-                if (number >= 0) {
-                    numbers.add(number);
-                }
-            }
-        } catch (NoSuchFileException gone) {
+        String[] files;
+        try {
+            files = Files2.names(dir); // as strings: `state history` lists a name's every record
+        } catch (NotDirectoryException gone) {
             return numbers;
+        }
+        for (String file : files) {
+            long number = recordNumber(file);
+            if (number >= 0) {
+                numbers.add(number);
+            }
         }
         numbers.sort(null);
         return numbers;
