@@ -163,8 +163,8 @@ class ReleaseBundleIT {
         assertThat(topLevel).containsExactlyInAnyOrder("productive-k3s-infra.sh", "scripts", "lib", "runtime", "LICENSE", "README.md");
         assertThat(scripts).as("no developer wrappers or build scripts")
                 .containsExactlyInAnyOrder("productive-k3s-infra.sh", "release.env", "release-config.sh", "send-telemetry-event.sh",
-                        "lib/pk3s-shell.sh", "lib/pk3s-launch.sh", "lib/pk3s-launcher.bash");
-        for (String lib : List.of("pk3s-shell.sh", "pk3s-launch.sh", "pk3s-launcher.bash")) {
+                        "lib/pk3s-shell.sh", "lib/pk3s-launch.sh", "lib/pk3s-launcher.bash", "lib/pk3s-sealed-jit.json");
+        for (String lib : List.of("pk3s-shell.sh", "pk3s-launch.sh", "pk3s-launcher.bash", "pk3s-sealed-jit.json")) {
             assertThat(entries.get(TOP + "/scripts/lib/" + lib).getMode() & 0777).as(lib).isEqualTo(0644);
         }
     }
