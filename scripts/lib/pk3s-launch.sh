@@ -34,9 +34,10 @@ pk3s_jvm_flags_print='-Xint'
 pk3s_jvm_flags_sealed='-XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,com.sun.crypto.provider.*::*,0.05'
 # C2 for the JDK's crypto and digest classes only, everything else C1 at the JVM's own thresholds: C2 compiling the
 # per-file code of a move of 10,000 small files costs more than it saves (docs/performance.md "Encryption at rest",
-# "Round 4"). The compiler directives are pk3s_sealed_directives, in the file pk3s_sealed_directives_file beside this
-# one; the JVM refuses to start with a missing or malformed one, so it is used only when it holds exactly that line
-# (pk3s_sealed_jit), and says "2 compiler directives added" on stdout unless -DisplayVMOutput.
+# "C2 for the crypto classes only"). The compiler directives are pk3s_sealed_directives, in the file
+# pk3s_sealed_directives_file beside this one; the JVM refuses to start with a missing or malformed one, so it is used
+# only when it holds exactly that line (pk3s_sealed_jit). -DisplayVMOutput: the JVM prints "2 compiler directives
+# added" on stdout otherwise (it also drops a `kill -3` thread dump of such a run; `jcmd PID Thread.print` works).
 pk3s_jvm_flags_sealed_c2='-XX:CompileThresholdScaling=1 -XX:TieredStopAtLevel=4 -XX:+UnlockDiagnosticVMOptions -XX:-DisplayVMOutput'
 pk3s_sealed_directives='[{match: ["com/sun/crypto/provider/*.*", "sun/security/provider/*.*"], c2: {Exclude: false}}, {match: ["*.*"], c2: {Exclude: true}}]'
 pk3s_sealed_directives_file=pk3s-sealed-jit.json
