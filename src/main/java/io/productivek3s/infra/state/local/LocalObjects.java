@@ -201,7 +201,8 @@ final class LocalObjects {
     /**
      * The stored bytes of {@code address}; an {@link IOException} naming it when it is not stored. The tree holding it
      * is asked first with a stat ({@link Files2#isRegularNoFollow}), not by a failed open: a sealed object lives in
-     * {@code opaque/}, and a {@code NoSuchFileException} per object cost a restore of 10,000 of them ~0.2 s of CPU.
+     * {@code opaque/}, and a {@code NoSuchFileException} per object costs ~25 us (docs/performance.md "Encryption at
+     * rest", "C2 for the crypto classes only").
      * Opened without following links either way.
      */
     InputStream open(String address) throws IOException {
