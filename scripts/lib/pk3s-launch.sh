@@ -191,7 +191,7 @@ pk3s_sealed_jit() {
   local file=$pk3s_home/scripts/lib/$pk3s_sealed_directives_file line=""
   pk3s_sealed_flags="$pk3s_jvm_flags_big $pk3s_jvm_flags_sealed" pk3s_sealed_opt=""
   [ "$1" != "$pk3s_jvm_flags_big" ] && [ -f "$file" ] && [ -r "$file" ] || return 0
-  { IFS= read -r line || [ -n "$line" ]; } < "$file" 2>/dev/null || return 0
+  { IFS= read -r line || [ -n "$line" ]; } 2>/dev/null < "$file" || return 0
   [ "$line" = "$pk3s_sealed_directives" ] || return 0
   pk3s_sealed_flags="$pk3s_jvm_flags_sealed_c2 $pk3s_jvm_flags_sealed" pk3s_sealed_opt=-XX:CompilerDirectivesFile=$file
 }
