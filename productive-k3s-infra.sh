@@ -75,10 +75,13 @@ pk3s_caller_locale
 # Progress bars are drawn only on a terminal; Java cannot tell whether stderr is one.
 pk3s_tty=false
 [ -t 2 ] && pk3s_tty=true
-pk3s_flags="$pk3s_jvm_flags $pk3s_jit_flags"
-pk3s_sealed_run "${1:-}" "${2:-}" && pk3s_flags="$pk3s_flags $pk3s_jvm_flags_big $pk3s_jvm_flags_sealed"
+pk3s_flags="$pk3s_jvm_flags $pk3s_jit_flags" pk3s_sealed_opt=""
+if pk3s_sealed_run "${1:-}" "${2:-}"; then
+  pk3s_sealed_jit "$pk3s_jit_flags"
+  pk3s_flags="$pk3s_flags $pk3s_sealed_flags"
+fi
 set -f   # the flag strings are split at blanks, never globbed
 # shellcheck disable=SC2086
-set -- $pk3s_flags "$pk3s_cds_opt" $pk3s_cds_log -Dpk3s.install.root="$pk3s_root" -Dpk3s.stderr.tty="$pk3s_tty" \
+set -- $pk3s_flags ${pk3s_sealed_opt:+"$pk3s_sealed_opt"} "$pk3s_cds_opt" $pk3s_cds_log -Dpk3s.install.root="$pk3s_root" -Dpk3s.stderr.tty="$pk3s_tty" \
   -cp "$pk3s_cp" io.productivek3s.infra.Main "$@"
 exec "$pk3s_java" "$@"

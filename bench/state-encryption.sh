@@ -34,8 +34,16 @@ tgz=$repo/examples/local-demo.tgz
 site=$repo/examples/local-demo/site.env.example
 modes="plain sealed"
 [ "${PK3S_BENCH_SAME_JIT:-1}" = 1 ] && modes="plain sealed plain-c2"
-# What the launcher adds for an encrypted state move (scripts/lib/pk3s-launch.sh, pk3s_jvm_flags_big and _sealed).
-same_jit=$(sed -n "s/^pk3s_jvm_flags_big='\\(.*\\)'\$/\\1/p; s/^pk3s_jvm_flags_sealed='\\(.*\\)'\$/\\1/p" "$repo/scripts/lib/pk3s-launch.sh" | tr '\n' ' ')
+# What the measured launcher adds for an encrypted state move (its scripts/lib/pk3s-launch.sh: pk3s_jvm_flags_sealed_c2
+# and _sealed, and its shipped compiler directives; pk3s_jvm_flags_big and _sealed for a launcher from before them).
+# _JAVA_OPTIONS splits at blanks: the launcher's path must have none.
+lhome=$(cd "$(dirname "$launcher")" && pwd)
+if grep -q "^pk3s_jvm_flags_sealed_c2=" "$lhome/scripts/lib/pk3s-launch.sh"; then
+  same_jit="$(sed -n "s/^pk3s_jvm_flags_sealed_c2='\\(.*\\)'\$/\\1/p; s/^pk3s_jvm_flags_sealed='\\(.*\\)'\$/\\1/p" "$lhome/scripts/lib/pk3s-launch.sh" | tr '\n' ' ')"
+  same_jit+="-XX:CompilerDirectivesFile=$lhome/scripts/lib/pk3s-sealed-jit.json"
+else
+  same_jit=$(sed -n "s/^pk3s_jvm_flags_big='\\(.*\\)'\$/\\1/p; s/^pk3s_jvm_flags_sealed='\\(.*\\)'\$/\\1/p" "$lhome/scripts/lib/pk3s-launch.sh" | tr '\n' ' ')
+fi
 [ -x /usr/bin/time ] || { echo "state-encryption: /usr/bin/time is needed (apt-get install time)" >&2; exit 5; }
 
 # shellcheck source=../scripts/lib/throwaway-postgres.sh

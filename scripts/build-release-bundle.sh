@@ -92,8 +92,10 @@ EOF
 cp "$src/productive-k3s-infra.sh" "$stage/"
 cp "$src/scripts/productive-k3s-infra.sh" "$stage/scripts/"
 mkdir -p "$stage/scripts/lib"
-# the launcher's shell helpers, flags and bash part (docs/contract/invocation.md "Launcher")
+# the launcher's shell helpers, flags and bash part (docs/contract/invocation.md "Launcher"), and the compiler
+# directives of an encrypted state move (a ref from before them has none: the launcher then runs without them)
 cp "$src/scripts/lib/pk3s-shell.sh" "$src/scripts/lib/pk3s-launch.sh" "$src/scripts/lib/pk3s-launcher.bash" "$stage/scripts/lib/"
+[ -f "$src/scripts/lib/pk3s-sealed-jit.json" ] && cp "$src/scripts/lib/pk3s-sealed-jit.json" "$stage/scripts/lib/"
 for optional in scripts/release-config.sh scripts/send-telemetry-event.sh; do
   [ -f "$src/$optional" ] && cp "$src/$optional" "$stage/$optional"
 done
@@ -138,6 +140,7 @@ os_arch=${pk3s_rel_arch:-$(uname -m)}
 chmod -R u+rwX,go+rX,go-w "$stage"
 chmod 0755 "$stage/productive-k3s-infra.sh" "$stage/scripts/productive-k3s-infra.sh"
 chmod 0644 "$stage/scripts/lib/pk3s-shell.sh" "$stage/scripts/lib/pk3s-launch.sh" "$stage/scripts/lib/pk3s-launcher.bash"
+[ -f "$stage/scripts/lib/pk3s-sealed-jit.json" ] && chmod 0644 "$stage/scripts/lib/pk3s-sealed-jit.json"
 [ -f "$stage/scripts/send-telemetry-event.sh" ] && chmod 0755 "$stage/scripts/send-telemetry-event.sh"
 [ -f "$stage/scripts/release-config.sh" ] && chmod 0644 "$stage/scripts/release-config.sh"
 find "$stage" -exec touch -h -d "@$epoch" {} +

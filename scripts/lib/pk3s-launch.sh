@@ -28,10 +28,19 @@ pk3s_small_package=1048576
 # for itself, so they run interpreted (with the same AOT cache, which -Xint maps whole: docs/performance.md
 # "Round 8").
 pk3s_jvm_flags_print='-Xint'
-# With a state key set, a command that restores or persists a runtime also gets the big-package flags, and the JDK's
-# cipher classes are compiled early: AES-256-GCM runs at ~45 MB/s under C1 and at 1-4 GB/s through the JDK's
-# intrinsic, which only C2-compiled callers reach (docs/performance.md "Encryption at rest"). quiet: prints nothing.
+# With a state key set, a command that restores or persists a runtime (pk3s_sealed_run) gets C2, and the JDK's cipher
+# classes are compiled early: AES-256-GCM runs at ~45 MB/s under C1 and at 1-4 GB/s through the JDK's intrinsic, which
+# only C2-compiled callers reach (docs/performance.md "Encryption at rest"). quiet: prints nothing.
 pk3s_jvm_flags_sealed='-XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,com.sun.crypto.provider.*::*,0.05'
+# C2 for the JDK's crypto and digest classes only, everything else C1 at the JVM's own thresholds: C2 compiling the
+# per-file code of a move of 10,000 small files costs more than it saves (docs/performance.md "Encryption at rest",
+# "C2 for the crypto classes only"). The compiler directives are pk3s_sealed_directives, in the file
+# pk3s_sealed_directives_file beside this one; the JVM refuses to start with a missing or malformed one, so it is used
+# only when it holds exactly that line (pk3s_sealed_jit). -DisplayVMOutput: the JVM prints "2 compiler directives
+# added" on stdout otherwise (it also drops a `kill -3` thread dump of such a run; `jcmd PID Thread.print` works).
+pk3s_jvm_flags_sealed_c2='-XX:CompileThresholdScaling=1 -XX:TieredStopAtLevel=4 -XX:+UnlockDiagnosticVMOptions -XX:-DisplayVMOutput'
+pk3s_sealed_directives='[{match: ["com/sun/crypto/provider/*.*", "sun/security/provider/*.*"], c2: {Exclude: false}}, {match: ["*.*"], c2: {Exclude: true}}]'
+pk3s_sealed_directives_file=pk3s-sealed-jit.json
 # Start-up archive (CDS) logging off: a mismatched archive is silently ignored, never printed on stdout.
 pk3s_cds_quiet='-Xlog:cds=off -Xlog:cds+dynamic=off'
 # The same for an AOT cache (JDK 25): its tag sets are aot* and cds*; while one is recorded, the VM's own lines
@@ -171,6 +180,20 @@ pk3s_sealed_run() {
     " apply "*|" plan "*|" status "*|" destroy "*) return 0 ;;
   esac
   return 1
+}
+
+# pk3s_sealed_jit JIT_FLAGS: what an encrypted state move (pk3s_sealed_run) adds to a run chosen JIT_FLAGS for, in
+# pk3s_sealed_flags (flag words) and pk3s_sealed_opt (the directives file option: one word, blanks allowed, or empty).
+# C2 for the JDK's crypto and digest classes only, through the shipped directives file when it holds exactly
+# pk3s_sealed_directives; else (the file missing, unreadable or changed) and for a big package, which needs C2 for its
+# own hot loops, C2 everywhere with the big-package thresholds, as before the file shipped. One read, no fork.
+pk3s_sealed_jit() {
+  local file=$pk3s_home/scripts/lib/$pk3s_sealed_directives_file line=""
+  pk3s_sealed_flags="$pk3s_jvm_flags_big $pk3s_jvm_flags_sealed" pk3s_sealed_opt=""
+  [ "$1" != "$pk3s_jvm_flags_big" ] && [ -f "$file" ] && [ -r "$file" ] || return 0
+  { IFS= read -r line || [ -n "$line" ]; } 2>/dev/null < "$file" || return 0
+  [ "$line" = "$pk3s_sealed_directives" ] || return 0
+  pk3s_sealed_flags="$pk3s_jvm_flags_sealed_c2 $pk3s_jvm_flags_sealed" pk3s_sealed_opt=-XX:CompilerDirectivesFile=$file
 }
 
 # pk3s_caller_locale: the JVM can name files only in its locale's charset (sun.jnu.encoding, fixed at start-up):

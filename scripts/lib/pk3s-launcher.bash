@@ -255,8 +255,10 @@ fi
 pk3s_print_jit "${1:-}"
 pk3s_words pk3s_jvm "$pk3s_jvm_flags $pk3s_jit_flags"
 if pk3s_sealed_run "${1:-}" "${2:-}"; then
-  pk3s_words pk3s_big "$pk3s_jvm_flags_big $pk3s_jvm_flags_sealed"
-  pk3s_jvm+=("${pk3s_big[@]}")
+  pk3s_sealed_jit "$pk3s_jit_flags"
+  pk3s_words pk3s_sealed "$pk3s_sealed_flags"
+  pk3s_jvm+=("${pk3s_sealed[@]}")
+  [ -z "$pk3s_sealed_opt" ] || pk3s_jvm+=("$pk3s_sealed_opt")
 fi
 
 pk3s_main=(-Dpk3s.install.root="$pk3s_root" -Dpk3s.stderr.tty="$pk3s_tty")

@@ -28,10 +28,11 @@ public record EngineFiles(Path home, Path libDir, List<Path> jars, Optional<Path
     public static final String SCRIPTS_LAUNCHER = "scripts/" + LAUNCHER;
     /**
      * The launcher's files under scripts/lib: its shell helpers (docs/release.md "Shell helpers"), its flags and
-     * shared decisions, and its bash part (docs/contract/invocation.md "Launcher").
+     * shared decisions, its bash part (docs/contract/invocation.md "Launcher"), and the compiler directives of an
+     * encrypted state move (docs/performance.md "Encryption at rest").
      */
-    public static final List<String> SHELL_LIBS =
-            List.of("scripts/lib/pk3s-shell.sh", "scripts/lib/pk3s-launch.sh", "scripts/lib/pk3s-launcher.bash");
+    public static final List<String> SHELL_LIBS = List.of("scripts/lib/pk3s-shell.sh", "scripts/lib/pk3s-launch.sh",
+            "scripts/lib/pk3s-launcher.bash", "scripts/lib/pk3s-sealed-jit.json");
     public static final String ENGINE_JAR = "productive-k3s-infra.jar";
     /** Optional release-bundle helpers (docs/release.md#bundle-layout) that bundles carry when the engine has them. */
     public static final List<String> OPTIONAL_SCRIPTS = List.of("scripts/release-config.sh", "scripts/send-telemetry-event.sh");

@@ -31,7 +31,8 @@ class ExportIT extends PackageTestBase {
             + "SITE_TOKEN; protect or remove it before sharing the bundle";
     private static final List<String> BUNDLE_FILES = List.of("LICENSE", "README.md", "install-config.env", "install.sh", "lib",
             "manifest.json", "override.env", "productive-k3s-infra.sh", "profile.tgz", "scripts", "scripts/lib",
-            "scripts/lib/pk3s-launch.sh", "scripts/lib/pk3s-launcher.bash", "scripts/lib/pk3s-shell.sh", "scripts/productive-k3s-infra.sh",
+            "scripts/lib/pk3s-launch.sh", "scripts/lib/pk3s-launcher.bash", "scripts/lib/pk3s-sealed-jit.json", "scripts/lib/pk3s-shell.sh",
+            "scripts/productive-k3s-infra.sh",
             "scripts/release-config.sh", "scripts/release.env", "scripts/send-telemetry-event.sh");
 
     private Path work() {
@@ -68,7 +69,8 @@ class ExportIT extends PackageTestBase {
         assertThat(mode(bundle.resolve("scripts/productive-k3s-infra.sh"))).isEqualTo("rwxr-xr-x");
         assertThat(mode(bundle.resolve("override.env"))).isEqualTo("rw-------");
         for (String name : List.of("profile.tgz", "install-config.env", "manifest.json", "README.md", "LICENSE", "scripts/release.env",
-                "scripts/lib/pk3s-shell.sh", "scripts/lib/pk3s-launch.sh", "scripts/lib/pk3s-launcher.bash")) {
+                "scripts/lib/pk3s-shell.sh", "scripts/lib/pk3s-launch.sh", "scripts/lib/pk3s-launcher.bash",
+                "scripts/lib/pk3s-sealed-jit.json")) {
             assertThat(mode(bundle.resolve(name))).as(name).isEqualTo("rw-r--r--");
         }
 
@@ -78,7 +80,8 @@ class ExportIT extends PackageTestBase {
         assertThat(bundle.resolve("LICENSE")).hasSameBinaryContentAs(Repo.root().resolve("LICENSE"));
         assertThat(bundle.resolve("productive-k3s-infra.sh")).hasSameBinaryContentAs(Repo.root().resolve("productive-k3s-infra.sh"));
         assertThat(bundle.resolve("scripts/productive-k3s-infra.sh")).hasSameBinaryContentAs(Repo.root().resolve("scripts/productive-k3s-infra.sh"));
-        for (String lib : List.of("scripts/lib/pk3s-shell.sh", "scripts/lib/pk3s-launch.sh", "scripts/lib/pk3s-launcher.bash")) {
+        for (String lib : List.of("scripts/lib/pk3s-shell.sh", "scripts/lib/pk3s-launch.sh", "scripts/lib/pk3s-launcher.bash",
+                "scripts/lib/pk3s-sealed-jit.json")) {
             assertThat(bundle.resolve(lib)).hasSameBinaryContentAs(Repo.root().resolve(lib));
         }
         Path engineLib = Repo.root().resolve("target/lib");

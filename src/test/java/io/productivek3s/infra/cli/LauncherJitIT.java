@@ -3,6 +3,7 @@ package io.productivek3s.infra.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.productivek3s.infra.testing.Engine;
+import io.productivek3s.infra.testing.Repo;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
@@ -17,7 +18,8 @@ import org.junit.jupiter.api.Test;
  * The launcher's JVM flags, seen from the installer the engine runs (its parent's command line) or printed by
  * {@code --debug}: C1 only and a small young generation for an ordinary package (compiling later under 1 MiB,
  * docs/performance.md "Round 7"), C2 for the hot loops when {@code --tgz FILE} or {@code --tgz=FILE} is a local file
- * of 8 MiB or more, whether the package cache has it or not (docs/performance.md "JIT").
+ * of 8 MiB or more, whether the package cache has it or not (docs/performance.md "JIT"); C2 for the JDK's crypto classes
+ * only in an encrypted state move (docs/performance.md "Encryption at rest").
  */
 class LauncherJitIT extends PackageTestBase {
 
@@ -133,30 +135,112 @@ class LauncherJitIT extends PackageTestBase {
     }
 
     /**
-     * With a state key in the environment, the commands that restore or persist a runtime get C2 and the JDK's
-     * cipher classes compiled early (AES-GCM's intrinsic is C2-only; docs/performance.md "Encryption at rest"); every
-     * other command, and the same commands without a key, keep C1. Only the flags are checked here (the local
-     * backend refuses a key in this version, so the commands themselves may fail after printing them).
+     * With a state key in the environment, the commands that restore or persist a runtime get C2 for the JDK's crypto
+     * and digest classes only (the shipped compiler directives; AES-GCM's intrinsic is C2-only), with those classes
+     * compiled early and the JVM's own C1 thresholds for the rest (docs/performance.md "Encryption at rest"); every
+     * other command, and the same commands without a key, keep C1. Only the flags are checked here (the commands
+     * themselves fail: there is no state to move).
      */
     @Test
-    void encryptedStateMovesGetC2AndEverythingElseKeepsC1() throws Exception {
+    void encryptedStateMovesGetC2ForTheCryptoClassesAndEverythingElseKeepsC1() throws Exception {
         String crypto = "-XX:CompileCommand=CompileThresholdScaling,com.sun.crypto.provider.*::*,0.05";
+        String directives = "-XX:CompilerDirectivesFile=" + Repo.root().resolve("scripts/lib/pk3s-sealed-jit.json");
         List<String[]> moves = List.of(new String[] {"state", "pull", "siteA", "--output", home.resolve("out").toString()},
                 new String[] {"profile", "status", "--name", "siteA"}, new String[] {"state", "migrate", "--to", "local"});
         for (String[] command : moves) {
-            assertThat(debugJvmFlags(command)).as("no key: %s", List.of(command)).doesNotContain("-XX:TieredStopAtLevel=4", crypto);
+            assertThat(debugJvmFlags(command)).as("no key: %s", List.of(command))
+                    .doesNotContain("-XX:TieredStopAtLevel=4", crypto, "-XX:CompilerDirectivesFile");
         }
         engine.env("PK3S_STATE_ENCRYPTION_KEY_FILE", home.resolve("state.key").toString());
         for (String[] command : moves) {
             String flags = debugJvmFlags(command);
-            assertThat(flags).as("%s", List.of(command)).contains("-XX:TieredStopAtLevel=4", "-XX:CompileCommand=quiet", crypto);
+            assertThat(flags).as("%s", List.of(command)).contains("-XX:TieredStopAtLevel=4", "-XX:CompileCommand=quiet", crypto,
+                    "-XX:+UnlockDiagnosticVMOptions", "-XX:-DisplayVMOutput", directives)
+                    .doesNotContain("-XX:Tier3InvocationThreshold");   // the JVM's own C1 thresholds
             assertThat(flags.lastIndexOf("-XX:TieredStopAtLevel=4")).isGreaterThan(flags.indexOf("-XX:TieredStopAtLevel=1"));
         }
         for (String[] command : List.of(new String[] {"version"}, new String[] {"state", "list"},
                 new String[] {"profile", "validate", "--tgz", pack().toString()})) {
             assertThat(debugJvmFlags(command)).as("%s", List.of(command)).contains("-XX:TieredStopAtLevel=1")
-                    .doesNotContain("-XX:TieredStopAtLevel=4", crypto);
+                    .doesNotContain("-XX:TieredStopAtLevel=4", crypto, "-XX:CompilerDirectivesFile");
         }
+        // a big package needs C2 for its own hot loops: C2 everywhere, as the big-package flags give it
+        engine.env("PK3S_INFRA_PACKAGE_CACHE_BYTES", "0");
+        assertThat(debugJvmFlags("profile", "status", "--tgz", bigPackage().toString(), "--name", "siteA"))
+                .contains("-XX:Tier3InvocationThreshold=2000", crypto).doesNotContain("-XX:CompilerDirectivesFile");
+    }
+
+    /**
+     * The JVM refuses to start with a missing or malformed directives file, so the launcher names it only when it holds
+     * exactly the shipped line; otherwise an encrypted move gets C2 everywhere (the big-package flags) and runs all the
+     * same. Seen through an installed copy of the launcher whose path has a blank, with a real encrypted persist and
+     * restore through the shipped file; the JVM's "compiler directives added" line never reaches stdout.
+     */
+    @Test
+    void anEncryptedMoveRunsWhateverBecameOfTheDirectivesFile() throws Exception {
+        Path installed = installedCopy(home.resolve("engine copy"));
+        Path file = installed.resolve("scripts/lib/pk3s-sealed-jit.json");
+        Engine copy = new Engine(installed.resolve("productive-k3s-infra.sh"), home);
+        copy.environment().putAll(engine.environment());
+        copy.cwd(home.resolve("work"));
+        newStateKey(home.resolve("state.key").toString());
+        copy.env("PK3S_STATE_ENCRYPTION_KEY_FILE", home.resolve("state.key").toString());
+
+        Engine.Result install = copy.run("profile", "install", "--tgz", pack().toString(), "--env-file",
+                overrideFile("ONPREM_SERVER_IP=10.0.0.5\n").toString(), "--name", "sealed", "--debug");
+        assertThat(install.exitCode()).as(install.toString()).isZero();
+        assertThat(jvmLine(install)).contains("-XX:CompilerDirectivesFile=" + file, "-XX:-DisplayVMOutput")
+                .doesNotContain("-XX:Tier3InvocationThreshold");
+        assertThat(install.stdout()).doesNotContain("directives");
+        Engine.Result pull = copy.run("state", "pull", "sealed", "--output", home.resolve("pulled").toString());
+        assertThat(pull.exitCode()).as(pull.toString()).isZero();
+        assertThat(pull.stdout()).doesNotContain("directives");
+        assertThat(home.resolve("pulled")).isDirectory();
+
+        Files.writeString(file, Files.readString(file).replace("Exclude: true", "Exclude: tru"));
+        assertFallsBackToC2Everywhere(copy, "a malformed file");
+        Files.writeString(file, "[]\n");
+        assertFallsBackToC2Everywhere(copy, "another (valid) file");
+        Files.delete(file);
+        assertFallsBackToC2Everywhere(copy, "no file");
+        Files.createDirectory(file);
+        assertFallsBackToC2Everywhere(copy, "a directory");
+    }
+
+    private void assertFallsBackToC2Everywhere(Engine copy, String what) {
+        Path out = home.resolve("pulled-" + what.replace(' ', '-').replaceAll("[()]", ""));
+        Engine.Result pull = copy.run("state", "pull", "sealed", "--output", out.toString(), "--debug");
+        assertThat(pull.exitCode()).as("%s: %s", what, pull).isZero();
+        assertThat(jvmLine(pull)).as(what).contains("-XX:TieredStopAtLevel=4", "-XX:Tier3InvocationThreshold=2000")
+                .doesNotContain("-XX:CompilerDirectivesFile");
+        assertThat(out).isDirectory();
+    }
+
+    /**
+     * The launcher files as a bundle ships them (docs/release.md "Bundle layout") under {@code dir}, with this checkout's
+     * jars linked into lib/ (an installed layout on the host's Java: no Maven, nothing written into it).
+     */
+    private static Path installedCopy(Path dir) throws Exception {
+        Path root = Repo.root();
+        Files.createDirectories(dir.resolve("scripts/lib"));
+        Files.createDirectories(dir.resolve("lib"));
+        Files.copy(root.resolve("productive-k3s-infra.sh"), dir.resolve("productive-k3s-infra.sh"));
+        try (var libs = Files.list(root.resolve("scripts/lib"))) {
+            for (Path lib : libs.filter(p -> p.getFileName().toString().startsWith("pk3s-")).toList()) {
+                Files.copy(lib, dir.resolve("scripts/lib").resolve(lib.getFileName()));
+            }
+        }
+        try (var jars = Files.list(root.resolve("target/lib"))) {
+            for (Path jar : jars.filter(p -> p.getFileName().toString().endsWith(".jar")).toList()) {
+                Files.createSymbolicLink(dir.resolve("lib").resolve(jar.getFileName()), jar);
+            }
+        }
+        return dir;
+    }
+
+    private static String jvmLine(Engine.Result result) {
+        return result.stderrLines().stream().filter(line -> line.contains("DEBUG jvm: ")).findFirst()
+                .orElseThrow(() -> new AssertionError("no jvm debug line: " + result));
     }
 
     /**
@@ -180,9 +264,7 @@ class LauncherJitIT extends PackageTestBase {
     private String debugJvmFlags(String... command) {
         List<String> args = new java.util.ArrayList<>(List.of(command));
         args.add("--debug");
-        Engine.Result result = engine.run(args.toArray(String[]::new));
-        return result.stderrLines().stream().filter(line -> line.contains("DEBUG jvm: ")).findFirst()
-                .orElseThrow(() -> new AssertionError("no jvm debug line: " + result));
+        return jvmLine(engine.run(args.toArray(String[]::new)));
     }
 
     private String validateJvmFlags(String... tgzFlags) {
@@ -191,8 +273,7 @@ class LauncherJitIT extends PackageTestBase {
         args.add("--debug");
         Engine.Result result = engine.run(args.toArray(String[]::new));
         assertThat(result.exitCode()).as(result.toString()).isZero();
-        return result.stderrLines().stream().filter(line -> line.contains("DEBUG jvm: ")).findFirst()
-                .orElseThrow(() -> new AssertionError("no jvm debug line: " + result));
+        return jvmLine(result);
     }
 
     private List<String> installAndReadEngineCommandLine(Path tgz) throws Exception {

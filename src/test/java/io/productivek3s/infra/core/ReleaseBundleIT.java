@@ -163,8 +163,8 @@ class ReleaseBundleIT {
         assertThat(topLevel).containsExactlyInAnyOrder("productive-k3s-infra.sh", "scripts", "lib", "runtime", "LICENSE", "README.md");
         assertThat(scripts).as("no developer wrappers or build scripts")
                 .containsExactlyInAnyOrder("productive-k3s-infra.sh", "release.env", "release-config.sh", "send-telemetry-event.sh",
-                        "lib/pk3s-shell.sh", "lib/pk3s-launch.sh", "lib/pk3s-launcher.bash");
-        for (String lib : List.of("pk3s-shell.sh", "pk3s-launch.sh", "pk3s-launcher.bash")) {
+                        "lib/pk3s-shell.sh", "lib/pk3s-launch.sh", "lib/pk3s-launcher.bash", "lib/pk3s-sealed-jit.json");
+        for (String lib : List.of("pk3s-shell.sh", "pk3s-launch.sh", "pk3s-launcher.bash", "pk3s-sealed-jit.json")) {
             assertThat(entries.get(TOP + "/scripts/lib/" + lib).getMode() & 0777).as(lib).isEqualTo(0644);
         }
     }
@@ -620,6 +620,21 @@ class ReleaseBundleIT {
         env.put("PK3S_INFRA_AOT_CACHE", "off");
         assertSilentVersion(env, launcher);
         assertThat(bashStarts(log)).as("the shipped archive: the front").hasSize(4);
+
+        // an encrypted state move from the front: C2 for the crypto classes only, through the bundle's directives
+        Path key = home.resolve("state.key");
+        Run keygen = runEnv(home, env, 180, launcher.toString(), "state", "keygen", "--output", key.toString());
+        assertThat(keygen.exit()).as(keygen.toString()).isZero();
+        Map<String, String> sealed = new LinkedHashMap<>(env);
+        sealed.put("PK3S_STATE_ENCRYPTION_KEY_FILE", key.toString());
+        sealed.put("PK3S_PROFILE_STATE_DIR", home.resolve("state").toString());
+        Run pull = runEnv(home, sealed, 180, launcher.toString(), "state", "pull", "none", "--output",
+                home.resolve("pulled").toString(), "--debug");
+        assertThat(pull.stdout()).as(pull.toString()).isEmpty();   // no "compiler directives added"
+        assertThat(pull.stderr()).as(pull.toString()).contains("ERROR no profile state for 'none'",
+                "-XX:CompilerDirectivesFile=" + bundle.resolve("scripts/lib/pk3s-sealed-jit.json"), "-XX:-DisplayVMOutput")
+                .doesNotContain("-XX:Tier3InvocationThreshold");
+        assertThat(bashStarts(log)).as("from the front").hasSize(4);
         assertThat(listing(bundle)).isEqualTo(before);
     }
 

@@ -41,6 +41,21 @@ class Files2Test {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(created))).isEqualTo("rwx------");
     }
 
+    /** The exception-free probe answers as {@code Files.isRegularFile(f, NOFOLLOW_LINKS)} does, links included. */
+    @Test
+    void isRegularNoFollowIsIsRegularFileWithoutFollowingLinks() throws IOException {
+        Path file = Files.writeString(dir.resolve("file"), "x");
+        Path sub = Files.createDirectory(dir.resolve("sub"));
+        Path linkToFile = Files.createSymbolicLink(dir.resolve("link"), file);
+        Path dangling = Files.createSymbolicLink(dir.resolve("dangling"), dir.resolve("nowhere"));
+        for (Path p : List.of(file, sub, linkToFile, dangling, dir.resolve("absent"), dir.resolve("absent/below"))) {
+            assertThat(Files2.isRegularNoFollow(p)).as("%s", p)
+                    .isEqualTo(Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        }
+        assertThat(Files2.isRegularNoFollow(file)).isTrue();
+        assertThat(Files2.isRegularNoFollow(linkToFile)).as("a link to a file is no regular file").isFalse();
+    }
+
     @Test
     void deleteRecursivelyRemovesATreeWithoutFollowingLinks() throws IOException {
         Path outside = Files.createDirectory(dir.resolve("outside"));

@@ -3,6 +3,7 @@ package io.productivek3s.infra.state.local;
 import io.productivek3s.infra.state.CrashPoints;
 import io.productivek3s.infra.state.TreeManifest;
 import io.productivek3s.infra.util.Digests;
+import io.productivek3s.infra.util.Files2;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -75,7 +76,7 @@ final class LocalObjects {
      */
     boolean has(String address) throws IOException {
         Path object = path(address);
-        if (Files.isRegularFile(object, LinkOption.NOFOLLOW_LINKS)) {
+        if (Files2.isRegularNoFollow(object)) {
             if (Files.size(object) >= LINK_MIN_BYTES) {
                 return true;
             }
@@ -85,13 +86,12 @@ final class LocalObjects {
                 return false;
             }
         }
-        return Files.isRegularFile(opaquePath(address), LinkOption.NOFOLLOW_LINKS);
+        return Files2.isRegularNoFollow(opaquePath(address));
     }
 
     /** Whether {@code address} is stored at all (unchecked): what a record may reference. */
     boolean exists(String address) throws IOException {
-        return Files.isRegularFile(path(address), LinkOption.NOFOLLOW_LINKS)
-                || Files.isRegularFile(opaquePath(address), LinkOption.NOFOLLOW_LINKS);
+        return Files2.isRegularNoFollow(path(address)) || Files2.isRegularNoFollow(opaquePath(address));
     }
 
     /**
@@ -104,7 +104,7 @@ final class LocalObjects {
      */
     long add(Path file, String sha256, long size) throws IOException {
         Path object = path(sha256);
-        boolean exists = Files.isRegularFile(object, LinkOption.NOFOLLOW_LINKS);
+        boolean exists = Files2.isRegularNoFollow(object);
         if (exists && sameFile(object, file)) {
             return 0;
         }
@@ -198,13 +198,26 @@ final class LocalObjects {
         }
     }
 
-    /** The stored bytes of {@code address}; an {@link IOException} naming it when it is not stored. */
+    /**
+     * The stored bytes of {@code address}; an {@link IOException} naming it when it is not stored. The tree holding it
+     * is asked first with a stat ({@link Files2#isRegularNoFollow}), not by a failed open: a sealed object lives in
+     * {@code opaque/}, and a {@code NoSuchFileException} per object costs ~25 us (docs/performance.md "Encryption at
+     * rest", "C2 for the crypto classes only").
+     * Opened without following links either way.
+     */
     InputStream open(String address) throws IOException {
-        for (Path object : new Path[] {path(address), opaquePath(address)}) {
+        Path object = path(address);
+        Path other = opaquePath(address);
+        if (!Files2.isRegularNoFollow(object)) {
+            Path swap = object;
+            object = other;
+            other = swap;
+        }
+        for (Path candidate : new Path[] {object, other}) {
             try {
-                return Files.newInputStream(object, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+                return Files.newInputStream(candidate, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
             } catch (NoSuchFileException next) {
-                // try the other tree
+                // gone since the stat, or in neither tree: try the other one
             }
         }
         throw new IOException("stored object " + address + " is missing");

@@ -237,4 +237,43 @@ class EncryptingDriverTest {
         assertThat(content(bob, "siteA", TFSTATE)).isEqualTo(TFSTATE);
         assertThat(shared.dump()).doesNotContain("correct horse");
     }
+
+    /**
+     * On the local backend a sealed object lives in {@code .history/opaque/}, never among the content-addressed
+     * objects, and is opened from there (the store asks which tree with a stat, docs/performance.md "Encryption at
+     * rest") still authenticated: a changed or cut object file is exit 4 naming the key id, the intact one reads.
+     */
+    @Test
+    void theLocalBackendKeepsSealedObjectsOpaqueAndStillAuthenticatesThemOnRead() throws IOException {
+        Path state = dir.resolve("state");
+        EncryptingDriver local = new EncryptingDriver(io.productivek3s.infra.state.local.LocalDriver.open(state),
+                KeyRing.of(key1, List.of()), new SecureRandom());
+        persist(local, "siteA", 1, TFSTATE, ENV);
+        assertThat(content(local, "siteA", TFSTATE)).isEqualTo(TFSTATE);
+        try (java.util.stream.Stream<Path> files = Files.walk(state.resolve(".history/objects"))) {
+            assertThat(files.filter(Files::isRegularFile).toList()).as("nothing content-addressed").isEmpty();
+        }
+        String address = key1.address("siteA", Digests.sha256(TFSTATE));
+        Path object = state.resolve(".history/opaque").resolve(address.substring(0, 2)).resolve(address);
+        byte[] sealed = Files.readAllBytes(object);
+        assertThat(new String(sealed, StandardCharsets.ISO_8859_1)).doesNotContain(PASSWORD);
+
+        byte[] changed = sealed.clone();
+        changed[changed.length - 20] ^= 1;
+        replace(object, changed);
+        assertThatThrownBy(() -> content(local, "siteA", TFSTATE)).satisfies(e -> assertThat(exit(e)).isEqualTo(4))
+                .hasMessageContaining("does not authenticate under key " + key1.id());
+        replace(object, java.util.Arrays.copyOf(sealed, Sealed.HEADER));
+        assertThatThrownBy(() -> content(local, "siteA", TFSTATE)).satisfies(e -> assertThat(exit(e)).isEqualTo(4))
+                .hasMessageContaining("(key " + key1.id() + ") is truncated");
+        replace(object, sealed);
+        assertThat(content(local, "siteA", TFSTATE)).isEqualTo(TFSTATE);
+    }
+
+    /** Rewrites a read-only (0400) object file as a writer with the state directory's rights could. */
+    private static void replace(Path object, byte[] bytes) throws IOException {
+        Files.setPosixFilePermissions(object, PosixFilePermissions.fromString("rw-------"));
+        Files.write(object, bytes);
+        Files.setPosixFilePermissions(object, PosixFilePermissions.fromString("r--------"));
+    }
 }

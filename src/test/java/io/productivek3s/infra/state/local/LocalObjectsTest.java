@@ -53,6 +53,50 @@ class LocalObjectsTest {
         assertThat(store.add(provider, sha, LocalObjects.LINK_MIN_BYTES + 1)).isZero();
     }
 
+    /**
+     * Bytes whose sha256 is not their address (sealed objects) go to opaque/ and are found there by {@code has},
+     * {@code exists} and {@code open} (which asks which tree with a stat, not a failed open); content-addressed ones
+     * stay in objects/; neither tree is read through a link; an absent address is an error naming it.
+     */
+    @Test
+    void opaqueAndContentAddressedObjectsAreFoundInTheirTreeAndNeverThroughALink() throws IOException {
+        Path history = tmp.resolve(".history");
+        LocalObjects store = new LocalObjects(history);
+        byte[] sealed = "ciphertext".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String address = "ab".repeat(32);
+        assertThat(store.has(address)).isFalse();
+        assertThat(store.exists(address)).isFalse();
+        assertThat(store.add(new java.io.ByteArrayInputStream(sealed), address, sealed.length)).isEqualTo(sealed.length);
+        Path opaque = history.resolve("opaque/ab").resolve(address);
+        assertThat(opaque).hasBinaryContent(sealed);
+        assertThat(store.path(address)).doesNotExist();
+        assertThat(store.has(address)).isTrue();
+        assertThat(store.exists(address)).isTrue();
+        try (java.io.InputStream in = store.open(address)) {
+            assertThat(in.readAllBytes()).isEqualTo(sealed);
+        }
+
+        Path file = Files.writeString(tmp.resolve("plain"), "plain");
+        String sha = TreeManifest.sha256(file);
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            store.add(in, sha, 5);
+        }
+        assertThat(store.path(sha)).hasContent("plain");
+        try (java.io.InputStream in = store.open(sha)) {
+            assertThat(in.readAllBytes()).isEqualTo("plain".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+
+        Files.delete(opaque);
+        Files.createSymbolicLink(opaque, file);
+        assertThat(store.has(address)).as("a link is no object").isFalse();
+        assertThat(store.exists(address)).isFalse();
+        assertThatThrownBy(() -> store.open(address).close()).isInstanceOf(IOException.class);
+
+        String absent = "cd".repeat(32);
+        assertThatThrownBy(() -> store.open(absent)).isInstanceOf(IOException.class)
+                .hasMessage("stored object " + absent + " is missing");
+    }
+
     @Test
     void aFileThatIsNotItsDigestIsNeverStoredUnderIt() throws IOException {
         LocalObjects store = new LocalObjects(tmp.resolve(".history"));
