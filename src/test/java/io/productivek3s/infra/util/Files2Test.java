@@ -120,4 +120,16 @@ class Files2Test {
         assertThatThrownBy(() -> Files2.createPrivateDirectoriesBelow(root, dir.resolve("elsewhere")))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+    /** Names lists what a directory stream lists, and a missing path or a file is refused as no directory. */
+    @Test
+    void namesListsADirectoryAndRefusesWhatIsNotOne(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("a.json"), "x");
+        Files.createDirectory(dir.resolve("b.runtime"));
+        Files.createSymbolicLink(dir.resolve("c"), dir.resolve("gone"));
+        assertThat(Files2.names(dir)).containsExactlyInAnyOrder("a.json", "b.runtime", "c");
+        assertThatThrownBy(() -> Files2.names(dir.resolve("a.json")))
+                .isInstanceOf(java.nio.file.NotDirectoryException.class).hasMessageContaining("a.json");
+        assertThatThrownBy(() -> Files2.names(dir.resolve("missing")))
+                .isInstanceOf(java.nio.file.NotDirectoryException.class).hasMessageContaining("missing");
+    }
 }
