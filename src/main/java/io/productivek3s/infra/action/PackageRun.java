@@ -184,6 +184,7 @@ public final class PackageRun {
         }
         if (written.isPresent()) {
             persisted = recorded; // an unchanged status wrote nothing that a later signal would have to correct
+            written.get().revision().ifPresent(revision -> StateMoveHint.note(context, stateName, revision.bytes()));
         }
         return written;
     }

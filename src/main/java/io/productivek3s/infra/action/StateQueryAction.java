@@ -115,6 +115,9 @@ public final class StateQueryAction {
         boolean created = prepareOutput(dir, output);
         try (StateStore store = stores.open()) {
             RevisionInfo pulled = store.pull(name, revision, dir);
+            if (revision.isEmpty()) {
+                StateMoveHint.note(context, name, pulled.bytes());
+            }
             return new Pulled(pulled, dir, dir.resolve(name + ".json"), dir.resolve(name + ".runtime"));
         } catch (IOException | RuntimeException e) {
             cleanUp(dir, created);

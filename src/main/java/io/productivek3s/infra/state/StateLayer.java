@@ -459,7 +459,7 @@ public final class StateLayer implements StateStore {
                 + written[0].files() + " files, " + written[0].bytes() + " bytes; " + fromMemo[0]
                 + " digests from the memo)");
         applyLimit(name);
-        return result;
+        return result.map(persisted -> persisted.withRevision(revision[0]));
     }
 
     /** The tree of the name's current revision (empty: none, or removed), for persist-if-changed. */

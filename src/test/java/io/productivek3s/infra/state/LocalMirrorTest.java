@@ -62,7 +62,16 @@ class LocalMirrorTest {
 
         Path runtime = stateDir.resolve(NAME + ".runtime");
         Path clusterFile = stateDir.resolve(NAME + ".json");
-        assertThat(result).isEqualTo(new PersistResult(java.util.Optional.of(clusterFile), runtime));
+        assertThat(result.clusterFile()).contains(clusterFile);
+        assertThat(result.runtimeDir()).isEqualTo(runtime);
+        long bytes;
+        try (var files = Files.walk(runtime)) {
+            bytes = files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+        }
+        assertThat(result.revision()).hasValueSatisfying(revision -> {   // its size feeds the launcher hints
+            assertThat(revision.revision()).isEqualTo(1);
+            assertThat(revision.bytes()).isEqualTo(bytes).isPositive();
+        });
         assertThat(store.clusterFile(NAME)).isEqualTo(clusterFile);
         assertThat(store.runtimeDir(NAME)).isEqualTo(runtime);
 

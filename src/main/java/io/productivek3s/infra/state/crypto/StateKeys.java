@@ -28,6 +28,14 @@ public final class StateKeys {
     private StateKeys() {
     }
 
+    /**
+     * Whether any key variable is set, as the launcher tests it to give a state move its encrypted-run JIT flags
+     * (scripts/lib/pk3s-launch.sh {@code pk3s_sealed_run}; docs/performance.md "Small encrypted pulls on C1").
+     */
+    public static boolean anySet(Map<String, String> env) {
+        return VARIABLES.stream().anyMatch(variable -> !env.getOrDefault(variable, "").isEmpty());
+    }
+
     /** Whether {@code env} turns encryption on (a key or passphrase file is named). */
     public static boolean configured(Map<String, String> env) {
         return !value(env, KEY_FILE).isEmpty() || !value(env, PASSPHRASE_FILE).isEmpty();
