@@ -182,13 +182,20 @@ pk3s_sealed_run() {
   return 1
 }
 
-# pk3s_sealed_jit JIT_FLAGS: what an encrypted state move (pk3s_sealed_run) adds to a run chosen JIT_FLAGS for, in
+# pk3s_sealed_jit JIT_FLAGS [small]: what an encrypted state move (pk3s_sealed_run) adds to a run chosen JIT_FLAGS for, in
 # pk3s_sealed_flags (flag words) and pk3s_sealed_opt (the directives file option: one word, blanks allowed, or empty).
 # C2 for the JDK's crypto and digest classes only, through the shipped directives file when it holds exactly
 # pk3s_sealed_directives; else (the file missing, unreadable or changed) and for a big package, which needs C2 for its
 # own hot loops, C2 everywhere with the big-package thresholds, as before the file shipped. One read, no fork.
+# With `small` (a state pull the launcher hints say is small, pk3s-launcher.bash pk3s_small_sealed_pull): C1 only,
+# the JDK's cipher classes compiled early; C2 would cost it more than it saves (docs/performance.md "Small encrypted
+# pulls on C1").
 pk3s_sealed_jit() {
   local file=$pk3s_home/scripts/lib/$pk3s_sealed_directives_file line=""
+  if [ "${2:-}" = small ]; then
+    pk3s_sealed_flags=$pk3s_jvm_flags_sealed pk3s_sealed_opt=""
+    return 0
+  fi
   pk3s_sealed_flags="$pk3s_jvm_flags_big $pk3s_jvm_flags_sealed" pk3s_sealed_opt=""
   [ "$1" != "$pk3s_jvm_flags_big" ] && [ -f "$file" ] && [ -r "$file" ] || return 0
   { IFS= read -r line || [ -n "$line" ]; } 2>/dev/null < "$file" || return 0

@@ -224,18 +224,40 @@ pk3s_tty=false
 # too, so an install/status neither inflates nor hashes it. Those runs keep C1 (~50-120 ms less; "JIT"). The
 # launcher reads that file and nothing else of the cache; one fork of stat (else wc -c), only for a --tgz file.
 pk3s_needs_c2() {  # stat key of the big file (empty: unknown), is-validate
-  local key=$1 hints hint="" line n=0
-  hints=${pk3s_cache_base:+$pk3s_cache_base/pk3s/launcher-hints}
-  [ -n "$key" ] && [ -n "$hints" ] && [ -f "$hints" ] && [ "${PK3S_INFRA_PACKAGE_CACHE_BYTES:-}" != 0 ] || return 0
-  while [ "$n" -lt 64 ] && IFS= read -r -n 200 line; do   # bounded: 64 lines of at most 200 bytes
-    n=$((n + 1))
-    case $line in "$key "*) hint=${line#"$key "} ;; esac   # newest last: the last line for the key counts
-  done 2>/dev/null < "$hints"
-  case $hint in
+  [ "${PK3S_INFRA_PACKAGE_CACHE_BYTES:-}" != 0 ] || return 0
+  pk3s_hint "$1"
+  case $pk3s_hint in
     tree) return 1 ;;
     scan) [ "$2" = true ] && return 1 ;;
   esac
   return 0
+}
+# pk3s_hint KEY: the word <cache root>/launcher-hints gives KEY (its last line for KEY), in pk3s_hint; empty when
+# none. Read with the builtin, bounded (64 lines of at most 200 bytes), a regular file only, never through a link.
+pk3s_hint() {
+  local hints line n=0
+  pk3s_hint=""
+  hints=${pk3s_cache_base:+$pk3s_cache_base/pk3s/launcher-hints}
+  [ -n "$1" ] && [ -n "$hints" ] && [ -f "$hints" ] && [ ! -L "$hints" ] || return 0
+  while [ "$n" -lt 64 ] && IFS= read -r -n 200 line; do
+    n=$((n + 1))
+    case $line in "$1 "*) pk3s_hint=${line#"$1 "} ;; esac   # newest last: the last line for the key counts
+  done 2>/dev/null < "$hints"
+}
+# JIT for an encrypted state pull: 0 when the run is `state pull NAME ...` of the newest revision (no --revision
+# anywhere) and the launcher hints say `state:NAME small`: the engine notes that when a run with a state key set
+# persisted or pulled NAME's newest revision and it held under 16 MiB (cache/LauncherHints). C1 then opens it for
+# less CPU than C2 would cost (docs/performance.md "Small encrypted pulls on C1"). Only that form of the command: any
+# other (the name after a flag, an older revision, no hint, `big`) keeps the encrypted-move flags.
+pk3s_small_sealed_pull() {
+  local arg
+  [ "${1:-} ${2:-}" = "state pull" ] || return 1
+  case ${3:-} in '' | -* | *[!A-Za-z0-9._-]*) return 1 ;; esac
+  for arg in "$@"; do
+    case $arg in --revision | --revision=*) return 1 ;; esac
+  done
+  pk3s_hint "state:$3"
+  [ "$pk3s_hint" = small ]
 }
 pk3s_last_tgz "$@"
 pk3s_validate=false
@@ -255,7 +277,9 @@ fi
 pk3s_print_jit "${1:-}"
 pk3s_words pk3s_jvm "$pk3s_jvm_flags $pk3s_jit_flags"
 if pk3s_sealed_run "${1:-}" "${2:-}"; then
-  pk3s_sealed_jit "$pk3s_jit_flags"
+  pk3s_pull_size=""
+  pk3s_small_sealed_pull "$@" && pk3s_pull_size=small
+  pk3s_sealed_jit "$pk3s_jit_flags" $pk3s_pull_size
   pk3s_words pk3s_sealed "$pk3s_sealed_flags"
   pk3s_jvm+=("${pk3s_sealed[@]}")
   [ -z "$pk3s_sealed_opt" ] || pk3s_jvm+=("$pk3s_sealed_opt")

@@ -207,7 +207,75 @@ class LauncherJitIT extends PackageTestBase {
         assertFallsBackToC2Everywhere(copy, "a directory");
     }
 
-    private void assertFallsBackToC2Everywhere(Engine copy, String what) {
+    /**
+     * A run with a state key notes in the launcher hints how big the revision it persisted or pulled was
+     * ({@code state:<name> small|big}, docs/performance.md "Small encrypted pulls on C1"); the launcher then runs
+     * an encrypted {@code state pull NAME} of a small one on C1 only, the cipher classes compiled early. An older
+     * revision, the name after a flag, a {@code big} hint, a hint file that is a link, or no hint: the encrypted-move
+     * flags as before. Plain runs note nothing. Every pull succeeds whatever its flags.
+     */
+    @Test
+    void anEncryptedPullOfASmallStateRunsOnC1Only() throws Exception {
+        String crypto = "-XX:CompileCommand=CompileThresholdScaling,com.sun.crypto.provider.*::*,0.05";
+        Path hints = home.resolve(".cache/pk3s/launcher-hints");
+        String site = overrideFile("ONPREM_SERVER_IP=10.0.0.5\n").toString();
+        Engine.Result plain = engine.run("profile", "install", "--tgz", pack().toString(), "--env-file", site, "--name", "plain");
+        assertThat(plain.exitCode()).as(plain.toString()).isZero();
+        assertThat(Files.readString(hints)).as("a plain run notes no state move").doesNotContain("state:");
+
+        newStateKey(home.resolve("state.key").toString());
+        engine.env("PK3S_STATE_ENCRYPTION_KEY_FILE", home.resolve("state.key").toString())
+                .env("PK3S_PROFILE_STATE_DIR", home.resolve("sealed-state").toString());
+        Engine.Result install = engine.run("profile", "install", "--tgz", pack().toString(), "--env-file", site, "--name", "siteB");
+        assertThat(install.exitCode()).as(install.toString()).isZero();
+        assertThat(Files.readAllLines(hints)).filteredOn(line -> line.startsWith("state:")).containsExactly("state:siteB small");
+
+        assertThat(pull("small", "state", "pull", "siteB")).contains("-XX:TieredStopAtLevel=1", crypto)
+                .doesNotContain("-XX:TieredStopAtLevel=4", "-XX:CompilerDirectivesFile");
+        String c2 = "-XX:CompilerDirectivesFile=";
+        assertThat(pull("older", "state", "pull", "siteB", "--revision", "1")).contains("-XX:TieredStopAtLevel=4", c2);
+        assertThat(pull("older2", "state", "pull", "siteB", "--revision=1")).contains("-XX:TieredStopAtLevel=4", c2);
+        assertThat(pull("flag-first", "state", "pull", "--debug", "siteB")).contains("-XX:TieredStopAtLevel=4", c2);
+        assertThat(pull("unknown", "state", "pull", "siteC")).as("no hint for that name").contains("-XX:TieredStopAtLevel=4", c2);
+
+        // a revision of 16 MiB or more: `big`, written by the persist that committed it
+        Path generated = home.resolve("sealed-state/siteB.runtime/generated");
+        Files.write(generated.resolve("provider.bin"), new byte[16 << 20]);
+        Engine.Result status = engine.run("profile", "status", "--tgz", pack().toString(), "--env-file", site, "--name", "siteB");
+        assertThat(status.exitCode()).as(status.toString()).isZero();
+        assertThat(Files.readAllLines(hints)).filteredOn(line -> line.startsWith("state:")).containsExactly("state:siteB big");
+        assertThat(pull("big", "state", "pull", "siteB")).contains("-XX:TieredStopAtLevel=4", c2);
+
+        // a pull notes what it pulled: a wrong `small` is put right by the next pull
+        Files.writeString(hints, "state:siteB small\n");
+        assertThat(pull("stale", "state", "pull", "siteB")).contains("-XX:TieredStopAtLevel=1").doesNotContain(c2);
+        assertThat(Files.readAllLines(hints)).containsExactly("state:siteB big");   // the package lines went with the rewrite
+
+        Files.delete(hints);
+        Path elsewhere = Files.writeString(home.resolve("elsewhere"), "state:siteB small\n");
+        Files.createSymbolicLink(hints, elsewhere);
+        assertThat(pull("linked", "state", "pull", "siteB")).as("a link is not read").contains("-XX:TieredStopAtLevel=4", c2);
+        assertThat(elsewhere).as("nor written through").hasContent("state:siteB small\n");
+        assertThat(Files.isSymbolicLink(hints)).isFalse();
+        assertThat(Files.readAllLines(hints)).containsExactly("state:siteB big");
+    }
+
+    /** Runs {@code command} with {@code --output <home>/pulled-<label> --debug}; its JVM flags (the pull must succeed). */
+    private String pull(String label, String... command) {
+        List<String> args = new java.util.ArrayList<>(List.of(command));
+        args.addAll(List.of("--output", home.resolve("pulled-" + label).toString(), "--debug"));
+        Engine.Result pulled = engine.run(args.toArray(String[]::new));
+        if (!label.equals("unknown")) {
+            assertThat(pulled.exitCode()).as("%s: %s", label, pulled).isZero();
+            assertThat(home.resolve("pulled-" + label + "/siteB.runtime")).isDirectory();
+        }
+        return jvmLine(pulled);
+    }
+
+    private void assertFallsBackToC2Everywhere(Engine copy, String what) throws Exception {
+        // a small state's pull runs on C1, without directives (anEncryptedPullOfASmallStateRunsOnC1Only), and notes
+        // itself small again: say big before each
+        Files.writeString(home.resolve(".cache/pk3s/launcher-hints"), "state:sealed big\n");
         Path out = home.resolve("pulled-" + what.replace(' ', '-').replaceAll("[()]", ""));
         Engine.Result pull = copy.run("state", "pull", "sealed", "--output", out.toString(), "--debug");
         assertThat(pull.exitCode()).as("%s: %s", what, pull).isZero();

@@ -621,7 +621,7 @@ class ReleaseBundleIT {
         assertSilentVersion(env, launcher);
         assertThat(bashStarts(log)).as("the shipped archive: the front").hasSize(4);
 
-        // an encrypted state move from the front: C2 for the crypto classes only, through the bundle's directives
+        // an encrypted state move: C2 for the crypto classes only, through the bundle's directives
         Path key = home.resolve("state.key");
         Run keygen = runEnv(home, env, 180, launcher.toString(), "state", "keygen", "--output", key.toString());
         assertThat(keygen.exit()).as(keygen.toString()).isZero();
@@ -634,7 +634,12 @@ class ReleaseBundleIT {
         assertThat(pull.stderr()).as(pull.toString()).contains("ERROR no profile state for 'none'",
                 "-XX:CompilerDirectivesFile=" + bundle.resolve("scripts/lib/pk3s-sealed-jit.json"), "-XX:-DisplayVMOutput")
                 .doesNotContain("-XX:Tier3InvocationThreshold");
-        assertThat(bashStarts(log)).as("from the front").hasSize(4);
+        assertThat(bashStarts(log)).as("an encrypted pull: the bash part reads the launcher hints").hasSize(5);
+        Run rekey = runEnv(home, sealed, 180, launcher.toString(), "state", "rekey", "none", "--debug");
+        assertThat(rekey.stdout()).as(rekey.toString()).isEmpty();
+        assertThat(rekey.stderr()).as(rekey.toString()).contains(
+                "-XX:CompilerDirectivesFile=" + bundle.resolve("scripts/lib/pk3s-sealed-jit.json"), "-XX:-DisplayVMOutput");
+        assertThat(bashStarts(log)).as("any other encrypted move: from the front").hasSize(5);
         assertThat(listing(bundle)).isEqualTo(before);
     }
 
