@@ -37,8 +37,9 @@ import java.util.function.Function;
  *     of their plain sha256; the layer keeps asking by plain digest and this class maps. The object sets given to
  *     {@code append} are mapped too, so the backend never holds a plaintext digest. A keyed address is stored, asked
  *     about and read through the driver's opaque calls ({@link StateDriver#putOpaque} and the others): the driver
- *     need not hash sealed bytes or look for them among content-addressed ones (docs/state.md "Opaque
- *     objects"); a plain digest through the ordinary ones, so a plain object is still checked as it always was.</li>
+ *     need not hash sealed bytes or look for them among content-addressed ones (docs/state.md "State layer and
+ *     drivers", opaque objects); a plain digest through the ordinary ones, so a plain object is still checked as it
+ *     always was.</li>
  * <li><b>Records</b>: the summary and payload are sealed, bound to their cluster and revision; the metadata
  *     ({@link RevisionInfo}) stays plain because {@code state list} and {@code state history} show it.</li>
  * <li><b>Mixed state</b> is read: a plain record or object (written before encryption, or by {@code state migrate

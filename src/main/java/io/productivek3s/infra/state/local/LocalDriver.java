@@ -155,8 +155,9 @@ public final class LocalDriver implements StateDriver {
     }
 
     /**
-     * {@link #missing} asked of {@code opaque/} alone (docs/state.md "Opaque objects"): an opaque object is never
-     * in {@code objects/} (its sha256 is not its address), so asking there first would cost a failed stat each.
+     * {@link #missing} asked of {@code opaque/} alone (docs/state.md "State layer and drivers", opaque objects): an
+     * opaque object is never in {@code objects/} (its sha256 is not its address), so asking there first would cost a
+     * failed stat each.
      */
     @Override
     public Set<String> missingOpaque(String name, Collection<String> addresses) throws IOException {

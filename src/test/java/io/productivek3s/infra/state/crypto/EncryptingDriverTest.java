@@ -240,8 +240,8 @@ class EncryptingDriverTest {
 
     /**
      * On the local backend a sealed object lives in {@code .history/opaque/}, never among the content-addressed
-     * objects, and is opened from there alone (the driver's opaque calls, docs/state.md "Opaque objects") still
-     * authenticated: a changed or cut object file is exit 4 naming the key id, the intact one reads.
+     * objects, and is opened from there alone (the driver's opaque calls, docs/state.md "State layer and drivers")
+     * still authenticated: a changed or cut object file is exit 4 naming the key id, the intact one reads.
      */
     @Test
     void theLocalBackendKeepsSealedObjectsOpaqueAndStillAuthenticatesThemOnRead() throws IOException {

@@ -76,9 +76,10 @@ public abstract class StateDriverContract {
     }
 
     /**
-     * Opaque objects (docs/state.md "Opaque objects"): bytes stored with putOpaque as given, under an address that is
-     * not their digest; both missing calls count them, both opens read them, a record references them and a prune
-     * collects them like any other object; a failing source stores nothing; an absent one cannot be opened.
+     * Opaque objects (docs/state.md "State layer and drivers"): bytes stored with putOpaque as given, under an
+     * address that is not their digest; both missing calls count them, both opens read them, a record references
+     * them and a prune collects them like any other object; a failing source stores nothing; an absent one cannot be
+     * opened.
      */
     @Test
     public void opaqueObjectsShareTheNamespaceOfTheOthers() throws Exception {

@@ -148,11 +148,11 @@ class LocalDriverTest extends StateDriverContract {
     }
 
     /**
-     * What the opaque calls skip, pinned (docs/state.md "Opaque objects"): putOpaque does not hash (bytes whose sha256
-     * is their address still go to opaque/, where put would have put them in objects/), missingOpaque and openOpaque
-     * look in opaque/ alone (an object in objects/ is not found by them). What they keep: nothing is read through a
-     * link in place of an object, nothing is written through a link in place of a directory (exit 4), and the
-     * ordinary calls still see both trees.
+     * What the opaque calls skip, pinned (docs/state.md "State layer and drivers", opaque objects): putOpaque does
+     * not hash (bytes whose sha256 is their address still go to opaque/, where put would have put them in objects/),
+     * missingOpaque and openOpaque look in opaque/ alone (an object in objects/ is not found by them). What they
+     * keep: nothing is read through a link in place of an object, nothing is written through a link in place of a
+     * directory (exit 4), and the ordinary calls still see both trees.
      */
     @Test
     void opaqueCallsLookInOpaqueAloneAndDoNotHashButNeverFollowALink() throws Exception {
