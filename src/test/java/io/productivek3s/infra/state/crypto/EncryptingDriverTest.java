@@ -324,6 +324,46 @@ class EncryptingDriverTest {
         assertThat(content(newKeyOnly, "siteA", ENV)).isEqualTo(ENV);
     }
 
+    /**
+     * The first read that checks a stored object is there (up to {@link EncryptingDriver#FIRST_READ} bytes) hands
+     * its bytes on: an object of several chunks, bigger than that read, opens whole on every backend, and a cut one is
+     * still refused.
+     */
+    @Test
+    void anObjectBiggerThanTheFirstReadOpensWholeAndACutOneIsRefused() throws IOException {
+        byte[] big = new byte[3 * Sealed.CHUNK + 1234];
+        new java.util.Random(7).nextBytes(big);
+        EncryptingDriver memory = with(key1);
+        EncryptingDriver local = new EncryptingDriver(io.productivek3s.infra.state.local.LocalDriver.open(
+                dir.resolve("state")), KeyRing.of(key1, List.of()), new SecureRandom());
+        for (EncryptingDriver driver : List.of(memory, local)) {
+            persist(driver, "siteA", 1, big, ENV);
+            assertThat(content(driver, "siteA", big)).isEqualTo(big);
+            assertThat(content(driver, "siteA", ENV)).isEqualTo(ENV);
+        }
+        backend.damage = bytes -> java.util.Arrays.copyOf(bytes, bytes.length - 1234 - Sealed.TAG); // the last chunk
+        assertThatThrownBy(() -> content(memory, "siteA", big)).satisfies(e -> assertThat(exit(e)).isEqualTo(4))
+                .hasMessageContaining("(key " + key1.id() + ") is truncated");
+    }
+
+    /**
+     * A driver may say "not stored" with a stream that ends at once rather than an exception: the object is then
+     * looked up elsewhere (here: plain, written before encryption), not taken for a truncated sealed one.
+     */
+    @Test
+    void aDriverThatAnswersAnAbsentObjectWithAnEmptyStreamStillFallsBack() throws IOException {
+        persist(new EncryptingDriver(backend, KeyRing.none(), new SecureRandom()), "siteA", 1, ENV);
+        StateDriver emptyWhenAbsent = new io.productivek3s.infra.state.driver.ForwardingDriver(backend) {
+            @Override
+            public InputStream openOpaque(String name, String address) throws IOException {
+                return missingOpaque(name, List.of(address)).isEmpty() ? super.openOpaque(name, address)
+                        : InputStream.nullInputStream();
+            }
+        };
+        EncryptingDriver driver = new EncryptingDriver(emptyWhenAbsent, KeyRing.of(key1, List.of()), new SecureRandom());
+        assertThat(content(driver, "siteA", ENV)).isEqualTo(ENV);
+    }
+
     private static Path opaqueFile(Path state, String address) {
         return state.resolve(".history/opaque").resolve(address.substring(0, 2)).resolve(address);
     }
