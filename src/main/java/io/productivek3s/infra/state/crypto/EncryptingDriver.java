@@ -8,9 +8,10 @@ import io.productivek3s.infra.state.driver.StateLocker;
 import io.productivek3s.infra.state.driver.StoredRevision;
 import io.productivek3s.infra.util.DigestCheckedStream;
 import io.productivek3s.infra.util.Files2;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PushbackInputStream;
+import java.io.SequenceInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -34,7 +35,11 @@ import java.util.function.Function;
  * <ul>
  * <li><b>Objects</b> are sealed ({@link Sealed}) and stored under a keyed address ({@link StateKey#address}) instead
  *     of their plain sha256; the layer keeps asking by plain digest and this class maps. The object sets given to
- *     {@code append} are mapped too, so the backend never holds a plaintext digest.</li>
+ *     {@code append} are mapped too, so the backend never holds a plaintext digest. A keyed address is stored, asked
+ *     about and read through the driver's opaque calls ({@link StateDriver#putOpaque} and the others): the driver
+ *     need not hash sealed bytes or look for them among content-addressed ones (docs/state.md "State layer and
+ *     drivers", opaque objects); a plain digest through the ordinary ones, so a plain object is still checked as it
+ *     always was.</li>
  * <li><b>Records</b>: the summary and payload are sealed, bound to their cluster and revision; the metadata
  *     ({@link RevisionInfo}) stays plain because {@code state list} and {@code state history} show it.</li>
  * <li><b>Mixed state</b> is read: a plain record or object (written before encryption, or by {@code state migrate
@@ -47,6 +52,8 @@ import java.util.function.Function;
  */
 public final class EncryptingDriver implements StateDriver {
     static final String SUMMARY = "summary";
+    /** The first read of a stored object: the whole of a small one, with the sealed header (26 bytes). */
+    static final int FIRST_READ = 8192;
 
     private final StateDriver inner;
     private final KeyRing keys;
@@ -107,8 +114,11 @@ public final class EncryptingDriver implements StateDriver {
         for (String sha256 : missingWhereWritten(name, sha256s)) {
             fallbacks.put(sha256, elsewhere(name, sha256));
         }
-        List<String> all = fallbacks.values().stream().flatMap(List::stream).toList();
-        Set<String> absent = all.isEmpty() ? Set.of() : inner.missing(name, all);
+        List<String> keyed = new ArrayList<>();
+        List<String> plain = new ArrayList<>();
+        fallbacks.forEach((sha256, where) -> where.forEach(
+                address -> (address.equals(sha256) ? plain : keyed).add(address)));
+        Set<String> absent = absent(name, keyed, plain);
         Set<String> missing = new HashSet<>();
         fallbacks.forEach((sha256, where) -> {
             if (absent.containsAll(where)) {
@@ -123,14 +133,31 @@ public final class EncryptingDriver implements StateDriver {
         return keys.current().map(key -> key.address(name, sha256)).orElse(sha256);
     }
 
+    /**
+     * The addresses among {@code keyed} (keyed: opaque) and {@code plain} (plain digests) that {@code inner} does not
+     * hold, each kind asked as what it is; none asked, no call.
+     */
+    private Set<String> absent(String name, Collection<String> keyed, Collection<String> plain) throws IOException {
+        Set<String> absent = new HashSet<>();
+        if (!keyed.isEmpty()) {
+            absent.addAll(inner.missingOpaque(name, keyed));
+        }
+        if (!plain.isEmpty()) {
+            absent.addAll(inner.missing(name, plain));
+        }
+        return absent;
+    }
+
     /** The digests whose object is not stored where this driver writes it. */
     private Set<String> missingWhereWritten(String name, Collection<String> sha256s) throws IOException {
         Map<String, String> byAddress = new LinkedHashMap<>();
         for (String sha256 : sha256s) {
             byAddress.put(written(name, sha256), sha256);
         }
+        Set<String> absent = keys.current().isPresent() ? inner.missingOpaque(name, byAddress.keySet())
+                : inner.missing(name, byAddress.keySet());
         Set<String> missing = new HashSet<>();
-        for (String address : inner.missing(name, byAddress.keySet())) {
+        for (String address : absent) {
             missing.add(byAddress.get(address));
         }
         return missing;
@@ -157,7 +184,8 @@ public final class EncryptingDriver implements StateDriver {
         }
         String address = key.get().address(name, sha256);
         Binding binding = Binding.object(name, address);
-        long sent = inner.put(name, address, Sealed.sealedSize(size), () -> Sealed.seal(key.get(), source.open(), binding, random));
+        long sent = inner.putOpaque(name, address, Sealed.sealedSize(size),
+                () -> Sealed.seal(key.get(), source.open(), binding, random));
         return sent == 0 ? 0 : size; // the content's bytes, as a plain driver counts them (the seal adds 42, and 16 per 64 KiB)
     }
 
@@ -182,30 +210,32 @@ public final class EncryptingDriver implements StateDriver {
                 return opened(name, address, stored.get());
             }
         }
-        Set<String> missing = candidates.size() == 1 ? Set.of() : inner.missing(name, candidates);
+        Set<String> missing = candidates.size() == 1 ? Set.of() : absent(name, keyOf.keySet(), List.of(sha256));
         for (String candidate : candidates) {
             if (!missing.contains(candidate)) {
-                InputStream in = inner.open(name, candidate);
-                return keyOf.containsKey(candidate) ? opened(name, candidate, in) : in;
+                return keyOf.containsKey(candidate) ? opened(name, candidate, inner.openOpaque(name, candidate))
+                        : inner.open(name, candidate);
             }
         }
         return inner.open(name, sha256); // the driver's own "missing" error
     }
 
     /**
-     * The object at {@code address} if it is there. A sealed object is never empty, and drivers differ in how they
-     * say "not stored" (an exception on open, or a stream that fails or ends at once), so one byte is read to know;
-     * a backend that is really failing fails again in the lookup that follows.
+     * The opaque object at {@code address} if it is there. A sealed object is never empty, and a driver may say
+     * "not stored" by an exception on open or by a stream that fails or ends at once, so its first bytes are read to
+     * know; a backend that is really failing fails again in the lookup that follows. One read of up to
+     * {@link #FIRST_READ} bytes, handed on with the rest of the stream: for a small object that read is the whole
+     * object and the header's, so opening it costs the reads a plain object costs (its bytes, then the end), not a
+     * one-byte read and a header read more (docs/performance.md "Per-object costs on the local backend, round 3").
      */
     private Optional<InputStream> nonEmpty(String name, String address) {
         InputStream in = null;
         try {
-            in = inner.open(name, address);
-            PushbackInputStream peek = new PushbackInputStream(in, 1);
-            int first = peek.read();
-            if (first >= 0) {
-                peek.unread(first);
-                return Optional.of(peek);
+            in = inner.openOpaque(name, address);
+            byte[] first = new byte[FIRST_READ];
+            int n = in.read(first);
+            if (n > 0) {
+                return Optional.of(new SequenceInputStream(new ByteArrayInputStream(first, 0, n), in));
             }
         } catch (IOException notUnderTheCurrentKey) {
             // looked up by the caller
@@ -337,7 +367,12 @@ public final class EncryptingDriver implements StateDriver {
                             : plain) {
                 Files.copy(out, staged, StandardCopyOption.REPLACE_EXISTING);
             }
-            inner.put(name, address, Files.size(staged), () -> Files.newInputStream(staged));
+            long size = Files.size(staged);
+            if (key.isPresent()) {
+                inner.putOpaque(name, address, size, () -> Files.newInputStream(staged));
+            } else {
+                inner.put(name, address, size, () -> Files.newInputStream(staged));
+            }
         } finally {
             Files.deleteIfExists(staged);
         }

@@ -55,6 +55,33 @@ public interface StateDriver extends Settings, AutoCloseable {
     /** The stored bytes of object {@code sha256} of {@code name}; an {@link IOException} when it is not stored. */
     InputStream open(String name, String sha256) throws IOException;
 
+    // Opaque objects (docs/state.md "State layer and drivers"): bytes a decorator stores under an address that is
+    // not their sha256 (encryption: sealed bytes under a keyed address). Their reader authenticates them; the driver
+    // cannot check them against their address and need not try. The three calls below answer exactly what missing,
+    // put and open answer for the same address (addresses are one namespace: append's object set, prune and a later
+    // open see an opaque object like any other); they only tell the driver what it may skip. The defaults are those
+    // calls, right for a driver that keeps every object in one keyed store (memory, PostgreSQL); the local driver
+    // keeps opaque objects in a tree of their own and looks only there.
+
+    /** {@link #missing} for addresses the caller stored (or would store) with {@link #putOpaque}. */
+    default Set<String> missingOpaque(String name, Collection<String> addresses) throws IOException {
+        return missing(name, addresses);
+    }
+
+    /**
+     * {@link #put} of bytes that are not content-addressed: the driver stores exactly {@code size} bytes of
+     * {@code source} under {@code address} without computing their digest. As with put, a failing source stores
+     * nothing.
+     */
+    default long putOpaque(String name, String address, long size, ObjectSource source) throws IOException {
+        return put(name, address, size, source);
+    }
+
+    /** {@link #open} of an object stored with {@link #putOpaque}; an {@link IOException} when it is not stored. */
+    default InputStream openOpaque(String name, String address) throws IOException {
+        return open(name, address);
+    }
+
     // ---- revision records ----------------------------------------------------------------------------------
 
     /**

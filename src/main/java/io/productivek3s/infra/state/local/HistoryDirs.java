@@ -27,6 +27,16 @@ final class HistoryDirs {
     }
 
     /**
+     * {@link #create}, for a caller that has just checked {@code history} itself as a real directory under the lock
+     * it holds ({@code LocalDriver.exclusive}): only the components below it are checked again (each with
+     * {@code NOFOLLOW_LINKS}, a link among them is exit 4 as above). Per stored object that is two stats fewer than
+     * checking from the state directory down (docs/performance.md "Per-object costs on the local backend, round 3").
+     */
+    static Path createBelowChecked(Path history, Path dir) throws IOException {
+        return StateDirectories.create(history, dir);
+    }
+
+    /**
      * Refuses a symbolic link among the entries of {@code dir} (one level; an absent {@code dir} has none): checked
      * before the history is written or collected, because a collection that lists {@code revisions} through a link
      * would find no record and delete every object, and a write of objects that all "exist" through a link would

@@ -154,6 +154,48 @@ public final class LocalDriver implements StateDriver {
         return objects.open(sha256);
     }
 
+    /**
+     * {@link #missing} asked of {@code opaque/} alone (docs/state.md "State layer and drivers", opaque objects): an
+     * opaque object is never in {@code objects/} (its sha256 is not its address), so asking there first would cost a
+     * failed stat each.
+     */
+    @Override
+    public Set<String> missingOpaque(String name, Collection<String> addresses) throws IOException {
+        Set<String> missing = new LinkedHashSet<>();
+        if (addresses.isEmpty()) {
+            return missing;
+        }
+        try (FileLocks.Held lock = exclusiveChecked()) {
+            pending.add(addresses);
+            for (String address : addresses) {
+                if (!objects.hasOpaque(address)) {
+                    missing.add(address);
+                }
+            }
+        }
+        return missing;
+    }
+
+    /** {@link #put} straight into {@code opaque/}: the bytes are not hashed to find their tree. */
+    @Override
+    public long putOpaque(String name, String address, long size, ObjectSource source) throws IOException {
+        try (FileLocks.Held lock = exclusive()) {
+            pending.add(List.of(address));
+            if (objects.hasOpaque(address)) {
+                return 0;
+            }
+            try (InputStream in = source.open()) {
+                return objects.addOpaque(in, address, size);
+            }
+        }
+    }
+
+    /** {@link #open} of {@code opaque/} alone: one open per object, no stat before it. */
+    @Override
+    public InputStream openOpaque(String name, String address) throws IOException {
+        return objects.openOpaque(address);
+    }
+
     // ---- records -------------------------------------------------------------------------------------------
 
     /**

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Optional;
@@ -36,20 +37,26 @@ import java.util.regex.Pattern;
  *     name says, and a damaged one is repaired by the next persist of that content.</li>
  * <li>{@code .history/opaque/<aa>/<address>}: bytes whose sha256 is not their address — a decorator's objects
  *     (encryption: sealed bytes under a keyed address). They cannot be checked here; their reader authenticates
- *     them (docs/state.md "Encryption at rest").</li>
+ *     them (docs/state.md "Encryption at rest"). The decorator says so ({@link #hasOpaque}, {@link #addOpaque},
+ *     {@link #openOpaque}): then only this tree is looked at and the bytes are not hashed; {@link #add(InputStream,
+ *     String, long)} from anyone else still decides the tree by the digest of what it wrote.</li>
  * </ul>
  * The store never opens an object for writing. The caller ({@link LocalDriver}) holds the history lock
- * exclusively while it adds or collects, shared while it reads.
+ * exclusively while it adds or collects, shared while it reads, and has checked {@code .history} itself as a real
+ * directory when it took the lock to add ({@code LocalDriver.exclusive}); the directories below it are checked
+ * here, per object.
  */
 final class LocalObjects {
     /** Files at least this big are hard-linked rather than copied. */
     static final long LINK_MIN_BYTES = 1L << 20;
     private static final Pattern ADDRESS = Pattern.compile("[0-9a-f]{64}");
 
+    private final Path history;
     private final Path plain;
     private final Path opaque;
 
     LocalObjects(Path historyDir) {
+        this.history = historyDir;
         this.plain = historyDir.resolve("objects");
         this.opaque = historyDir.resolve("opaque");
     }
@@ -89,6 +96,15 @@ final class LocalObjects {
         return Files2.isRegularNoFollow(opaquePath(address));
     }
 
+    /**
+     * Whether the opaque object {@code address} is stored (unchecked: its reader authenticates it), asked of
+     * {@code opaque/} alone with one stat: the decorator knows its addresses are keyed, so {@code objects/} is not
+     * asked (for a sealed object it would be one failed stat more, per object and per question).
+     */
+    boolean hasOpaque(String address) throws IOException {
+        return Files2.isRegularNoFollow(opaquePath(address));
+    }
+
     /** Whether {@code address} is stored at all (unchecked): what a record may reference. */
     boolean exists(String address) throws IOException {
         return Files2.isRegularNoFollow(path(address)) || Files2.isRegularNoFollow(opaquePath(address));
@@ -117,11 +133,12 @@ final class LocalObjects {
             if (exists && Files.size(object) == size && TreeManifest.sha256(object).equals(sha256)) {
                 return 0;
             }
-            String digest;
-            try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
-                digest = write(in, tmp);
+            MessageDigest md = Digests.newDigest();
+            long written;
+            try (InputStream in = new DigestInputStream(Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS), md)) {
+                written = write(in, tmp);
             }
-            if (Files.size(tmp) != size || !digest.equals(sha256)) {
+            if (written != size || !hex(md).equals(sha256)) {
                 throw new IOException(file + " changed while it was being stored");
             }
             publish(tmp, object);
@@ -140,13 +157,12 @@ final class LocalObjects {
         Path object = path(address);
         Path tmp = temp(object, address);
         try {
-            String digest = write(in, tmp);
-            long written = Files.size(tmp);
-            if (written != size) {
-                throw new IOException("object " + address + " has " + written + " bytes, not " + size);
+            MessageDigest md = Digests.newDigest();
+            requireSize(address, write(new DigestInputStream(in, md), tmp), size);
+            Path target = hex(md).equals(address) ? object : opaquePath(address);
+            if (!target.equals(object)) {
+                HistoryDirs.createBelowChecked(history, target.getParent());
             }
-            Path target = digest.equals(address) ? object : opaquePath(address);
-            HistoryDirs.create(plain.getParent(), target.getParent());
             publish(tmp, target);
         } finally {
             Files.deleteIfExists(tmp);
@@ -154,25 +170,58 @@ final class LocalObjects {
         return size;
     }
 
+    /**
+     * Stores the opaque bytes of {@code in} (exactly {@code size}) under {@code address} in {@code opaque/},
+     * replacing what was there atomically; returns {@code size}. Written beside their final place and not hashed:
+     * their address is not their digest (the decorator's reader authenticates them). When {@code in} fails (or
+     * has another size), nothing is stored.
+     */
+    long addOpaque(InputStream in, String address, long size) throws IOException {
+        Path object = opaquePath(address);
+        Path tmp = temp(object, address);
+        try {
+            requireSize(address, write(in, tmp), size);
+            publish(tmp, object);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        return size;
+    }
+
+    private static void requireSize(String address, long written, long size) throws IOException {
+        if (written != size) {
+            throw new IOException("object " + address + " has " + written + " bytes, not " + size);
+        }
+    }
+
     private Path temp(Path object, String address) throws IOException {
-        HistoryDirs.create(plain.getParent(), object.getParent());
+        HistoryDirs.createBelowChecked(history, object.getParent());
         return object.resolveSibling(".tmp-" + hex() + "-" + address);
     }
 
-    /** Copies {@code in} to the new file {@code tmp}, synced to disk; returns the sha256 of what was written. */
-    private static String write(InputStream in, Path tmp) throws IOException {
-        MessageDigest md = Digests.newDigest();
+    /**
+     * Copies {@code in} to the new file {@code tmp}, synced to disk; returns the number of bytes written. The buffer
+     * is filled before it is written: a sealed stream hands out its header and its chunk in two reads, and one
+     * write of a small object instead of two saves a syscall per object; a stream that ends early is not read again.
+     */
+    private static long write(InputStream in, Path tmp) throws IOException {
+        long written = 0;
         try (FileChannel channel = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                 LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
                 OutputStream out = java.nio.channels.Channels.newOutputStream(channel)) {
             byte[] buffer = new byte[1 << 16];
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                md.update(buffer, 0, n);
+            for (int n = buffer.length; n == buffer.length; ) {
+                n = in.readNBytes(buffer, 0, buffer.length);
                 out.write(buffer, 0, n);
+                written += n;
             }
             out.flush();
             channel.force(true);
         }
+        return written;
+    }
+
+    private static String hex(MessageDigest md) {
         return HexFormat.of().formatHex(md.digest());
     }
 
@@ -221,6 +270,20 @@ final class LocalObjects {
             }
         }
         throw new IOException("stored object " + address + " is missing");
+    }
+
+    /**
+     * The stored bytes of the opaque object {@code address}, opened in {@code opaque/} without a stat first and
+     * without following a link; an {@link IOException} naming it when it is not stored there. The usual case (a
+     * restore under the current key) finds it: one open per object, where {@link #open} would stat
+     * {@code objects/} in vain first.
+     */
+    InputStream openOpaque(String address) throws IOException {
+        try {
+            return Files.newInputStream(opaquePath(address), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException absent) {
+            throw new IOException("stored object " + address + " is missing");
+        }
     }
 
     /** The content of a content-addressed object, if stored (a legacy record's engine-state.json). */

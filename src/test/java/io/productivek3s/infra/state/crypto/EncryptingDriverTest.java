@@ -240,8 +240,8 @@ class EncryptingDriverTest {
 
     /**
      * On the local backend a sealed object lives in {@code .history/opaque/}, never among the content-addressed
-     * objects, and is opened from there (the store asks which tree with a stat, docs/performance.md "Encryption at
-     * rest") still authenticated: a changed or cut object file is exit 4 naming the key id, the intact one reads.
+     * objects, and is opened from there alone (the driver's opaque calls, docs/state.md "State layer and drivers")
+     * still authenticated: a changed or cut object file is exit 4 naming the key id, the intact one reads.
      */
     @Test
     void theLocalBackendKeepsSealedObjectsOpaqueAndStillAuthenticatesThemOnRead() throws IOException {
@@ -250,9 +250,8 @@ class EncryptingDriverTest {
                 KeyRing.of(key1, List.of()), new SecureRandom());
         persist(local, "siteA", 1, TFSTATE, ENV);
         assertThat(content(local, "siteA", TFSTATE)).isEqualTo(TFSTATE);
-        try (java.util.stream.Stream<Path> files = Files.walk(state.resolve(".history/objects"))) {
-            assertThat(files.filter(Files::isRegularFile).toList()).as("nothing content-addressed").isEmpty();
-        }
+        assertThat(state.resolve(".history/objects")).as("nothing content-addressed, not even a temp file: sealed"
+                + " bytes are written straight into opaque/").doesNotExist();
         String address = key1.address("siteA", Digests.sha256(TFSTATE));
         Path object = state.resolve(".history/opaque").resolve(address.substring(0, 2)).resolve(address);
         byte[] sealed = Files.readAllBytes(object);
@@ -268,6 +267,105 @@ class EncryptingDriverTest {
                 .hasMessageContaining("(key " + key1.id() + ") is truncated");
         replace(object, sealed);
         assertThat(content(local, "siteA", TFSTATE)).isEqualTo(TFSTATE);
+    }
+
+    /**
+     * The local driver neither hashes a sealed object nor looks for it among content-addressed ones; GCM and the
+     * binding are what still verify it: a sealed object file moved over another one of the same cluster, or over
+     * the same object of another cluster, is exit 4 naming the key id, never the other object's content.
+     */
+    @Test
+    void sealedObjectsSwappedOnTheLocalBackendAreRefused() throws IOException {
+        Path state = dir.resolve("state");
+        EncryptingDriver local = new EncryptingDriver(io.productivek3s.infra.state.local.LocalDriver.open(state),
+                KeyRing.of(key1, List.of()), new SecureRandom());
+        persist(local, "siteA", 1, TFSTATE, ENV);
+        persist(local, "siteB", 1, TFSTATE);
+        Path tfstateA = opaqueFile(state, key1.address("siteA", Digests.sha256(TFSTATE)));
+        Path envA = opaqueFile(state, key1.address("siteA", Digests.sha256(ENV)));
+        Path tfstateB = opaqueFile(state, key1.address("siteB", Digests.sha256(TFSTATE)));
+        byte[] tfstateSealed = Files.readAllBytes(tfstateA);
+
+        replace(tfstateA, Files.readAllBytes(envA));
+        assertThatThrownBy(() -> content(local, "siteA", TFSTATE)).satisfies(e -> assertThat(exit(e)).isEqualTo(4))
+                .hasMessageContaining("does not authenticate under key " + key1.id());
+        replace(tfstateA, Files.readAllBytes(tfstateB));
+        assertThatThrownBy(() -> content(local, "siteA", TFSTATE)).satisfies(e -> assertThat(exit(e)).isEqualTo(4))
+                .hasMessageContaining("does not authenticate under key " + key1.id());
+        replace(tfstateA, tfstateSealed);
+        assertThat(content(local, "siteA", TFSTATE)).isEqualTo(TFSTATE);
+    }
+
+    /**
+     * After a rotation on the local backend, objects under the old key are found where they are (the driver's
+     * opaque calls for keyed addresses, its ordinary ones for plain digests) and a record under the new key gets its
+     * objects resealed first (then the old key is no longer needed); a plain object written before encryption is
+     * still read from the content-addressed tree.
+     */
+    @Test
+    void theLocalBackendReadsOldKeysAndPlainObjectsAndReseals() throws IOException {
+        Path state = dir.resolve("state");
+        StateDriver driver = io.productivek3s.infra.state.local.LocalDriver.open(state);
+        persist(new EncryptingDriver(driver, KeyRing.none(), new SecureRandom()), "siteA", 1, ENV);
+        persist(new EncryptingDriver(driver, KeyRing.of(key1, List.of()), new SecureRandom()), "siteA", 2, TFSTATE);
+        assertThat(state.resolve(".history/objects").resolve(Digests.sha256(ENV).substring(0, 2))
+                .resolve(Digests.sha256(ENV))).as("plain: content-addressed").hasBinaryContent(ENV);
+
+        EncryptingDriver rotated = new EncryptingDriver(driver, KeyRing.of(key2, List.of(key1)), new SecureRandom());
+        assertThat(content(rotated, "siteA", TFSTATE)).isEqualTo(TFSTATE);
+        assertThat(content(rotated, "siteA", ENV)).isEqualTo(ENV);
+        assertThat(rotated.missing("siteA", List.of(Digests.sha256(TFSTATE), Digests.sha256(ENV))))
+                .as("readable elsewhere counts as stored").isEmpty();
+        persist(rotated, "siteA", 3, TFSTATE, ENV);
+        assertThat(opaqueFile(state, key2.address("siteA", Digests.sha256(TFSTATE)))).exists();
+        assertThat(opaqueFile(state, key2.address("siteA", Digests.sha256(ENV)))).exists();
+        EncryptingDriver newKeyOnly = new EncryptingDriver(driver, KeyRing.of(key2, List.of()), new SecureRandom());
+        assertThat(content(newKeyOnly, "siteA", TFSTATE)).isEqualTo(TFSTATE);
+        assertThat(content(newKeyOnly, "siteA", ENV)).isEqualTo(ENV);
+    }
+
+    /**
+     * The first read that checks a stored object is there (up to {@link EncryptingDriver#FIRST_READ} bytes) hands
+     * its bytes on: an object of several chunks, bigger than that read, opens whole on every backend, and a cut one is
+     * still refused.
+     */
+    @Test
+    void anObjectBiggerThanTheFirstReadOpensWholeAndACutOneIsRefused() throws IOException {
+        byte[] big = new byte[3 * Sealed.CHUNK + 1234];
+        new java.util.Random(7).nextBytes(big);
+        EncryptingDriver memory = with(key1);
+        EncryptingDriver local = new EncryptingDriver(io.productivek3s.infra.state.local.LocalDriver.open(
+                dir.resolve("state")), KeyRing.of(key1, List.of()), new SecureRandom());
+        for (EncryptingDriver driver : List.of(memory, local)) {
+            persist(driver, "siteA", 1, big, ENV);
+            assertThat(content(driver, "siteA", big)).isEqualTo(big);
+            assertThat(content(driver, "siteA", ENV)).isEqualTo(ENV);
+        }
+        backend.damage = bytes -> java.util.Arrays.copyOf(bytes, bytes.length - 1234 - Sealed.TAG); // the last chunk
+        assertThatThrownBy(() -> content(memory, "siteA", big)).satisfies(e -> assertThat(exit(e)).isEqualTo(4))
+                .hasMessageContaining("(key " + key1.id() + ") is truncated");
+    }
+
+    /**
+     * A driver may say "not stored" with a stream that ends at once rather than an exception: the object is then
+     * looked up elsewhere (here: plain, written before encryption), not taken for a truncated sealed one.
+     */
+    @Test
+    void aDriverThatAnswersAnAbsentObjectWithAnEmptyStreamStillFallsBack() throws IOException {
+        persist(new EncryptingDriver(backend, KeyRing.none(), new SecureRandom()), "siteA", 1, ENV);
+        StateDriver emptyWhenAbsent = new io.productivek3s.infra.state.driver.ForwardingDriver(backend) {
+            @Override
+            public InputStream openOpaque(String name, String address) throws IOException {
+                return missingOpaque(name, List.of(address)).isEmpty() ? super.openOpaque(name, address)
+                        : InputStream.nullInputStream();
+            }
+        };
+        EncryptingDriver driver = new EncryptingDriver(emptyWhenAbsent, KeyRing.of(key1, List.of()), new SecureRandom());
+        assertThat(content(driver, "siteA", ENV)).isEqualTo(ENV);
+    }
+
+    private static Path opaqueFile(Path state, String address) {
+        return state.resolve(".history/opaque").resolve(address.substring(0, 2)).resolve(address);
     }
 
     /** Rewrites a read-only (0400) object file as a writer with the state directory's rights could. */

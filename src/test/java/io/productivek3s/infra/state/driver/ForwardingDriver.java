@@ -12,7 +12,9 @@ import java.util.Set;
 /**
  * A driver that hands every call to another one unchanged. Tests that observe or damage what a backend returns
  * (recording what reaches it, tampering with objects) extend it and override only those calls, so a driver operation
- * added to {@link StateDriver} is forwarded in one place.
+ * added to {@link StateDriver} is forwarded in one place. The opaque calls ({@link StateDriver#putOpaque} and the
+ * others) are deliberately not forwarded: their defaults go through this class's {@code put}, {@code missing} and
+ * {@code open}, so a test that overrides those sees (and can damage) opaque objects too.
  */
 public class ForwardingDriver implements StateDriver {
     private final StateDriver driver;

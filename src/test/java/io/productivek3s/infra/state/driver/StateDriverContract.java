@@ -75,6 +75,46 @@ public abstract class StateDriverContract {
         assertThat(d.missing("alpha", List.of(sha))).containsExactly(sha);
     }
 
+    /**
+     * Opaque objects (docs/state.md "State layer and drivers"): bytes stored with putOpaque as given, under an
+     * address that is not their digest; both missing calls count them, both opens read them, a record references
+     * them and a prune collects them like any other object; a failing source stores nothing; an absent one cannot be
+     * opened.
+     */
+    @Test
+    public void opaqueObjectsShareTheNamespaceOfTheOthers() throws Exception {
+        StateDriver d = driver();
+        String address = "ab".repeat(32);
+        byte[] sealed = "PK3E sealed bytes, not the content of their address".getBytes(StandardCharsets.UTF_8);
+        assertThat(d.missingOpaque("alpha", List.of(address))).containsExactly(address);
+        assertThatThrownBy(() -> d.putOpaque("alpha", address, sealed.length, () -> new InputStream() {
+            @Override
+            public int read() throws IOException {
+                throw new IOException("the sealing stream failed");
+            }
+        })).isInstanceOf(IOException.class);
+        assertThat(d.missingOpaque("alpha", List.of(address))).as("nothing stored").containsExactly(address);
+        assertThatThrownBy(() -> d.openOpaque("alpha", address).close()).isInstanceOf(IOException.class);
+
+        assertThat(d.putOpaque("alpha", address, sealed.length, () -> new ByteArrayInputStream(sealed)))
+                .isEqualTo(sealed.length);
+        assertThat(d.putOpaque("alpha", address, sealed.length, () -> new ByteArrayInputStream(sealed))).isZero();
+        assertThat(d.missingOpaque("alpha", List.of(address))).isEmpty();
+        assertThat(d.missing("alpha", List.of(address))).isEmpty();
+        try (InputStream in = d.openOpaque("alpha", address)) {
+            assertThat(in.readAllBytes()).isEqualTo(sealed);
+        }
+        try (InputStream in = d.open("alpha", address)) {
+            assertThat(in.readAllBytes()).isEqualTo(sealed);
+        }
+
+        d.append("alpha", NONE, revision("alpha", 1, false), Set.of(address), Fence.NONE);
+        d.append("alpha", at(1), revision("alpha", 2, false), Set.of(), Fence.NONE);
+        d.prune("alpha", List.of(1L));
+        assertThat(d.missingOpaque("alpha", List.of(address))).as("collected").containsExactly(address);
+        assertThatThrownBy(() -> d.openOpaque("alpha", address).close()).isInstanceOf(IOException.class);
+    }
+
     @Test
     public void appendIsCompareAndSetAndHistoryIsMetadataOnly() throws Exception {
         StateDriver d = driver();

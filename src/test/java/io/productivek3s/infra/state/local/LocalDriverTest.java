@@ -147,6 +147,51 @@ class LocalDriverTest extends StateDriverContract {
         assertThat(d.missing("alpha", List.of(address))).containsExactly(address);
     }
 
+    /**
+     * What the opaque calls skip, pinned (docs/state.md "State layer and drivers", opaque objects): putOpaque does
+     * not hash (bytes whose sha256 is their address still go to opaque/, where put would have put them in objects/),
+     * missingOpaque and openOpaque look in opaque/ alone (an object in objects/ is not found by them). What they
+     * keep: nothing is read through a link in place of an object, nothing is written through a link in place of a
+     * directory (exit 4), and the ordinary calls still see both trees.
+     */
+    @Test
+    void opaqueCallsLookInOpaqueAloneAndDoNotHashButNeverFollowALink() throws Exception {
+        StateDriver d = driver();
+        byte[] content = "content".getBytes(StandardCharsets.UTF_8);
+        String sha = sha256(content);
+        assertThat(d.putOpaque("alpha", sha, 7, () -> new ByteArrayInputStream(content))).isEqualTo(7);
+        Path opaque = state().resolve(".history/opaque").resolve(sha.substring(0, 2)).resolve(sha);
+        assertThat(opaque).hasBinaryContent(content);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(opaque))).isEqualTo("r--------");
+        assertThat(state().resolve(".history/objects")).as("no temp file there either").doesNotExist();
+        assertThat(d.missing("alpha", List.of(sha))).as("the ordinary call sees opaque/ too").isEmpty();
+
+        String plain = store(d, "alpha", "plain content");
+        assertThat(d.missing("alpha", List.of(plain))).isEmpty();
+        assertThat(d.missingOpaque("alpha", List.of(plain))).containsExactly(plain);
+        assertThatThrownBy(() -> d.openOpaque("alpha", plain)).isInstanceOf(IOException.class)
+                .hasMessage("stored object " + plain + " is missing");
+
+        Path elsewhere = Files.writeString(tmp.resolve("elsewhere"), "content");
+        Files.delete(opaque);
+        Files.createSymbolicLink(opaque, elsewhere);
+        assertThat(d.missingOpaque("alpha", List.of(sha))).as("a link is no object").containsExactly(sha);
+        assertThatThrownBy(() -> d.openOpaque("alpha", sha).close()).isInstanceOf(IOException.class);
+
+        Files.delete(opaque);
+        Path prefix = opaque.getParent();
+        Files.delete(prefix);
+        Path outside = Files.createDirectory(tmp.resolve("outside"));
+        Files.createSymbolicLink(prefix, outside);
+        assertThatThrownBy(() -> d.putOpaque("alpha", sha, 7, () -> new ByteArrayInputStream(content)))
+                .isInstanceOfSatisfying(io.productivek3s.infra.EngineException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(4))
+                .hasMessageContaining("symbolic link");
+        try (Stream<Path> written = Files.list(outside)) {
+            assertThat(written.toList()).as("nothing written through the link").isEmpty();
+        }
+    }
+
     /** A prune waits for a reader's hold: the reader finds every object it listed until it lets go. */
     @Test
     void garbageCollectionWaitsForAReader() throws Exception {

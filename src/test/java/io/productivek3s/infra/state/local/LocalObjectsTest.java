@@ -97,6 +97,40 @@ class LocalObjectsTest {
                 .hasMessage("stored object " + absent + " is missing");
     }
 
+    /**
+     * An opaque object of the wrong size, or whose stream fails, is not stored and leaves no temp file; one of the
+     * right size replaces what was there (the driver asks {@code hasOpaque} first and keeps an existing one).
+     */
+    @Test
+    void anOpaqueObjectIsStoredWholeOrNotAtAll() throws IOException {
+        LocalObjects store = new LocalObjects(tmp.resolve(".history"));
+        String address = "ef".repeat(32);
+        byte[] sealed = "sealed".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> store.addOpaque(new java.io.ByteArrayInputStream(sealed), address, 7))
+                .isInstanceOf(IOException.class).hasMessage("object " + address + " has 6 bytes, not 7");
+        assertThatThrownBy(() -> store.addOpaque(new java.io.InputStream() {
+            @Override
+            public int read() throws IOException {
+                throw new IOException("sealing failed");
+            }
+        }, address, 6)).isInstanceOf(IOException.class).hasMessage("sealing failed");
+        assertThat(store.hasOpaque(address)).isFalse();
+        Path prefix = tmp.resolve(".history/opaque/ef");
+        try (var left = Files.list(prefix)) {
+            assertThat(left.toList()).as("no temp file left").isEmpty();
+        }
+
+        assertThat(store.addOpaque(new java.io.ByteArrayInputStream(sealed), address, 6)).isEqualTo(6);
+        byte[] other = "SEALED".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(store.addOpaque(new java.io.ByteArrayInputStream(other), address, 6)).isEqualTo(6);
+        try (java.io.InputStream in = store.openOpaque(address)) {
+            assertThat(in.readAllBytes()).isEqualTo(other);
+        }
+        try (var left = Files.list(prefix)) {
+            assertThat(left.toList()).containsExactly(prefix.resolve(address));
+        }
+    }
+
     @Test
     void aFileThatIsNotItsDigestIsNeverStoredUnderIt() throws IOException {
         LocalObjects store = new LocalObjects(tmp.resolve(".history"));
