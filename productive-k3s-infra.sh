@@ -5,8 +5,9 @@
 #
 # Two parts (docs/contract/invocation.md "Launcher"): this POSIX sh front runs an installed bundle's common path
 # itself — the bundled runtime for this OS and CPU, its shipped archive or a trained AOT cache, no credentials to
-# hand over, no big --tgz, no encrypted state pull — and execs java (starting dash costs ~2 ms of CPU less than bash, ~5 ms less than
-# `#!/usr/bin/env bash`: docs/performance.md "Round 7"). Everything else (a source checkout, another Java, the
+# hand over, no big --tgz, no encrypted state pull, status or destroy — and execs java (starting dash costs ~2 ms of
+# CPU less than bash, ~5 ms less than `#!/usr/bin/env bash`: docs/performance.md "Round 7"). Everything else (a
+# source checkout, another Java, the
 # one-time AOT training run, the credential hand-over, the big-package JIT choice) is scripts/lib/pk3s-launcher.bash,
 # exec'd with the same arguments. Flags and shared decisions: scripts/lib/pk3s-launch.sh, sourced by both.
 set -u
@@ -61,8 +62,10 @@ pk3s_common_path() {
     pk3s_small_jit "$pk3s_size"
   fi
   pk3s_print_jit "${1:-}"
-  # an encrypted state pull may be small enough for C1 only: the bash part reads the launcher hints
-  ! pk3s_sealed_run "${1:-}" "${2:-}" || [ "${1:-} ${2:-}" != "state pull" ] || return 1
+  # an encrypted pull, status or destroy may be small enough for C1 only: the bash part reads the launcher hints
+  if pk3s_sealed_run "${1:-}" "${2:-}"; then
+    case "${1:-} ${2:-}" in "state pull" | "profile status" | "profile destroy" | "status "* | "destroy "*) return 1 ;; esac
+  fi
   pk3s_class_path "$pk3s_lib"
 }
 

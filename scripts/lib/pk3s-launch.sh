@@ -187,7 +187,7 @@ pk3s_sealed_run() {
 # C2 for the JDK's crypto and digest classes only, through the shipped directives file when it holds exactly
 # pk3s_sealed_directives; else (the file missing, unreadable or changed) and for a big package, which needs C2 for its
 # own hot loops, C2 everywhere with the big-package thresholds, as before the file shipped. One read, no fork.
-# With `small` (a state pull the launcher hints say is small, pk3s-launcher.bash pk3s_small_sealed_pull): C1 only,
+# With `small` (a move the launcher hints say is small, pk3s-launcher.bash pk3s_small_sealed_move): C1 only,
 # the JDK's cipher classes compiled early; C2 would cost it more than it saves (docs/performance.md "Small encrypted
 # pulls on C1").
 pk3s_sealed_jit() {

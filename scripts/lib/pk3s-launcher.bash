@@ -244,19 +244,38 @@ pk3s_hint() {
     case $line in "$1 "*) pk3s_hint=${line#"$1 "} ;; esac   # newest last: the last line for the key counts
   done 2>/dev/null < "$hints"
 }
-# JIT for an encrypted state pull: 0 when the run is `state pull NAME ...` of the newest revision (no --revision
-# anywhere) and the launcher hints say `state:NAME small`: the engine notes that when a run with a state key set
-# persisted or pulled NAME's newest revision and it held under 16 MiB (cache/LauncherHints). C1 then opens it for
-# less CPU than C2 would cost (docs/performance.md "Small encrypted pulls on C1"). Only that form of the command: any
-# other (the name after a flag, an older revision, no hint, `big`) keeps the encrypted-move flags.
-pk3s_small_sealed_pull() {
-  local arg
-  [ "${1:-} ${2:-}" = "state pull" ] || return 1
-  case ${3:-} in '' | -* | *[!A-Za-z0-9._-]*) return 1 ;; esac
-  for arg in "$@"; do
-    case $arg in --revision | --revision=*) return 1 ;; esac
-  done
-  pk3s_hint "state:$3"
+# JIT for an encrypted state move of a small state: 0 when the launcher hints say `state:NAME small` (the engine
+# notes that when a run with a state key set persisted or pulled NAME's newest revision and it held under 16 MiB:
+# cache/LauncherHints) and the run is one that moves about that much: `state pull NAME ...` of the newest revision (no
+# --revision anywhere), or `profile status|destroy` (and their aliases) of `--name NAME` (the last --name counts), which
+# add no infrastructure. C1 then does the cipher work for less CPU than C2 would cost (docs/performance.md "Small
+# encrypted pulls on C1"). Install, apply and plan may download a provider binary and keep C2; so do the name after
+# a flag, no --name, an older revision, no hint and `big`.
+pk3s_small_sealed_move() {
+  local arg name="" value=false
+  case "${1:-} ${2:-}" in
+    "state pull")
+      name=${3:-}
+      for arg in "$@"; do
+        case $arg in --revision | --revision=*) return 1 ;; esac
+      done
+      ;;
+    "profile status" | "profile destroy" | "status "* | "destroy "*)
+      for arg in "$@"; do
+        if [ "$value" = true ]; then
+          name=$arg value=false
+          continue
+        fi
+        case $arg in
+          --name) value=true ;;
+          --name=*) name=${arg#--name=} ;;
+        esac
+      done
+      ;;
+    *) return 1 ;;
+  esac
+  case $name in '' | -* | *[!A-Za-z0-9._-]*) return 1 ;; esac
+  pk3s_hint "state:$name"
   [ "$pk3s_hint" = small ]
 }
 pk3s_last_tgz "$@"
@@ -277,9 +296,9 @@ fi
 pk3s_print_jit "${1:-}"
 pk3s_words pk3s_jvm "$pk3s_jvm_flags $pk3s_jit_flags"
 if pk3s_sealed_run "${1:-}" "${2:-}"; then
-  pk3s_pull_size=""
-  pk3s_small_sealed_pull "$@" && pk3s_pull_size=small
-  pk3s_sealed_jit "$pk3s_jit_flags" $pk3s_pull_size
+  pk3s_move_size=""
+  pk3s_small_sealed_move "$@" && pk3s_move_size=small
+  pk3s_sealed_jit "$pk3s_jit_flags" $pk3s_move_size
   pk3s_words pk3s_sealed "$pk3s_sealed_flags"
   pk3s_jvm+=("${pk3s_sealed[@]}")
   [ -z "$pk3s_sealed_opt" ] || pk3s_jvm+=("$pk3s_sealed_opt")

@@ -210,9 +210,10 @@ class LauncherJitIT extends PackageTestBase {
     /**
      * A run with a state key notes in the launcher hints how big the revision it persisted or pulled was
      * ({@code state:<name> small|big}, docs/performance.md "Small encrypted pulls on C1"); the launcher then runs
-     * an encrypted {@code state pull NAME} of a small one on C1 only, the cipher classes compiled early. An older
-     * revision, the name after a flag, a {@code big} hint, a hint file that is a link, or no hint: the encrypted-move
-     * flags as before. Plain runs note nothing. Every pull succeeds whatever its flags.
+     * an encrypted {@code state pull NAME}, or {@code profile status|destroy --name NAME}, of a small one on C1 only,
+     * the cipher classes compiled early. Install, apply, an older revision, the name after a flag, no name, a
+     * {@code big} hint, a hint file that is a link, or no hint: the encrypted-move flags as before. Plain runs note
+     * nothing. Every pull succeeds whatever its flags.
      */
     @Test
     void anEncryptedPullOfASmallStateRunsOnC1Only() throws Exception {
@@ -238,11 +239,25 @@ class LauncherJitIT extends PackageTestBase {
         assertThat(pull("flag-first", "state", "pull", "--debug", "siteB")).contains("-XX:TieredStopAtLevel=4", c2);
         assertThat(pull("unknown", "state", "pull", "siteC")).as("no hint for that name").contains("-XX:TieredStopAtLevel=4", c2);
 
-        // a revision of 16 MiB or more: `big`, written by the persist that committed it
+        // status and destroy of --name NAME add no infrastructure: the hint counts for them too; install, apply and
+        // plan may download a provider binary and keep C2
+        assertThat(debugJvmFlags("profile", "install", "--tgz", pack().toString(), "--name", "siteB"))
+                .contains("-XX:TieredStopAtLevel=4", c2);
+        assertThat(debugJvmFlags("profile", "apply", "--tgz", pack().toString(), "--name=siteB")).contains(c2);
+        assertThat(debugJvmFlags("profile", "destroy", "--tgz", pack().toString(), "--name=siteB", "--dry-run"))
+                .doesNotContain(c2, "-XX:TieredStopAtLevel=4");
+        assertThat(debugJvmFlags("status", "--tgz", pack().toString(), "--name", "siteC", "--name", "siteB"))
+                .as("the last --name counts").doesNotContain(c2);
+        assertThat(debugJvmFlags("profile", "status", "--tgz", pack().toString())).as("no --name").contains(c2);
+
+        // a revision of 16 MiB or more: `big`, written by the persist that committed it (this status still ran on
+        // C1: the hint said small, and a stale hint costs one run at C1 speed)
         Path generated = home.resolve("sealed-state/siteB.runtime/generated");
         Files.write(generated.resolve("provider.bin"), new byte[16 << 20]);
-        Engine.Result status = engine.run("profile", "status", "--tgz", pack().toString(), "--env-file", site, "--name", "siteB");
+        Engine.Result status = engine.run("profile", "status", "--tgz", pack().toString(), "--env-file", site, "--name",
+                "siteB", "--debug");
         assertThat(status.exitCode()).as(status.toString()).isZero();
+        assertThat(jvmLine(status)).contains("-XX:TieredStopAtLevel=1").doesNotContain(c2);
         assertThat(Files.readAllLines(hints)).filteredOn(line -> line.startsWith("state:")).containsExactly("state:siteB big");
         assertThat(pull("big", "state", "pull", "siteB")).contains("-XX:TieredStopAtLevel=4", c2);
 
