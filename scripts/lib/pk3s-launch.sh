@@ -193,7 +193,9 @@ pk3s_sealed_run() {
 pk3s_sealed_jit() {
   local file=$pk3s_home/scripts/lib/$pk3s_sealed_directives_file line=""
   if [ "${2:-}" = small ]; then
-    pk3s_sealed_flags=$pk3s_jvm_flags_sealed pk3s_sealed_opt=""
+    # C1 at the JVM's own thresholds: a small package's later compiles (pk3s_jvm_flags_small) would leave the
+    # per-object code of 10,000 objects interpreted longer
+    pk3s_sealed_flags="-XX:CompileThresholdScaling=1 $pk3s_jvm_flags_sealed" pk3s_sealed_opt=""
     return 0
   fi
   pk3s_sealed_flags="$pk3s_jvm_flags_big $pk3s_jvm_flags_sealed" pk3s_sealed_opt=""

@@ -257,7 +257,10 @@ class LauncherJitIT extends PackageTestBase {
         Engine.Result status = engine.run("profile", "status", "--tgz", pack().toString(), "--env-file", site, "--name",
                 "siteB", "--debug");
         assertThat(status.exitCode()).as(status.toString()).isZero();
-        assertThat(jvmLine(status)).contains("-XX:TieredStopAtLevel=1").doesNotContain(c2);
+        String statusFlags = jvmLine(status);
+        assertThat(statusFlags).contains("-XX:TieredStopAtLevel=1").doesNotContain(c2);
+        assertThat(statusFlags.lastIndexOf("-XX:CompileThresholdScaling=1 ")).as("the JVM's own C1 thresholds, not a small package's")
+                .isGreaterThan(statusFlags.indexOf("-XX:CompileThresholdScaling=10"));
         assertThat(Files.readAllLines(hints)).filteredOn(line -> line.startsWith("state:")).containsExactly("state:siteB big");
         assertThat(pull("big", "state", "pull", "siteB")).contains("-XX:TieredStopAtLevel=4", c2);
 
