@@ -117,19 +117,29 @@ public final class LocalDriver implements StateDriver {
      */
     @Override
     public Set<String> missing(String name, Collection<String> sha256s) throws IOException {
+        return absent(sha256s, objects::has);
+    }
+
+    /** The {@code addresses} {@code stored} says are not stored, once all are registered as pending (see {@link #missing}). */
+    private Set<String> absent(Collection<String> addresses, Stored stored) throws IOException {
         Set<String> missing = new LinkedHashSet<>();
-        if (sha256s.isEmpty()) {
+        if (addresses.isEmpty()) {
             return missing;
         }
         try (FileLocks.Held lock = exclusiveChecked()) {
-            pending.add(sha256s);
-            for (String sha : sha256s) {
-                if (!objects.has(sha)) {
-                    missing.add(sha);
+            pending.add(addresses);
+            for (String address : addresses) {
+                if (!stored.has(address)) {
+                    missing.add(address);
                 }
             }
         }
         return missing;
+    }
+
+    @FunctionalInterface
+    private interface Stored {
+        boolean has(String address) throws IOException;
     }
 
     @Override
@@ -161,19 +171,7 @@ public final class LocalDriver implements StateDriver {
      */
     @Override
     public Set<String> missingOpaque(String name, Collection<String> addresses) throws IOException {
-        Set<String> missing = new LinkedHashSet<>();
-        if (addresses.isEmpty()) {
-            return missing;
-        }
-        try (FileLocks.Held lock = exclusiveChecked()) {
-            pending.add(addresses);
-            for (String address : addresses) {
-                if (!objects.hasOpaque(address)) {
-                    missing.add(address);
-                }
-            }
-        }
-        return missing;
+        return absent(addresses, objects::hasOpaque);
     }
 
     /** {@link #put} straight into {@code opaque/}: the bytes are not hashed to find their tree. */
