@@ -8,7 +8,8 @@ import io.productivek3s.infra.state.crypto.StateKeys;
 /**
  * Tells the launcher how big the newest revision of a name was after a run with a state key persisted or pulled it
  * ({@code <cache root>/launcher-hints}, {@link LauncherHints#noteStateMove}), so that the next encrypted
- * {@code state pull} of a small state runs on C1 only (docs/performance.md "Small encrypted pulls on C1"). Only when
+ * {@code state pull}, {@code profile status} or {@code profile destroy} of a small state runs on C1 only
+ * (docs/performance.md "Small encrypted pulls on C1"). Only when
  * a key variable is set, the one case where the launcher reads it; best effort: a hint never changes a result.
  */
 final class StateMoveHint {
